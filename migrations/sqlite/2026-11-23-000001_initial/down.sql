@@ -1,0 +1,11 @@
+DROP TABLE api_tokens;
+DROP TABLE question_reads;
+DROP TABLE post_revisions;
+DROP TABLE posts;
+DROP TABLE question_revisions;
+DROP TABLE questions;
+DROP TABLE stages;
+DROP TABLE participants;
+DROP TABLE board_members;
+DROP TABLE boards;
+DROP TABLE users;

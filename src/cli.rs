@@ -1,0 +1,53 @@
+//! The command line: `focusboard [serve|migrate|demo|user create]`.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "focusboard", version, about = "Asynchronous online focus groups run as a staged bulletin board")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the pages, the API and the scheduler (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Add a demo board shaped like a real three-stage consultation, and print sign-in links.
+    Demo,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Add the demo board first if the database has none, and print its sign-in links.
+    #[arg(long)]
+    pub demo: bool,
+    /// Do not run the release scheduler in this instance (for web-only instances).
+    #[arg(long)]
+    pub no_scheduler: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an administrator or moderator account.
+    Create(CreateUser),
+}
+
+#[derive(Args, Debug)]
+pub struct CreateUser {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    /// An administrator manages every board and the instance; without it, a moderator.
+    #[arg(long)]
+    pub admin: bool,
+    /// The password; read from FOCUSBOARD_NEW_PASSWORD if set, otherwise one is generated and printed.
+    #[arg(long, env = "FOCUSBOARD_NEW_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}

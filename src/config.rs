@@ -1,0 +1,67 @@
+//! Settings: the built-in `config/default.toml`, then an optional file named by
+//! `FOCUSBOARD_CONFIG`, then `FOCUSBOARD_*` environment variables, each overriding the last.
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub base_url: String,
+    pub data_dir: PathBuf,
+    pub session_key: String,
+    pub sign_in_link_days: i64,
+    pub scheduler_interval_secs: u64,
+    pub max_body_bytes: usize,
+    pub db_pool_size: u32,
+    pub log: String,
+    pub log_format: String,
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Ok(path) = std::env::var("FOCUSBOARD_CONFIG") {
+            if !std::path::Path::new(&path).is_file() {
+                anyhow::bail!("FOCUSBOARD_CONFIG names {path}, which is not a readable file");
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed("FOCUSBOARD_").ignore(&["config"]))
+            .extract()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults alone; what tests start from.
+    pub fn defaults() -> Self {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("config/default.toml is valid")
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            anyhow::bail!("base_url must start with http:// or https://, got {:?}", self.base_url);
+        }
+        if self.sign_in_link_days < 1 {
+            anyhow::bail!("sign_in_link_days must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// `base_url` without a trailing slash, ready to have a path appended.
+    pub fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}

@@ -1,0 +1,177 @@
+//! The data layer: one set of diesel queries over SQLite (the embedded default) or PostgreSQL,
+//! chosen at run time by the database URL.
+
+pub mod boards;
+pub mod models;
+pub mod participants;
+pub mod posts;
+pub mod schema;
+pub mod stages;
+pub mod users;
+
+use crate::error::{AppError, AppResult};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend. Queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Opens connections of the backend the URL names, never falling through to the other one
+/// (a PostgreSQL server that is down must not turn into a new SQLite file).
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Self {
+        let backend = Backend::of_url(url);
+        let url = match backend {
+            Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_string(),
+            Backend::Postgres => url.to_string(),
+        };
+        Self { url, backend }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.url)
+                .map(DbConn::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.url)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers work while one writer writes; the busy timeout makes a
+                // writer wait for the lock instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// A pool of connections plus the one way handlers use it: `db.run(|conn| ...)` on a blocking
+/// thread, so diesel's synchronous calls never stall the async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    pub backend: Backend,
+}
+
+impl Db {
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        if backend == Backend::Sqlite {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(ConnectionManager::new(url))?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn get(&self) -> AppResult<r2d2::PooledConnection<ConnectionManager>> {
+        Ok(self.pool.get()?)
+    }
+
+    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Applies pending migrations of the right tree for the backend. On PostgreSQL an advisory
+    /// lock keeps two instances starting together from migrating at once.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.pool.get()?;
+        run_migrations(&mut conn)
+    }
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    match conn {
+        DbConn::Sqlite(c) => Ok(c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migrating SQLite: {e}"))?
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect()),
+        DbConn::Postgresql(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(4747001)")?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|applied| applied.into_iter().map(|v| v.to_string()).collect());
+            c.batch_execute("SELECT pg_advisory_unlock(4747001)")?;
+            result.map_err(|e| anyhow::anyhow!("migrating PostgreSQL: {e}"))
+        }
+    }
+}
+
+/// Whether the database answers; for `/healthz`.
+pub fn ping(conn: &mut DbConn) -> AppResult<()> {
+    conn.batch_execute("SELECT 1").map_err(|e| AppError::Internal(e.into()))
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

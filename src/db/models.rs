@@ -1,0 +1,129 @@
+//! Rows as stored. They stay inside `db` and `service`; pages and JSON get view types.
+
+use super::schema::*;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = boards)]
+pub struct Board {
+    pub id: String,
+    pub title: String,
+    pub welcome_md: String,
+    pub consent_md: String,
+    pub time_zone: String,
+    pub opens_at: Option<PrimitiveDateTime>,
+    pub closes_at: Option<PrimitiveDateTime>,
+    pub anonymity: String,
+    pub state: String,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = board_members)]
+pub struct BoardMember {
+    pub board_id: String,
+    pub user_id: String,
+    pub role: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = participants)]
+pub struct Participant {
+    pub id: String,
+    pub board_id: String,
+    pub email: String,
+    pub name: String,
+    pub attributes: String,
+    pub screen_name: Option<String>,
+    pub consented_at: Option<PrimitiveDateTime>,
+    pub first_signed_in_at: Option<PrimitiveDateTime>,
+    pub last_seen_at: Option<PrimitiveDateTime>,
+    pub token_hash: Option<String>,
+    pub token_expires_at: Option<PrimitiveDateTime>,
+    pub created_at: PrimitiveDateTime,
+}
+
+impl Participant {
+    pub fn attributes_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(&self.attributes).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = stages)]
+pub struct Stage {
+    pub id: String,
+    pub board_id: String,
+    pub position: i32,
+    pub title: String,
+    pub intro_md: String,
+    pub release_at: Option<PrimitiveDateTime>,
+    pub close_at: Option<PrimitiveDateTime>,
+    pub released_at: Option<PrimitiveDateTime>,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = questions)]
+pub struct Question {
+    pub id: String,
+    pub board_id: String,
+    pub stage_id: String,
+    pub position: i32,
+    pub prompt_md: String,
+    pub mode: String,
+    pub created_at: PrimitiveDateTime,
+    pub revised_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: String,
+    pub board_id: String,
+    pub question_id: String,
+    pub parent_id: Option<String>,
+    pub thread_id: String,
+    pub participant_id: Option<String>,
+    pub author_user_id: Option<String>,
+    pub body_md: String,
+    pub body_html: String,
+    pub created_at: PrimitiveDateTime,
+    pub edited_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = post_revisions)]
+pub struct PostRevision {
+    pub id: String,
+    pub post_id: String,
+    pub body_md: String,
+    pub replaced_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub participant_id: Option<String>,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: PrimitiveDateTime,
+    pub last_used_at: Option<PrimitiveDateTime>,
+    pub revoked_at: Option<PrimitiveDateTime>,
+}

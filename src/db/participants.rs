@@ -1,0 +1,107 @@
+//! Participants of a board.
+
+use super::models::Participant;
+use super::schema::participants;
+use super::DbConn;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+pub fn insert_all(conn: &mut DbConn, rows: &[Participant]) -> QueryResult<()> {
+    // One statement per row keeps SQLite's bound-parameter limit out of the picture; the caller
+    // wraps them in one transaction so an import is all rows or none.
+    for row in rows {
+        diesel::insert_into(participants::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Participant>> {
+    participants::table
+        .filter(participants::board_id.eq(board_id))
+        .order((participants::name.asc(), participants::email.asc()))
+        .select(Participant::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Participant>> {
+    participants::table.find(id).select(Participant::as_select()).first(conn).optional()
+}
+
+pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Participant>> {
+    participants::table
+        .filter(participants::token_hash.eq(hash))
+        .select(Participant::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Emails among `emails` already on the board.
+pub fn existing_emails(conn: &mut DbConn, board_id: &str, emails: &[String]) -> QueryResult<Vec<String>> {
+    let mut found = Vec::new();
+    // Chunks keep the IN list under every backend's parameter limit.
+    for chunk in emails.chunks(500) {
+        found.extend(
+            participants::table
+                .filter(participants::board_id.eq(board_id))
+                .filter(participants::email.eq_any(chunk))
+                .select(participants::email)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+pub fn set_token(conn: &mut DbConn, id: &str, hash: &str, expires: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(participants::table.find(id))
+        .set((participants::token_hash.eq(hash), participants::token_expires_at.eq(expires)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn record_sign_in(conn: &mut DbConn, p: &Participant, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(participants::table.find(&p.id))
+        .set((
+            participants::first_signed_in_at.eq(p.first_signed_in_at.unwrap_or(now)),
+            participants::last_seen_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn touch(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(participants::table.find(id))
+        .set(participants::last_seen_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn record_consent(conn: &mut DbConn, id: &str, screen_name: Option<&str>, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(participants::table.find(id))
+        .set((participants::consented_at.eq(now), participants::screen_name.eq(screen_name)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn screen_name_taken(conn: &mut DbConn, board_id: &str, name: &str, except: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        participants::table
+            .filter(participants::board_id.eq(board_id))
+            .filter(participants::screen_name.eq(name))
+            .filter(participants::id.ne(except)),
+    ))
+    .get_result(conn)
+}
+
+/// (invited, signed in at least once).
+pub fn funnel_counts(conn: &mut DbConn, board_id: &str) -> QueryResult<(i64, i64)> {
+    let invited = participants::table
+        .filter(participants::board_id.eq(board_id))
+        .count()
+        .get_result(conn)?;
+    let signed_in = participants::table
+        .filter(participants::board_id.eq(board_id))
+        .filter(participants::first_signed_in_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((invited, signed_in))
+}

@@ -1,0 +1,178 @@
+//! Answers, threaded replies, their history, and the counts pages show.
+
+use super::models::{Post, PostRevision};
+use super::schema::{participants, post_revisions, posts, question_reads, users};
+use super::DbConn;
+use diesel::dsl::{count, count_star};
+use diesel::prelude::*;
+use std::collections::HashMap;
+use time::PrimitiveDateTime;
+
+/// A post with what is needed to show its author: the participant's screen name and name, or
+/// the staff member's name.
+pub type AuthoredPost = (Post, Option<String>, Option<String>, Option<String>);
+
+pub fn insert(conn: &mut DbConn, post: &Post) -> QueryResult<()> {
+    diesel::insert_into(posts::table).values(post).execute(conn).map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Post>> {
+    posts::table.find(id).select(Post::as_select()).first(conn).optional()
+}
+
+/// Every post of a question in one query, oldest first.
+pub fn of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<AuthoredPost>> {
+    posts::table
+        .left_join(participants::table)
+        .left_join(users::table)
+        .filter(posts::question_id.eq(question_id))
+        .order((posts::created_at.asc(), posts::id.asc()))
+        .select((
+            Post::as_select(),
+            participants::screen_name.nullable(),
+            participants::name.nullable(),
+            users::name.nullable(),
+        ))
+        .load(conn)
+}
+
+pub fn has_answered(conn: &mut DbConn, participant_id: &str, question_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        posts::table
+            .filter(posts::participant_id.eq(participant_id))
+            .filter(posts::question_id.eq(question_id))
+            .filter(posts::parent_id.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Questions of a board the participant has answered.
+pub fn answered_questions(conn: &mut DbConn, participant_id: &str) -> QueryResult<Vec<String>> {
+    posts::table
+        .filter(posts::participant_id.eq(participant_id))
+        .filter(posts::parent_id.is_null())
+        .select(posts::question_id)
+        .distinct()
+        .load(conn)
+}
+
+pub fn update_body(
+    conn: &mut DbConn,
+    post: &Post,
+    body_md: &str,
+    body_html: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(post_revisions::table)
+        .values(PostRevision {
+            id: super::new_id(),
+            post_id: post.id.clone(),
+            body_md: post.body_md.clone(),
+            replaced_at: now,
+        })
+        .execute(conn)?;
+    diesel::update(posts::table.find(&post.id))
+        .set((posts::body_md.eq(body_md), posts::body_html.eq(body_html), posts::edited_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn revisions(conn: &mut DbConn, post_id: &str) -> QueryResult<Vec<PostRevision>> {
+    post_revisions::table
+        .filter(post_revisions::post_id.eq(post_id))
+        .order(post_revisions::replaced_at.asc())
+        .select(PostRevision::as_select())
+        .load(conn)
+}
+
+/// Per question of a board: how many distinct participants answered it.
+pub fn answer_counts(conn: &mut DbConn, board_id: &str) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::parent_id.is_null())
+        .filter(posts::participant_id.is_not_null())
+        .group_by(posts::question_id)
+        .select((posts::question_id, count(posts::participant_id).aggregate_distinct()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Per participant of a board: how many posts (answers and replies) they wrote.
+pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &str) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(Option<String>, i64)> = posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::participant_id.is_not_null())
+        .group_by(posts::participant_id)
+        .select((posts::participant_id, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(p, n)| p.map(|p| (p, n))).collect())
+}
+
+/// Per question of a board: posts by others the reader has not seen, counted since the
+/// reader last opened that question (all of them if never opened). One grouped query.
+pub fn unseen_counts(
+    conn: &mut DbConn,
+    board_id: &str,
+    reader_id: &str,
+) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = posts::table
+        .left_join(
+            question_reads::table.on(question_reads::question_id
+                .eq(posts::question_id)
+                .and(question_reads::reader_id.eq(reader_id))),
+        )
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::participant_id.ne(reader_id).or(posts::participant_id.is_null()))
+        .filter(posts::author_user_id.ne(reader_id).or(posts::author_user_id.is_null()))
+        .filter(
+            question_reads::read_at
+                .is_null()
+                .or(posts::created_at.gt(question_reads::read_at.nullable().assume_not_null())),
+        )
+        .group_by(posts::question_id)
+        .select((posts::question_id, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Remembers that the reader saw the question now.
+pub fn mark_read(conn: &mut DbConn, question_id: &str, reader_id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+    let updated = diesel::update(question_reads::table.find((reader_id, question_id)))
+        .set(question_reads::read_at.eq(now))
+        .execute(conn)?;
+    if updated == 0 {
+        let inserted = diesel::insert_into(question_reads::table)
+            .values((
+                question_reads::question_id.eq(question_id),
+                question_reads::reader_id.eq(reader_id),
+                question_reads::read_at.eq(now),
+            ))
+            .execute(conn);
+        match inserted {
+            // Another request of the same reader inserted first: its mark is as good.
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Participants who posted at least once on the board.
+pub fn posting_participants(conn: &mut DbConn, board_id: &str) -> QueryResult<i64> {
+    posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::participant_id.is_not_null())
+        .select(count(posts::participant_id).aggregate_distinct())
+        .first(conn)
+}
+
+/// Question ids of a stage that have at least one post (such questions are not deleted).
+pub fn question_has_posts(conn: &mut DbConn, question_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(posts::table.filter(posts::question_id.eq(question_id))))
+        .get_result(conn)
+}

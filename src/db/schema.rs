@@ -1,0 +1,151 @@
+//! Table definitions shared by both backends. Only portable SQL types are used: ids are
+//! text (UUID v7, so they sort by creation), times are UTC `Timestamp`s bound from the clock.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    boards (id) {
+        id -> Text,
+        title -> Text,
+        welcome_md -> Text,
+        consent_md -> Text,
+        time_zone -> Text,
+        opens_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        anonymity -> Text,
+        state -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    board_members (board_id, user_id) {
+        board_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    participants (id) {
+        id -> Text,
+        board_id -> Text,
+        email -> Text,
+        name -> Text,
+        attributes -> Text,
+        screen_name -> Nullable<Text>,
+        consented_at -> Nullable<Timestamp>,
+        first_signed_in_at -> Nullable<Timestamp>,
+        last_seen_at -> Nullable<Timestamp>,
+        token_hash -> Nullable<Text>,
+        token_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stages (id) {
+        id -> Text,
+        board_id -> Text,
+        position -> Integer,
+        title -> Text,
+        intro_md -> Text,
+        release_at -> Nullable<Timestamp>,
+        close_at -> Nullable<Timestamp>,
+        released_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> Text,
+        board_id -> Text,
+        stage_id -> Text,
+        position -> Integer,
+        prompt_md -> Text,
+        mode -> Text,
+        created_at -> Timestamp,
+        revised_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    question_revisions (id) {
+        id -> Text,
+        question_id -> Text,
+        prompt_md -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Text,
+        board_id -> Text,
+        question_id -> Text,
+        parent_id -> Nullable<Text>,
+        thread_id -> Text,
+        participant_id -> Nullable<Text>,
+        author_user_id -> Nullable<Text>,
+        body_md -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    post_revisions (id) {
+        id -> Text,
+        post_id -> Text,
+        body_md -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    question_reads (reader_id, question_id) {
+        question_id -> Text,
+        reader_id -> Text,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        participant_id -> Nullable<Text>,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(board_members -> boards (board_id));
+diesel::joinable!(board_members -> users (user_id));
+diesel::joinable!(participants -> boards (board_id));
+diesel::joinable!(stages -> boards (board_id));
+diesel::joinable!(questions -> stages (stage_id));
+diesel::joinable!(posts -> questions (question_id));
+diesel::joinable!(posts -> participants (participant_id));
+diesel::joinable!(posts -> users (author_user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users, boards, board_members, participants, stages, questions, question_revisions, posts,
+    post_revisions, question_reads, api_tokens,
+);

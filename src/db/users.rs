@@ -1,0 +1,64 @@
+//! Staff accounts and API tokens.
+
+use super::models::{ApiToken, User};
+use super::schema::{api_tokens, users};
+use super::DbConn;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+pub fn insert(conn: &mut DbConn, user: &User) -> QueryResult<()> {
+    diesel::insert_into(users::table).values(user).execute(conn).map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn insert_token(conn: &mut DbConn, token: &ApiToken) -> QueryResult<()> {
+    diesel::insert_into(api_tokens::table).values(token).execute(conn).map(drop)
+}
+
+pub fn find_active_token(conn: &mut DbConn, hash: &str) -> QueryResult<Option<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::token_hash.eq(hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(ApiToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn tokens_of_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::created_at.desc())
+        .select(ApiToken::as_select())
+        .load(conn)
+}
+
+/// Revokes one of the user's own tokens; returns whether there was one to revoke.
+pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::id.eq(token_id))
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn touch_token(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}

@@ -1,0 +1,184 @@
+//! `focusboard demo`: a board shaped like a real consultation of health and care professionals
+//! about their Communities of Practice: three stages over five working days with a weekend
+//! between the first two, eight participants with attributes, and sample replies.
+
+use crate::db::{self, Db, DbConn};
+use crate::error::AppResult;
+use crate::service::boards::BoardInput;
+use crate::service::people::ConsentInput;
+use crate::service::stages::{QuestionInput, StageInput};
+use crate::service::threads::PostInput;
+use crate::service::{self, Actor, Ctx};
+use std::fmt::Write;
+
+pub const DEMO_TITLE: &str = "Communities of Practice: experiences and next steps";
+pub const MODERATOR_EMAIL: &str = "moderator@example.org";
+
+const PARTICIPANTS: &str = "email,name,Professional role,Organisation,Community of practice
+ann.lee@example.org,Ann Lee,Nurse consultant,NHS trust,Positive behaviour support
+bola.ade@example.org,Bola Ade,Social worker,County council,Care planning
+chris.moss@example.org,Chris Moss,Service user representative,Voluntary sector,Positive behaviour support
+dana.fox@example.org,Dana Fox,Occupational therapist,NHS trust,Falls prevention
+eli.grant@example.org,Eli Grant,Commissioner,Integrated care board,Care planning
+fay.hunt@example.org,Fay Hunt,GP,Primary care network,Falls prevention
+gus.iqbal@example.org,Gus Iqbal,Public health lead,County council,Training programme
+hana.jones@example.org,Hana Jones,Voluntary sector manager,Voluntary sector,Training programme
+";
+
+/// (stage title, intro, days from now to release, [(question, mode)])
+const STAGES: &[(&str, &str, i64, &[(&str, &str)])] = &[
+    (
+        "Stage 1 (Friday): your hopes and how you worked together",
+        "Welcome! Please answer at your own pace. You will see what others wrote once you have posted your own answer.",
+        -4,
+        &[
+            ("What did you hope to achieve when you joined your Community of Practice?", "post_first"),
+            ("How did members of your CoP work together? What helped, and what got in the way?", "post_first"),
+            ("What are your initial personal reflections on your CoP?", "open"),
+        ],
+    ),
+    (
+        "Stage 2 (Monday): reflecting on what others said",
+        "After the weekend, please read the summary of stage 1 and what your colleagues wrote.",
+        -1,
+        &[
+            ("What has surprised you (if anything) about your engagement so far with your CoP? Does this resonate with the views of others?", "open"),
+            ("Do you agree with the views summarised here? Do you agree with others about what went well and what did not?", "post_first"),
+        ],
+    ),
+    (
+        "Stage 3 (Wednesday): looking forward",
+        "Our final stage: how would you run a CoP next time?",
+        2,
+        &[
+            ("How would you change the way the CoP worked?", "post_first"),
+            ("What was best about how it worked?", "post_first"),
+            ("What was the worst thing about it?", "post_first"),
+            ("Would you use this method again to implement research-based improvements to your service? (If so why, if not why not?) Only the moderators see your answer.", "private"),
+        ],
+    ),
+];
+
+/// (participant index, stage index, question index, reply)
+const REPLIES: &[(usize, usize, usize, &str)] = &[
+    (0, 0, 0, "At the moment the system is confusing and hard to navigate. I hoped the CoP would help make it easier for service users to engage with."),
+    (1, 0, 0, "*Networking ideas and talking with others is a huge support.*"),
+    (2, 0, 0, "It was a forum where all stakeholders could discuss findings, including service user representation, and develop a plan."),
+    (3, 0, 0, "To get a better understanding of how other communities and services deliver services."),
+    (4, 0, 0, "Opportunity to learn from others, and to develop relationships with colleagues we would be working more closely with."),
+    (0, 0, 1, "The pace of progress has been slowed by the availability of all partners. Working remotely has compounded this."),
+    (2, 0, 1, "Tasks to complete before meetings were very clear."),
+    (5, 0, 1, "The vocabulary and language of CoPs was confusing at first, but that was quickly resolved."),
+    (1, 0, 2, "It felt like a very collaborative approach that ensured all people's perspectives were taken into account."),
+    (3, 0, 2, "For me the real benefit was giving the space for clinicians and managers to come together and properly think through what was being asked of us."),
+    (0, 1, 0, "I think my views resonate with others: the CoP does rely on the facilitators."),
+    (4, 1, 1, "I would agree with the views summarised here. Success is also about the process the facilitators follow."),
+];
+
+pub fn generate_password() -> String {
+    crate::domain::tokens::generate().plain[..16].to_string()
+}
+
+/// Seeds the demo board unless it exists, and returns what to print: how to sign in as the
+/// moderator and the links of two participants.
+pub async fn seed(db: &Db, ctx: &Ctx) -> anyhow::Result<String> {
+    let ctx = ctx.clone();
+    Ok(db.run(move |conn| service::in_tx(conn, |conn| seed_in(conn, &ctx))).await?)
+}
+
+fn seed_in(conn: &mut DbConn, ctx: &Ctx) -> AppResult<String> {
+    let mut out = String::new();
+    let (moderator, password) = match db::users::find_by_email(conn, MODERATOR_EMAIL)? {
+        Some(u) => (u, None),
+        None => {
+            let pw = generate_password();
+            let u = service::accounts::create_user(conn, ctx, MODERATOR_EMAIL, "Demo Moderator", &pw, true)?;
+            (u, Some(pw))
+        }
+    };
+    let mod_actor = Actor::User(moderator.clone());
+    let existing = service::boards::list_boards(conn, &mod_actor)?.into_iter().find(|b| b.title == DEMO_TITLE);
+    let board_id = match existing {
+        Some(b) => b.id,
+        None => create_board(conn, ctx, &mod_actor)?,
+    };
+    let participants = db::participants::of_board(conn, &board_id)?;
+    let _ = writeln!(out, "\nDemo board \"{DEMO_TITLE}\" is ready.");
+    let _ = writeln!(out, "Moderator: sign in at {}/login as {MODERATOR_EMAIL}", ctx.base_url);
+    match password {
+        Some(pw) => {
+            let _ = writeln!(out, "           password: {pw}");
+        }
+        None => {
+            let _ = writeln!(out, "           (password as printed when the demo was first created)");
+        }
+    }
+    for p in participants.iter().filter(|p| ["ann.lee@example.org", "hana.jones@example.org"].contains(&p.email.as_str())) {
+        let _ = writeln!(out, "Participant {}: {}", p.name, ctx.link_url(p).unwrap_or_default());
+    }
+    out.push('\n');
+    Ok(out)
+}
+
+fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<String> {
+    let now = ctx.now();
+    let zone = crate::domain::timezone::BoardZone::of("Europe/London");
+    let local = |days: i64| zone.to_input(now + time::Duration::days(days));
+    let board = service::boards::create_board(
+        conn,
+        ctx,
+        moderator,
+        &BoardInput {
+            title: DEMO_TITLE.into(),
+            welcome_md: "Thank you for joining this online bulletin board. Over the next week we will ask a few questions in three stages. **Dip in and out at your own pace**: there is no need to be online at the same time as anyone else.".into(),
+            consent_md: "Your answers will be used in an evaluation memo. Quotations may be used **without your name**. You can withdraw at any time by writing to the moderator.".into(),
+            time_zone: "Europe/London".into(),
+            opens_at: Some(local(-4)),
+            closes_at: Some(local(4)),
+            anonymity: Some("screen_names".into()),
+            state: Some("open".into()),
+        },
+    )?;
+    service::people::import(conn, ctx, moderator, &board.id, PARTICIPANTS.as_bytes(), true)?;
+    let people = db::participants::of_board(conn, &board.id)?;
+    let by_email = |i: usize| {
+        let email = PARTICIPANTS.lines().nth(i + 1).and_then(|l| l.split(',').next()).unwrap_or_default();
+        people.iter().find(|p| p.email == email).cloned()
+    };
+    let mut question_ids = Vec::new();
+    for (title, intro, days, questions) in STAGES {
+        let stage = service::stages::create_stage(
+            conn,
+            ctx,
+            moderator,
+            &board.id,
+            &StageInput {
+                title: (*title).into(),
+                intro_md: (*intro).into(),
+                release_at: Some(local(*days)),
+                close_at: Some(local(days + 2)),
+            },
+        )?;
+        let mut ids = Vec::new();
+        for (prompt, mode) in *questions {
+            let q = service::stages::add_question(conn, ctx, moderator, &stage.id, &QuestionInput { prompt_md: (*prompt).into(), mode: Some((*mode).into()) })?;
+            ids.push(q.id);
+        }
+        question_ids.push(ids);
+    }
+    service::stages::release_due(conn, now)?;
+    // Seven of eight sign in and consent; Hana is left for the visitor to walk through.
+    for i in 0..7 {
+        let Some(p) = by_email(i) else { continue };
+        db::participants::record_sign_in(conn, &p, now)?;
+        let actor = Actor::Participant(p.clone());
+        let screen = p.name.split(' ').next().unwrap_or("P").to_string();
+        service::people::give_consent(conn, ctx, &actor, &ConsentInput { consent: Some("on".into()), screen_name: Some(screen) })?;
+    }
+    for (who, stage, question, text) in REPLIES {
+        let Some(p) = by_email(*who).and_then(|p| db::participants::find(conn, &p.id).ok().flatten()) else { continue };
+        let qid = &question_ids[*stage][*question];
+        service::threads::create_post(conn, ctx, &Actor::Participant(p), qid, &PostInput { body_md: (*text).into(), parent_id: None })?;
+    }
+    Ok(board.id)
+}

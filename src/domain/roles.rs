@@ -1,0 +1,108 @@
+//! Who someone is on a board, and the settings that change what they may do.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Generates `as_str`, `parse` and `ALL` for an enum stored as text.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "{other:?} is not one of: {}",
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// A staff member's role on one board. Administrators have every right on every board.
+    BoardRole {
+        Moderator = "moderator",
+        CoModerator = "co_moderator",
+        Observer = "observer",
+        Analyst = "analyst",
+    }
+);
+
+text_enum!(
+    /// How a question shows replies to participants.
+    ResponseMode {
+        PostFirst = "post_first",
+        Open = "open",
+        Private = "private",
+    }
+);
+
+text_enum!(
+    /// Whether participants appear to each other by screen name or by real name.
+    Anonymity {
+        ScreenNames = "screen_names",
+        RealNames = "real_names",
+    }
+);
+
+text_enum!(
+    /// A closed or archived board is read-only.
+    BoardState {
+        Draft = "draft",
+        Open = "open",
+        Closed = "closed",
+        Archived = "archived",
+    }
+);
+
+impl ResponseMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            ResponseMode::PostFirst => "Post first: replies from others appear after you answer",
+            ResponseMode::Open => "Open: everyone's replies are visible",
+            ResponseMode::Private => "Private: only the moderators see your answer",
+        }
+    }
+}
+
+/// The part someone plays on a board they are looking at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Admin,
+    Staff(BoardRole),
+    Participant,
+}
+
+impl Standing {
+    /// Set up the board, write questions, release stages, manage people.
+    pub fn can_manage(self) -> bool {
+        matches!(
+            self,
+            Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator)
+        )
+    }
+
+    /// Read every reply of every mode (everyone but participants).
+    pub fn sees_everything(self) -> bool {
+        !matches!(self, Standing::Participant)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Standing::Admin => "administrator",
+            Standing::Staff(r) => r.as_str(),
+            Standing::Participant => "participant",
+        }
+    }
+}

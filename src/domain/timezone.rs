@@ -1,0 +1,107 @@
+//! Times are stored in UTC and entered and shown in the board's IANA time zone. jiff carries
+//! its own copy of the time zone database, so this works the same on every machine.
+
+use jiff::tz::TimeZone;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+#[derive(Clone, Debug)]
+pub struct BoardZone {
+    name: String,
+    tz: TimeZone,
+}
+
+impl BoardZone {
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let name = name.trim();
+        let tz = TimeZone::get(name)
+            .map_err(|_| format!("{name:?} is not a time zone name such as Europe/London"))?;
+        Ok(Self { name: name.to_string(), tz })
+    }
+
+    /// For a stored name that was checked on the way in; falls back to UTC if the database
+    /// somehow holds an unknown name.
+    pub fn of(name: &str) -> Self {
+        Self::parse(name).unwrap_or_else(|_| Self { name: "UTC".into(), tz: TimeZone::UTC })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn zoned(&self, utc: PrimitiveDateTime) -> jiff::Zoned {
+        let secs = utc.assume_utc().unix_timestamp();
+        jiff::Timestamp::from_second(secs)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .to_zoned(self.tz.clone())
+    }
+
+    /// "Fri 26 Mar 2021, 09:00 GMT": how times appear in pages and emails.
+    pub fn display(&self, utc: PrimitiveDateTime) -> String {
+        self.zoned(utc).strftime("%a %-d %b %Y, %H:%M %Z").to_string()
+    }
+
+    /// "2021-03-26T09:00": the value of an `<input type="datetime-local">`.
+    pub fn to_input(&self, utc: PrimitiveDateTime) -> String {
+        self.zoned(utc).strftime("%Y-%m-%dT%H:%M").to_string()
+    }
+
+    /// RFC 3339 with the board's offset, for the API.
+    pub fn to_rfc3339(&self, utc: PrimitiveDateTime) -> String {
+        self.zoned(utc).timestamp().display_with_offset(self.zoned(utc).offset()).to_string()
+    }
+
+    /// Reads a local wall-clock time ("2021-03-26T09:00" or "2021-03-26 09:00") in this zone.
+    /// A time skipped by a daylight-saving change moves forward, as clocks do.
+    pub fn parse_local(&self, input: &str) -> Result<PrimitiveDateTime, String> {
+        let input = input.trim().replace(' ', "T");
+        let civil: jiff::civil::DateTime = input
+            .parse()
+            .map_err(|_| format!("{input:?} is not a date and time like 2021-03-26T09:00"))?;
+        let zoned = civil
+            .to_zoned(self.tz.clone())
+            .map_err(|e| format!("{input:?} cannot be placed in {}: {e}", self.name))?;
+        let utc = OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second())
+            .map_err(|e| e.to_string())?;
+        Ok(PrimitiveDateTime::new(utc.date(), utc.time()))
+    }
+}
+
+/// Reads an API time: RFC 3339 with an offset ("2021-03-26T09:00:00Z"), or a local time in the
+/// board's zone when no offset is given.
+pub fn parse_api_time(zone: &BoardZone, input: &str) -> Result<PrimitiveDateTime, String> {
+    if let Ok(t) = OffsetDateTime::parse(input, &time::format_description::well_known::Rfc3339) {
+        let t = t.to_offset(time::UtcOffset::UTC);
+        return Ok(PrimitiveDateTime::new(t.date(), t.time()));
+    }
+    zone.parse_local(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn london_summer_and_winter() {
+        let z = BoardZone::parse("Europe/London").unwrap();
+        assert_eq!(z.parse_local("2021-03-26T09:00").unwrap(), datetime!(2021-03-26 09:00));
+        // British Summer Time began on 28 March 2021.
+        assert_eq!(z.parse_local("2021-03-29T09:00").unwrap(), datetime!(2021-03-29 08:00));
+        assert_eq!(z.display(datetime!(2021-03-29 08:00)), "Mon 29 Mar 2021, 09:00 BST");
+        assert_eq!(z.to_input(datetime!(2021-03-29 08:00)), "2021-03-29T09:00");
+    }
+
+    #[test]
+    fn refuses_unknown_zones_and_bad_times() {
+        assert!(BoardZone::parse("Mars/Olympus").is_err());
+        let z = BoardZone::parse("UTC").unwrap();
+        assert!(z.parse_local("next friday").is_err());
+    }
+
+    #[test]
+    fn api_times_with_and_without_offset() {
+        let z = BoardZone::parse("Europe/Berlin").unwrap();
+        assert_eq!(parse_api_time(&z, "2021-03-26T09:00:00Z").unwrap(), datetime!(2021-03-26 09:00));
+        assert_eq!(parse_api_time(&z, "2021-03-26T10:00").unwrap(), datetime!(2021-03-26 09:00));
+    }
+}

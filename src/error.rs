@@ -1,0 +1,91 @@
+//! One error type for every action. The web layer shows it as an HTML page (`PageError`) or as
+//! an RFC 9457 problem document (`ApiError`); the cause of an internal error goes to the log only.
+
+use actix_web::http::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// A link or token that was valid once and is not any more.
+    #[error("{0}")]
+    Gone(String),
+    #[error("The request is larger than the {0} bytes this server accepts.")]
+    PayloadTooLarge(usize),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("Too many attempts. Please wait a minute and try again.")]
+    TooManyRequests,
+    #[error("Something went wrong on our side; it has been logged.")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short title for the status, as shown in a page heading or a problem's `title`.
+    pub fn title(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "Bad request",
+            AppError::Unauthorized => "Sign-in required",
+            AppError::Forbidden(_) => "Not allowed",
+            AppError::NotFound(_) => "Not found",
+            AppError::Conflict(_) => "Conflict",
+            AppError::Gone(_) => "Link no longer valid",
+            AppError::PayloadTooLarge(_) => "Too large",
+            AppError::Unprocessable(_) => "Please check what you entered",
+            AppError::TooManyRequests => "Too many attempts",
+            AppError::Internal(_) => "Server error",
+        }
+    }
+
+    pub fn not_found() -> Self {
+        AppError::NotFound("There is nothing here, or you do not have access to it.".into())
+    }
+
+    pub fn forbidden(why: &str) -> Self {
+        AppError::Forbidden(why.to_string())
+    }
+
+    pub fn invalid(why: impl Into<String>) -> Self {
+        AppError::Unprocessable(why.into())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::not_found(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::Internal(e.into())
+    }
+}

@@ -1,0 +1,63 @@
+use clap::Parser;
+use focusboard::cli::{Cli, Command, ServeArgs, UserCommand};
+use focusboard::config::Settings;
+use focusboard::{db, demo, service, startup, telemetry};
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("focusboard: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    telemetry::init(&settings.log, &settings.log_format);
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(settings, args).await,
+        Command::Migrate => {
+            let db = db::Db::connect(&settings.database_url, 1)?;
+            let applied = db.migrate()?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::Demo => {
+            let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
+            print!("{}", demo::seed(&db, &ctx).await?);
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => {
+            let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
+            let generated = args.password.is_none();
+            let password = args.password.unwrap_or_else(demo::generate_password);
+            let (email, name, admin) = (args.email, args.name, args.admin);
+            let pw = password.clone();
+            let user = db
+                .run(move |conn| service::accounts::create_user(conn, &ctx, &email, &name, &pw, admin))
+                .await?;
+            println!("Created {} {} <{}>.", if user.is_admin { "administrator" } else { "moderator" }, user.name, user.email);
+            if generated {
+                println!("Password: {password}");
+            }
+            println!("Sign in at {}/login", settings.base());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    let app = startup::Application::build(settings.clone(), startup::system_clock(), !args.no_scheduler)?;
+    if args.demo {
+        print!("{}", demo::seed(&app.db, &app.ctx).await?);
+    }
+    let users = app.db.run(|conn| Ok(db::users::count(conn)?)).await?;
+    if users == 0 {
+        println!(
+            "No accounts yet. Create an administrator with:\n  focusboard user create --admin --email you@example.org --name \"Your Name\""
+        );
+    }
+    println!("focusboard is listening on {} (open {})", settings.bind, settings.base());
+    app.run_until_stopped().await
+}

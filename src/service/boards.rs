@@ -1,0 +1,217 @@
+//! Boards: creating, editing, listing, staff membership and the moderator's overview.
+
+use super::views::{BoardView, QuestionView, StageView};
+use super::{access, in_tx, Access, Actor, Ctx};
+use crate::db::models::{Board, BoardMember};
+use crate::db::{self, DbConn};
+use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing};
+use crate::domain::timezone::{parse_api_time, BoardZone};
+use crate::error::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// A board's settings as entered in the form or sent to the API. Times are local to the
+/// board's time zone ("2021-03-26T09:00") or RFC 3339 with an offset.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct BoardInput {
+    pub title: String,
+    pub welcome_md: String,
+    pub consent_md: String,
+    pub time_zone: String,
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+    /// screen_names (default) or real_names.
+    pub anonymity: Option<String>,
+    /// draft, open (default), closed or archived.
+    pub state: Option<String>,
+}
+
+pub fn parse_time(zone: &BoardZone, field: &str, value: &Option<String>) -> AppResult<Option<time::PrimitiveDateTime>> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => parse_api_time(zone, v).map(Some).map_err(|e| AppError::invalid(format!("{field}: {e}"))),
+    }
+}
+
+fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
+    let zone = BoardZone::parse(if input.time_zone.trim().is_empty() { "UTC" } else { &input.time_zone })
+        .map_err(AppError::invalid)?;
+    board.title = super::required("Title", &input.title, 200)?;
+    board.welcome_md = super::optional_text("Welcome text", &input.welcome_md, 20_000)?;
+    board.consent_md = super::optional_text("Consent text", &input.consent_md, 20_000)?;
+    board.opens_at = parse_time(&zone, "Opens", &input.opens_at)?;
+    board.closes_at = parse_time(&zone, "Closes", &input.closes_at)?;
+    if let (Some(o), Some(c)) = (board.opens_at, board.closes_at) {
+        if c <= o {
+            return Err(AppError::invalid("The board must close after it opens."));
+        }
+    }
+    board.time_zone = zone.name().to_string();
+    if let Some(a) = input.anonymity.as_deref().filter(|a| !a.is_empty()) {
+        board.anonymity = Anonymity::parse(a).map_err(AppError::invalid)?.as_str().into();
+    }
+    if let Some(s) = input.state.as_deref().filter(|s| !s.is_empty()) {
+        board.state = BoardState::parse(s).map_err(AppError::invalid)?.as_str().into();
+    }
+    Ok(())
+}
+
+pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardInput) -> AppResult<BoardView> {
+    let user = actor.user()?;
+    let now = ctx.now();
+    let mut board = Board {
+        id: db::new_id(),
+        title: String::new(),
+        welcome_md: String::new(),
+        consent_md: String::new(),
+        time_zone: "UTC".into(),
+        opens_at: None,
+        closes_at: None,
+        anonymity: Anonymity::ScreenNames.as_str().into(),
+        state: BoardState::Open.as_str().into(),
+        created_by: user.id.clone(),
+        created_at: now,
+    };
+    apply(&mut board, input)?;
+    in_tx(conn, |conn| {
+        db::boards::insert(conn, &board)?;
+        db::boards::set_member(
+            conn,
+            &BoardMember {
+                board_id: board.id.clone(),
+                user_id: user.id.clone(),
+                role: BoardRole::Moderator.as_str().into(),
+                created_at: now,
+            },
+        )?;
+        Ok(())
+    })?;
+    Ok(BoardView::new(&board, Standing::Staff(BoardRole::Moderator)))
+}
+
+pub fn update_board(conn: &mut DbConn, actor: &Actor, board_id: &str, input: &BoardInput) -> AppResult<BoardView> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let mut board = acc.board.clone();
+    apply(&mut board, input)?;
+    db::boards::update(conn, &board)?;
+    Ok(BoardView::new(&board, acc.standing))
+}
+
+pub fn get_board(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<BoardView> {
+    let acc = access(conn, actor, board_id)?;
+    Ok(BoardView::new(&acc.board, acc.standing))
+}
+
+/// The boards a person may open: all of them for an administrator, their own for staff, the
+/// one board of a participant.
+pub fn list_boards(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardView>> {
+    Ok(match actor {
+        Actor::User(u) if u.is_admin => db::boards::all(conn)?
+            .iter()
+            .map(|b| BoardView::new(b, Standing::Admin))
+            .collect(),
+        Actor::User(u) => db::boards::of_member(conn, &u.id)?
+            .iter()
+            .map(|(b, role)| BoardView::new(b, Standing::Staff(BoardRole::parse(role).unwrap_or(BoardRole::Observer))))
+            .collect(),
+        Actor::Participant(p) => db::boards::find(conn, &p.board_id)?
+            .iter()
+            .map(|b| BoardView::new(b, Standing::Participant))
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Funnel {
+    pub invited: i64,
+    pub signed_in: i64,
+    pub posted: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// What the moderator's board page shows: every stage and question with answer counts, the
+/// participation funnel and the staff. A fixed number of queries whatever the board's size.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BoardOverview {
+    pub board: BoardView,
+    pub stages: Vec<StageView>,
+    pub funnel: Funnel,
+    pub members: Vec<MemberView>,
+}
+
+pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<BoardOverview> {
+    let acc = access(conn, actor, board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("This overview is for the board's staff."));
+    }
+    let funnel = funnel(conn, &acc)?;
+    let stages = staff_stages(conn, ctx, &acc, funnel.invited)?;
+    let members = db::boards::members(conn, board_id)?
+        .into_iter()
+        .map(|(user_id, name, email, role)| MemberView { user_id, name, email, role })
+        .collect();
+    Ok(BoardOverview { board: BoardView::new(&acc.board, acc.standing), stages, funnel, members })
+}
+
+pub fn funnel(conn: &mut DbConn, acc: &Access) -> AppResult<Funnel> {
+    let (invited, signed_in) = db::participants::funnel_counts(conn, &acc.board.id)?;
+    let posted = db::posts::posting_participants(conn, &acc.board.id)?;
+    Ok(Funnel { invited, signed_in, posted })
+}
+
+/// All stages with all questions and "N of M answered" for each.
+pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, participant_count: i64) -> AppResult<Vec<StageView>> {
+    let zone = acc.zone();
+    let now = ctx.now();
+    let counts = db::posts::answer_counts(conn, &acc.board.id)?;
+    let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id())?;
+    let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
+    for q in db::stages::questions_of_board(conn, &acc.board.id)? {
+        let mut v = QuestionView::new(&q, &zone);
+        v.answered_count = Some(counts.get(&q.id).copied().unwrap_or(0));
+        v.participant_count = Some(participant_count);
+        v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
+        by_stage.entry(q.stage_id.clone()).or_default().push(v);
+    }
+    Ok(db::stages::of_board(conn, &acc.board.id)?
+        .iter()
+        .map(|s| {
+            let mut v = StageView::new(s, &zone, now);
+            v.questions = by_stage.remove(&s.id).unwrap_or_default();
+            v
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MemberInput {
+    pub email: String,
+    /// moderator, co_moderator, observer or analyst.
+    pub role: String,
+}
+
+/// Gives an existing staff account a role on the board.
+pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &MemberInput) -> AppResult<MemberView> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let role = BoardRole::parse(input.role.trim()).map_err(AppError::invalid)?;
+    let email = input.email.trim().to_lowercase();
+    let user = db::users::find_by_email(conn, &email)?.ok_or_else(|| {
+        AppError::invalid(format!("There is no account for {email}; an administrator can create one."))
+    })?;
+    db::boards::set_member(
+        conn,
+        &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role: role.as_str().into(), created_at: ctx.now() },
+    )?;
+    Ok(MemberView { user_id: user.id, name: user.name, email: user.email, role: role.as_str().into() })
+}

@@ -1,0 +1,171 @@
+//! One function per thing a person does, shared by the pages and the JSON API so both enforce
+//! the same permissions. Each takes the connection, the context and the `Actor` asking.
+
+pub mod accounts;
+pub mod boards;
+pub mod people;
+pub mod stages;
+pub mod threads;
+pub mod views;
+
+use crate::clock::SharedClock;
+use crate::db::models::{Board, Participant, User};
+use crate::db::{self, DbConn};
+use crate::domain::roles::{BoardRole, BoardState, Standing};
+use crate::domain::timezone::BoardZone;
+use crate::error::{AppError, AppResult};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::sync::Arc;
+use time::PrimitiveDateTime;
+
+/// What services need besides the database.
+#[derive(Clone)]
+pub struct Ctx {
+    pub clock: SharedClock,
+    /// Derives participants' sign-in tokens, so a moderator can be shown a participant's current
+    /// link while the database holds only its hash.
+    pub link_key: Arc<Vec<u8>>,
+    pub base_url: String,
+    pub link_days: i64,
+}
+
+impl Ctx {
+    pub fn now(&self) -> PrimitiveDateTime {
+        self.clock.now()
+    }
+
+    /// The sign-in token of a participant whose link expires at `expires`.
+    pub fn link_token(&self, participant_id: &str, expires: PrimitiveDateTime) -> String {
+        use base64::Engine;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.link_key).expect("any key length");
+        mac.update(participant_id.as_bytes());
+        mac.update(b"|");
+        mac.update(&expires.assume_utc().unix_timestamp_nanos().to_be_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    pub fn link_url(&self, participant: &Participant) -> Option<String> {
+        participant
+            .token_expires_at
+            .map(|exp| format!("{}/p/{}", self.base_url, self.link_token(&participant.id, exp)))
+    }
+}
+
+/// Who is asking: a staff account or a participant of one board.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    User(User),
+    Participant(Participant),
+}
+
+impl Actor {
+    /// The id under which reads ("new since your last visit") are remembered.
+    pub fn reader_id(&self) -> &str {
+        match self {
+            Actor::User(u) => &u.id,
+            Actor::Participant(p) => &p.id,
+        }
+    }
+
+    pub fn user(&self) -> AppResult<&User> {
+        match self {
+            Actor::User(u) => Ok(u),
+            Actor::Participant(_) => Err(AppError::forbidden("This is for moderators and staff.")),
+        }
+    }
+}
+
+/// An identity as carried by a session cookie or a bearer token, before it is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    Anonymous,
+    User(String),
+    Participant(String),
+}
+
+impl Identity {
+    pub fn load(&self, conn: &mut DbConn) -> AppResult<Actor> {
+        match self {
+            Identity::Anonymous => Err(AppError::Unauthorized),
+            Identity::User(id) => db::users::find(conn, id)?.map(Actor::User).ok_or(AppError::Unauthorized),
+            Identity::Participant(id) => db::participants::find(conn, id)?
+                .map(Actor::Participant)
+                .ok_or(AppError::Unauthorized),
+        }
+    }
+}
+
+/// A board as seen by the actor, with their standing on it. Boards the actor has no part in
+/// are "not found", so their existence is not revealed.
+pub struct Access {
+    pub board: Board,
+    pub standing: Standing,
+    pub actor: Actor,
+}
+
+pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Access> {
+    let board = db::boards::find(conn, board_id)?.ok_or_else(AppError::not_found)?;
+    let standing = match actor {
+        Actor::User(u) if u.is_admin => Standing::Admin,
+        Actor::User(u) => {
+            let role = db::boards::member_role(conn, board_id, &u.id)?.ok_or_else(AppError::not_found)?;
+            Standing::Staff(BoardRole::parse(&role).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?)
+        }
+        Actor::Participant(p) if p.board_id == board_id => Standing::Participant,
+        Actor::Participant(_) => return Err(AppError::not_found()),
+    };
+    Ok(Access { board, standing, actor: actor.clone() })
+}
+
+impl Access {
+    pub fn require_manage(&self) -> AppResult<()> {
+        if self.standing.can_manage() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("Only the board's moderators can do this."))
+        }
+    }
+
+    /// The participant asking, who must have given consent before reading or writing.
+    pub fn participant(&self) -> AppResult<&Participant> {
+        match &self.actor {
+            Actor::Participant(p) if p.consented_at.is_some() => Ok(p),
+            Actor::Participant(_) => Err(AppError::forbidden(
+                "Please read the welcome and give your consent before taking part.",
+            )),
+            Actor::User(_) => Err(AppError::forbidden("Only participants answer questions.")),
+        }
+    }
+
+    pub fn zone(&self) -> BoardZone {
+        BoardZone::of(&self.board.time_zone)
+    }
+
+    pub fn state(&self) -> BoardState {
+        BoardState::parse(&self.board.state).unwrap_or(BoardState::Open)
+    }
+}
+
+/// Runs `f` in a transaction; both backends roll back on error.
+pub fn in_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    use diesel::Connection;
+    conn.transaction(f)
+}
+
+/// Trims a required text field, refusing it when empty or longer than `max` characters.
+pub fn required(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::invalid(format!("{field} is required.")));
+    }
+    optional_text(field, v, max)
+}
+
+pub fn optional_text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(AppError::invalid(format!("{field} is longer than {max} characters.")));
+    }
+    Ok(v.to_string())
+}

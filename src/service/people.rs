@@ -1,0 +1,209 @@
+//! Participants: importing them, their personal sign-in links, consent and screen names.
+
+use super::views::{ParticipantView, When};
+use super::{access, in_tx, Actor, Ctx};
+use crate::db::models::Participant;
+use crate::db::{self, DbConn};
+use crate::domain::participants_csv::{self, ImportRow, ParsedImport, RowError};
+use crate::domain::tokens;
+use crate::error::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use time::PrimitiveDateTime;
+use utoipa::ToSchema;
+
+pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<Vec<ParticipantView>> {
+    let acc = access(conn, actor, board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("The participant list is for the board's staff."));
+    }
+    let show_links = acc.standing.can_manage();
+    let zone = acc.zone();
+    let posts = db::posts::post_counts_by_participant(conn, board_id)?;
+    Ok(db::participants::of_board(conn, board_id)?
+        .iter()
+        .map(|p| {
+            let n = posts.get(&p.id).copied().unwrap_or(0);
+            ParticipantView {
+                id: p.id.clone(),
+                email: p.email.clone(),
+                name: p.name.clone(),
+                screen_name: p.screen_name.clone(),
+                attributes: p.attributes_map(),
+                consented_at: When::opt(&zone, p.consented_at),
+                first_signed_in_at: When::opt(&zone, p.first_signed_in_at),
+                last_seen_at: When::opt(&zone, p.last_seen_at),
+                posts: n,
+                status: match (p.first_signed_in_at, n) {
+                    (None, _) => "not_signed_in",
+                    (Some(_), 0) => "signed_in",
+                    _ => "posted",
+                }
+                .into(),
+                sign_in_link: if show_links { ctx.link_url(p) } else { None },
+                link_expires_at: When::opt(&zone, p.token_expires_at),
+            }
+        })
+        .collect())
+}
+
+/// The outcome of reading an import file: the rows that would be added, and every problem.
+/// Nothing is added unless there are no problems.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub attribute_columns: Vec<String>,
+    pub rows: Vec<ImportRow>,
+    pub errors: Vec<RowError>,
+    /// Whether the participants were added (false for a preview or when there are errors).
+    pub imported: bool,
+}
+
+/// Reads a CSV file and checks it against the board; with `commit`, adds every row in one
+/// transaction, or none when any row is bad.
+pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: &[u8], commit: bool) -> AppResult<ImportReport> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let ParsedImport { attribute_columns, rows, mut errors } =
+        participants_csv::parse(csv).map_err(AppError::invalid)?;
+    let emails: Vec<String> = rows.iter().map(|r| r.email.clone()).collect();
+    let existing = db::participants::existing_emails(conn, board_id, &emails)?;
+    for row in rows.iter().filter(|r| existing.contains(&r.email)) {
+        errors.push(RowError { line: row.line, reason: format!("{} is already a participant of this board", row.email) });
+    }
+    errors.sort_by_key(|e| e.line);
+    let mut report = ImportReport { attribute_columns, rows, errors, imported: false };
+    if !commit || !report.errors.is_empty() {
+        return Ok(report);
+    }
+    let now = ctx.now();
+    let expires = link_expiry(ctx, now);
+    let new: Vec<Participant> = report
+        .rows
+        .iter()
+        .map(|r| {
+            let id = db::new_id();
+            let hash = tokens::hash(&ctx.link_token(&id, expires));
+            Participant {
+                id,
+                board_id: board_id.to_string(),
+                email: r.email.clone(),
+                name: r.name.clone(),
+                attributes: serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into()),
+                screen_name: None,
+                consented_at: None,
+                first_signed_in_at: None,
+                last_seen_at: None,
+                token_hash: Some(hash),
+                token_expires_at: Some(expires),
+                created_at: now,
+            }
+        })
+        .collect();
+    in_tx(conn, |conn| Ok(db::participants::insert_all(conn, &new)?))?;
+    report.imported = true;
+    Ok(report)
+}
+
+fn link_expiry(ctx: &Ctx, now: PrimitiveDateTime) -> PrimitiveDateTime {
+    // Whole seconds, so the expiry survives any database's timestamp precision unchanged and
+    // the token derived from it can be derived again.
+    let t = now + time::Duration::days(ctx.link_days);
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SignInLink {
+    pub participant_id: String,
+    pub url: String,
+    pub expires_at: When,
+}
+
+/// Issues a new personal link; the previous one stops working at once.
+pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str) -> AppResult<SignInLink> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let mut p = db::participants::find(conn, participant_id)?
+        .filter(|p| p.board_id == board_id)
+        .ok_or_else(AppError::not_found)?;
+    let mut expires = link_expiry(ctx, ctx.now());
+    if p.token_expires_at == Some(expires) {
+        // Reissued twice within a second: move on a second so the token changes.
+        expires += time::Duration::seconds(1);
+    }
+    let hash = tokens::hash(&ctx.link_token(&p.id, expires));
+    db::participants::set_token(conn, &p.id, &hash, expires)?;
+    p.token_expires_at = Some(expires);
+    Ok(SignInLink {
+        participant_id: p.id.clone(),
+        url: ctx.link_url(&p).unwrap_or_default(),
+        expires_at: When::new(&acc.zone(), expires),
+    })
+}
+
+/// The participant a sign-in link belongs to, if it is current and not expired.
+pub fn participant_of_link(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Participant> {
+    let gone = || {
+        AppError::Gone(
+            "This sign-in link is not valid: it may have been replaced by a newer one. \
+             Please use the most recent link you were sent, or ask the moderator for a new one."
+                .into(),
+        )
+    };
+    if token.is_empty() || token.len() > 100 {
+        return Err(gone());
+    }
+    let p = db::participants::find_by_token_hash(conn, &tokens::hash(token))?.ok_or_else(gone)?;
+    match p.token_expires_at {
+        Some(exp) if exp > ctx.now() => Ok(p),
+        _ => Err(AppError::Gone(
+            "This sign-in link has expired. Please ask the moderator for a new one.".into(),
+        )),
+    }
+}
+
+/// Follows a sign-in link: records the sign-in and returns the participant to start a session for.
+pub fn sign_in_with_link(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Participant> {
+    let p = participant_of_link(conn, ctx, token)?;
+    db::participants::record_sign_in(conn, &p, ctx.now())?;
+    Ok(p)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ConsentInput {
+    /// Must be true ("on" from a checkbox).
+    pub consent: Option<String>,
+    /// Required on boards that use screen names.
+    pub screen_name: Option<String>,
+}
+
+impl ConsentInput {
+    fn agreed(&self) -> bool {
+        matches!(self.consent.as_deref(), Some("on" | "true" | "yes" | "1"))
+    }
+}
+
+/// Records consent (with its time) and the screen name a participant chose.
+pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &ConsentInput) -> AppResult<()> {
+    let Actor::Participant(p) = actor else {
+        return Err(AppError::forbidden("Only participants give consent."));
+    };
+    let acc = access(conn, actor, &p.board_id)?;
+    if !input.agreed() {
+        return Err(AppError::invalid("Please tick the box to say you agree to take part."));
+    }
+    let screen_name = match acc.board.anonymity.as_str() {
+        "real_names" => None,
+        _ => {
+            let name = super::required("Screen name", input.screen_name.as_deref().unwrap_or(""), 40)?;
+            if name.chars().count() < 2 {
+                return Err(AppError::invalid("The screen name needs at least 2 characters."));
+            }
+            if db::participants::screen_name_taken(conn, &p.board_id, &name, &p.id)? {
+                return Err(AppError::invalid(format!("The screen name {name:?} is taken; please choose another.")));
+            }
+            Some(name)
+        }
+    };
+    db::participants::record_consent(conn, &p.id, screen_name.as_deref(), ctx.now())?;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Stages and questions: writing them, scheduling, and releasing them.
+
+use super::boards::parse_time;
+use super::views::{QuestionView, StageView};
+use super::{access, in_tx, Access, Actor, Ctx};
+use crate::db::models::{Question, Stage};
+use crate::db::{self, DbConn};
+use crate::domain::roles::ResponseMode;
+use crate::error::{AppError, AppResult};
+use serde::Deserialize;
+use time::PrimitiveDateTime;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct StageInput {
+    pub title: String,
+    pub intro_md: String,
+    /// Local to the board's time zone ("2021-03-29T09:00") or RFC 3339. Empty: released by hand.
+    pub release_at: Option<String>,
+    pub close_at: Option<String>,
+}
+
+fn apply(stage: &mut Stage, acc: &Access, input: &StageInput) -> AppResult<()> {
+    let zone = acc.zone();
+    stage.title = super::required("Stage title", &input.title, 200)?;
+    stage.intro_md = super::optional_text("Introduction", &input.intro_md, 20_000)?;
+    stage.release_at = parse_time(&zone, "Release time", &input.release_at)?;
+    stage.close_at = parse_time(&zone, "Close time", &input.close_at)?;
+    if let (Some(r), Some(c)) = (stage.release_at.or(stage.released_at), stage.close_at) {
+        if c <= r {
+            return Err(AppError::invalid("The stage must close after it is released."));
+        }
+    }
+    Ok(())
+}
+
+fn stage_of_board(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<(Access, Stage)> {
+    let stage = db::stages::find(conn, stage_id)?.ok_or_else(AppError::not_found)?;
+    let acc = access(conn, actor, &stage.board_id)?;
+    Ok((acc, stage))
+}
+
+pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &StageInput) -> AppResult<StageView> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let mut stage = Stage {
+        id: db::new_id(),
+        board_id: board_id.into(),
+        position: db::stages::next_position(conn, board_id)?,
+        title: String::new(),
+        intro_md: String::new(),
+        release_at: None,
+        close_at: None,
+        released_at: None,
+        created_at: ctx.now(),
+    };
+    apply(&mut stage, &acc, input)?;
+    db::stages::insert(conn, &stage)?;
+    Ok(StageView::new(&stage, &acc.zone(), ctx.now()))
+}
+
+pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &StageInput) -> AppResult<StageView> {
+    let (acc, mut stage) = stage_of_board(conn, actor, stage_id)?;
+    acc.require_manage()?;
+    apply(&mut stage, &acc, input)?;
+    db::stages::update(conn, &stage)?;
+    Ok(StageView::new(&stage, &acc.zone(), ctx.now()))
+}
+
+/// A stage with all its questions, for staff.
+pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> AppResult<StageView> {
+    let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::not_found());
+    }
+    let zone = acc.zone();
+    let mut view = StageView::new(&stage, &zone, ctx.now());
+    view.questions = db::stages::questions_of_stage(conn, stage_id)?
+        .iter()
+        .map(|q| QuestionView::new(q, &zone))
+        .collect();
+    Ok(view)
+}
+
+/// "Release now": opens the stage at once, whatever its scheduled time.
+pub fn release_now(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> AppResult<StageView> {
+    let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
+    acc.require_manage()?;
+    if stage.released_at.is_some() {
+        return Err(AppError::Conflict("This stage is already released.".into()));
+    }
+    release(conn, &stage, ctx.now())?;
+    stage_detail(conn, ctx, actor, stage_id)
+}
+
+/// Releases one stage once: the conditional update decides, so when two instances race, only
+/// one of them gets `true` (and will be the one to announce it).
+pub fn release(conn: &mut DbConn, stage: &Stage, now: PrimitiveDateTime) -> AppResult<bool> {
+    in_tx(conn, |conn| {
+        let won = db::stages::claim_release(conn, &stage.id, now)?;
+        if won {
+            tracing::info!(stage = %stage.id, board = %stage.board_id, title = %stage.title, "stage released");
+        }
+        Ok(won)
+    })
+}
+
+/// Releases every stage whose time has come; returns how many this caller released.
+pub fn release_due(conn: &mut DbConn, now: PrimitiveDateTime) -> AppResult<usize> {
+    let mut released = 0;
+    for stage in db::stages::due(conn, now)? {
+        if release(conn, &stage, now)? {
+            released += 1;
+        }
+    }
+    Ok(released)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct QuestionInput {
+    pub prompt_md: String,
+    /// post_first (default), open or private.
+    pub mode: Option<String>,
+}
+
+fn checked(input: &QuestionInput) -> AppResult<(String, ResponseMode)> {
+    let prompt = super::required("The question", &input.prompt_md, 20_000)?;
+    let mode = match input.mode.as_deref().map(str::trim) {
+        None | Some("") => ResponseMode::PostFirst,
+        Some(m) => ResponseMode::parse(m).map_err(AppError::invalid)?,
+    };
+    Ok((prompt, mode))
+}
+
+pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &QuestionInput) -> AppResult<QuestionView> {
+    let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
+    acc.require_manage()?;
+    let (prompt, mode) = checked(input)?;
+    let q = Question {
+        id: db::new_id(),
+        board_id: stage.board_id.clone(),
+        stage_id: stage.id.clone(),
+        position: db::stages::next_question_position(conn, &stage.id)?,
+        prompt_md: prompt,
+        mode: mode.as_str().into(),
+        created_at: ctx.now(),
+        revised_at: None,
+    };
+    db::stages::insert_question(conn, &q)?;
+    Ok(QuestionView::new(&q, &acc.zone()))
+}
+
+fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
+    let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
+    let (acc, stage) = stage_of_board(conn, actor, &q.stage_id)?;
+    Ok((acc, stage, q))
+}
+
+/// Edits a question. Before release it simply changes; after release the old wording is kept
+/// and participants see that the question was revised.
+pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &QuestionInput) -> AppResult<QuestionView> {
+    let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
+    acc.require_manage()?;
+    let (prompt, mode) = checked(input)?;
+    let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
+    in_tx(conn, |conn| Ok(db::stages::update_question(conn, &q, &prompt, mode.as_str(), revised)?))?;
+    let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
+    Ok(QuestionView::new(&q, &acc.zone()))
+}
+
+/// Moves a question one place up or down within its stage.
+pub fn move_question(conn: &mut DbConn, actor: &Actor, question_id: &str, up: bool) -> AppResult<()> {
+    let (acc, _stage, q) = question_of_board(conn, actor, question_id)?;
+    acc.require_manage()?;
+    let siblings = db::stages::questions_of_stage(conn, &q.stage_id)?;
+    let i = siblings.iter().position(|s| s.id == q.id).ok_or_else(AppError::not_found)?;
+    let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < siblings.len()) };
+    let Some(j) = j else { return Ok(()) };
+    let mut order: Vec<&Question> = siblings.iter().collect();
+    order.swap(i, j);
+    in_tx(conn, |conn| {
+        for (pos, s) in order.iter().enumerate() {
+            db::stages::set_question_position(conn, &s.id, pos as i32 + 1)?;
+        }
+        Ok(())
+    })
+}
+
+/// Deletes a question of an unreleased stage that nobody has answered.
+pub fn delete_question(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<String> {
+    let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
+    acc.require_manage()?;
+    if stage.released_at.is_some() || db::posts::question_has_posts(conn, &q.id)? {
+        return Err(AppError::Conflict(
+            "Released or answered questions are kept; edit the wording instead.".into(),
+        ));
+    }
+    db::stages::delete_question(conn, &q.id)?;
+    Ok(stage.id)
+}

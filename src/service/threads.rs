@@ -1,0 +1,364 @@
+//! Reading and writing answers: the participant's board home, the question page with the
+//! replies the asker may see, posting, replying and editing with history.
+
+use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, When};
+use super::{access, Access, Actor, Ctx};
+use crate::db::models::{Post, Question, Stage};
+use crate::db::posts::AuthoredPost;
+use crate::db::{self, DbConn};
+use crate::domain::markdown;
+use crate::domain::roles::{Anonymity, ResponseMode, Standing};
+use crate::domain::visibility::{answer_refusal, participant_scope, reply_refusal, stage_phase, ReplyScope};
+use crate::error::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+
+pub const MAX_POST_CHARS: usize = 20_000;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantHome {
+    pub board: BoardView,
+    /// Released stages only, newest last.
+    pub stages: Vec<StageView>,
+    pub unanswered: i64,
+    pub new_posts: i64,
+}
+
+/// A participant's board home: released stages and their questions, which are still
+/// unanswered, and what is new since they last looked.
+pub fn participant_home(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<ParticipantHome> {
+    let acc = access(conn, actor, board_id)?;
+    let me = acc.participant()?.clone();
+    let zone = acc.zone();
+    let now = ctx.now();
+    db::participants::touch(conn, &me.id, now)?;
+    let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().collect();
+    let unseen = db::posts::unseen_counts(conn, board_id, &me.id)?;
+    let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
+    for q in db::stages::questions_of_board(conn, board_id)? {
+        let mut v = QuestionView::new(&q, &zone);
+        let done = answered.contains(&q.id);
+        v.answered_by_you = Some(done);
+        // Only count what the participant may read, so nothing about hidden replies leaks.
+        if participant_scope(v.mode, done) == ReplyScope::All {
+            v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
+        }
+        by_stage.entry(q.stage_id.clone()).or_default().push(v);
+    }
+    let stages: Vec<StageView> = db::stages::of_board(conn, board_id)?
+        .iter()
+        .filter(|s| s.released_at.is_some())
+        .map(|s| {
+            let mut v = StageView::new(s, &zone, now);
+            v.questions = by_stage.remove(&s.id).unwrap_or_default();
+            v
+        })
+        .collect();
+    let questions = stages.iter().flat_map(|s| s.questions.iter());
+    let unanswered = questions.clone().filter(|q| q.answered_by_you == Some(false)).count() as i64;
+    let new_posts = questions.map(|q| q.new_posts).sum();
+    Ok(ParticipantHome { board: BoardView::new(&acc.board, acc.standing), stages, unanswered, new_posts })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionPage {
+    pub board: BoardView,
+    pub stage: StageView,
+    pub question: QuestionView,
+    /// Threads the asker may read, each answer with its replies nested.
+    pub posts: Vec<PostView>,
+    /// The asker may write an answer now.
+    pub can_answer: bool,
+    /// The asker may reply inside the threads shown.
+    pub can_reply: bool,
+    /// Why answering is not possible, when it is not.
+    pub refusal: Option<String>,
+    /// Post first: answers by others that appear once the asker has answered.
+    pub hidden_answers: i64,
+    pub your_answer_id: Option<String>,
+}
+
+fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
+    let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
+    let acc = access(conn, actor, &q.board_id)?;
+    let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
+    if acc.standing == Standing::Participant {
+        acc.participant()?;
+        // Unreleased questions do not exist for participants.
+        if stage.released_at.is_none() {
+            return Err(AppError::not_found());
+        }
+    }
+    Ok((acc, stage, q))
+}
+
+pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<QuestionPage> {
+    let (acc, stage, q) = question_access(conn, actor, question_id)?;
+    let zone = acc.zone();
+    let now = ctx.now();
+    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+    let all = db::posts::of_question(conn, question_id)?;
+    let me = actor.reader_id().to_string();
+    let mut question = QuestionView::new(&q, &zone);
+    let phase = stage_phase(stage.released_at, stage.close_at, now);
+    let state = acc.state();
+
+    let (visible, hidden_answers, your_answer_id, can_answer, can_reply, refusal) = match acc.standing {
+        Standing::Participant => {
+            let own_answer = all.iter().find(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me));
+            let your_answer_id = own_answer.map(|(p, ..)| p.id.clone());
+            let scope = participant_scope(mode, your_answer_id.is_some());
+            let own_threads: HashSet<&str> = all
+                .iter()
+                .filter(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me))
+                .map(|(p, ..)| p.id.as_str())
+                .collect();
+            let visible: Vec<&AuthoredPost> = all
+                .iter()
+                .filter(|(p, ..)| scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str()))
+                .collect();
+            let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads {
+                all.iter().filter(|(p, ..)| p.parent_id.is_none()).count() as i64
+            } else {
+                0
+            };
+            let refusal = answer_refusal(state, phase);
+            let can_answer = your_answer_id.is_none() && refusal.is_none();
+            let can_reply = reply_refusal(state, phase).is_none();
+            question.answered_by_you = Some(your_answer_id.is_some());
+            let refusal = match (&your_answer_id, refusal) {
+                (Some(_), _) => None,
+                (None, r) => r.map(str::to_string),
+            };
+            (visible, hidden, your_answer_id, can_answer, can_reply, refusal)
+        }
+        standing => {
+            let (invited, _) = db::participants::funnel_counts(conn, &acc.board.id)?;
+            let answered: HashSet<&str> = all
+                .iter()
+                .filter(|(p, ..)| p.parent_id.is_none())
+                .filter_map(|(p, ..)| p.participant_id.as_deref())
+                .collect();
+            question.answered_count = Some(answered.len() as i64);
+            question.participant_count = Some(invited);
+            let can_reply = standing.can_manage() && reply_refusal(state, phase).is_none();
+            (all.iter().collect(), 0, None, false, can_reply, None)
+        }
+    };
+    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    let posts = thread_tree(&visible, &me, &zone, anonymity, acc.standing);
+    db::posts::mark_read(conn, question_id, &me, now)?;
+    let mut stage_view = StageView::new(&stage, &zone, now);
+    stage_view.questions.clear();
+    Ok(QuestionPage {
+        board: BoardView::new(&acc.board, acc.standing),
+        stage: stage_view,
+        question,
+        posts,
+        can_answer,
+        can_reply,
+        refusal,
+        hidden_answers,
+        your_answer_id,
+    })
+}
+
+/// Nests replies under the post they answer, keeping creation order at every level.
+fn thread_tree(
+    posts: &[&AuthoredPost],
+    me: &str,
+    zone: &crate::domain::timezone::BoardZone,
+    anonymity: Anonymity,
+    standing: Standing,
+) -> Vec<PostView> {
+    let mut children: HashMap<&str, Vec<&AuthoredPost>> = HashMap::new();
+    let mut roots = Vec::new();
+    let ids: HashSet<&str> = posts.iter().map(|(p, ..)| p.id.as_str()).collect();
+    for ap in posts {
+        match ap.0.parent_id.as_deref() {
+            Some(parent) if ids.contains(parent) => children.entry(parent).or_default().push(ap),
+            _ => roots.push(*ap),
+        }
+    }
+    fn build(
+        ap: &AuthoredPost,
+        children: &HashMap<&str, Vec<&AuthoredPost>>,
+        me: &str,
+        zone: &crate::domain::timezone::BoardZone,
+        anonymity: Anonymity,
+        standing: Standing,
+    ) -> PostView {
+        let (p, screen, name, staff_name) = ap;
+        let is_yours = p.participant_id.as_deref() == Some(me) || p.author_user_id.as_deref() == Some(me);
+        let (author, kind) = match (&p.participant_id, staff_name) {
+            (Some(_), _) => (
+                participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), anonymity, standing),
+                "participant",
+            ),
+            (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
+            (None, None) => ("Moderator".to_string(), "moderator"),
+        };
+        PostView {
+            id: p.id.clone(),
+            question_id: p.question_id.clone(),
+            parent_id: p.parent_id.clone(),
+            author,
+            author_kind: kind.into(),
+            is_yours,
+            body_html: p.body_html.clone(),
+            body_md: is_yours.then(|| p.body_md.clone()),
+            created: When::new(zone, p.created_at),
+            edited: When::opt(zone, p.edited_at),
+            replies: children
+                .get(p.id.as_str())
+                .map(|c| c.iter().map(|ap| build(ap, children, me, zone, anonymity, standing)).collect())
+                .unwrap_or_default(),
+        }
+    }
+    roots.iter().map(|ap| build(ap, &children, me, zone, anonymity, standing)).collect()
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct PostInput {
+    pub body_md: String,
+    /// The post this replies to; none for an answer to the question.
+    pub parent_id: Option<String>,
+}
+
+/// Writes an answer (no parent) or a reply inside a thread the asker can see.
+pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &PostInput) -> AppResult<PostView> {
+    let (acc, stage, q) = question_access(conn, actor, question_id)?;
+    let now = ctx.now();
+    let phase = stage_phase(stage.released_at, stage.close_at, now);
+    let body = super::required("Your reply", &input.body_md, MAX_POST_CHARS)?;
+    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+    let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let parent = match parent_id {
+        Some(pid) => Some(
+            db::posts::find(conn, pid)?
+                .filter(|p| p.question_id == q.id)
+                .ok_or_else(|| AppError::invalid("The post you are replying to is not part of this question."))?,
+        ),
+        None => None,
+    };
+    let (participant_id, author_user_id) = match (&acc.standing, &parent) {
+        (Standing::Participant, _) => {
+            let me = acc.participant()?;
+            let answered = db::posts::has_answered(conn, &me.id, &q.id)?;
+            match &parent {
+                None => {
+                    if let Some(why) = answer_refusal(acc.state(), phase) {
+                        return Err(AppError::Forbidden(why.into()));
+                    }
+                    if answered {
+                        return Err(AppError::Conflict(
+                            "You have already answered this question; edit your answer or reply in a thread.".into(),
+                        ));
+                    }
+                }
+                Some(parent) => {
+                    if let Some(why) = reply_refusal(acc.state(), phase) {
+                        return Err(AppError::Forbidden(why.into()));
+                    }
+                    let own_thread = db::posts::find(conn, &parent.thread_id)?
+                        .is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
+                    if participant_scope(mode, answered) != ReplyScope::All && !own_thread {
+                        // Same answer as for a post that does not exist: nothing is revealed.
+                        return Err(AppError::invalid("The post you are replying to is not part of this question."));
+                    }
+                }
+            }
+            (Some(me.id.clone()), None)
+        }
+        (standing, Some(_)) if standing.can_manage() => {
+            if let Some(why) = reply_refusal(acc.state(), phase) {
+                return Err(AppError::Forbidden(why.into()));
+            }
+            (None, Some(acc.actor.user()?.id.clone()))
+        }
+        (standing, None) if standing.can_manage() => {
+            return Err(AppError::invalid("Moderators reply inside a participant's thread; answers come from participants."))
+        }
+        _ => return Err(AppError::forbidden("Observers and analysts read the board but do not post.")),
+    };
+    let id = db::new_id();
+    let post = Post {
+        thread_id: parent.as_ref().map_or(id.clone(), |p| p.thread_id.clone()),
+        id,
+        board_id: q.board_id.clone(),
+        question_id: q.id.clone(),
+        parent_id: parent.map(|p| p.id),
+        participant_id,
+        author_user_id,
+        body_html: markdown::render(&body),
+        body_md: body,
+        created_at: now,
+        edited_at: None,
+    };
+    db::posts::insert(conn, &post)?;
+    if let Actor::Participant(p) = actor {
+        db::participants::touch(conn, &p.id, now)?;
+    }
+    find_post_view(conn, actor, &acc, &post.id)
+}
+
+fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str) -> AppResult<PostView> {
+    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let all = db::posts::of_question(conn, &post.question_id)?;
+    let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
+    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    let mut tree = thread_tree(&[ap], actor.reader_id(), &acc.zone(), anonymity, acc.standing);
+    tree.pop().ok_or_else(AppError::not_found)
+}
+
+/// The author edits their own post; the earlier wording is kept.
+pub fn edit_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, body_md: &str) -> AppResult<PostView> {
+    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let (acc, stage, _q) = question_access(conn, actor, &post.question_id)?;
+    let me = actor.reader_id();
+    if post.participant_id.as_deref() != Some(me) && post.author_user_id.as_deref() != Some(me) {
+        return Err(AppError::forbidden("Only the author can edit a post."));
+    }
+    let phase = stage_phase(stage.released_at, stage.close_at, ctx.now());
+    if let Some(why) = reply_refusal(acc.state(), phase) {
+        return Err(AppError::Forbidden(why.into()));
+    }
+    let body = super::required("Your reply", body_md, MAX_POST_CHARS)?;
+    if body != post.body_md {
+        super::in_tx(conn, |conn| Ok(db::posts::update_body(conn, &post, &body, &markdown::render(&body), ctx.now())?))?;
+    }
+    find_post_view(conn, actor, &acc, post_id)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Revision {
+    pub body_md: String,
+    pub body_html: String,
+    pub replaced_at: When,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostHistory {
+    pub post: PostView,
+    /// Earlier wordings, oldest first.
+    pub revisions: Vec<Revision>,
+}
+
+/// A post's earlier wordings, for its author and the board's staff.
+pub fn post_history(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResult<PostHistory> {
+    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let (acc, ..) = question_access(conn, actor, &post.question_id)?;
+    let me = actor.reader_id();
+    let own = post.participant_id.as_deref() == Some(me) || post.author_user_id.as_deref() == Some(me);
+    if !own && !acc.standing.sees_everything() {
+        return Err(AppError::not_found());
+    }
+    let zone = acc.zone();
+    let revisions = db::posts::revisions(conn, post_id)?
+        .into_iter()
+        .map(|r| Revision { body_html: markdown::render(&r.body_md), body_md: r.body_md, replaced_at: When::new(&zone, r.replaced_at) })
+        .collect();
+    Ok(PostHistory { post: find_post_view(conn, actor, &acc, post_id)?, revisions })
+}

@@ -1,0 +1,199 @@
+//! What pages and the API show: plain serialisable data built from rows, never the rows
+//! themselves, so nothing (a token hash, another participant's email) slips out by accident.
+
+use crate::db::models::{Board, Question, Stage};
+use crate::domain::markdown;
+use crate::domain::roles::{Anonymity, ResponseMode, Standing};
+use crate::domain::timezone::BoardZone;
+use crate::domain::visibility::{stage_phase, StagePhase};
+use serde::Serialize;
+use time::PrimitiveDateTime;
+use utoipa::ToSchema;
+
+/// A moment, for machines (RFC 3339 in the board's zone) and for people.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct When {
+    pub at: String,
+    pub text: String,
+    /// The value for an `<input type="datetime-local">` in the board's zone.
+    pub local: String,
+}
+
+impl When {
+    pub fn new(zone: &BoardZone, t: PrimitiveDateTime) -> Self {
+        When { at: zone.to_rfc3339(t), text: zone.display(t), local: zone.to_input(t) }
+    }
+    pub fn opt(zone: &BoardZone, t: Option<PrimitiveDateTime>) -> Option<Self> {
+        t.map(|t| Self::new(zone, t))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BoardView {
+    pub id: String,
+    pub title: String,
+    pub welcome_md: String,
+    pub welcome_html: String,
+    pub consent_md: String,
+    pub consent_html: String,
+    pub time_zone: String,
+    pub opens_at: Option<When>,
+    pub closes_at: Option<When>,
+    pub anonymity: Anonymity,
+    pub state: String,
+    /// The asker's part on this board: administrator, moderator, co_moderator, observer,
+    /// analyst or participant.
+    pub your_role: String,
+    pub can_manage: bool,
+}
+
+impl BoardView {
+    pub fn new(b: &Board, standing: Standing) -> Self {
+        let zone = BoardZone::of(&b.time_zone);
+        BoardView {
+            id: b.id.clone(),
+            title: b.title.clone(),
+            welcome_md: b.welcome_md.clone(),
+            welcome_html: markdown::render(&b.welcome_md),
+            consent_md: b.consent_md.clone(),
+            consent_html: markdown::render(&b.consent_md),
+            time_zone: b.time_zone.clone(),
+            opens_at: When::opt(&zone, b.opens_at),
+            closes_at: When::opt(&zone, b.closes_at),
+            anonymity: Anonymity::parse(&b.anonymity).unwrap_or(Anonymity::ScreenNames),
+            state: b.state.clone(),
+            your_role: standing.name().to_string(),
+            can_manage: standing.can_manage(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StageView {
+    pub id: String,
+    pub board_id: String,
+    pub position: i32,
+    pub title: String,
+    pub intro_md: String,
+    pub intro_html: String,
+    pub release_at: Option<When>,
+    pub close_at: Option<When>,
+    pub released_at: Option<When>,
+    /// scheduled, open or closed.
+    pub phase: String,
+    pub questions: Vec<QuestionView>,
+}
+
+impl StageView {
+    pub fn new(s: &Stage, zone: &BoardZone, now: PrimitiveDateTime) -> Self {
+        StageView {
+            id: s.id.clone(),
+            board_id: s.board_id.clone(),
+            position: s.position,
+            title: s.title.clone(),
+            intro_md: s.intro_md.clone(),
+            intro_html: markdown::render(&s.intro_md),
+            release_at: When::opt(zone, s.release_at),
+            close_at: When::opt(zone, s.close_at),
+            released_at: When::opt(zone, s.released_at),
+            phase: phase_name(stage_phase(s.released_at, s.close_at, now)).into(),
+            questions: Vec::new(),
+        }
+    }
+}
+
+pub fn phase_name(p: StagePhase) -> &'static str {
+    match p {
+        StagePhase::Scheduled => "scheduled",
+        StagePhase::Open => "open",
+        StagePhase::Closed => "closed",
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionView {
+    pub id: String,
+    pub stage_id: String,
+    pub position: i32,
+    pub prompt_md: String,
+    pub prompt_html: String,
+    pub mode: ResponseMode,
+    pub mode_label: String,
+    /// When the wording last changed after release.
+    pub revised_at: Option<When>,
+    /// Participants who answered; for participants of a private question, only whether they did.
+    pub answered_count: Option<i64>,
+    /// Participants on the board ("N of M answered").
+    pub participant_count: Option<i64>,
+    /// For a participant: whether they answered.
+    pub answered_by_you: Option<bool>,
+    /// Posts by others since the asker last opened the question.
+    pub new_posts: i64,
+}
+
+impl QuestionView {
+    pub fn new(q: &Question, zone: &BoardZone) -> Self {
+        let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+        QuestionView {
+            id: q.id.clone(),
+            stage_id: q.stage_id.clone(),
+            position: q.position,
+            prompt_md: q.prompt_md.clone(),
+            prompt_html: markdown::render(&q.prompt_md),
+            mode,
+            mode_label: mode.label().into(),
+            revised_at: When::opt(zone, q.revised_at),
+            answered_count: None,
+            participant_count: None,
+            answered_by_you: None,
+            new_posts: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostView {
+    pub id: String,
+    pub question_id: String,
+    pub parent_id: Option<String>,
+    pub author: String,
+    /// participant or moderator.
+    pub author_kind: String,
+    pub is_yours: bool,
+    pub body_html: String,
+    /// The markdown source; given only to its author.
+    pub body_md: Option<String>,
+    pub created: When,
+    pub edited: Option<When>,
+    #[schema(no_recursion)]
+    pub replies: Vec<PostView>,
+}
+
+/// How a participant appears to someone on the board: by screen name to other participants
+/// on an anonymous board, with the real name added for staff.
+pub fn participant_label(screen_name: Option<&str>, name: &str, anonymity: Anonymity, standing: Standing) -> String {
+    let screen = screen_name.unwrap_or("Participant");
+    match (anonymity, standing.sees_everything()) {
+        (Anonymity::RealNames, _) => name.to_string(),
+        (Anonymity::ScreenNames, true) => format!("{screen} ({name})"),
+        (Anonymity::ScreenNames, false) => screen.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub screen_name: Option<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub consented_at: Option<When>,
+    pub first_signed_in_at: Option<When>,
+    pub last_seen_at: Option<When>,
+    pub posts: i64,
+    /// not_signed_in, signed_in (but never posted) or posted.
+    pub status: String,
+    /// The participant's personal sign-in link; shown to the board's moderators only.
+    pub sign_in_link: Option<String>,
+    pub link_expires_at: Option<When>,
+}

@@ -1,0 +1,186 @@
+//! Building and running the application: the same code path for `focusboard serve` and for
+//! the integration tests, which bind port 0 and bring their own clock.
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::scheduler::Scheduler;
+use crate::service::Ctx;
+use crate::web::{self, errors, AppState};
+use actix_session::config::PersistentSession;
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web as aweb, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub db: Db,
+    pub ctx: Ctx,
+    pub scheduler: Scheduler,
+    scheduler_every: Duration,
+    run_scheduler: bool,
+}
+
+impl Application {
+    /// Connects, migrates, and binds the listener; nothing is served until `run_until_stopped`.
+    pub fn build(settings: Settings, clock: SharedClock, run_scheduler: bool) -> anyhow::Result<Self> {
+        let (db, ctx) = prepare(&settings, clock.clone())?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = aweb::Data::new(AppState::new(db.clone(), ctx.clone(), settings.clone()));
+        let key = session_key(&settings)?;
+        let cookie_key = Key::from(&key);
+        let secure = settings.secure_cookies();
+        let max_body = settings.max_body_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(aweb::PayloadConfig::new(max_body))
+                .wrap(ErrorHandlers::new().default_handler(foreign_error))
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), cookie_key.clone())
+                        .cookie_name("focusboard".into())
+                        .cookie_secure(secure)
+                        .cookie_http_only(true)
+                        .cookie_same_site(SameSite::Lax)
+                        .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(30)))
+                        .build(),
+                )
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+                        )),
+                )
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .configure(web::configure)
+                .default_service(aweb::to(errors::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(20)
+        .run();
+        Ok(Self {
+            port,
+            ctx,
+            server,
+            scheduler: Scheduler::new(db.clone(), clock),
+            db,
+            scheduler_every: Duration::from_secs(settings.scheduler_interval_secs.max(1)),
+            run_scheduler,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C (actix stops accepting, lets requests in flight finish),
+    /// with the scheduler running beside the server.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let scheduler = self.run_scheduler.then(|| tokio::spawn(self.scheduler.clone().run(self.scheduler_every)));
+        let result = self.server.await;
+        if let Some(task) = scheduler {
+            task.abort();
+        }
+        tracing::info!("server stopped");
+        Ok(result?)
+    }
+}
+
+/// Opens and migrates the database and builds the services' context: all that the commands
+/// other than `serve` need.
+pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, Ctx)> {
+    let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+    let applied = db.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
+    let key = session_key(settings)?;
+    let ctx = Ctx {
+        clock,
+        link_key: Arc::new(derive(&key, b"participant sign-in links")),
+        base_url: settings.base().to_string(),
+        link_days: settings.sign_in_link_days,
+    };
+    Ok((db, ctx))
+}
+
+/// Errors raised inside actix itself (an unreadable path, a body over the limit, a wrong
+/// method) get the same page or problem document as the application's own errors.
+fn foreign_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let foreign = res.response().error().filter(|e| {
+        e.as_error::<errors::PageError>().is_none() && e.as_error::<errors::ApiError>().is_none()
+    });
+    let Some(err) = foreign else {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    use crate::error::AppError;
+    let limit = res
+        .request()
+        .app_data::<aweb::Data<AppState>>()
+        .map_or(0, |s| s.settings.max_body_bytes);
+    let message = err.to_string();
+    let app = match res.status().as_u16() {
+        401 => AppError::Unauthorized,
+        403 => AppError::Forbidden(message),
+        404 => AppError::NotFound(message),
+        413 => AppError::PayloadTooLarge(limit),
+        s if s >= 500 => AppError::Internal(anyhow::anyhow!(message)),
+        _ => AppError::BadRequest(message),
+    };
+    let (req, _) = res.into_parts();
+    let response = if req.path().starts_with("/api/") {
+        errors::problem(&app)
+    } else {
+        errors::page_response(&app, &req)
+    };
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
+}
+
+/// The 64-byte session key: from the settings, or generated once and kept in the data folder.
+fn session_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if !settings.session_key.is_empty() {
+        let key = hex::decode(settings.session_key.trim())
+            .map_err(|_| anyhow::anyhow!("session_key must be 128 hexadecimal characters"))?;
+        anyhow::ensure!(key.len() >= 64, "session_key must be 64 bytes (128 hexadecimal characters)");
+        return Ok(key);
+    }
+    let path = settings.data_dir.join("session.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Ok(key) = hex::decode(text.trim()) {
+            if key.len() >= 64 {
+                return Ok(key);
+            }
+        }
+    }
+    let key = Key::generate().master().to_vec();
+    std::fs::create_dir_all(&settings.data_dir)?;
+    std::fs::write(&path, hex::encode(&key))?;
+    tracing::info!(path = %path.display(), "generated a session key; set session_key to share one between instances");
+    Ok(key)
+}
+
+/// A sub-key for one purpose, so the session key is never used directly for two things.
+fn derive(key: &[u8], purpose: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(purpose);
+    mac.finalize().into_bytes().to_vec()
+}
+
+pub fn system_clock() -> SharedClock {
+    Arc::new(SystemClock)
+}

@@ -1,0 +1,300 @@
+//! One handler per API operation; each is a call into `service` with the bearer's identity.
+
+use super::{created, json, read_body, Bearer};
+use crate::service::accounts::{self, NewToken, TokenView};
+use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
+use crate::service::people::{self, ConsentInput, ImportReport, SignInLink};
+use crate::service::stages::{self, QuestionInput, StageInput};
+use crate::service::threads::{self, ParticipantHome, PostHistory, PostInput, QuestionPage};
+use crate::service::views::{BoardView, ParticipantView, PostView, QuestionView, StageView};
+use crate::service::Actor;
+use crate::web::errors::ApiResult;
+use crate::web::AppState;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+type State = web::Data<AppState>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me", web::get().to(me))
+        .route("/me/consent", web::post().to(consent))
+        .route("/auth/participant", web::post().to(participant_token))
+        .route("/tokens", web::get().to(list_tokens))
+        .route("/tokens", web::post().to(create_token))
+        .route("/tokens/{token}", web::delete().to(revoke_token))
+        .route("/boards", web::get().to(list_boards))
+        .route("/boards", web::post().to(create_board))
+        .route("/boards/{board}", web::get().to(get_board))
+        .route("/boards/{board}", web::patch().to(update_board))
+        .route("/boards/{board}/overview", web::get().to(overview))
+        .route("/boards/{board}/home", web::get().to(home))
+        .route("/boards/{board}/participants", web::get().to(list_participants))
+        .route("/boards/{board}/participants/import", web::post().to(import_participants))
+        .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
+        .route("/boards/{board}/members", web::put().to(set_member))
+        .route("/boards/{board}/stages", web::post().to(create_stage))
+        .route("/stages/{stage}", web::get().to(get_stage))
+        .route("/stages/{stage}", web::patch().to(update_stage))
+        .route("/stages/{stage}/release", web::post().to(release_stage))
+        .route("/stages/{stage}/questions", web::post().to(add_question))
+        .route("/questions/{question}", web::get().to(get_question))
+        .route("/questions/{question}", web::patch().to(update_question))
+        .route("/questions/{question}", web::delete().to(delete_question))
+        .route("/questions/{question}/move", web::post().to(move_question))
+        .route("/questions/{question}/posts", web::post().to(create_post))
+        .route("/posts/{post}", web::patch().to(edit_post))
+        .route("/posts/{post}/history", web::get().to(post_history));
+}
+
+/// Who the token belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// user or participant.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+    /// For a participant: their board.
+    pub board_id: Option<String>,
+    pub consented: Option<bool>,
+    pub screen_name: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", responses((status = 200, body = Me), (status = 401, description = "No or unknown token")), security(("bearer" = [])))]
+pub async fn me(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
+    bearer
+        .run(&state, |_, _, actor| {
+            Ok(match actor {
+                Actor::User(u) => Me {
+                    kind: "user".into(),
+                    id: u.id.clone(),
+                    name: u.name.clone(),
+                    email: u.email.clone(),
+                    is_admin: u.is_admin,
+                    board_id: None,
+                    consented: None,
+                    screen_name: None,
+                },
+                Actor::Participant(p) => Me {
+                    kind: "participant".into(),
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    email: p.email.clone(),
+                    is_admin: false,
+                    board_id: Some(p.board_id.clone()),
+                    consented: Some(p.consented_at.is_some()),
+                    screen_name: p.screen_name.clone(),
+                },
+            })
+        })
+        .await
+        .map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/me/consent", tag = "participants", request_body = ConsentInput, responses((status = 204), (status = 422, description = "Consent not given or screen name unusable")), security(("bearer" = [])))]
+pub async fn consent(state: State, bearer: Bearer, body: web::Json<ConsentInput>) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| people::give_consent(conn, ctx, actor, &input)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LinkTokenInput {
+    /// The last part of the participant's personal sign-in link (`/p/<token>`).
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/participant", tag = "account", request_body = LinkTokenInput, responses((status = 201, body = NewToken), (status = 410, description = "Link replaced or expired")))]
+pub async fn participant_token(state: State, body: web::Json<LinkTokenInput>) -> ApiResult<HttpResponse> {
+    let ctx = state.ctx.clone();
+    let token = body.into_inner().token;
+    let t = state.db.run(move |conn| accounts::participant_token(conn, &ctx, &token)).await?;
+    Ok(created(t))
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "account", responses((status = 200, body = [TokenView])), security(("bearer" = [])))]
+pub async fn list_tokens(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
+    bearer.run(&state, |conn, _, actor| accounts::list_tokens(conn, actor.user()?)).await.map(json)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenInput {
+    pub name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = TokenInput, responses((status = 201, body = NewToken)), security(("bearer" = [])))]
+pub async fn create_token(state: State, bearer: Bearer, body: web::Json<TokenInput>) -> ApiResult<HttpResponse> {
+    let name = body.into_inner().name;
+    bearer.run(&state, move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &name)).await.map(created)
+}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{token}", tag = "account", params(("token" = String, Path)), responses((status = 204)), security(("bearer" = [])))]
+pub async fn revoke_token(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| accounts::revoke_token(conn, ctx, actor.user()?, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/boards", tag = "boards", responses((status = 200, body = [BoardView])), security(("bearer" = [])))]
+pub async fn list_boards(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
+    bearer.run(&state, |conn, _, actor| boards::list_boards(conn, actor)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/boards", tag = "boards", request_body = BoardInput, responses((status = 201, body = BoardView), (status = 422, description = "Invalid settings")), security(("bearer" = [])))]
+pub async fn create_board(state: State, bearer: Bearer, body: web::Json<BoardInput>) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input)).await.map(created)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}", tag = "boards", params(("board" = String, Path)), responses((status = 200, body = BoardView), (status = 404)), security(("bearer" = [])))]
+pub async fn get_board(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| boards::get_board(conn, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(patch, path = "/api/v1/boards/{board}", tag = "boards", params(("board" = String, Path)), request_body = BoardInput, responses((status = 200, body = BoardView), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn update_board(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<BoardInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, _, actor| boards::update_board(conn, actor, &id, &input)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/overview", tag = "boards", params(("board" = String, Path)), responses((status = 200, body = BoardOverview)), security(("bearer" = [])))]
+pub async fn overview(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| boards::overview(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/home", tag = "participants", params(("board" = String, Path)), responses((status = 200, body = ParticipantHome)), security(("bearer" = [])))]
+pub async fn home(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| threads::participant_home(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/participants", tag = "participants", params(("board" = String, Path)), responses((status = 200, body = [ParticipantView])), security(("bearer" = [])))]
+pub async fn list_participants(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| people::list(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// false (default): only check the file and report; true: add every row, or none if any is bad.
+    #[serde(default)]
+    pub commit: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/boards/{board}/participants/import", tag = "participants", params(("board" = String, Path), ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "A header row with an email column, optionally name, and any attribute columns"),
+    responses((status = 200, body = ImportReport, description = "Preview, or the import done"), (status = 422, body = ImportReport, description = "Rows with problems; nothing imported"), (status = 413)),
+    security(("bearer" = [])))]
+pub async fn import_participants(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<ImportQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let (id, commit) = (id.into_inner(), q.commit);
+    let report = bearer.run(&state, move |conn, ctx, actor| people::import(conn, ctx, actor, &id, &body, commit)).await?;
+    Ok(if report.errors.is_empty() { json(report) } else { HttpResponse::UnprocessableEntity().json(report) })
+}
+
+#[utoipa::path(post, path = "/api/v1/boards/{board}/participants/{participant}/link", tag = "participants", params(("board" = String, Path), ("participant" = String, Path)), responses((status = 200, body = SignInLink)), security(("bearer" = [])))]
+pub async fn reissue_link(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (board, participant) = path.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| people::reissue_link(conn, ctx, actor, &board, &participant)).await.map(json)
+}
+
+#[utoipa::path(put, path = "/api/v1/boards/{board}/members", tag = "boards", params(("board" = String, Path)), request_body = MemberInput, responses((status = 200, body = MemberView)), security(("bearer" = [])))]
+pub async fn set_member(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<MemberInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &id, &input)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/boards/{board}/stages", tag = "stages", params(("board" = String, Path)), request_body = StageInput, responses((status = 201, body = StageView)), security(("bearer" = [])))]
+pub async fn create_stage(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<StageInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &id, &input)).await.map(created)
+}
+
+#[utoipa::path(get, path = "/api/v1/stages/{stage}", tag = "stages", params(("stage" = String, Path)), responses((status = 200, body = StageView)), security(("bearer" = [])))]
+pub async fn get_stage(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| stages::stage_detail(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(patch, path = "/api/v1/stages/{stage}", tag = "stages", params(("stage" = String, Path)), request_body = StageInput, responses((status = 200, body = StageView)), security(("bearer" = [])))]
+pub async fn update_stage(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<StageInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &id, &input)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/stages/{stage}/release", tag = "stages", params(("stage" = String, Path)), responses((status = 200, body = StageView), (status = 409, description = "Already released")), security(("bearer" = [])))]
+pub async fn release_stage(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/stages/{stage}/questions", tag = "questions", params(("stage" = String, Path)), request_body = QuestionInput, responses((status = 201, body = QuestionView)), security(("bearer" = [])))]
+pub async fn add_question(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &id, &input)).await.map(created)
+}
+
+#[utoipa::path(get, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), responses((status = 200, body = QuestionPage, description = "The question with the replies the asker may read")), security(("bearer" = [])))]
+pub async fn get_question(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| threads::question_page(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(patch, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), request_body = QuestionInput, responses((status = 200, body = QuestionView)), security(("bearer" = [])))]
+pub async fn update_question(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &id, &input)).await.map(json)
+}
+
+#[utoipa::path(delete, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), responses((status = 204), (status = 409, description = "Released or answered")), security(("bearer" = [])))]
+pub async fn delete_question(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| stages::delete_question(conn, actor, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MoveInput {
+    /// up or down.
+    pub direction: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/questions/{question}/move", tag = "questions", params(("question" = String, Path)), request_body = MoveInput, responses((status = 204)), security(("bearer" = [])))]
+pub async fn move_question(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<MoveInput>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let up = match body.direction.as_str() {
+        "up" => true,
+        "down" => false,
+        _ => return Err(crate::error::AppError::invalid("direction must be \"up\" or \"down\".").into()),
+    };
+    bearer.run(&state, move |conn, _, actor| stages::move_question(conn, actor, &id, up)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(post, path = "/api/v1/questions/{question}/posts", tag = "posts", params(("question" = String, Path)), request_body = PostInput, responses((status = 201, body = PostView), (status = 403, description = "Stage closed, or the asker may not post"), (status = 409, description = "Already answered")), security(("bearer" = [])))]
+pub async fn create_post(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<PostInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| threads::create_post(conn, ctx, actor, &id, &input)).await.map(created)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EditInput {
+    pub body_md: String,
+}
+
+#[utoipa::path(patch, path = "/api/v1/posts/{post}", tag = "posts", params(("post" = String, Path)), request_body = EditInput, responses((status = 200, body = PostView)), security(("bearer" = [])))]
+pub async fn edit_post(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<EditInput>) -> ApiResult<HttpResponse> {
+    let (id, text) = (id.into_inner(), body.into_inner().body_md);
+    bearer.run(&state, move |conn, ctx, actor| threads::edit_post(conn, ctx, actor, &id, &text)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/posts/{post}/history", tag = "posts", params(("post" = String, Path)), responses((status = 200, body = PostHistory)), security(("bearer" = [])))]
+pub async fn post_history(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| threads::post_history(conn, actor, &id)).await.map(json)
+}
+

@@ -1,0 +1,92 @@
+//! The JSON API under `/api/v1`: every action of the pages, with the same service functions and
+//! so the same permissions. Clients authenticate with `Authorization: Bearer <token>`: a staff
+//! member's token from their account page, or a participant's exchanged from their sign-in
+//! link. Errors are RFC 9457 problem documents.
+
+mod handlers;
+pub mod openapi;
+
+use super::errors::{from_json_error, ApiError, ApiResult};
+use super::AppState;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::service::{accounts, Actor, Ctx};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::future::{ready, Ready};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().error_handler(|err, req| {
+        let limit = req.app_data::<web::Data<AppState>>().map_or(1 << 20, |s| s.settings.max_body_bytes);
+        ApiError(from_json_error(&err, limit)).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|err, _| {
+        ApiError(AppError::BadRequest(err.to_string())).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError(AppError::BadRequest(format!("The query string is not as expected: {err}"))).into()
+    }))
+    .route("/openapi.json", web::get().to(openapi::serve));
+    handlers::configure(cfg);
+}
+
+/// The bearer token of a request, looked up when the handler runs.
+pub struct Bearer(Option<String>);
+
+impl FromRequest for Bearer {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_string());
+        ready(Ok(Bearer(token)))
+    }
+}
+
+impl Bearer {
+    /// Resolves the token to a person and runs `f` for them, all on one pooled connection.
+    pub async fn run<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let token = self.0.ok_or(AppError::Unauthorized)?;
+        let ctx = state.ctx.clone();
+        Ok(state
+            .db
+            .run(move |conn| {
+                let actor = accounts::identity_of_bearer(conn, &ctx, &token)?.load(conn)?;
+                f(conn, &ctx, &actor)
+            })
+            .await?)
+    }
+}
+
+pub fn json<T: Serialize>(value: T) -> HttpResponse {
+    HttpResponse::Ok().json(value)
+}
+
+pub fn created<T: Serialize>(value: T) -> HttpResponse {
+    HttpResponse::Created().json(value)
+}
+
+/// Reads a raw request body (a CSV upload) up to the configured limit.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> AppResult<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| super::errors::from_payload_error(&e, limit))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

@@ -1,0 +1,348 @@
+//! Pages for the board's staff: boards, settings, participants and their links, stages,
+//! questions, staff members, and the account page with API tokens.
+
+use super::errors::{PageError, PageResult};
+use super::session::{self, check_csrf, redirect, CsrfForm, NoFields, Viewer};
+use super::AppState;
+use crate::domain::roles::{BoardRole, ResponseMode};
+use crate::error::AppError;
+use crate::service::boards::{self, BoardInput, MemberInput};
+use crate::service::stages::{self, QuestionInput, StageInput};
+use crate::service::{accounts, people};
+use actix_multipart::Multipart;
+use actix_web::web;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/boards", web::get().to(board_list))
+        .route("/boards", web::post().to(create_board))
+        .route("/boards/new", web::get().to(new_board))
+        .route("/boards/{board}", web::get().to(overview))
+        .route("/boards/{board}/settings", web::get().to(settings_form))
+        .route("/boards/{board}/settings", web::post().to(save_settings))
+        .route("/boards/{board}/participants", web::get().to(participants))
+        .route("/boards/{board}/participants/preview", web::post().to(import_preview))
+        .route("/boards/{board}/participants/import", web::post().to(import_commit))
+        .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
+        .route("/boards/{board}/members", web::post().to(set_member))
+        .route("/boards/{board}/stages", web::post().to(create_stage))
+        .route("/stages/{stage}", web::get().to(stage_page))
+        .route("/stages/{stage}", web::post().to(save_stage))
+        .route("/stages/{stage}/release", web::post().to(release_stage))
+        .route("/stages/{stage}/questions", web::post().to(add_question))
+        .route("/questions/{question}/edit", web::get().to(question_form))
+        .route("/questions/{question}/edit", web::post().to(save_question))
+        .route("/questions/{question}/move", web::post().to(move_question))
+        .route("/questions/{question}/delete", web::post().to(delete_question))
+        .route("/account", web::get().to(account))
+        .route("/account/tokens", web::post().to(create_token))
+        .route("/account/tokens/{token}/revoke", web::post().to(revoke_token));
+}
+
+fn modes() -> serde_json::Value {
+    json!(ResponseMode::ALL.iter().map(|m| json!({"value": m.as_str(), "label": m.label()})).collect::<Vec<_>>())
+}
+
+async fn board_list(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
+    let boards = state
+        .as_actor(viewer.identity.clone(), |conn, _, actor| {
+            actor.user()?;
+            boards::list_boards(conn, actor)
+        })
+        .await?;
+    viewer.render("moderator/boards", "Your boards", &json!({"boards": boards}))
+}
+
+async fn new_board(viewer: Viewer) -> PageResult {
+    if !matches!(viewer.identity, crate::service::Identity::User(_)) {
+        return Err(AppError::Unauthorized.into());
+    }
+    viewer.render("moderator/board_form", "New board", &json!({"new": true, "board": {"time_zone": "Europe/London"}}))
+}
+
+async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<BoardInput>) -> PageResult {
+    let input = form.0;
+    let board = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input))
+        .await?;
+    session::notice(&viewer.session, "Board created. Add stages and questions, then import participants.");
+    Ok(redirect(&format!("/boards/{}", board.id)))
+}
+
+async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+    let board_id = board.into_inner();
+    let view = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            if matches!(actor, crate::service::Actor::Participant(_)) {
+                return Ok(Err(format!("/b/{board_id}")));
+            }
+            boards::overview(conn, ctx, actor, &board_id).map(Ok)
+        })
+        .await?;
+    match view {
+        Ok(view) => viewer.render(
+            "moderator/board",
+            &view.board.title.clone(),
+            &json!({"o": view, "roles": BoardRole::ALL}),
+        ),
+        Err(to) => Ok(redirect(&to)),
+    }
+}
+
+async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+    let board_id = board.into_inner();
+    let board = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            let acc = crate::service::access(conn, actor, &board_id)?;
+            acc.require_manage()?;
+            Ok(crate::service::views::BoardView::new(&acc.board, acc.standing))
+        })
+        .await?;
+    viewer.render("moderator/board_form", "Board settings", &json!({"board": board}))
+}
+
+async fn save_settings(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<BoardInput>) -> PageResult {
+    let board_id = board.into_inner();
+    let input = form.0;
+    let board = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| boards::update_board(conn, actor, &board_id, &input))
+        .await?;
+    session::notice(&viewer.session, "Settings saved.");
+    Ok(redirect(&format!("/boards/{}", board.id)))
+}
+
+async fn participants(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+    let board_id = board.into_inner();
+    let (board, list) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let board = boards::get_board(conn, actor, &board_id)?;
+            Ok((board, people::list(conn, ctx, actor, &board_id)?))
+        })
+        .await?;
+    viewer.render("moderator/participants", "Participants", &json!({"board": board, "participants": list}))
+}
+
+/// Reads an uploaded CSV file (multipart: `csrf_token`, `file`) and shows what would be imported.
+async fn import_preview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, mut payload: Multipart) -> PageResult {
+    let limit = state.settings.max_body_bytes;
+    let mut csrf = String::new();
+    let mut file = Vec::new();
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+            if data.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge(limit).into());
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf_token" => csrf = String::from_utf8_lossy(&data).into_owned(),
+            "file" => file = data,
+            _ => {}
+        }
+    }
+    check_csrf(&viewer.session, &csrf)?;
+    if file.is_empty() {
+        return Err(AppError::invalid("Choose a CSV file to import.").into());
+    }
+    import(state, viewer, board.into_inner(), file, false).await
+}
+
+#[derive(Deserialize)]
+struct ImportForm {
+    csv_text: String,
+}
+
+async fn import_commit(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<ImportForm>) -> PageResult {
+    import(state, viewer, board.into_inner(), form.0.csv_text.into_bytes(), true).await
+}
+
+async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: String, csv: Vec<u8>, commit: bool) -> PageResult {
+    let id = board_id.clone();
+    let text = String::from_utf8_lossy(&csv).into_owned();
+    let (board, report) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let board = boards::get_board(conn, actor, &id)?;
+            Ok((board, people::import(conn, ctx, actor, &id, &csv, commit)?))
+        })
+        .await?;
+    if report.imported {
+        session::notice(&viewer.session, format!("{} participants imported. Their sign-in links are below.", report.rows.len()));
+        return Ok(redirect(&format!("/boards/{board_id}/participants")));
+    }
+    let mut res = viewer.render("moderator/import", "Import participants", &json!({"board": board, "report": report, "csv_text": text}))?;
+    if !report.errors.is_empty() {
+        *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn reissue_link(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(String, String)>, _f: CsrfForm<NoFields>) -> PageResult {
+    let (board_id, participant_id) = path.into_inner();
+    let b = board_id.clone();
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::reissue_link(conn, ctx, actor, &b, &participant_id))
+        .await?;
+    session::notice(&viewer.session, "A new sign-in link was issued; the previous one no longer works.");
+    Ok(redirect(&format!("/boards/{board_id}/participants")))
+}
+
+async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<MemberInput>) -> PageResult {
+    let board_id = board.into_inner();
+    let b = board_id.clone();
+    let input = form.0;
+    let m = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &b, &input))
+        .await?;
+    session::notice(&viewer.session, format!("{} is now {} of this board.", m.name, m.role.replace('_', "-")));
+    Ok(redirect(&format!("/boards/{board_id}")))
+}
+
+async fn create_stage(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<StageInput>) -> PageResult {
+    let board_id = board.into_inner();
+    let input = form.0;
+    let stage = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &board_id, &input))
+        .await?;
+    session::notice(&viewer.session, "Stage added. Now write its questions.");
+    Ok(redirect(&format!("/stages/{}", stage.id)))
+}
+
+async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>) -> PageResult {
+    let stage_id = stage.into_inner();
+    let (board, stage) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let stage = stages::stage_detail(conn, ctx, actor, &stage_id)?;
+            Ok((boards::get_board(conn, actor, &stage.board_id)?, stage))
+        })
+        .await?;
+    viewer.render("moderator/stage", &stage.title.clone(), &json!({"board": board, "stage": stage, "modes": modes()}))
+}
+
+async fn save_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, form: CsrfForm<StageInput>) -> PageResult {
+    let stage_id = stage.into_inner();
+    let input = form.0;
+    let stage = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &stage_id, &input))
+        .await?;
+    session::notice(&viewer.session, "Stage saved.");
+    Ok(redirect(&format!("/stages/{}", stage.id)))
+}
+
+async fn release_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+    let stage_id = stage.into_inner();
+    let stage = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &stage_id))
+        .await?;
+    session::notice(&viewer.session, format!("{} is released: participants can now answer its questions.", stage.title));
+    Ok(redirect(&format!("/stages/{}", stage.id)))
+}
+
+async fn add_question(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, form: CsrfForm<QuestionInput>) -> PageResult {
+    let stage_id = stage.into_inner();
+    let s = stage_id.clone();
+    let input = form.0;
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &s, &input))
+        .await?;
+    session::notice(&viewer.session, "Question added.");
+    Ok(redirect(&format!("/stages/{stage_id}")))
+}
+
+async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>) -> PageResult {
+    let qid = q.into_inner();
+    let page = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let page = crate::service::threads::question_page(conn, ctx, actor, &qid)?;
+            if !page.board.can_manage {
+                return Err(AppError::forbidden("Only the board's moderators can edit questions."));
+            }
+            Ok(page)
+        })
+        .await?;
+    viewer.render("moderator/question_form", "Edit question", &json!({"q": page, "modes": modes()}))
+}
+
+async fn save_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<QuestionInput>) -> PageResult {
+    let qid = q.into_inner();
+    let input = form.0;
+    let q = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &qid, &input))
+        .await?;
+    session::notice(&viewer.session, "Question saved.");
+    Ok(redirect(&format!("/stages/{}", q.stage_id)))
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    direction: String,
+}
+
+async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<MoveForm>) -> PageResult {
+    let qid = q.into_inner();
+    let up = form.0.direction == "up";
+    let stage_id = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            stages::move_question(conn, actor, &qid, up)?;
+            let q = crate::service::threads::question_page(conn, ctx, actor, &qid)?;
+            Ok(q.stage.id)
+        })
+        .await?;
+    Ok(redirect(&format!("/stages/{stage_id}")))
+}
+
+async fn delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+    let qid = q.into_inner();
+    let stage_id = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| stages::delete_question(conn, actor, &qid))
+        .await?;
+    session::notice(&viewer.session, "Question deleted.");
+    Ok(redirect(&format!("/stages/{stage_id}")))
+}
+
+async fn account(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
+    render_account(&state, &viewer, None).await
+}
+
+async fn render_account(state: &AppState, viewer: &Viewer, new_token: Option<accounts::NewToken>) -> PageResult {
+    let (name, email, tokens) = state
+        .as_actor(viewer.identity.clone(), |conn, _, actor| {
+            let user = actor.user()?;
+            Ok((user.name.clone(), user.email.clone(), accounts::list_tokens(conn, user)?))
+        })
+        .await?;
+    viewer.render(
+        "moderator/account",
+        "Your account",
+        &json!({"name": name, "email": email, "tokens": tokens, "new_token": new_token}),
+    )
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    name: String,
+}
+
+async fn create_token(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<TokenForm>) -> PageResult {
+    let name = form.0.name;
+    let token = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &name))
+        .await?;
+    // Shown on this response only; it is never stored in readable form.
+    render_account(&state, &viewer, Some(token)).await
+}
+
+async fn revoke_token(state: web::Data<AppState>, viewer: Viewer, t: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+    let id = t.into_inner();
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::revoke_token(conn, ctx, actor.user()?, &id))
+        .await
+        .map_err(PageError)?;
+    session::notice(&viewer.session, "Token revoked.");
+    Ok(redirect("/account"))
+}

@@ -1,0 +1,192 @@
+//! Pages participants use: welcome and consent, the board home, the question page with its
+//! threads, and editing their own posts. Staff open the same question page and see everything.
+
+use super::errors::{PageError, PageResult};
+use super::session::{self, redirect, CsrfForm, Viewer};
+use super::AppState;
+use crate::error::AppError;
+use crate::service::people::ConsentInput;
+use crate::service::threads::{self, PostInput};
+use crate::service::{self, access, Actor};
+use actix_web::web;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/b/{board}", web::get().to(board_home))
+        .route("/b/{board}/welcome", web::get().to(welcome))
+        .route("/b/{board}/welcome", web::post().to(consent))
+        .route("/q/{question}", web::get().to(question))
+        .route("/q/{question}/posts", web::post().to(post))
+        .route("/posts/{post}/edit", web::get().to(edit_form))
+        .route("/posts/{post}/edit", web::post().to(edit))
+        .route("/posts/{post}/history", web::get().to(history));
+}
+
+/// A participant who has not consented yet is sent to the welcome page first.
+fn welcome_first(actor: &Actor) -> Option<String> {
+    match actor {
+        Actor::Participant(p) if p.consented_at.is_none() => Some(format!("/b/{}/welcome", p.board_id)),
+        _ => None,
+    }
+}
+
+async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+    let board_id = board.into_inner();
+    let home = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match actor {
+            Actor::User(_) => Ok(Err(format!("/boards/{board_id}"))),
+            _ => match welcome_first(actor) {
+                Some(to) => {
+                    access(conn, actor, &board_id)?;
+                    Ok(Err(to))
+                }
+                None => threads::participant_home(conn, ctx, actor, &board_id).map(Ok),
+            },
+        })
+        .await?;
+    match home {
+        Ok(home) => viewer.render("participant/home", &home.board.title.clone(), &home),
+        Err(to) => Ok(redirect(&to)),
+    }
+}
+
+async fn welcome(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+    let board_id = board.into_inner();
+    let (board, consented) = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            let acc = access(conn, actor, &board_id)?;
+            let consented = matches!(actor, Actor::Participant(p) if p.consented_at.is_some());
+            Ok((service::views::BoardView::new(&acc.board, acc.standing), consented))
+        })
+        .await?;
+    viewer.render("participant/welcome", &board.title.clone(), &json!({"board": board, "consented": consented}))
+}
+
+async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<ConsentInput>) -> PageResult {
+    let board_id = board.into_inner();
+    let input = form.0;
+    let entered = input.screen_name.clone();
+    let id = board_id.clone();
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            access(conn, actor, &id)?;
+            service::people::give_consent(conn, ctx, actor, &input)
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(redirect(&format!("/b/{board_id}"))),
+        Err(AppError::Unprocessable(why)) => {
+            // Show the form again with the reason and what was typed.
+            let b = board_id.clone();
+            let board = state
+                .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+                    let acc = access(conn, actor, &b)?;
+                    Ok(service::views::BoardView::new(&acc.board, acc.standing))
+                })
+                .await?;
+            let mut res = viewer.render(
+                "participant/welcome",
+                &board.title.clone(),
+                &json!({"board": board, "error": why, "screen_name": entered}),
+            )?;
+            *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>) -> PageResult {
+    show_question(&state, &viewer, q.into_inner(), None, None).await
+}
+
+/// The question page; after a refused post it shows the reason and keeps the text typed.
+async fn show_question(
+    state: &AppState,
+    viewer: &Viewer,
+    question_id: String,
+    error: Option<String>,
+    draft: Option<PostInput>,
+) -> PageResult {
+    let page = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match welcome_first(actor) {
+            Some(to) => Ok(Err(to)),
+            None => threads::question_page(conn, ctx, actor, &question_id).map(Ok),
+        })
+        .await?;
+    let page = match page {
+        Ok(p) => p,
+        Err(to) => return Ok(redirect(&to)),
+    };
+    let title = format!("{} · {}", page.stage.title, page.board.title);
+    let failed = error.is_some();
+    let mut res = viewer.render(
+        "question",
+        &title,
+        &json!({
+            "q": page,
+            "error": error,
+            "draft": draft.as_ref().map(|d| &d.body_md),
+            "draft_parent": draft.as_ref().and_then(|d| d.parent_id.clone()),
+        }),
+    )?;
+    if failed {
+        *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<PostInput>) -> PageResult {
+    let question_id = q.into_inner();
+    let input = form.0;
+    let qid = question_id.clone();
+    let keep = input.clone();
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::create_post(conn, ctx, actor, &qid, &input))
+        .await;
+    match result {
+        Ok(post) => {
+            session::notice(&viewer.session, if post.parent_id.is_some() { "Your reply is posted." } else { "Your answer is posted." });
+            Ok(redirect(&format!("/q/{question_id}#post-{}", post.id)))
+        }
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
+            show_question(&state, &viewer, question_id, Some(e.to_string()), Some(keep)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn edit_form(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>) -> PageResult {
+    let post_id = p.into_inner();
+    let history = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id))
+        .await?;
+    if !history.post.is_yours {
+        return Err(PageError(AppError::forbidden("Only the author can edit a post.")));
+    }
+    viewer.render("participant/edit", "Edit your post", &history)
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    body_md: String,
+}
+
+async fn edit(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, form: CsrfForm<EditForm>) -> PageResult {
+    let post_id = p.into_inner();
+    let body = form.0.body_md;
+    let post = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::edit_post(conn, ctx, actor, &post_id, &body))
+        .await?;
+    session::notice(&viewer.session, "Your changes are saved; the earlier wording is kept in the history.");
+    Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
+}
+
+async fn history(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>) -> PageResult {
+    let post_id = p.into_inner();
+    let history = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id))
+        .await?;
+    viewer.render("participant/history", "Post history", &history)
+}

@@ -1,0 +1,179 @@
+//! The cookie session (who is signed in, the CSRF token, a one-time notice), the extractor for
+//! state-changing forms that checks the CSRF token, and page rendering.
+
+use super::errors::{PageError, PageResult};
+use crate::domain::tokens;
+use crate::error::AppError;
+use crate::service::Identity;
+use crate::templates;
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::future::{ready, Ready};
+
+const USER: &str = "uid";
+const PARTICIPANT: &str = "pid";
+const CSRF: &str = "csrf";
+const NOTICE: &str = "notice";
+
+pub fn identity(session: &Session) -> Identity {
+    if let Ok(Some(id)) = session.get::<String>(USER) {
+        Identity::User(id)
+    } else if let Ok(Some(id)) = session.get::<String>(PARTICIPANT) {
+        Identity::Participant(id)
+    } else {
+        Identity::Anonymous
+    }
+}
+
+fn csrf_token(session: &Session) -> String {
+    match session.get::<String>(CSRF) {
+        Ok(Some(t)) => t,
+        _ => {
+            let t = tokens::generate().plain;
+            let _ = session.insert(CSRF, &t);
+            t
+        }
+    }
+}
+
+/// Starts a fresh session (a new cookie, a new CSRF token) for a staff member.
+pub fn sign_in_user(session: &Session, user_id: &str) -> Result<(), AppError> {
+    session.purge();
+    session.insert(USER, user_id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    session.renew();
+    Ok(())
+}
+
+pub fn sign_in_participant(session: &Session, participant_id: &str) -> Result<(), AppError> {
+    session.purge();
+    session.insert(PARTICIPANT, participant_id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    session.renew();
+    Ok(())
+}
+
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+/// A message shown once on the next page ("Stage released", "12 participants imported").
+pub fn notice(session: &Session, text: impl Into<String>) {
+    let _ = session.insert(NOTICE, text.into());
+}
+
+/// The person looking at a page, with what every page needs.
+pub struct Viewer {
+    pub identity: Identity,
+    pub csrf: String,
+    pub notice: Option<String>,
+    pub session: Session,
+}
+
+impl FromRequest for Viewer {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let notice = session.remove_as::<String>(NOTICE).and_then(Result::ok);
+        ready(Ok(Viewer { identity: identity(&session), csrf: csrf_token(&session), notice, session }))
+    }
+}
+
+#[derive(Serialize)]
+struct Chrome<'a, T: Serialize> {
+    title: &'a str,
+    csrf: &'a str,
+    notice: Option<&'a str>,
+    signed_in: bool,
+    staff: bool,
+    page: &'a T,
+}
+
+impl Viewer {
+    /// Renders `templates/<template>.hbs` with the page data under `page`.
+    pub fn render<T: Serialize>(&self, template: &str, title: &str, page: &T) -> PageResult {
+        let chrome = Chrome {
+            title,
+            csrf: &self.csrf,
+            notice: self.notice.as_deref(),
+            signed_in: self.identity != Identity::Anonymous,
+            staff: matches!(self.identity, Identity::User(_)),
+            page,
+        };
+        let data = serde_json::to_value(&chrome).map_err(|e| AppError::Internal(e.into()))?;
+        let html = templates::render(template, &data).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html))
+    }
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Checks a submitted CSRF token against the session's.
+pub fn check_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
+    match session.get::<String>(CSRF) {
+        Ok(Some(expected)) if !submitted.is_empty() && tokens::constant_time_eq(&expected, submitted) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "This form has expired or did not come from this site. Go back, reload the page and try again.".into(),
+        )),
+    }
+}
+
+/// A URL-encoded form whose `csrf_token` field matched the session's: the only way page
+/// handlers accept state-changing input.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let limit = req
+            .app_data::<web::Data<super::AppState>>()
+            .map_or(1 << 20, |s| s.settings.max_body_bytes);
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_form {
+                return Err(PageError(AppError::BadRequest("Expected a submitted form.".into())).into());
+            }
+            let bytes = body.await.map_err(|e| {
+                let app = match e.as_error::<actix_web::error::PayloadError>() {
+                    Some(p) => super::errors::from_payload_error(p, limit),
+                    None => AppError::PayloadTooLarge(limit),
+                };
+                PageError(app)
+            })?;
+            let field: CsrfField = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| PageError(AppError::BadRequest(format!("The form could not be read: {e}"))))?;
+            check_csrf(&session, &field.csrf_token).map_err(PageError)?;
+            let value = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| PageError(AppError::BadRequest(format!("The form could not be read: {e}"))))?;
+            Ok(CsrfForm(value))
+        })
+    }
+}
+
+/// An empty form: only the CSRF token (for buttons such as "Release now").
+#[derive(Deserialize)]
+pub struct NoFields {}
