@@ -30,7 +30,7 @@ const STAGES: &[(&str, &str, i64, &[(&str, &str)])] = &[
     (
         "Stage 1 (Friday): your hopes and how you worked together",
         "Welcome! Please answer at your own pace. You will see what others wrote once you have posted your own answer.",
-        -4,
+        -3,
         &[
             ("What did you hope to achieve when you joined your Community of Practice?", "post_first"),
             ("How did members of your CoP work together? What helped, and what got in the way?", "post_first"),
@@ -49,7 +49,7 @@ const STAGES: &[(&str, &str, i64, &[(&str, &str)])] = &[
     (
         "Stage 3 (Wednesday): looking forward",
         "Our final stage: how would you run a CoP next time?",
-        2,
+        1,
         &[
             ("How would you change the way the CoP worked?", "post_first"),
             ("What was best about how it worked?", "post_first"),
@@ -133,7 +133,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
             welcome_md: "Thank you for joining this online bulletin board. Over the next week we will ask a few questions in three stages. **Dip in and out at your own pace**: there is no need to be online at the same time as anyone else.".into(),
             consent_md: "Your answers will be used in an evaluation memo. Quotations may be used **without your name**. You can withdraw at any time by writing to the moderator.".into(),
             time_zone: "Europe/London".into(),
-            opens_at: Some(local(-4)),
+            opens_at: Some(local(-3)),
             closes_at: Some(local(4)),
             anonymity: Some("screen_names".into()),
             state: Some("open".into()),
@@ -156,7 +156,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
                 title: (*title).into(),
                 intro_md: (*intro).into(),
                 release_at: Some(local(*days)),
-                close_at: Some(local(days + 2)),
+                close_at: Some(local(4)),
             },
         )?;
         let mut ids = Vec::new();

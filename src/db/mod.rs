@@ -75,7 +75,7 @@ impl ManageConnection for ConnectionManager {
                 // WAL lets readers work while one writer writes; the busy timeout makes a
                 // writer wait for the lock instead of failing at once.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(r2d2::Error::QueryError)?;

@@ -106,7 +106,7 @@ async fn show_question(
     state: &AppState,
     viewer: &Viewer,
     question_id: String,
-    error: Option<String>,
+    error: Option<&AppError>,
     draft: Option<PostInput>,
 ) -> PageResult {
     let page = state
@@ -120,19 +120,19 @@ async fn show_question(
         Err(to) => return Ok(redirect(&to)),
     };
     let title = format!("{} · {}", page.stage.title, page.board.title);
-    let failed = error.is_some();
+    let status = error.map(AppError::status);
     let mut res = viewer.render(
         "question",
         &title,
         &json!({
             "q": page,
-            "error": error,
+            "error": error.map(ToString::to_string),
             "draft": draft.as_ref().map(|d| &d.body_md),
             "draft_parent": draft.as_ref().and_then(|d| d.parent_id.clone()),
         }),
     )?;
-    if failed {
-        *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    if let Some(status) = status {
+        *res.status_mut() = status;
     }
     Ok(res)
 }
@@ -151,7 +151,7 @@ async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, 
             Ok(redirect(&format!("/q/{question_id}#post-{}", post.id)))
         }
         Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            show_question(&state, &viewer, question_id, Some(e.to_string()), Some(keep)).await
+            show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -193,7 +193,19 @@ pub async fn import_participants(state: State, bearer: Bearer, id: web::Path<Str
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let (id, commit) = (id.into_inner(), q.commit);
     let report = bearer.run(&state, move |conn, ctx, actor| people::import(conn, ctx, actor, &id, &body, commit)).await?;
-    Ok(if report.errors.is_empty() { json(report) } else { HttpResponse::UnprocessableEntity().json(report) })
+    if report.errors.is_empty() {
+        return Ok(json(report));
+    }
+    // A problem document whose extension members carry the whole report.
+    let mut body = serde_json::to_value(&report).unwrap_or_default();
+    let n = report.errors.len();
+    if let Some(map) = body.as_object_mut() {
+        map.insert("type".into(), "about:blank".into());
+        map.insert("title".into(), "Please check what you entered".into());
+        map.insert("status".into(), 422.into());
+        map.insert("detail".into(), format!("{n} row(s) of the file have problems; nothing was imported.").into());
+    }
+    Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/participants/{participant}/link", tag = "participants", params(("board" = String, Path), ("participant" = String, Path)), responses((status = 200, body = SignInLink)), security(("bearer" = [])))]

@@ -19,11 +19,7 @@ use serde::Serialize;
 use std::future::{ready, Ready};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().error_handler(|err, req| {
-        let limit = req.app_data::<web::Data<AppState>>().map_or(1 << 20, |s| s.settings.max_body_bytes);
-        ApiError(from_json_error(&err, limit)).into()
-    }))
-    .app_data(web::PathConfig::default().error_handler(|err, _| {
+    cfg.app_data(web::PathConfig::default().error_handler(|err, _| {
         ApiError(AppError::BadRequest(err.to_string())).into()
     }))
     .app_data(web::QueryConfig::default().error_handler(|err, _| {
@@ -68,6 +64,13 @@ impl Bearer {
             })
             .await?)
     }
+}
+
+/// JSON bodies up to the configured size; errors as problem documents.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |err, _| ApiError(from_json_error(&err, limit)).into())
 }
 
 pub fn json<T: Serialize>(value: T) -> HttpResponse {

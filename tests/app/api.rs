@@ -1,0 +1,94 @@
+//! The JSON API on its own: the journey through `/api/v1`, and the OpenAPI document.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use time::macros::datetime;
+
+crate::on_both_databases!(journey_through_the_api, openapi_document_describes_every_route);
+
+async fn journey_through_the_api(backend: Backend) {
+    let app = spawn(backend).await;
+    let m = app.staff_api("mod@example.org", false).await;
+    let (st, board) = m.post("/api/v1/boards", json!({"title": "API board", "time_zone": "America/New_York", "opens_at": "2021-03-26T09:00"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{board}");
+    assert_eq!(board["opens_at"]["at"], "2021-03-26T09:00:00-04:00");
+    let b = board["id"].as_str().unwrap();
+    let (st, stage) = m.post(&format!("/api/v1/boards/{b}/stages"), json!({"title": "One", "release_at": "2021-03-26T10:00:00Z"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    assert_eq!(stage["phase"], "scheduled");
+    let sid = stage["id"].as_str().unwrap();
+    let (_, q1) = m.post(&format!("/api/v1/stages/{sid}/questions"), json!({"prompt_md": "First?", "mode": "open"})).await;
+    let (_, q2) = m.post(&format!("/api/v1/stages/{sid}/questions"), json!({"prompt_md": "Second?"})).await;
+    assert_eq!(q2["mode"], "post_first", "post first is the default");
+    let (st, _) = m.post(&format!("/api/v1/questions/{}/move", q2["id"].as_str().unwrap()), json!({"direction": "up"})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, stage) = m.get(&format!("/api/v1/stages/{sid}")).await;
+    let order: Vec<&str> = stage["questions"].as_array().unwrap().iter().map(|q| q["prompt_md"].as_str().unwrap()).collect();
+    assert_eq!(order, vec!["Second?", "First?"]);
+
+    let (st, report) = m.post_csv(&format!("/api/v1/boards/{b}/participants/import?commit=true"), "email,name,Group\nx@example.org,X,A\ny@example.org,Y,B\n").await;
+    assert_eq!(st, StatusCode::OK, "{report}");
+    assert_eq!(report["imported"], true);
+    let (_, people) = m.get(&format!("/api/v1/boards/{b}/participants")).await;
+    assert_eq!(people.as_array().unwrap().len(), 2);
+    assert_eq!(people[0]["attributes"]["Group"], "A");
+    let link = people[0]["sign_in_link"].as_str().unwrap().to_string();
+
+    let x = app.participant_api(&link).await;
+    let (_, me) = x.get("/api/v1/me").await;
+    assert_eq!(me["kind"], "participant");
+    let (st, _) = x.get(&format!("/api/v1/boards/{b}/home")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "consent comes first");
+    let (st, _) = x.post("/api/v1/me/consent", json!({"consent": "true"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "screen name required");
+    let (st, _) = x.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": "Ex"})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, home) = x.get(&format!("/api/v1/boards/{b}/home")).await;
+    assert_eq!(home["stages"].as_array().unwrap().len(), 0, "nothing released yet");
+
+    app.clock.set(datetime!(2021-03-26 10:00 UTC));
+    assert_eq!(app.scheduler.tick().await.unwrap(), 1);
+    let (st, _) = m.post(&format!("/api/v1/stages/{sid}/release"), json!({})).await;
+    assert_eq!(st, StatusCode::CONFLICT, "released once");
+    let (_, home) = x.get(&format!("/api/v1/boards/{b}/home")).await;
+    assert_eq!(home["unanswered"], 2);
+    let (st, post) = x.post(&format!("/api/v1/questions/{}/posts", q1["id"].as_str().unwrap()), json!({"body_md": "Hello <script>alert(1)</script> **world**"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    assert_eq!(post["body_html"], "<p>Hello  <strong>world</strong></p>\n");
+    app.clock.advance(time::Duration::minutes(1));
+    let (st, edited) = x.patch(&format!("/api/v1/posts/{}", post["id"].as_str().unwrap()), json!({"body_md": "Hello world"})).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(edited["edited"]["text"].as_str().unwrap().contains("26 Mar 2021, 06:01 EDT"));
+    let (_, history) = x.get(&format!("/api/v1/posts/{}/history", post["id"].as_str().unwrap())).await;
+    assert_eq!(history["revisions"].as_array().unwrap().len(), 1);
+
+    let (_, overview) = m.get(&format!("/api/v1/boards/{b}/overview")).await;
+    assert_eq!(overview["funnel"], json!({"invited": 2, "signed_in": 1, "posted": 1}));
+    let first = &overview["stages"][0]["questions"][1];
+    assert_eq!((first["answered_count"].as_i64(), first["participant_count"].as_i64()), (Some(1), Some(2)));
+
+    // Tokens: list, revoke, and a revoked token no longer works.
+    let (st, t) = m.post("/api/v1/tokens", json!({"name": "script"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let script = app.api(t["token"].as_str().unwrap());
+    assert_eq!(script.get("/api/v1/me").await.0, StatusCode::OK);
+    let res = m.client.delete(app.url(&format!("/api/v1/tokens/{}", t["id"].as_str().unwrap()))).bearer_auth(&m.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(script.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+}
+
+async fn openapi_document_describes_every_route(backend: Backend) {
+    let app = spawn(backend).await;
+    let doc: serde_json::Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/api/v1/boards", "/api/v1/boards/{board}/participants/import", "/api/v1/questions/{question}/posts", "/api/v1/stages/{stage}/release", "/api/v1/auth/participant"] {
+        assert!(paths.contains_key(p), "{p} is documented");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["QuestionPage"].is_object());
+    // Unknown API routes answer with a problem document too.
+    let (st, _) = read(reqwest::get(app.url("/api/v1/nothing-here")).await.unwrap()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,322 @@
+use focusboard::clock::ManualClock;
+use focusboard::config::Settings;
+use focusboard::db::{Db, DbConn};
+use focusboard::error::AppResult;
+use focusboard::scheduler::Scheduler;
+use focusboard::service::{self, Actor, Ctx};
+use focusboard::startup::Application;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+use time::macros::datetime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed `async fn name(backend: Backend)` once per database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::helpers::Backend::Postgres).await } )*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub clock: Arc<ManualClock>,
+    pub db: Db,
+    pub ctx: Ctx,
+    pub scheduler: Scheduler,
+    pub database_url: String,
+    /// Holds the SQLite file and session key until the test ends.
+    pub _dir: tempfile::TempDir,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A fresh database URL for one test.
+pub fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => dir.join("test.db").display().to_string(),
+        Backend::Postgres => {
+            use diesel::connection::SimpleConnection;
+            use diesel::Connection;
+            let admin = std::env::var("FOCUSBOARD_TEST_PG_URL").expect(
+                "FOCUSBOARD_TEST_PG_URL is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL",
+            );
+            let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin).expect("connect to the test PostgreSQL");
+            conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            let (server, _) = admin.rsplit_once('/').expect("URL with a database name");
+            format!("{server}/{name}")
+        }
+    }
+}
+
+/// Starts the application; the clock stands at Friday 26 March 2021, 08:00 UTC.
+pub async fn spawn(backend: Backend) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database(backend, dir.path());
+    spawn_on(backend, url, dir).await
+}
+
+pub async fn spawn_on(_backend: Backend, database_url: String, dir: tempfile::TempDir) -> TestApp {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        l.local_addr().expect("addr").port()
+    };
+    let settings = Settings {
+        database_url: database_url.clone(),
+        bind: format!("127.0.0.1:{port}"),
+        base_url: format!("http://127.0.0.1:{port}"),
+        data_dir: dir.path().to_path_buf(),
+        session_key: "ab".repeat(64),
+        max_body_bytes: 64 * 1024,
+        db_pool_size: 4,
+        ..Settings::defaults()
+    };
+    // Errors go to the captured output of the failing test.
+    focusboard::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()), "text");
+    let clock = Arc::new(ManualClock::new(datetime!(2021-03-26 08:00 UTC)));
+    let app = Application::build(settings, clock.clone(), false).expect("application builds");
+    let (db, ctx, scheduler) = (app.db.clone(), app.ctx.clone(), app.scheduler.clone());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { base: format!("http://127.0.0.1:{port}"), clock, db, ctx, scheduler, database_url, _dir: dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Runs a service call directly, for setting up what a test is not about.
+    pub async fn with_db<T: Send + 'static>(&self, f: impl FnOnce(&mut DbConn, &Ctx) -> AppResult<T> + Send + 'static) -> T {
+        let ctx = self.ctx.clone();
+        self.db.run(move |conn| f(conn, &ctx)).await.expect("setup step succeeds")
+    }
+
+    pub async fn create_user(&self, email: &str, admin: bool) -> focusboard::db::models::User {
+        let email = email.to_string();
+        self.with_db(move |conn, ctx| service::accounts::create_user(conn, ctx, &email, "Test User", PASSWORD, admin)).await
+    }
+
+    /// A browser with its own cookie jar; follows redirects like a browser does.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: Client::builder().cookie_store(true).build().expect("client"),
+        }
+    }
+
+    /// A signed-in moderator browser.
+    pub async fn moderator(&self, email: &str) -> Browser {
+        self.create_user(email, false).await;
+        let b = self.browser();
+        b.login(email, PASSWORD).await;
+        b
+    }
+
+    pub fn api(&self, token: &str) -> Api {
+        Api { base: self.base.clone(), token: token.to_string(), client: Client::new() }
+    }
+
+    /// An API client for a new staff account.
+    pub async fn staff_api(&self, email: &str, admin: bool) -> Api {
+        let user = self.create_user(email, admin).await;
+        let token = self
+            .with_db(move |conn, ctx| service::accounts::create_token(conn, ctx, &user, "test"))
+            .await;
+        self.api(&token.token)
+    }
+
+    /// Sets up a board with one released stage of one question in `mode`, and the given
+    /// participants (by email), who have consented. Returns (board id, stage id, question id).
+    pub async fn board_with_question(&self, moderator_email: &str, mode: &str, participants: &[&str]) -> Seeded {
+        let email = moderator_email.to_string();
+        let mode = mode.to_string();
+        let people: Vec<String> = participants.iter().map(|s| s.to_string()).collect();
+        self.with_db(move |conn, ctx| {
+            let user = match focusboard::db::users::find_by_email(conn, &email)? {
+                Some(u) => u,
+                None => service::accounts::create_user(conn, ctx, &email, "Mod", PASSWORD, false)?,
+            };
+            let m = Actor::User(user);
+            let board = service::boards::create_board(conn, ctx, &m, &service::boards::BoardInput {
+                title: format!("Board of {email}"),
+                time_zone: "Europe/London".into(),
+                ..Default::default()
+            })?;
+            let mut csv = String::from("email,name,Role\n");
+            for p in &people {
+                csv.push_str(&format!("{p},{p},Nurse\n"));
+            }
+            if !people.is_empty() {
+                service::people::import(conn, ctx, &m, &board.id, csv.as_bytes(), true)?;
+            }
+            let stage = service::stages::create_stage(conn, ctx, &m, &board.id, &service::stages::StageInput { title: "Stage 1".into(), ..Default::default() })?;
+            let q = service::stages::add_question(conn, ctx, &m, &stage.id, &service::stages::QuestionInput { prompt_md: "What did you hope for?".into(), mode: Some(mode) })?;
+            service::stages::release_now(conn, ctx, &m, &stage.id)?;
+            let mut ids = Vec::new();
+            for p in focusboard::db::participants::of_board(conn, &board.id)? {
+                let a = Actor::Participant(p.clone());
+                service::people::give_consent(conn, ctx, &a, &service::people::ConsentInput { consent: Some("on".into()), screen_name: Some(format!("sn-{}", &p.email[..p.email.find('@').unwrap_or(1)])) })?;
+                ids.push((p.email.clone(), p.id.clone(), ctx.link_url(&p).unwrap_or_default()));
+            }
+            ids.sort();
+            Ok(Seeded { board: board.id, stage: stage.id, question: q.id, participants: ids })
+        })
+        .await
+    }
+
+    /// Signs a participant in through their link, in a new browser.
+    pub async fn participant(&self, link: &str) -> Browser {
+        let b = self.browser();
+        let page = b.get_ok(link).await;
+        let csrf = csrf_of(&page);
+        let res = b.client.post(link).form(&[("csrf_token", csrf.as_str())]).send().await.expect("post");
+        assert_eq!(res.status(), StatusCode::OK, "sign-in through the link");
+        b
+    }
+
+    /// A participant's API token, exchanged from their link.
+    pub async fn participant_api(&self, link: &str) -> Api {
+        let token = link.rsplit('/').next().unwrap_or_default();
+        let res = Client::new()
+            .post(self.url("/api/v1/auth/participant"))
+            .json(&serde_json::json!({"token": token}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.expect("json");
+        self.api(body["token"].as_str().expect("token"))
+    }
+}
+
+pub struct Seeded {
+    pub board: String,
+    pub stage: String,
+    pub question: String,
+    /// (email, participant id, sign-in link), sorted by email.
+    pub participants: Vec<(String, String, String)>,
+}
+
+impl Seeded {
+    pub fn link(&self, i: usize) -> &str {
+        &self.participants[i].2
+    }
+}
+
+pub struct Browser {
+    pub base: String,
+    pub client: Client,
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("input[name=csrf_token]").expect("selector");
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("the page has a form with a CSRF token")
+        .to_string()
+}
+
+/// The visible text of the elements matching `selector`.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).expect("selector");
+    doc.select(&sel).map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+}
+
+impl Browser {
+    fn abs(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path) }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.abs(path)).send().await.expect("request")
+    }
+
+    /// GETs a page that must answer 200 and returns its HTML.
+    pub async fn get_ok(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        let status = res.status();
+        let body = res.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn login(&self, email: &str, password: &str) {
+        let page = self.get_ok("/login").await;
+        let res = self
+            .client
+            .post(self.abs("/login"))
+            .form(&[("csrf_token", csrf_of(&page).as_str()), ("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.url().path().starts_with("/boards"), "signed in lands on boards, got {}", res.url());
+    }
+
+    /// Submits a form the way the page does: fetches `page` for the CSRF token, then posts.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let html = self.get_ok(page).await;
+        let csrf = csrf_of(&html);
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.client.post(self.abs(action)).form(&form).send().await.expect("post")
+    }
+}
+
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub client: Client,
+}
+
+impl Api {
+    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        read(self.req(reqwest::Method::GET, path).send().await.expect("request")).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.req(reqwest::Method::POST, path).json(&body).send().await.expect("request")).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.req(reqwest::Method::PATCH, path).json(&body).send().await.expect("request")).await
+    }
+
+    pub async fn post_csv(&self, path: &str, csv: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        read(self.req(reqwest::Method::POST, path).header("content-type", "text/csv").body(csv).send().await.expect("request")).await
+    }
+}
+
+/// Status and JSON body; problem documents must say why.
+pub async fn read(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let text = res.text().await.expect("body");
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    if !status.is_success() {
+        assert_eq!(ct, "application/problem+json", "errors are problem documents: {status} {body}");
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "a problem says why: {body}");
+    }
+    (status, body)
+}

@@ -1,0 +1,12 @@
+//! Integration tests: each test starts the real HTTP server on a free loopback port over a
+//! fresh database (a SQLite file, or a new PostgreSQL database when run by `scripts/test`), and
+//! acts as a person would: pages with cookies and CSRF tokens, or the JSON API with a token.
+
+mod helpers;
+
+mod api;
+mod bad_input;
+mod cli;
+mod journey;
+mod permissions;
+mod scheduler;
