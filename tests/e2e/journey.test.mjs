@@ -1,0 +1,108 @@
+// The journey in real Chromium: the moderator sets up a stage and releases it, one participant
+// consents and answers, another follows their link, answers, and then sees the first one's
+// answer (post first). Pages are checked with axe for WCAG 2.2 A/AA violations on the way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+const BIN = process.env.FOCUSBOARD_BIN ?? '../../target/debug/focusboard';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'focusboard-e2e-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, ['serve', '--demo'], {
+    env: { ...process.env, FOCUSBOARD_DATABASE_URL: join(dir, 'e2e.db'), FOCUSBOARD_DATA_DIR: dir,
+      FOCUSBOARD_BIND: `127.0.0.1:${port}`, FOCUSBOARD_BASE_URL: base, FOCUSBOARD_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
+    proc.stdout.on('data', (d) => { out += d; if (out.includes('is listening')) { clearTimeout(timer); resolve(); } });
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  const password = out.match(/password: (\S+)/)[1];
+  const ann = out.match(/Participant Ann Lee: (\S+)/)[1];
+  const hana = out.match(/Participant Hana Jones: (\S+)/)[1];
+  return { base, password, ann, hana, stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+async function expectAccessible(page, what) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
+  const serious = results.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.help}`), [], `${what} has accessibility violations`);
+}
+
+test('moderator releases a stage; participants answer and then see each other', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    // Moderator: sign in, add a stage with a post-first question, release it now.
+    const mod = await (await browser.newContext()).newPage();
+    await mod.goto(`${server.base}/login`);
+    await expectAccessible(mod, 'sign-in page');
+    await mod.getByLabel('Email').fill('moderator@example.org');
+    await mod.getByLabel('Password').fill(server.password);
+    await mod.getByRole('button', { name: 'Sign in' }).click();
+    await mod.getByRole('link', { name: /Communities of Practice/ }).click();
+    await expectAccessible(mod, 'moderator board page');
+    await mod.getByText('Add a stage').click();
+    await mod.getByLabel('Title').fill('Extra stage: one word');
+    await mod.getByRole('button', { name: 'Add stage' }).click();
+    await mod.getByLabel('Question (markdown)').fill('Sum up your CoP in one word.');
+    await mod.getByRole('button', { name: 'Add question' }).click();
+    await mod.getByRole('button', { name: 'Release now' }).click();
+    await mod.getByText('is released').waitFor();
+
+    // Hana: first visit, consent with a screen name, answer.
+    const hana = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await hana.goto(server.hana);
+    await hana.getByRole('button', { name: 'Continue to the board' }).click();
+    await expectAccessible(hana, 'welcome page');
+    await hana.getByLabel('Screen name').fill('Hana J');
+    await hana.getByLabel(/agree to take part/).check();
+    await hana.getByRole('button', { name: 'Agree and continue' }).click();
+    await hana.getByRole('link', { name: 'Sum up your CoP in one word.' }).click();
+    await hana.getByLabel('Your answer').fill('Momentum');
+    await hana.getByRole('button', { name: 'Post answer' }).click();
+    await hana.getByText('Your answer is posted.').waitFor();
+
+    // Ann: does not see Hana's answer until she posts her own; then she does.
+    const ann = await (await browser.newContext()).newPage();
+    await ann.goto(server.ann);
+    await ann.getByRole('button', { name: 'Continue to the board' }).click();
+    await expectAccessible(ann, 'participant board home');
+    await ann.getByRole('link', { name: 'Sum up your CoP in one word.' }).click();
+    assert.equal(await ann.getByText('Momentum').count(), 0, 'post first hides answers before posting');
+    await ann.getByText('1 answer from others will appear here').waitFor();
+    await expectAccessible(ann, 'question page');
+    await ann.getByLabel('Your answer').fill('Collaboration');
+    await ann.getByRole('button', { name: 'Post answer' }).click();
+    await ann.getByText('Momentum').waitFor();
+    await ann.getByText('Hana J').first().waitFor();
+    await ann.screenshot({ path: join(tmpdir(), 'focusboard-question.png'), fullPage: true });
+
+    // The moderator sees both answers counted.
+    await mod.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link').click();
+    await mod.getByRole('row', { name: /Sum up your CoP/ }).getByText('2 of 8').waitFor();
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+});
