@@ -10,10 +10,7 @@ crate::on_both_databases!(csv_problems_are_reported_by_line_and_nothing_is_impor
 async fn csv_problems_are_reported_by_line_and_nothing_is_imported(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["taken@example.org"]).await;
-    let m = app.api(&{
-        let u = app.with_db(|conn, _| Ok(focusboard::db::users::find_by_email(conn, "mod@example.org")?.unwrap())).await;
-        app.with_db(move |conn, ctx| focusboard::service::accounts::create_token(conn, ctx, &u, "t")).await.token
-    });
+    let m = app.api_of("mod@example.org").await;
     let mut csv = b"email,name,Role\nok@example.org,Ok,Nurse\n,Nobody,GP\nnot-an-email,Bad,GP\nOK@example.org,Again,GP\ntaken@example.org,Taken,GP\nlatin@example.org,Ren".to_vec();
     csv.extend_from_slice(b"\xe9e,GP\n");
     let (st, report) = m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), csv.clone()).await;

@@ -130,6 +130,18 @@ impl TestApp {
         Api { base: self.base.clone(), token: token.to_string(), client: Client::new() }
     }
 
+    /// An API client for an existing staff account.
+    pub async fn api_of(&self, email: &str) -> Api {
+        let email = email.to_string();
+        let token = self
+            .with_db(move |conn, ctx| {
+                let user = focusboard::db::users::find_by_email(conn, &email)?.expect("the account exists");
+                service::accounts::create_token(conn, ctx, &user, "test")
+            })
+            .await;
+        self.api(&token.token)
+    }
+
     /// An API client for a new staff account.
     pub async fn staff_api(&self, email: &str, admin: bool) -> Api {
         let user = self.create_user(email, admin).await;

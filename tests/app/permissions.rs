@@ -127,8 +127,6 @@ async fn observers_and_analysts_read_but_never_post(backend: Backend) {
     let s = app.board_with_question("mod@example.org", "post_first", &["a1@example.org"]).await;
     let a1_api = app.participant_api(s.link(0)).await;
     let (_, post) = a1_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "a1 answer"})).await;
-    let mod_api = app.staff_api("mod2@example.org", false).await;
-    let _ = mod_api; // a second staff account not on the board
     for (email, role) in [("obs@example.org", "observer"), ("ana@example.org", "analyst")] {
         let api = app.staff_api(email, false).await;
         let board = s.board.clone();
@@ -197,10 +195,7 @@ async fn links_expire_and_are_replaced(backend: Backend) {
     app.participant(&old).await;
     app.participant(&old).await;
     // Reissued: the old link stops working at once, the new one works.
-    let api = app.api(&{
-        let u = focusboard::db::users::find_by_email(&mut app.db.get().unwrap(), "mod@example.org").unwrap().unwrap();
-        app.with_db(move |conn, ctx| service::accounts::create_token(conn, ctx, &u, "t")).await.token
-    });
+    let api = app.api_of("mod@example.org").await;
     let (st, link) = api.post(&format!("/api/v1/boards/{}/participants/{}/link", s.board, s.participants[0].1), json!({})).await;
     assert_eq!(st, StatusCode::OK);
     let new = link["url"].as_str().unwrap().to_string();
