@@ -170,14 +170,14 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     Ok(QuestionView::new(&q, &acc.zone()))
 }
 
-/// Moves a question one place up or down within its stage.
-pub fn move_question(conn: &mut DbConn, actor: &Actor, question_id: &str, up: bool) -> AppResult<()> {
+/// Moves a question one place up or down within its stage; returns the stage's id.
+pub fn move_question(conn: &mut DbConn, actor: &Actor, question_id: &str, up: bool) -> AppResult<String> {
     let (acc, _stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let siblings = db::stages::questions_of_stage(conn, &q.stage_id)?;
     let i = siblings.iter().position(|s| s.id == q.id).ok_or_else(AppError::not_found)?;
     let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < siblings.len()) };
-    let Some(j) = j else { return Ok(()) };
+    let Some(j) = j else { return Ok(q.stage_id) };
     let mut order: Vec<&Question> = siblings.iter().collect();
     order.swap(i, j);
     in_tx(conn, |conn| {
@@ -185,7 +185,8 @@ pub fn move_question(conn: &mut DbConn, actor: &Actor, question_id: &str, up: bo
             db::stages::set_question_position(conn, &s.id, pos as i32 + 1)?;
         }
         Ok(())
-    })
+    })?;
+    Ok(q.stage_id)
 }
 
 /// Deletes a question of an unreleased stage that nobody has answered.

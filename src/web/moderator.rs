@@ -287,11 +287,7 @@ async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
     let qid = q.into_inner();
     let up = form.0.direction == "up";
     let stage_id = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            stages::move_question(conn, actor, &qid, up)?;
-            let q = crate::service::threads::question_page(conn, ctx, actor, &qid)?;
-            Ok(q.stage.id)
-        })
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| stages::move_question(conn, actor, &qid, up))
         .await?;
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
