@@ -43,17 +43,18 @@ fn csrf_token(session: &Session) -> String {
 
 /// Starts a fresh session (a new cookie, a new CSRF token) for a staff member.
 pub fn sign_in_user(session: &Session, user_id: &str) -> Result<(), AppError> {
-    // clear + renew rather than purge: a purged session drops its cookie whatever is
-    // inserted afterwards.
-    session.clear();
-    session.insert(USER, user_id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    session.renew();
-    Ok(())
+    start_session(session, USER, user_id)
 }
 
 pub fn sign_in_participant(session: &Session, participant_id: &str) -> Result<(), AppError> {
+    start_session(session, PARTICIPANT, participant_id)
+}
+
+fn start_session(session: &Session, key: &str, id: &str) -> Result<(), AppError> {
+    // clear + renew rather than purge: a purged session drops its cookie whatever is
+    // inserted afterwards.
     session.clear();
-    session.insert(PARTICIPANT, participant_id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    session.insert(key, id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     session.renew();
     Ok(())
 }
