@@ -99,21 +99,22 @@ impl ResponseError for ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 pub fn problem(e: &AppError) -> HttpResponse {
+    problem_with(e, serde_json::Map::new())
+}
+
+/// A problem document with extension members (RFC 9457 section 3.2), such as an import report.
+pub fn problem_with(e: &AppError, mut members: serde_json::Map<String, serde_json::Value>) -> HttpResponse {
     let status = e.status();
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
     if matches!(e, AppError::Unauthorized) {
         res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
     }
-    res.body(
-        json!({
-            "type": "about:blank",
-            "title": e.title(),
-            "status": status.as_u16(),
-            "detail": e.to_string(),
-        })
-        .to_string(),
-    )
+    members.insert("type".into(), "about:blank".into());
+    members.insert("title".into(), e.title().into());
+    members.insert("status".into(), status.as_u16().into());
+    members.insert("detail".into(), e.to_string().into());
+    res.body(serde_json::Value::Object(members).to_string())
 }
 
 /// Reading a request body failed: too large, cut off, or not what was expected.

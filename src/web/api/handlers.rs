@@ -8,7 +8,8 @@ use crate::service::stages::{self, QuestionInput, StageInput};
 use crate::service::threads::{self, ParticipantHome, PostHistory, PostInput, QuestionPage};
 use crate::service::views::{BoardView, ParticipantView, PostView, QuestionView, StageView};
 use crate::service::Actor;
-use crate::web::errors::ApiResult;
+use crate::error::AppError;
+use crate::web::errors::{problem_with, ApiResult};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -197,15 +198,12 @@ pub async fn import_participants(state: State, bearer: Bearer, id: web::Path<Str
         return Ok(json(report));
     }
     // A problem document whose extension members carry the whole report.
-    let mut body = serde_json::to_value(&report).unwrap_or_default();
-    let n = report.errors.len();
-    if let Some(map) = body.as_object_mut() {
-        map.insert("type".into(), "about:blank".into());
-        map.insert("title".into(), "Please check what you entered".into());
-        map.insert("status".into(), 422.into());
-        map.insert("detail".into(), format!("{n} row(s) of the file have problems; nothing was imported.").into());
-    }
-    Ok(HttpResponse::UnprocessableEntity().content_type("application/problem+json").body(body.to_string()))
+    let why = AppError::invalid(format!("{} row(s) of the file have problems; nothing was imported.", report.errors.len()));
+    let members = match serde_json::to_value(&report) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    Ok(problem_with(&why, members))
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/participants/{participant}/link", tag = "participants", params(("board" = String, Path), ("participant" = String, Path)), responses((status = 200, body = SignInLink)), security(("bearer" = [])))]
@@ -281,7 +279,7 @@ pub async fn move_question(state: State, bearer: Bearer, id: web::Path<String>, 
     let up = match body.direction.as_str() {
         "up" => true,
         "down" => false,
-        _ => return Err(crate::error::AppError::invalid("direction must be \"up\" or \"down\".").into()),
+        _ => return Err(AppError::invalid("direction must be \"up\" or \"down\".").into()),
     };
     bearer.run(&state, move |conn, _, actor| stages::move_question(conn, actor, &id, up)).await?;
     Ok(HttpResponse::NoContent().finish())
