@@ -26,8 +26,7 @@ async fn csv_problems_are_reported_by_line_and_nothing_is_imported(backend: Back
     assert_eq!(people.as_array().unwrap().len(), 1, "all rows or none");
 
     // The same file through the page: the preview lists every problem and offers no import.
-    let b = app.browser();
-    b.login("mod@example.org", PASSWORD).await;
+    let b = app.signed_in("mod@example.org").await;
     let page = b.get_ok(&format!("/boards/{}/participants", s.board)).await;
     let form = reqwest::multipart::Form::new().text("csrf_token", csrf_of(&page)).part("file", reqwest::multipart::Part::bytes(csv).file_name("p.csv"));
     let res = b.client.post(app.url(&format!("/boards/{}/participants/preview", s.board))).multipart(form).send().await.unwrap();

@@ -118,12 +118,17 @@ impl TestApp {
         }
     }
 
-    /// A signed-in moderator browser.
-    pub async fn moderator(&self, email: &str) -> Browser {
-        self.create_user(email, false).await;
+    /// A browser signed in to an existing staff account.
+    pub async fn signed_in(&self, email: &str) -> Browser {
         let b = self.browser();
         b.login(email, PASSWORD).await;
         b
+    }
+
+    /// A browser signed in to a new moderator account.
+    pub async fn moderator(&self, email: &str) -> Browser {
+        self.create_user(email, false).await;
+        self.signed_in(email).await
     }
 
     pub fn api(&self, token: &str) -> Api {

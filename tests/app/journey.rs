@@ -170,8 +170,7 @@ async fn whole_journey_through_the_pages(backend: Backend) {
 async fn closed_stage_refuses_answers_and_keeps_the_draft(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
-    let moderator = app.browser();
-    moderator.login("mod@example.org", PASSWORD).await;
+    let moderator = app.signed_in("mod@example.org").await;
     let stage = format!("/stages/{}", s.stage);
     moderator.submit(&stage, &stage, &[("title", "Stage 1"), ("intro_md", ""), ("release_at", ""), ("close_at", "2021-03-26T10:00")]).await;
     let ann = app.participant(s.link(0)).await;
@@ -191,8 +190,7 @@ async fn closed_stage_refuses_answers_and_keeps_the_draft(backend: Backend) {
 async fn released_question_edit_is_visible(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
-    let moderator = app.browser();
-    moderator.login("mod@example.org", PASSWORD).await;
+    let moderator = app.signed_in("mod@example.org").await;
     let edit = format!("/questions/{}/edit", s.question);
     app.clock.set(datetime!(2021-03-27 12:00 UTC));
     moderator.submit(&edit, &edit, &[("prompt_md", "What did you hope to achieve, in a sentence?"), ("mode", "open")]).await;

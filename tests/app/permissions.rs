@@ -104,8 +104,7 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     assert!(!q.to_string().contains("a2 private answer"));
     assert!(q["question"]["answered_count"].is_null(), "participants get no counts of private answers");
     // The moderator sees both.
-    let moderator = app.browser();
-    moderator.login("mod@example.org", PASSWORD).await;
+    let moderator = app.signed_in("mod@example.org").await;
     let page = moderator.get_ok(&format!("/q/{private_q}")).await;
     assert!(page.contains("a1 private answer") && page.contains("a2 private answer"));
 
@@ -148,8 +147,7 @@ async fn observers_and_analysts_read_but_never_post(backend: Backend) {
         assert_eq!(st, StatusCode::OK);
         assert!(people[0]["sign_in_link"].is_null(), "{role} never sees sign-in links");
         // And in the pages.
-        let b = app.browser();
-        b.login(email, PASSWORD).await;
+        let b = app.signed_in(email).await;
         let page = b.get_ok(&format!("/q/{}", s.question)).await;
         assert!(page.contains("a1 answer") && !page.contains("Post reply"));
         let res = b.client.post(app.url(&format!("/q/{}/posts", s.question))).form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "x"), ("parent_id", post["id"].as_str().unwrap())]).send().await.unwrap();
@@ -157,8 +155,7 @@ async fn observers_and_analysts_read_but_never_post(backend: Backend) {
         assert!(res.text().await.unwrap().contains("do not post"));
     }
     // A moderator may reply in a thread but not answer as a participant.
-    let m = app.browser();
-    m.login("mod@example.org", PASSWORD).await;
+    let m = app.signed_in("mod@example.org").await;
     let q = format!("/q/{}", s.question);
     let res = m.submit(&q, &format!("{q}/posts"), &[("body_md", "Can you say more?"), ("parent_id", post["id"].as_str().unwrap())]).await;
     assert!(res.text().await.unwrap().contains("Can you say more?"));
@@ -168,8 +165,7 @@ async fn staff_of_one_board_cannot_touch_another(backend: Backend) {
     let app = spawn(backend).await;
     let a = app.board_with_question("moda@example.org", "open", &["a1@example.org"]).await;
     app.board_with_question("modb@example.org", "open", &[]).await;
-    let modb = app.browser();
-    modb.login("modb@example.org", PASSWORD).await;
+    let modb = app.signed_in("modb@example.org").await;
     for path in [format!("/boards/{}", a.board), format!("/boards/{}/participants", a.board), format!("/stages/{}", a.stage), format!("/q/{}", a.question)] {
         assert_eq!(modb.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
