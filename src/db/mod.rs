@@ -10,10 +10,12 @@ pub mod stages;
 pub mod users;
 
 use crate::error::{AppError, AppResult};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -47,6 +49,7 @@ impl Backend {
 pub struct ConnectionManager {
     url: String,
     backend: Backend,
+    queries: Arc<AtomicU64>,
 }
 
 impl ConnectionManager {
@@ -56,7 +59,19 @@ impl ConnectionManager {
             Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_string(),
             Backend::Postgres => url.to_string(),
         };
-        Self { url, backend }
+        Self { url, backend, queries: Arc::default() }
+    }
+}
+
+/// Counts the statements every pooled connection runs: what shows that a page costs a fixed
+/// number of queries whatever the size of the board.
+struct QueryCounter(Arc<AtomicU64>);
+
+impl Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -65,6 +80,22 @@ impl ManageConnection for ConnectionManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        let mut conn = self.open()?;
+        conn.set_instrumentation(QueryCounter(self.queries.clone()));
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+impl ConnectionManager {
+    fn open(&self) -> Result<DbConn, r2d2::Error> {
         match self.backend {
             Backend::Postgres => diesel::PgConnection::establish(&self.url)
                 .map(DbConn::Postgresql)
@@ -83,14 +114,6 @@ impl ManageConnection for ConnectionManager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
-    }
 }
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
@@ -101,6 +124,7 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     pub backend: Backend,
+    queries: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -114,11 +138,19 @@ impl Db {
                 }
             }
         }
+        let manager = ConnectionManager::new(url);
+        let queries = manager.queries.clone();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(std::time::Duration::from_secs(10))
-            .build(ConnectionManager::new(url))?;
-        Ok(Db { pool, backend })
+            .build(manager)?;
+        Ok(Db { pool, backend, queries })
+    }
+
+    /// Statements run through this pool since it was opened (the pool's own health checks
+    /// included).
+    pub fn queries_run(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     pub fn get(&self) -> AppResult<r2d2::PooledConnection<ConnectionManager>> {

@@ -9,4 +9,5 @@ mod bad_input;
 mod cli;
 mod journey;
 mod permissions;
+mod queries;
 mod scheduler;

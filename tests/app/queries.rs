@@ -1,0 +1,52 @@
+//! Pages cost a fixed number of database statements, whatever the size of the board: the
+//! same pages are counted with 10 and with 200 replies.
+
+use crate::helpers::*;
+use focusboard::service::{self, Actor};
+
+crate::on_both_databases!(page_query_counts_do_not_grow_with_replies);
+
+/// Statements run while `path` is fetched.
+async fn cost(app: &TestApp, browser: &Browser, path: &str) -> u64 {
+    let before = app.db.queries_run();
+    browser.get_ok(path).await;
+    app.db.queries_run() - before
+}
+
+async fn board_with_replies(app: &TestApp, moderator: &str, n: usize) -> Seeded {
+    let emails: Vec<String> = (0..n).map(|i| format!("p{i:03}@example.org")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let s = app.board_with_question(moderator, "open", &refs).await;
+    let q = s.question.clone();
+    let ids: Vec<String> = s.participants.iter().map(|p| p.1.clone()).collect();
+    app.with_db(move |conn, ctx| {
+        for id in ids {
+            let p = focusboard::db::participants::find(conn, &id)?.expect("participant");
+            service::threads::create_post(conn, ctx, &Actor::Participant(p), &q, &service::threads::PostInput { body_md: "An answer".into(), parent_id: None })?;
+        }
+        Ok(())
+    })
+    .await;
+    s
+}
+
+async fn page_query_counts_do_not_grow_with_replies(backend: Backend) {
+    let app = spawn(backend).await;
+    let mut costs = Vec::new();
+    for (moderator, n) in [("small@example.org", 10), ("large@example.org", 200)] {
+        let s = board_with_replies(&app, moderator, n).await;
+        let staff = app.signed_in(moderator).await;
+        let participant = app.participant(s.link(0)).await;
+        let pages = [
+            cost(&app, &participant, &format!("/q/{}", s.question)).await,
+            cost(&app, &participant, &format!("/b/{}", s.board)).await,
+            cost(&app, &staff, &format!("/q/{}", s.question)).await,
+            cost(&app, &staff, &format!("/boards/{}", s.board)).await,
+            cost(&app, &staff, &format!("/boards/{}/participants", s.board)).await,
+        ];
+        assert!(staff.get_ok(&format!("/q/{}", s.question)).await.matches("class=\"post ").count() == n);
+        costs.push(pages);
+    }
+    assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants)");
+    assert!(costs[0].iter().all(|&c| c <= 15), "a small constant number of statements: {:?}", costs[0]);
+}
