@@ -56,6 +56,17 @@ pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str, now: Primi
     .map(|n| n == 1)
 }
 
+/// Revokes every API token a participant exchanged from a sign-in link.
+pub fn revoke_participant_tokens(conn: &mut DbConn, participant_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::participant_id.eq(participant_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
 pub fn touch_token(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(api_tokens::table.find(id))
         .set(api_tokens::last_used_at.eq(now))

@@ -145,7 +145,7 @@ pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResu
     }
     match (token.user_id, token.participant_id) {
         (Some(u), _) => Ok(Identity::User(u)),
-        (None, Some(p)) => Ok(Identity::Participant(p)),
+        (None, Some(p)) => Ok(Identity::Participant { id: p, link: None }),
         (None, None) => Err(AppError::Unauthorized),
     }
 }

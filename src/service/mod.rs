@@ -81,7 +81,15 @@ impl Actor {
 pub enum Identity {
     Anonymous,
     User(String),
-    Participant(String),
+    /// A participant; `link` identifies the sign-in link a browser session was started with
+    /// (its expiry, which changes whenever a link is issued), so issuing a new link ends
+    /// sessions started with the old one. Bearer tokens carry none: they are revoked instead.
+    Participant { id: String, link: Option<i64> },
+}
+
+/// What identifies one issue of a participant's sign-in link.
+pub fn link_generation(p: &Participant) -> Option<i64> {
+    p.token_expires_at.map(|t| t.assume_utc().unix_timestamp())
 }
 
 impl Identity {
@@ -89,7 +97,8 @@ impl Identity {
         match self {
             Identity::Anonymous => Err(AppError::Unauthorized),
             Identity::User(id) => db::users::find(conn, id)?.map(Actor::User).ok_or(AppError::Unauthorized),
-            Identity::Participant(id) => db::participants::find(conn, id)?
+            Identity::Participant { id, link } => db::participants::find(conn, id)?
+                .filter(|p| link.is_none() || *link == link_generation(p))
                 .map(Actor::Participant)
                 .ok_or(AppError::Unauthorized),
         }

@@ -117,7 +117,8 @@ pub struct SignInLink {
     pub expires_at: When,
 }
 
-/// Issues a new personal link; the previous one stops working at once.
+/// Issues a new personal link. The previous one stops working at once, and so do the browser
+/// sessions and API tokens started with it (the moderator's answer to a forwarded link).
 pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str) -> AppResult<SignInLink> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
@@ -130,7 +131,11 @@ pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
         expires += time::Duration::seconds(1);
     }
     let hash = tokens::hash(&ctx.link_token(&p.id, expires));
-    db::participants::set_token(conn, &p.id, &hash, expires)?;
+    in_tx(conn, |conn| {
+        db::participants::set_token(conn, &p.id, &hash, expires)?;
+        db::users::revoke_participant_tokens(conn, &p.id, ctx.now())?;
+        Ok(())
+    })?;
     p.token_expires_at = Some(expires);
     Ok(SignInLink {
         participant_id: p.id.clone(),

@@ -23,7 +23,7 @@ async fn home(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
     match &viewer.identity {
         Identity::Anonymous => viewer.render("landing", "Welcome", &json!({})),
         Identity::User(_) => Ok(redirect("/boards")),
-        Identity::Participant(_) => {
+        Identity::Participant { .. } => {
             let actor = state.as_actor(viewer.identity.clone(), |_, _, a| Ok(a.clone())).await;
             match actor {
                 Ok(service::Actor::Participant(p)) => Ok(redirect(&format!("/b/{}", p.board_id))),
@@ -97,6 +97,6 @@ async fn link_sign_in(state: web::Data<AppState>, viewer: Viewer, token: web::Pa
     let ctx = state.ctx.clone();
     let token = token.into_inner();
     let p = state.db.run(move |conn| people::sign_in_with_link(conn, &ctx, &token)).await?;
-    session::sign_in_participant(&viewer.session, &p.id).map_err(PageError)?;
+    session::sign_in_participant(&viewer.session, &p).map_err(PageError)?;
     Ok(redirect(&format!("/b/{}", p.board_id)))
 }

@@ -2,6 +2,7 @@
 //! state-changing forms that checks the CSRF token, and page rendering.
 
 use super::errors::{PageError, PageResult};
+use crate::db::models::Participant;
 use crate::domain::tokens;
 use crate::error::AppError;
 use crate::service::Identity;
@@ -17,6 +18,7 @@ use std::future::{ready, Ready};
 
 const USER: &str = "uid";
 const PARTICIPANT: &str = "pid";
+const LINK: &str = "link";
 const CSRF: &str = "csrf";
 const NOTICE: &str = "notice";
 
@@ -24,7 +26,7 @@ pub fn identity(session: &Session) -> Identity {
     if let Ok(Some(id)) = session.get::<String>(USER) {
         Identity::User(id)
     } else if let Ok(Some(id)) = session.get::<String>(PARTICIPANT) {
-        Identity::Participant(id)
+        Identity::Participant { id, link: session.get::<i64>(LINK).ok().flatten() }
     } else {
         Identity::Anonymous
     }
@@ -46,8 +48,14 @@ pub fn sign_in_user(session: &Session, user_id: &str) -> Result<(), AppError> {
     start_session(session, USER, user_id)
 }
 
-pub fn sign_in_participant(session: &Session, participant_id: &str) -> Result<(), AppError> {
-    start_session(session, PARTICIPANT, participant_id)
+/// Starts a session for a participant who followed their link; it lasts until that link is
+/// replaced by a new one.
+pub fn sign_in_participant(session: &Session, participant: &Participant) -> Result<(), AppError> {
+    start_session(session, PARTICIPANT, &participant.id)?;
+    if let Some(link) = crate::service::link_generation(participant) {
+        session.insert(LINK, link).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    }
+    Ok(())
 }
 
 fn start_session(session: &Session, key: &str, id: &str) -> Result<(), AppError> {

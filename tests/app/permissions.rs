@@ -189,7 +189,9 @@ async fn links_expire_and_are_replaced(backend: Backend) {
     let old = s.link(0).to_string();
     // The link works more than once (it is the participant's way back all week).
     app.participant(&old).await;
-    app.participant(&old).await;
+    let browser = app.participant(&old).await;
+    let old_api = app.participant_api(&old).await;
+    assert_eq!(old_api.get("/api/v1/me").await.0, StatusCode::OK);
     // Reissued: the old link stops working at once, the new one works.
     let api = app.api_of("mod@example.org").await;
     let (st, link) = api.post(&format!("/api/v1/boards/{}/participants/{}/link", s.board, s.participants[0].1), json!({})).await;
@@ -202,7 +204,12 @@ async fn links_expire_and_are_replaced(backend: Backend) {
     let token = old.rsplit('/').next().unwrap();
     let (st, body) = read(reqwest::Client::new().post(app.url("/api/v1/auth/participant")).json(&json!({"token": token})).send().await.unwrap()).await;
     assert_eq!(st, StatusCode::GONE, "{body}");
-    app.participant(&new).await;
+    // Sessions and tokens started with the replaced link end with it.
+    let res = browser.get(&format!("/b/{}", s.board)).await;
+    assert_eq!(res.url().path(), "/login", "the old link's session has ended");
+    assert_eq!(old_api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    let fresh = app.participant(&new).await;
+    assert!(fresh.get_ok(&format!("/b/{}", s.board)).await.contains("What did you hope for?"));
     // Past its expiry the link is refused with a reason.
     app.clock.advance(time::Duration::days(22));
     let res = app.browser().get(&new).await;

@@ -133,3 +133,4 @@ CREATE TABLE api_tokens (
     revoked_at TIMESTAMP
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
+CREATE INDEX api_tokens_participant ON api_tokens (participant_id);
