@@ -60,7 +60,7 @@ def main():
                FOCUSBOARD_NEW_PASSWORD="bench password 123")
     subprocess.run([BIN, "user", "create", "--email", "bench@example.org", "--name", "Bench"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    server = subprocess.Popen([BIN, "serve", "--no-scheduler"], env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([BIN, "serve", "--web-only"], env=env, stdout=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:

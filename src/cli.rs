@@ -20,6 +20,19 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the email settings.
+    #[command(subcommand)]
+    Email(EmailCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EmailCommand {
+    /// Send a test message at once with the configured SMTP server (or .eml folder).
+    Test {
+        /// Where to send it.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -27,9 +40,10 @@ pub struct ServeArgs {
     /// Add the demo board first if the database has none, and print its sign-in links.
     #[arg(long)]
     pub demo: bool,
-    /// Do not run the release scheduler in this instance (for web-only instances).
+    /// Serve pages and the API only: no release scheduler and no outbox worker in this
+    /// instance (others sharing the database run them).
     #[arg(long)]
-    pub no_scheduler: bool,
+    pub web_only: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -19,6 +19,13 @@ pub struct Settings {
     pub scheduler_interval_secs: u64,
     pub max_body_bytes: usize,
     pub db_pool_size: u32,
+    pub smtp_url: String,
+    pub mail_from: String,
+    pub mail_from_name: String,
+    pub mail_dir: PathBuf,
+    pub email_max_attempts: i32,
+    pub email_retry_secs: i64,
+    pub outbox_interval_ms: u64,
     pub log: String,
     pub log_format: String,
 }
@@ -49,6 +56,12 @@ impl Settings {
     fn validate(&self) -> anyhow::Result<()> {
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             anyhow::bail!("base_url must start with http:// or https://, got {:?}", self.base_url);
+        }
+        if crate::domain::email::EmailAddress::parse(&self.mail_from).is_err() && !self.mail_from.ends_with("@localhost") {
+            anyhow::bail!("mail_from must be an email address, got {:?}", self.mail_from);
+        }
+        if self.email_max_attempts < 1 {
+            anyhow::bail!("email_max_attempts must be at least 1");
         }
         if self.sign_in_link_days < 1 {
             anyhow::bail!("sign_in_link_days must be at least 1");

@@ -137,6 +137,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
             closes_at: Some(local(4)),
             anonymity: Some("screen_names".into()),
             state: Some("open".into()),
+            ..Default::default()
         },
     )?;
     service::people::import(conn, ctx, moderator, &board.id, PARTICIPANTS.as_bytes(), true)?;
@@ -166,7 +167,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
         }
         question_ids.push(ids);
     }
-    service::stages::release_due(conn, now)?;
+    service::stages::release_due(conn, ctx, now)?;
     // Seven of eight sign in and consent; Hana is left for the visitor to walk through.
     for i in 0..7 {
         let Some(p) = by_email(i) else { continue };

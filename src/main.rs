@@ -1,5 +1,5 @@
 use clap::Parser;
-use focusboard::cli::{Cli, Command, ServeArgs, UserCommand};
+use focusboard::cli::{Cli, Command, EmailCommand, ServeArgs, UserCommand};
 use focusboard::config::Settings;
 use focusboard::{db, demo, service, startup, telemetry};
 
@@ -28,6 +28,17 @@ async fn run() -> anyhow::Result<()> {
             print!("{}", demo::seed(&db, &ctx).await?);
             Ok(())
         }
+        Command::Email(EmailCommand::Test { to }) => {
+            let mailer = focusboard::email::transport::Mailer::from_settings(&settings)?;
+            let from = focusboard::email::transport::sender(&settings)?;
+            match mailer.send_test(&from, &to, settings.base()).await {
+                Ok(what) => {
+                    println!("Test message to {to}: {what}");
+                    Ok(())
+                }
+                Err(e) => anyhow::bail!("the test message to {to} could not be sent: {e}"),
+            }
+        }
         Command::User(UserCommand::Create(args)) => {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             let generated = args.password.is_none();
@@ -48,7 +59,7 @@ async fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
-    let app = startup::Application::build(settings.clone(), startup::system_clock(), !args.no_scheduler)?;
+    let app = startup::Application::build(settings.clone(), startup::system_clock(), !args.web_only)?;
     if args.demo {
         print!("{}", demo::seed(&app.db, &app.ctx).await?);
     }

@@ -4,6 +4,8 @@
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email::transport::{self, Mailer};
+use crate::email::worker::OutboxWorker;
 use crate::scheduler::Scheduler;
 use crate::service::Ctx;
 use crate::web::{self, errors, AppState};
@@ -24,14 +26,19 @@ pub struct Application {
     pub db: Db,
     pub ctx: Ctx,
     pub scheduler: Scheduler,
+    pub outbox: OutboxWorker,
     scheduler_every: Duration,
-    run_scheduler: bool,
+    outbox_every: Duration,
+    background: bool,
 }
 
 impl Application {
     /// Connects, migrates, and binds the listener; nothing is served until `run_until_stopped`.
-    pub fn build(settings: Settings, clock: SharedClock, run_scheduler: bool) -> anyhow::Result<Self> {
+    /// `background` runs the scheduler and the outbox worker beside the server (tests drive
+    /// them by hand instead).
+    pub fn build(settings: Settings, clock: SharedClock, background: bool) -> anyhow::Result<Self> {
         let (db, ctx) = prepare(&settings, clock.clone())?;
+        let outbox = outbox_worker(&settings, db.clone(), clock)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -75,12 +82,14 @@ impl Application {
         .run();
         Ok(Self {
             port,
-            ctx,
             server,
-            scheduler: Scheduler::new(db.clone(), clock),
+            scheduler: Scheduler::new(db.clone(), ctx.clone()),
+            ctx,
+            outbox,
             db,
             scheduler_every: Duration::from_secs(settings.scheduler_interval_secs.max(1)),
-            run_scheduler,
+            outbox_every: Duration::from_millis(settings.outbox_interval_ms.max(50)),
+            background,
         })
     }
 
@@ -89,16 +98,36 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C (actix stops accepting, lets requests in flight finish),
-    /// with the scheduler running beside the server.
+    /// with the scheduler and the outbox worker running beside the server. A message being
+    /// sent when the worker stops is taken up again after its lease, by this or another instance.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let scheduler = self.run_scheduler.then(|| tokio::spawn(self.scheduler.clone().run(self.scheduler_every)));
+        let tasks = if self.background {
+            vec![
+                tokio::spawn(self.scheduler.clone().run(self.scheduler_every)),
+                tokio::spawn(self.outbox.clone().run(self.outbox_every)),
+            ]
+        } else {
+            Vec::new()
+        };
         let result = self.server.await;
-        if let Some(task) = scheduler {
+        for task in tasks {
             task.abort();
         }
         tracing::info!("server stopped");
         Ok(result?)
     }
+}
+
+/// The outbox worker with the configured transport and sender.
+pub fn outbox_worker(settings: &Settings, db: Db, clock: SharedClock) -> anyhow::Result<OutboxWorker> {
+    Ok(OutboxWorker::new(
+        db,
+        clock,
+        Arc::new(Mailer::from_settings(settings)?),
+        transport::sender(settings)?,
+        settings.email_max_attempts,
+        time::Duration::seconds(settings.email_retry_secs.max(1)),
+    ))
 }
 
 /// Opens and migrates the database and builds the services' context: all that the commands
@@ -113,6 +142,7 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
     let ctx = Ctx {
         clock,
         link_key: Arc::new(derive(&key, b"participant sign-in links")),
+        mail_key: Arc::new(derive(&key, b"unsubscribe links")),
         base_url: settings.base().to_string(),
         link_days: settings.sign_in_link_days,
     };

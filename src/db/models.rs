@@ -29,6 +29,8 @@ pub struct Board {
     pub state: String,
     pub created_by: String,
     pub created_at: PrimitiveDateTime,
+    pub remind_before_close_hours: Option<i32>,
+    pub remind_not_signed_in_hours: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -55,11 +57,18 @@ pub struct Participant {
     pub token_hash: Option<String>,
     pub token_expires_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
+    pub email_opt_out: String,
+    pub invited_at: Option<PrimitiveDateTime>,
 }
 
 impl Participant {
     pub fn attributes_map(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_str(&self.attributes).unwrap_or_default()
+    }
+
+    /// Kinds of email this participant chose not to receive.
+    pub fn opted_out(&self) -> Vec<String> {
+        serde_json::from_str(&self.email_opt_out).unwrap_or_default()
     }
 }
 
@@ -113,6 +122,30 @@ pub struct PostRevision {
     pub post_id: String,
     pub body_md: String,
     pub replaced_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub board_id: Option<String>,
+    pub participant_id: Option<String>,
+    pub recipient: String,
+    pub kind: String,
+    pub dedup_key: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub unsubscribe_url: Option<String>,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub locked_until: Option<PrimitiveDateTime>,
+    pub locked_by: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub sent_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

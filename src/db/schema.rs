@@ -25,6 +25,8 @@ diesel::table! {
         state -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        remind_before_close_hours -> Nullable<Integer>,
+        remind_not_signed_in_hours -> Nullable<Integer>,
     }
 }
 
@@ -51,6 +53,8 @@ diesel::table! {
         token_hash -> Nullable<Text>,
         token_expires_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        email_opt_out -> Text,
+        invited_at -> Nullable<Timestamp>,
     }
 }
 
@@ -136,6 +140,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        board_id -> Nullable<Text>,
+        participant_id -> Nullable<Text>,
+        recipient -> Text,
+        kind -> Text,
+        dedup_key -> Nullable<Text>,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        unsubscribe_url -> Nullable<Text>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(outbox -> participants (participant_id));
 diesel::joinable!(board_members -> boards (board_id));
 diesel::joinable!(board_members -> users (user_id));
 diesel::joinable!(participants -> boards (board_id));
@@ -147,5 +176,5 @@ diesel::joinable!(posts -> users (author_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users, boards, board_members, participants, stages, questions, question_revisions, posts,
-    post_revisions, question_reads, api_tokens,
+    post_revisions, question_reads, api_tokens, outbox,
 );

@@ -47,3 +47,70 @@ mod tests {
         }
     }
 }
+
+super::text_enum!(
+    /// The kinds of email focusboard sends. Participants can turn off every kind but the
+    /// invitation, which carries their way in.
+    EmailKind {
+        Invitation = "invitation",
+        StageOpen = "stage_open",
+        Reminder = "reminder",
+        Reply = "reply",
+        Closing = "closing",
+    }
+);
+
+impl EmailKind {
+    /// How the kind is named on the preferences page.
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailKind::Invitation => "Invitations with your sign-in link",
+            EmailKind::StageOpen => "A new stage of questions is open",
+            EmailKind::Reminder => "Reminders before a stage closes, or if you have not signed in",
+            EmailKind::Reply => "Someone replied to your post",
+            EmailKind::Closing => "The board is closing",
+        }
+    }
+
+    pub fn can_opt_out(self) -> bool {
+        self != EmailKind::Invitation
+    }
+}
+
+super::text_enum!(
+    /// Where a message is on its way out; `cancelled` when the recipient turned its kind off
+    /// after it was queued.
+    DeliveryStatus {
+        Queued = "queued",
+        Sending = "sending",
+        Sent = "sent",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+);
+
+/// How long to wait before the next attempt after `attempts` failed ones: doubling from
+/// `base`, at most a day.
+pub fn retry_delay(base: time::Duration, attempts: i32) -> time::Duration {
+    let factor = 1i64 << attempts.clamp(1, 16).saturating_sub(1);
+    (base * factor as i32).min(time::Duration::days(1))
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_and_are_bounded() {
+        let base = time::Duration::seconds(30);
+        assert_eq!(retry_delay(base, 1), time::Duration::seconds(30));
+        assert_eq!(retry_delay(base, 3), time::Duration::minutes(2));
+        assert_eq!(retry_delay(base, 40), time::Duration::days(1));
+    }
+
+    #[test]
+    fn invitations_cannot_be_turned_off() {
+        assert!(!EmailKind::Invitation.can_opt_out());
+        assert!(EmailKind::ALL.iter().filter(|k| k.can_opt_out()).count() == 4);
+    }
+}

@@ -1,28 +1,38 @@
 //! The scheduler inside the server: at a fixed interval it releases the stages whose time has
-//! come. Each release is a conditional update, so any number of instances may run it against
-//! one PostgreSQL database and every stage is still released exactly once.
+//! come and queues the reminders that are due. Each release is a conditional update and each
+//! reminder has a unique key, so any number of instances may run it against one PostgreSQL
+//! database and every stage is still released, and every reminder queued, exactly once.
 
-use crate::clock::SharedClock;
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::service;
+use crate::service::{self, Ctx};
 use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Scheduler {
     db: Db,
-    clock: SharedClock,
+    ctx: Ctx,
 }
 
 impl Scheduler {
-    pub fn new(db: Db, clock: SharedClock) -> Self {
-        Self { db, clock }
+    pub fn new(db: Db, ctx: Ctx) -> Self {
+        Self { db, ctx }
     }
 
     /// One pass: releases due stages; returns how many this instance released.
     pub async fn tick(&self) -> AppResult<usize> {
-        let now = self.clock.now();
-        self.db.run(move |conn| service::stages::release_due(conn, now)).await
+        let ctx = self.ctx.clone();
+        let now = ctx.now();
+        self.db
+            .run(move |conn| {
+                let released = service::stages::release_due(conn, &ctx, now)?;
+                let reminders = service::mail::queue_reminders(conn, &ctx, now)?;
+                if reminders > 0 {
+                    tracing::info!(reminders, "reminders queued");
+                }
+                Ok(released)
+            })
+            .await
     }
 
     /// Runs `tick` every `every` until the task is dropped. Errors are logged and retried at

@@ -26,6 +26,30 @@ pub struct BoardInput {
     pub anonymity: Option<String>,
     /// draft, open (default), closed or archived.
     pub state: Option<String>,
+    /// Hours before a stage closes to remind those who have not answered all its questions;
+    /// empty or null switches the reminder off; absent keeps it (24 on a new board).
+    #[schema(value_type = Option<String>)]
+    pub remind_before_close_hours: Option<serde_json::Value>,
+    /// Hours after the invitation to remind those who never signed in; as above (48).
+    #[schema(value_type = Option<String>)]
+    pub remind_not_signed_in_hours: Option<serde_json::Value>,
+}
+
+/// Reads an hours setting: absent keeps `current`, empty or null switches it off.
+fn hours(field: &str, value: &Option<serde_json::Value>, current: Option<i32>) -> AppResult<Option<i32>> {
+    use serde_json::Value;
+    let n = match value {
+        None => return Ok(current),
+        Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(_) => None,
+    };
+    match n {
+        Some(h) if (0..=24 * 60).contains(&h) => Ok(Some(h as i32)),
+        _ => Err(AppError::invalid(format!("{field} must be a whole number of hours between 0 and 1440, or empty for off."))),
+    }
 }
 
 pub fn parse_time(zone: &BoardZone, field: &str, value: &Option<String>) -> AppResult<Option<time::PrimitiveDateTime>> {
@@ -55,6 +79,8 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     if let Some(s) = input.state.as_deref().filter(|s| !s.is_empty()) {
         board.state = BoardState::parse(s).map_err(AppError::invalid)?.as_str().into();
     }
+    board.remind_before_close_hours = hours("Reminder before a stage closes", &input.remind_before_close_hours, board.remind_before_close_hours)?;
+    board.remind_not_signed_in_hours = hours("Reminder to those not signed in", &input.remind_not_signed_in_hours, board.remind_not_signed_in_hours)?;
     Ok(())
 }
 
@@ -73,6 +99,8 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         state: BoardState::Open.as_str().into(),
         created_by: user.id.clone(),
         created_at: now,
+        remind_before_close_hours: Some(24),
+        remind_not_signed_in_hours: Some(48),
     };
     apply(&mut board, input)?;
     in_tx(conn, |conn| {
@@ -91,12 +119,19 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
     Ok(BoardView::new(&board, Standing::Staff(BoardRole::Moderator)))
 }
 
-pub fn update_board(conn: &mut DbConn, actor: &Actor, board_id: &str, input: &BoardInput) -> AppResult<BoardView> {
+pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &BoardInput) -> AppResult<BoardView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let mut board = acc.board.clone();
     apply(&mut board, input)?;
-    db::boards::update(conn, &board)?;
+    let closing = acc.state() != BoardState::Closed && board.state == BoardState::Closed.as_str();
+    in_tx(conn, |conn| {
+        db::boards::update(conn, &board)?;
+        if closing {
+            super::mail::board_closed(conn, ctx, &board)?;
+        }
+        Ok(())
+    })?;
     Ok(BoardView::new(&board, acc.standing))
 }
 

@@ -2,6 +2,7 @@
 //! the same permissions. Each takes the connection, the context and the `Actor` asking.
 
 pub mod accounts;
+pub mod mail;
 pub mod boards;
 pub mod people;
 pub mod stages;
@@ -26,6 +27,8 @@ pub struct Ctx {
     /// Derives participants' sign-in tokens, so a moderator can be shown a participant's current
     /// link while the database holds only its hash.
     pub link_key: Arc<Vec<u8>>,
+    /// Signs unsubscribe links, which work without signing in.
+    pub mail_key: Arc<Vec<u8>>,
     pub base_url: String,
     pub link_days: i64,
 }
@@ -37,12 +40,28 @@ impl Ctx {
 
     /// The sign-in token of a participant whose link expires at `expires`.
     pub fn link_token(&self, participant_id: &str, expires: PrimitiveDateTime) -> String {
-        use base64::Engine;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.link_key).expect("any key length");
-        mac.update(participant_id.as_bytes());
-        mac.update(b"|");
-        mac.update(&expires.assume_utc().unix_timestamp_nanos().to_be_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        sign(&self.link_key, &[participant_id.as_bytes(), &expires.assume_utc().unix_timestamp_nanos().to_be_bytes()], 32)
+    }
+
+    /// An unsubscribe token for one participant and kind of email: `<id>.<kind>.<signature>`.
+    pub fn unsubscribe_token(&self, participant_id: &str, kind: &str) -> String {
+        let sig = sign(&self.mail_key, &[participant_id.as_bytes(), kind.as_bytes()], 16);
+        format!("{participant_id}.{kind}.{sig}")
+    }
+
+    /// The participant id and kind an unsubscribe token names, if its signature holds.
+    pub fn check_unsubscribe_token(&self, token: &str) -> Option<(String, String)> {
+        let mut parts = token.splitn(3, '.');
+        let (id, kind, sig) = (parts.next()?, parts.next()?, parts.next()?);
+        let expected = sign(&self.mail_key, &[id.as_bytes(), kind.as_bytes()], 16);
+        crate::domain::tokens::constant_time_eq(&expected, sig).then(|| (id.to_string(), kind.to_string()))
+    }
+
+    /// A Message-ID for a new email, in the domain of the base URL.
+    pub fn message_id(&self, id: &str) -> String {
+        let host = self.base_url.split("://").nth(1).unwrap_or("localhost");
+        let host = host.split(['/', ':']).next().filter(|h| !h.is_empty()).unwrap_or("localhost");
+        format!("<{id}@{host}>")
     }
 
     pub fn link_url(&self, participant: &Participant) -> Option<String> {
@@ -50,6 +69,20 @@ impl Ctx {
             .token_expires_at
             .map(|exp| format!("{}/p/{}", self.base_url, self.link_token(&participant.id, exp)))
     }
+}
+
+/// An HMAC-SHA256 of `parts` (separated by `|`), base64url, cut to `bytes` bytes.
+fn sign(key: &[u8], parts: &[&[u8]], bytes: usize) -> String {
+    use base64::Engine;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            mac.update(b"|");
+        }
+        mac.update(part);
+    }
+    let digest = mac.finalize().into_bytes();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..bytes.min(digest.len())])
 }
 
 /// Who is asking: a staff account or a participant of one board.

@@ -19,6 +19,7 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppR
     let show_links = acc.standing.can_manage();
     let zone = acc.zone();
     let posts = db::posts::post_counts_by_participant(conn, board_id)?;
+    let failed: std::collections::HashSet<String> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
     Ok(db::participants::of_board(conn, board_id)?
         .iter()
         .map(|p| {
@@ -41,6 +42,8 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppR
                 .into(),
                 sign_in_link: if show_links { ctx.link_url(p) } else { None },
                 link_expires_at: When::opt(&zone, p.token_expires_at),
+                invited_at: When::opt(&zone, p.invited_at),
+                email_failed: failed.contains(&p.id),
             }
         })
         .collect())
@@ -95,6 +98,8 @@ pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: 
                 token_hash: Some(hash),
                 token_expires_at: Some(expires),
                 created_at: now,
+                email_opt_out: "[]".into(),
+                invited_at: None,
             }
         })
         .collect();

@@ -90,27 +90,29 @@ pub fn release_now(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) 
     if stage.released_at.is_some() {
         return Err(AppError::Conflict("This stage is already released.".into()));
     }
-    release(conn, &stage, ctx.now())?;
+    release(conn, ctx, &stage, ctx.now())?;
     stage_detail(conn, ctx, actor, stage_id)
 }
 
 /// Releases one stage once: the conditional update decides, so when two instances race, only
-/// one of them gets `true` (and will be the one to announce it).
-pub fn release(conn: &mut DbConn, stage: &Stage, now: PrimitiveDateTime) -> AppResult<bool> {
+/// one of them gets `true`, and that one queues the "stage is open" emails in the same
+/// transaction.
+pub fn release(conn: &mut DbConn, ctx: &Ctx, stage: &Stage, now: PrimitiveDateTime) -> AppResult<bool> {
     in_tx(conn, |conn| {
         let won = db::stages::claim_release(conn, &stage.id, now)?;
         if won {
-            tracing::info!(stage = %stage.id, board = %stage.board_id, title = %stage.title, "stage released");
+            let emails = super::mail::stage_opened(conn, ctx, stage)?;
+            tracing::info!(stage = %stage.id, board = %stage.board_id, title = %stage.title, emails, "stage released");
         }
         Ok(won)
     })
 }
 
 /// Releases every stage whose time has come; returns how many this caller released.
-pub fn release_due(conn: &mut DbConn, now: PrimitiveDateTime) -> AppResult<usize> {
+pub fn release_due(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> AppResult<usize> {
     let mut released = 0;
     for stage in db::stages::due(conn, now)? {
-        if release(conn, &stage, now)? {
+        if release(conn, ctx, &stage, now)? {
             released += 1;
         }
     }

@@ -289,7 +289,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         id,
         board_id: q.board_id.clone(),
         question_id: q.id.clone(),
-        parent_id: parent.map(|p| p.id),
+        parent_id: parent.as_ref().map(|p| p.id.clone()),
         participant_id,
         author_user_id,
         body_html: markdown::render(&body),
@@ -297,10 +297,24 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         created_at: now,
         edited_at: None,
     };
-    db::posts::insert(conn, &post)?;
-    if let Actor::Participant(p) = actor {
-        db::participants::touch(conn, &p.id, now)?;
-    }
+    super::in_tx(conn, |conn| {
+        db::posts::insert(conn, &post)?;
+        if let Some(parent) = &parent {
+            // How the replier appears to the author of the post replied to, a participant.
+            let replier = match actor {
+                Actor::Participant(p) => {
+                    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+                    participant_label(p.screen_name.as_deref(), &p.name, anonymity, Standing::Participant)
+                }
+                Actor::User(u) => format!("{} (moderator)", u.name),
+            };
+            super::mail::reply_posted(conn, ctx, &acc.board, parent, &post, &replier, &q.prompt_md)?;
+        }
+        if let Actor::Participant(p) = actor {
+            db::participants::touch(conn, &p.id, now)?;
+        }
+        Ok(())
+    })?;
     find_post_view(conn, actor, &acc, &post.id)
 }
 

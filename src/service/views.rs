@@ -45,6 +45,9 @@ pub struct BoardView {
     /// analyst or participant.
     pub your_role: String,
     pub can_manage: bool,
+    /// Reminder rules (hours; null: off). Shown to the board's staff only.
+    pub remind_before_close_hours: Option<i32>,
+    pub remind_not_signed_in_hours: Option<i32>,
 }
 
 impl BoardView {
@@ -64,6 +67,8 @@ impl BoardView {
             state: b.state.clone(),
             your_role: standing.name().to_string(),
             can_manage: standing.can_manage(),
+            remind_before_close_hours: b.remind_before_close_hours.filter(|_| standing.sees_everything()),
+            remind_not_signed_in_hours: b.remind_not_signed_in_hours.filter(|_| standing.sees_everything()),
         }
     }
 }
@@ -196,4 +201,7 @@ pub struct ParticipantView {
     /// The participant's personal sign-in link; shown to the board's moderators only.
     pub sign_in_link: Option<String>,
     pub link_expires_at: Option<When>,
+    pub invited_at: Option<When>,
+    /// A message to this participant finally failed (see the board's email page).
+    pub email_failed: bool,
 }

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod errors;
 pub mod health;
+pub mod mail;
 pub mod moderator;
 pub mod participant;
 pub mod session;
@@ -59,5 +60,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/assets/{file:.*}", web::get().to(assets::serve))
         .configure(auth::configure)
         .configure(participant::configure)
-        .configure(moderator::configure);
+        .configure(moderator::configure)
+        .configure(mail::configure);
 }

@@ -107,7 +107,7 @@ async fn save_settings(state: web::Data<AppState>, viewer: Viewer, board: web::P
     let board_id = board.into_inner();
     let input = form.0;
     let board = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| boards::update_board(conn, actor, &board_id, &input))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &board_id, &input))
         .await?;
     session::notice(&viewer.session, "Settings saved.");
     Ok(redirect(&format!("/boards/{}", board.id)))

@@ -20,7 +20,7 @@ async fn two_instances_release_each_stage_once(backend: Backend) {
     // A second instance: its own pool and its own clock, same database.
     let other_db = Db::connect(&app.database_url, 4).unwrap();
     let other_clock = Arc::new(focusboard::clock::ManualClock::new(datetime!(2021-03-29 07:59:59 UTC)));
-    let other = Scheduler::new(other_db, other_clock.clone());
+    let other = Scheduler::new(other_db, focusboard::service::Ctx { clock: other_clock.clone(), ..app.ctx.clone() });
     assert_eq!(other.tick().await.unwrap(), 0, "not due before 09:00 BST (08:00 UTC)...");
     other_clock.set(datetime!(2021-03-29 08:00 UTC));
     app.clock.set(datetime!(2021-03-29 08:00 UTC));

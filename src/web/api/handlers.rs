@@ -3,6 +3,7 @@
 use super::{created, json, read_body, Bearer};
 use crate::service::accounts::{self, NewToken, TokenView};
 use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
+use crate::service::mail::{self, DeliveryFilter, DeliveryView};
 use crate::service::people::{self, ConsentInput, ImportReport, SignInLink};
 use crate::service::stages::{self, QuestionInput, StageInput};
 use crate::service::threads::{self, ParticipantHome, PostHistory, PostInput, QuestionPage};
@@ -45,7 +46,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/questions/{question}/move", web::post().to(move_question))
         .route("/questions/{question}/posts", web::post().to(create_post))
         .route("/posts/{post}", web::patch().to(edit_post))
-        .route("/posts/{post}/history", web::get().to(post_history));
+        .route("/posts/{post}/history", web::get().to(post_history))
+        .route("/boards/{board}/invitations", web::post().to(send_invitations))
+        .route("/boards/{board}/emails", web::get().to(list_emails))
+        .route("/boards/{board}/emails/resend-failed", web::post().to(resend_failed))
+        .route("/boards/{board}/emails/{message}/resend", web::post().to(resend_message));
 }
 
 /// Who the token belongs to.
@@ -158,7 +163,7 @@ pub async fn get_board(state: State, bearer: Bearer, id: web::Path<String>) -> A
 #[utoipa::path(patch, path = "/api/v1/boards/{board}", tag = "boards", params(("board" = String, Path)), request_body = BoardInput, responses((status = 200, body = BoardView), (status = 403), (status = 404)), security(("bearer" = [])))]
 pub async fn update_board(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<BoardInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
-    bearer.run(&state, move |conn, _, actor| boards::update_board(conn, actor, &id, &input)).await.map(json)
+    bearer.run(&state, move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &id, &input)).await.map(json)
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/overview", tag = "boards", params(("board" = String, Path)), responses((status = 200, body = BoardOverview)), security(("bearer" = [])))]
@@ -308,3 +313,36 @@ pub async fn post_history(state: State, bearer: Bearer, id: web::Path<String>) -
     bearer.run(&state, move |conn, _, actor| threads::post_history(conn, actor, &id)).await.map(json)
 }
 
+
+/// How many messages an action queued.
+#[derive(Serialize, ToSchema)]
+pub struct Queued {
+    pub queued: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/boards/{board}/invitations", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued, description = "Invitations queued for everyone whose current link was not yet sent")), security(("bearer" = [])))]
+pub async fn send_invitations(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let queued = bearer.run(&state, move |conn, ctx, actor| mail::send_invitations(conn, ctx, actor, &id)).await?;
+    Ok(json(Queued { queued }))
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/emails", tag = "email", params(("board" = String, Path), DeliveryFilter), responses((status = 200, body = [DeliveryView])), security(("bearer" = [])))]
+pub async fn list_emails(state: State, bearer: Bearer, id: web::Path<String>, filter: web::Query<DeliveryFilter>) -> ApiResult<HttpResponse> {
+    let (id, filter) = (id.into_inner(), filter.into_inner());
+    bearer.run(&state, move |conn, _, actor| mail::deliveries(conn, actor, &id, &filter)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/boards/{board}/emails/resend-failed", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued)), security(("bearer" = [])))]
+pub async fn resend_failed(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let queued = bearer.run(&state, move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &id, None)).await?;
+    Ok(json(Queued { queued }))
+}
+
+#[utoipa::path(post, path = "/api/v1/boards/{board}/emails/{message}/resend", tag = "email", params(("board" = String, Path), ("message" = String, Path)), responses((status = 200, body = Queued), (status = 409, description = "Not a failed message of this board")), security(("bearer" = [])))]
+pub async fn resend_message(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (board, message) = path.into_inner();
+    let queued = bearer.run(&state, move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &board, Some(&message))).await?;
+    Ok(json(Queued { queued }))
+}

@@ -1,0 +1,122 @@
+//! Sending one message with lettre: over pooled SMTP connections, or as an .eml file in a
+//! folder when no SMTP server is configured.
+
+use crate::config::Settings;
+use crate::db::models::OutboxMessage;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::PathBuf;
+
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+/// Why an attempt failed, and whether trying again could help.
+#[derive(Debug)]
+pub struct SendError {
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        if settings.smtp_url.trim().is_empty() {
+            let dir = if settings.mail_dir.as_os_str().is_empty() {
+                settings.data_dir.join("mail")
+            } else {
+                settings.mail_dir.clone()
+            };
+            std::fs::create_dir_all(&dir)?;
+            tracing::info!(folder = %dir.display(), "no smtp_url set: emails are written as .eml files to this folder");
+            return Ok(Mailer::Files(AsyncFileTransport::new(&dir), dir));
+        }
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.trim())
+            .map_err(|e| anyhow::anyhow!("smtp_url is not usable: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .build();
+        Ok(Mailer::Smtp(transport))
+    }
+
+    /// Sends one message; the result says whether a failure is worth retrying.
+    pub async fn send(&self, from: &Mailbox, m: &OutboxMessage) -> Result<(), SendError> {
+        let email = build(from, m).map_err(|message| SendError { permanent: true, message })?;
+        match self {
+            Mailer::Smtp(t) => t.send(email).await.map(drop).map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            }),
+            Mailer::Files(t, _) => t.send(email).await.map(drop).map_err(|e| SendError {
+                permanent: false,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Checks the settings by sending a plain test message at once (not through the outbox).
+    pub async fn send_test(&self, from: &Mailbox, to: &str, base_url: &str) -> Result<String, String> {
+        let to: Mailbox = to.parse().map_err(|e| format!("{to:?} is not an email address: {e}"))?;
+        let email = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject("focusboard: test message")
+            .header(ContentType::TEXT_PLAIN)
+            .body(format!("This is a test message from the focusboard at {base_url}.\nIf you can read it, email is set up.\n"))
+            .map_err(|e| e.to_string())?;
+        match self {
+            Mailer::Smtp(t) => t.send(email).await.map(|r| format!("accepted: {}", r.code())).map_err(|e| e.to_string()),
+            Mailer::Files(t, dir) => t
+                .send(email)
+                .await
+                .map(|id| format!("written to {}/{id}.eml", dir.display()))
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+fn build(from: &Mailbox, m: &OutboxMessage) -> Result<Message, String> {
+    let to: Mailbox = m.recipient.parse().map_err(|e| format!("the address {:?} is not valid: {e}", m.recipient))?;
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(&m.subject)
+        .message_id(Some(m.message_id.clone()))
+        .date_now();
+    if let Some(url) = &m.unsubscribe_url {
+        // RFC 8058: one click in the mail program unsubscribes, by a POST to this address.
+        builder = builder
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()))
+        .map_err(|e| e.to_string())
+}
+
+macro_rules! text_header {
+    ($name:ident, $text:literal) => {
+        #[derive(Debug, Clone)]
+        struct $name(String);
+
+        impl Header for $name {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($text)
+            }
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(Self(s.to_string()))
+            }
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
+}
+
+text_header!(ListUnsubscribe, "List-Unsubscribe");
+text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
+
+pub fn sender(settings: &Settings) -> anyhow::Result<Mailbox> {
+    let address = settings.mail_from.parse().map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+    Ok(Mailbox::new(Some(settings.mail_from_name.clone()), address))
+}

@@ -1,0 +1,380 @@
+//! Who gets which email, and when. Every function here writes to the outbox inside the
+//! caller's transaction, so a message exists exactly when the action that causes it does.
+
+use super::views::When;
+use super::{access, in_tx, Actor, Ctx};
+use crate::db::models::{Board, OutboxMessage, Participant, Post, Stage};
+use crate::db::schema::{boards, participants, posts, questions, stages};
+use crate::db::{self, DbConn};
+use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::markdown;
+use crate::domain::timezone::BoardZone;
+use crate::email::compose::compose;
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use time::PrimitiveDateTime;
+use utoipa::ToSchema;
+
+/// Renders and queues one message to a participant, unless they turned this kind off or a
+/// message with the same `dedup` key exists. Returns whether it was queued.
+pub fn queue(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    board: &Board,
+    p: &Participant,
+    kind: EmailKind,
+    dedup: Option<String>,
+    extra: Value,
+) -> AppResult<bool> {
+    if kind.can_opt_out() && p.opted_out().iter().any(|k| k == kind.as_str()) {
+        return Ok(false);
+    }
+    let zone = BoardZone::of(&board.time_zone);
+    let unsubscribe_url = kind
+        .can_opt_out()
+        .then(|| format!("{}/u/{}", ctx.base_url, ctx.unsubscribe_token(&p.id, kind.as_str())));
+    let mut data = json!({
+        "board": {
+            "title": board.title,
+            "opens_at": board.opens_at.map(|t| zone.display(t)),
+            "closes_at": board.closes_at.map(|t| zone.display(t)),
+        },
+        "participant": {"name": p.name, "screen_name": p.screen_name},
+        "sign_in_url": ctx.link_url(p),
+        "link_expires": p.token_expires_at.map(|t| zone.display(t)),
+        "home_url": format!("{}/b/{}", ctx.base_url, board.id),
+        "unsubscribe_url": unsubscribe_url,
+    });
+    if let (Some(map), Value::Object(extra)) = (data.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    let composed = compose(kind, &data)?;
+    let id = db::new_id();
+    let now = ctx.now();
+    let message = OutboxMessage {
+        message_id: ctx.message_id(&id),
+        id,
+        board_id: Some(board.id.clone()),
+        participant_id: Some(p.id.clone()),
+        recipient: p.email.clone(),
+        kind: kind.as_str().into(),
+        dedup_key: dedup,
+        subject: composed.subject,
+        body_text: composed.text,
+        body_html: composed.html,
+        unsubscribe_url,
+        status: DeliveryStatus::Queued.as_str().into(),
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: now,
+        locked_until: None,
+        locked_by: None,
+        created_at: now,
+        sent_at: None,
+    };
+    Ok(db::outbox::insert(conn, &message)?)
+}
+
+/// Participants who have been invited to a board: the ones later messages go to.
+fn invited(conn: &mut DbConn, board_id: &str) -> AppResult<Vec<Participant>> {
+    Ok(db::participants::of_board(conn, board_id)?.into_iter().filter(|p| p.invited_at.is_some()).collect())
+}
+
+/// Queues an invitation for every participant whose current sign-in link has not been sent
+/// yet: everyone on the first call, then newcomers and those given a new link.
+pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<usize> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let now = ctx.now();
+    in_tx(conn, |conn| {
+        let people = db::participants::of_board(conn, board_id)?;
+        let key = |p: &Participant| format!("invitation:{}:{}", p.id, super::link_generation(p).unwrap_or(0));
+        let keys: Vec<String> = people.iter().map(key).collect();
+        let sent: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
+        let mut queued = Vec::new();
+        for p in people.iter().filter(|p| !sent.contains(&key(p))) {
+            if queue(conn, ctx, &acc.board, p, EmailKind::Invitation, Some(key(p)), json!({}))? {
+                queued.push(p.id.clone());
+            }
+        }
+        diesel::update(participants::table.filter(participants::id.eq_any(&queued)).filter(participants::invited_at.is_null()))
+            .set(participants::invited_at.eq(now))
+            .execute(conn)?;
+        Ok(queued.len())
+    })
+}
+
+/// "Stage N is open", to every invited participant, with links to its questions. Called by
+/// whoever released the stage, in the same transaction.
+pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<usize> {
+    let board = db::boards::find(conn, &stage.board_id)?.ok_or_else(AppError::not_found)?;
+    let zone = BoardZone::of(&board.time_zone);
+    let questions: Vec<Value> = db::stages::questions_of_stage(conn, &stage.id)?
+        .iter()
+        .map(|q| json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}))
+        .collect();
+    let extra = json!({
+        "stage": {"title": stage.title, "close_at": stage.close_at.map(|t| zone.display(t))},
+        "questions": questions,
+    });
+    let mut n = 0;
+    for p in invited(conn, &board.id)? {
+        let key = format!("stage_open:{}:{}", p.id, stage.id);
+        n += queue(conn, ctx, &board, &p, EmailKind::StageOpen, Some(key), extra.clone())? as usize;
+    }
+    Ok(n)
+}
+
+/// Tells the author of a post that someone replied to it (not when they reply to themselves).
+pub fn reply_posted(conn: &mut DbConn, ctx: &Ctx, board: &Board, parent: &Post, reply: &Post, replier: &str, question_md: &str) -> AppResult<()> {
+    let Some(author_id) = parent.participant_id.as_deref() else { return Ok(()) };
+    if reply.participant_id.as_deref() == Some(author_id) {
+        return Ok(());
+    }
+    let Some(author) = db::participants::find(conn, author_id)? else { return Ok(()) };
+    let excerpt: String = plain_text(&reply.body_md).chars().take(400).collect();
+    let extra = json!({
+        "replier": replier,
+        "question": plain_text(question_md),
+        "excerpt": excerpt,
+        "post_url": format!("{}/q/{}#post-{}", ctx.base_url, reply.question_id, reply.id),
+    });
+    queue(conn, ctx, board, &author, EmailKind::Reply, Some(format!("reply:{}", reply.id)), extra)?;
+    Ok(())
+}
+
+/// The closing notice, when a board is closed.
+pub fn board_closed(conn: &mut DbConn, ctx: &Ctx, board: &Board) -> AppResult<usize> {
+    let mut n = 0;
+    for p in invited(conn, &board.id)? {
+        let key = format!("closing:{}:{}", p.id, board.id);
+        n += queue(conn, ctx, board, &p, EmailKind::Closing, Some(key), json!({}))? as usize;
+    }
+    Ok(n)
+}
+
+/// Queues the reminders that are due at `now`, by each open board's rules: before a stage
+/// closes, to invited participants who have not answered all its questions; some hours after
+/// the invitation, to those who never signed in. Each person gets each reminder once.
+pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> AppResult<usize> {
+    let mut n = 0;
+    // Stages that are open, close later, and whose board reminds before closing.
+    let closing: Vec<(Stage, Board)> = stages::table
+        .inner_join(boards::table)
+        .filter(boards::state.eq("open"))
+        .filter(boards::remind_before_close_hours.is_not_null())
+        .filter(stages::released_at.is_not_null())
+        .filter(stages::close_at.gt(now))
+        .select((Stage::as_select(), Board::as_select()))
+        .load(conn)?;
+    for (stage, board) in closing {
+        let (Some(close), Some(hours)) = (stage.close_at, board.remind_before_close_hours) else { continue };
+        if now < close - time::Duration::hours(hours as i64) {
+            continue;
+        }
+        let question_ids: Vec<String> = questions::table
+            .filter(questions::stage_id.eq(&stage.id))
+            .select(questions::id)
+            .load(conn)?;
+        let answers: Vec<(Option<String>, String)> = posts::table
+            .filter(posts::question_id.eq_any(&question_ids))
+            .filter(posts::parent_id.is_null())
+            .select((posts::participant_id, posts::question_id))
+            .distinct()
+            .load(conn)?;
+        let mut answered: HashMap<String, usize> = HashMap::new();
+        for (p, _) in answers {
+            if let Some(p) = p {
+                *answered.entry(p).or_default() += 1;
+            }
+        }
+        let zone = BoardZone::of(&board.time_zone);
+        let people = invited(conn, &board.id)?;
+        let keys: Vec<String> = people.iter().map(|p| format!("reminder_close:{}:{}", p.id, stage.id)).collect();
+        let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
+        for (p, key) in people.iter().zip(keys) {
+            let missing = question_ids.len().saturating_sub(answered.get(&p.id).copied().unwrap_or(0));
+            if missing == 0 || done.contains(&key) {
+                continue;
+            }
+            let extra = json!({
+                "stage": {"title": stage.title, "close_at": zone.display(close)},
+                "unanswered": missing,
+            });
+            n += in_tx(conn, |conn| queue(conn, ctx, &board, p, EmailKind::Reminder, Some(key), extra))? as usize;
+        }
+    }
+    // Invited, never signed in, and the board's wait has passed.
+    let waiting: Vec<(Participant, Board)> = participants::table
+        .inner_join(boards::table)
+        .filter(boards::state.eq("open"))
+        .filter(boards::remind_not_signed_in_hours.is_not_null())
+        .filter(participants::invited_at.is_not_null())
+        .filter(participants::first_signed_in_at.is_null())
+        .select((Participant::as_select(), Board::as_select()))
+        .load(conn)?;
+    let keys: Vec<String> = waiting.iter().map(|(p, _)| format!("reminder_signin:{}", p.id)).collect();
+    let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
+    for ((p, board), key) in waiting.iter().zip(keys) {
+        let (Some(invited_at), Some(hours)) = (p.invited_at, board.remind_not_signed_in_hours) else { continue };
+        if done.contains(&key) || now < invited_at + time::Duration::hours(hours as i64) {
+            continue;
+        }
+        n += in_tx(conn, |conn| queue(conn, ctx, board, p, EmailKind::Reminder, Some(key), json!({})))? as usize;
+    }
+    Ok(n)
+}
+
+/// Markdown as one line of plain text, for subjects and plain-text mail.
+fn plain_text(md: &str) -> String {
+    let html = markdown::render(md);
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub id: String,
+    pub participant_id: Option<String>,
+    pub recipient: String,
+    pub kind: String,
+    pub subject: String,
+    /// queued, sending, sent, failed or cancelled.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub queued_at: When,
+    pub sent_at: Option<When>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(default)]
+pub struct DeliveryFilter {
+    pub participant: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Every message of a board, newest first (the latest 1,000), for the board's moderators.
+pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &str, filter: &DeliveryFilter) -> AppResult<Vec<DeliveryView>> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let status = filter.status.as_deref().filter(|s| !s.is_empty());
+    if let Some(s) = status {
+        DeliveryStatus::parse(s).map_err(AppError::invalid)?;
+    }
+    let participant = filter.participant.as_deref().filter(|s| !s.is_empty());
+    let zone = acc.zone();
+    Ok(db::outbox::of_board(conn, board_id, participant, status, 1000)?
+        .into_iter()
+        .map(|m| DeliveryView {
+            id: m.id,
+            participant_id: m.participant_id,
+            recipient: m.recipient,
+            kind: m.kind,
+            subject: m.subject,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            queued_at: When::new(&zone, m.created_at),
+            sent_at: When::opt(&zone, m.sent_at),
+        })
+        .collect())
+}
+
+/// Sends failed messages again (one, or all of the board's); returns how many were requeued.
+pub fn resend_failed(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, message_id: Option<&str>) -> AppResult<usize> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let n = db::outbox::requeue_failed(conn, board_id, message_id, ctx.now())?;
+    if message_id.is_some() && n == 0 {
+        return Err(AppError::Conflict("Only a failed message of this board can be sent again.".into()));
+    }
+    Ok(n)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KindChoice {
+    pub kind: EmailKind,
+    pub label: String,
+    pub receiving: bool,
+    pub can_opt_out: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Preferences {
+    pub board_title: String,
+    pub email: String,
+    pub kinds: Vec<KindChoice>,
+}
+
+fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<(Participant, EmailKind)> {
+    let invalid = || AppError::NotFound("This unsubscribe link is not valid.".into());
+    let (id, kind) = ctx.check_unsubscribe_token(token).ok_or_else(invalid)?;
+    let kind = EmailKind::parse(&kind).map_err(|_| invalid())?;
+    let p = db::participants::find(conn, &id)?.ok_or_else(invalid)?;
+    Ok((p, kind))
+}
+
+fn set_opt_out(conn: &mut DbConn, p: &Participant, kinds: &[String]) -> AppResult<()> {
+    diesel::update(participants::table.find(&p.id))
+        .set(participants::email_opt_out.eq(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The one-click unsubscribe of RFC 8058: turns off the kind the message was.
+pub fn unsubscribe(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<EmailKind> {
+    let (p, kind) = participant_of_token(conn, ctx, token)?;
+    let mut off = p.opted_out();
+    if kind.can_opt_out() && !off.iter().any(|k| k == kind.as_str()) {
+        off.push(kind.as_str().into());
+        set_opt_out(conn, &p, &off)?;
+    }
+    Ok(kind)
+}
+
+pub fn preferences(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Preferences> {
+    let (p, _) = participant_of_token(conn, ctx, token)?;
+    let board = db::boards::find(conn, &p.board_id)?.ok_or_else(AppError::not_found)?;
+    let off = p.opted_out();
+    Ok(Preferences {
+        board_title: board.title,
+        email: p.email.clone(),
+        kinds: EmailKind::ALL
+            .iter()
+            .map(|k| KindChoice {
+                kind: *k,
+                label: k.label().into(),
+                receiving: !off.iter().any(|o| o == k.as_str()),
+                can_opt_out: k.can_opt_out(),
+            })
+            .collect(),
+    })
+}
+
+/// Keeps exactly the kinds in `receive` (those that cannot be turned off always stay).
+pub fn set_preferences(conn: &mut DbConn, ctx: &Ctx, token: &str, receive: &[String]) -> AppResult<()> {
+    let (p, _) = participant_of_token(conn, ctx, token)?;
+    let off: Vec<String> = EmailKind::ALL
+        .iter()
+        .filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str()))
+        .map(|k| k.as_str().to_string())
+        .collect();
+    set_opt_out(conn, &p, &off)
+}
