@@ -33,9 +33,9 @@ pub fn queue(
         return Ok(false);
     }
     let zone = BoardZone::of(&board.time_zone);
-    let unsubscribe_url = kind
-        .can_opt_out()
-        .then(|| format!("{}/u/{}", ctx.base_url, ctx.unsubscribe_token(&p.id, kind.as_str())));
+    // Every message carries one-click unsubscribe; from an invitation it turns off everything
+    // that can be turned off.
+    let unsubscribe_url = Some(format!("{}/u/{}", ctx.base_url, ctx.unsubscribe_token(&p.id, kind.as_str())));
     let mut data = json!({
         "board": {
             "title": board.title,
@@ -338,14 +338,22 @@ fn set_opt_out(conn: &mut DbConn, p: &Participant, kinds: &[String]) -> AppResul
     Ok(())
 }
 
-/// The one-click unsubscribe of RFC 8058: turns off the kind the message was.
+/// The one-click unsubscribe of RFC 8058: turns off the kind the message was, or, from an
+/// invitation, every kind that can be turned off.
 pub fn unsubscribe(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<EmailKind> {
     let (p, kind) = participant_of_token(conn, ctx, token)?;
     let mut off = p.opted_out();
-    if kind.can_opt_out() && !off.iter().any(|k| k == kind.as_str()) {
-        off.push(kind.as_str().into());
-        set_opt_out(conn, &p, &off)?;
+    let turning_off: Vec<EmailKind> = if kind.can_opt_out() {
+        vec![kind]
+    } else {
+        EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out()).collect()
+    };
+    for k in turning_off {
+        if !off.iter().any(|o| o == k.as_str()) {
+            off.push(k.as_str().into());
+        }
     }
+    set_opt_out(conn, &p, &off)?;
     Ok(kind)
 }
 

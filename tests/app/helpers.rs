@@ -2,6 +2,7 @@ use focusboard::clock::ManualClock;
 use focusboard::config::Settings;
 use focusboard::db::{Db, DbConn};
 use focusboard::error::AppResult;
+use focusboard::email::worker::OutboxWorker;
 use focusboard::scheduler::Scheduler;
 use focusboard::service::{self, Actor, Ctx};
 use focusboard::startup::Application;
@@ -37,6 +38,9 @@ pub struct TestApp {
     pub db: Db,
     pub ctx: Ctx,
     pub scheduler: Scheduler,
+    /// The outbox worker, driven by hand: `app.outbox.drain().await`.
+    pub outbox: OutboxWorker,
+    pub settings: Settings,
     pub database_url: String,
     /// Holds the SQLite file and session key until the test ends.
     pub _dir: tempfile::TempDir,
@@ -63,19 +67,38 @@ pub fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
     }
 }
 
-/// Starts the application; the clock stands at Friday 26 March 2021, 08:00 UTC.
+/// Starts the application; the clock stands at Friday 26 March 2021, 08:00 UTC. Email goes
+/// to .eml files in the test's folder.
 pub async fn spawn(backend: Backend) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database(backend, dir.path());
-    spawn_on(backend, url, dir).await
+    spawn_with(backend, |_| {}).await
 }
 
-pub async fn spawn_on(_backend: Backend, database_url: String, dir: tempfile::TempDir) -> TestApp {
+/// Starts the application with email going to a real SMTP server on loopback.
+pub async fn spawn_with_smtp(backend: Backend) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = spawn_with(backend, move |s| {
+        s.smtp_url = url;
+        s.mail_from = "board@focusboard.test".into();
+        s.email_max_attempts = 3;
+        s.email_retry_secs = 60;
+    })
+    .await;
+    (app, sink)
+}
+
+pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database(backend, dir.path());
+    spawn_on(url, dir, adjust).await
+}
+
+pub async fn spawn_on(database_url: String, dir: tempfile::TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
         l.local_addr().expect("addr").port()
     };
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: database_url.clone(),
         bind: format!("127.0.0.1:{port}"),
         base_url: format!("http://127.0.0.1:{port}"),
@@ -85,16 +108,22 @@ pub async fn spawn_on(_backend: Backend, database_url: String, dir: tempfile::Te
         db_pool_size: 4,
         ..Settings::defaults()
     };
+    adjust(&mut settings);
     // Errors go to the captured output of the failing test.
     focusboard::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()), "text");
     let clock = Arc::new(ManualClock::new(datetime!(2021-03-26 08:00 UTC)));
-    let app = Application::build(settings, clock.clone(), false).expect("application builds");
-    let (db, ctx, scheduler) = (app.db.clone(), app.ctx.clone(), app.scheduler.clone());
+    let app = Application::build(settings.clone(), clock.clone(), false).expect("application builds");
+    let (db, ctx, scheduler, outbox) = (app.db.clone(), app.ctx.clone(), app.scheduler.clone(), app.outbox.clone());
     tokio::spawn(app.run_until_stopped());
-    TestApp { base: format!("http://127.0.0.1:{port}"), clock, db, ctx, scheduler, database_url, _dir: dir }
+    TestApp { base: format!("http://127.0.0.1:{port}"), clock, db, ctx, scheduler, outbox, settings, database_url, _dir: dir }
 }
 
 impl TestApp {
+    pub fn clock_now(&self) -> time::PrimitiveDateTime {
+        use focusboard::clock::Clock;
+        self.clock.now()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -336,4 +365,91 @@ pub async fn read(res: Response) -> (StatusCode, Value) {
         assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "a problem says why: {body}");
     }
     (status, body)
+}
+
+/// A real SMTP server on loopback (`tests/support/smtp_sink.py`, aiosmtpd) that keeps every
+/// message it accepts; some recipients fail on purpose (see the script). Stops when dropped.
+pub struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg("--dir")
+            .arg(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the SMTP sink (python3 with aiosmtpd; scripts/test installs it)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("sink output");
+        let port = line.trim().strip_prefix("ready ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("SMTP sink did not start: {line:?}"));
+        SmtpSink { child, port, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, in order of arrival.
+    pub fn messages(&self) -> Vec<Received> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .expect("sink folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files.into_iter().map(|p| Received { raw: std::fs::read(p).expect("message") }).collect()
+    }
+
+    /// Messages received for `address`.
+    pub fn to(&self, address: &str) -> Vec<Received> {
+        self.messages().into_iter().filter(|m| m.envelope_to() == address).collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One message as the SMTP server received it.
+pub struct Received {
+    pub raw: Vec<u8>,
+}
+
+impl Received {
+    pub fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default().parse(&self.raw).expect("a parseable message")
+    }
+    pub fn envelope_to(&self) -> String {
+        self.header("X-Envelope-To").unwrap_or_default()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.parsed().header_raw(name).map(|v| v.trim().to_string())
+    }
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_string()
+    }
+    pub fn text(&self) -> String {
+        self.parsed().body_text(0).map(|t| t.into_owned()).unwrap_or_default()
+    }
+    pub fn html(&self) -> String {
+        self.parsed().body_html(0).map(|t| t.into_owned()).unwrap_or_default()
+    }
+    /// The first link in the plain-text part that starts with `prefix`.
+    pub fn link(&self, prefix: &str) -> String {
+        let text = self.text();
+        let start = text.find(prefix).unwrap_or_else(|| panic!("no link {prefix} in: {text}"));
+        text[start..].split_whitespace().next().unwrap_or_default().to_string()
+    }
 }
