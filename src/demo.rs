@@ -116,6 +116,7 @@ fn seed_in(conn: &mut DbConn, ctx: &Ctx) -> AppResult<String> {
     for p in participants.iter().filter(|p| ["ann.lee@example.org", "hana.jones@example.org"].contains(&p.email.as_str())) {
         let _ = writeln!(out, "Participant {}: {}", p.name, ctx.link_url(p).unwrap_or_default());
     }
+    let _ = writeln!(out, "Invitations and stage notices are queued; the server sends them (with no smtp_url set, as .eml files in the data folder's mail/).");
     out.push('\n');
     Ok(out)
 }
@@ -167,6 +168,8 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
         }
         question_ids.push(ids);
     }
+    // Invitations first, so the stage notices of the release go out too.
+    service::mail::send_invitations(conn, ctx, moderator, &board.id)?;
     service::stages::release_due(conn, ctx, now)?;
     // Seven of eight sign in and consent; Hana is left for the visitor to walk through.
     for i in 0..7 {

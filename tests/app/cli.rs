@@ -17,7 +17,7 @@ fn focusboard(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["demo", "--help"], vec!["user", "create", "--help"]] {
+    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["demo", "--help"], vec!["user", "create", "--help"], vec!["email", "test", "--help"]] {
         let (ok, out) = focusboard(dir.path(), &args);
         assert!(ok && out.contains("Usage: focusboard"), "{args:?}: {out}");
     }
@@ -47,4 +47,33 @@ fn user_create_migrate_and_demo() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a readable file"));
+}
+
+#[test]
+fn email_test_sends_through_the_configured_server() {
+    let sink = crate::helpers::SmtpSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_focusboard"))
+        .args(["email", "test", "--to", "admin@example.org"])
+        .env("FOCUSBOARD_DATABASE_URL", dir.path().join("cli.db"))
+        .env("FOCUSBOARD_DATA_DIR", dir.path())
+        .env("FOCUSBOARD_SMTP_URL", sink.url())
+        .env("FOCUSBOARD_MAIL_FROM", "board@focusboard.test")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("accepted: 250"));
+    let received = sink.to("admin@example.org");
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].subject(), "focusboard: test message");
+    // A refusing server is reported, with a failing exit code.
+    let out = Command::new(env!("CARGO_BIN_EXE_focusboard"))
+        .args(["email", "test", "--to", "bounce@example.org"])
+        .env("FOCUSBOARD_DATABASE_URL", dir.path().join("cli.db"))
+        .env("FOCUSBOARD_DATA_DIR", dir.path())
+        .env("FOCUSBOARD_SMTP_URL", sink.url())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("550"));
 }

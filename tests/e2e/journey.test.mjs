@@ -101,6 +101,11 @@ test('moderator releases a stage; participants answer and then see each other', 
     // The moderator sees both answers counted.
     await mod.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link').click();
     await mod.getByRole('row', { name: /Sum up your CoP/ }).getByText('2 of 8').waitFor();
+    // The demo's invitations and stage notices are listed on the delivery page.
+    await mod.getByRole('link', { name: 'Email delivery' }).click();
+    await mod.getByRole('heading', { name: 'Email delivery' }).waitFor();
+    assert.ok(await mod.locator('tr.delivery').count() >= 8, 'the demo queued its invitations');
+    await expectAccessible(mod, 'email delivery page');
   } finally {
     await browser.close();
     server.stop();
