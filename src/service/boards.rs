@@ -164,6 +164,8 @@ pub struct Funnel {
     pub invited: i64,
     pub signed_in: i64,
     pub posted: i64,
+    /// Participants with a message that finally failed.
+    pub email_failed: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -201,7 +203,8 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
 pub fn funnel(conn: &mut DbConn, acc: &Access) -> AppResult<Funnel> {
     let (invited, signed_in) = db::participants::funnel_counts(conn, &acc.board.id)?;
     let posted = db::posts::posting_participants(conn, &acc.board.id)?;
-    Ok(Funnel { invited, signed_in, posted })
+    let email_failed = db::outbox::failed_participants(conn, &acc.board.id)?.len() as i64;
+    Ok(Funnel { invited, signed_in, posted, email_failed })
 }
 
 /// All stages with all questions and "N of M answered" for each.

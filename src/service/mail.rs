@@ -359,6 +359,11 @@ pub fn unsubscribe(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Email
 
 pub fn preferences(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Preferences> {
     let (p, _) = participant_of_token(conn, ctx, token)?;
+    preferences_of(conn, &p)
+}
+
+/// The email choices of a participant (from an unsubscribe link, or signed in).
+pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferences> {
     let board = db::boards::find(conn, &p.board_id)?.ok_or_else(AppError::not_found)?;
     let off = p.opted_out();
     Ok(Preferences {
@@ -379,10 +384,17 @@ pub fn preferences(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Prefe
 /// Keeps exactly the kinds in `receive` (those that cannot be turned off always stay).
 pub fn set_preferences(conn: &mut DbConn, ctx: &Ctx, token: &str, receive: &[String]) -> AppResult<()> {
     let (p, _) = participant_of_token(conn, ctx, token)?;
+    set_preferences_of(conn, &p, receive)
+}
+
+pub fn set_preferences_of(conn: &mut DbConn, p: &Participant, receive: &[String]) -> AppResult<()> {
+    for kind in receive {
+        EmailKind::parse(kind).map_err(AppError::invalid)?;
+    }
     let off: Vec<String> = EmailKind::ALL
         .iter()
         .filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str()))
         .map(|k| k.as_str().to_string())
         .collect();
-    set_opt_out(conn, &p, &off)
+    set_opt_out(conn, p, &off)
 }

@@ -16,6 +16,7 @@ crate::on_both_databases!(
     one_click_unsubscribe_stops_that_kind,
     a_crash_before_sending_still_delivers_once,
     two_workers_send_each_message_once,
+    closing_notice_goes_once_and_respects_late_opt_outs,
 );
 
 const CSV: &str = "email,name,Role\nann@example.org,Ann Lee,Nurse\nbob@example.org,Bob Ray,GP\n";
@@ -272,4 +273,31 @@ async fn two_workers_send_each_message_once(backend: Backend) {
     to.sort();
     to.dedup();
     assert_eq!((sink.messages().len(), to.len()), (40, 40), "each message once");
+}
+
+async fn closing_notice_goes_once_and_respects_late_opt_outs(backend: Backend) {
+    let (app, sink) = spawn_with_smtp(backend).await;
+    let (m, board, _, _) = board(&app, CSV, "").await;
+    invite(&m, &board).await;
+    app.outbox.drain().await.unwrap();
+    let api = app.api_of("mod@example.org").await;
+    let close = json!({"title": "CoP consultation", "time_zone": "Europe/London", "state": "closed"});
+    assert_eq!(api.patch(&format!("/api/v1/boards/{board}"), close.clone()).await.0, StatusCode::OK);
+    // Bob turns closing notices off after they were queued, through the API: his is cancelled.
+    let bob_link = sink.to("bob@example.org")[0].link(&format!("{}/p/", app.base));
+    let bob = app.participant_api(&bob_link).await;
+    let res = bob.client.put(app.url("/api/v1/me/email-preferences")).bearer_auth(&bob.token).json(&json!({"receive": ["reminder", "reply"]})).send().await.unwrap();
+    let (st, prefs) = read(res).await;
+    assert_eq!(st, StatusCode::OK);
+    let closing = prefs["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "closing").unwrap();
+    assert_eq!(closing["receiving"], false);
+    assert_eq!(app.outbox.drain().await.unwrap(), Drained { sent: 1, cancelled: 1, ..Default::default() });
+    let ann = sink.to("ann@example.org").pop().unwrap();
+    assert_eq!(ann.subject(), "CoP consultation is now closed");
+    assert_eq!(sink.to("bob@example.org").len(), 1, "only Bob's invitation");
+    // Saving the closed board again sends nothing more.
+    api.patch(&format!("/api/v1/boards/{board}"), close).await;
+    assert_eq!(app.outbox.drain().await.unwrap(), Drained::default());
+    let (_, overview) = api.get(&format!("/api/v1/boards/{board}/overview")).await;
+    assert_eq!(overview["funnel"]["email_failed"], 0);
 }

@@ -21,6 +21,8 @@ type State = web::Data<AppState>;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/me", web::get().to(me))
         .route("/me/consent", web::post().to(consent))
+        .route("/me/email-preferences", web::get().to(email_preferences))
+        .route("/me/email-preferences", web::put().to(set_email_preferences))
         .route("/auth/participant", web::post().to(participant_token))
         .route("/tokens", web::get().to(list_tokens))
         .route("/tokens", web::post().to(create_token))
@@ -345,4 +347,36 @@ pub async fn resend_message(state: State, bearer: Bearer, path: web::Path<(Strin
     let (board, message) = path.into_inner();
     let queued = bearer.run(&state, move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &board, Some(&message))).await?;
     Ok(json(Queued { queued }))
+}
+
+fn participant(actor: &Actor) -> crate::error::AppResult<&crate::db::models::Participant> {
+    match actor {
+        Actor::Participant(p) => Ok(p),
+        Actor::User(_) => Err(AppError::forbidden("Email preferences belong to participants.")),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/me/email-preferences", tag = "email", responses((status = 200, body = mail::Preferences)), security(("bearer" = [])))]
+pub async fn email_preferences(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
+    bearer.run(&state, |conn, _, actor| mail::preferences_of(conn, participant(actor)?)).await.map(json)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PreferencesInput {
+    /// The kinds to receive (stage_open, reminder, reply, closing); the rest are turned off.
+    pub receive: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/me/email-preferences", tag = "email", request_body = PreferencesInput, responses((status = 200, body = mail::Preferences)), security(("bearer" = [])))]
+pub async fn set_email_preferences(state: State, bearer: Bearer, body: web::Json<PreferencesInput>) -> ApiResult<HttpResponse> {
+    let receive = body.into_inner().receive;
+    bearer
+        .run(&state, move |conn, _, actor| {
+            let p = participant(actor)?;
+            mail::set_preferences_of(conn, p, &receive)?;
+            let p = crate::db::participants::find(conn, &p.id)?.ok_or_else(AppError::not_found)?;
+            mail::preferences_of(conn, &p)
+        })
+        .await
+        .map(json)
 }

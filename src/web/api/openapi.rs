@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
         create_stage, get_stage, update_stage, release_stage,
         add_question, get_question, update_question, delete_question, move_question,
         create_post, edit_post, post_history,
-        send_invitations, list_emails, resend_failed, resend_message,
+        send_invitations, list_emails, resend_failed, resend_message, email_preferences, set_email_preferences,
     ),
     components(schemas(crate::domain::participants_csv::ImportRow, crate::domain::participants_csv::RowError)),
     modifiers(&BearerAuth),

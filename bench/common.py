@@ -1,0 +1,93 @@
+"""Shared by the benchmarks: starting focusboard on loopback, and talking to it over HTTP."""
+import http.cookiejar, json, os, re, socket, subprocess, tempfile, time, urllib.parse, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "focusboard")
+PASSWORD = "bench password 123"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(opener, method, url, body=None, token=None, ctype="application/json"):
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", ctype)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with opener.open(req) as r:
+        text = r.read().decode()
+        return json.loads(text) if text and r.headers.get_content_type().endswith("json") else text
+
+
+def form(opener, url, fields):
+    return call(opener, "POST", url, urllib.parse.urlencode(fields).encode(), ctype="application/x-www-form-urlencoded")
+
+
+def csrf(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def browser():
+    jar = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)), jar
+
+
+class Server:
+    """The release binary on a fresh SQLite file and a free loopback port, with a staff account."""
+
+    def __init__(self, extra_env=None, args=("serve",)):
+        subprocess.run(["cargo", "build", "--release", "--locked"], cwd=ROOT, check=True)
+        self.work = tempfile.mkdtemp(prefix="focusboard-bench-")
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.env = dict(os.environ, FOCUSBOARD_DATABASE_URL=os.path.join(self.work, "bench.db"), FOCUSBOARD_DATA_DIR=self.work,
+                        FOCUSBOARD_BIND=f"127.0.0.1:{port}", FOCUSBOARD_BASE_URL=self.base, FOCUSBOARD_LOG="warn",
+                        FOCUSBOARD_NEW_PASSWORD=PASSWORD, **(extra_env or {}))
+        subprocess.run([BIN, "user", "create", "--email", "bench@example.org", "--name", "Bench"], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([BIN, *args], env=self.env, stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.base + "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.plain = urllib.request.build_opener()
+
+    def staff_token(self):
+        """Signs in through the pages and creates an API token, as a moderator would."""
+        mod, _ = browser()
+        page = call(mod, "GET", self.base + "/login")
+        form(mod, self.base + "/login", {"csrf_token": csrf(page), "email": "bench@example.org", "password": PASSWORD})
+        page = call(mod, "GET", self.base + "/account")
+        page = form(mod, self.base + "/account/tokens", {"csrf_token": csrf(page), "name": "bench"})
+        return re.search(r'value="(fb_[^"]+)"', page).group(1)
+
+    def api(self, method, path, body=None, token=None, ctype="application/json"):
+        return call(self.plain, method, self.base + path, body, token, ctype)
+
+    def participant_cookie(self, link):
+        """Follows a sign-in link like a browser and returns the session cookie header."""
+        b, jar = browser()
+        form(b, link, {"csrf_token": csrf(call(b, "GET", link))})
+        return b, "; ".join(f"{c.name}={c.value}" for c in jar)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def wrk(url, cookie, seconds, connections):
+    """Loads one page with wrk; returns (requests per second, p99, full output)."""
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    return rps, p99, out
