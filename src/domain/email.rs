@@ -72,6 +72,17 @@ impl EmailKind {
         }
     }
 
+    /// A short name for lists.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmailKind::Invitation => "Invitation",
+            EmailKind::StageOpen => "Stage open",
+            EmailKind::Reminder => "Reminder",
+            EmailKind::Reply => "Reply notice",
+            EmailKind::Closing => "Closing notice",
+        }
+    }
+
     pub fn can_opt_out(self) -> bool {
         self != EmailKind::Invitation
     }

@@ -14,13 +14,15 @@ pub struct Composed {
 
 pub fn compose(kind: EmailKind, data: &Value) -> anyhow::Result<Composed> {
     let name = kind.as_str();
-    let render = |part: &str| {
+    let render = |part: &str, data: &Value| {
         templates::render(&format!("email/{name}/{part}"), data)
             .map_err(|e| anyhow::anyhow!("email template {name}/{part}: {e}"))
     };
-    Ok(Composed {
-        subject: render("subject")?.split_whitespace().collect::<Vec<_>>().join(" "),
-        text: render("text")?,
-        html: render("html")?,
-    })
+    let subject = render("subject", data)?.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The HTML part's <title> is the subject.
+    let mut data = data.clone();
+    if let Some(map) = data.as_object_mut() {
+        map.insert("subject".into(), subject.clone().into());
+    }
+    Ok(Composed { text: render("text", &data)?, html: render("html", &data)?, subject })
 }

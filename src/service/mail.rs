@@ -204,7 +204,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
                 "stage": {"title": stage.title, "close_at": zone.display(close)},
                 "unanswered": missing,
             });
-            n += in_tx(conn, |conn| queue(conn, ctx, &board, p, EmailKind::Reminder, Some(key), extra))? as usize;
+            n += queue(conn, ctx, &board, p, EmailKind::Reminder, Some(key), extra)? as usize;
         }
     }
     // Invited, never signed in, and the board's wait has passed.
@@ -223,7 +223,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         if done.contains(&key) || now < invited_at + time::Duration::hours(hours as i64) {
             continue;
         }
-        n += in_tx(conn, |conn| queue(conn, ctx, board, p, EmailKind::Reminder, Some(key), json!({})))? as usize;
+        n += queue(conn, ctx, board, p, EmailKind::Reminder, Some(key), json!({}))? as usize;
     }
     Ok(n)
 }
@@ -254,6 +254,7 @@ pub struct DeliveryView {
     pub participant_id: Option<String>,
     pub recipient: String,
     pub kind: String,
+    pub kind_name: String,
     pub subject: String,
     /// queued, sending, sent, failed or cancelled.
     pub status: String,
@@ -286,6 +287,7 @@ pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &str, filter: &Del
             id: m.id,
             participant_id: m.participant_id,
             recipient: m.recipient,
+            kind_name: EmailKind::parse(&m.kind).map_or_else(|_| m.kind.clone(), |k| k.name().to_string()),
             kind: m.kind,
             subject: m.subject,
             status: m.status,
