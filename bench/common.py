@@ -2,7 +2,8 @@
 import http.cookiejar, json, os, re, socket, subprocess, tempfile, time, urllib.parse, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "focusboard")
+# FOCUSBOARD_BIN runs another build (for a quick comparison); by default the release build.
+BIN = os.environ.get("FOCUSBOARD_BIN", os.path.join(ROOT, "target", "release", "focusboard"))
 PASSWORD = "bench password 123"
 
 
@@ -43,12 +44,13 @@ class Server:
     """The release binary on a fresh SQLite file and a free loopback port, with a staff account."""
 
     def __init__(self, extra_env=None, args=("serve",)):
-        subprocess.run(["cargo", "build", "--release", "--locked"], cwd=ROOT, check=True)
+        if "FOCUSBOARD_BIN" not in os.environ:
+            subprocess.run(["cargo", "build", "--release", "--locked"], cwd=ROOT, check=True)
         self.work = tempfile.mkdtemp(prefix="focusboard-bench-")
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.env = dict(os.environ, FOCUSBOARD_DATABASE_URL=os.path.join(self.work, "bench.db"), FOCUSBOARD_DATA_DIR=self.work,
-                        FOCUSBOARD_BIND=f"127.0.0.1:{port}", FOCUSBOARD_BASE_URL=self.base, FOCUSBOARD_LOG="warn",
+                        FOCUSBOARD_BIND=f"127.0.0.1:{port}", FOCUSBOARD_BASE_URL=self.base, FOCUSBOARD_LOG=os.environ.get("FOCUSBOARD_BENCH_LOG", "warn"),
                         FOCUSBOARD_NEW_PASSWORD=PASSWORD, **(extra_env or {}))
         subprocess.run([BIN, "user", "create", "--email", "bench@example.org", "--name", "Bench"], env=self.env, check=True,
                        stdout=subprocess.DEVNULL)

@@ -65,6 +65,7 @@ def main():
         queued = server.api("POST", f"/api/v1/boards/{b}/invitations", None, token)["queued"]
         queue_invites = time.monotonic() - t0
         invite_secs = wait_for(folder, n, 600) + queue_invites
+        print(f"(received so far: {received(folder)})")
         print(f"{queued} invitations: queued in {queue_invites:.2f} s, all delivered after {invite_secs:.1f} s ({n / invite_secs:.0f} messages/s)")
 
         people = server.api("GET", f"/api/v1/boards/{b}/participants", token=token)

@@ -15,8 +15,10 @@ pub struct User {
     pub created_at: PrimitiveDateTime,
 }
 
+/// `None` is written as NULL both ways: a reminder rule switched off must not fall back to the
+/// column's default on insert, nor be skipped on update.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = boards)]
+#[diesel(table_name = boards, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct Board {
     pub id: String,
     pub title: String,

@@ -75,6 +75,7 @@ impl OutboxWorker {
             if batch.is_empty() {
                 return Ok(total);
             }
+            let t_send = std::time::Instant::now();
             let outcomes: Vec<(OutboxMessage, Outcome)> = futures_util::stream::iter(batch)
                 .map(|m| {
                     let opted_out = m
@@ -98,6 +99,8 @@ impl OutboxWorker {
                 .buffer_unordered(CONCURRENT_SENDS)
                 .collect()
                 .await;
+            tracing::debug!(n = outcomes.len(), ms = t_send.elapsed().as_millis() as u64, "batch sent");
+            let t_fin = std::time::Instant::now();
             let now = self.clock.now();
             let base = self.retry_base;
             let counts = self
@@ -130,6 +133,7 @@ impl OutboxWorker {
                     Ok(d)
                 })
                 .await?;
+            tracing::debug!(ms = t_fin.elapsed().as_millis() as u64, "batch recorded");
             total.sent += counts.sent;
             total.retrying += counts.retrying;
             total.failed += counts.failed;

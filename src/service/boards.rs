@@ -29,10 +29,18 @@ pub struct BoardInput {
     /// Hours before a stage closes to remind those who have not answered all its questions;
     /// empty or null switches the reminder off; absent keeps it (24 on a new board).
     #[schema(value_type = Option<String>)]
+    #[serde(deserialize_with = "present")]
     pub remind_before_close_hours: Option<serde_json::Value>,
     /// Hours after the invitation to remind those who never signed in; as above (48).
     #[schema(value_type = Option<String>)]
+    #[serde(deserialize_with = "present")]
     pub remind_not_signed_in_hours: Option<serde_json::Value>,
+}
+
+/// Keeps an explicit `null` (switch off) apart from an absent field (keep): serde's default
+/// for `Option` would read both as `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 /// Reads an hours setting: absent keeps `current`, empty or null switches it off.
