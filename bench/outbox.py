@@ -40,13 +40,15 @@ def wait_for(folder, n, limit):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--participants", type=int, default=10000)
-    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--connections", type=int, default=16, help="wrk connections to the question page")
+    ap.add_argument("--smtp-connections", type=int, default=8, help="the server's smtp_connections")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     sink, folder, port = start_sink()
     server = Server(extra_env={"FOCUSBOARD_SMTP_URL": f"smtp://127.0.0.1:{port}", "FOCUSBOARD_MAIL_FROM": "board@focusboard.test",
-                               "FOCUSBOARD_SCHEDULER_INTERVAL_SECS": "1", "FOCUSBOARD_OUTBOX_INTERVAL_MS": "200"})
+                               "FOCUSBOARD_SCHEDULER_INTERVAL_SECS": "1", "FOCUSBOARD_OUTBOX_INTERVAL_MS": "200",
+                               "FOCUSBOARD_SMTP_CONNECTIONS": str(args.smtp_connections)})
     n = args.participants
     try:
         token = server.staff_token()
@@ -65,7 +67,6 @@ def main():
         queued = server.api("POST", f"/api/v1/boards/{b}/invitations", None, token)["queued"]
         queue_invites = time.monotonic() - t0
         invite_secs = wait_for(folder, n, 600) + queue_invites
-        print(f"(received so far: {received(folder)})")
         print(f"{queued} invitations: queued in {queue_invites:.2f} s, all delivered after {invite_secs:.1f} s ({n / invite_secs:.0f} messages/s)")
 
         people = server.api("GET", f"/api/v1/boards/{b}/participants", token=token)

@@ -23,6 +23,7 @@ pub struct Settings {
     pub mail_from: String,
     pub mail_from_name: String,
     pub mail_dir: PathBuf,
+    pub smtp_connections: u32,
     pub email_max_attempts: i32,
     pub email_retry_secs: i64,
     pub outbox_interval_ms: u64,
@@ -59,6 +60,9 @@ impl Settings {
         }
         if crate::domain::email::EmailAddress::parse(&self.mail_from).is_err() && !self.mail_from.ends_with("@localhost") {
             anyhow::bail!("mail_from must be an email address, got {:?}", self.mail_from);
+        }
+        if !(1..=256).contains(&self.smtp_connections) {
+            anyhow::bail!("smtp_connections must be between 1 and 256");
         }
         if self.email_max_attempts < 1 {
             anyhow::bail!("email_max_attempts must be at least 1");

@@ -127,6 +127,7 @@ pub fn outbox_worker(settings: &Settings, db: Db, clock: SharedClock) -> anyhow:
         transport::sender(settings)?,
         settings.email_max_attempts,
         time::Duration::seconds(settings.email_retry_secs.max(1)),
+        settings.smtp_connections as usize,
     ))
 }
 

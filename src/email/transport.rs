@@ -35,6 +35,7 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.trim())
             .map_err(|e| anyhow::anyhow!("smtp_url is not usable: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(30)))
+            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(settings.smtp_connections))
             .build();
         Ok(Mailer::Smtp(transport))
     }

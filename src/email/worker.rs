@@ -17,9 +17,8 @@ use std::time::Duration;
 
 /// How long a claim holds before another worker may take the message up.
 const LEASE: time::Duration = time::Duration::minutes(5);
-/// Messages claimed at once, and sent at the same time over pooled connections.
+/// Messages claimed at once.
 const BATCH: i64 = 100;
-const CONCURRENT_SENDS: usize = 8;
 
 #[derive(Clone)]
 pub struct OutboxWorker {
@@ -31,6 +30,8 @@ pub struct OutboxWorker {
     instance: String,
     max_attempts: i32,
     retry_base: time::Duration,
+    /// Messages sent at the same time, one per pooled SMTP connection.
+    concurrency: usize,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +50,8 @@ enum Outcome {
 }
 
 impl OutboxWorker {
-    pub fn new(db: Db, clock: SharedClock, mailer: Arc<Mailer>, from: Mailbox, max_attempts: i32, retry_base: time::Duration) -> Self {
-        Self { db, clock, mailer, from, instance: db::new_id(), max_attempts, retry_base }
+    pub fn new(db: Db, clock: SharedClock, mailer: Arc<Mailer>, from: Mailbox, max_attempts: i32, retry_base: time::Duration, concurrency: usize) -> Self {
+        Self { db, clock, mailer, from, instance: db::new_id(), max_attempts, retry_base, concurrency: concurrency.max(1) }
     }
 
     /// Sends everything that is due now; returns what became of it.
@@ -96,7 +97,7 @@ impl OutboxWorker {
                         (m, outcome)
                     }
                 })
-                .buffer_unordered(CONCURRENT_SENDS)
+                .buffer_unordered(self.concurrency)
                 .collect()
                 .await;
             tracing::debug!(n = outcomes.len(), ms = t_send.elapsed().as_millis() as u64, "batch sent");
