@@ -128,6 +128,13 @@ async fn permanent_failures_are_shown_and_can_be_resent(backend: Backend) {
     let res = m.submit(&format!("/boards/{board}/emails"), &format!("/boards/{board}/emails/resend-failed"), &[]).await;
     assert!(res.text().await.unwrap().contains("1 failed message is queued again"));
     assert_eq!(app.outbox.drain().await.unwrap(), Drained { failed: 1, ..Default::default() });
+    // A participant of the board cannot see the delivery list, in the API or the pages.
+    let ann_link = sink.to("ann@example.org")[0].link(&format!("{}/p/", app.base));
+    let ann = app.participant_api(&ann_link).await;
+    assert_eq!(ann.get(&format!("/api/v1/boards/{board}/emails")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(ann.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await.0, StatusCode::FORBIDDEN);
+    let ann_page = app.participant(&ann_link).await;
+    assert_eq!(ann_page.get(&format!("/boards/{board}/emails")).await.status(), StatusCode::FORBIDDEN);
     // Another board's moderator cannot see or resend these.
     let other = app.staff_api("other@example.org", false).await;
     assert_eq!(other.get(&format!("/api/v1/boards/{board}/emails")).await.0, StatusCode::NOT_FOUND);
