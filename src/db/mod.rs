@@ -3,6 +3,7 @@
 
 pub mod boards;
 pub mod models;
+pub mod moderation;
 pub mod outbox;
 pub mod participants;
 pub mod posts;

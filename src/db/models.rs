@@ -33,6 +33,7 @@ pub struct Board {
     pub created_at: PrimitiveDateTime,
     pub remind_before_close_hours: Option<i32>,
     pub remind_not_signed_in_hours: Option<i32>,
+    pub closing_message_md: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -99,6 +100,7 @@ pub struct Question {
     pub mode: String,
     pub created_at: PrimitiveDateTime,
     pub revised_at: Option<PrimitiveDateTime>,
+    pub summary_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -115,6 +117,16 @@ pub struct Post {
     pub body_html: String,
     pub created_at: PrimitiveDateTime,
     pub edited_at: Option<PrimitiveDateTime>,
+    pub hidden_at: Option<PrimitiveDateTime>,
+    pub hidden_reason: Option<String>,
+    /// A moderator's follow-up on one reply.
+    pub is_probe: bool,
+    /// Only this participant (and the staff) may read the post.
+    pub private_to: Option<String>,
+    /// web, or where an answer recorded on a participant's behalf came from (email, telephone, other).
+    pub source: String,
+    /// The staff member who recorded an answer on a participant's behalf.
+    pub recorded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -124,6 +136,44 @@ pub struct PostRevision {
     pub post_id: String,
     pub body_md: String,
     pub replaced_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: String,
+    pub board_id: Option<String>,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub action: String,
+    pub subject: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = stage_summaries, treat_none_as_default_value = false)]
+pub struct StageSummary {
+    pub id: String,
+    pub board_id: String,
+    pub stage_id: String,
+    pub shown_in_stage_id: Option<String>,
+    pub body_md: String,
+    pub contributors_only: bool,
+    pub published_at: Option<PrimitiveDateTime>,
+    pub updated_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = staff_notes)]
+pub struct StaffNote {
+    pub id: String,
+    pub board_id: String,
+    pub question_id: Option<String>,
+    pub author_id: String,
+    pub body_md: String,
+    pub created_at: PrimitiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -27,6 +27,7 @@ diesel::table! {
         created_at -> Timestamp,
         remind_before_close_hours -> Nullable<Integer>,
         remind_not_signed_in_hours -> Nullable<Integer>,
+        closing_message_md -> Text,
     }
 }
 
@@ -82,6 +83,7 @@ diesel::table! {
         mode -> Text,
         created_at -> Timestamp,
         revised_at -> Nullable<Timestamp>,
+        summary_id -> Nullable<Text>,
     }
 }
 
@@ -107,6 +109,12 @@ diesel::table! {
         body_html -> Text,
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
+        hidden_at -> Nullable<Timestamp>,
+        hidden_reason -> Nullable<Text>,
+        is_probe -> Bool,
+        private_to -> Nullable<Text>,
+        source -> Text,
+        recorded_by -> Nullable<Text>,
     }
 }
 
@@ -164,6 +172,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        board_id -> Nullable<Text>,
+        actor_id -> Text,
+        actor_name -> Text,
+        action -> Text,
+        subject -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stage_summaries (id) {
+        id -> Text,
+        board_id -> Text,
+        stage_id -> Text,
+        shown_in_stage_id -> Nullable<Text>,
+        body_md -> Text,
+        contributors_only -> Bool,
+        published_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_notes (id) {
+        id -> Text,
+        board_id -> Text,
+        question_id -> Nullable<Text>,
+        author_id -> Text,
+        body_md -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(staff_notes -> users (author_id));
 diesel::joinable!(outbox -> participants (participant_id));
 diesel::joinable!(board_members -> boards (board_id));
 diesel::joinable!(board_members -> users (user_id));
@@ -176,5 +223,5 @@ diesel::joinable!(posts -> users (author_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users, boards, board_members, participants, stages, questions, question_revisions, posts,
-    post_revisions, question_reads, api_tokens, outbox,
+    post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes,
 );

@@ -128,6 +128,13 @@ pub fn set_question_position(conn: &mut DbConn, id: &str, position: i32) -> Quer
         .map(drop)
 }
 
+pub fn set_question_stage(conn: &mut DbConn, id: &str, stage_id: &str, position: i32) -> QueryResult<()> {
+    diesel::update(questions::table.find(id))
+        .set((questions::stage_id.eq(stage_id), questions::position.eq(position)))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn delete_question(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     diesel::delete(questions::table.find(id)).execute(conn).map(drop)
 }

@@ -8,6 +8,7 @@ use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing};
 use crate::domain::timezone::{parse_api_time, BoardZone};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -109,10 +110,13 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         created_at: now,
         remind_before_close_hours: Some(24),
         remind_not_signed_in_hours: Some(48),
+        closing_message_md: String::new(),
     };
     apply(&mut board, input)?;
     in_tx(conn, |conn| {
         db::boards::insert(conn, &board)?;
+        let after = serde_json::to_value(BoardView::new(&board, Standing::Staff(BoardRole::Moderator))).ok();
+        super::audit::entry(conn, ctx, Some(&board.id), &user.id, &user.name, "board.create", format!("board {}", board.id), None, after)?;
         db::boards::set_member(
             conn,
             &BoardMember {
@@ -133,8 +137,11 @@ pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
     let mut board = acc.board.clone();
     apply(&mut board, input)?;
     let closing = acc.state() != BoardState::Closed && board.state == BoardState::Closed.as_str();
+    let before = serde_json::to_value(BoardView::new(&acc.board, acc.standing)).ok();
+    let after = serde_json::to_value(BoardView::new(&board, acc.standing)).ok();
     in_tx(conn, |conn| {
         db::boards::update(conn, &board)?;
+        super::audit::record(conn, ctx, &acc, "board.update", format!("board {}", board.id), before, after)?;
         if closing {
             super::mail::board_closed(conn, ctx, &board)?;
         }
@@ -255,9 +262,11 @@ pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, i
     let user = db::users::find_by_email(conn, &email)?.ok_or_else(|| {
         AppError::invalid(format!("There is no account for {email}; an administrator can create one."))
     })?;
+    let before = db::boards::member_role(conn, board_id, &user.id)?;
     db::boards::set_member(
         conn,
         &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role: role.as_str().into(), created_at: ctx.now() },
     )?;
+    super::audit::record(conn, ctx, &acc, "member.set", format!("user {} <{}>", user.id, user.email), before.map(|r| json!({"role": r})), Some(json!({"role": role.as_str()})))?;
     Ok(MemberView { user_id: user.id, name: user.name, email: user.email, role: role.as_str().into() })
 }

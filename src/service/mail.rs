@@ -103,6 +103,9 @@ pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &
         diesel::update(participants::table.filter(participants::id.eq_any(&queued)).filter(participants::invited_at.is_null()))
             .set(participants::invited_at.eq(now))
             .execute(conn)?;
+        if !queued.is_empty() {
+            super::audit::record(conn, ctx, &acc, "email.invitations", format!("{} participants", queued.len()), None, Some(json!({"participants": queued})))?;
+        }
         Ok(queued.len())
     })
 }
@@ -307,6 +310,7 @@ pub fn resend_failed(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str
     if message_id.is_some() && n == 0 {
         return Err(AppError::Conflict("Only a failed message of this board can be sent again.".into()));
     }
+    super::audit::record(conn, ctx, &acc, "email.resend", message_id.map_or_else(|| format!("{n} failed messages"), |m| format!("message {m}")), None, None)?;
     Ok(n)
 }
 

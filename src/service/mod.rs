@@ -2,6 +2,7 @@
 //! the same permissions. Each takes the connection, the context and the `Actor` asking.
 
 pub mod accounts;
+pub mod audit;
 pub mod mail;
 pub mod boards;
 pub mod people;

@@ -103,7 +103,11 @@ pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: 
             }
         })
         .collect();
-    in_tx(conn, |conn| Ok(db::participants::insert_all(conn, &new)?))?;
+    in_tx(conn, |conn| {
+        db::participants::insert_all(conn, &new)?;
+        let emails: Vec<&str> = new.iter().map(|p| p.email.as_str()).collect();
+        super::audit::record(conn, ctx, &acc, "participants.import", format!("{} participants", new.len()), None, Some(serde_json::json!({"emails": emails})))
+    })?;
     report.imported = true;
     Ok(report)
 }
@@ -139,7 +143,7 @@ pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
     in_tx(conn, |conn| {
         db::participants::set_token(conn, &p.id, &hash, expires)?;
         db::users::revoke_participant_tokens(conn, &p.id, ctx.now())?;
-        Ok(())
+        super::audit::record(conn, ctx, &acc, "participant.new_link", format!("participant {} <{}>", p.id, p.email), None, None)
     })?;
     p.token_expires_at = Some(expires);
     Ok(SignInLink {

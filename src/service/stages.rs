@@ -2,12 +2,13 @@
 
 use super::boards::parse_time;
 use super::views::{QuestionView, StageView};
-use super::{access, in_tx, Access, Actor, Ctx};
+use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Question, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::roles::ResponseMode;
 use crate::error::{AppError, AppResult};
 use serde::Deserialize;
+use serde_json::json;
 use time::PrimitiveDateTime;
 use utoipa::ToSchema;
 
@@ -56,16 +57,21 @@ pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
         created_at: ctx.now(),
     };
     apply(&mut stage, &acc, input)?;
+    let view = StageView::new(&stage, &acc.zone(), ctx.now());
     db::stages::insert(conn, &stage)?;
-    Ok(StageView::new(&stage, &acc.zone(), ctx.now()))
+    audit::record(conn, ctx, &acc, "stage.create", format!("stage {}", stage.id), None, serde_json::to_value(&view).ok())?;
+    Ok(view)
 }
 
 pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &StageInput) -> AppResult<StageView> {
     let (acc, mut stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
+    let before = serde_json::to_value(StageView::new(&stage, &acc.zone(), ctx.now())).ok();
     apply(&mut stage, &acc, input)?;
+    let view = StageView::new(&stage, &acc.zone(), ctx.now());
     db::stages::update(conn, &stage)?;
-    Ok(StageView::new(&stage, &acc.zone(), ctx.now()))
+    audit::record(conn, ctx, &acc, "stage.update", format!("stage {}", stage.id), before, serde_json::to_value(&view).ok())?;
+    Ok(view)
 }
 
 /// A stage with all its questions, for staff.
@@ -91,6 +97,7 @@ pub fn release_now(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) 
         return Err(AppError::Conflict("This stage is already released.".into()));
     }
     release(conn, ctx, &stage, ctx.now())?;
+    audit::record(conn, ctx, &acc, "stage.release_now", format!("stage {}", stage.id), None, None)?;
     stage_detail(conn, ctx, actor, stage_id)
 }
 
@@ -113,6 +120,7 @@ pub fn release_due(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> AppR
     let mut released = 0;
     for stage in db::stages::due(conn, now)? {
         if release(conn, ctx, &stage, now)? {
+            audit::entry(conn, ctx, Some(&stage.board_id), "scheduler", "scheduler", "stage.release", format!("stage {}", stage.id), None, None)?;
             released += 1;
         }
     }
@@ -149,9 +157,12 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
         mode: mode.as_str().into(),
         created_at: ctx.now(),
         revised_at: None,
+        summary_id: None,
     };
     db::stages::insert_question(conn, &q)?;
-    Ok(QuestionView::new(&q, &acc.zone()))
+    let view = QuestionView::new(&q, &acc.zone());
+    audit::record(conn, ctx, &acc, "question.create", format!("question {}", q.id), None, Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})))?;
+    Ok(view)
 }
 
 fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
@@ -167,13 +178,24 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     acc.require_manage()?;
     let (prompt, mode) = checked(input)?;
     let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
-    in_tx(conn, |conn| Ok(db::stages::update_question(conn, &q, &prompt, mode.as_str(), revised)?))?;
+    in_tx(conn, |conn| {
+        db::stages::update_question(conn, &q, &prompt, mode.as_str(), revised)?;
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "question.update",
+            format!("question {}", q.id),
+            Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})),
+            Some(json!({"prompt_md": prompt, "mode": mode.as_str()})),
+        )
+    })?;
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     Ok(QuestionView::new(&q, &acc.zone()))
 }
 
 /// Moves a question one place up or down within its stage; returns the stage's id.
-pub fn move_question(conn: &mut DbConn, actor: &Actor, question_id: &str, up: bool) -> AppResult<String> {
+pub fn move_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, up: bool) -> AppResult<String> {
     let (acc, _stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let siblings = db::stages::questions_of_stage(conn, &q.stage_id)?;
@@ -186,13 +208,45 @@ pub fn move_question(conn: &mut DbConn, actor: &Actor, question_id: &str, up: bo
         for (pos, s) in order.iter().enumerate() {
             db::stages::set_question_position(conn, &s.id, pos as i32 + 1)?;
         }
-        Ok(())
+        audit::record(conn, ctx, &acc, "question.move", format!("question {}", q.id), Some(json!({"position": i + 1})), Some(json!({"position": j + 1})))
     })?;
     Ok(q.stage_id)
 }
 
+/// Moves a question of an unreleased stage to the end of another unreleased stage of the
+/// same board; returns the new stage's id.
+pub fn move_question_to_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, stage_id: &str) -> AppResult<String> {
+    let (acc, from, q) = question_of_board(conn, actor, question_id)?;
+    acc.require_manage()?;
+    let to = db::stages::find(conn, stage_id)?
+        .filter(|s| s.board_id == q.board_id)
+        .ok_or_else(|| AppError::invalid("The stage to move to is not a stage of this board."))?;
+    if from.released_at.is_some() || to.released_at.is_some() {
+        return Err(AppError::Conflict("Only questions of unreleased stages move, and only to an unreleased stage.".into()));
+    }
+    let position = db::stages::next_question_position(conn, &to.id)?;
+    in_tx(conn, |conn| {
+        db::stages::set_question_stage(conn, &q.id, &to.id, position)?;
+        audit::record(conn, ctx, &acc, "question.move_stage", format!("question {}", q.id), Some(json!({"stage_id": from.id})), Some(json!({"stage_id": to.id})))
+    })?;
+    Ok(to.id)
+}
+
+/// Opens a closed stage again for new answers (its close time is removed).
+pub fn reopen(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> AppResult<StageView> {
+    let (acc, mut stage) = stage_of_board(conn, actor, stage_id)?;
+    acc.require_manage()?;
+    let before = stage.close_at;
+    stage.close_at = None;
+    in_tx(conn, |conn| {
+        db::stages::update(conn, &stage)?;
+        audit::record(conn, ctx, &acc, "stage.reopen", format!("stage {}", stage.id), Some(json!({"close_at": before.map(|t| acc.zone().to_rfc3339(t))})), Some(json!({"close_at": null})))
+    })?;
+    stage_detail(conn, ctx, actor, stage_id)
+}
+
 /// Deletes a question of an unreleased stage that nobody has answered.
-pub fn delete_question(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<String> {
+pub fn delete_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<String> {
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     if stage.released_at.is_some() || db::posts::question_has_posts(conn, &q.id)? {
@@ -200,6 +254,9 @@ pub fn delete_question(conn: &mut DbConn, actor: &Actor, question_id: &str) -> A
             "Released or answered questions are kept; edit the wording instead.".into(),
         ));
     }
-    db::stages::delete_question(conn, &q.id)?;
+    in_tx(conn, |conn| {
+        db::stages::delete_question(conn, &q.id)?;
+        audit::record(conn, ctx, &acc, "question.delete", format!("question {}", q.id), Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})), None)
+    })?;
     Ok(stage.id)
 }

@@ -296,6 +296,13 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         body_md: body,
         created_at: now,
         edited_at: None,
+        hidden_at: None,
+        hidden_reason: None,
+        is_probe: false,
+        // A reply inside a private exchange stays private to the same participant.
+        private_to: parent.as_ref().and_then(|p| p.private_to.clone()),
+        source: "web".into(),
+        recorded_by: None,
     };
     super::in_tx(conn, |conn| {
         db::posts::insert(conn, &post)?;

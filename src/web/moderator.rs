@@ -287,7 +287,7 @@ async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
     let qid = q.into_inner();
     let up = form.0.direction == "up";
     let stage_id = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| stages::move_question(conn, actor, &qid, up))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question(conn, ctx, actor, &qid, up))
         .await?;
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
@@ -295,7 +295,7 @@ async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
 async fn delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
     let qid = q.into_inner();
     let stage_id = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| stages::delete_question(conn, actor, &qid))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &qid))
         .await?;
     session::notice(&viewer.session, "Question deleted.");
     Ok(redirect(&format!("/stages/{stage_id}")))

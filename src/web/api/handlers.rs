@@ -270,7 +270,7 @@ pub async fn update_question(state: State, bearer: Bearer, id: web::Path<String>
 #[utoipa::path(delete, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), responses((status = 204), (status = 409, description = "Released or answered")), security(("bearer" = [])))]
 pub async fn delete_question(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    bearer.run(&state, move |conn, _, actor| stages::delete_question(conn, actor, &id)).await?;
+    bearer.run(&state, move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -288,7 +288,7 @@ pub async fn move_question(state: State, bearer: Bearer, id: web::Path<String>, 
         "down" => false,
         _ => return Err(AppError::invalid("direction must be \"up\" or \"down\".").into()),
     };
-    bearer.run(&state, move |conn, _, actor| stages::move_question(conn, actor, &id, up)).await?;
+    bearer.run(&state, move |conn, ctx, actor| stages::move_question(conn, ctx, actor, &id, up)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

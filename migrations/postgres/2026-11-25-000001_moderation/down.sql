@@ -1,0 +1,12 @@
+ALTER TABLE boards DROP COLUMN closing_message_md;
+DROP TABLE staff_notes;
+ALTER TABLE questions DROP COLUMN summary_id;
+DROP TABLE stage_summaries;
+DROP INDEX posts_private_to;
+ALTER TABLE posts DROP COLUMN recorded_by;
+ALTER TABLE posts DROP COLUMN source;
+ALTER TABLE posts DROP COLUMN private_to;
+ALTER TABLE posts DROP COLUMN is_probe;
+ALTER TABLE posts DROP COLUMN hidden_reason;
+ALTER TABLE posts DROP COLUMN hidden_at;
+DROP TABLE audit_log;
