@@ -163,7 +163,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
         )?;
         let mut ids = Vec::new();
         for (prompt, mode) in *questions {
-            let q = service::stages::add_question(conn, ctx, moderator, &stage.id, &QuestionInput { prompt_md: (*prompt).into(), mode: Some((*mode).into()) })?;
+            let q = service::stages::add_question(conn, ctx, moderator, &stage.id, &QuestionInput { prompt_md: (*prompt).into(), mode: Some((*mode).into()), ..Default::default() })?;
             ids.push(q.id);
         }
         question_ids.push(ids);

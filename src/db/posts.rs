@@ -110,10 +110,12 @@ pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &str) -> QueryRes
 
 /// Per question of a board: posts by others the reader has not seen, counted since the
 /// reader last opened that question (all of them if never opened). One grouped query.
+/// Private posts of others count only for staff (`all_private`).
 pub fn unseen_counts(
     conn: &mut DbConn,
     board_id: &str,
     reader_id: &str,
+    all_private: bool,
 ) -> QueryResult<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = posts::table
         .left_join(
@@ -128,6 +130,12 @@ pub fn unseen_counts(
             question_reads::read_at
                 .is_null()
                 .or(posts::created_at.gt(question_reads::read_at.nullable().assume_not_null())),
+        )
+        .filter(
+            posts::private_to
+                .is_null()
+                .or(posts::private_to.eq(reader_id))
+                .or(all_private.into_sql::<diesel::sql_types::Bool>()),
         )
         .group_by(posts::question_id)
         .select((posts::question_id, count_star()))

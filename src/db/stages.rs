@@ -99,6 +99,7 @@ pub fn update_question(
     q: &Question,
     prompt_md: &str,
     mode: &str,
+    summary_id: Option<&str>,
     revised_at: Option<PrimitiveDateTime>,
 ) -> QueryResult<()> {
     if let Some(at) = revised_at {
@@ -115,6 +116,7 @@ pub fn update_question(
         .set((
             questions::prompt_md.eq(prompt_md),
             questions::mode.eq(mode),
+            questions::summary_id.eq(summary_id),
             questions::revised_at.eq(revised_at.or(q.revised_at)),
         ))
         .execute(conn)

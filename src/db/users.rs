@@ -18,6 +18,11 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>
     users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
 }
 
+/// (id, name) of the given accounts.
+pub fn names(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn)
+}
+
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

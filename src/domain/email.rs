@@ -56,6 +56,7 @@ super::text_enum!(
         StageOpen = "stage_open",
         Reminder = "reminder",
         Reply = "reply",
+        Summary = "summary",
         Closing = "closing",
     }
 );
@@ -68,6 +69,7 @@ impl EmailKind {
             EmailKind::StageOpen => "A new stage of questions is open",
             EmailKind::Reminder => "Reminders before a stage closes, or if you have not signed in",
             EmailKind::Reply => "Someone replied to your post",
+            EmailKind::Summary => "The moderators published a summary of a stage",
             EmailKind::Closing => "The board is closing",
         }
     }
@@ -79,6 +81,7 @@ impl EmailKind {
             EmailKind::StageOpen => "Stage open",
             EmailKind::Reminder => "Reminder",
             EmailKind::Reply => "Reply notice",
+            EmailKind::Summary => "Summary",
             EmailKind::Closing => "Closing notice",
         }
     }
@@ -122,6 +125,6 @@ mod kind_tests {
     #[test]
     fn invitations_cannot_be_turned_off() {
         assert!(!EmailKind::Invitation.can_opt_out());
-        assert!(EmailKind::ALL.iter().filter(|k| k.can_opt_out()).count() == 4);
+        assert!(EmailKind::ALL.iter().filter(|k| k.can_opt_out()).count() == 5);
     }
 }

@@ -27,6 +27,8 @@ pub struct BoardInput {
     pub anonymity: Option<String>,
     /// draft, open (default), closed or archived.
     pub state: Option<String>,
+    /// Shown to participants once the board is closed (markdown); absent keeps it.
+    pub closing_message_md: Option<String>,
     /// Hours before a stage closes to remind those who have not answered all its questions;
     /// empty or null switches the reminder off; absent keeps it (24 on a new board).
     #[schema(value_type = Option<String>)]
@@ -87,6 +89,9 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     }
     if let Some(s) = input.state.as_deref().filter(|s| !s.is_empty()) {
         board.state = BoardState::parse(s).map_err(AppError::invalid)?.as_str().into();
+    }
+    if let Some(m) = &input.closing_message_md {
+        board.closing_message_md = super::optional_text("Closing message", m, 20_000)?;
     }
     board.remind_before_close_hours = hours("Reminder before a stage closes", &input.remind_before_close_hours, board.remind_before_close_hours)?;
     board.remind_not_signed_in_hours = hours("Reminder to those not signed in", &input.remind_not_signed_in_hours, board.remind_not_signed_in_hours)?;
@@ -227,7 +232,7 @@ pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, participant_coun
     let zone = acc.zone();
     let now = ctx.now();
     let counts = db::posts::answer_counts(conn, &acc.board.id)?;
-    let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id())?;
+    let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
     for q in db::stages::questions_of_board(conn, &acc.board.id)? {
         let mut v = QuestionView::new(&q, &zone);

@@ -4,9 +4,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod mail;
+pub mod moderation;
 pub mod boards;
+pub mod grid;
 pub mod people;
 pub mod stages;
+pub mod summaries;
 pub mod threads;
 pub mod views;
 

@@ -133,6 +133,19 @@ pub struct QuestionInput {
     pub prompt_md: String,
     /// post_first (default), open or private.
     pub mode: Option<String>,
+    /// A stage summary of this board the question asks participants to react to
+    /// ("Do you agree with the views summarised here?"); shown beside the reply form.
+    pub summary_id: Option<String>,
+}
+
+fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput) -> AppResult<Option<String>> {
+    match input.summary_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(id) => db::moderation::find_summary(conn, id)?
+            .filter(|s| s.board_id == board_id)
+            .map(|s| Some(s.id))
+            .ok_or_else(|| AppError::invalid("The summary is not one of this board's.")),
+    }
 }
 
 fn checked(input: &QuestionInput) -> AppResult<(String, ResponseMode)> {
@@ -148,6 +161,7 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
     let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
     let (prompt, mode) = checked(input)?;
+    let summary_id = checked_summary(conn, &stage.board_id, input)?;
     let q = Question {
         id: db::new_id(),
         board_id: stage.board_id.clone(),
@@ -157,7 +171,7 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
         mode: mode.as_str().into(),
         created_at: ctx.now(),
         revised_at: None,
-        summary_id: None,
+        summary_id,
     };
     db::stages::insert_question(conn, &q)?;
     let view = QuestionView::new(&q, &acc.zone());
@@ -177,9 +191,10 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let (prompt, mode) = checked(input)?;
+    let summary_id = checked_summary(conn, &q.board_id, input)?;
     let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
     in_tx(conn, |conn| {
-        db::stages::update_question(conn, &q, &prompt, mode.as_str(), revised)?;
+        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), revised)?;
         audit::record(
             conn,
             ctx,

@@ -1,13 +1,13 @@
 //! Reading and writing answers: the participant's board home, the question page with the
 //! replies the asker may see, posting, replying and editing with history.
 
-use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, When};
+use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView, When};
 use super::{access, Access, Actor, Ctx};
 use crate::db::models::{Post, Question, Stage};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::markdown;
-use crate::domain::roles::{Anonymity, ResponseMode, Standing};
+use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
 use crate::domain::visibility::{answer_refusal, participant_scope, reply_refusal, stage_phase, ReplyScope};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -23,18 +23,54 @@ pub struct ParticipantHome {
     pub stages: Vec<StageView>,
     pub unanswered: i64,
     pub new_posts: i64,
+    /// Moderators' follow-ups that wait for this participant's answer.
+    pub open_probes: Vec<super::moderation::OpenProbe>,
+    /// The closing message, once the board is closed.
+    pub closing_message_html: Option<String>,
+    /// Set when a staff member views the board as this participant: nothing can be posted
+    /// and the participant's reads are not touched.
+    pub viewing_as: Option<String>,
 }
 
 /// A participant's board home: released stages and their questions, which are still
 /// unanswered, and what is new since they last looked.
 pub fn participant_home(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<ParticipantHome> {
     let acc = access(conn, actor, board_id)?;
-    let me = acc.participant()?.clone();
+    home(conn, ctx, &acc, false)
+}
+
+/// The board home exactly as participant `participant_id` sees it, for the board's staff.
+pub fn participant_home_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str) -> AppResult<ParticipantHome> {
+    let staff = access(conn, actor, board_id)?;
+    let acc = as_participant(conn, staff, participant_id)?;
+    home(conn, ctx, &acc, true)
+}
+
+/// Turns a staff member's access into the access of one participant of the same board.
+fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &str) -> AppResult<Access> {
+    if !staff.standing.sees_everything() {
+        return Err(AppError::not_found());
+    }
+    let p = db::participants::find(conn, participant_id)?
+        .filter(|p| p.board_id == staff.board.id)
+        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+    Ok(Access { board: staff.board, standing: Standing::Participant, actor: Actor::Participant(p) })
+}
+
+fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResult<ParticipantHome> {
+    let board_id = acc.board.id.as_str();
+    let me = match (&acc.actor, observing) {
+        // Staff look at the board as a participant sees it, consent or not.
+        (Actor::Participant(p), true) => p.clone(),
+        _ => acc.participant()?.clone(),
+    };
     let zone = acc.zone();
     let now = ctx.now();
-    db::participants::touch(conn, &me.id, now)?;
+    if !observing {
+        db::participants::touch(conn, &me.id, now)?;
+    }
     let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().collect();
-    let unseen = db::posts::unseen_counts(conn, board_id, &me.id)?;
+    let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
     for q in db::stages::questions_of_board(conn, board_id)? {
         let mut v = QuestionView::new(&q, &zone);
@@ -46,19 +82,33 @@ pub fn participant_home(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &
         }
         by_stage.entry(q.stage_id.clone()).or_default().push(v);
     }
+    let summaries = super::summaries::readable(conn, acc, Some(&me))?;
     let stages: Vec<StageView> = db::stages::of_board(conn, board_id)?
         .iter()
         .filter(|s| s.released_at.is_some())
         .map(|s| {
             let mut v = StageView::new(s, &zone, now);
             v.questions = by_stage.remove(&s.id).unwrap_or_default();
+            v.new_posts = v.questions.iter().map(|q| q.new_posts).sum();
+            v.feedback = summaries.iter().filter(|f| f.shown_in_stage_id.as_deref() == Some(s.id.as_str())).cloned().collect();
             v
         })
         .collect();
     let questions = stages.iter().flat_map(|s| s.questions.iter());
     let unanswered = questions.clone().filter(|q| q.answered_by_you == Some(false)).count() as i64;
     let new_posts = questions.map(|q| q.new_posts).sum();
-    Ok(ParticipantHome { board: BoardView::new(&acc.board, acc.standing), stages, unanswered, new_posts })
+    let open_probes = super::moderation::open_probes(conn, acc, Some(&me.id))?;
+    let closing_message_html = (acc.state() == BoardState::Closed || acc.state() == BoardState::Archived)
+        .then(|| markdown::render(&acc.board.closing_message_md));
+    Ok(ParticipantHome {
+        board: BoardView::new(&acc.board, acc.standing),
+        stages,
+        unanswered,
+        new_posts,
+        open_probes,
+        closing_message_html,
+        viewing_as: observing.then(|| participant_label(me.screen_name.as_deref(), &me.name, Anonymity::ScreenNames, Standing::Admin)),
+    })
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -77,6 +127,12 @@ pub struct QuestionPage {
     /// Post first: answers by others that appear once the asker has answered.
     pub hidden_answers: i64,
     pub your_answer_id: Option<String>,
+    /// The summary this question asks participants to react to, shown beside the form.
+    pub summary: Option<SummaryView>,
+    /// Notes from staff about this question; for staff only.
+    pub notes: Vec<super::moderation::NoteView>,
+    /// Set when a staff member views the question as one participant sees it.
+    pub viewing_as: Option<String>,
 }
 
 fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
@@ -95,6 +151,23 @@ fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppRe
 
 pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<QuestionPage> {
     let (acc, stage, q) = question_access(conn, actor, question_id)?;
+    render_question(conn, ctx, acc, stage, q, false)
+}
+
+/// The question exactly as participant `participant_id` sees it (post-first and private rules
+/// included), for the board's staff; nothing can be posted from it.
+pub fn question_page_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, participant_id: &str) -> AppResult<QuestionPage> {
+    let (staff, stage, q) = question_access(conn, actor, question_id)?;
+    let acc = as_participant(conn, staff, participant_id)?;
+    if stage.released_at.is_none() {
+        return Err(AppError::not_found());
+    }
+    render_question(conn, ctx, acc, stage, q, true)
+}
+
+fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Question, observing: bool) -> AppResult<QuestionPage> {
+    let question_id = q.id.as_str();
+    let actor = &acc.actor;
     let zone = acc.zone();
     let now = ctx.now();
     let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
@@ -117,6 +190,8 @@ pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
             let visible: Vec<&AuthoredPost> = all
                 .iter()
                 .filter(|(p, ..)| scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str()))
+                // Private probes and the answers to them reach one participant only.
+                .filter(|(p, ..)| p.private_to.as_deref().is_none_or(|to| to == me))
                 .collect();
             let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads {
                 all.iter().filter(|(p, ..)| p.parent_id.is_none()).count() as i64
@@ -147,8 +222,27 @@ pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
         }
     };
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
-    let posts = thread_tree(&visible, &me, &zone, anonymity, acc.standing);
-    db::posts::mark_read(conn, question_id, &me, now)?;
+    let recorders = recorder_names(conn, &all)?;
+    let posts = thread_tree(&visible, &Reader { me: &me, zone: &zone, anonymity, standing: acc.standing, recorders: &recorders });
+    if !observing {
+        db::posts::mark_read(conn, question_id, &me, now)?;
+    }
+    let participant = match &acc.actor {
+        Actor::Participant(p) => Some(p),
+        Actor::User(_) => None,
+    };
+    let summary = match &q.summary_id {
+        Some(id) => super::summaries::readable(conn, &acc, participant)?.into_iter().find(|s| &s.id == id),
+        None => None,
+    };
+    let notes = if acc.standing.sees_everything() {
+        super::moderation::notes(conn, &acc.actor, &acc.board.id, Some(question_id))?
+    } else {
+        Vec::new()
+    };
+    let viewing_as = participant
+        .filter(|_| observing)
+        .map(|p| participant_label(p.screen_name.as_deref(), &p.name, Anonymity::ScreenNames, Standing::Admin));
     let mut stage_view = StageView::new(&stage, &zone, now);
     stage_view.questions.clear();
     Ok(QuestionPage {
@@ -156,22 +250,29 @@ pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
         stage: stage_view,
         question,
         posts,
-        can_answer,
-        can_reply,
+        can_answer: can_answer && !observing,
+        can_reply: can_reply && !observing,
         refusal,
         hidden_answers,
         your_answer_id,
+        summary,
+        notes,
+        viewing_as,
     })
 }
 
+/// What building a thread needs to know about who is reading it.
+pub struct Reader<'a> {
+    pub me: &'a str,
+    pub zone: &'a crate::domain::timezone::BoardZone,
+    pub anonymity: Anonymity,
+    pub standing: Standing,
+    /// Names of staff who recorded answers on participants' behalf, by user id.
+    pub recorders: &'a HashMap<String, String>,
+}
+
 /// Nests replies under the post they answer, keeping creation order at every level.
-fn thread_tree(
-    posts: &[&AuthoredPost],
-    me: &str,
-    zone: &crate::domain::timezone::BoardZone,
-    anonymity: Anonymity,
-    standing: Standing,
-) -> Vec<PostView> {
+pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
     let mut children: HashMap<&str, Vec<&AuthoredPost>> = HashMap::new();
     let mut roots = Vec::new();
     let ids: HashSet<&str> = posts.iter().map(|(p, ..)| p.id.as_str()).collect();
@@ -181,42 +282,68 @@ fn thread_tree(
             _ => roots.push(*ap),
         }
     }
-    fn build(
-        ap: &AuthoredPost,
-        children: &HashMap<&str, Vec<&AuthoredPost>>,
-        me: &str,
-        zone: &crate::domain::timezone::BoardZone,
-        anonymity: Anonymity,
-        standing: Standing,
-    ) -> PostView {
-        let (p, screen, name, staff_name) = ap;
-        let is_yours = p.participant_id.as_deref() == Some(me) || p.author_user_id.as_deref() == Some(me);
-        let (author, kind) = match (&p.participant_id, staff_name) {
-            (Some(_), _) => (
-                participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), anonymity, standing),
-                "participant",
-            ),
-            (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
-            (None, None) => ("Moderator".to_string(), "moderator"),
+    roots.iter().map(|ap| post_view(ap, &children, reader)).collect()
+}
+
+fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r: &Reader) -> PostView {
+    let (p, screen, name, staff_name) = ap;
+    let staff = r.standing.sees_everything();
+    let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
+    let (author, kind) = match (&p.participant_id, staff_name) {
+        (Some(_), _) => (
+            participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing),
+            "participant",
+        ),
+        (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
+        (None, None) => ("Moderator".to_string(), "moderator"),
+    };
+    let hidden = p.hidden_at.is_some();
+    let recorded_note = p.recorded_by.as_ref().map(|by| {
+        let how = match p.source.as_str() {
+            "email" => "by email",
+            "telephone" => "by telephone",
+            _ => "outside the board",
         };
-        PostView {
-            id: p.id.clone(),
-            question_id: p.question_id.clone(),
-            parent_id: p.parent_id.clone(),
-            author,
-            author_kind: kind.into(),
-            is_yours,
-            body_html: p.body_html.clone(),
-            body_md: is_yours.then(|| p.body_md.clone()),
-            created: When::new(zone, p.created_at),
-            edited: When::opt(zone, p.edited_at),
-            replies: children
-                .get(p.id.as_str())
-                .map(|c| c.iter().map(|ap| build(ap, children, me, zone, anonymity, standing)).collect())
-                .unwrap_or_default(),
+        match (staff, r.recorders.get(by)) {
+            (true, Some(name)) => format!("Answer given {how}, recorded by {name}"),
+            _ => format!("Answer given {how}, recorded by the moderators"),
         }
+    });
+    PostView {
+        id: p.id.clone(),
+        question_id: p.question_id.clone(),
+        parent_id: p.parent_id.clone(),
+        author,
+        author_kind: kind.into(),
+        is_yours,
+        body_html: if hidden && !staff {
+            "<p><em>This post was hidden by the moderators.</em></p>".into()
+        } else {
+            p.body_html.clone()
+        },
+        body_md: (is_yours && !hidden).then(|| p.body_md.clone()),
+        created: When::new(r.zone, p.created_at),
+        edited: When::opt(r.zone, p.edited_at),
+        hidden,
+        hidden_reason: p.hidden_reason.clone().filter(|_| staff),
+        is_probe: p.is_probe,
+        private: p.private_to.is_some(),
+        source: p.source.clone(),
+        recorded_note,
+        replies: children
+            .get(p.id.as_str())
+            .map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect())
+            .unwrap_or_default(),
     }
-    roots.iter().map(|ap| build(ap, &children, me, zone, anonymity, standing)).collect()
+}
+
+/// Names of the staff who recorded any of `posts` on a participant's behalf.
+pub fn recorder_names(conn: &mut DbConn, posts: &[AuthoredPost]) -> AppResult<HashMap<String, String>> {
+    let ids: Vec<String> = posts.iter().filter_map(|(p, ..)| p.recorded_by.clone()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(db::users::names(conn, &ids)?.into_iter().collect())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -283,6 +410,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         }
         _ => return Err(AppError::forbidden("Observers and analysts read the board but do not post.")),
     };
+    let is_probe = author_user_id.is_some() && parent.as_ref().is_some_and(|p| p.participant_id.is_some());
     let id = db::new_id();
     let post = Post {
         thread_id: parent.as_ref().map_or(id.clone(), |p| p.thread_id.clone()),
@@ -298,7 +426,8 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         edited_at: None,
         hidden_at: None,
         hidden_reason: None,
-        is_probe: false,
+        // A moderator's reply to a participant is a probe: the participant is asked to answer.
+        is_probe,
         // A reply inside a private exchange stays private to the same participant.
         private_to: parent.as_ref().and_then(|p| p.private_to.clone()),
         source: "web".into(),
@@ -330,7 +459,9 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str)
     let all = db::posts::of_question(conn, &post.question_id)?;
     let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
-    let mut tree = thread_tree(&[ap], actor.reader_id(), &acc.zone(), anonymity, acc.standing);
+    let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
+    let zone = acc.zone();
+    let mut tree = thread_tree(&[ap], &Reader { me: actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders });
     tree.pop().ok_or_else(AppError::not_found)
 }
 

@@ -45,6 +45,7 @@ pub struct BoardView {
     /// analyst or participant.
     pub your_role: String,
     pub can_manage: bool,
+    pub closing_message_md: String,
     /// Reminder rules (hours; null: off). Shown to the board's staff only.
     pub remind_before_close_hours: Option<i32>,
     pub remind_not_signed_in_hours: Option<i32>,
@@ -67,6 +68,7 @@ impl BoardView {
             state: b.state.clone(),
             your_role: standing.name().to_string(),
             can_manage: standing.can_manage(),
+            closing_message_md: b.closing_message_md.clone(),
             remind_before_close_hours: b.remind_before_close_hours.filter(|_| standing.sees_everything()),
             remind_not_signed_in_hours: b.remind_not_signed_in_hours.filter(|_| standing.sees_everything()),
         }
@@ -87,6 +89,26 @@ pub struct StageView {
     /// scheduled, open or closed.
     pub phase: String,
     pub questions: Vec<QuestionView>,
+    /// Summaries of earlier stages fed back at the top of this one.
+    pub feedback: Vec<SummaryView>,
+    /// Posts by others in this stage since the asker last looked.
+    pub new_posts: i64,
+}
+
+/// A moderator's summary of a stage.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SummaryView {
+    pub id: String,
+    /// The stage it summarises.
+    pub stage_id: String,
+    pub stage_title: String,
+    /// The stage at whose top it is shown.
+    pub shown_in_stage_id: Option<String>,
+    /// The source; for staff.
+    pub body_md: Option<String>,
+    pub body_html: String,
+    pub contributors_only: bool,
+    pub published: Option<When>,
 }
 
 impl StageView {
@@ -103,6 +125,8 @@ impl StageView {
             released_at: When::opt(zone, s.released_at),
             phase: phase_name(stage_phase(s.released_at, s.close_at, now)).into(),
             questions: Vec::new(),
+            feedback: Vec::new(),
+            new_posts: 0,
         }
     }
 }
@@ -134,6 +158,8 @@ pub struct QuestionView {
     pub answered_by_you: Option<bool>,
     /// Posts by others since the asker last opened the question.
     pub new_posts: i64,
+    /// The summary this question asks participants to react to.
+    pub summary_id: Option<String>,
 }
 
 impl QuestionView {
@@ -152,6 +178,7 @@ impl QuestionView {
             participant_count: None,
             answered_by_you: None,
             new_posts: 0,
+            summary_id: q.summary_id.clone(),
         }
     }
 }
@@ -170,6 +197,18 @@ pub struct PostView {
     pub body_md: Option<String>,
     pub created: When,
     pub edited: Option<When>,
+    /// Hidden by the moderators: participants see that a post was here, not what it said.
+    pub hidden: bool,
+    /// Why it was hidden; for staff.
+    pub hidden_reason: Option<String>,
+    /// A moderator's follow-up on a reply.
+    pub is_probe: bool,
+    /// Only one participant and the staff can read this post.
+    pub private: bool,
+    /// web, or how an answer recorded on a participant's behalf was given (email, telephone, other).
+    pub source: String,
+    /// Shown with an answer recorded on a participant's behalf.
+    pub recorded_note: Option<String>,
     #[schema(no_recursion)]
     pub replies: Vec<PostView>,
 }

@@ -210,7 +210,7 @@ impl TestApp {
                 service::people::import(conn, ctx, &m, &board.id, csv.as_bytes(), true)?;
             }
             let stage = service::stages::create_stage(conn, ctx, &m, &board.id, &service::stages::StageInput { title: "Stage 1".into(), ..Default::default() })?;
-            let q = service::stages::add_question(conn, ctx, &m, &stage.id, &service::stages::QuestionInput { prompt_md: "What did you hope for?".into(), mode: Some(mode) })?;
+            let q = service::stages::add_question(conn, ctx, &m, &stage.id, &service::stages::QuestionInput { prompt_md: "What did you hope for?".into(), mode: Some(mode), ..Default::default() })?;
             service::stages::release_now(conn, ctx, &m, &stage.id)?;
             let mut ids = Vec::new();
             for p in focusboard::db::participants::of_board(conn, &board.id)? {

@@ -3,7 +3,12 @@
 use super::{created, json, read_body, Bearer};
 use crate::service::accounts::{self, NewToken, TokenView};
 use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
+use crate::service::audit::{self, AuditView};
+use crate::service::grid::{self, Grid, GridFilter};
 use crate::service::mail::{self, DeliveryFilter, DeliveryView};
+use crate::service::moderation::{self, HideInput, NoteInput, NoteView, OnBehalfInput, OpenProbe, ProbeInput};
+use crate::service::summaries::{self, SummaryInput};
+use crate::service::views::SummaryView;
 use crate::service::people::{self, ConsentInput, ImportReport, SignInLink};
 use crate::service::stages::{self, QuestionInput, StageInput};
 use crate::service::threads::{self, ParticipantHome, PostHistory, PostInput, QuestionPage};
@@ -50,6 +55,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/posts/{post}", web::patch().to(edit_post))
         .route("/posts/{post}/history", web::get().to(post_history))
         .route("/boards/{board}/invitations", web::post().to(send_invitations))
+        .route("/boards/{board}/audit", web::get().to(audit_log))
+        .route("/boards/{board}/grid", web::get().to(grid))
+        .route("/boards/{board}/probes", web::get().to(awaiting_probes))
+        .route("/boards/{board}/notes", web::get().to(list_notes))
+        .route("/boards/{board}/notes", web::post().to(add_note))
+        .route("/boards/{board}/participants/{participant}/home", web::get().to(home_as))
+        .route("/questions/{question}/as/{participant}", web::get().to(question_as))
+        .route("/questions/{question}/on-behalf", web::post().to(on_behalf))
+        .route("/questions/{question}/stage", web::post().to(move_to_stage))
+        .route("/posts/{post}/probe", web::post().to(probe))
+        .route("/posts/{post}/hide", web::post().to(hide))
+        .route("/posts/{post}/restore", web::post().to(restore))
+        .route("/stages/{stage}/summary", web::get().to(get_summary))
+        .route("/stages/{stage}/summary", web::put().to(save_summary))
+        .route("/stages/{stage}/reopen", web::post().to(reopen))
         .route("/boards/{board}/emails", web::get().to(list_emails))
         .route("/boards/{board}/emails/resend-failed", web::post().to(resend_failed))
         .route("/boards/{board}/emails/{message}/resend", web::post().to(resend_message));
@@ -379,4 +399,112 @@ pub async fn set_email_preferences(state: State, bearer: Bearer, body: web::Json
         })
         .await
         .map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/audit", tag = "moderation", params(("board" = String, Path)), responses((status = 200, body = [AuditView]), (status = 403)), security(("bearer" = [])))]
+pub async fn audit_log(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| audit::log(conn, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/grid", tag = "moderation", params(("board" = String, Path), GridFilter, ("format" = Option<String>, Query, description = "csv for a download")), responses((status = 200, body = Grid)), security(("bearer" = [])))]
+pub async fn grid(state: State, bearer: Bearer, id: web::Path<String>, filter: web::Query<GridFilter>, req: actix_web::HttpRequest) -> ApiResult<HttpResponse> {
+    let (id, filter) = (id.into_inner(), filter.into_inner());
+    let grid = bearer.run(&state, move |conn, ctx, actor| grid::grid(conn, ctx, actor, &id, &filter)).await?;
+    if req.query_string().split('&').any(|kv| kv == "format=csv") {
+        return Ok(csv_download(&grid::to_csv(&grid)?, "participation.csv"));
+    }
+    Ok(json(grid))
+}
+
+pub fn csv_download(body: &[u8], filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(body.to_vec())
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/probes", tag = "moderation", params(("board" = String, Path)), responses((status = 200, body = [OpenProbe], description = "Probes waiting for an answer")), security(("bearer" = [])))]
+pub async fn awaiting_probes(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| moderation::awaiting_probes(conn, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/notes", tag = "moderation", params(("board" = String, Path)), responses((status = 200, body = [NoteView])), security(("bearer" = [])))]
+pub async fn list_notes(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| moderation::notes(conn, actor, &id, None)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/boards/{board}/notes", tag = "moderation", params(("board" = String, Path)), request_body = NoteInput, responses((status = 201, body = NoteView)), security(("bearer" = [])))]
+pub async fn add_note(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<NoteInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| moderation::add_note(conn, ctx, actor, &id, &input)).await.map(created)
+}
+
+#[utoipa::path(get, path = "/api/v1/boards/{board}/participants/{participant}/home", tag = "moderation", params(("board" = String, Path), ("participant" = String, Path)), responses((status = 200, body = ParticipantHome, description = "The board home exactly as this participant sees it")), security(("bearer" = [])))]
+pub async fn home_as(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (board, participant) = path.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| threads::participant_home_as(conn, ctx, actor, &board, &participant)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/questions/{question}/as/{participant}", tag = "moderation", params(("question" = String, Path), ("participant" = String, Path)), responses((status = 200, body = QuestionPage, description = "The question exactly as this participant sees it")), security(("bearer" = [])))]
+pub async fn question_as(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (question, participant) = path.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| threads::question_page_as(conn, ctx, actor, &question, &participant)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/questions/{question}/on-behalf", tag = "moderation", params(("question" = String, Path)), request_body = OnBehalfInput, responses((status = 201, body = PostView), (status = 409, description = "Already answered")), security(("bearer" = [])))]
+pub async fn on_behalf(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<OnBehalfInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| moderation::record_on_behalf(conn, ctx, actor, &id, &input)).await.map(created)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StageTarget {
+    pub stage_id: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/questions/{question}/stage", tag = "questions", params(("question" = String, Path)), request_body = StageTarget, responses((status = 204), (status = 409, description = "A stage is already released")), security(("bearer" = [])))]
+pub async fn move_to_stage(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<StageTarget>) -> ApiResult<HttpResponse> {
+    let (id, stage) = (id.into_inner(), body.into_inner().stage_id);
+    bearer.run(&state, move |conn, ctx, actor| stages::move_question_to_stage(conn, ctx, actor, &id, &stage)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/{post}/probe", tag = "moderation", params(("post" = String, Path)), request_body = ProbeInput, responses((status = 201, body = PostView)), security(("bearer" = [])))]
+pub async fn probe(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<ProbeInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| moderation::probe(conn, ctx, actor, &id, &input)).await.map(created)
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/{post}/hide", tag = "moderation", params(("post" = String, Path)), request_body = HideInput, responses((status = 200, body = PostView)), security(("bearer" = [])))]
+pub async fn hide(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<HideInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| moderation::set_hidden(conn, ctx, actor, &id, true, &input)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/{post}/restore", tag = "moderation", params(("post" = String, Path)), responses((status = 200, body = PostView)), security(("bearer" = [])))]
+pub async fn restore(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| moderation::set_hidden(conn, ctx, actor, &id, false, &HideInput::default())).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/stages/{stage}/summary", tag = "moderation", params(("stage" = String, Path)), responses((status = 200, body = SummaryView), (status = 404, description = "No summary yet")), security(("bearer" = [])))]
+pub async fn get_summary(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let s = bearer.run(&state, move |conn, _, actor| summaries::of_stage(conn, actor, &id)).await?;
+    Ok(json(s.ok_or_else(|| AppError::NotFound("This stage has no summary yet.".into()))?))
+}
+
+#[utoipa::path(put, path = "/api/v1/stages/{stage}/summary", tag = "moderation", params(("stage" = String, Path)), request_body = SummaryInput, responses((status = 200, body = SummaryView)), security(("bearer" = [])))]
+pub async fn save_summary(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<SummaryInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| summaries::save(conn, ctx, actor, &id, &input)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/stages/{stage}/reopen", tag = "stages", params(("stage" = String, Path)), responses((status = 200, body = StageView)), security(("bearer" = [])))]
+pub async fn reopen(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| stages::reopen(conn, ctx, actor, &id)).await.map(json)
 }

@@ -16,10 +16,12 @@ use utoipa::{Modify, OpenApi};
         add_question, get_question, update_question, delete_question, move_question,
         create_post, edit_post, post_history,
         send_invitations, list_emails, resend_failed, resend_message, email_preferences, set_email_preferences,
+        audit_log, grid, awaiting_probes, list_notes, add_note, home_as, question_as, on_behalf, move_to_stage,
+        probe, hide, restore, get_summary, save_summary, reopen,
     ),
     components(schemas(crate::domain::participants_csv::ImportRow, crate::domain::participants_csv::RowError)),
     modifiers(&BearerAuth),
-    tags((name = "boards"), (name = "stages"), (name = "questions"), (name = "posts"), (name = "participants"), (name = "email"), (name = "account")),
+    tags((name = "boards"), (name = "stages"), (name = "questions"), (name = "posts"), (name = "participants"), (name = "email"), (name = "moderation"), (name = "account")),
 )]
 pub struct ApiDoc;
 

@@ -1,0 +1,162 @@
+//! The participation grid: participants by released questions, each cell saying whether the
+//! participant answered (themselves or on their behalf), has a probe waiting, or has not
+//! answered yet; filterable by a participant attribute and downloadable as CSV.
+
+use super::boards::{funnel, Funnel};
+use super::views::When;
+use super::{access, Actor, Ctx};
+use crate::db::schema::posts;
+use crate::db::{self, DbConn};
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(default)]
+pub struct GridFilter {
+    /// A participant attribute (column of the imported CSV), e.g. "Professional role".
+    pub attribute: Option<String>,
+    /// Keep participants whose attribute has this value.
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GridColumn {
+    pub question_id: String,
+    pub stage_title: String,
+    /// "S1 Q2": the stage and question numbers.
+    pub label: String,
+    pub prompt_md: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GridRow {
+    pub participant_id: String,
+    pub name: String,
+    pub email: String,
+    pub screen_name: Option<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// not_signed_in, signed_in or posted.
+    pub status: String,
+    pub last_seen: Option<When>,
+    pub email_failed: bool,
+    /// One per column: answered, on_behalf, probe_waiting, not_answered or not_signed_in.
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Grid {
+    pub funnel: Funnel,
+    pub columns: Vec<GridColumn>,
+    pub rows: Vec<GridRow>,
+    /// Attribute names participants have, for the filter.
+    pub attributes: Vec<String>,
+    pub filter: GridFilter,
+}
+
+pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter: &GridFilter) -> AppResult<Grid> {
+    let acc = access(conn, actor, board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("The participation grid is for the board's staff."));
+    }
+    let zone = acc.zone();
+    let stages = db::stages::of_board(conn, board_id)?;
+    let mut questions = db::stages::questions_of_board(conn, board_id)?;
+    let stage_pos: HashMap<&str, (i32, &str)> =
+        stages.iter().filter(|s| s.released_at.is_some()).map(|s| (s.id.as_str(), (s.position, s.title.as_str()))).collect();
+    questions.retain(|q| stage_pos.contains_key(q.stage_id.as_str()));
+    questions.sort_by_key(|q| (stage_pos[q.stage_id.as_str()].0, q.position));
+    let mut numbering: HashMap<&str, i32> = HashMap::new();
+    let columns: Vec<GridColumn> = questions
+        .iter()
+        .map(|q| {
+            let (pos, title) = stage_pos[q.stage_id.as_str()];
+            let n = numbering.entry(q.stage_id.as_str()).or_default();
+            *n += 1;
+            GridColumn { question_id: q.id.clone(), stage_title: title.into(), label: format!("S{pos} Q{n}"), prompt_md: q.prompt_md.clone() }
+        })
+        .collect();
+    let answers: Vec<(Option<String>, String, Option<String>)> = posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::parent_id.is_null())
+        .filter(posts::participant_id.is_not_null())
+        .select((posts::participant_id, posts::question_id, posts::recorded_by))
+        .load(conn)?;
+    let answered: HashMap<(String, String), bool> =
+        answers.into_iter().filter_map(|(p, q, by)| p.map(|p| ((p, q), by.is_some()))).collect();
+    let probes: HashSet<(String, String)> = super::moderation::open_probes(conn, &acc, None)?
+        .into_iter()
+        .map(|p| (p.participant_id, p.question_id))
+        .collect();
+    let failed: HashSet<String> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
+    let posted: HashSet<String> = answered.keys().map(|(p, _)| p.clone()).collect();
+    let people = db::participants::of_board(conn, board_id)?;
+    let attributes: Vec<String> = people
+        .iter()
+        .flat_map(|p| p.attributes_map().keys().cloned().collect::<Vec<_>>())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let wanted = |p: &crate::db::models::Participant| match (filter.attribute.as_deref().filter(|a| !a.is_empty()), filter.value.as_deref()) {
+        (Some(a), Some(v)) if !v.is_empty() => p.attributes_map().get(a).and_then(|x| x.as_str()) == Some(v),
+        _ => true,
+    };
+    let rows = people
+        .iter()
+        .filter(|p| wanted(p))
+        .map(|p| GridRow {
+            participant_id: p.id.clone(),
+            name: p.name.clone(),
+            email: p.email.clone(),
+            screen_name: p.screen_name.clone(),
+            attributes: p.attributes_map(),
+            status: match (p.first_signed_in_at, posted.contains(&p.id)) {
+                (_, true) => "posted",
+                (Some(_), false) => "signed_in",
+                (None, false) => "not_signed_in",
+            }
+            .into(),
+            last_seen: When::opt(&zone, p.last_seen_at),
+            email_failed: failed.contains(&p.id),
+            cells: columns
+                .iter()
+                .map(|c| {
+                    let key = (p.id.clone(), c.question_id.clone());
+                    if probes.contains(&key) {
+                        "probe_waiting"
+                    } else {
+                        match answered.get(&key) {
+                            Some(true) => "on_behalf",
+                            Some(false) => "answered",
+                            None if p.first_signed_in_at.is_none() => "not_signed_in",
+                            None => "not_answered",
+                        }
+                    }
+                    .to_string()
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Grid { funnel: funnel(conn, &acc)?, columns, rows, attributes, filter: filter.clone() })
+}
+
+/// The grid as CSV: one row per participant, one column per question.
+pub fn to_csv(grid: &Grid) -> AppResult<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["name".to_string(), "email".into(), "screen name".into()];
+    header.extend(grid.attributes.iter().cloned());
+    header.extend(["status".into(), "last seen".into(), "email failed".into()]);
+    header.extend(grid.columns.iter().map(|c| c.label.clone()));
+    let fail = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(&header).map_err(fail)?;
+    for r in &grid.rows {
+        let mut rec = vec![r.name.clone(), r.email.clone(), r.screen_name.clone().unwrap_or_default()];
+        rec.extend(grid.attributes.iter().map(|a| r.attributes.get(a).and_then(|v| v.as_str()).unwrap_or("").to_string()));
+        rec.extend([r.status.clone(), r.last_seen.as_ref().map(|w| w.at.clone()).unwrap_or_default(), if r.email_failed { "yes".into() } else { String::new() }]);
+        rec.extend(r.cells.iter().cloned());
+        w.write_record(&rec).map_err(fail)?;
+    }
+    w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+}

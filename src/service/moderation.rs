@@ -1,0 +1,332 @@
+//! Moderating a live board: probes (follow-ups on one reply, public or private), answers
+//! recorded on a participant's behalf, hiding and restoring posts, and notes from observers
+//! and staff to the moderators. Every action here is written to the audit log.
+
+use super::boards::parse_time;
+use super::threads::{recorder_names, thread_tree, Reader, MAX_POST_CHARS};
+use super::views::{participant_label, PostView, When};
+use super::{access, audit, in_tx, Access, Actor, Ctx};
+use crate::db::models::{Post, StaffNote};
+use crate::db::schema::posts;
+use crate::db::{self, DbConn};
+use crate::domain::markdown;
+use crate::domain::roles::{Anonymity, Standing};
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+
+fn post_of_board(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResult<(Access, Post)> {
+    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let acc = access(conn, actor, &post.board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::not_found());
+    }
+    Ok((acc, post))
+}
+
+/// One post as the asker sees it.
+fn view(conn: &mut DbConn, acc: &Access, post_id: &str) -> AppResult<PostView> {
+    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let all = db::posts::of_question(conn, &post.question_id)?;
+    let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
+    let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
+    let zone = acc.zone();
+    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders };
+    thread_tree(&[ap], &reader).pop().ok_or_else(AppError::not_found)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ProbeInput {
+    pub body_md: String,
+    /// true (or "on"): only the participant who wrote the reply, and the staff, see the probe
+    /// and the answer to it.
+    #[schema(value_type = Option<String>)]
+    pub private: Option<serde_json::Value>,
+}
+
+fn truthy(v: &Option<serde_json::Value>) -> bool {
+    matches!(v, Some(serde_json::Value::Bool(true)))
+        || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
+}
+
+/// A moderator's follow-up on one participant's post; the participant is told by email.
+pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: &ProbeInput) -> AppResult<PostView> {
+    let (acc, parent) = post_of_board(conn, actor, post_id)?;
+    acc.require_manage()?;
+    let Some(participant) = parent.participant_id.clone() else {
+        return Err(AppError::invalid("Probes follow up a participant's post."));
+    };
+    let body = super::required("The probe", &input.body_md, MAX_POST_CHARS)?;
+    let user = actor.user()?;
+    let now = ctx.now();
+    let private = truthy(&input.private);
+    let id = db::new_id();
+    let post = Post {
+        thread_id: parent.thread_id.clone(),
+        board_id: parent.board_id.clone(),
+        question_id: parent.question_id.clone(),
+        parent_id: Some(parent.id.clone()),
+        participant_id: None,
+        author_user_id: Some(user.id.clone()),
+        body_html: markdown::render(&body),
+        body_md: body,
+        created_at: now,
+        edited_at: None,
+        hidden_at: None,
+        hidden_reason: None,
+        is_probe: true,
+        private_to: if private { Some(participant) } else { parent.private_to.clone() },
+        source: "web".into(),
+        recorded_by: None,
+        id,
+    };
+    let q = db::stages::find_question(conn, &post.question_id)?.ok_or_else(AppError::not_found)?;
+    in_tx(conn, |conn| {
+        db::posts::insert(conn, &post)?;
+        super::mail::reply_posted(conn, ctx, &acc.board, &parent, &post, &format!("{} (moderator)", user.name), &q.prompt_md)?;
+        audit::record(conn, ctx, &acc, "post.probe", format!("post {}", parent.id), None, Some(json!({"probe": post.id, "private": private, "body_md": post.body_md})))
+    })?;
+    view(conn, &acc, &post.id)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct OnBehalfInput {
+    pub participant_id: String,
+    pub body_md: String,
+    /// email (default), telephone or other.
+    pub source: Option<String>,
+    /// When the participant gave the answer, local to the board or RFC 3339; default now.
+    pub given_at: Option<String>,
+}
+
+/// Records an answer a participant gave outside the board. It is marked as such wherever it
+/// is shown and counts like any other answer.
+pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &OnBehalfInput) -> AppResult<PostView> {
+    let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
+    let acc = access(conn, actor, &q.board_id)?;
+    acc.require_manage()?;
+    let user = actor.user()?;
+    let p = db::participants::find(conn, input.participant_id.trim())?
+        .filter(|p| p.board_id == q.board_id)
+        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+    let source = match input.source.as_deref().map(str::trim) {
+        None | Some("") | Some("email") => "email",
+        Some("telephone") => "telephone",
+        Some("other") => "other",
+        Some(other) => return Err(AppError::invalid(format!("{other:?} is not one of: email, telephone, other"))),
+    };
+    let body = super::required("The answer", &input.body_md, MAX_POST_CHARS)?;
+    let given_at = parse_time(&acc.zone(), "Given on", &input.given_at)?.unwrap_or_else(|| ctx.now());
+    if db::posts::has_answered(conn, &p.id, &q.id)? {
+        return Err(AppError::Conflict("This participant has already answered this question.".into()));
+    }
+    let id = db::new_id();
+    let post = Post {
+        thread_id: id.clone(),
+        board_id: q.board_id.clone(),
+        question_id: q.id.clone(),
+        parent_id: None,
+        participant_id: Some(p.id.clone()),
+        author_user_id: None,
+        body_html: markdown::render(&body),
+        body_md: body,
+        created_at: given_at,
+        edited_at: None,
+        hidden_at: None,
+        hidden_reason: None,
+        is_probe: false,
+        private_to: None,
+        source: source.into(),
+        recorded_by: Some(user.id.clone()),
+        id,
+    };
+    in_tx(conn, |conn| {
+        db::posts::insert(conn, &post)?;
+        audit::record(conn, ctx, &acc, "post.on_behalf", format!("question {}", q.id), None, Some(json!({"post": post.id, "participant": p.id, "source": source, "body_md": post.body_md})))
+    })?;
+    view(conn, &acc, &post.id)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct HideInput {
+    /// Required when hiding; kept in the audit log.
+    pub reason: String,
+}
+
+/// Hides a post (participants see that something was removed, not what) or restores it.
+pub fn set_hidden(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, hide: bool, input: &HideInput) -> AppResult<PostView> {
+    let (acc, post) = post_of_board(conn, actor, post_id)?;
+    acc.require_manage()?;
+    let reason = if hide { Some(super::required("The reason", &input.reason, 500)?) } else { None };
+    let before = json!({"hidden": post.hidden_at.is_some(), "reason": post.hidden_reason});
+    in_tx(conn, |conn| {
+        diesel::update(posts::table.find(&post.id))
+            .set((posts::hidden_at.eq(hide.then(|| ctx.now())), posts::hidden_reason.eq(&reason)))
+            .execute(conn)?;
+        audit::record(conn, ctx, &acc, if hide { "post.hide" } else { "post.restore" }, format!("post {}", post.id), Some(before), Some(json!({"hidden": hide, "reason": reason})))
+    })?;
+    view(conn, &acc, post_id)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OpenProbe {
+    pub probe_id: String,
+    pub question_id: String,
+    pub question: String,
+    pub author: String,
+    pub body_html: String,
+    pub private: bool,
+    pub asked: When,
+    /// The participant it waits for: their id, and their name for staff.
+    pub participant_id: String,
+    pub participant: Option<String>,
+}
+
+/// Probes on a board that wait for an answer: for one participant (their board home), or
+/// all of them (the moderators' list). A probe is answered when its participant replies to it.
+pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>) -> AppResult<Vec<OpenProbe>> {
+    let probes: Vec<Post> = posts::table
+        .filter(posts::board_id.eq(&acc.board.id))
+        .filter(posts::is_probe.eq(true))
+        .filter(posts::hidden_at.is_null())
+        .order(posts::created_at.asc())
+        .select(Post::as_select())
+        .load(conn)?;
+    if probes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parent_ids: Vec<String> = probes.iter().filter_map(|p| p.parent_id.clone()).collect();
+    let parents: HashMap<String, Option<String>> = posts::table
+        .filter(posts::id.eq_any(&parent_ids))
+        .select((posts::id, posts::participant_id))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect();
+    let probe_ids: Vec<String> = probes.iter().map(|p| p.id.clone()).collect();
+    let answered: HashSet<(String, String)> = posts::table
+        .filter(posts::parent_id.eq_any(&probe_ids))
+        .filter(posts::participant_id.is_not_null())
+        .select((posts::parent_id.assume_not_null(), posts::participant_id.assume_not_null()))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let people: HashMap<String, (Option<String>, String)> = db::participants::of_board(conn, &acc.board.id)?
+        .into_iter()
+        .map(|p| (p.id, (p.screen_name, p.name)))
+        .collect();
+    let questions: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?
+        .into_iter()
+        .map(|q| (q.id, q.prompt_md))
+        .collect();
+    let staff_names: HashMap<String, String> =
+        db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
+    let zone = acc.zone();
+    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    Ok(probes
+        .into_iter()
+        .filter_map(|probe| {
+            let target = parents.get(probe.parent_id.as_deref()?)?.clone()?;
+            if participant_id.is_some_and(|me| me != target) || answered.contains(&(probe.id.clone(), target.clone())) {
+                return None;
+            }
+            let participant = people.get(&target).map(|(screen, name)| participant_label(screen.as_deref(), name, anonymity, Standing::Admin));
+            Some(OpenProbe {
+                question: questions.get(&probe.question_id).cloned().unwrap_or_default(),
+                question_id: probe.question_id,
+                author: probe.author_user_id.as_ref().and_then(|u| staff_names.get(u)).map_or("Moderator".into(), |n| format!("{n} (moderator)")),
+                body_html: probe.body_html,
+                private: probe.private_to.is_some(),
+                asked: When::new(&zone, probe.created_at),
+                participant: participant.filter(|_| participant_id.is_none()),
+                participant_id: target,
+                probe_id: probe.id,
+            })
+        })
+        .collect())
+}
+
+/// The probes of a board waiting for an answer, for its staff.
+pub fn awaiting_probes(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Vec<OpenProbe>> {
+    let acc = access(conn, actor, board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("This list is for the board's staff."));
+    }
+    open_probes(conn, &acc, None)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NoteInput {
+    pub body_md: String,
+    /// The question the note is about, if any.
+    pub question_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: String,
+    pub author: String,
+    pub question_id: Option<String>,
+    pub body_html: String,
+    pub created: When,
+}
+
+/// A note from any of the board's staff (observers and analysts included) to the moderators.
+/// Participants never see notes.
+pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &NoteInput) -> AppResult<NoteView> {
+    let acc = access(conn, actor, board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("Notes are written by the board's staff."));
+    }
+    let user = actor.user()?;
+    let question_id = input.question_id.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = question_id {
+        db::stages::find_question(conn, q)?
+            .filter(|q| q.board_id == board_id)
+            .ok_or_else(|| AppError::invalid("The question is not part of this board."))?;
+    }
+    let body = super::required("The note", &input.body_md, 20_000)?;
+    let note = StaffNote {
+        id: db::new_id(),
+        board_id: board_id.into(),
+        question_id: question_id.map(str::to_string),
+        author_id: user.id.clone(),
+        body_md: body,
+        created_at: ctx.now(),
+    };
+    db::moderation::insert_note(conn, &note)?;
+    Ok(NoteView {
+        id: note.id,
+        author: user.name.clone(),
+        question_id: note.question_id,
+        body_html: markdown::render(&note.body_md),
+        created: When::new(&acc.zone(), note.created_at),
+    })
+}
+
+/// A board's notes (optionally about one question), for its staff.
+pub fn notes(conn: &mut DbConn, actor: &Actor, board_id: &str, question_id: Option<&str>) -> AppResult<Vec<NoteView>> {
+    let acc = access(conn, actor, board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("Notes are for the board's staff."));
+    }
+    let zone = acc.zone();
+    Ok(db::moderation::notes_of_board(conn, board_id)?
+        .into_iter()
+        .filter(|(n, _)| question_id.is_none() || n.question_id.as_deref() == question_id)
+        .map(|(n, author)| NoteView {
+            id: n.id,
+            author,
+            question_id: n.question_id,
+            body_html: markdown::render(&n.body_md),
+            created: When::new(&zone, n.created_at),
+        })
+        .collect())
+}

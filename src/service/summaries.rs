@@ -1,0 +1,153 @@
+//! Stage summaries: the moderator's account of what the group said in a stage, fed back at
+//! the top of a later stage (by default the next one), optionally only to those who
+//! contributed, with an email to the participants when it is published.
+
+use super::views::{SummaryView, When};
+use super::{access, audit, in_tx, Access, Actor, Ctx};
+use crate::db::models::{Participant, Stage, StageSummary};
+use crate::db::schema::{posts, questions};
+use crate::db::{self, DbConn};
+use crate::domain::email::EmailKind;
+use crate::domain::markdown;
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashSet;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SummaryInput {
+    pub body_md: String,
+    /// The stage at whose top it is shown; empty: the next stage.
+    pub shown_in_stage_id: Option<String>,
+    /// true or "on": shown only to participants who answered in the summarised stage.
+    #[schema(value_type = Option<String>)]
+    pub contributors_only: Option<serde_json::Value>,
+    /// true or "on": published (shown and announced); otherwise kept as a draft.
+    #[schema(value_type = Option<String>)]
+    pub publish: Option<serde_json::Value>,
+}
+
+fn truthy(v: &Option<serde_json::Value>) -> bool {
+    matches!(v, Some(serde_json::Value::Bool(true)))
+        || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
+}
+
+pub fn view(s: &StageSummary, stage_title: &str, acc: &Access) -> SummaryView {
+    SummaryView {
+        id: s.id.clone(),
+        stage_id: s.stage_id.clone(),
+        stage_title: stage_title.to_string(),
+        shown_in_stage_id: s.shown_in_stage_id.clone(),
+        body_md: acc.standing.sees_everything().then(|| s.body_md.clone()),
+        body_html: markdown::render(&s.body_md),
+        contributors_only: s.contributors_only,
+        published: When::opt(&acc.zone(), s.published_at),
+    }
+}
+
+/// Saves the summary of a stage as a draft or published. Publishing the first time emails
+/// the participants who may read it (their email preferences apply).
+pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &SummaryInput) -> AppResult<SummaryView> {
+    let stage = db::stages::find(conn, stage_id)?.ok_or_else(AppError::not_found)?;
+    let acc = access(conn, actor, &stage.board_id)?;
+    acc.require_manage()?;
+    let stages = db::stages::of_board(conn, &stage.board_id)?;
+    let shown_in = match input.shown_in_stage_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => Some(
+            stages.iter().find(|s| s.id == id).map(|s| s.id.clone()).ok_or_else(|| AppError::invalid("Choose a stage of this board to show the summary in."))?,
+        ),
+        None => stages.iter().find(|s| s.position > stage.position).map(|s| s.id.clone()),
+    };
+    let body = super::required("The summary", &input.body_md, 50_000)?;
+    let existing = db::moderation::summary_of_stage(conn, stage_id)?;
+    let now = ctx.now();
+    let publish = truthy(&input.publish);
+    let first_publication = publish && existing.as_ref().is_none_or(|e| e.published_at.is_none());
+    let summary = StageSummary {
+        id: existing.as_ref().map_or_else(db::new_id, |e| e.id.clone()),
+        board_id: stage.board_id.clone(),
+        stage_id: stage.id.clone(),
+        shown_in_stage_id: shown_in,
+        body_md: body,
+        contributors_only: truthy(&input.contributors_only),
+        published_at: if publish { existing.as_ref().and_then(|e| e.published_at).or(Some(now)) } else { None },
+        updated_at: now,
+    };
+    let before = existing.as_ref().map(|e| json!({"body_md": e.body_md, "published": e.published_at.is_some()}));
+    in_tx(conn, |conn| {
+        db::moderation::save_summary(conn, &summary)?;
+        if first_publication {
+            announce(conn, ctx, &acc, &stage, &summary)?;
+        }
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            if first_publication { "summary.publish" } else { "summary.save" },
+            format!("stage {}", stage.id),
+            before,
+            Some(json!({"body_md": summary.body_md, "published": summary.published_at.is_some(), "contributors_only": summary.contributors_only})),
+        )
+    })?;
+    Ok(view(&summary, &stage.title, &acc))
+}
+
+fn announce(conn: &mut DbConn, ctx: &Ctx, acc: &Access, stage: &Stage, summary: &StageSummary) -> AppResult<()> {
+    let contributors = contributors(conn, &stage.id)?;
+    let extra = json!({"summary": {"stage_title": stage.title, "html": markdown::render(&summary.body_md), "text": summary.body_md}});
+    for p in db::participants::of_board(conn, &acc.board.id)? {
+        if p.invited_at.is_none() || (summary.contributors_only && !contributors.contains(&p.id)) {
+            continue;
+        }
+        super::mail::queue(conn, ctx, &acc.board, &p, EmailKind::Summary, Some(format!("summary:{}:{}", p.id, summary.id)), extra.clone())?;
+    }
+    Ok(())
+}
+
+/// Participants who answered at least one question of a stage.
+fn contributors(conn: &mut DbConn, stage_id: &str) -> AppResult<HashSet<String>> {
+    let ids: Vec<Option<String>> = posts::table
+        .inner_join(questions::table)
+        .filter(questions::stage_id.eq(stage_id))
+        .filter(posts::parent_id.is_null())
+        .select(posts::participant_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+/// The summary of a stage, draft or published, for staff.
+pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<Option<SummaryView>> {
+    let stage = db::stages::find(conn, stage_id)?.ok_or_else(AppError::not_found)?;
+    let acc = access(conn, actor, &stage.board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::not_found());
+    }
+    Ok(db::moderation::summary_of_stage(conn, stage_id)?.map(|s| view(&s, &stage.title, &acc)))
+}
+
+/// The published summaries of a board that `participant` may read (all of them for staff).
+pub fn readable(conn: &mut DbConn, acc: &Access, participant: Option<&Participant>) -> AppResult<Vec<SummaryView>> {
+    let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &acc.board.id)?
+        .into_iter()
+        .filter(|s| s.published_at.is_some() || participant.is_none())
+        .collect();
+    if summaries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let titles: std::collections::HashMap<String, String> =
+        db::stages::of_board(conn, &acc.board.id)?.into_iter().map(|s| (s.id, s.title)).collect();
+    let mut out = Vec::new();
+    for s in summaries {
+        if let (Some(p), true) = (participant, s.contributors_only) {
+            if !contributors(conn, &s.stage_id)?.contains(&p.id) {
+                continue;
+            }
+        }
+        out.push(view(&s, titles.get(&s.stage_id).map_or("", String::as_str), acc));
+    }
+    Ok(out)
+}
