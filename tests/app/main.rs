@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod email;
 mod journey;
+mod moderation;
 mod permissions;
 mod queries;
 mod scheduler;
