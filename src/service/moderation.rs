@@ -314,9 +314,14 @@ pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, inp
 /// A board's notes (optionally about one question), for its staff.
 pub fn notes(conn: &mut DbConn, actor: &Actor, board_id: &str, question_id: Option<&str>) -> AppResult<Vec<NoteView>> {
     let acc = access(conn, actor, board_id)?;
+    notes_for(conn, &acc, question_id)
+}
+
+pub fn notes_for(conn: &mut DbConn, acc: &Access, question_id: Option<&str>) -> AppResult<Vec<NoteView>> {
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Notes are for the board's staff."));
     }
+    let board_id = acc.board.id.as_str();
     let zone = acc.zone();
     Ok(db::moderation::notes_of_board(conn, board_id)?
         .into_iter()

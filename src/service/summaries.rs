@@ -129,6 +129,15 @@ pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<O
     Ok(db::moderation::summary_of_stage(conn, stage_id)?.map(|s| view(&s, &stage.title, &acc)))
 }
 
+/// Every summary of a board, drafts included, for its staff.
+pub fn of_board(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Vec<SummaryView>> {
+    let acc = access(conn, actor, board_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::not_found());
+    }
+    readable(conn, &acc, None)
+}
+
 /// The published summaries of a board that `participant` may read (all of them for staff).
 pub fn readable(conn: &mut DbConn, acc: &Access, participant: Option<&Participant>) -> AppResult<Vec<SummaryView>> {
     let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &acc.board.id)?

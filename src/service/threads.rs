@@ -133,6 +133,15 @@ pub struct QuestionPage {
     pub notes: Vec<super::moderation::NoteView>,
     /// Set when a staff member views the question as one participant sees it.
     pub viewing_as: Option<String>,
+    /// The board's participants, for staff to view as or record an answer for.
+    pub people: Vec<PersonRef>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+    pub screen_name: Option<String>,
 }
 
 fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
@@ -235,10 +244,14 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
         Some(id) => super::summaries::readable(conn, &acc, participant)?.into_iter().find(|s| &s.id == id),
         None => None,
     };
-    let notes = if acc.standing.sees_everything() {
-        super::moderation::notes(conn, &acc.actor, &acc.board.id, Some(question_id))?
+    let (notes, people) = if acc.standing.sees_everything() {
+        let people = db::participants::of_board(conn, &acc.board.id)?
+            .into_iter()
+            .map(|p| PersonRef { id: p.id, name: p.name, screen_name: p.screen_name })
+            .collect();
+        (super::moderation::notes_for(conn, &acc, Some(question_id))?, people)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let viewing_as = participant
         .filter(|_| observing)
@@ -258,6 +271,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
         summary,
         notes,
         viewing_as,
+        people,
     })
 }
 

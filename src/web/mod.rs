@@ -8,6 +8,7 @@ pub mod auth;
 pub mod errors;
 pub mod health;
 pub mod mail;
+pub mod moderation;
 pub mod moderator;
 pub mod participant;
 pub mod session;
@@ -61,5 +62,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(participant::configure)
         .configure(moderator::configure)
-        .configure(mail::configure);
+        .configure(mail::configure)
+        .configure(moderation::configure);
 }

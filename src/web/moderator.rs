@@ -215,13 +215,26 @@ async fn create_stage(state: web::Data<AppState>, viewer: Viewer, board: web::Pa
 
 async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>) -> PageResult {
     let stage_id = stage.into_inner();
-    let (board, stage) = state
+    let (board, stage, summary, overview, summaries) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             let stage = stages::stage_detail(conn, ctx, actor, &stage_id)?;
-            Ok((boards::get_board(conn, actor, &stage.board_id)?, stage))
+            let summary = crate::service::summaries::of_stage(conn, actor, &stage_id)?;
+            let overview = boards::overview(conn, ctx, actor, &stage.board_id)?;
+            let summaries = crate::service::summaries::of_board(conn, actor, &stage.board_id)?;
+            Ok((boards::get_board(conn, actor, &stage.board_id)?, stage, summary, overview, summaries))
         })
         .await?;
-    viewer.render("moderator/stage", &stage.title.clone(), &json!({"board": board, "stage": stage, "modes": modes()}))
+    let others: Vec<_> = overview
+        .stages
+        .iter()
+        .filter(|s| s.id != stage.id)
+        .map(|s| json!({"id": s.id, "title": s.title, "released": s.released_at.is_some(), "shown_here": summary.as_ref().and_then(|x| x.shown_in_stage_id.as_deref()) == Some(s.id.as_str())}))
+        .collect();
+    viewer.render(
+        "moderator/stage",
+        &stage.title.clone(),
+        &json!({"board": board, "stage": stage, "modes": modes(), "summary": summary, "others": others, "summaries": summaries}),
+    )
 }
 
 async fn save_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, form: CsrfForm<StageInput>) -> PageResult {

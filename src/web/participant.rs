@@ -31,12 +31,21 @@ fn welcome_first(actor: &Actor) -> Option<String> {
     }
 }
 
-async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+/// `?as=<participant id>`: staff see a page exactly as that participant does.
+#[derive(Deserialize, Default)]
+struct ViewAs {
+    #[serde(rename = "as")]
+    participant: Option<String>,
+}
+
+async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, view_as: web::Query<ViewAs>) -> PageResult {
     let board_id = board.into_inner();
+    let view_as = view_as.into_inner().participant.filter(|p| !p.is_empty());
     let home = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match actor {
-            Actor::User(_) => Ok(Err(format!("/boards/{board_id}"))),
-            _ => match welcome_first(actor) {
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match (actor, view_as) {
+            (Actor::User(_), Some(p)) => threads::participant_home_as(conn, ctx, actor, &board_id, &p).map(Ok),
+            (Actor::User(_), None) => Ok(Err(format!("/boards/{board_id}"))),
+            (actor, _) => match welcome_first(actor) {
                 Some(to) => {
                     access(conn, actor, &board_id)?;
                     Ok(Err(to))
@@ -97,7 +106,16 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<St
     }
 }
 
-async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>) -> PageResult {
+async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, view_as: web::Query<ViewAs>) -> PageResult {
+    let view_as = view_as.into_inner().participant.filter(|p| !p.is_empty());
+    if let Some(p) = view_as {
+        let qid = q.into_inner();
+        let page = state
+            .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::question_page_as(conn, ctx, actor, &qid, &p))
+            .await?;
+        let title = format!("{} · {}", page.stage.title, page.board.title);
+        return viewer.render("question", &title, &json!({"q": page}));
+    }
     show_question(&state, &viewer, q.into_inner(), None, None).await
 }
 

@@ -1,6 +1,6 @@
 //! One handler per API operation; each is a call into `service` with the bearer's identity.
 
-use super::{created, json, read_body, Bearer};
+use super::{created, csv_download, json, read_body, Bearer};
 use crate::service::accounts::{self, NewToken, TokenView};
 use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
 use crate::service::audit::{self, AuditView};
@@ -417,12 +417,6 @@ pub async fn grid(state: State, bearer: Bearer, id: web::Path<String>, filter: w
     Ok(json(grid))
 }
 
-pub fn csv_download(body: &[u8], filename: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
-        .body(body.to_vec())
-}
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/probes", tag = "moderation", params(("board" = String, Path)), responses((status = 200, body = [OpenProbe], description = "Probes waiting for an answer")), security(("bearer" = [])))]
 pub async fn awaiting_probes(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {

@@ -73,6 +73,14 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         .error_handler(move |err, _| ApiError(from_json_error(&err, limit)).into())
 }
 
+/// A CSV file to download.
+pub fn csv_download(body: &[u8], filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(body.to_vec())
+}
+
 pub fn json<T: Serialize>(value: T) -> HttpResponse {
     HttpResponse::Ok().json(value)
 }
