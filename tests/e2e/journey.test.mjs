@@ -69,6 +69,7 @@ test('moderator releases a stage; participants answer and then see each other', 
     await mod.getByRole('button', { name: 'Add question' }).click();
     await mod.getByRole('button', { name: 'Release now' }).click();
     await mod.getByText('is released').waitFor();
+    const extraStage = mod.url();
 
     // Hana: first visit, consent with a screen name, answer.
     const hana = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
@@ -106,6 +107,36 @@ test('moderator releases a stage; participants answer and then see each other', 
     await mod.getByRole('heading', { name: 'Email delivery' }).waitFor();
     assert.ok(await mod.locator('tr.delivery').count() >= 8, 'the demo queued its invitations');
     await expectAccessible(mod, 'email delivery page');
+
+    // The moderator summarises the stage for a reflection stage and ties its question to it.
+    await mod.goto(extraStage.replace(/\/stages\/.*/, '/boards'));
+    await mod.getByRole('link', { name: /Communities of Practice/ }).click();
+    await mod.getByText('Add a stage').click();
+    await mod.getByLabel('Title').fill('Reflection');
+    await mod.getByRole('button', { name: 'Add stage' }).click();
+    const reflection = mod.url();
+    await mod.goto(extraStage);
+    // The summary editor is open on a released stage.
+    await mod.getByLabel('What the group said (markdown)').fill('Most of you named **momentum** and collaboration.');
+    await mod.getByLabel(/Published/).check();
+    await mod.getByRole('button', { name: 'Save summary' }).click();
+    await mod.getByText('The summary is published.').waitFor();
+    await mod.goto(reflection);
+    await mod.getByLabel('Question (markdown)').fill('Do you agree with the views summarised here?');
+    await mod.getByLabel('Ask participants to react to a summary').selectOption({ label: 'Summary of Extra stage: one word' });
+    await mod.getByRole('button', { name: 'Add question' }).click();
+    await mod.getByRole('button', { name: 'Release now' }).click();
+    await mod.getByText('is released').waitFor();
+
+    // Ann sees the summary at the top of the next stage and answers the reflection question.
+    await ann.goto(ann.url().replace(/\/q\/.*/, '/'));
+    await ann.getByText('What the group said in Extra stage: one word').first().waitFor();
+    await ann.getByRole('link', { name: 'Do you agree with the views summarised here?', exact: true }).click();
+    await ann.getByRole('complementary', { name: 'Summary to react to' }).getByText('momentum').waitFor();
+    await expectAccessible(ann, 'reflection question');
+    await ann.getByLabel('Your answer').fill('Yes, momentum matters most.');
+    await ann.getByRole('button', { name: 'Post answer' }).click();
+    await ann.getByText('Your answer is posted.').waitFor();
   } finally {
     await browser.close();
     server.stop();
