@@ -204,6 +204,10 @@ pub struct BoardOverview {
     pub stages: Vec<StageView>,
     pub funnel: Funnel,
     pub members: Vec<MemberView>,
+    /// Moderators' probes still waiting for the participant's answer.
+    pub awaiting_probes: Vec<super::moderation::OpenProbe>,
+    /// Notes from observers and staff, newest first.
+    pub notes: Vec<super::moderation::NoteView>,
 }
 
 pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<BoardOverview> {
@@ -217,7 +221,9 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
         .into_iter()
         .map(|(user_id, name, email, role)| MemberView { user_id, name, email, role })
         .collect();
-    Ok(BoardOverview { board: BoardView::new(&acc.board, acc.standing), stages, funnel, members })
+    let awaiting_probes = super::moderation::open_probes(conn, &acc, None)?;
+    let notes = super::moderation::notes_for(conn, &acc, None)?;
+    Ok(BoardOverview { board: BoardView::new(&acc.board, acc.standing), stages, funnel, members, awaiting_probes, notes })
 }
 
 pub fn funnel(conn: &mut DbConn, acc: &Access) -> AppResult<Funnel> {

@@ -121,6 +121,9 @@ async fn probes_reach_only_whom_they_should(backend: Backend) {
     let (_, waiting) = t.m.get(&format!("/api/v1/boards/{}/probes", t.board)).await;
     assert_eq!(waiting.as_array().unwrap().len(), 1);
     assert_eq!(waiting[0]["participant_id"], t.a_id.as_str());
+    let m = app.signed_in("mod@example.org").await;
+    let overview = m.get_ok(&format!("/boards/{}", t.board)).await;
+    assert_eq!(texts(&overview, "ul.probes li strong"), vec!["sn-ann (ann@example.org)"], "the moderators' list of probes awaiting an answer");
     // Bob's page never shows the private exchange either, and his new-post count ignores it.
     let bob = app.participant(&app.with_db({ let id = t.b_id.clone(); move |conn, ctx| Ok(ctx.link_url(&focusboard::db::participants::find(conn, &id)?.unwrap()).unwrap()) }).await).await;
     let page = bob.get_ok(&format!("/q/{}", t.question)).await;
