@@ -143,6 +143,35 @@ pub fn unseen_counts(
     Ok(rows.into_iter().collect())
 }
 
+/// Everyone who agreed with a post of a question: (post id, participant id, screen name, name).
+pub fn reactions_of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<(String, String, Option<String>, String)>> {
+    use super::schema::reactions;
+    reactions::table
+        .inner_join(participants::table)
+        .filter(reactions::question_id.eq(question_id))
+        .order(reactions::created_at.asc())
+        .select((reactions::post_id, reactions::participant_id, participants::screen_name, participants::name))
+        .load(conn)
+}
+
+/// Adds or removes a participant's "agree" on a post; returns whether they now agree.
+pub fn toggle_reaction(conn: &mut DbConn, post: &Post, participant_id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+    use super::schema::reactions;
+    let removed = diesel::delete(reactions::table.find((&post.id, participant_id))).execute(conn)?;
+    if removed > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(reactions::table)
+        .values((
+            reactions::post_id.eq(&post.id),
+            reactions::participant_id.eq(participant_id),
+            reactions::question_id.eq(&post.question_id),
+            reactions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
 /// Remembers that the reader saw the question now.
 pub fn mark_read(conn: &mut DbConn, question_id: &str, reader_id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
     let updated = diesel::update(question_reads::table.find((reader_id, question_id)))

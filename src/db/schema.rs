@@ -210,6 +210,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reactions (post_id, participant_id) {
+        post_id -> Text,
+        participant_id -> Text,
+        question_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(reactions -> participants (participant_id));
 diesel::joinable!(staff_notes -> users (author_id));
 diesel::joinable!(outbox -> participants (participant_id));
 diesel::joinable!(board_members -> boards (board_id));
@@ -223,5 +233,5 @@ diesel::joinable!(posts -> users (author_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users, boards, board_members, participants, stages, questions, question_revisions, posts,
-    post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes,
+    post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions,
 );

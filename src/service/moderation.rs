@@ -35,7 +35,8 @@ fn view(conn: &mut DbConn, acc: &Access, post_id: &str) -> AppResult<PostView> {
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let zone = acc.zone();
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
-    let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders };
+    let reactions = super::threads::reactions_of(conn, &post.question_id, anonymity)?;
+    let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions };
     thread_tree(&[ap], &reader).pop().ok_or_else(AppError::not_found)
 }
 

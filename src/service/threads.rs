@@ -232,7 +232,8 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     };
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
     let recorders = recorder_names(conn, &all)?;
-    let posts = thread_tree(&visible, &Reader { me: &me, zone: &zone, anonymity, standing: acc.standing, recorders: &recorders });
+    let reactions = reactions_of(conn, question_id, anonymity)?;
+    let posts = thread_tree(&visible, &Reader { me: &me, zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions });
     if !observing {
         db::posts::mark_read(conn, question_id, &me, now)?;
     }
@@ -283,6 +284,20 @@ pub struct Reader<'a> {
     pub standing: Standing,
     /// Names of staff who recorded answers on participants' behalf, by user id.
     pub recorders: &'a HashMap<String, String>,
+    /// Who agreed with each post: post id to (participant id, how staff name them).
+    pub reactions: &'a Reactions,
+}
+
+pub type Reactions = HashMap<String, Vec<(String, String)>>;
+
+/// The "agree" reactions on a question's posts, in one query.
+pub fn reactions_of(conn: &mut DbConn, question_id: &str, anonymity: Anonymity) -> AppResult<Reactions> {
+    let mut map: Reactions = HashMap::new();
+    for (post, participant, screen, name) in db::posts::reactions_of_question(conn, question_id)? {
+        let label = participant_label(screen.as_deref(), &name, anonymity, Standing::Admin);
+        map.entry(post).or_default().push((participant, label));
+    }
+    Ok(map)
 }
 
 /// Nests replies under the post they answer, keeping creation order at every level.
@@ -344,6 +359,9 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         private: p.private_to.is_some(),
         source: p.source.clone(),
         recorded_note,
+        agrees: r.reactions.get(&p.id).map_or(0, |v| v.len() as i64),
+        agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who == r.me)),
+        agreed_by: if staff { r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default() } else { Vec::new() },
         replies: children
             .get(p.id.as_str())
             .map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect())
@@ -474,8 +492,9 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str)
     let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
+    let reactions = reactions_of(conn, &post.question_id, anonymity)?;
     let zone = acc.zone();
-    let mut tree = thread_tree(&[ap], &Reader { me: actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders });
+    let mut tree = thread_tree(&[ap], &Reader { me: actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions });
     tree.pop().ok_or_else(AppError::not_found)
 }
 
@@ -527,4 +546,32 @@ pub fn post_history(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResul
         .map(|r| Revision { body_html: markdown::render(&r.body_md), body_md: r.body_md, replaced_at: When::new(&zone, r.replaced_at) })
         .collect();
     Ok(PostHistory { post: find_post_view(conn, actor, &acc, post_id)?, revisions })
+}
+
+/// A participant agrees with a post they can read, or takes their agreement back. Returns the
+/// post as they now see it.
+pub fn toggle_agree(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str) -> AppResult<PostView> {
+    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let (acc, stage, q) = question_access(conn, actor, &post.question_id)?;
+    let me = match acc.standing {
+        Standing::Participant => acc.participant()?.clone(),
+        _ => return Err(AppError::forbidden("Only participants agree with posts.")),
+    };
+    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+    let answered = db::posts::has_answered(conn, &me.id, &q.id)?;
+    let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
+    let visible = (participant_scope(mode, answered) == ReplyScope::All || own_thread)
+        && post.private_to.as_deref().is_none_or(|to| to == me.id)
+        && post.hidden_at.is_none();
+    if !visible {
+        return Err(AppError::not_found());
+    }
+    if post.participant_id.as_deref() == Some(me.id.as_str()) {
+        return Err(AppError::invalid("You cannot agree with your own post."));
+    }
+    if let Some(why) = reply_refusal(acc.state(), stage_phase(stage.released_at, stage.close_at, ctx.now())) {
+        return Err(AppError::Forbidden(why.into()));
+    }
+    db::posts::toggle_reaction(conn, &post, &me.id, ctx.now())?;
+    find_post_view(conn, actor, &acc, post_id)
 }

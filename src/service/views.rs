@@ -209,6 +209,11 @@ pub struct PostView {
     pub source: String,
     /// Shown with an answer recorded on a participant's behalf.
     pub recorded_note: Option<String>,
+    /// How many participants agree with this post.
+    pub agrees: i64,
+    pub agreed_by_you: bool,
+    /// Who agreed; for the board's staff (moderators, observers, analysts).
+    pub agreed_by: Vec<String>,
     #[schema(no_recursion)]
     pub replies: Vec<PostView>,
 }

@@ -20,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/q/{question}/posts", web::post().to(post))
         .route("/posts/{post}/edit", web::get().to(edit_form))
         .route("/posts/{post}/edit", web::post().to(edit))
-        .route("/posts/{post}/history", web::get().to(history));
+        .route("/posts/{post}/history", web::get().to(history))
+        .route("/posts/{post}/agree", web::post().to(agree));
 }
 
 /// A participant who has not consented yet is sent to the welcome page first.
@@ -207,4 +208,12 @@ async fn history(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String
         .as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id))
         .await?;
     viewer.render("participant/history", "Post history", &history)
+}
+
+async fn agree(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, _f: CsrfForm<super::session::NoFields>) -> PageResult {
+    let post_id = p.into_inner();
+    let post = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &post_id))
+        .await?;
+    Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
 }

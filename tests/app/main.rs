@@ -12,4 +12,5 @@ mod journey;
 mod moderation;
 mod permissions;
 mod queries;
+mod reactions;
 mod scheduler;

@@ -65,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/questions/{question}/on-behalf", web::post().to(on_behalf))
         .route("/questions/{question}/stage", web::post().to(move_to_stage))
         .route("/posts/{post}/probe", web::post().to(probe))
+        .route("/posts/{post}/agree", web::post().to(agree))
         .route("/posts/{post}/hide", web::post().to(hide))
         .route("/posts/{post}/restore", web::post().to(restore))
         .route("/stages/{stage}/summary", web::get().to(get_summary))
@@ -501,4 +502,10 @@ pub async fn save_summary(state: State, bearer: Bearer, id: web::Path<String>, b
 pub async fn reopen(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| stages::reopen(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/{post}/agree", tag = "posts", params(("post" = String, Path)), responses((status = 200, body = PostView, description = "Agreement added, or taken back if it was there")), security(("bearer" = [])))]
+pub async fn agree(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &id)).await.map(json)
 }
