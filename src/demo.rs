@@ -159,6 +159,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
                 intro_md: (*intro).into(),
                 release_at: Some(local(*days)),
                 close_at: Some(local(4)),
+                groups: None,
             },
         )?;
         let mut ids = Vec::new();

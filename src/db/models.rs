@@ -64,9 +64,35 @@ pub struct Participant {
     pub invited_at: Option<PrimitiveDateTime>,
 }
 
+/// Group names stored as a JSON array.
+pub fn groups_of(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+impl Stage {
+    pub fn group_list(&self) -> Vec<String> {
+        groups_of(&self.groups)
+    }
+}
+
+impl Question {
+    pub fn group_list(&self) -> Vec<String> {
+        groups_of(&self.groups)
+    }
+}
+
 impl Participant {
     pub fn attributes_map(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_str(&self.attributes).unwrap_or_default()
+    }
+
+    /// The participant's group: their "group" attribute (any capitalisation), if any.
+    pub fn group(&self) -> Option<String> {
+        self.attributes_map()
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("group"))
+            .and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string()))
+            .filter(|s| !s.is_empty())
     }
 
     /// Kinds of email this participant chose not to receive.
@@ -87,6 +113,8 @@ pub struct Stage {
     pub close_at: Option<PrimitiveDateTime>,
     pub released_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
+    /// JSON array of group names; empty: everyone.
+    pub groups: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -101,6 +129,8 @@ pub struct Question {
     pub created_at: PrimitiveDateTime,
     pub revised_at: Option<PrimitiveDateTime>,
     pub summary_id: Option<String>,
+    /// JSON array of group names; empty: everyone.
+    pub groups: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

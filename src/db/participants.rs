@@ -75,6 +75,13 @@ pub fn touch(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult
         .map(drop)
 }
 
+pub fn set_attributes(conn: &mut DbConn, id: &str, attributes: &str) -> QueryResult<()> {
+    diesel::update(participants::table.find(id))
+        .set(participants::attributes.eq(attributes))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn record_consent(conn: &mut DbConn, id: &str, screen_name: Option<&str>, now: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(participants::table.find(id))
         .set((participants::consented_at.eq(now), participants::screen_name.eq(screen_name)))
@@ -90,18 +97,4 @@ pub fn screen_name_taken(conn: &mut DbConn, board_id: &str, name: &str, except: 
             .filter(participants::id.ne(except)),
     ))
     .get_result(conn)
-}
-
-/// (invited, signed in at least once).
-pub fn funnel_counts(conn: &mut DbConn, board_id: &str) -> QueryResult<(i64, i64)> {
-    let invited = participants::table
-        .filter(participants::board_id.eq(board_id))
-        .count()
-        .get_result(conn)?;
-    let signed_in = participants::table
-        .filter(participants::board_id.eq(board_id))
-        .filter(participants::first_signed_in_at.is_not_null())
-        .count()
-        .get_result(conn)?;
-    Ok((invited, signed_in))
 }

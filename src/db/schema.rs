@@ -70,6 +70,7 @@ diesel::table! {
         close_at -> Nullable<Timestamp>,
         released_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        groups -> Text,
     }
 }
 
@@ -84,6 +85,7 @@ diesel::table! {
         created_at -> Timestamp,
         revised_at -> Nullable<Timestamp>,
         summary_id -> Nullable<Text>,
+        groups -> Text,
     }
 }
 

@@ -17,6 +17,7 @@ pub fn update(conn: &mut DbConn, stage: &Stage) -> QueryResult<()> {
             stages::intro_md.eq(&stage.intro_md),
             stages::release_at.eq(stage.release_at),
             stages::close_at.eq(stage.close_at),
+            stages::groups.eq(&stage.groups),
         ))
         .execute(conn)
         .map(drop)
@@ -100,6 +101,7 @@ pub fn update_question(
     prompt_md: &str,
     mode: &str,
     summary_id: Option<&str>,
+    groups: &str,
     revised_at: Option<PrimitiveDateTime>,
 ) -> QueryResult<()> {
     if let Some(at) = revised_at {
@@ -117,6 +119,7 @@ pub fn update_question(
             questions::prompt_md.eq(prompt_md),
             questions::mode.eq(mode),
             questions::summary_id.eq(summary_id),
+            questions::groups.eq(groups),
             questions::revised_at.eq(revised_at.or(q.revised_at)),
         ))
         .execute(conn)

@@ -67,6 +67,22 @@ pub fn reply_refusal(board: BoardState, phase: StagePhase) -> Option<&'static st
     }
 }
 
+/// Whether something limited to `groups` (empty: everyone) is for a participant in `group`.
+pub fn for_group(groups: &[String], group: Option<&str>) -> bool {
+    groups.is_empty() || group.is_some_and(|g| groups.iter().any(|x| x.eq_ignore_ascii_case(g)))
+}
+
+/// Reads "Group A, Group B" (or a JSON list) into distinct, trimmed names.
+pub fn parse_groups(input: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in input.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+        if !out.iter().any(|x| x.eq_ignore_ascii_case(g)) {
+            out.push(g.to_string());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +103,16 @@ mod tests {
         assert_eq!(stage_phase(Some(now), None, now), StagePhase::Open);
         assert_eq!(stage_phase(Some(now), Some(datetime!(2021-03-29 10:00)), now), StagePhase::Open);
         assert_eq!(stage_phase(Some(now), Some(now), now), StagePhase::Closed);
+    }
+
+    #[test]
+    fn groups_limit_who_sees_what() {
+        let ab = parse_groups(" Nurses , GPs,nurses ,");
+        assert_eq!(ab, vec!["Nurses", "GPs"]);
+        assert!(for_group(&[], None));
+        assert!(for_group(&ab, Some("gps")));
+        assert!(!for_group(&ab, Some("Social workers")));
+        assert!(!for_group(&ab, None));
     }
 
     #[test]

@@ -215,8 +215,9 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("This overview is for the board's staff."));
     }
-    let funnel = funnel(conn, &acc)?;
-    let stages = staff_stages(conn, ctx, &acc, funnel.invited)?;
+    let people = db::participants::of_board(conn, board_id)?;
+    let funnel = funnel(conn, &acc, &people)?;
+    let stages = staff_stages(conn, ctx, &acc, &people)?;
     let members = db::boards::members(conn, board_id)?
         .into_iter()
         .map(|(user_id, name, email, role)| MemberView { user_id, name, email, role })
@@ -226,32 +227,38 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
     Ok(BoardOverview { board: BoardView::new(&acc.board, acc.standing), stages, funnel, members, awaiting_probes, notes })
 }
 
-pub fn funnel(conn: &mut DbConn, acc: &Access) -> AppResult<Funnel> {
-    let (invited, signed_in) = db::participants::funnel_counts(conn, &acc.board.id)?;
+/// Invited, signed in, posted and failed email, from the board's `people` and two counts.
+pub fn funnel(conn: &mut DbConn, acc: &Access, people: &[crate::db::models::Participant]) -> AppResult<Funnel> {
+    let invited = people.len() as i64;
+    let signed_in = people.iter().filter(|p| p.first_signed_in_at.is_some()).count() as i64;
     let posted = db::posts::posting_participants(conn, &acc.board.id)?;
     let email_failed = db::outbox::failed_participants(conn, &acc.board.id)?.len() as i64;
     Ok(Funnel { invited, signed_in, posted, email_failed })
 }
 
-/// All stages with all questions and "N of M answered" for each.
-pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, participant_count: i64) -> AppResult<Vec<StageView>> {
+/// All stages with all questions and "N of M answered" for each, M being the participants
+/// the question is for.
+pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate::db::models::Participant]) -> AppResult<Vec<StageView>> {
     let zone = acc.zone();
     let now = ctx.now();
     let counts = db::posts::answer_counts(conn, &acc.board.id)?;
     let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
+    let stage_rows = db::stages::of_board(conn, &acc.board.id)?;
+    let stage_of: HashMap<&str, &crate::db::models::Stage> = stage_rows.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
     for q in db::stages::questions_of_board(conn, &acc.board.id)? {
         let mut v = QuestionView::new(&q, &zone);
         v.answered_count = Some(counts.get(&q.id).copied().unwrap_or(0));
-        v.participant_count = Some(participant_count);
+        v.participant_count = stage_of.get(q.stage_id.as_str()).map(|s| super::threads::eligible_count(people, s, &q));
         v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
         by_stage.entry(q.stage_id.clone()).or_default().push(v);
     }
-    Ok(db::stages::of_board(conn, &acc.board.id)?
+    Ok(stage_rows
         .iter()
         .map(|s| {
             let mut v = StageView::new(s, &zone, now);
             v.questions = by_stage.remove(&s.id).unwrap_or_default();
+            v.new_posts = v.questions.iter().map(|q| q.new_posts).sum();
             v
         })
         .collect())

@@ -42,7 +42,8 @@ pub struct GridRow {
     pub status: String,
     pub last_seen: Option<When>,
     pub email_failed: bool,
-    /// One per column: answered, on_behalf, probe_waiting, not_answered or not_signed_in.
+    /// One per column: answered, on_behalf, probe_waiting, not_answered, not_signed_in, or
+    /// not_for_group (the question is for other groups).
     pub cells: Vec<String>,
 }
 
@@ -64,6 +65,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
     let zone = acc.zone();
     let stages = db::stages::of_board(conn, board_id)?;
     let mut questions = db::stages::questions_of_board(conn, board_id)?;
+    let stage_rows: HashMap<&str, &crate::db::models::Stage> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
     let stage_pos: HashMap<&str, (i32, &str)> =
         stages.iter().filter(|s| s.released_at.is_some()).map(|s| (s.id.as_str(), (s.position, s.title.as_str()))).collect();
     questions.retain(|q| stage_pos.contains_key(q.stage_id.as_str()));
@@ -122,9 +124,13 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
             email_failed: failed.contains(&p.id),
             cells: columns
                 .iter()
-                .map(|c| {
+                .zip(questions.iter())
+                .map(|(c, q)| {
                     let key = (p.id.clone(), c.question_id.clone());
-                    if probes.contains(&key) {
+                    let for_them = stage_rows.get(q.stage_id.as_str()).is_some_and(|s| super::threads::is_for(p, s, q));
+                    if !for_them {
+                        "not_for_group"
+                    } else if probes.contains(&key) {
                         "probe_waiting"
                     } else {
                         match answered.get(&key) {
@@ -139,7 +145,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
                 .collect(),
         })
         .collect();
-    Ok(Grid { funnel: funnel(conn, &acc)?, columns, rows, attributes, filter: filter.clone() })
+    Ok(Grid { funnel: funnel(conn, &acc, &people)?, columns, rows, attributes, filter: filter.clone() })
 }
 
 /// The grid as CSV: one row per participant, one column per question.

@@ -4,7 +4,7 @@
 use super::views::When;
 use super::{access, in_tx, Actor, Ctx};
 use crate::db::models::{Board, OutboxMessage, Participant, Post, Stage};
-use crate::db::schema::{boards, participants, posts, questions, stages};
+use crate::db::schema::{boards, participants, posts, stages};
 use crate::db::{self, DbConn};
 use crate::domain::email::{DeliveryStatus, EmailKind};
 use crate::domain::markdown;
@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use time::PrimitiveDateTime;
 use utoipa::ToSchema;
 
@@ -115,18 +115,24 @@ pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &
 pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<usize> {
     let board = db::boards::find(conn, &stage.board_id)?.ok_or_else(AppError::not_found)?;
     let zone = BoardZone::of(&board.time_zone);
-    let questions: Vec<Value> = db::stages::questions_of_stage(conn, &stage.id)?
-        .iter()
-        .map(|q| json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}))
-        .collect();
-    let extra = json!({
-        "stage": {"title": stage.title, "close_at": stage.close_at.map(|t| zone.display(t))},
-        "questions": questions,
-    });
+    let questions = db::stages::questions_of_stage(conn, &stage.id)?;
     let mut n = 0;
     for p in invited(conn, &board.id)? {
+        // Each participant hears only of the questions that are for their group.
+        let theirs: Vec<Value> = questions
+            .iter()
+            .filter(|q| super::threads::is_for(&p, stage, q))
+            .map(|q| json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}))
+            .collect();
+        if theirs.is_empty() {
+            continue;
+        }
+        let extra = json!({
+            "stage": {"title": stage.title, "close_at": stage.close_at.map(|t| zone.display(t))},
+            "questions": theirs,
+        });
         let key = format!("stage_open:{}:{}", p.id, stage.id);
-        n += queue(conn, ctx, &board, &p, EmailKind::StageOpen, Some(key), extra.clone())? as usize;
+        n += queue(conn, ctx, &board, &p, EmailKind::StageOpen, Some(key), extra)? as usize;
     }
     Ok(n)
 }
@@ -178,28 +184,25 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         if now < close - time::Duration::hours(hours as i64) {
             continue;
         }
-        let question_ids: Vec<String> = questions::table
-            .filter(questions::stage_id.eq(&stage.id))
-            .select(questions::id)
-            .load(conn)?;
+        let stage_questions = db::stages::questions_of_stage(conn, &stage.id)?;
+        let question_ids: Vec<String> = stage_questions.iter().map(|q| q.id.clone()).collect();
         let answers: Vec<(Option<String>, String)> = posts::table
             .filter(posts::question_id.eq_any(&question_ids))
             .filter(posts::parent_id.is_null())
             .select((posts::participant_id, posts::question_id))
             .distinct()
             .load(conn)?;
-        let mut answered: HashMap<String, usize> = HashMap::new();
-        for (p, _) in answers {
-            if let Some(p) = p {
-                *answered.entry(p).or_default() += 1;
-            }
-        }
+        let answered: HashSet<(String, String)> = answers.into_iter().filter_map(|(p, q)| p.map(|p| (p, q))).collect();
         let zone = BoardZone::of(&board.time_zone);
         let people = invited(conn, &board.id)?;
         let keys: Vec<String> = people.iter().map(|p| format!("reminder_close:{}:{}", p.id, stage.id)).collect();
         let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
         for (p, key) in people.iter().zip(keys) {
-            let missing = question_ids.len().saturating_sub(answered.get(&p.id).copied().unwrap_or(0));
+            // Only the questions that are for this participant's group count.
+            let missing = stage_questions
+                .iter()
+                .filter(|q| super::threads::is_for(p, &stage, q) && !answered.contains(&(p.id.clone(), q.id.clone())))
+                .count();
             if missing == 0 || done.contains(&key) {
                 continue;
             }

@@ -221,3 +221,24 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
     db::participants::record_consent(conn, &p.id, screen_name.as_deref(), ctx.now())?;
     Ok(())
 }
+
+/// Puts a participant in a group (their "group" attribute), or in none with an empty name.
+pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str, group: &str) -> AppResult<ParticipantView> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let p = db::participants::find(conn, participant_id)?
+        .filter(|p| p.board_id == board_id)
+        .ok_or_else(AppError::not_found)?;
+    let group = super::optional_text("Group", group, 100)?;
+    let before = p.group();
+    let mut attributes = p.attributes_map();
+    attributes.retain(|k, _| !k.eq_ignore_ascii_case("group"));
+    if !group.is_empty() {
+        attributes.insert("group".into(), group.clone().into());
+    }
+    in_tx(conn, |conn| {
+        db::participants::set_attributes(conn, &p.id, &serde_json::Value::Object(attributes).to_string())?;
+        super::audit::record(conn, ctx, &acc, "participant.group", format!("participant {} <{}>", p.id, p.email), Some(serde_json::json!({"group": before})), Some(serde_json::json!({"group": group})))
+    })?;
+    list(conn, ctx, actor, board_id)?.into_iter().find(|v| v.id == participant_id).ok_or_else(AppError::not_found)
+}

@@ -20,12 +20,22 @@ pub struct StageInput {
     /// Local to the board's time zone ("2021-03-29T09:00") or RFC 3339. Empty: released by hand.
     pub release_at: Option<String>,
     pub close_at: Option<String>,
+    /// Groups the stage is for, comma separated ("Nurses, GPs"); empty: everyone; absent: unchanged.
+    pub groups: Option<String>,
+}
+
+fn groups_json(input: &Option<String>, current: &str) -> String {
+    match input {
+        None => current.to_string(),
+        Some(g) => serde_json::to_string(&crate::domain::visibility::parse_groups(g)).unwrap_or_else(|_| "[]".into()),
+    }
 }
 
 fn apply(stage: &mut Stage, acc: &Access, input: &StageInput) -> AppResult<()> {
     let zone = acc.zone();
     stage.title = super::required("Stage title", &input.title, 200)?;
     stage.intro_md = super::optional_text("Introduction", &input.intro_md, 20_000)?;
+    stage.groups = groups_json(&input.groups, &stage.groups);
     stage.release_at = parse_time(&zone, "Release time", &input.release_at)?;
     stage.close_at = parse_time(&zone, "Close time", &input.close_at)?;
     if let (Some(r), Some(c)) = (stage.release_at.or(stage.released_at), stage.close_at) {
@@ -55,6 +65,7 @@ pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
         close_at: None,
         released_at: None,
         created_at: ctx.now(),
+        groups: "[]".into(),
     };
     apply(&mut stage, &acc, input)?;
     let view = StageView::new(&stage, &acc.zone(), ctx.now());
@@ -136,6 +147,8 @@ pub struct QuestionInput {
     /// A stage summary of this board the question asks participants to react to
     /// ("Do you agree with the views summarised here?"); shown beside the reply form.
     pub summary_id: Option<String>,
+    /// Groups the question is for, comma separated; empty: everyone; absent: unchanged.
+    pub groups: Option<String>,
 }
 
 fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput) -> AppResult<Option<String>> {
@@ -172,6 +185,7 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
         created_at: ctx.now(),
         revised_at: None,
         summary_id,
+        groups: groups_json(&input.groups, "[]"),
     };
     db::stages::insert_question(conn, &q)?;
     let view = QuestionView::new(&q, &acc.zone());
@@ -194,7 +208,7 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     let summary_id = checked_summary(conn, &q.board_id, input)?;
     let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
     in_tx(conn, |conn| {
-        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), revised)?;
+        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), &groups_json(&input.groups, &q.groups), revised)?;
         audit::record(
             conn,
             ctx,

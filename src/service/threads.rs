@@ -3,12 +3,12 @@
 
 use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView, When};
 use super::{access, Access, Actor, Ctx};
-use crate::db::models::{Post, Question, Stage};
+use crate::db::models::{Participant, Post, Question, Stage};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::markdown;
 use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
-use crate::domain::visibility::{answer_refusal, participant_scope, reply_refusal, stage_phase, ReplyScope};
+use crate::domain::visibility::{answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -72,7 +72,11 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().collect();
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
+    let group = me.group();
     for q in db::stages::questions_of_board(conn, board_id)? {
+        if !for_group(&q.group_list(), group.as_deref()) {
+            continue;
+        }
         let mut v = QuestionView::new(&q, &zone);
         let done = answered.contains(&q.id);
         v.answered_by_you = Some(done);
@@ -85,7 +89,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let summaries = super::summaries::readable(conn, acc, Some(&me))?;
     let stages: Vec<StageView> = db::stages::of_board(conn, board_id)?
         .iter()
-        .filter(|s| s.released_at.is_some())
+        .filter(|s| s.released_at.is_some() && for_group(&s.group_list(), group.as_deref()))
         .map(|s| {
             let mut v = StageView::new(s, &zone, now);
             v.questions = by_stage.remove(&s.id).unwrap_or_default();
@@ -149,13 +153,24 @@ fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppRe
     let acc = access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
     if acc.standing == Standing::Participant {
-        acc.participant()?;
-        // Unreleased questions do not exist for participants.
-        if stage.released_at.is_none() {
+        let p = acc.participant()?;
+        // Unreleased questions, and those for other groups, do not exist for participants.
+        if stage.released_at.is_none() || !is_for(p, &stage, &q) {
             return Err(AppError::not_found());
         }
     }
     Ok((acc, stage, q))
+}
+
+/// Whether a stage's question is for this participant's group.
+pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> bool {
+    let group = p.group();
+    for_group(&stage.group_list(), group.as_deref()) && for_group(&q.group_list(), group.as_deref())
+}
+
+/// How many of `people` a question is for ("N of M answered").
+pub fn eligible_count(people: &[Participant], stage: &Stage, q: &Question) -> i64 {
+    people.iter().filter(|p| is_for(p, stage, q)).count() as i64
 }
 
 pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<QuestionPage> {
@@ -168,7 +183,8 @@ pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
 pub fn question_page_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, participant_id: &str) -> AppResult<QuestionPage> {
     let (staff, stage, q) = question_access(conn, actor, question_id)?;
     let acc = as_participant(conn, staff, participant_id)?;
-    if stage.released_at.is_none() {
+    let for_them = matches!(&acc.actor, Actor::Participant(p) if is_for(p, &stage, &q));
+    if stage.released_at.is_none() || !for_them {
         return Err(AppError::not_found());
     }
     render_question(conn, ctx, acc, stage, q, true)
@@ -218,7 +234,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
             (visible, hidden, your_answer_id, can_answer, can_reply, refusal)
         }
         standing => {
-            let (invited, _) = db::participants::funnel_counts(conn, &acc.board.id)?;
+            let invited = eligible_count(&db::participants::of_board(conn, &acc.board.id)?, &stage, &q);
             let answered: HashSet<&str> = all
                 .iter()
                 .filter(|(p, ..)| p.parent_id.is_none())

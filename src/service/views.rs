@@ -89,6 +89,8 @@ pub struct StageView {
     /// scheduled, open or closed.
     pub phase: String,
     pub questions: Vec<QuestionView>,
+    /// The groups it is for; empty: everyone.
+    pub groups: Vec<String>,
     /// Summaries of earlier stages fed back at the top of this one.
     pub feedback: Vec<SummaryView>,
     /// Posts by others in this stage since the asker last looked.
@@ -125,6 +127,7 @@ impl StageView {
             released_at: When::opt(zone, s.released_at),
             phase: phase_name(stage_phase(s.released_at, s.close_at, now)).into(),
             questions: Vec::new(),
+            groups: s.group_list(),
             feedback: Vec::new(),
             new_posts: 0,
         }
@@ -160,6 +163,8 @@ pub struct QuestionView {
     pub new_posts: i64,
     /// The summary this question asks participants to react to.
     pub summary_id: Option<String>,
+    /// The groups it is for; empty: everyone.
+    pub groups: Vec<String>,
 }
 
 impl QuestionView {
@@ -179,6 +184,7 @@ impl QuestionView {
             answered_by_you: None,
             new_posts: 0,
             summary_id: q.summary_id.clone(),
+            groups: q.group_list(),
         }
     }
 }

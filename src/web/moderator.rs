@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants/preview", web::post().to(import_preview))
         .route("/boards/{board}/participants/import", web::post().to(import_commit))
         .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
+        .route("/boards/{board}/participants/{participant}/group", web::post().to(set_group))
         .route("/boards/{board}/members", web::post().to(set_member))
         .route("/boards/{board}/stages", web::post().to(create_stage))
         .route("/stages/{stage}", web::get().to(stage_page))
@@ -189,6 +190,22 @@ async fn reissue_link(state: web::Data<AppState>, viewer: Viewer, path: web::Pat
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::reissue_link(conn, ctx, actor, &b, &participant_id))
         .await?;
     session::notice(&viewer.session, "A new sign-in link was issued; the previous one no longer works.");
+    Ok(redirect(&format!("/boards/{board_id}/participants")))
+}
+
+#[derive(Deserialize)]
+struct GroupForm {
+    group: String,
+}
+
+async fn set_group(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(String, String)>, form: CsrfForm<GroupForm>) -> PageResult {
+    let (board_id, participant_id) = path.into_inner();
+    let b = board_id.clone();
+    let group = form.0.group;
+    let p = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::set_group(conn, ctx, actor, &b, &participant_id, &group))
+        .await?;
+    session::notice(&viewer.session, format!("{} is in group {}.", p.name, p.attributes.get("group").and_then(|g| g.as_str()).unwrap_or("none")));
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
 

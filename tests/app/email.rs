@@ -222,6 +222,8 @@ async fn one_click_unsubscribe_stops_that_kind(backend: Backend) {
     // A second stage opens: Bob is told, Ann is not.
     let api = app.api_of("mod@example.org").await;
     let (_, s2) = api.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Stage 2"})).await;
+    // A stage notice lists the stage's questions; a stage without any announces nothing.
+    api.post(&format!("/api/v1/stages/{}/questions", s2["id"].as_str().unwrap()), json!({"prompt_md": "And now?"})).await;
     api.post(&format!("/api/v1/stages/{}/release", s2["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(app.outbox.drain().await.unwrap(), sent(1));
     assert_eq!(sink.to("bob@example.org").len(), 3);

@@ -8,6 +8,7 @@ mod api;
 mod bad_input;
 mod cli;
 mod email;
+mod groups;
 mod journey;
 mod moderation;
 mod permissions;

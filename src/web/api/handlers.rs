@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/notes", web::get().to(list_notes))
         .route("/boards/{board}/notes", web::post().to(add_note))
         .route("/boards/{board}/participants/{participant}/home", web::get().to(home_as))
+        .route("/boards/{board}/participants/{participant}/group", web::put().to(set_group))
         .route("/questions/{question}/as/{participant}", web::get().to(question_as))
         .route("/questions/{question}/on-behalf", web::post().to(on_behalf))
         .route("/questions/{question}/stage", web::post().to(move_to_stage))
@@ -508,4 +509,17 @@ pub async fn reopen(state: State, bearer: Bearer, id: web::Path<String>) -> ApiR
 pub async fn agree(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &id)).await.map(json)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GroupInput {
+    /// The group's name; empty for none.
+    pub group: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/boards/{board}/participants/{participant}/group", tag = "participants", params(("board" = String, Path), ("participant" = String, Path)), request_body = GroupInput, responses((status = 200, body = ParticipantView)), security(("bearer" = [])))]
+pub async fn set_group(state: State, bearer: Bearer, path: web::Path<(String, String)>, body: web::Json<GroupInput>) -> ApiResult<HttpResponse> {
+    let (board, participant) = path.into_inner();
+    let group = body.into_inner().group;
+    bearer.run(&state, move |conn, ctx, actor| people::set_group(conn, ctx, actor, &board, &participant, &group)).await.map(json)
 }

@@ -1,0 +1,2 @@
+ALTER TABLE questions DROP COLUMN groups;
+ALTER TABLE stages DROP COLUMN groups;
