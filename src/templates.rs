@@ -18,13 +18,13 @@ static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     handlebars_helper!(eq: |a: Json, b: Json| a == b);
     handlebars_helper!(ne: |a: Json, b: Json| a != b);
     handlebars_helper!(plural: |n: i64, one: str, many: str| if n == 1 { one.to_string() } else { many.to_string() });
-    handlebars_helper!(percent: |n: i64, of: i64| if of == 0 { 0 } else { n * 100 / of });
     handlebars_helper!(len: |v: Json| v.as_array().map_or(0, |a| a.len()));
     hb.register_helper("len", Box::new(len));
+    handlebars_helper!(range: |n: u64| (1..=n.min(100)).collect::<Vec<u64>>());
+    hb.register_helper("range", Box::new(range));
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("ne", Box::new(ne));
     hb.register_helper("plural", Box::new(plural));
-    hb.register_helper("percent", Box::new(percent));
     hb
 });
 

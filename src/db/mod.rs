@@ -10,6 +10,7 @@ pub mod posts;
 pub mod schema;
 pub mod stages;
 pub mod users;
+pub mod votes;
 
 use crate::error::{AppError, AppResult};
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};

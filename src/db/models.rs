@@ -131,6 +131,10 @@ pub struct Question {
     pub summary_id: Option<String>,
     /// JSON array of group names; empty: everyone.
     pub groups: String,
+    /// discussion, single_choice, multiple_choice, rating or ranking.
+    pub kind: String,
+    /// The options of a choice or ranking question, the scale of a rating (JSON).
+    pub config: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -166,6 +170,19 @@ pub struct PostRevision {
     pub post_id: String,
     pub body_md: String,
     pub replaced_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = votes)]
+pub struct Vote {
+    pub id: String,
+    pub board_id: String,
+    pub question_id: String,
+    pub participant_id: String,
+    /// {"choice": 0} | {"choices": [0, 2]} | {"rating": 4} | {"ranking": [2, 0, 1]}
+    pub answer: String,
+    pub created_at: PrimitiveDateTime,
+    pub superseded_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

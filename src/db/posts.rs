@@ -3,7 +3,7 @@
 use super::models::{Post, PostRevision};
 use super::schema::{participants, post_revisions, posts, question_reads, users};
 use super::DbConn;
-use diesel::dsl::{count, count_star};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use std::collections::HashMap;
 use time::PrimitiveDateTime;
@@ -85,16 +85,15 @@ pub fn revisions(conn: &mut DbConn, post_id: &str) -> QueryResult<Vec<PostRevisi
         .load(conn)
 }
 
-/// Per question of a board: how many distinct participants answered it.
-pub fn answer_counts(conn: &mut DbConn, board_id: &str) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = posts::table
+/// (question, participant, whether it is an answer rather than a reply) of every post by a
+/// participant on a board, each once.
+pub fn participation_rows(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String, bool)>> {
+    posts::table
         .filter(posts::board_id.eq(board_id))
-        .filter(posts::parent_id.is_null())
         .filter(posts::participant_id.is_not_null())
-        .group_by(posts::question_id)
-        .select((posts::question_id, count(posts::participant_id).aggregate_distinct()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
+        .select((posts::question_id, posts::participant_id.assume_not_null(), posts::parent_id.is_null()))
+        .distinct()
+        .load(conn)
 }
 
 /// Per participant of a board: how many posts (answers and replies) they wrote.
@@ -199,14 +198,7 @@ pub fn mark_read(conn: &mut DbConn, question_id: &str, reader_id: &str, now: Pri
     Ok(())
 }
 
-/// Participants who posted at least once on the board.
-pub fn posting_participants(conn: &mut DbConn, board_id: &str) -> QueryResult<i64> {
-    posts::table
-        .filter(posts::board_id.eq(board_id))
-        .filter(posts::participant_id.is_not_null())
-        .select(count(posts::participant_id).aggregate_distinct())
-        .first(conn)
-}
+
 
 /// Question ids of a stage that have at least one post (such questions are not deleted).
 pub fn question_has_posts(conn: &mut DbConn, question_id: &str) -> QueryResult<bool> {

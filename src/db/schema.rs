@@ -86,6 +86,8 @@ diesel::table! {
         revised_at -> Nullable<Timestamp>,
         summary_id -> Nullable<Text>,
         groups -> Text,
+        kind -> Text,
+        config -> Text,
     }
 }
 
@@ -221,6 +223,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    votes (id) {
+        id -> Text,
+        board_id -> Text,
+        question_id -> Text,
+        participant_id -> Text,
+        answer -> Text,
+        created_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(reactions -> participants (participant_id));
 diesel::joinable!(staff_notes -> users (author_id));
 diesel::joinable!(outbox -> participants (participant_id));
@@ -235,5 +249,5 @@ diesel::joinable!(posts -> users (author_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users, boards, board_members, participants, stages, questions, question_revisions, posts,
-    post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions,
+    post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes,
 );

@@ -102,6 +102,7 @@ pub fn update_question(
     mode: &str,
     summary_id: Option<&str>,
     groups: &str,
+    (kind, config): (&str, &str),
     revised_at: Option<PrimitiveDateTime>,
 ) -> QueryResult<()> {
     if let Some(at) = revised_at {
@@ -120,6 +121,8 @@ pub fn update_question(
             questions::mode.eq(mode),
             questions::summary_id.eq(summary_id),
             questions::groups.eq(groups),
+            questions::kind.eq(kind),
+            questions::config.eq(config),
             questions::revised_at.eq(revised_at.or(q.revised_at)),
         ))
         .execute(conn)

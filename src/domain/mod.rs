@@ -30,6 +30,7 @@ pub(crate) use text_enum;
 pub mod email;
 pub mod markdown;
 pub mod participants_csv;
+pub mod polls;
 pub mod roles;
 pub mod timezone;
 pub mod tokens;

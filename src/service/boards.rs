@@ -216,8 +216,9 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
         return Err(AppError::forbidden("This overview is for the board's staff."));
     }
     let people = db::participants::of_board(conn, board_id)?;
-    let funnel = funnel(conn, &acc, &people)?;
-    let stages = staff_stages(conn, ctx, &acc, &people)?;
+    let taking_part = participation(conn, board_id)?;
+    let funnel = funnel(conn, &acc, &people, &taking_part)?;
+    let stages = staff_stages(conn, ctx, &acc, &people, &taking_part)?;
     let members = db::boards::members(conn, board_id)?
         .into_iter()
         .map(|(user_id, name, email, role)| MemberView { user_id, name, email, role })
@@ -227,28 +228,55 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
     Ok(BoardOverview { board: BoardView::new(&acc.board, acc.standing), stages, funnel, members, awaiting_probes, notes })
 }
 
-/// Invited, signed in, posted and failed email, from the board's `people` and two counts.
-pub fn funnel(conn: &mut DbConn, acc: &Access, people: &[crate::db::models::Participant]) -> AppResult<Funnel> {
+/// Who took part on a board: per question, the participants who answered it (in writing or by
+/// voting), and everyone who posted or voted at all. Two queries.
+pub struct Participation {
+    pub answers: HashMap<String, std::collections::HashSet<String>>,
+    pub active: std::collections::HashSet<String>,
+}
+
+pub fn participation(conn: &mut DbConn, board_id: &str) -> AppResult<Participation> {
+    let mut p = Participation { answers: HashMap::new(), active: Default::default() };
+    for (q, who, is_answer) in db::posts::participation_rows(conn, board_id)? {
+        if is_answer {
+            p.answers.entry(q).or_default().insert(who.clone());
+        }
+        p.active.insert(who);
+    }
+    for (q, who) in db::votes::pairs_of_board(conn, board_id)? {
+        p.answers.entry(q).or_default().insert(who.clone());
+        p.active.insert(who);
+    }
+    Ok(p)
+}
+
+/// Invited, signed in, posted (or voted) and failed email.
+pub fn funnel(conn: &mut DbConn, acc: &Access, people: &[crate::db::models::Participant], taking_part: &Participation) -> AppResult<Funnel> {
     let invited = people.len() as i64;
     let signed_in = people.iter().filter(|p| p.first_signed_in_at.is_some()).count() as i64;
-    let posted = db::posts::posting_participants(conn, &acc.board.id)?;
+    let posted = taking_part.active.len() as i64;
     let email_failed = db::outbox::failed_participants(conn, &acc.board.id)?.len() as i64;
     Ok(Funnel { invited, signed_in, posted, email_failed })
 }
 
 /// All stages with all questions and "N of M answered" for each, M being the participants
 /// the question is for.
-pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate::db::models::Participant]) -> AppResult<Vec<StageView>> {
+pub fn staff_stages(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    acc: &Access,
+    people: &[crate::db::models::Participant],
+    taking_part: &Participation,
+) -> AppResult<Vec<StageView>> {
     let zone = acc.zone();
     let now = ctx.now();
-    let counts = db::posts::answer_counts(conn, &acc.board.id)?;
     let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
     let stage_rows = db::stages::of_board(conn, &acc.board.id)?;
     let stage_of: HashMap<&str, &crate::db::models::Stage> = stage_rows.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
     for q in db::stages::questions_of_board(conn, &acc.board.id)? {
         let mut v = QuestionView::new(&q, &zone);
-        v.answered_count = Some(counts.get(&q.id).copied().unwrap_or(0));
+        v.answered_count = Some(taking_part.answers.get(&q.id).map_or(0, |s| s.len() as i64));
         v.participant_count = stage_of.get(q.stage_id.as_str()).map(|s| super::threads::eligible_count(people, s, &q));
         v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
         by_stage.entry(q.stage_id.clone()).or_default().push(v);

@@ -86,14 +86,18 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
         .filter(posts::participant_id.is_not_null())
         .select((posts::participant_id, posts::question_id, posts::recorded_by))
         .load(conn)?;
-    let answered: HashMap<(String, String), bool> =
+    let mut answered: HashMap<(String, String), bool> =
         answers.into_iter().filter_map(|(p, q, by)| p.map(|p| ((p, q), by.is_some()))).collect();
+    for (q, p) in db::votes::pairs_of_board(conn, board_id)? {
+        answered.entry((p, q)).or_insert(false);
+    }
     let probes: HashSet<(String, String)> = super::moderation::open_probes(conn, &acc, None)?
         .into_iter()
         .map(|p| (p.participant_id, p.question_id))
         .collect();
     let failed: HashSet<String> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
     let posted: HashSet<String> = answered.keys().map(|(p, _)| p.clone()).collect();
+
     let people = db::participants::of_board(conn, board_id)?;
     let attributes: Vec<String> = people
         .iter()
@@ -145,7 +149,8 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
                 .collect(),
         })
         .collect();
-    Ok(Grid { funnel: funnel(conn, &acc, &people)?, columns, rows, attributes, filter: filter.clone() })
+    let taking_part = super::boards::participation(conn, board_id)?;
+    Ok(Grid { funnel: funnel(conn, &acc, &people, &taking_part)?, columns, rows, attributes, filter: filter.clone() })
 }
 
 /// The grid as CSV: one row per participant, one column per question.

@@ -192,7 +192,8 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
             .select((posts::participant_id, posts::question_id))
             .distinct()
             .load(conn)?;
-        let answered: HashSet<(String, String)> = answers.into_iter().filter_map(|(p, q)| p.map(|p| (p, q))).collect();
+        let mut answered: HashSet<(String, String)> = answers.into_iter().filter_map(|(p, q)| p.map(|p| (p, q))).collect();
+        answered.extend(db::votes::pairs_of_board(conn, &board.id)?.into_iter().map(|(q, p)| (p, q)));
         let zone = BoardZone::of(&board.time_zone);
         let people = invited(conn, &board.id)?;
         let keys: Vec<String> = people.iter().map(|p| format!("reminder_close:{}:{}", p.id, stage.id)).collect();

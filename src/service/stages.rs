@@ -149,6 +149,48 @@ pub struct QuestionInput {
     pub summary_id: Option<String>,
     /// Groups the question is for, comma separated; empty: everyone; absent: unchanged.
     pub groups: Option<String>,
+    /// discussion (default), single_choice, multiple_choice, rating or ranking.
+    pub kind: Option<String>,
+    /// The options of a choice or ranking question: a list, or text with one per line.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub options: Option<serde_json::Value>,
+    /// The top of a rating scale (it runs from 1), and the labels of its ends.
+    #[schema(value_type = Option<u32>)]
+    pub scale_max: Option<serde_json::Value>,
+    pub scale_low: Option<String>,
+    pub scale_high: Option<String>,
+}
+
+/// The kind and the JSON configuration of a question from its input; `current` when the
+/// input says nothing about them.
+fn poll_settings(input: &QuestionInput, current: Option<(&str, &str)>) -> AppResult<(String, String)> {
+    use crate::domain::polls::{PollConfig, QuestionKind, Scale};
+    let kind = match (input.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()), current) {
+        (None, Some((kind, config))) if input.options.is_none() && input.scale_max.is_none() => return Ok((kind.into(), config.into())),
+        (None, Some((kind, _))) => QuestionKind::parse(kind).map_err(AppError::invalid)?,
+        (None, None) => QuestionKind::Discussion,
+        (Some(k), _) => QuestionKind::parse(k).map_err(AppError::invalid)?,
+    };
+    let options: Vec<String> = match &input.options {
+        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        Some(serde_json::Value::String(text)) => text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    let max = match &input.scale_max {
+        Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| n as u32),
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().parse().ok(),
+        _ => None,
+    };
+    let config = match kind {
+        QuestionKind::Discussion => PollConfig::default(),
+        QuestionKind::Rating => PollConfig {
+            options: Vec::new(),
+            scale: Some(Scale { max: max.unwrap_or(5), low: input.scale_low.clone().unwrap_or_default(), high: input.scale_high.clone().unwrap_or_default() }),
+        },
+        _ => PollConfig { options, scale: None },
+    };
+    config.check(kind).map_err(AppError::invalid)?;
+    Ok((kind.as_str().into(), serde_json::to_string(&config).unwrap_or_else(|_| "{}".into())))
 }
 
 fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput) -> AppResult<Option<String>> {
@@ -175,6 +217,7 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
     acc.require_manage()?;
     let (prompt, mode) = checked(input)?;
     let summary_id = checked_summary(conn, &stage.board_id, input)?;
+    let (kind, config) = poll_settings(input, None)?;
     let q = Question {
         id: db::new_id(),
         board_id: stage.board_id.clone(),
@@ -186,6 +229,8 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
         revised_at: None,
         summary_id,
         groups: groups_json(&input.groups, "[]"),
+        kind,
+        config,
     };
     db::stages::insert_question(conn, &q)?;
     let view = QuestionView::new(&q, &acc.zone());
@@ -206,9 +251,13 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     acc.require_manage()?;
     let (prompt, mode) = checked(input)?;
     let summary_id = checked_summary(conn, &q.board_id, input)?;
+    let (kind, config) = poll_settings(input, Some((&q.kind, &q.config)))?;
+    if stage.released_at.is_some() && (kind != q.kind || config != q.config) {
+        return Err(AppError::Conflict("The kind and options of a released question stay as they were, so votes keep their meaning.".into()));
+    }
     let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
     in_tx(conn, |conn| {
-        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), &groups_json(&input.groups, &q.groups), revised)?;
+        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), &groups_json(&input.groups, &q.groups), (&kind, &config), revised)?;
         audit::record(
             conn,
             ctx,

@@ -7,6 +7,7 @@ use crate::db::models::{Participant, Post, Question, Stage};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::markdown;
+use crate::domain::polls::{tally, Answer, QuestionKind, Results};
 use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
 use crate::domain::visibility::{answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope};
 use crate::error::{AppError, AppResult};
@@ -69,7 +70,10 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     if !observing {
         db::participants::touch(conn, &me.id, now)?;
     }
-    let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().collect();
+    let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?
+        .into_iter()
+        .chain(db::votes::voted_questions(conn, &me.id)?)
+        .collect();
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
     let group = me.group();
@@ -139,6 +143,10 @@ pub struct QuestionPage {
     pub viewing_as: Option<String>,
     /// The board's participants, for staff to view as or record an answer for.
     pub people: Vec<PersonRef>,
+    /// Counts of the current votes, when the asker may see them.
+    pub results: Option<Results>,
+    /// The asker's current vote.
+    pub your_vote: Option<Answer>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -201,12 +209,16 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let mut question = QuestionView::new(&q, &zone);
     let phase = stage_phase(stage.released_at, stage.close_at, now);
     let state = acc.state();
+    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    let votes = if kind == QuestionKind::Discussion { Vec::new() } else { db::votes::current_of_question(conn, question_id)? };
+    let your_vote: Option<Answer> = votes.iter().find(|v| v.participant_id == me).and_then(|v| serde_json::from_str(&v.answer).ok());
 
     let (visible, hidden_answers, your_answer_id, can_answer, can_reply, refusal) = match acc.standing {
         Standing::Participant => {
             let own_answer = all.iter().find(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me));
             let your_answer_id = own_answer.map(|(p, ..)| p.id.clone());
-            let scope = participant_scope(mode, your_answer_id.is_some());
+            let has_answered = your_answer_id.is_some() || your_vote.is_some();
+            let scope = participant_scope(mode, has_answered);
             let own_threads: HashSet<&str> = all
                 .iter()
                 .filter(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me))
@@ -224,12 +236,13 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
                 0
             };
             let refusal = answer_refusal(state, phase);
-            let can_answer = your_answer_id.is_none() && refusal.is_none();
+            // A vote can be changed while the stage is open; a written answer is edited instead.
+            let can_answer = refusal.is_none() && (kind != QuestionKind::Discussion || your_answer_id.is_none());
             let can_reply = reply_refusal(state, phase).is_none();
-            question.answered_by_you = Some(your_answer_id.is_some());
-            let refusal = match (&your_answer_id, refusal) {
-                (Some(_), _) => None,
-                (None, r) => r.map(str::to_string),
+            question.answered_by_you = Some(has_answered);
+            let refusal = match (has_answered, refusal) {
+                (true, _) => None,
+                (false, r) => r.map(str::to_string),
             };
             (visible, hidden, your_answer_id, can_answer, can_reply, refusal)
         }
@@ -239,6 +252,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
                 .iter()
                 .filter(|(p, ..)| p.parent_id.is_none())
                 .filter_map(|(p, ..)| p.participant_id.as_deref())
+                .chain(votes.iter().map(|v| v.participant_id.as_str()))
                 .collect();
             question.answered_count = Some(answered.len() as i64);
             question.participant_count = Some(invited);
@@ -273,9 +287,21 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let viewing_as = participant
         .filter(|_| observing)
         .map(|p| participant_label(p.screen_name.as_deref(), &p.name, Anonymity::ScreenNames, Standing::Admin));
+    // Results: always for staff; for participants as the mode says (post first: once they voted).
+    let results_visible = match (acc.standing, mode) {
+        (Standing::Participant, ResponseMode::Private) => false,
+        (Standing::Participant, ResponseMode::PostFirst) => your_vote.is_some(),
+        _ => true,
+    };
+    let results = (kind != QuestionKind::Discussion && results_visible).then(|| {
+        let answers: Vec<Answer> = votes.iter().filter_map(|v| serde_json::from_str(&v.answer).ok()).collect();
+        tally(kind, &question.poll, &answers)
+    });
     let mut stage_view = StageView::new(&stage, &zone, now);
     stage_view.questions.clear();
     Ok(QuestionPage {
+        results,
+        your_vote,
         board: BoardView::new(&acc.board, acc.standing),
         stage: stage_view,
         question,
@@ -426,6 +452,9 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
                 None => {
                     if let Some(why) = answer_refusal(acc.state(), phase) {
                         return Err(AppError::Forbidden(why.into()));
+                    }
+                    if q.kind != QuestionKind::Discussion.as_str() && db::votes::current_vote(conn, &me.id, &q.id)?.is_none() {
+                        return Err(AppError::invalid("Vote first; your comment goes with your vote."));
                     }
                     if answered {
                         return Err(AppError::Conflict(
@@ -590,4 +619,82 @@ pub fn toggle_agree(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str) 
     }
     db::posts::toggle_reaction(conn, &post, &me.id, ctx.now())?;
     find_post_view(conn, actor, &acc, post_id)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct VoteInput {
+    pub answer: Answer,
+    /// An optional comment, posted as the participant's written answer the first time.
+    #[serde(default)]
+    pub comment_md: Option<String>,
+}
+
+/// Casts or changes a participant's vote while the stage is open; every change is kept.
+pub fn vote(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &VoteInput) -> AppResult<QuestionPage> {
+    let (acc, stage, q) = question_access(conn, actor, question_id)?;
+    let me = match acc.standing {
+        Standing::Participant => acc.participant()?.clone(),
+        _ => return Err(AppError::forbidden("Only participants vote.")),
+    };
+    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    let config: crate::domain::polls::PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
+    config.check_answer(kind, &input.answer).map_err(AppError::invalid)?;
+    if let Some(why) = answer_refusal(acc.state(), stage_phase(stage.released_at, stage.close_at, ctx.now())) {
+        return Err(AppError::Forbidden(why.into()));
+    }
+    let vote = crate::db::models::Vote {
+        id: db::new_id(),
+        board_id: q.board_id.clone(),
+        question_id: q.id.clone(),
+        participant_id: me.id.clone(),
+        answer: serde_json::to_string(&input.answer).map_err(|e| AppError::Internal(e.into()))?,
+        created_at: ctx.now(),
+        superseded_at: None,
+    };
+    super::in_tx(conn, |conn| Ok(db::votes::cast(conn, &vote)?))?;
+    let comment = input.comment_md.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if let Some(comment) = comment {
+        if !db::posts::has_answered(conn, &me.id, &q.id)? {
+            create_post(conn, ctx, actor, question_id, &PostInput { body_md: comment.into(), parent_id: None })?;
+        }
+    }
+    question_page(conn, ctx, actor, question_id)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VoteRecord {
+    pub participant_id: String,
+    pub answer: Answer,
+    pub cast: When,
+    /// When a later vote replaced it; empty for the current vote.
+    pub superseded: Option<When>,
+}
+
+/// Every vote of a question, changed ones included, for the board's staff.
+pub fn vote_history(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<Vec<VoteRecord>> {
+    let (acc, ..) = question_access(conn, actor, question_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("Vote histories are for the board's staff."));
+    }
+    let zone = acc.zone();
+    Ok(db::votes::history_of_question(conn, question_id)?
+        .into_iter()
+        .filter_map(|v| {
+            Some(VoteRecord {
+                answer: serde_json::from_str(&v.answer).ok()?,
+                participant_id: v.participant_id,
+                cast: When::new(&zone, v.created_at),
+                superseded: When::opt(&zone, v.superseded_at),
+            })
+        })
+        .collect())
+}
+
+/// A vote submitted from the question page's form.
+pub fn vote_from_form(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, form: &HashMap<String, String>) -> AppResult<QuestionPage> {
+    let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
+    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    let config: crate::domain::polls::PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
+    let answer = crate::domain::polls::answer_from_form(kind, config.options.len(), form).map_err(AppError::invalid)?;
+    vote(conn, ctx, actor, question_id, &VoteInput { answer, comment_md: form.get("comment_md").cloned() })
 }

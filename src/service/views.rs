@@ -165,6 +165,10 @@ pub struct QuestionView {
     pub summary_id: Option<String>,
     /// The groups it is for; empty: everyone.
     pub groups: Vec<String>,
+    /// discussion, single_choice, multiple_choice, rating or ranking.
+    pub kind: String,
+    /// Options or scale of a question that is voted on.
+    pub poll: crate::domain::polls::PollConfig,
 }
 
 impl QuestionView {
@@ -185,6 +189,8 @@ impl QuestionView {
             new_posts: 0,
             summary_id: q.summary_id.clone(),
             groups: q.group_list(),
+            kind: q.kind.clone(),
+            poll: serde_json::from_str(&q.config).unwrap_or_default(),
         }
     }
 }

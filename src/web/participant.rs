@@ -21,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/posts/{post}/edit", web::get().to(edit_form))
         .route("/posts/{post}/edit", web::post().to(edit))
         .route("/posts/{post}/history", web::get().to(history))
-        .route("/posts/{post}/agree", web::post().to(agree));
+        .route("/posts/{post}/agree", web::post().to(agree))
+        .route("/q/{question}/vote", web::post().to(vote));
 }
 
 /// A participant who has not consented yet is sent to the welcome page first.
@@ -216,4 +217,21 @@ async fn agree(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>,
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &post_id))
         .await?;
     Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
+}
+
+async fn vote(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<std::collections::HashMap<String, String>>) -> PageResult {
+    let qid = q.into_inner();
+    let fields = form.0;
+    let q2 = qid.clone();
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::vote_from_form(conn, ctx, actor, &q2, &fields))
+        .await;
+    match result {
+        Ok(_) => {
+            session::notice(&viewer.session, "Your vote is saved. You can change it while the stage is open.");
+            Ok(redirect(&format!("/q/{qid}")))
+        }
+        Err(e @ (AppError::Unprocessable(_) | AppError::Forbidden(_))) => show_question(&state, &viewer, qid, Some(&e), None).await,
+        Err(e) => Err(e.into()),
+    }
 }

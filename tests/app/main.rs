@@ -12,6 +12,7 @@ mod groups;
 mod journey;
 mod moderation;
 mod permissions;
+mod polls;
 mod queries;
 mod reactions;
 mod scheduler;

@@ -67,6 +67,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/questions/{question}/stage", web::post().to(move_to_stage))
         .route("/posts/{post}/probe", web::post().to(probe))
         .route("/posts/{post}/agree", web::post().to(agree))
+        .route("/questions/{question}/vote", web::post().to(vote))
+        .route("/questions/{question}/votes", web::get().to(vote_history))
         .route("/posts/{post}/hide", web::post().to(hide))
         .route("/posts/{post}/restore", web::post().to(restore))
         .route("/stages/{stage}/summary", web::get().to(get_summary))
@@ -522,4 +524,16 @@ pub async fn set_group(state: State, bearer: Bearer, path: web::Path<(String, St
     let (board, participant) = path.into_inner();
     let group = body.into_inner().group;
     bearer.run(&state, move |conn, ctx, actor| people::set_group(conn, ctx, actor, &board, &participant, &group)).await.map(json)
+}
+
+#[utoipa::path(post, path = "/api/v1/questions/{question}/vote", tag = "posts", params(("question" = String, Path)), request_body = threads::VoteInput, responses((status = 200, body = QuestionPage), (status = 422, description = "The answer does not fit the question")), security(("bearer" = [])))]
+pub async fn vote(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<threads::VoteInput>) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| threads::vote(conn, ctx, actor, &id, &input)).await.map(json)
+}
+
+#[utoipa::path(get, path = "/api/v1/questions/{question}/votes", tag = "posts", params(("question" = String, Path)), responses((status = 200, body = [threads::VoteRecord], description = "Every vote, changed ones included, for staff")), security(("bearer" = [])))]
+pub async fn vote_history(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| threads::vote_history(conn, actor, &id)).await.map(json)
 }

@@ -1,0 +1,3 @@
+DROP TABLE votes;
+ALTER TABLE questions DROP COLUMN config;
+ALTER TABLE questions DROP COLUMN kind;

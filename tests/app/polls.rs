@@ -1,0 +1,71 @@
+//! Questions that are voted on: choices, ratings and rankings, results hidden before voting in
+//! post-first mode, votes changed and every change kept, and votes counting as answers.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+crate::on_both_databases!(voting_counts_hides_results_until_voted_and_keeps_changes);
+
+async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let (st, poll) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Which pillar matters most?", "kind": "single_choice", "options": ["Momentum", "Progress", "Rhythm"]})).await;
+    assert_eq!(st, StatusCode::CREATED, "{poll}");
+    let (st, _) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Bad", "kind": "single_choice", "options": ["Only one"]})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, rating) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "How useful?", "kind": "rating", "scale_max": 5, "scale_low": "Not at all", "scale_high": "Very", "mode": "open"})).await;
+    let (_, ranking) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Cake\nBiscuits\nParking", "mode": "open"})).await;
+    let (poll, rating, ranking) = (poll["id"].as_str().unwrap().to_string(), rating["id"].as_str().unwrap().to_string(), ranking["id"].as_str().unwrap().to_string());
+    let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+    // Post first (the default): no results before voting.
+    let (_, before) = ann.get(&format!("/api/v1/questions/{poll}")).await;
+    assert!(before["results"].is_null());
+    let (st, _) = ann.post(&format!("/api/v1/questions/{poll}/vote"), json!({"answer": {"choice": 7}})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "not an option");
+    let (st, _) = ann.post(&format!("/api/v1/questions/{poll}/posts"), json!({"body_md": "A comment without a vote"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "vote first");
+    let (st, after) = ann.post(&format!("/api/v1/questions/{poll}/vote"), json!({"answer": {"choice": 0}, "comment_md": "Momentum keeps us going"})).await;
+    assert_eq!(st, StatusCode::OK, "{after}");
+    assert_eq!(after["results"]["rows"][0]["count"], 1);
+    assert_eq!(after["posts"][0]["body_md"], "Momentum keeps us going");
+    bob.post(&format!("/api/v1/questions/{poll}/vote"), json!({"answer": {"choice": 1}})).await;
+    // Ann changes her mind; the earlier vote is kept for analysts.
+    let (_, changed) = ann.post(&format!("/api/v1/questions/{poll}/vote"), json!({"answer": {"choice": 1}})).await;
+    let counts: Vec<i64> = changed["results"]["rows"].as_array().unwrap().iter().map(|r| r["count"].as_i64().unwrap()).collect();
+    assert_eq!(counts, vec![0, 2, 0]);
+    assert_eq!(changed["results"]["rows"][1]["percent"], 100);
+    let (_, history) = m.get(&format!("/api/v1/questions/{poll}/votes")).await;
+    assert_eq!(history.as_array().unwrap().len(), 3);
+    assert!(history[0]["superseded"].is_object() && history[2]["superseded"].is_null());
+    assert_eq!(ann.get(&format!("/api/v1/questions/{poll}/votes")).await.0, StatusCode::FORBIDDEN);
+    // Rating and ranking.
+    ann.post(&format!("/api/v1/questions/{rating}/vote"), json!({"answer": {"rating": 4}})).await;
+    let (_, r) = bob.post(&format!("/api/v1/questions/{rating}/vote"), json!({"answer": {"rating": 5}})).await;
+    assert_eq!(r["results"]["average"], 4.5);
+    assert_eq!(bob.post(&format!("/api/v1/questions/{rating}/vote"), json!({"answer": {"rating": 6}})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, k) = ann.post(&format!("/api/v1/questions/{ranking}/vote"), json!({"answer": {"ranking": [2, 0, 1]}})).await;
+    assert_eq!(k["results"]["rows"][0]["label"], "Parking");
+    // Votes count as answers: "N of M", the funnel and the participant's home.
+    let (_, overview) = m.get(&format!("/api/v1/boards/{}/overview", s.board)).await;
+    let poll_row = overview["stages"][0]["questions"].as_array().unwrap().iter().find(|q| q["id"] == poll.as_str()).unwrap();
+    assert_eq!(poll_row["answered_count"], 2);
+    assert_eq!(overview["funnel"]["posted"], 2);
+    let (_, home) = ann.get(&format!("/api/v1/boards/{}/home", s.board)).await;
+    let answered: Vec<bool> = home["stages"][0]["questions"].as_array().unwrap().iter().map(|q| q["answered_by_you"].as_bool().unwrap()).collect();
+    assert_eq!(answered, vec![false, true, true, true]);
+    // Through the page: Cat votes on the rating with the form, and sees the chart.
+    let cat = app.participant(s.link(2)).await;
+    let page = cat.get_ok(&format!("/q/{rating}")).await;
+    assert!(page.contains("1 = Not at all, 5 = Very"));
+    assert_eq!(texts(&page, "#results-h"), vec!["Results: 2 votes, average 4.5"], "open mode: results before voting");
+    let res = cat.client.post(app.url(&format!("/q/{rating}/vote"))).form(&[("csrf_token", csrf_of(&page).as_str()), ("rating", "3")]).send().await.unwrap();
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Results: 3 votes, average 4"), "{}", texts(&page, "h2").join(" | "));
+    assert!(page.contains("Change your vote"));
+    // A closed stage takes no votes.
+    m.patch(&format!("/api/v1/stages/{}", s.stage), json!({"title": "Stage 1", "close_at": "2021-03-26T08:30"})).await;
+    app.clock.advance(time::Duration::hours(1));
+    assert_eq!(bob.post(&format!("/api/v1/questions/{poll}/vote"), json!({"answer": {"choice": 2}})).await.0, StatusCode::FORBIDDEN);
+}
