@@ -147,6 +147,8 @@ pub struct QuestionPage {
     pub results: Option<Results>,
     /// The asker's current vote.
     pub your_vote: Option<Answer>,
+    /// The participants' groups, for staff to filter the results by.
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -275,14 +277,13 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
         Some(id) => super::summaries::readable(conn, &acc, participant)?.into_iter().find(|s| &s.id == id),
         None => None,
     };
-    let (notes, people) = if acc.standing.sees_everything() {
-        let people = db::participants::of_board(conn, &acc.board.id)?
-            .into_iter()
-            .map(|p| PersonRef { id: p.id, name: p.name, screen_name: p.screen_name })
-            .collect();
-        (super::moderation::notes_for(conn, &acc, Some(question_id))?, people)
+    let (notes, people, groups) = if acc.standing.sees_everything() {
+        let rows = db::participants::of_board(conn, &acc.board.id)?;
+        let groups: std::collections::BTreeSet<String> = rows.iter().filter_map(|p| p.group()).collect();
+        let people = rows.into_iter().map(|p| PersonRef { id: p.id, name: p.name, screen_name: p.screen_name }).collect();
+        (super::moderation::notes_for(conn, &acc, Some(question_id))?, people, groups.into_iter().collect())
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     let viewing_as = participant
         .filter(|_| observing)
@@ -302,6 +303,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     Ok(QuestionPage {
         results,
         your_vote,
+        groups,
         board: BoardView::new(&acc.board, acc.standing),
         stage: stage_view,
         question,
@@ -697,4 +699,27 @@ pub fn vote_from_form(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: 
     let config: crate::domain::polls::PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
     let answer = crate::domain::polls::answer_from_form(kind, config.options.len(), form).map_err(AppError::invalid)?;
     vote(conn, ctx, actor, question_id, &VoteInput { answer, comment_md: form.get("comment_md").cloned() })
+}
+
+/// The results of a voted question counting only the votes of one group, for staff.
+pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &str, group: &str) -> AppResult<Results> {
+    let (acc, _stage, q) = question_access(conn, actor, question_id)?;
+    if !acc.standing.sees_everything() {
+        return Err(AppError::forbidden("Results by group are for the board's staff."));
+    }
+    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    if kind == QuestionKind::Discussion {
+        return Err(AppError::invalid("This question takes written answers, not votes."));
+    }
+    let in_group: HashSet<String> = db::participants::of_board(conn, &q.board_id)?
+        .into_iter()
+        .filter(|p| p.group().is_some_and(|g| g.eq_ignore_ascii_case(group.trim())))
+        .map(|p| p.id)
+        .collect();
+    let answers: Vec<Answer> = db::votes::current_of_question(conn, question_id)?
+        .into_iter()
+        .filter(|v| in_group.contains(&v.participant_id))
+        .filter_map(|v| serde_json::from_str(&v.answer).ok())
+        .collect();
+    Ok(tally(kind, &serde_json::from_str(&q.config).unwrap_or_default(), &answers))
 }

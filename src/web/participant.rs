@@ -38,6 +38,8 @@ fn welcome_first(actor: &Actor) -> Option<String> {
 struct ViewAs {
     #[serde(rename = "as")]
     participant: Option<String>,
+    /// Staff: count only this group's votes in the results.
+    group: Option<String>,
 }
 
 async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, view_as: web::Query<ViewAs>) -> PageResult {
@@ -109,7 +111,20 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<St
 }
 
 async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, view_as: web::Query<ViewAs>) -> PageResult {
-    let view_as = view_as.into_inner().participant.filter(|p| !p.is_empty());
+    let ViewAs { participant: view_as, group } = view_as.into_inner();
+    let view_as = view_as.filter(|p| !p.is_empty());
+    if let Some(group) = group.filter(|g| !g.is_empty()) {
+        let qid = q.into_inner();
+        let (mut page, results) = state
+            .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+                let results = threads::results_for_group(conn, actor, &qid, &group)?;
+                Ok((threads::question_page(conn, ctx, actor, &qid)?, (group, results)))
+            })
+            .await?;
+        page.results = Some(results.1);
+        let title = format!("{} · {}", page.stage.title, page.board.title);
+        return viewer.render("question", &title, &json!({"q": page, "group": results.0}));
+    }
     if let Some(p) = view_as {
         let qid = q.into_inner();
         let page = state

@@ -64,6 +64,14 @@ async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Back
     let page = res.text().await.unwrap();
     assert!(page.contains("Results: 3 votes, average 4"), "{}", texts(&page, "h2").join(" | "));
     assert!(page.contains("Change your vote"));
+    // Results by group, for staff.
+    m.client.put(app.url(&format!("/api/v1/boards/{}/participants/{}/group", s.board, s.participants[1].1))).bearer_auth(&m.token).json(&json!({"group": "GPs"})).send().await.unwrap();
+    let (st, gps) = m.get(&format!("/api/v1/questions/{rating}/results?group=GPs")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!((gps["voters"].as_i64(), gps["average"].as_f64()), (Some(1), Some(5.0)), "only Bob is a GP");
+    assert_eq!(ann.get(&format!("/api/v1/questions/{rating}/results?group=GPs")).await.0, StatusCode::FORBIDDEN);
+    let staff = app.signed_in("mod@example.org").await;
+    assert_eq!(texts(&staff.get_ok(&format!("/q/{rating}?group=GPs")).await, "#results-h"), vec!["Results of GPs: 1 vote, average 5.0"]);
     // A closed stage takes no votes.
     m.patch(&format!("/api/v1/stages/{}", s.stage), json!({"title": "Stage 1", "close_at": "2021-03-26T08:30"})).await;
     app.clock.advance(time::Duration::hours(1));

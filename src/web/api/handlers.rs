@@ -69,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/posts/{post}/agree", web::post().to(agree))
         .route("/questions/{question}/vote", web::post().to(vote))
         .route("/questions/{question}/votes", web::get().to(vote_history))
+        .route("/questions/{question}/results", web::get().to(results_by_group))
         .route("/posts/{post}/hide", web::post().to(hide))
         .route("/posts/{post}/restore", web::post().to(restore))
         .route("/stages/{stage}/summary", web::get().to(get_summary))
@@ -536,4 +537,15 @@ pub async fn vote(state: State, bearer: Bearer, id: web::Path<String>, body: web
 pub async fn vote_history(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, _, actor| threads::vote_history(conn, actor, &id)).await.map(json)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct GroupQuery {
+    pub group: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/questions/{question}/results", tag = "posts", params(("question" = String, Path), GroupQuery), responses((status = 200, body = crate::domain::polls::Results, description = "Results counting only this group's votes")), security(("bearer" = [])))]
+pub async fn results_by_group(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<GroupQuery>) -> ApiResult<HttpResponse> {
+    let (id, group) = (id.into_inner(), q.into_inner().group);
+    bearer.run(&state, move |conn, _, actor| threads::results_for_group(conn, actor, &id, &group)).await.map(json)
 }
