@@ -146,6 +146,7 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         mail_key: Arc::new(derive(&key, b"unsubscribe links")),
         base_url: settings.base().to_string(),
         link_days: settings.sign_in_link_days,
+        uploads: Arc::new(settings.data_dir.join("uploads")),
     };
     Ok((db, ctx))
 }

@@ -2,6 +2,7 @@
 //! chosen at run time by the database URL.
 
 pub mod boards;
+pub mod images;
 pub mod models;
 pub mod moderation;
 pub mod outbox;

@@ -135,6 +135,8 @@ pub struct Question {
     pub kind: String,
     /// The options of a choice or ranking question, the scale of a rating (JSON).
     pub config: String,
+    /// Participants may attach images to their answers.
+    pub allow_images: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -170,6 +172,23 @@ pub struct PostRevision {
     pub post_id: String,
     pub body_md: String,
     pub replaced_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = images)]
+pub struct Image {
+    pub id: String,
+    pub board_id: String,
+    /// Set for an image of a question.
+    pub question_id: Option<String>,
+    /// Set for an image of a post.
+    pub post_id: Option<String>,
+    pub alt_text: String,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+    pub uploaded_by: String,
+    pub created_at: PrimitiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

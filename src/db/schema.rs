@@ -88,6 +88,7 @@ diesel::table! {
         groups -> Text,
         kind -> Text,
         config -> Text,
+        allow_images -> Bool,
     }
 }
 
@@ -235,6 +236,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    images (id) {
+        id -> Text,
+        board_id -> Text,
+        question_id -> Nullable<Text>,
+        post_id -> Nullable<Text>,
+        alt_text -> Text,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(reactions -> participants (participant_id));
 diesel::joinable!(staff_notes -> users (author_id));
 diesel::joinable!(outbox -> participants (participant_id));
@@ -249,5 +265,5 @@ diesel::joinable!(posts -> users (author_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users, boards, board_members, participants, stages, questions, question_revisions, posts,
-    post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes,
+    post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes, images,
 );

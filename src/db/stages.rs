@@ -103,6 +103,7 @@ pub fn update_question(
     summary_id: Option<&str>,
     groups: &str,
     (kind, config): (&str, &str),
+    allow_images: bool,
     revised_at: Option<PrimitiveDateTime>,
 ) -> QueryResult<()> {
     if let Some(at) = revised_at {
@@ -123,6 +124,7 @@ pub fn update_question(
             questions::groups.eq(groups),
             questions::kind.eq(kind),
             questions::config.eq(config),
+            questions::allow_images.eq(allow_images),
             questions::revised_at.eq(revised_at.or(q.revised_at)),
         ))
         .execute(conn)

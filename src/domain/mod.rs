@@ -28,6 +28,7 @@ macro_rules! text_enum {
 pub(crate) use text_enum;
 
 pub mod email;
+pub mod images;
 pub mod markdown;
 pub mod participants_csv;
 pub mod polls;

@@ -7,6 +7,7 @@ pub mod mail;
 pub mod moderation;
 pub mod boards;
 pub mod grid;
+pub mod images;
 pub mod people;
 pub mod stages;
 pub mod summaries;
@@ -35,6 +36,8 @@ pub struct Ctx {
     pub mail_key: Arc<Vec<u8>>,
     pub base_url: String,
     pub link_days: i64,
+    /// Where uploaded images are kept.
+    pub uploads: Arc<std::path::PathBuf>,
 }
 
 impl Ctx {
@@ -197,6 +200,12 @@ impl Access {
 pub fn in_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
     use diesel::Connection;
     conn.transaction(f)
+}
+
+/// A checkbox or flag from a form ("on") or JSON (true).
+pub fn truthy(v: &Option<serde_json::Value>) -> bool {
+    matches!(v, Some(serde_json::Value::Bool(true)))
+        || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
 }
 
 /// Trims a required text field, refusing it when empty or longer than `max` characters.

@@ -36,7 +36,8 @@ fn view(conn: &mut DbConn, acc: &Access, post_id: &str) -> AppResult<PostView> {
     let zone = acc.zone();
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
     let reactions = super::threads::reactions_of(conn, &post.question_id, anonymity)?;
-    let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions };
+    let no_images = HashMap::new();
+    let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images };
     thread_tree(&[ap], &reader).pop().ok_or_else(AppError::not_found)
 }
 
@@ -50,10 +51,6 @@ pub struct ProbeInput {
     pub private: Option<serde_json::Value>,
 }
 
-fn truthy(v: &Option<serde_json::Value>) -> bool {
-    matches!(v, Some(serde_json::Value::Bool(true)))
-        || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
-}
 
 /// A moderator's follow-up on one participant's post; the participant is told by email.
 pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: &ProbeInput) -> AppResult<PostView> {
@@ -65,7 +62,7 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: 
     let body = super::required("The probe", &input.body_md, MAX_POST_CHARS)?;
     let user = actor.user()?;
     let now = ctx.now();
-    let private = truthy(&input.private);
+    let private = super::truthy(&input.private);
     let id = db::new_id();
     let post = Post {
         thread_id: parent.thread_id.clone(),

@@ -159,7 +159,11 @@ pub struct QuestionInput {
     pub scale_max: Option<serde_json::Value>,
     pub scale_low: Option<String>,
     pub scale_high: Option<String>,
+    /// true or "on": participants may attach images to their answers.
+    #[schema(value_type = Option<bool>)]
+    pub allow_images: Option<serde_json::Value>,
 }
+
 
 /// The kind and the JSON configuration of a question from its input; `current` when the
 /// input says nothing about them.
@@ -231,6 +235,7 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
         groups: groups_json(&input.groups, "[]"),
         kind,
         config,
+        allow_images: super::truthy(&input.allow_images),
     };
     db::stages::insert_question(conn, &q)?;
     let view = QuestionView::new(&q, &acc.zone());
@@ -257,7 +262,8 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     }
     let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
     in_tx(conn, |conn| {
-        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), &groups_json(&input.groups, &q.groups), (&kind, &config), revised)?;
+        let allow_images = if input.allow_images.is_some() { super::truthy(&input.allow_images) } else { q.allow_images };
+        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), &groups_json(&input.groups, &q.groups), (&kind, &config), allow_images, revised)?;
         audit::record(
             conn,
             ctx,

@@ -30,10 +30,6 @@ pub struct SummaryInput {
     pub publish: Option<serde_json::Value>,
 }
 
-fn truthy(v: &Option<serde_json::Value>) -> bool {
-    matches!(v, Some(serde_json::Value::Bool(true)))
-        || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
-}
 
 pub fn view(s: &StageSummary, stage_title: &str, acc: &Access) -> SummaryView {
     SummaryView {
@@ -64,7 +60,7 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: 
     let body = super::required("The summary", &input.body_md, 50_000)?;
     let existing = db::moderation::summary_of_stage(conn, stage_id)?;
     let now = ctx.now();
-    let publish = truthy(&input.publish);
+    let publish = super::truthy(&input.publish);
     let first_publication = publish && existing.as_ref().is_none_or(|e| e.published_at.is_none());
     let summary = StageSummary {
         id: existing.as_ref().map_or_else(db::new_id, |e| e.id.clone()),
@@ -72,7 +68,7 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: 
         stage_id: stage.id.clone(),
         shown_in_stage_id: shown_in,
         body_md: body,
-        contributors_only: truthy(&input.contributors_only),
+        contributors_only: super::truthy(&input.contributors_only),
         published_at: if publish { existing.as_ref().and_then(|e| e.published_at).or(Some(now)) } else { None },
         updated_at: now,
     };

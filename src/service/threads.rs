@@ -158,7 +158,8 @@ pub struct PersonRef {
     pub screen_name: Option<String>,
 }
 
-fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
+/// The board, stage and question for someone who may open the question.
+pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
@@ -170,6 +171,22 @@ fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppRe
         }
     }
     Ok((acc, stage, q))
+}
+
+/// Whether `actor` may read a post: staff always; a participant by the question's mode
+/// (post first, private), private follow-ups, and hiding.
+pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult<bool> {
+    let (acc, _stage, q) = question_access(conn, actor, &post.question_id)?;
+    if acc.standing.sees_everything() {
+        return Ok(true);
+    }
+    let me = acc.participant()?;
+    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+    let answered = db::posts::has_answered(conn, &me.id, &q.id)? || db::votes::current_vote(conn, &me.id, &q.id)?.is_some();
+    let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
+    Ok((participant_scope(mode, answered) == ReplyScope::All || own_thread)
+        && post.private_to.as_deref().is_none_or(|to| to == me.id)
+        && (post.hidden_at.is_none() || post.participant_id.as_deref() == Some(me.id.as_str())))
 }
 
 /// Whether a stage's question is for this participant's group.
@@ -265,7 +282,15 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
     let recorders = recorder_names(conn, &all)?;
     let reactions = reactions_of(conn, question_id, anonymity)?;
-    let posts = thread_tree(&visible, &Reader { me: &me, zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions });
+    let visible_ids: Vec<String> = visible.iter().map(|(p, ..)| p.id.clone()).collect();
+    let mut post_images: HashMap<String, Vec<super::images::ImageView>> = HashMap::new();
+    for image in db::images::of_question(conn, question_id, &visible_ids)? {
+        match &image.post_id {
+            Some(pid) => post_images.entry(pid.clone()).or_default().push(super::images::view(&image, question_id)),
+            None => question.images.push(super::images::view(&image, question_id)),
+        }
+    }
+    let posts = thread_tree(&visible, &Reader { me: &me, zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &post_images });
     if !observing {
         db::posts::mark_read(conn, question_id, &me, now)?;
     }
@@ -330,6 +355,8 @@ pub struct Reader<'a> {
     pub recorders: &'a HashMap<String, String>,
     /// Who agreed with each post: post id to (participant id, how staff name them).
     pub reactions: &'a Reactions,
+    /// Images of posts, by post id.
+    pub images: &'a HashMap<String, Vec<super::images::ImageView>>,
 }
 
 pub type Reactions = HashMap<String, Vec<(String, String)>>;
@@ -405,6 +432,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         recorded_note,
         agrees: r.reactions.get(&p.id).map_or(0, |v| v.len() as i64),
         agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who == r.me)),
+        images: if hidden && !staff { Vec::new() } else { r.images.get(&p.id).cloned().unwrap_or_default() },
         agreed_by: if staff { r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default() } else { Vec::new() },
         replies: children
             .get(p.id.as_str())
@@ -541,7 +569,8 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str)
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let reactions = reactions_of(conn, &post.question_id, anonymity)?;
     let zone = acc.zone();
-    let mut tree = thread_tree(&[ap], &Reader { me: actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions });
+    let no_images = HashMap::new();
+    let mut tree = thread_tree(&[ap], &Reader { me: actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images });
     tree.pop().ok_or_else(AppError::not_found)
 }
 
@@ -599,17 +628,12 @@ pub fn post_history(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResul
 /// post as they now see it.
 pub fn toggle_agree(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str) -> AppResult<PostView> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
-    let (acc, stage, q) = question_access(conn, actor, &post.question_id)?;
+    let (acc, stage, _q) = question_access(conn, actor, &post.question_id)?;
     let me = match acc.standing {
         Standing::Participant => acc.participant()?.clone(),
         _ => return Err(AppError::forbidden("Only participants agree with posts.")),
     };
-    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
-    let answered = db::posts::has_answered(conn, &me.id, &q.id)?;
-    let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
-    let visible = (participant_scope(mode, answered) == ReplyScope::All || own_thread)
-        && post.private_to.as_deref().is_none_or(|to| to == me.id)
-        && post.hidden_at.is_none();
+    let visible = can_read_post(conn, actor, &post)? && post.hidden_at.is_none();
     if !visible {
         return Err(AppError::not_found());
     }

@@ -169,6 +169,8 @@ pub struct QuestionView {
     pub kind: String,
     /// Options or scale of a question that is voted on.
     pub poll: crate::domain::polls::PollConfig,
+    pub allow_images: bool,
+    pub images: Vec<super::images::ImageView>,
 }
 
 impl QuestionView {
@@ -191,6 +193,8 @@ impl QuestionView {
             groups: q.group_list(),
             kind: q.kind.clone(),
             poll: serde_json::from_str(&q.config).unwrap_or_default(),
+            allow_images: q.allow_images,
+            images: Vec::new(),
         }
     }
 }
@@ -226,6 +230,7 @@ pub struct PostView {
     pub agreed_by_you: bool,
     /// Who agreed; for the board's staff (moderators, observers, analysts).
     pub agreed_by: Vec<String>,
+    pub images: Vec<super::images::ImageView>,
     #[schema(no_recursion)]
     pub replies: Vec<PostView>,
 }

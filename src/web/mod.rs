@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod errors;
 pub mod health;
+pub mod images;
 pub mod mail;
 pub mod moderation;
 pub mod moderator;
@@ -63,5 +64,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(participant::configure)
         .configure(moderator::configure)
         .configure(mail::configure)
-        .configure(moderation::configure);
+        .configure(moderation::configure)
+        .configure(images::configure);
 }

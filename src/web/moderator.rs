@@ -2,7 +2,7 @@
 //! questions, staff members, and the account page with API tokens.
 
 use super::errors::{PageError, PageResult};
-use super::session::{self, check_csrf, redirect, CsrfForm, NoFields, Viewer};
+use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
 use crate::domain::roles::{BoardRole, ResponseMode};
 use crate::error::AppError;
@@ -11,7 +11,6 @@ use crate::service::stages::{self, QuestionInput, StageInput};
 use crate::service::{accounts, people};
 use actix_multipart::Multipart;
 use actix_web::web;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -126,28 +125,9 @@ async fn participants(state: web::Data<AppState>, viewer: Viewer, board: web::Pa
 }
 
 /// Reads an uploaded CSV file (multipart: `csrf_token`, `file`) and shows what would be imported.
-async fn import_preview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, mut payload: Multipart) -> PageResult {
-    let limit = state.settings.max_body_bytes;
-    let mut csrf = String::new();
-    let mut file = Vec::new();
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
-            if data.len() + chunk.len() > limit {
-                return Err(AppError::PayloadTooLarge(limit).into());
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "csrf_token" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "file" => file = data,
-            _ => {}
-        }
-    }
-    check_csrf(&viewer.session, &csrf)?;
+async fn import_preview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, payload: Multipart) -> PageResult {
+    let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
+    let file = fields.remove("file").unwrap_or_default();
     if file.is_empty() {
         return Err(AppError::invalid("Choose a CSV file to import.").into());
     }

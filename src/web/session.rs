@@ -185,6 +185,36 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+/// Reads a multipart form (a file upload) up to `limit` bytes in all, and checks its
+/// `csrf_token` field against the session's. Returns the other fields by name.
+pub async fn checked_multipart(
+    session: &Session,
+    mut payload: actix_multipart::Multipart,
+    limit: usize,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
+    use futures_util::StreamExt;
+    let unreadable = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("The upload could not be read: {e}"));
+    let mut fields = std::collections::HashMap::new();
+    let mut total = 0usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(unreadable)?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(unreadable)?;
+            total += chunk.len();
+            if total > limit {
+                return Err(AppError::PayloadTooLarge(limit));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        fields.insert(name, data);
+    }
+    let csrf = fields.remove("csrf_token").map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
+    check_csrf(session, &csrf)?;
+    Ok(fields)
+}
+
 /// An empty form: only the CSRF token (for buttons such as "Release now").
 #[derive(Deserialize)]
 pub struct NoFields {}

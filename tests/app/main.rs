@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod email;
 mod groups;
+mod images;
 mod journey;
 mod moderation;
 mod permissions;

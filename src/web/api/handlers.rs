@@ -70,6 +70,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/questions/{question}/vote", web::post().to(vote))
         .route("/questions/{question}/votes", web::get().to(vote_history))
         .route("/questions/{question}/results", web::get().to(results_by_group))
+        .route("/questions/{question}/images", web::post().to(question_image))
+        .route("/posts/{post}/images", web::post().to(post_image))
+        .route("/images/{image}", web::get().to(get_image))
+        .route("/images/{image}/thumb", web::get().to(get_thumb))
         .route("/posts/{post}/hide", web::post().to(hide))
         .route("/posts/{post}/restore", web::post().to(restore))
         .route("/stages/{stage}/summary", web::get().to(get_summary))
@@ -548,4 +552,26 @@ pub struct GroupQuery {
 pub async fn results_by_group(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<GroupQuery>) -> ApiResult<HttpResponse> {
     let (id, group) = (id.into_inner(), q.into_inner().group);
     bearer.run(&state, move |conn, _, actor| threads::results_for_group(conn, actor, &id, &group)).await.map(json)
+}
+
+use crate::web::images::{api_serve, api_upload, AltQuery};
+
+#[utoipa::path(post, path = "/api/v1/questions/{question}/images", tag = "posts", params(("question" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png", description = "A PNG, JPEG, WebP or GIF file"), responses((status = 201, body = crate::service::images::ImageView), (status = 422, description = "Not an accepted image, or too large")), security(("bearer" = [])))]
+pub async fn question_image(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
+    api_upload(&state, bearer, true, id.into_inner(), q.into_inner().alt, payload).await
+}
+
+#[utoipa::path(post, path = "/api/v1/posts/{post}/images", tag = "posts", params(("post" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png"), responses((status = 201, body = crate::service::images::ImageView), (status = 403, description = "Not the author, or the question takes no images")), security(("bearer" = [])))]
+pub async fn post_image(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
+    api_upload(&state, bearer, false, id.into_inner(), q.into_inner().alt, payload).await
+}
+
+#[utoipa::path(get, path = "/api/v1/images/{image}", tag = "posts", params(("image" = String, Path)), responses((status = 200, description = "The image"), (status = 404)), security(("bearer" = [])))]
+pub async fn get_image(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    api_serve(&state, bearer, id.into_inner(), false).await
+}
+
+#[utoipa::path(get, path = "/api/v1/images/{image}/thumb", tag = "posts", params(("image" = String, Path)), responses((status = 200, description = "The thumbnail"), (status = 404)), security(("bearer" = [])))]
+pub async fn get_thumb(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    api_serve(&state, bearer, id.into_inner(), true).await
 }

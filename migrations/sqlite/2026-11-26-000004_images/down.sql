@@ -1,0 +1,2 @@
+ALTER TABLE questions DROP COLUMN allow_images;
+DROP TABLE images;

@@ -1,0 +1,109 @@
+//! Images on questions (moderators) and posts (their authors, where the question allows it).
+//! Each is served only to those who may read what it belongs to: post-first, private, hidden
+//! and group rules included.
+
+use super::threads::{can_read_post, question_access};
+use super::{audit, Actor, Ctx};
+use crate::db::models::Image;
+use crate::db::{self, DbConn};
+use crate::domain::images::process;
+use crate::error::{AppError, AppResult};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImageView {
+    pub id: String,
+    /// The question it belongs to, directly or through a post.
+    pub question_id: String,
+    pub alt_text: String,
+    pub url: String,
+    pub thumb_url: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+pub fn view(i: &Image, question_id: &str) -> ImageView {
+    ImageView {
+        id: i.id.clone(),
+        question_id: question_id.to_string(),
+        alt_text: i.alt_text.clone(),
+        url: format!("/images/{}", i.id),
+        thumb_url: format!("/images/{}/thumb", i.id),
+        width: i.width,
+        height: i.height,
+    }
+}
+
+/// What an image is attached to.
+pub enum Target<'a> {
+    Question(&'a str),
+    Post(&'a str),
+}
+
+pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes: &[u8], alt: &str) -> AppResult<ImageView> {
+    let alt = super::required("A description of the image (alt text)", alt, 300)?;
+    let (acc, question_id, post_id, of_question) = match target {
+        Target::Question(qid) => {
+            let (acc, _stage, q) = question_access(conn, actor, qid)?;
+            acc.require_manage()?;
+            (acc, Some(q.id.clone()), None, q.id)
+        }
+        Target::Post(pid) => {
+            let post = db::posts::find(conn, pid)?.ok_or_else(AppError::not_found)?;
+            let (acc, _stage, q) = question_access(conn, actor, &post.question_id)?;
+            if !can_read_post(conn, actor, &post)? {
+                return Err(AppError::not_found());
+            }
+            if post.participant_id.as_deref() != Some(actor.reader_id()) {
+                return Err(AppError::forbidden("Only the author adds images to a post."));
+            }
+            if !q.allow_images {
+                return Err(AppError::forbidden("This question does not take images."));
+            }
+            (acc, None, Some(post.id), q.id)
+        }
+    };
+    let processed = process(bytes).map_err(AppError::invalid)?;
+    let image = Image {
+        id: db::new_id(),
+        board_id: acc.board.id.clone(),
+        question_id,
+        post_id,
+        alt_text: alt,
+        content_type: processed.content_type.into(),
+        width: processed.width as i32,
+        height: processed.height as i32,
+        uploaded_by: actor.reader_id().to_string(),
+        created_at: ctx.now(),
+    };
+    std::fs::create_dir_all(ctx.uploads.as_ref()).map_err(|e| AppError::Internal(e.into()))?;
+    // Random ids as file names: nothing about the board or the person in them.
+    std::fs::write(ctx.uploads.join(&image.id), &processed.full).map_err(|e| AppError::Internal(e.into()))?;
+    std::fs::write(ctx.uploads.join(format!("{}.thumb", image.id)), &processed.thumb).map_err(|e| AppError::Internal(e.into()))?;
+    db::images::insert(conn, &image)?;
+    if acc.standing.can_manage() {
+        audit::record(conn, ctx, &acc, "image.upload", format!("image {}", image.id), None, Some(serde_json::json!({"alt_text": image.alt_text})))?;
+    }
+    Ok(view(&image, &of_question))
+}
+
+/// The bytes and content type of an image (or its thumbnail), for someone allowed to see it.
+pub fn serve(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, image_id: &str, thumb: bool) -> AppResult<(String, Vec<u8>)> {
+    let image = db::images::find(conn, image_id)?.ok_or_else(AppError::not_found)?;
+    match (&image.question_id, &image.post_id) {
+        (Some(qid), _) => {
+            question_access(conn, actor, qid)?;
+        }
+        (None, Some(pid)) => {
+            let post = db::posts::find(conn, pid)?.ok_or_else(AppError::not_found)?;
+            if !can_read_post(conn, actor, &post)? {
+                return Err(AppError::not_found());
+            }
+        }
+        (None, None) => return Err(AppError::not_found()),
+    }
+    let name = if thumb { format!("{}.thumb", image.id) } else { image.id.clone() };
+    let bytes = std::fs::read(ctx.uploads.join(name)).map_err(|_| AppError::not_found())?;
+    Ok((image.content_type, bytes))
+}

@@ -1,0 +1,93 @@
+//! Uploading and serving images. Files are served only after the same checks as what they
+//! belong to, never as static files.
+
+use super::errors::{ApiResult, PageResult};
+use super::session::{self, redirect, Viewer};
+use super::AppState;
+use crate::domain::images::MAX_BYTES;
+use crate::error::AppError;
+use crate::service::images::{self, Target};
+use crate::service::Identity;
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// Room for the form fields around the file.
+const UPLOAD_LIMIT: usize = MAX_BYTES + 64 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/images/{image}", web::get().to(full))
+        .route("/images/{image}/thumb", web::get().to(thumb))
+        .route("/q/{question}/images", web::post().to(upload_to_question))
+        .route("/posts/{post}/images", web::post().to(upload_to_post));
+}
+
+async fn serve(state: &AppState, identity: Identity, id: String, thumb: bool) -> Result<HttpResponse, AppError> {
+    let (content_type, bytes) = state.as_actor(identity, move |conn, ctx, actor| images::serve(conn, ctx, actor, &id, thumb)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        // Private: who may see an image depends on who asks.
+        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .body(bytes))
+}
+
+async fn full(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>) -> PageResult {
+    Ok(serve(&state, viewer.identity.clone(), id.into_inner(), false).await?)
+}
+
+async fn thumb(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>) -> PageResult {
+    Ok(serve(&state, viewer.identity.clone(), id.into_inner(), true).await?)
+}
+
+async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to_question: bool, id: String) -> Result<images::ImageView, AppError> {
+    let mut fields = session::checked_multipart(&viewer.session, payload, UPLOAD_LIMIT).await?;
+    let file = fields.remove("file").unwrap_or_default();
+    if file.is_empty() {
+        return Err(AppError::invalid("Choose an image to upload."));
+    }
+    let alt = String::from_utf8_lossy(&fields.remove("alt_text").unwrap_or_default()).into_owned();
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let target = if to_question { Target::Question(&id) } else { Target::Post(&id) };
+            images::upload(conn, ctx, actor, target, &file, &alt)
+        })
+        .await
+}
+
+async fn upload_to_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, payload: Multipart) -> PageResult {
+    let qid = q.into_inner();
+    upload(&state, &viewer, payload, true, qid.clone()).await?;
+    session::notice(&viewer.session, "The image is added to the question.");
+    Ok(redirect(&format!("/q/{qid}")))
+}
+
+async fn upload_to_post(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, payload: Multipart) -> PageResult {
+    let pid = p.into_inner();
+    let image = upload(&state, &viewer, payload, false, pid.clone()).await?;
+    session::notice(&viewer.session, "The image is added to your post.");
+    Ok(redirect(&format!("/q/{}#post-{pid}", image.question_id)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AltQuery {
+    /// What the image shows, for people who cannot see it.
+    pub alt: String,
+}
+
+/// API: the image bytes as the request body, the alt text in the query.
+pub async fn api_upload(state: &AppState, bearer: super::api::Bearer, target_question: bool, id: String, alt: String, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let body = super::api::read_body(payload, UPLOAD_LIMIT).await?;
+    let view = bearer
+        .run(state, move |conn, ctx, actor| {
+            let target = if target_question { Target::Question(&id) } else { Target::Post(&id) };
+            images::upload(conn, ctx, actor, target, &body, &alt)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+pub async fn api_serve(state: &AppState, bearer: super::api::Bearer, id: String, thumb: bool) -> ApiResult<HttpResponse> {
+    let (content_type, bytes) = bearer.run(state, move |conn, ctx, actor| images::serve(conn, ctx, actor, &id, thumb)).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, content_type)).insert_header((header::CACHE_CONTROL, "private, max-age=3600")).body(bytes))
+}
