@@ -13,6 +13,16 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Image>> {
     images::table.find(id).select(Image::as_select()).first(conn).optional()
 }
 
+/// The images of a board's stage introductions and summaries, in one query.
+pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Image>> {
+    images::table
+        .filter(images::board_id.eq(board_id))
+        .filter(images::stage_id.is_not_null().or(images::summary_id.is_not_null()))
+        .order(images::created_at.asc())
+        .select(Image::as_select())
+        .load(conn)
+}
+
 /// The images of a question and of the given posts, in one query.
 pub fn of_question(conn: &mut DbConn, question_id: &str, post_ids: &[String]) -> QueryResult<Vec<Image>> {
     images::table

@@ -183,6 +183,10 @@ pub struct Image {
     pub question_id: Option<String>,
     /// Set for an image of a post.
     pub post_id: Option<String>,
+    /// Set for an image of a stage's introduction.
+    pub stage_id: Option<String>,
+    /// Set for an image of a stage summary.
+    pub summary_id: Option<String>,
     pub alt_text: String,
     pub content_type: String,
     pub width: i32,

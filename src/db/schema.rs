@@ -242,6 +242,8 @@ diesel::table! {
         board_id -> Text,
         question_id -> Nullable<Text>,
         post_id -> Nullable<Text>,
+        stage_id -> Nullable<Text>,
+        summary_id -> Nullable<Text>,
         alt_text -> Text,
         content_type -> Text,
         width -> Integer,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 pub struct ImageView {
     pub id: String,
     /// The question it belongs to, directly or through a post.
-    pub question_id: String,
+    pub question_id: Option<String>,
     pub alt_text: String,
     pub url: String,
     pub thumb_url: String,
@@ -23,10 +23,10 @@ pub struct ImageView {
     pub height: i32,
 }
 
-pub fn view(i: &Image, question_id: &str) -> ImageView {
+pub fn view(i: &Image, question_id: Option<&str>) -> ImageView {
     ImageView {
         id: i.id.clone(),
-        question_id: question_id.to_string(),
+        question_id: question_id.map(str::to_string),
         alt_text: i.alt_text.clone(),
         url: format!("/images/{}", i.id),
         thumb_url: format!("/images/{}/thumb", i.id),
@@ -39,15 +39,34 @@ pub fn view(i: &Image, question_id: &str) -> ImageView {
 pub enum Target<'a> {
     Question(&'a str),
     Post(&'a str),
+    /// A stage's introduction.
+    Stage(&'a str),
+    /// The summary of a stage (by the stage's id).
+    Summary(&'a str),
 }
 
 pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes: &[u8], alt: &str) -> AppResult<ImageView> {
     let alt = super::required("A description of the image (alt text)", alt, 300)?;
+    let mut stage_id = None;
+    let mut summary_id = None;
     let (acc, question_id, post_id, of_question) = match target {
         Target::Question(qid) => {
             let (acc, _stage, q) = question_access(conn, actor, qid)?;
             acc.require_manage()?;
-            (acc, Some(q.id.clone()), None, q.id)
+            (acc, Some(q.id.clone()), None, Some(q.id))
+        }
+        Target::Stage(sid) | Target::Summary(sid) => {
+            let stage = db::stages::find(conn, sid)?.ok_or_else(AppError::not_found)?;
+            let acc = super::access(conn, actor, &stage.board_id)?;
+            acc.require_manage()?;
+            if matches!(target, Target::Summary(_)) {
+                let summary = db::moderation::summary_of_stage(conn, sid)?
+                    .ok_or_else(|| AppError::invalid("Write the summary first, then add images to it."))?;
+                summary_id = Some(summary.id);
+            } else {
+                stage_id = Some(stage.id);
+            }
+            (acc, None, None, None)
         }
         Target::Post(pid) => {
             let post = db::posts::find(conn, pid)?.ok_or_else(AppError::not_found)?;
@@ -61,7 +80,7 @@ pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes
             if !q.allow_images {
                 return Err(AppError::forbidden("This question does not take images."));
             }
-            (acc, None, Some(post.id), q.id)
+            (acc, None, Some(post.id), Some(q.id))
         }
     };
     let processed = process(bytes).map_err(AppError::invalid)?;
@@ -70,6 +89,8 @@ pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes
         board_id: acc.board.id.clone(),
         question_id,
         post_id,
+        stage_id,
+        summary_id,
         alt_text: alt,
         content_type: processed.content_type.into(),
         width: processed.width as i32,
@@ -85,23 +106,33 @@ pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes
     if acc.standing.can_manage() {
         audit::record(conn, ctx, &acc, "image.upload", format!("image {}", image.id), None, Some(serde_json::json!({"alt_text": image.alt_text})))?;
     }
-    Ok(view(&image, &of_question))
+    Ok(view(&image, of_question.as_deref()))
 }
 
 /// The bytes and content type of an image (or its thumbnail), for someone allowed to see it.
 pub fn serve(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, image_id: &str, thumb: bool) -> AppResult<(String, Vec<u8>)> {
     let image = db::images::find(conn, image_id)?.ok_or_else(AppError::not_found)?;
-    match (&image.question_id, &image.post_id) {
-        (Some(qid), _) => {
-            question_access(conn, actor, qid)?;
+    if let Some(qid) = &image.question_id {
+        question_access(conn, actor, qid)?;
+    } else if let Some(pid) = &image.post_id {
+        let post = db::posts::find(conn, pid)?.ok_or_else(AppError::not_found)?;
+        if !can_read_post(conn, actor, &post)? {
+            return Err(AppError::not_found());
         }
-        (None, Some(pid)) => {
-            let post = db::posts::find(conn, pid)?.ok_or_else(AppError::not_found)?;
-            if !can_read_post(conn, actor, &post)? {
+    } else {
+        // A stage introduction or a summary: visible where the stage or summary is.
+        let acc = super::access(conn, actor, &image.board_id)?;
+        if let super::Actor::Participant(p) = actor {
+            let visible = match (&image.stage_id, &image.summary_id) {
+                (Some(sid), _) => db::stages::find(conn, sid)?
+                    .is_some_and(|s| s.released_at.is_some() && crate::domain::visibility::for_group(&s.group_list(), p.group().as_deref())),
+                (None, Some(sum)) => super::summaries::readable(conn, &acc, Some(p))?.iter().any(|s| &s.id == sum),
+                (None, None) => false,
+            };
+            if !visible {
                 return Err(AppError::not_found());
             }
         }
-        (None, None) => return Err(AppError::not_found()),
     }
     let name = if thumb { format!("{}.thumb", image.id) } else { image.id.clone() };
     let bytes = std::fs::read(ctx.uploads.join(name)).map_err(|_| AppError::not_found())?;

@@ -93,6 +93,11 @@ pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str)
     }
     let zone = acc.zone();
     let mut view = StageView::new(&stage, &zone, ctx.now());
+    view.images = db::images::of_stages_and_summaries(conn, &stage.board_id)?
+        .iter()
+        .filter(|i| i.stage_id.as_deref() == Some(stage_id))
+        .map(|i| super::images::view(i, None))
+        .collect();
     view.questions = db::stages::questions_of_stage(conn, stage_id)?
         .iter()
         .map(|q| QuestionView::new(q, &zone))

@@ -41,6 +41,7 @@ pub fn view(s: &StageSummary, stage_title: &str, acc: &Access) -> SummaryView {
         body_html: markdown::render(&s.body_md),
         contributors_only: s.contributors_only,
         published: When::opt(&acc.zone(), s.published_at),
+        images: Vec::new(),
     }
 }
 
@@ -122,7 +123,12 @@ pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<O
     if !acc.standing.sees_everything() {
         return Err(AppError::not_found());
     }
-    Ok(db::moderation::summary_of_stage(conn, stage_id)?.map(|s| view(&s, &stage.title, &acc)))
+    let images = db::images::of_stages_and_summaries(conn, &stage.board_id)?;
+    Ok(db::moderation::summary_of_stage(conn, stage_id)?.map(|s| {
+        let mut v = view(&s, &stage.title, &acc);
+        v.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::images::view(i, None)).collect();
+        v
+    }))
 }
 
 /// Every summary of a board, drafts included, for its staff.
@@ -136,6 +142,17 @@ pub fn of_board(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<V
 
 /// The published summaries of a board that `participant` may read (all of them for staff).
 pub fn readable(conn: &mut DbConn, acc: &Access, participant: Option<&Participant>) -> AppResult<Vec<SummaryView>> {
+    let mut out = readable_text(conn, acc, participant)?;
+    if !out.is_empty() {
+        let images = db::images::of_stages_and_summaries(conn, &acc.board.id)?;
+        for s in &mut out {
+            s.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::images::view(i, None)).collect();
+        }
+    }
+    Ok(out)
+}
+
+fn readable_text(conn: &mut DbConn, acc: &Access, participant: Option<&Participant>) -> AppResult<Vec<SummaryView>> {
     let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &acc.board.id)?
         .into_iter()
         .filter(|s| s.published_at.is_some() || participant.is_none())

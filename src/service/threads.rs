@@ -91,6 +91,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
         by_stage.entry(q.stage_id.clone()).or_default().push(v);
     }
     let summaries = super::summaries::readable(conn, acc, Some(&me))?;
+    let intro_images = db::images::of_stages_and_summaries(conn, board_id)?;
     let stages: Vec<StageView> = db::stages::of_board(conn, board_id)?
         .iter()
         .filter(|s| s.released_at.is_some() && for_group(&s.group_list(), group.as_deref()))
@@ -99,6 +100,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
             v.questions = by_stage.remove(&s.id).unwrap_or_default();
             v.new_posts = v.questions.iter().map(|q| q.new_posts).sum();
             v.feedback = summaries.iter().filter(|f| f.shown_in_stage_id.as_deref() == Some(s.id.as_str())).cloned().collect();
+            v.images = intro_images.iter().filter(|i| i.stage_id.as_deref() == Some(s.id.as_str())).map(|i| super::images::view(i, None)).collect();
             v
         })
         .collect();
@@ -286,8 +288,8 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let mut post_images: HashMap<String, Vec<super::images::ImageView>> = HashMap::new();
     for image in db::images::of_question(conn, question_id, &visible_ids)? {
         match &image.post_id {
-            Some(pid) => post_images.entry(pid.clone()).or_default().push(super::images::view(&image, question_id)),
-            None => question.images.push(super::images::view(&image, question_id)),
+            Some(pid) => post_images.entry(pid.clone()).or_default().push(super::images::view(&image, Some(question_id))),
+            None => question.images.push(super::images::view(&image, Some(question_id))),
         }
     }
     let posts = thread_tree(&visible, &Reader { me: &me, zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &post_images });

@@ -91,6 +91,8 @@ pub struct StageView {
     pub questions: Vec<QuestionView>,
     /// The groups it is for; empty: everyone.
     pub groups: Vec<String>,
+    /// Images of the introduction.
+    pub images: Vec<super::images::ImageView>,
     /// Summaries of earlier stages fed back at the top of this one.
     pub feedback: Vec<SummaryView>,
     /// Posts by others in this stage since the asker last looked.
@@ -111,6 +113,7 @@ pub struct SummaryView {
     pub body_html: String,
     pub contributors_only: bool,
     pub published: Option<When>,
+    pub images: Vec<super::images::ImageView>,
 }
 
 impl StageView {
@@ -128,6 +131,7 @@ impl StageView {
             phase: phase_name(stage_phase(s.released_at, s.close_at, now)).into(),
             questions: Vec::new(),
             groups: s.group_list(),
+            images: Vec::new(),
             feedback: Vec::new(),
             new_posts: 0,
         }

@@ -20,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/images/{image}", web::get().to(full))
         .route("/images/{image}/thumb", web::get().to(thumb))
         .route("/q/{question}/images", web::post().to(upload_to_question))
-        .route("/posts/{post}/images", web::post().to(upload_to_post));
+        .route("/posts/{post}/images", web::post().to(upload_to_post))
+        .route("/stages/{stage}/images", web::post().to(upload_to_stage));
 }
 
 async fn serve(state: &AppState, identity: Identity, id: String, thumb: bool) -> Result<HttpResponse, AppError> {
@@ -40,16 +41,33 @@ async fn thumb(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>
     Ok(serve(&state, viewer.identity.clone(), id.into_inner(), true).await?)
 }
 
-async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to_question: bool, id: String) -> Result<images::ImageView, AppError> {
+#[derive(Clone, Copy)]
+enum To {
+    Question,
+    Post,
+    Stage,
+    Summary,
+}
+
+async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to: To, id: String) -> Result<images::ImageView, AppError> {
     let mut fields = session::checked_multipart(&viewer.session, payload, UPLOAD_LIMIT).await?;
     let file = fields.remove("file").unwrap_or_default();
     if file.is_empty() {
         return Err(AppError::invalid("Choose an image to upload."));
     }
     let alt = String::from_utf8_lossy(&fields.remove("alt_text").unwrap_or_default()).into_owned();
+    let to = match (to, fields.remove("for").as_deref()) {
+        (To::Stage, Some(b"summary")) => To::Summary,
+        (to, _) => to,
+    };
     state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let target = if to_question { Target::Question(&id) } else { Target::Post(&id) };
+            let target = match to {
+                To::Question => Target::Question(&id),
+                To::Post => Target::Post(&id),
+                To::Stage => Target::Stage(&id),
+                To::Summary => Target::Summary(&id),
+            };
             images::upload(conn, ctx, actor, target, &file, &alt)
         })
         .await
@@ -57,30 +75,47 @@ async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to_questi
 
 async fn upload_to_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, payload: Multipart) -> PageResult {
     let qid = q.into_inner();
-    upload(&state, &viewer, payload, true, qid.clone()).await?;
+    upload(&state, &viewer, payload, To::Question, qid.clone()).await?;
     session::notice(&viewer.session, "The image is added to the question.");
     Ok(redirect(&format!("/q/{qid}")))
 }
 
 async fn upload_to_post(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, payload: Multipart) -> PageResult {
     let pid = p.into_inner();
-    let image = upload(&state, &viewer, payload, false, pid.clone()).await?;
+    let image = upload(&state, &viewer, payload, To::Post, pid.clone()).await?;
     session::notice(&viewer.session, "The image is added to your post.");
-    Ok(redirect(&format!("/q/{}#post-{pid}", image.question_id)))
+    Ok(redirect(&format!("/q/{}#post-{pid}", image.question_id.unwrap_or_default())))
+}
+
+async fn upload_to_stage(state: web::Data<AppState>, viewer: Viewer, s: web::Path<String>, payload: Multipart) -> PageResult {
+    let sid = s.into_inner();
+    upload(&state, &viewer, payload, To::Stage, sid.clone()).await?;
+    session::notice(&viewer.session, "The image is added.");
+    Ok(redirect(&format!("/stages/{sid}")))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AltQuery {
     /// What the image shows, for people who cannot see it.
     pub alt: String,
+    /// For a stage: "summary" adds it to the stage's summary, otherwise to its introduction.
+    #[serde(rename = "for")]
+    pub target: Option<String>,
 }
 
 /// API: the image bytes as the request body, the alt text in the query.
-pub async fn api_upload(state: &AppState, bearer: super::api::Bearer, target_question: bool, id: String, alt: String, payload: web::Payload) -> ApiResult<HttpResponse> {
+pub async fn api_upload(state: &AppState, bearer: super::api::Bearer, kind: &'static str, id: String, query: AltQuery, payload: web::Payload) -> ApiResult<HttpResponse> {
     let body = super::api::read_body(payload, UPLOAD_LIMIT).await?;
+    let alt = query.alt;
+    let summary = query.target.as_deref() == Some("summary");
     let view = bearer
         .run(state, move |conn, ctx, actor| {
-            let target = if target_question { Target::Question(&id) } else { Target::Post(&id) };
+            let target = match (kind, summary) {
+                ("question", _) => Target::Question(&id),
+                ("post", _) => Target::Post(&id),
+                (_, true) => Target::Summary(&id),
+                _ => Target::Stage(&id),
+            };
             images::upload(conn, ctx, actor, target, &body, &alt)
         })
         .await?;

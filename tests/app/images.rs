@@ -89,6 +89,31 @@ async fn images_are_cleaned_and_guarded(backend: Backend) {
         .part("file", reqwest::multipart::Part::bytes(png(300, 200)).file_name("diagram.png"));
     let res = staff.client.post(app.url(&format!("/q/{}/images", s.question))).multipart(form).send().await.unwrap();
     assert!(res.text().await.unwrap().contains("alt=\"A second diagram\""));
+    // A diagram in a stage's introduction: invisible to participants until the stage is out.
+    let (_, later) = m.post(&format!("/api/v1/boards/{}/stages", s.board), json!({"title": "Later"})).await;
+    let later = later["id"].as_str().unwrap();
+    let (st, intro) = upload(&m, &format!("/api/v1/stages/{later}/images"), "A%20map", png(40, 40)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let intro_id = intro["id"].as_str().unwrap();
+    assert_eq!(ann.get(&format!("/api/v1/images/{intro_id}")).await.0, StatusCode::NOT_FOUND, "stage not released");
+    m.post(&format!("/api/v1/stages/{later}/release"), json!({})).await;
+    let res = ann.client.get(app.url(&format!("/api/v1/images/{intro_id}"))).bearer_auth(&ann.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, home) = ann.get(&format!("/api/v1/boards/{}/home", s.board)).await;
+    assert_eq!(home["stages"][1]["images"][0]["alt_text"], "A map");
+    // A diagram in a summary: there must be a summary, and participants see it once published.
+    let summary_image = format!("/api/v1/stages/{}/images", s.stage);
+    let (st, body) = upload(&m, &summary_image, "Themes&for=summary", png(20, 20)).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let put = |publish: bool| m.client.put(app.url(&format!("/api/v1/stages/{}/summary", s.stage))).bearer_auth(&m.token).json(&json!({"body_md": "Themes", "publish": publish})).send();
+    put(false).await.unwrap();
+    let (st, themes) = upload(&m, &summary_image, "Themes&for=summary", png(20, 20)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let themes_id = themes["id"].as_str().unwrap();
+    assert_eq!(ann.get(&format!("/api/v1/images/{themes_id}")).await.0, StatusCode::NOT_FOUND, "a draft's images stay with the staff");
+    put(true).await.unwrap();
+    let res = ann.client.get(app.url(&format!("/api/v1/images/{themes_id}"))).bearer_auth(&ann.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     let anon = app.browser();
     assert_eq!(anon.get(&format!("/images/{id}")).await.url().path(), "/login", "strangers are sent to sign in");
 }

@@ -5,6 +5,8 @@ CREATE TABLE images (
     board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
     question_id TEXT REFERENCES questions(id) ON DELETE CASCADE,
     post_id TEXT REFERENCES posts(id) ON DELETE CASCADE,
+    stage_id TEXT REFERENCES stages(id) ON DELETE CASCADE,
+    summary_id TEXT REFERENCES stage_summaries(id) ON DELETE CASCADE,
     alt_text TEXT NOT NULL,
     content_type TEXT NOT NULL,
     width INTEGER NOT NULL,
@@ -14,5 +16,6 @@ CREATE TABLE images (
 );
 CREATE INDEX images_question ON images (question_id);
 CREATE INDEX images_post ON images (post_id);
+CREATE INDEX images_board ON images (board_id);
 
 ALTER TABLE questions ADD COLUMN allow_images BOOLEAN NOT NULL DEFAULT FALSE;

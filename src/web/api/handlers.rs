@@ -72,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/questions/{question}/results", web::get().to(results_by_group))
         .route("/questions/{question}/images", web::post().to(question_image))
         .route("/posts/{post}/images", web::post().to(post_image))
+        .route("/stages/{stage}/images", web::post().to(stage_image))
         .route("/images/{image}", web::get().to(get_image))
         .route("/images/{image}/thumb", web::get().to(get_thumb))
         .route("/posts/{post}/hide", web::post().to(hide))
@@ -558,12 +559,12 @@ use crate::web::images::{api_serve, api_upload, AltQuery};
 
 #[utoipa::path(post, path = "/api/v1/questions/{question}/images", tag = "posts", params(("question" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png", description = "A PNG, JPEG, WebP or GIF file"), responses((status = 201, body = crate::service::images::ImageView), (status = 422, description = "Not an accepted image, or too large")), security(("bearer" = [])))]
 pub async fn question_image(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
-    api_upload(&state, bearer, true, id.into_inner(), q.into_inner().alt, payload).await
+    api_upload(&state, bearer, "question", id.into_inner(), q.into_inner(), payload).await
 }
 
 #[utoipa::path(post, path = "/api/v1/posts/{post}/images", tag = "posts", params(("post" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png"), responses((status = 201, body = crate::service::images::ImageView), (status = 403, description = "Not the author, or the question takes no images")), security(("bearer" = [])))]
 pub async fn post_image(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
-    api_upload(&state, bearer, false, id.into_inner(), q.into_inner().alt, payload).await
+    api_upload(&state, bearer, "post", id.into_inner(), q.into_inner(), payload).await
 }
 
 #[utoipa::path(get, path = "/api/v1/images/{image}", tag = "posts", params(("image" = String, Path)), responses((status = 200, description = "The image"), (status = 404)), security(("bearer" = [])))]
@@ -574,4 +575,9 @@ pub async fn get_image(state: State, bearer: Bearer, id: web::Path<String>) -> A
 #[utoipa::path(get, path = "/api/v1/images/{image}/thumb", tag = "posts", params(("image" = String, Path)), responses((status = 200, description = "The thumbnail"), (status = 404)), security(("bearer" = [])))]
 pub async fn get_thumb(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     api_serve(&state, bearer, id.into_inner(), true).await
+}
+
+#[utoipa::path(post, path = "/api/v1/stages/{stage}/images", tag = "stages", params(("stage" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png"), responses((status = 201, body = crate::service::images::ImageView)), security(("bearer" = [])))]
+pub async fn stage_image(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
+    api_upload(&state, bearer, "stage", id.into_inner(), q.into_inner(), payload).await
 }

@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
         create_post, edit_post, post_history,
         send_invitations, list_emails, resend_failed, resend_message, email_preferences, set_email_preferences,
         audit_log, grid, awaiting_probes, list_notes, add_note, home_as, question_as, on_behalf, move_to_stage,
-        probe, hide, restore, get_summary, save_summary, reopen, agree, set_group, vote, vote_history, results_by_group, question_image, post_image, get_image, get_thumb,
+        probe, hide, restore, get_summary, save_summary, reopen, agree, set_group, vote, vote_history, results_by_group, question_image, post_image, stage_image, get_image, get_thumb,
     ),
     components(schemas(crate::domain::participants_csv::ImportRow, crate::domain::participants_csv::RowError)),
     modifiers(&BearerAuth),
