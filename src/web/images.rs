@@ -26,11 +26,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn serve(state: &AppState, identity: Identity, id: String, thumb: bool) -> Result<HttpResponse, AppError> {
     let (content_type, bytes) = state.as_actor(identity, move |conn, ctx, actor| images::serve(conn, ctx, actor, &id, thumb)).await?;
-    Ok(HttpResponse::Ok()
+    Ok(image_response(content_type, bytes))
+}
+
+fn image_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
         // Private: who may see an image depends on who asks.
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .body(bytes))
+        .body(bytes)
 }
 
 async fn full(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>) -> PageResult {
@@ -124,5 +128,5 @@ pub async fn api_upload(state: &AppState, bearer: super::api::Bearer, kind: &'st
 
 pub async fn api_serve(state: &AppState, bearer: super::api::Bearer, id: String, thumb: bool) -> ApiResult<HttpResponse> {
     let (content_type, bytes) = bearer.run(state, move |conn, ctx, actor| images::serve(conn, ctx, actor, &id, thumb)).await?;
-    Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, content_type)).insert_header((header::CACHE_CONTROL, "private, max-age=3600")).body(bytes))
+    Ok(image_response(content_type, bytes))
 }
