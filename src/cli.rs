@@ -23,6 +23,30 @@ pub enum Command {
     /// Check the email settings.
     #[command(subcommand)]
     Email(EmailCommand),
+    /// Export a board for analysis, with pseudonymous participant ids.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The board's id (shown in its address: /boards/<id>).
+    #[arg(long)]
+    pub board: String,
+    /// csv (one row per post) or json (the whole board).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
+    #[arg(long)]
+    pub include_hidden: bool,
+    #[arg(long)]
+    pub include_private: bool,
+    #[arg(long)]
+    pub include_moderators: bool,
+    /// Names to redact from texts, comma separated.
+    #[arg(long)]
+    pub redact: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

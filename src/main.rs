@@ -28,6 +28,37 @@ async fn run() -> anyhow::Result<()> {
             print!("{}", demo::seed(&db, &ctx).await?);
             Ok(())
         }
+        Command::Export(args) => {
+            let (db, _) = startup::prepare(&settings, startup::system_clock())?;
+            let options = service::export::ExportOptions {
+                include_hidden: args.include_hidden,
+                include_private: args.include_private,
+                include_moderators: args.include_moderators,
+                redact: args.redact.clone(),
+            };
+            let (board, format) = (args.board.clone(), args.format.clone());
+            let bytes = db
+                .run(move |conn| {
+                    let acc = service::export::command_line_access(conn, &board)?;
+                    match format.as_str() {
+                        "csv" => service::export::csv(conn, &acc, &options),
+                        "json" => Ok(serde_json::to_vec_pretty(&service::export::json(conn, &acc, &options)?).unwrap_or_default()),
+                        other => Err(focusboard::error::AppError::invalid(format!("{other:?} is not a format: use csv or json"))),
+                    }
+                })
+                .await?;
+            match args.output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)?;
+                    eprintln!("Wrote {} bytes to {}", bytes.len(), path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        }
         Command::Email(EmailCommand::Test { to }) => {
             let mailer = focusboard::email::transport::Mailer::from_settings(&settings)?;
             let from = focusboard::email::transport::sender(&settings)?;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod mail;
 pub mod moderation;
 pub mod boards;
+pub mod export;
 pub mod grid;
 pub mod images;
 pub mod people;

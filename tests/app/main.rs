@@ -8,6 +8,7 @@ mod api;
 mod bad_input;
 mod cli;
 mod email;
+mod export;
 mod groups;
 mod images;
 mod journey;

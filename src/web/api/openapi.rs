@@ -17,11 +17,11 @@ use utoipa::{Modify, OpenApi};
         create_post, edit_post, post_history,
         send_invitations, list_emails, resend_failed, resend_message, email_preferences, set_email_preferences,
         audit_log, grid, awaiting_probes, list_notes, add_note, home_as, question_as, on_behalf, move_to_stage,
-        probe, hide, restore, get_summary, save_summary, reopen, agree, set_group, vote, vote_history, results_by_group, question_image, post_image, stage_image, get_image, get_thumb,
+        probe, hide, restore, get_summary, save_summary, reopen, agree, set_group, vote, vote_history, results_by_group, question_image, post_image, stage_image, get_image, get_thumb, export,
     ),
     components(schemas(crate::domain::participants_csv::ImportRow, crate::domain::participants_csv::RowError)),
     modifiers(&BearerAuth),
-    tags((name = "boards"), (name = "stages"), (name = "questions"), (name = "posts"), (name = "participants"), (name = "email"), (name = "moderation"), (name = "account")),
+    tags((name = "boards"), (name = "stages"), (name = "questions"), (name = "posts"), (name = "participants"), (name = "email"), (name = "moderation"), (name = "analysis"), (name = "account")),
 )]
 pub struct ApiDoc;
 
