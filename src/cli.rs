@@ -32,7 +32,9 @@ pub struct ExportArgs {
     /// The board's id (shown in its address: /boards/<id>).
     #[arg(long)]
     pub board: String,
-    /// csv (one row per post) or json (the whole board).
+    /// csv or xlsx (one row per reply), json (the whole board), docx (transcript by question),
+    /// docx-participants (transcript by participant), quotes (CSV), qdc (the codebook) or qdpx
+    /// (a REFI-QDA project for NVivo, ATLAS.ti and MAXQDA).
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// Write to this file instead of standard output.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod export;
 pub mod scheduler;
 pub mod service;
 pub mod startup;

@@ -29,34 +29,33 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(args) => {
+            use focusboard::export::{self, ExportOptions, Format};
             let (db, _) = startup::prepare(&settings, startup::system_clock())?;
-            let options = service::export::ExportOptions {
+            let options = ExportOptions {
                 include_hidden: args.include_hidden,
                 include_private: args.include_private,
                 include_moderators: args.include_moderators,
                 redact: args.redact.clone(),
             };
-            let (board, format) = (args.board.clone(), args.format.clone());
-            let bytes = db
-                .run(move |conn| {
-                    let acc = service::export::command_line_access(conn, &board)?;
-                    match format.as_str() {
-                        "csv" => service::export::csv(conn, &acc, &options),
-                        "json" => Ok(serde_json::to_vec_pretty(&service::export::json(conn, &acc, &options)?).unwrap_or_default()),
-                        other => Err(focusboard::error::AppError::invalid(format!("{other:?} is not a format: use csv or json"))),
+            let format = Format::parse(&args.format).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (board, output) = (args.board.clone(), args.output.clone());
+            db.run(move |conn| {
+                let acc = export::command_line_access(conn, &board)?;
+                match &output {
+                    Some(path) => {
+                        let file = std::fs::File::create(path).map_err(export::io_error)?;
+                        export::write(conn, &acc, format, &options, file)?;
+                        eprintln!("Wrote the {} export to {}", format.name(), path.display());
                     }
-                })
-                .await?;
-            match args.output {
-                Some(path) => {
-                    std::fs::write(&path, &bytes)?;
-                    eprintln!("Wrote {} bytes to {}", bytes.len(), path.display());
+                    // Standard output cannot seek, which the ZIP formats need: go through a temporary file.
+                    None => {
+                        let mut file = export::to_temp_file(conn, &acc, format, &options)?;
+                        std::io::copy(&mut file, &mut std::io::stdout().lock()).map_err(export::io_error)?;
+                    }
                 }
-                None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&bytes)?;
-                }
-            }
+                Ok(())
+            })
+            .await?;
             Ok(())
         }
         Command::Email(EmailCommand::Test { to }) => {

@@ -1,6 +1,7 @@
 //! The data layer: one set of diesel queries over SQLite (the embedded default) or PostgreSQL,
 //! chosen at run time by the database URL.
 
+pub mod analysis;
 pub mod boards;
 pub mod images;
 pub mod models;

@@ -282,3 +282,59 @@ pub struct ApiToken {
     pub last_used_at: Option<PrimitiveDateTime>,
     pub revoked_at: Option<PrimitiveDateTime>,
 }
+
+/// A code of a board's codebook; `parent_id` makes the tree.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = codes)]
+pub struct Code {
+    pub id: String,
+    pub board_id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub description: String,
+    /// #rrggbb
+    pub colour: String,
+    pub position: i32,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// A selection of a reply's text in characters, or the whole reply when the range is null.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = excerpts)]
+pub struct Excerpt {
+    pub id: String,
+    pub board_id: String,
+    pub post_id: String,
+    pub start_char: Option<i32>,
+    pub end_char: Option<i32>,
+    pub text: String,
+    pub is_quote: bool,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = codings)]
+pub struct Coding {
+    pub id: String,
+    pub board_id: String,
+    pub excerpt_id: String,
+    pub post_id: String,
+    pub code_id: String,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// An analyst's memo about a reply or a code.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = memos)]
+pub struct Memo {
+    pub id: String,
+    pub board_id: String,
+    pub post_id: Option<String>,
+    pub code_id: Option<String>,
+    pub body: String,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+}

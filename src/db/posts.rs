@@ -205,3 +205,17 @@ pub fn question_has_posts(conn: &mut DbConn, question_id: &str) -> QueryResult<b
     diesel::select(diesel::dsl::exists(posts::table.filter(posts::question_id.eq(question_id))))
         .get_result(conn)
 }
+
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Post>> {
+    posts::table.filter(posts::id.eq_any(ids)).select(Post::as_select()).load(conn)
+}
+
+/// (question, participant) of every participant's answer (not replies within threads) on a board.
+pub fn answer_pairs_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String)>> {
+    posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::parent_id.is_null())
+        .filter(posts::participant_id.is_not_null())
+        .select((posts::question_id, posts::participant_id.assume_not_null()))
+        .load(conn)
+}

@@ -253,6 +253,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    codes (id) {
+        id -> Text,
+        board_id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+        description -> Text,
+        colour -> Text,
+        position -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    excerpts (id) {
+        id -> Text,
+        board_id -> Text,
+        post_id -> Text,
+        start_char -> Nullable<Integer>,
+        end_char -> Nullable<Integer>,
+        text -> Text,
+        is_quote -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    codings (id) {
+        id -> Text,
+        board_id -> Text,
+        excerpt_id -> Text,
+        post_id -> Text,
+        code_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memos (id) {
+        id -> Text,
+        board_id -> Text,
+        post_id -> Nullable<Text>,
+        code_id -> Nullable<Text>,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(codings -> codes (code_id));
+diesel::joinable!(codings -> excerpts (excerpt_id));
+diesel::joinable!(codings -> posts (post_id));
+diesel::joinable!(excerpts -> posts (post_id));
 diesel::joinable!(reactions -> participants (participant_id));
 diesel::joinable!(staff_notes -> users (author_id));
 diesel::joinable!(outbox -> participants (participant_id));
@@ -268,4 +324,5 @@ diesel::joinable!(posts -> users (author_user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users, boards, board_members, participants, stages, questions, question_revisions, posts,
     post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes, images,
+    codes, excerpts, codings, memos,
 );

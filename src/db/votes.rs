@@ -64,3 +64,13 @@ pub fn voted_questions(conn: &mut DbConn, participant_id: &str) -> QueryResult<V
         .select(votes::question_id)
         .load(conn)
 }
+
+/// The current votes of a board, for exports.
+pub fn current_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Vote>> {
+    votes::table
+        .filter(votes::board_id.eq(board_id))
+        .filter(votes::superseded_at.is_null())
+        .order((votes::created_at.asc(), votes::id.asc()))
+        .select(Vote::as_select())
+        .load(conn)
+}

@@ -27,11 +27,13 @@ macro_rules! text_enum {
 }
 pub(crate) use text_enum;
 
+pub mod codebook;
 pub mod email;
 pub mod images;
 pub mod markdown;
 pub mod participants_csv;
 pub mod polls;
+pub mod redaction;
 pub mod roles;
 pub mod timezone;
 pub mod tokens;

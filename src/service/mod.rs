@@ -2,11 +2,11 @@
 //! the same permissions. Each takes the connection, the context and the `Actor` asking.
 
 pub mod accounts;
+pub mod analysis;
 pub mod audit;
 pub mod mail;
 pub mod moderation;
 pub mod boards;
-pub mod export;
 pub mod grid;
 pub mod images;
 pub mod people;

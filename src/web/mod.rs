@@ -2,6 +2,7 @@
 //! Handlers are thin: they read the request, call one `service` function inside `db.run`, and
 //! render the result as a page or as JSON.
 
+pub mod analyst;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -65,5 +66,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(moderator::configure)
         .configure(mail::configure)
         .configure(moderation::configure)
-        .configure(images::configure);
+        .configure(images::configure)
+        .configure(analyst::configure);
 }

@@ -16,7 +16,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/boards/{board}/grid", web::get().to(grid_page))
         .route("/boards/{board}/grid.csv", web::get().to(grid_csv))
         .route("/boards/{board}/audit", web::get().to(audit_page))
-        .route("/boards/{board}/export", web::get().to(export))
         .route("/boards/{board}/notes", web::post().to(add_note))
         .route("/posts/{post}/probe", web::post().to(probe))
         .route("/posts/{post}/hide", web::post().to(hide))
@@ -47,36 +46,6 @@ async fn grid_csv(state: web::Data<AppState>, viewer: Viewer, board: web::Path<S
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| grid::to_csv(&grid::grid(conn, ctx, actor, &board_id, &filter)?))
         .await?;
     Ok(super::api::csv_download(&csv, "participation.csv"))
-}
-
-#[derive(Deserialize)]
-struct ExportFormat {
-    format: Option<String>,
-}
-
-/// The export as a file download (the form on the board page).
-async fn export(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, format: web::Query<ExportFormat>, options: web::Query<crate::service::export::ExportOptions>) -> PageResult {
-    let board_id = board.into_inner();
-    let json_format = format.into_inner().format.as_deref() == Some("json");
-    let options = options.into_inner();
-    let bytes = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
-            let acc = crate::service::export::exporter_access(conn, actor, &board_id)?;
-            if json_format {
-                Ok(serde_json::to_vec_pretty(&crate::service::export::json(conn, &acc, &options)?).unwrap_or_default())
-            } else {
-                crate::service::export::csv(conn, &acc, &options)
-            }
-        })
-        .await?;
-    Ok(if json_format {
-        actix_web::HttpResponse::Ok()
-            .content_type("application/json")
-            .insert_header(("Content-Disposition", "attachment; filename=\"board.json\""))
-            .body(bytes)
-    } else {
-        super::api::csv_download(&bytes, "board.csv")
-    })
 }
 
 async fn audit_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {

@@ -349,6 +349,26 @@ impl Api {
         read(self.req(reqwest::Method::PATCH, path).json(&body).send().await.expect("request")).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(self.req(reqwest::Method::PUT, path).json(&body).send().await.expect("request")).await
+    }
+
+    pub async fn delete(&self, path: &str) -> StatusCode {
+        self.req(reqwest::Method::DELETE, path).send().await.expect("request").status()
+    }
+
+    /// A file download: status, content type and bytes.
+    pub async fn download(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let res = self.req(reqwest::Method::GET, path).send().await.expect("request");
+        let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (res.status(), ct, res.bytes().await.expect("body").to_vec())
+    }
+
+    /// Posts a raw body with a content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        read(self.req(reqwest::Method::POST, path).header("content-type", content_type).body(body).send().await.expect("request")).await
+    }
+
     pub async fn post_csv(&self, path: &str, csv: impl Into<reqwest::Body>) -> (StatusCode, Value) {
         read(self.req(reqwest::Method::POST, path).header("content-type", "text/csv").body(csv).send().await.expect("request")).await
     }

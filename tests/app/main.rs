@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod analysis;
 mod api;
 mod bad_input;
 mod cli;

@@ -56,7 +56,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/posts/{post}/history", web::get().to(post_history))
         .route("/boards/{board}/invitations", web::post().to(send_invitations))
         .route("/boards/{board}/audit", web::get().to(audit_log))
-        .route("/boards/{board}/export", web::get().to(export))
         .route("/boards/{board}/grid", web::get().to(grid))
         .route("/boards/{board}/probes", web::get().to(awaiting_probes))
         .route("/boards/{board}/notes", web::get().to(list_notes))
@@ -581,30 +580,4 @@ pub async fn get_thumb(state: State, bearer: Bearer, id: web::Path<String>) -> A
 #[utoipa::path(post, path = "/api/v1/stages/{stage}/images", tag = "stages", params(("stage" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png"), responses((status = 201, body = crate::service::images::ImageView)), security(("bearer" = [])))]
 pub async fn stage_image(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
     api_upload(&state, bearer, "stage", id.into_inner(), q.into_inner(), payload).await
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct FormatQuery {
-    /// csv (one row per post, default) or json (the whole board).
-    pub format: Option<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/boards/{board}/export", tag = "analysis", params(("board" = String, Path), FormatQuery, crate::service::export::ExportOptions), responses((status = 200, description = "The export file"), (status = 403, description = "Only analysts and moderators export")), security(("bearer" = [])))]
-pub async fn export(state: State, bearer: Bearer, id: web::Path<String>, format: web::Query<FormatQuery>, options: web::Query<crate::service::export::ExportOptions>) -> ApiResult<HttpResponse> {
-    let (id, format, options) = (id.into_inner(), format.into_inner().format.unwrap_or_else(|| "csv".into()), options.into_inner());
-    let (csv_file, json_doc) = bearer
-        .run(&state, move |conn, _, actor| {
-            let acc = crate::service::export::exporter_access(conn, actor, &id)?;
-            match format.as_str() {
-                "csv" => Ok((Some(crate::service::export::csv(conn, &acc, &options)?), None)),
-                "json" => Ok((None, Some(crate::service::export::json(conn, &acc, &options)?))),
-                other => Err(AppError::invalid(format!("{other:?} is not a format: use csv or json"))),
-            }
-        })
-        .await?;
-    Ok(match (csv_file, json_doc) {
-        (Some(bytes), _) => csv_download(&bytes, "board.csv"),
-        (None, Some(value)) => json(value),
-        _ => HttpResponse::NoContent().finish(),
-    })
 }

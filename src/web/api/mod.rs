@@ -3,6 +3,7 @@
 //! member's token from their account page, or a participant's exchanged from their sign-in
 //! link. Errors are RFC 9457 problem documents.
 
+mod analysis;
 mod handlers;
 pub mod openapi;
 
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }))
     .route("/openapi.json", web::get().to(openapi::serve));
     handlers::configure(cfg);
+    analysis::configure(cfg);
 }
 
 /// The bearer token of a request, looked up when the handler runs.

@@ -1,5 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the view types.
 
+use super::analysis::*;
 use super::handlers::*;
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -17,7 +18,9 @@ use utoipa::{Modify, OpenApi};
         create_post, edit_post, post_history,
         send_invitations, list_emails, resend_failed, resend_message, email_preferences, set_email_preferences,
         audit_log, grid, awaiting_probes, list_notes, add_note, home_as, question_as, on_behalf, move_to_stage,
-        probe, hide, restore, get_summary, save_summary, reopen, agree, set_group, vote, vote_history, results_by_group, question_image, post_image, stage_image, get_image, get_thumb, export,
+        probe, hide, restore, get_summary, save_summary, reopen, agree, set_group, vote, vote_history, results_by_group, question_image, post_image, stage_image, get_image, get_thumb,
+        list_codes, add_code, apply_template, import_codebook, update_code, delete_code, add_code_memo, coding, code_post, add_post_memo,
+        remove_coding, set_quote, delete_memo, report, export,
     ),
     components(schemas(crate::domain::participants_csv::ImportRow, crate::domain::participants_csv::RowError)),
     modifiers(&BearerAuth),

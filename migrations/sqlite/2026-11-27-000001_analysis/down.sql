@@ -1,0 +1,4 @@
+DROP TABLE memos;
+DROP TABLE codings;
+DROP TABLE excerpts;
+DROP TABLE codes;

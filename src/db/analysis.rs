@@ -1,0 +1,159 @@
+//! The analysts' tables: codebook, excerpts, codings and memos. Every list is one query by an
+//! indexed column; lists for a page of replies take the page's post ids.
+
+use super::models::{Code, Coding, Excerpt, Memo};
+use super::schema::{codes, codings, excerpts, memos};
+use super::DbConn;
+use diesel::prelude::*;
+
+pub fn codes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Code>> {
+    codes::table
+        .filter(codes::board_id.eq(board_id))
+        .order((codes::position.asc(), codes::id.asc()))
+        .select(Code::as_select())
+        .load(conn)
+}
+
+pub fn find_code(conn: &mut DbConn, id: &str) -> QueryResult<Option<Code>> {
+    codes::table.find(id).select(Code::as_select()).first(conn).optional()
+}
+
+pub fn insert_codes(conn: &mut DbConn, rows: &[Code]) -> QueryResult<()> {
+    // One statement per code keeps SQLite's bound-parameter limit out of the way for big imports.
+    for row in rows {
+        diesel::insert_into(codes::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn next_code_position(conn: &mut DbConn, board_id: &str) -> QueryResult<i32> {
+    let max: Option<i32> = codes::table.filter(codes::board_id.eq(board_id)).select(diesel::dsl::max(codes::position)).first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+pub fn update_code(conn: &mut DbConn, id: &str, name: &str, description: &str, colour: &str, parent_id: Option<&str>) -> QueryResult<usize> {
+    diesel::update(codes::table.find(id))
+        .set((codes::name.eq(name), codes::description.eq(description), codes::colour.eq(colour), codes::parent_id.eq(parent_id)))
+        .execute(conn)
+}
+
+/// Deletes a code with its subtree's codings and memos (the database cascades to children).
+pub fn delete_code(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(codes::table.find(id)).execute(conn)
+}
+
+pub fn find_excerpt(conn: &mut DbConn, id: &str) -> QueryResult<Option<Excerpt>> {
+    excerpts::table.find(id).select(Excerpt::as_select()).first(conn).optional()
+}
+
+/// The excerpt with exactly this range on a post (null range: the whole reply), if any.
+pub fn excerpt_with_range(conn: &mut DbConn, post_id: &str, start: Option<i32>, end: Option<i32>) -> QueryResult<Option<Excerpt>> {
+    let mut query = excerpts::table.filter(excerpts::post_id.eq(post_id)).into_boxed();
+    query = match (start, end) {
+        (Some(s), Some(e)) => query.filter(excerpts::start_char.eq(s)).filter(excerpts::end_char.eq(e)),
+        _ => query.filter(excerpts::start_char.is_null()),
+    };
+    query.select(Excerpt::as_select()).first(conn).optional()
+}
+
+pub fn insert_excerpt(conn: &mut DbConn, row: &Excerpt) -> QueryResult<()> {
+    diesel::insert_into(excerpts::table).values(row).execute(conn).map(drop)
+}
+
+pub fn set_quote(conn: &mut DbConn, id: &str, is_quote: bool) -> QueryResult<usize> {
+    diesel::update(excerpts::table.find(id)).set(excerpts::is_quote.eq(is_quote)).execute(conn)
+}
+
+pub fn delete_excerpt(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(excerpts::table.find(id)).execute(conn)
+}
+
+pub fn insert_coding(conn: &mut DbConn, row: &Coding) -> QueryResult<()> {
+    diesel::insert_into(codings::table).values(row).execute(conn).map(drop)
+}
+
+pub fn find_coding(conn: &mut DbConn, id: &str) -> QueryResult<Option<Coding>> {
+    codings::table.find(id).select(Coding::as_select()).first(conn).optional()
+}
+
+pub fn coding_exists(conn: &mut DbConn, excerpt_id: &str, code_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(codings::table.filter(codings::excerpt_id.eq(excerpt_id)).filter(codings::code_id.eq(code_id)))).get_result(conn)
+}
+
+pub fn delete_coding(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(codings::table.find(id)).execute(conn)
+}
+
+pub fn codings_left_on_excerpt(conn: &mut DbConn, excerpt_id: &str) -> QueryResult<i64> {
+    codings::table.filter(codings::excerpt_id.eq(excerpt_id)).count().get_result(conn)
+}
+
+pub fn excerpts_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<Excerpt>> {
+    excerpts::table
+        .filter(excerpts::post_id.eq_any(post_ids))
+        .order((excerpts::created_at.asc(), excerpts::id.asc()))
+        .select(Excerpt::as_select())
+        .load(conn)
+}
+
+pub fn codings_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<Coding>> {
+    codings::table
+        .filter(codings::post_id.eq_any(post_ids))
+        .order((codings::created_at.asc(), codings::id.asc()))
+        .select(Coding::as_select())
+        .load(conn)
+}
+
+pub fn memos_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<Memo>> {
+    memos::table
+        .filter(memos::post_id.eq_any(post_ids))
+        .order((memos::created_at.asc(), memos::id.asc()))
+        .select(Memo::as_select())
+        .load(conn)
+}
+
+/// Every coding of a board as (code, post, the post's participant), for counts.
+pub fn codings_with_authors_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    codings::table
+        .inner_join(super::schema::posts::table)
+        .filter(codings::board_id.eq(board_id))
+        .select((codings::code_id, codings::post_id, super::schema::posts::participant_id))
+        .load(conn)
+}
+
+/// The quotes of a board, oldest first.
+pub fn quotes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Excerpt>> {
+    excerpts::table
+        .filter(excerpts::board_id.eq(board_id))
+        .filter(excerpts::is_quote.eq(true))
+        .order((excerpts::created_at.asc(), excerpts::id.asc()))
+        .select(Excerpt::as_select())
+        .load(conn)
+}
+
+pub fn memos_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Memo>> {
+    memos::table
+        .filter(memos::board_id.eq(board_id))
+        .order((memos::created_at.asc(), memos::id.asc()))
+        .select(Memo::as_select())
+        .load(conn)
+}
+
+pub fn insert_memo(conn: &mut DbConn, row: &Memo) -> QueryResult<()> {
+    diesel::insert_into(memos::table).values(row).execute(conn).map(drop)
+}
+
+pub fn find_memo(conn: &mut DbConn, id: &str) -> QueryResult<Option<Memo>> {
+    memos::table.find(id).select(Memo::as_select()).first(conn).optional()
+}
+
+pub fn delete_memo(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(memos::table.find(id)).execute(conn)
+}
+
+/// The users who coded or selected excerpts on a board.
+pub fn coders_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<String>> {
+    let mut ids: Vec<String> = codings::table.filter(codings::board_id.eq(board_id)).select(codings::created_by).distinct().load(conn)?;
+    ids.extend(excerpts::table.filter(excerpts::board_id.eq(board_id)).select(excerpts::created_by).distinct().load::<String>(conn)?);
+    Ok(ids)
+}

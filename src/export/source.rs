@@ -1,0 +1,254 @@
+//! What every export reads: the board's frame (stages, questions, participants with their
+//! pseudonyms, the codebook, memos), loaded once, and the replies, read in batches in a stable
+//! order so that memory does not grow with the size of the board.
+
+use super::ExportOptions;
+use crate::db::models::{Board, Code, Coding, Excerpt, Memo, Participant, Post, Question, Stage};
+use crate::db::schema::posts;
+use crate::db::{self, DbConn};
+use crate::domain::codebook;
+use crate::domain::redaction::{Redacted, Redactor};
+use crate::domain::roles::ResponseMode;
+use crate::domain::timezone::BoardZone;
+use crate::error::AppResult;
+use crate::service::analysis::{pseudonyms, tree_order};
+use diesel::prelude::*;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use time::PrimitiveDateTime;
+
+/// How many replies are read and written at a time.
+pub const BATCH: i64 = 1000;
+
+pub struct Frame {
+    pub board: Board,
+    pub zone: BoardZone,
+    pub options: ExportOptions,
+    pub redactor: Redactor,
+    /// In board order.
+    pub stages: Vec<Stage>,
+    /// In board order: by stage, then position. Private questions only when chosen.
+    pub questions: Vec<Question>,
+    question_index: HashMap<String, usize>,
+    stage_index: HashMap<String, usize>,
+    /// In pseudonym order (P01 first).
+    pub people: Vec<Participant>,
+    pub ids: HashMap<String, String>,
+    person_index: HashMap<String, usize>,
+    /// Every attribute name participants have, sorted.
+    pub attributes: Vec<String>,
+    /// The codebook in tree order, with depth.
+    pub codes: Vec<(Code, usize)>,
+    code_index: HashMap<String, usize>,
+    /// Memos on codes and on replies that are exported.
+    pub memos: Vec<Memo>,
+    /// Names of the staff who coded or wrote memos, by user id.
+    pub coders: Vec<(String, String)>,
+}
+
+/// A reply with what exports show of it.
+pub struct Reply {
+    pub post: Post,
+    /// P07, or "moderator".
+    pub author: String,
+    /// "P01 <post id>" of the post this one answers.
+    pub in_reply_to: Option<String>,
+    pub excerpts: Vec<(Excerpt, Vec<Coding>)>,
+}
+
+/// Which replies to read.
+#[derive(Clone, Copy)]
+pub enum Scope<'a> {
+    Board,
+    Question(&'a str),
+    Participant(&'a str),
+}
+
+impl Frame {
+    pub fn load(conn: &mut DbConn, board: Board, options: ExportOptions) -> AppResult<Frame> {
+        let board_id = board.id.clone();
+        let mut stages = db::stages::of_board(conn, &board_id)?;
+        stages.sort_by_key(|s| s.position);
+        let stage_index: HashMap<String, usize> = stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        let mut questions: Vec<Question> = db::stages::questions_of_board(conn, &board_id)?
+            .into_iter()
+            .filter(|q| options.include_private || q.mode != ResponseMode::Private.as_str())
+            .collect();
+        questions.sort_by_key(|q| (stage_index.get(&q.stage_id).copied(), q.position));
+        let question_index = questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
+        let mut people = db::participants::of_board(conn, &board_id)?;
+        let ids = pseudonyms(&people);
+        people.sort_by(|a, b| ids.get(&a.id).cmp(&ids.get(&b.id)));
+        let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
+        let attributes = people.iter().flat_map(|p| p.attributes_map().keys().cloned().collect::<Vec<_>>()).collect::<BTreeSet<_>>().into_iter().collect();
+        let codes = tree_order(db::analysis::codes_of_board(conn, &board_id)?);
+        let code_index = codes.iter().enumerate().map(|(i, (c, _))| (c.id.clone(), i)).collect();
+        let redactor = Redactor::new(options.redact.as_deref());
+        let mut frame = Frame {
+            board,
+            zone: BoardZone::of(""),
+            options,
+            redactor,
+            stages,
+            questions,
+            question_index,
+            stage_index,
+            people,
+            ids,
+            person_index,
+            attributes,
+            codes,
+            code_index,
+            memos: vec![],
+            coders: vec![],
+        };
+        frame.zone = BoardZone::of(&frame.board.time_zone);
+        // Memos on replies that are left out of the export stay out with them.
+        let memos = db::analysis::memos_of_board(conn, &board_id)?;
+        let memo_posts: Vec<String> = memos.iter().filter_map(|m| m.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let exported: HashSet<String> = db::posts::find_many(conn, &memo_posts)?.into_iter().filter(|p| frame.included(p)).map(|p| p.id).collect();
+        frame.memos = memos.into_iter().filter(|m| m.post_id.as_ref().is_none_or(|p| exported.contains(p))).collect();
+        let coder_ids: Vec<String> = db::analysis::coders_of_board(conn, &board_id)?
+            .into_iter()
+            .chain(frame.memos.iter().map(|m| m.created_by.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        frame.coders = db::users::names(conn, &coder_ids)?;
+        frame.coders.sort();
+        Ok(frame)
+    }
+
+    /// Whether a post is exported, by the exporter's choices.
+    pub fn included(&self, p: &Post) -> bool {
+        self.question_index.contains_key(&p.question_id)
+            && (self.options.include_hidden || p.hidden_at.is_none())
+            && (self.options.include_private || p.private_to.is_none())
+            && (self.options.include_moderators || p.participant_id.is_some())
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.question_index.get(id).map(|&i| &self.questions[i])
+    }
+
+    pub fn stage_of(&self, q: &Question) -> Option<&Stage> {
+        self.stage_index.get(&q.stage_id).map(|&i| &self.stages[i])
+    }
+
+    pub fn code(&self, id: &str) -> Option<&Code> {
+        self.code_index.get(id).map(|&i| &self.codes[i].0)
+    }
+
+    pub fn person(&self, id: Option<&str>) -> Option<&Participant> {
+        id.and_then(|id| self.person_index.get(id)).map(|&i| &self.people[i])
+    }
+
+    pub fn pseudonym(&self, participant_id: Option<&str>) -> String {
+        participant_id.and_then(|id| self.ids.get(id).cloned()).unwrap_or_else(|| "moderator".into())
+    }
+
+    pub fn attribute(&self, p: &Participant, name: &str) -> String {
+        match p.attributes_map().get(name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        }
+    }
+
+    pub fn time(&self, t: PrimitiveDateTime) -> String {
+        self.zone.to_rfc3339(t)
+    }
+
+    /// A question's prompt, redacted, on one line.
+    pub fn prompt(&self, q: &Question) -> String {
+        self.redactor.text(&q.prompt_md)
+    }
+
+    /// The reply's text with names redacted, and how positions moved.
+    pub fn text(&self, reply: &Reply) -> Redacted {
+        self.redactor.apply(&reply.post.body_md)
+    }
+
+    /// Where an excerpt is in the (redacted) text, in characters; None for the whole reply or
+    /// when the reply was edited so that the excerpt is no longer in it.
+    pub fn excerpt_range(&self, reply: &Reply, text: &Redacted, e: &Excerpt) -> Option<(usize, usize)> {
+        let (start, end) = (e.start_char?, e.end_char?);
+        let (start, end) = codebook::locate_excerpt(&reply.post.body_md, start as usize, end as usize, &e.text)?;
+        Some((text.position(start), text.end_position(end)))
+    }
+
+    /// The names of the codes on a reply (whole or excerpts), in codebook order.
+    pub fn code_names(&self, reply: &Reply) -> Vec<String> {
+        let mut idx: Vec<usize> = reply.excerpts.iter().flat_map(|(_, c)| c.iter().filter_map(|c| self.code_index.get(&c.code_id).copied())).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| self.codes[i].0.name.clone()).collect()
+    }
+
+    pub fn source(&self, p: &Post) -> String {
+        if p.recorded_by.is_some() {
+            format!("on behalf ({})", p.source)
+        } else {
+            "web".into()
+        }
+    }
+
+    /// Calls `f` with the included replies of `scope`, a batch at a time, oldest first.
+    pub fn each_batch(&self, conn: &mut DbConn, scope: Scope, mut f: impl FnMut(&mut DbConn, &[Reply]) -> AppResult<()>) -> AppResult<()> {
+        let mut after: Option<(PrimitiveDateTime, String)> = None;
+        loop {
+            let mut query = posts::table.filter(posts::board_id.eq(&self.board.id)).into_boxed();
+            query = match scope {
+                Scope::Board => query,
+                Scope::Question(q) => query.filter(posts::question_id.eq(q.to_string())),
+                Scope::Participant(p) => query.filter(posts::participant_id.eq(p.to_string())),
+            };
+            if let Some((t, id)) = &after {
+                query = query.filter(posts::created_at.gt(*t).or(posts::created_at.eq(*t).and(posts::id.gt(id.clone()))));
+            }
+            let batch: Vec<Post> = query.order((posts::created_at.asc(), posts::id.asc())).limit(BATCH).select(Post::as_select()).load(conn)?;
+            let Some(last) = batch.last() else { return Ok(()) };
+            after = Some((last.created_at, last.id.clone()));
+            let full = batch.len() as i64 == BATCH;
+            let replies = self.replies(conn, batch)?;
+            if !replies.is_empty() {
+                f(conn, &replies)?;
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The batch's included posts with their parents' authors and their codings: three queries.
+    fn replies(&self, conn: &mut DbConn, batch: Vec<Post>) -> AppResult<Vec<Reply>> {
+        let batch: Vec<Post> = batch.into_iter().filter(|p| self.included(p)).collect();
+        if batch.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<String> = batch.iter().map(|p| p.id.clone()).collect();
+        let parent_ids: Vec<String> = batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let parents: HashMap<String, Option<String>> = if parent_ids.is_empty() {
+            HashMap::new()
+        } else {
+            posts::table.filter(posts::id.eq_any(&parent_ids)).select((posts::id, posts::participant_id)).load::<(String, Option<String>)>(conn)?.into_iter().collect()
+        };
+        let mut excerpts: HashMap<String, Vec<(Excerpt, Vec<Coding>)>> = HashMap::new();
+        let mut codings: HashMap<String, Vec<Coding>> = HashMap::new();
+        for c in db::analysis::codings_of_posts(conn, &ids)? {
+            codings.entry(c.excerpt_id.clone()).or_default().push(c);
+        }
+        for e in db::analysis::excerpts_of_posts(conn, &ids)? {
+            let mine = codings.remove(&e.id).unwrap_or_default();
+            excerpts.entry(e.post_id.clone()).or_default().push((e, mine));
+        }
+        Ok(batch
+            .into_iter()
+            .map(|post| Reply {
+                author: self.pseudonym(post.participant_id.as_deref()),
+                in_reply_to: post.parent_id.as_ref().map(|parent| format!("{} {parent}", self.pseudonym(parents.get(parent).cloned().flatten().as_deref()))),
+                excerpts: excerpts.remove(&post.id).unwrap_or_default(),
+                post,
+            })
+            .collect())
+    }
+}

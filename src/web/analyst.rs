@@ -1,0 +1,290 @@
+//! The analysts' pages: the analysis home of a board, the codebook, coding a question's
+//! replies, the printable report, and export downloads.
+
+use super::errors::PageResult;
+use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
+use super::AppState;
+use crate::error::AppError;
+use crate::export::{self, ExportOptions, Format};
+use crate::service::analysis::{self, CodeInput, CodingInput, MemoInput};
+use crate::service::boards;
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/boards/{board}/analysis", web::get().to(analysis_home))
+        .route("/boards/{board}/codebook", web::get().to(codebook_page))
+        .route("/boards/{board}/codes", web::post().to(add_code))
+        .route("/boards/{board}/codebook/template", web::post().to(apply_template))
+        .route("/boards/{board}/codebook/import", web::post().to(import_codebook))
+        .route("/boards/{board}/report", web::get().to(report_page))
+        .route("/boards/{board}/export", web::get().to(export_download))
+        .route("/codes/{code}", web::post().to(update_code))
+        .route("/codes/{code}/delete", web::post().to(delete_code))
+        .route("/codes/{code}/memos", web::post().to(add_code_memo))
+        .route("/q/{question}/coding", web::get().to(coding_page))
+        .route("/posts/{post}/codings", web::post().to(code_post))
+        .route("/posts/{post}/memos", web::post().to(add_post_memo))
+        .route("/codings/{coding}/delete", web::post().to(remove_coding))
+        .route("/excerpts/{excerpt}/quote", web::post().to(set_quote))
+        .route("/memos/{memo}/delete", web::post().to(delete_memo));
+}
+
+/// A same-site path to go back to after a form, or `fallback`.
+fn back_to(back: Option<&str>, fallback: String) -> String {
+    match back {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_string(),
+        _ => fallback,
+    }
+}
+
+async fn analysis_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+    let board_id = board.into_inner();
+    let (board, report) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let report = analysis::report(conn, ctx, actor, &board_id, None)?;
+            Ok((boards::get_board(conn, actor, &board_id)?, report))
+        })
+        .await?;
+    let formats: Vec<_> = Format::ALL.iter().map(|f| json!({"name": f.name(), "label": format_label(*f)})).collect();
+    viewer.render("analyst/analysis", "Analysis", &json!({"board": board, "report": report, "formats": formats}))
+}
+
+fn format_label(f: Format) -> &'static str {
+    match f {
+        Format::Csv => "CSV, one row per reply",
+        Format::Xlsx => "Excel workbook (XLSX), one row per reply",
+        Format::Json => "JSON, the whole board",
+        Format::DocxByQuestion => "Word transcript by question (DOCX)",
+        Format::DocxByParticipant => "Word transcript by participant (DOCX)",
+        Format::Quotes => "Quotes with pseudonymous ids (CSV)",
+        Format::Codebook => "Codebook, REFI-QDA (.qdc)",
+        Format::Qdpx => "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA (.qdpx)",
+    }
+}
+
+async fn codebook_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+    let board_id = board.into_inner();
+    let (board, codes) = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| Ok((boards::get_board(conn, actor, &board_id)?, analysis::codebook(conn, actor, &board_id)?)))
+        .await?;
+    let templates: Vec<_> = crate::domain::codebook::TEMPLATES.iter().map(|t| json!({"key": t.key, "title": t.title, "source": t.source})).collect();
+    viewer.render("analyst/codebook", "Codebook", &json!({"board": board, "codes": codes, "templates": templates}))
+}
+
+async fn add_code(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<CodeInput>) -> PageResult {
+    let board_id = board.into_inner();
+    let id = board_id.clone();
+    let code = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code(conn, ctx, actor, &id, &form.0)).await?;
+    session::notice(&viewer.session, format!("Added the code \"{}\".", code.name));
+    Ok(redirect(&format!("/boards/{board_id}/codebook")))
+}
+
+#[derive(Deserialize)]
+struct TemplateForm {
+    template: String,
+}
+
+async fn apply_template(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<TemplateForm>) -> PageResult {
+    let board_id = board.into_inner();
+    let id = board_id.clone();
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::apply_template(conn, ctx, actor, &id, &form.0.template))
+        .await?;
+    session::notice(&viewer.session, import_notice(&result));
+    Ok(redirect(&format!("/boards/{board_id}/codebook")))
+}
+
+fn import_notice(result: &analysis::ImportResult) -> String {
+    let mut text = format!("Added {} {}.", result.added, if result.added == 1 { "code" } else { "codes" });
+    if !result.skipped.is_empty() {
+        text.push_str(&format!(" Already in the codebook, kept as they were: {}.", result.skipped.join(", ")));
+    }
+    text
+}
+
+/// A .qdc file (multipart: `csrf_token`, `file`).
+async fn import_codebook(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, payload: Multipart) -> PageResult {
+    let board_id = board.into_inner();
+    let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
+    let file = fields.remove("file").unwrap_or_default();
+    if file.is_empty() {
+        return Err(AppError::invalid("Choose a codebook file (.qdc) to import.").into());
+    }
+    let id = board_id.clone();
+    let result = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &file)).await?;
+    session::notice(&viewer.session, import_notice(&result));
+    Ok(redirect(&format!("/boards/{board_id}/codebook")))
+}
+
+async fn update_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<String>, form: CsrfForm<CodeInput>) -> PageResult {
+    let id = code.into_inner();
+    let code = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::update_code(conn, actor, &id, &form.0)).await?;
+    session::notice(&viewer.session, format!("Saved the code \"{}\".", code.name));
+    let board = state.as_actor(viewer.identity.clone(), {
+        let id = code.id.clone();
+        move |conn, _, _| Ok(crate::db::analysis::find_code(conn, &id)?.map(|c| c.board_id).unwrap_or_default())
+    });
+    Ok(redirect(&format!("/boards/{}/codebook", board.await?)))
+}
+
+async fn delete_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<String>, _form: CsrfForm<NoFields>) -> PageResult {
+    let id = code.into_inner();
+    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::delete_code(conn, actor, &id)).await?;
+    session::notice(&viewer.session, "Deleted the code with its sub-codes and codings.");
+    Ok(redirect(&format!("/boards/{board_id}/codebook")))
+}
+
+#[derive(Deserialize)]
+struct MemoForm {
+    body: String,
+    back: Option<String>,
+}
+
+async fn add_code_memo(state: web::Data<AppState>, viewer: Viewer, code: web::Path<String>, form: CsrfForm<MemoForm>) -> PageResult {
+    let id = code.into_inner();
+    let MemoForm { body, back } = form.0;
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
+    session::notice(&viewer.session, "Memo added.");
+    Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
+}
+
+async fn add_post_memo(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String>, form: CsrfForm<MemoForm>) -> PageResult {
+    let id = post.into_inner();
+    let MemoForm { body, back } = form.0;
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
+    session::notice(&viewer.session, "Memo added.");
+    Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
+}
+
+#[derive(Deserialize)]
+struct BackForm {
+    back: Option<String>,
+}
+
+async fn delete_memo(state: web::Data<AppState>, viewer: Viewer, memo: web::Path<String>, form: CsrfForm<BackForm>) -> PageResult {
+    let id = memo.into_inner();
+    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::delete_memo(conn, actor, &id)).await?;
+    session::notice(&viewer.session, "Memo deleted.");
+    Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
+}
+
+async fn coding_page(state: web::Data<AppState>, viewer: Viewer, question: web::Path<String>) -> PageResult {
+    let id = question.into_inner();
+    let page = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::coding_page(conn, actor, &id)).await?;
+    viewer.render("analyst/coding", "Coding", &json!({"coding": page, "script": "coding.js"}))
+}
+
+/// The coding form: repeated `code_id` fields, `start`/`end` filled in by the page's script
+/// when text is selected, `excerpt` (typed or filled in), `quote`, `memo`.
+async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String>, form: CsrfForm<Vec<(String, String)>>) -> PageResult {
+    let id = post.into_inner();
+    let mut input = CodingInput::default();
+    let mut back = None;
+    let number = |field: &str, v: &str| -> Result<Option<i32>, AppError> {
+        if v.trim().is_empty() {
+            Ok(None)
+        } else {
+            v.trim().parse().map(Some).map_err(|_| AppError::invalid(format!("The selection's {field} must be a whole number.")))
+        }
+    };
+    for (k, v) in form.0 {
+        match k.as_str() {
+            "code_id" => input.code_ids.push(v),
+            "start" => input.start = number("start", &v)?,
+            "end" => input.end = number("end", &v)?,
+            "excerpt" => input.excerpt = Some(v).filter(|v| !v.trim().is_empty()),
+            "quote" => input.quote = matches!(v.as_str(), "on" | "true" | "1"),
+            "memo" => input.memo = Some(v),
+            "back" => back = Some(v),
+            _ => {}
+        }
+    }
+    let excerpt = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::code_post(conn, ctx, actor, &id, &input)).await?;
+    let what = if excerpt.whole { "the whole reply".to_string() } else { format!("“{}”", excerpt.text) };
+    session::notice(&viewer.session, format!("Saved: {what}."));
+    Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
+}
+
+async fn remove_coding(state: web::Data<AppState>, viewer: Viewer, coding: web::Path<String>, form: CsrfForm<BackForm>) -> PageResult {
+    let id = coding.into_inner();
+    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::remove_coding(conn, actor, &id)).await?;
+    session::notice(&viewer.session, "Coding removed.");
+    Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
+}
+
+#[derive(Deserialize)]
+struct QuoteForm {
+    quote: String,
+    back: Option<String>,
+}
+
+async fn set_quote(state: web::Data<AppState>, viewer: Viewer, excerpt: web::Path<String>, form: CsrfForm<QuoteForm>) -> PageResult {
+    let id = excerpt.into_inner();
+    let quote = form.0.quote == "true";
+    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::set_quote(conn, actor, &id, quote)).await?;
+    session::notice(&viewer.session, if quote { "Marked as a quote." } else { "No longer a quote." });
+    Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    by: Option<String>,
+}
+
+async fn report_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, q: web::Query<ReportQuery>) -> PageResult {
+    let board_id = board.into_inner();
+    let by = q.into_inner().by.filter(|b| !b.is_empty());
+    let report = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::report(conn, ctx, actor, &board_id, by.as_deref())).await?;
+    viewer.render("analyst/report", "Report", &json!({"report": report}))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FormatQuery {
+    /// csv (default), xlsx, json, docx, docx-participants, quotes, qdc or qdpx.
+    pub format: Option<String>,
+}
+
+/// The work of an export download, run on a database worker: checks who asks, then writes
+/// the export to an anonymous temporary file. Returns the file and the board's title.
+pub fn export_job(
+    board_id: String,
+    format: Format,
+    options: ExportOptions,
+) -> impl FnOnce(&mut crate::db::DbConn, &crate::service::Ctx, &crate::service::Actor) -> crate::error::AppResult<(std::fs::File, String)> + Send + 'static {
+    move |conn, _, actor| {
+        let acc = export::exporter_access(conn, actor, &board_id)?;
+        Ok((export::to_temp_file(conn, &acc, format, &options)?, acc.board.title))
+    }
+}
+
+/// Sends an export file as a download that is not cached.
+pub fn file_response(req: &HttpRequest, file: std::fs::File, format: Format, title: &str) -> Result<HttpResponse, AppError> {
+    let name = format.file_name(title);
+    let mime: mime::Mime = format.content_type().parse().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let named = actix_files::NamedFile::from_file(file, &name).map_err(export::io_error)?;
+    let mut res = named
+        .use_etag(false)
+        .use_last_modified(false)
+        .set_content_type(mime)
+        .set_content_disposition(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .into_response(req);
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+async fn export_download(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    board: web::Path<String>,
+    format: web::Query<FormatQuery>,
+    options: web::Query<ExportOptions>,
+) -> PageResult {
+    let format = Format::parse(format.into_inner().format.as_deref().unwrap_or("csv"))?;
+    let (file, title) = state.as_actor(viewer.identity.clone(), export_job(board.into_inner(), format, options.into_inner())).await?;
+    Ok(file_response(&req, file, format, &title)?)
+}

@@ -1,0 +1,245 @@
+//! Analysts' work through the API and the pages: the codebook (templates, .qdc out and back
+//! in, validated against the REFI-QDA codebook schema), coding whole replies and excerpts by
+//! several analysts, quotes, memos, and the counts of the report.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// Validates an XML document against one of the REFI-QDA schemas with xmllint.
+pub fn assert_valid(xml: &[u8], schema: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.xml");
+    std::fs::write(&file, xml).unwrap();
+    let xsd = format!("{}/tests/support/refi-qda/{schema}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", &xsd, file.to_str().unwrap()])
+        .output()
+        .expect("xmllint (Debian libxml2-utils; scripts/test installs it)");
+    assert!(out.status.success(), "{schema}: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&xml[..xml.len().min(3000)]));
+}
+
+/// A new account named after its email's local part, made an analyst of the board.
+pub async fn analyst(app: &TestApp, m: &Api, board: &str, email: &str) -> Api {
+    let api = app.staff_api(email, false).await;
+    let (address, name) = (email.to_string(), email.split('@').next().unwrap().to_string());
+    app.with_db(move |conn, _| {
+        use diesel::prelude::*;
+        use focusboard::db::schema::users;
+        diesel::update(users::table.filter(users::email.eq(address))).set(users::name.eq(name)).execute(conn)?;
+        Ok(())
+    })
+    .await;
+    add_member(m, board, email, "analyst").await;
+    api
+}
+
+pub async fn add_member(m: &Api, board: &str, email: &str, role: &str) {
+    let (st, body) = m.put(&format!("/api/v1/boards/{board}/members"), json!({"email": email, "role": role})).await;
+    assert!(st.is_success(), "{st} {body}");
+}
+
+fn names(codes: &Value) -> Vec<(String, u64)> {
+    codes.as_array().unwrap().iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["depth"].as_u64().unwrap())).collect()
+}
+
+crate::on_both_databases!(codebook_templates_and_refi_qda_codebook_round_trip, coding_by_two_analysts_with_counts_and_report);
+
+async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
+    let codes_url = format!("/api/v1/boards/{}/codes", s.board);
+
+    let (st, added) = ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
+    assert_eq!(st, StatusCode::OK, "{added}");
+    assert_eq!(added["added"], 6);
+    let (_, again) = ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
+    assert_eq!(again["added"], 0, "a template applied twice adds nothing");
+    ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "four-pillars"})).await;
+    let (_, codes) = ana.get(&codes_url).await;
+    let tree = names(&codes);
+    assert_eq!(tree.len(), 11);
+    assert_eq!(tree[0], ("Value creation cycles".to_string(), 0));
+    assert_eq!(tree[1], ("Immediate value".to_string(), 1));
+    assert_eq!(tree[5], ("Reframing value".to_string(), 1));
+    assert_eq!(tree[6], ("Four pillars".to_string(), 0));
+    assert!(tree.iter().any(|(n, d)| n == "Nurturing culture and principles" && *d == 1));
+
+    // A code of one's own, with bad input refused and nothing lost.
+    let (st, own) = ana.post(&codes_url, json!({"name": "Workload", "description": "Time & pressure <b>", "colour": "#C00"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{own}");
+    assert_eq!(own["colour"], "#cc0000");
+    assert_eq!(ana.post(&codes_url, json!({"name": "workload"})).await.0, StatusCode::CONFLICT);
+    let (st, problem) = ana.post(&codes_url, json!({"name": "Red", "colour": "red"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["detail"].as_str().unwrap().contains("#rrggbb"));
+    let parent = codes[0]["id"].as_str().unwrap();
+    let child = codes[1]["id"].as_str().unwrap();
+    let (st, _) = ana.put(&format!("/api/v1/codes/{parent}"), json!({"name": "Value creation cycles", "parent_id": child})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a code cannot go inside its own child");
+    let (st, moved) = ana.put(&format!("/api/v1/codes/{}", own["id"].as_str().unwrap()), json!({"name": "Workload", "description": "Time & pressure <b>", "parent_id": parent})).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(moved["path"], "Value creation cycles › Workload");
+    let (st, memo) = ana.post(&format!("/api/v1/codes/{parent}/memos"), json!({"body": "Use for all five cycles"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{memo}");
+
+    // Out as a REFI-QDA codebook, valid against the schema.
+    let (st, ct, qdc) = ana.download(&format!("/api/v1/boards/{}/export?format=qdc", s.board)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(ct.starts_with("application/xml"));
+    assert_valid(&qdc, "Codebook.xsd");
+    let doc = String::from_utf8(qdc.clone()).unwrap();
+    let parsed = roxmltree::Document::parse(&doc).unwrap();
+    let workload = parsed.descendants().find(|n| n.attribute("name") == Some("Workload")).unwrap();
+    assert_eq!(workload.parent_element().unwrap().attribute("name"), Some("Value creation cycles"), "the tree is kept");
+    assert_eq!(workload.children().find(|n| n.has_tag_name("Description")).unwrap().text(), Some("Time & pressure <b>"));
+
+    // And back in, into another board: the same tree.
+    let other = app.board_with_question("mod@example.org", "open", &[]).await;
+    add_member(&m, &other.board, "ana@example.org", "analyst").await;
+    let ana2 = &ana;
+    let (st, imported) = ana2.post_raw(&format!("/api/v1/boards/{}/codebook/import", other.board), "application/xml", qdc.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{imported}");
+    assert_eq!(imported["added"], 12);
+    let (_, copied) = ana2.get(&format!("/api/v1/boards/{}/codes", other.board)).await;
+    assert_eq!(names(&copied), names(&ana.get(&codes_url).await.1));
+    assert!(copied.as_array().unwrap().iter().any(|c| c["name"] == "Workload" && c["colour"] == "#cc0000" && c["description"] == "Time & pressure <b>"));
+
+    // Files that are not codebooks are refused with a reason, and change nothing.
+    for (body, why) in [
+        (b"<CodeBook><Codes><Code name='x'>".to_vec(), "ends inside a code"),
+        (b"<Project name='p'/>".to_vec(), "no CodeBook"),
+        (b"not xml at all".to_vec(), "no CodeBook"),
+        (vec![0xff, 0xfe, 0x00], "UTF-8"),
+    ] {
+        let (st, problem) = ana2.post_raw(&format!("/api/v1/boards/{}/codebook/import", other.board), "application/xml", body).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains(why), "{problem}");
+    }
+    assert_eq!(ana2.get(&format!("/api/v1/boards/{}/codes", other.board)).await.1.as_array().unwrap().len(), 12);
+
+    // The page: templates, import by upload, the tree.
+    let page = app.signed_in("ana@example.org").await;
+    let html = page.get_ok(&format!("/boards/{}/codebook", s.board)).await;
+    assert!(texts(&html, ".codebook .code strong").contains(&"Realised value".to_string()));
+    let fresh = app.board_with_question("mod@example.org", "open", &[]).await;
+    add_member(&m, &fresh.board, "ana@example.org", "analyst").await;
+    let html = page.get_ok(&format!("/boards/{}/codebook", fresh.board)).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf_of(&html))
+        .part("file", reqwest::multipart::Part::bytes(qdc).file_name("codebook.qdc").mime_str("application/xml").unwrap());
+    let res = page.client.post(app.url(&format!("/boards/{}/codebook/import", fresh.board))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Added 12 codes."), "{html}");
+    assert_eq!(texts(&html, ".codebook .code strong").len(), 12);
+}
+
+async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    // Bob is a Manager; Ann and Cat stay Nurses.
+    let bob_id = s.participants[1].1.clone();
+    app.with_db(move |conn, _| {
+        use diesel::prelude::*;
+        use focusboard::db::schema::participants;
+        diesel::update(participants::table.find(&bob_id)).set(participants::attributes.eq(r#"{"Role":"Manager"}"#)).execute(conn)?;
+        Ok(())
+    })
+    .await;
+    let q = format!("/api/v1/questions/{}/posts", s.question);
+    let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+    let (_, a) = ann.post(&q, json!({"body_md": "Café talks helped. I now plan my week with the team."})).await;
+    let (_, b) = bob.post(&q, json!({"body_md": "Mostly fun, and I plan better now."})).await;
+    let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+
+    let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
+    let ben = analyst(&app, &m, &s.board, "ben@example.org").await;
+    ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
+    let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", s.board)).await;
+    let code = |name: &str| codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string();
+    let (immediate, applied) = (code("Immediate value"), code("Applied value"));
+
+    // Whole reply; an excerpt by characters (é counts as one); an excerpt by its words.
+    let (st, whole) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate]})).await;
+    assert_eq!(st, StatusCode::CREATED, "{whole}");
+    assert_eq!(whole["whole"], true);
+    let (st, excerpt) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [applied], "start": 19, "end": 48, "excerpt": "I now plan my week with the t", "quote": true})).await;
+    assert_eq!(st, StatusCode::CREATED, "{excerpt}");
+    assert_eq!(excerpt["text"], "I now plan my week with the t");
+    assert_eq!(excerpt["is_quote"], true);
+    let (st, by_words) = ben.post(&format!("/api/v1/posts/{b}/codings"), json!({"code_ids": [applied, immediate], "excerpt": "I plan better now", "memo": "Compare with P01"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{by_words}");
+    assert_eq!((by_words["start"].as_i64(), by_words["end"].as_i64()), (Some(16), Some(33)));
+    // The second analyst codes the same excerpt as the first: both codings stay, with who.
+    let (_, shared) = ben.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "start": 19, "end": 48})).await;
+    assert_eq!(shared["id"], excerpt["id"], "the same selection is one excerpt");
+    let coders: Vec<&str> = shared["codings"].as_array().unwrap().iter().map(|c| c["by"].as_str().unwrap()).collect();
+    assert_eq!(coders.len(), 2);
+
+    // Selections that do not fit are refused with a reason.
+    let (st, p) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "start": 40, "end": 400})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p["detail"].as_str().unwrap().contains("52 characters"), "{p}");
+    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "start": 0, "end": 4, "excerpt": "Tea "})).await;
+    assert_eq!(st, StatusCode::CONFLICT, "the text there is not what was selected");
+    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "excerpt": "not in the reply"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": ["no-such-code"]})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "nothing to save");
+
+    // The coding view: every reply with excerpts, codings (who, when) and memos.
+    let (st, view) = ana.get(&format!("/api/v1/questions/{}/coding", s.question)).await;
+    assert_eq!(st, StatusCode::OK);
+    let replies = view["replies"].as_array().unwrap();
+    assert_eq!(replies.iter().map(|r| r["participant"].as_str().unwrap()).collect::<Vec<_>>(), ["P01", "P02"]);
+    assert_eq!(replies[0]["excerpts"].as_array().unwrap().len(), 2);
+    assert_eq!(replies[1]["memos"][0]["body"], "Compare with P01");
+    assert!(replies[1]["memos"][0]["by"].as_str().unwrap().contains("ben"), "{}", replies[1]["memos"]);
+
+    // Counts: per question, answered of released to; per code, replies and participants, by Role.
+    let (_, report) = ana.get(&format!("/api/v1/boards/{}/report?by=Role", s.board)).await;
+    assert_eq!(report["questions"][0]["answered"], 2);
+    assert_eq!(report["questions"][0]["released_to"], 3);
+    assert_eq!(report["values"], json!(["Manager", "Nurse"]));
+    assert_eq!(report["value_sizes"], json!([1, 2]));
+    let count = |name: &str| report["codes"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap().ends_with(name)).unwrap().clone();
+    assert_eq!((count("Immediate value")["replies"].as_i64(), count("Immediate value")["participants"].as_i64()), (Some(2), Some(2)));
+    assert_eq!(count("Immediate value")["by_value"], json!([1, 1]));
+    assert_eq!(count("Applied value")["by_value"], json!([1, 1]));
+    assert_eq!(count("Realised value")["replies"], 0);
+    assert_eq!(report["quotes"][0]["text"], "I now plan my week with the t");
+    assert_eq!(report["quotes"][0]["participant"], "P01");
+
+    // Removing a coding: the excerpt stays while it has codes or is a quote.
+    let ben_coding = shared["codings"].as_array().unwrap().iter().find(|c| c["by"].as_str().unwrap().contains("ben")).unwrap()["id"].as_str().unwrap().to_string();
+    assert_eq!(ben.delete(&format!("/api/v1/codings/{ben_coding}")).await, StatusCode::NO_CONTENT);
+    let (_, report) = ana.get(&format!("/api/v1/boards/{}/report", s.board)).await;
+    assert_eq!(report["codes"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap().ends_with("Immediate value")).unwrap()["replies"], 2, "Ann's whole reply keeps it");
+
+    // The pages: code by selecting in the page (the form carries the range), and the report.
+    let page = app.signed_in("ana@example.org").await;
+    let coding_url = format!("/q/{}/coding", s.question);
+    let html = page.get_ok(&coding_url).await;
+    assert!(texts(&html, ".codable").contains(&"Mostly fun, and I plan better now.".to_string()));
+    let realised = code("Realised value");
+    let res = page
+        .submit(&coding_url, &format!("/posts/{b}/codings"), &[("code_id", &realised), ("code_id", &immediate), ("start", "0"), ("end", "10"), ("excerpt", "Mostly fun"), ("back", &coding_url)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Saved: “Mostly fun”."), "{html}");
+    assert!(texts(&html, ".excerpts q").contains(&"Mostly fun".to_string()));
+    let res = page.submit(&coding_url, &format!("/posts/{b}/codings"), &[("code_id", &realised), ("start", "0"), ("end", "99")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "an error page with the reason");
+    assert!(res.text().await.unwrap().contains("34 characters"));
+    let html = page.get_ok(&format!("/boards/{}/report?by=Role", s.board)).await;
+    assert!(texts(&html, "table.counts th[scope=row]").iter().any(|t| t.contains("Realised value")));
+    assert!(texts(&html, "blockquote.quote em").contains(&"I now plan my week with the t".to_string()));
+    assert!(html.contains("2 out of 3"));
+}
