@@ -88,12 +88,10 @@ fn memo_view(m: &Memo, names: &HashMap<String, String>, acc: &Access) -> MemoVie
     MemoView { id: m.id.clone(), body: m.body.clone(), by: names.get(&m.created_by).cloned().unwrap_or_default(), at: When::new(&acc.zone(), m.created_at) }
 }
 
-fn codebook_views(conn: &mut DbConn, acc: &Access) -> AppResult<Vec<CodeView>> {
-    let codes = tree_order(db::analysis::codes_of_board(conn, &acc.board.id)?);
-    let memos = db::analysis::memos_of_board(conn, &acc.board.id)?;
-    let names = names_of(conn, codes.iter().map(|(c, _)| c.created_by.clone()).chain(memos.iter().map(|m| m.created_by.clone())))?;
+/// Codes in tree order with depth and their path of names from the root.
+fn with_paths(codes: Vec<Code>) -> Vec<(Code, usize, String)> {
     let mut paths: HashMap<String, String> = HashMap::new();
-    Ok(codes
+    tree_order(codes)
         .into_iter()
         .map(|(c, depth)| {
             let path = match c.parent_id.as_ref().and_then(|p| paths.get(p)) {
@@ -101,20 +99,35 @@ fn codebook_views(conn: &mut DbConn, acc: &Access) -> AppResult<Vec<CodeView>> {
                 None => c.name.clone(),
             };
             paths.insert(c.id.clone(), path.clone());
-            CodeView {
-                memos: memos.iter().filter(|m| m.code_id.as_deref() == Some(c.id.as_str())).map(|m| memo_view(m, &names, acc)).collect(),
-                id: c.id,
-                parent_id: c.parent_id,
-                name: c.name,
-                description: c.description,
-                colour: c.colour,
-                depth,
-                path,
-                created_by: names.get(&c.created_by).cloned().unwrap_or_default(),
-                created_at: When::new(&acc.zone(), c.created_at),
-            }
+            (c, depth, path)
         })
-        .collect())
+        .collect()
+}
+
+fn code_views(codes: Vec<Code>, memos: &[Memo], names: &HashMap<String, String>, acc: &Access) -> Vec<CodeView> {
+    with_paths(codes)
+        .into_iter()
+        .map(|(c, depth, path)| CodeView {
+            memos: memos.iter().filter(|m| m.code_id.as_deref() == Some(c.id.as_str())).map(|m| memo_view(m, names, acc)).collect(),
+            created_by: names.get(&c.created_by).cloned().unwrap_or_default(),
+            created_at: When::new(&acc.zone(), c.created_at),
+            id: c.id,
+            parent_id: c.parent_id,
+            name: c.name,
+            description: c.description,
+            colour: c.colour,
+            depth,
+            path,
+        })
+        .collect()
+}
+
+/// The codebook with memos and names: three queries.
+fn codebook_views(conn: &mut DbConn, acc: &Access) -> AppResult<Vec<CodeView>> {
+    let codes = db::analysis::codes_of_board(conn, &acc.board.id)?;
+    let memos = db::analysis::memos_of_board(conn, &acc.board.id)?;
+    let names = names_of(conn, codes.iter().map(|c| c.created_by.clone()).chain(memos.iter().map(|m| m.created_by.clone())))?;
+    Ok(code_views(codes, &memos, &names, acc))
 }
 
 pub fn codebook(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Vec<CodeView>> {
@@ -461,28 +474,37 @@ fn insert_memo(conn: &mut DbConn, ctx: &Ctx, acc: &Access, post_id: Option<&str>
     Ok(memo)
 }
 
-/// Excerpts (with their codings) of some replies, in two queries.
+/// Excerpts (with their codings) of some replies, in four queries.
 fn excerpt_views(conn: &mut DbConn, acc: &Access, post_ids: &[String]) -> AppResult<Vec<ExcerptView>> {
     let excerpts = db::analysis::excerpts_of_posts(conn, post_ids)?;
     let codings = db::analysis::codings_of_posts(conn, post_ids)?;
     let codes: HashMap<String, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let names = names_of(conn, excerpts.iter().map(|e| e.created_by.clone()).chain(codings.iter().map(|c| c.created_by.clone())))?;
+    Ok(build_excerpt_views(excerpts, codings, &codes, &names, acc))
+}
+
+fn build_excerpt_views(excerpts: Vec<Excerpt>, codings: Vec<Coding>, codes: &HashMap<String, Code>, names: &HashMap<String, String>, acc: &Access) -> Vec<ExcerptView> {
     let zone = acc.zone();
-    Ok(excerpts
+    let mut by_excerpt: HashMap<String, Vec<Coding>> = HashMap::new();
+    for c in codings {
+        by_excerpt.entry(c.excerpt_id.clone()).or_default().push(c);
+    }
+    excerpts
         .into_iter()
         .map(|e| ExcerptView {
-            codings: codings
-                .iter()
-                .filter(|c| c.excerpt_id == e.id)
+            codings: by_excerpt
+                .remove(&e.id)
+                .unwrap_or_default()
+                .into_iter()
                 .filter_map(|c| {
                     let code = codes.get(&c.code_id)?;
                     Some(CodingView {
-                        id: c.id.clone(),
                         code_id: code.id.clone(),
                         code: code.name.clone(),
                         colour: code.colour.clone(),
                         by: names.get(&c.created_by).cloned().unwrap_or_default(),
                         at: When::new(&zone, c.created_at),
+                        id: c.id,
                     })
                 })
                 .collect(),
@@ -496,7 +518,7 @@ fn excerpt_views(conn: &mut DbConn, acc: &Access, post_ids: &[String]) -> AppRes
             text: e.text,
             is_quote: e.is_quote,
         })
-        .collect())
+        .collect()
 }
 
 /// Removes one coding; an excerpt left with no codes and no quote mark goes too.
@@ -599,12 +621,24 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppRe
     let people = db::participants::of_board(conn, &acc.board.id)?;
     let ids = pseudonyms(&people);
     let post_ids: Vec<String> = posts.iter().map(|(p, ..)| p.id.clone()).collect();
+    let codes = db::analysis::codes_of_board(conn, &acc.board.id)?;
+    let memos = db::analysis::memos_of_board(conn, &acc.board.id)?;
+    let excerpt_rows = db::analysis::excerpts_of_posts(conn, &post_ids)?;
+    let coding_rows = db::analysis::codings_of_posts(conn, &post_ids)?;
+    let names = names_of(
+        conn,
+        codes
+            .iter()
+            .map(|c| c.created_by.clone())
+            .chain(memos.iter().map(|m| m.created_by.clone()))
+            .chain(excerpt_rows.iter().map(|e| e.created_by.clone()))
+            .chain(coding_rows.iter().map(|c| c.created_by.clone())),
+    )?;
+    let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
     let mut excerpts: HashMap<String, Vec<ExcerptView>> = HashMap::new();
-    for e in excerpt_views(conn, &acc, &post_ids)? {
+    for e in build_excerpt_views(excerpt_rows, coding_rows, &code_map, &names, &acc) {
         excerpts.entry(e.post_id.clone()).or_default().push(e);
     }
-    let memos = db::analysis::memos_of_posts(conn, &post_ids)?;
-    let names = names_of(conn, memos.iter().map(|m| m.created_by.clone()))?;
     let zone = acc.zone();
     let replies = posts
         .into_iter()
@@ -632,7 +666,7 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppRe
         stage_title: stage.title,
         prompt_md: q.prompt_md,
         replies,
-        codebook: codebook_views(conn, &acc)?,
+        codebook: code_views(codes, &memos, &names, &acc),
     })
 }
 
@@ -736,17 +770,18 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     let value_sizes = values.iter().map(|v| value_of.values().filter(|x| *x == v).count() as i64).collect();
 
     let codings = db::analysis::codings_with_authors_of_board(conn, board_id)?;
-    let codebook = codebook_views(conn, &acc)?;
-    let code_counts = codebook
-        .iter()
-        .map(|code| {
+    let codes = db::analysis::codes_of_board(conn, board_id)?;
+    let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
+    let code_counts = with_paths(codes)
+        .into_iter()
+        .map(|(code, depth, path)| {
             let mine: Vec<&(String, String, Option<String>)> = codings.iter().filter(|(c, ..)| *c == code.id).collect();
             let posts: HashSet<&str> = mine.iter().map(|(_, p, _)| p.as_str()).collect();
             let who: HashSet<&str> = mine.iter().filter_map(|(_, _, who)| who.as_deref()).collect();
             CodeCount {
                 id: code.id.clone(),
-                path: code.path.clone(),
-                depth: code.depth,
+                path,
+                depth,
                 colour: code.colour.clone(),
                 replies: posts.len() as i64,
                 participants: who.len() as i64,
@@ -755,7 +790,8 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
         })
         .collect();
 
-    let quotes = quotes(conn, &acc, &ids)?;
+    let prompts: HashMap<&str, &str> = questions.iter().map(|q| (q.id.as_str(), q.prompt_md.as_str())).collect();
+    let quotes = quotes(conn, &acc, &ids, &prompts, &code_map)?;
     Ok(Report {
         board_id: acc.board.id.clone(),
         board_title: acc.board.title.clone(),
@@ -771,21 +807,20 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     })
 }
 
-/// The board's quotes with pseudonymous ids, their question and codes.
-fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<String, String>) -> AppResult<Vec<QuoteView>> {
+/// The board's quotes with pseudonymous ids, their question and codes: three queries.
+fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<String, String>, prompts: &HashMap<&str, &str>, codes: &HashMap<String, Code>) -> AppResult<Vec<QuoteView>> {
     let quotes = db::analysis::quotes_of_board(conn, &acc.board.id)?;
     let post_ids: Vec<String> = quotes.iter().map(|q| q.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let posts: HashMap<String, Post> = db::posts::find_many(conn, &post_ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
-    let prompts: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
-    let views = excerpt_views(conn, acc, &post_ids)?;
+    let codings = db::analysis::codings_of_posts(conn, &post_ids)?;
     Ok(quotes
         .into_iter()
         .filter_map(|q| {
             let post = posts.get(&q.post_id)?;
             Some(QuoteView {
                 participant: post.participant_id.as_ref().and_then(|p| ids.get(p).cloned()).unwrap_or_else(|| "moderator".into()),
-                question: prompts.get(&post.question_id).cloned().unwrap_or_default(),
-                codes: views.iter().find(|v| v.id == q.id).map(|v| v.codings.iter().map(|c| c.code.clone()).collect()).unwrap_or_default(),
+                question: prompts.get(post.question_id.as_str()).map(|p| p.to_string()).unwrap_or_default(),
+                codes: codings.iter().filter(|c| c.excerpt_id == q.id).filter_map(|c| codes.get(&c.code_id)).map(|c| c.name.clone()).collect(),
                 text: q.text,
             })
         })

@@ -43,14 +43,9 @@ fn back_to(back: Option<&str>, fallback: String) -> String {
 
 async fn analysis_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
     let board_id = board.into_inner();
-    let (board, report) = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let report = analysis::report(conn, ctx, actor, &board_id, None)?;
-            Ok((boards::get_board(conn, actor, &board_id)?, report))
-        })
-        .await?;
+    let report = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::report(conn, ctx, actor, &board_id, None)).await?;
     let formats: Vec<_> = Format::ALL.iter().map(|f| json!({"name": f.name(), "label": format_label(*f)})).collect();
-    viewer.render("analyst/analysis", "Analysis", &json!({"board": board, "report": report, "formats": formats}))
+    viewer.render("analyst/analysis", "Analysis", &json!({"report": report, "formats": formats}))
 }
 
 fn format_label(f: Format) -> &'static str {

@@ -43,7 +43,7 @@ fn names(codes: &Value) -> Vec<(String, u64)> {
     codes.as_array().unwrap().iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["depth"].as_u64().unwrap())).collect()
 }
 
-crate::on_both_databases!(codebook_templates_and_refi_qda_codebook_round_trip, coding_by_two_analysts_with_counts_and_report);
+crate::on_both_databases!(codebook_templates_and_refi_qda_codebook_round_trip, coding_by_two_analysts_with_counts_and_report, who_may_code_a_matrix);
 
 async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let app = spawn(backend).await;
@@ -242,4 +242,119 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert!(texts(&html, "table.counts th[scope=row]").iter().any(|t| t.contains("Realised value")));
     assert!(texts(&html, "blockquote.quote em").contains(&"I now plan my week with the t".to_string()));
     assert!(html.contains("2 out of 3"));
+}
+
+/// Every analysis route, asked by everyone: the board's analyst, moderator, co-moderator and an
+/// administrator may; its observer and participants may not (403); staff and participants of
+/// another board do not even learn it exists (404); no one signed in, 401. Pages alike.
+async fn who_may_code_a_matrix(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    let other = app.board_with_question("modb@example.org", "open", &["zed@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let ann = app.participant_api(s.link(0)).await;
+    let (_, post) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Secret answer for the analysts"})).await;
+    let post = post["id"].as_str().unwrap().to_string();
+    let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
+    let (_, code) = ana.post(&format!("/api/v1/boards/{}/codes", s.board), json!({"name": "Trust"})).await;
+    let code = code["id"].as_str().unwrap().to_string();
+    let (_, excerpt) = ana.post(&format!("/api/v1/posts/{post}/codings"), json!({"code_ids": [code], "excerpt": "Secret", "quote": true})).await;
+    let coding = excerpt["codings"][0]["id"].as_str().unwrap().to_string();
+    let excerpt = excerpt["id"].as_str().unwrap().to_string();
+    let (_, memo) = ana.post(&format!("/api/v1/posts/{post}/memos"), json!({"body": "memo"})).await;
+    let memo = memo["id"].as_str().unwrap().to_string();
+
+    let co = app.staff_api("co@example.org", false).await;
+    add_member(&m, &s.board, "co@example.org", "co_moderator").await;
+    let obs = app.staff_api("obs@example.org", false).await;
+    add_member(&m, &s.board, "obs@example.org", "observer").await;
+    let admin = app.staff_api("admin@example.org", true).await;
+    let other_mod = app.api_of("modb@example.org").await;
+    let other_ana = analyst(&app, &other_mod, &other.board, "other-ana@example.org").await;
+    let zed = app.participant_api(other.link(0)).await;
+    let nobody = app.api("not-a-token");
+
+    // Reads, then writes that leave things in place (a new code, a new memo, a coding again).
+    let reads = [
+        format!("/api/v1/boards/{}/codes", s.board),
+        format!("/api/v1/questions/{}/coding", s.question),
+        format!("/api/v1/boards/{}/report", s.board),
+        format!("/api/v1/boards/{}/export?format=json", s.board),
+        format!("/api/v1/boards/{}/export?format=qdpx", s.board),
+    ];
+    let writes = |who: &str| {
+        vec![
+            (format!("/api/v1/boards/{}/codes", s.board), json!({"name": format!("Code by {who}")})),
+            (format!("/api/v1/posts/{post}/codings"), json!({"code_ids": [code], "excerpt": "answer"})),
+            (format!("/api/v1/posts/{post}/memos"), json!({"body": "a memo"})),
+            (format!("/api/v1/codes/{code}/memos"), json!({"body": "a memo"})),
+            (format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "four-pillars"})),
+        ]
+    };
+    let refused: [(&str, &Api, StatusCode); 6] = [
+        ("observer", &obs, StatusCode::FORBIDDEN),
+        ("participant", &ann, StatusCode::FORBIDDEN),
+        ("another board's moderator", &other_mod, StatusCode::NOT_FOUND),
+        ("another board's analyst", &other_ana, StatusCode::NOT_FOUND),
+        ("another board's participant", &zed, StatusCode::NOT_FOUND),
+        ("no one", &nobody, StatusCode::UNAUTHORIZED),
+    ];
+    for (who, api, expected) in refused {
+        for path in &reads {
+            let (st, body) = api.get(path).await;
+            assert_eq!(st, expected, "{who} GET {path}");
+            assert!(!body.to_string().contains("Secret"), "{who} GET {path} leaks");
+        }
+        for (path, body) in writes(who) {
+            assert_eq!(api.post(&path, body).await.0, expected, "{who} POST {path}");
+        }
+        assert_eq!(api.put(&format!("/api/v1/codes/{code}"), json!({"name": "Renamed"})).await.0, expected, "{who} rename");
+        assert_eq!(api.put(&format!("/api/v1/excerpts/{excerpt}/quote"), json!({"quote": false})).await.0, expected, "{who} unquote");
+        assert_eq!(api.delete(&format!("/api/v1/codings/{coding}")).await, expected, "{who} uncode");
+        assert_eq!(api.delete(&format!("/api/v1/memos/{memo}")).await, expected, "{who} delete memo");
+        assert_eq!(api.delete(&format!("/api/v1/codes/{code}")).await, expected, "{who} delete code");
+    }
+    // Nothing of it changed.
+    let (_, view) = ana.get(&format!("/api/v1/questions/{}/coding", s.question)).await;
+    assert_eq!(view["replies"][0]["excerpts"][0]["codings"][0]["id"], coding.as_str());
+    assert_eq!(view["replies"][0]["excerpts"][0]["is_quote"], true);
+    assert_eq!(view["replies"][0]["memos"][0]["id"], memo.as_str());
+    assert_eq!(view["codebook"].as_array().unwrap().len(), 1);
+
+    for (who, api) in [("analyst", &ana), ("moderator", &m), ("co-moderator", &co), ("administrator", &admin)] {
+        for path in &reads {
+            assert_eq!(api.get(path).await.0, StatusCode::OK, "{who} GET {path}");
+        }
+        for (path, body) in writes(who) {
+            let (st, body) = api.post(&path, body).await;
+            assert!(st.is_success(), "{who} POST {path}: {st} {body}");
+        }
+    }
+    // Only its author or a moderator deletes a memo.
+    let (_, memo_of_co) = co.post(&format!("/api/v1/posts/{post}/memos"), json!({"body": "mine"})).await;
+    assert_eq!(ana.delete(&format!("/api/v1/memos/{}", memo_of_co["id"].as_str().unwrap())).await, StatusCode::FORBIDDEN);
+    assert_eq!(co.delete(&format!("/api/v1/memos/{}", memo_of_co["id"].as_str().unwrap())).await, StatusCode::NO_CONTENT);
+
+    // The pages, for a participant, an observer, and another board's moderator.
+    let pages = [
+        format!("/boards/{}/analysis", s.board),
+        format!("/boards/{}/codebook", s.board),
+        format!("/boards/{}/report", s.board),
+        format!("/q/{}/coding", s.question),
+        format!("/boards/{}/export?format=csv", s.board),
+    ];
+    let participant = app.participant(s.link(0)).await;
+    let observer = app.signed_in("obs@example.org").await;
+    let stranger = app.signed_in("modb@example.org").await;
+    for (who, browser, expected) in [("participant", &participant, StatusCode::FORBIDDEN), ("observer", &observer, StatusCode::FORBIDDEN), ("stranger", &stranger, StatusCode::NOT_FOUND)] {
+        for path in &pages {
+            let res = browser.get(path).await;
+            assert_eq!(res.status(), expected, "{who} {path}");
+            assert!(!res.text().await.unwrap().contains("Secret answer"), "{who} {path} leaks");
+        }
+        let html = browser.get_ok(if who == "stranger" { "/boards" } else { "/" }).await;
+        let res = browser.client.post(app.url(&format!("/posts/{post}/codings"))).form(&[("csrf_token", csrf_of(&html).as_str()), ("code_id", code.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), expected, "{who} codes through the page");
+        assert!(!res.text().await.unwrap().contains("This form has expired"), "refused for who they are, not for the form");
+    }
 }

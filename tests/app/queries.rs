@@ -19,10 +19,19 @@ async fn board_with_replies(app: &TestApp, moderator: &str, n: usize) -> Seeded 
     let s = app.board_with_question(moderator, "open", &refs).await;
     let q = s.question.clone();
     let ids: Vec<String> = s.participants.iter().map(|p| p.1.clone()).collect();
+    let (board, email) = (s.board.clone(), moderator.to_string());
     app.with_db(move |conn, ctx| {
+        // Every reply coded whole and in an excerpt, quoted, with a memo: the analysts' pages
+        // read all of it.
+        let m = Actor::User(focusboard::db::users::find_by_email(conn, &email)?.expect("moderator"));
+        service::analysis::apply_template(conn, ctx, &m, &board, "value-creation")?;
+        let code = service::analysis::codebook(conn, &m, &board)?[1].id.clone();
         for id in ids {
             let p = focusboard::db::participants::find(conn, &id)?.expect("participant");
-            service::threads::create_post(conn, ctx, &Actor::Participant(p), &q, &service::threads::PostInput { body_md: "An answer".into(), parent_id: None })?;
+            let post = service::threads::create_post(conn, ctx, &Actor::Participant(p), &q, &service::threads::PostInput { body_md: "An answer".into(), parent_id: None })?;
+            let coding = |start, quote| service::analysis::CodingInput { code_ids: vec![code.clone()], start, end: start.map(|s| s + 3), quote, memo: Some("memo".into()), ..Default::default() };
+            service::analysis::code_post(conn, ctx, &m, &post.id, &coding(None, false))?;
+            service::analysis::code_post(conn, ctx, &m, &post.id, &coding(Some(0), true))?;
         }
         Ok(())
     })
@@ -43,10 +52,14 @@ async fn page_query_counts_do_not_grow_with_replies(backend: Backend) {
             cost(&app, &staff, &format!("/q/{}", s.question)).await,
             cost(&app, &staff, &format!("/boards/{}", s.board)).await,
             cost(&app, &staff, &format!("/boards/{}/participants", s.board)).await,
+            cost(&app, &staff, &format!("/q/{}/coding", s.question)).await,
+            cost(&app, &staff, &format!("/boards/{}/report", s.board)).await,
+            cost(&app, &staff, &format!("/boards/{}/analysis", s.board)).await,
+            cost(&app, &staff, &format!("/boards/{}/codebook", s.board)).await,
         ];
         assert!(staff.get_ok(&format!("/q/{}", s.question)).await.matches("class=\"post ").count() == n);
         costs.push(pages);
     }
-    assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants)");
+    assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants, coding, report, analysis, codebook)");
     assert!(costs[0].iter().all(|&c| c <= 15), "a small constant number of statements: {:?}", costs[0]);
 }
