@@ -196,11 +196,12 @@ impl Frame {
     pub fn each_batch(&self, conn: &mut DbConn, scope: Scope, mut f: impl FnMut(&mut DbConn, &[Reply]) -> AppResult<()>) -> AppResult<()> {
         let mut after: Option<(PrimitiveDateTime, String)> = None;
         loop {
-            let mut query = posts::table.filter(posts::board_id.eq(&self.board.id)).into_boxed();
-            query = match scope {
-                Scope::Board => query,
-                Scope::Question(q) => query.filter(posts::question_id.eq(q.to_string())),
-                Scope::Participant(p) => query.filter(posts::participant_id.eq(p.to_string())),
+            // A question or participant belongs to one board; filtering by it alone lets the
+            // database use that column's index.
+            let mut query = match scope {
+                Scope::Board => posts::table.filter(posts::board_id.eq(self.board.id.clone())).into_boxed(),
+                Scope::Question(q) => posts::table.filter(posts::question_id.eq(q.to_string())).into_boxed(),
+                Scope::Participant(p) => posts::table.filter(posts::participant_id.eq(p.to_string())).into_boxed(),
             };
             if let Some((t, id)) = &after {
                 query = query.filter(posts::created_at.gt(*t).or(posts::created_at.eq(*t).and(posts::id.gt(id.clone()))));
