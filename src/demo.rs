@@ -180,10 +180,31 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
         let screen = p.name.split(' ').next().unwrap_or("P").to_string();
         service::people::give_consent(conn, ctx, &actor, &ConsentInput { consent: Some("on".into()), screen_name: Some(screen) })?;
     }
+    let mut replies = Vec::new();
     for (who, stage, question, text) in REPLIES {
         let Some(p) = by_email(*who).and_then(|p| db::participants::find(conn, &p.id).ok().flatten()) else { continue };
         let qid = &question_ids[*stage][*question];
-        service::threads::create_post(conn, ctx, &Actor::Participant(p), qid, &PostInput { body_md: (*text).into(), parent_id: None })?;
+        replies.push(service::threads::create_post(conn, ctx, &Actor::Participant(p), qid, &PostInput { body_md: (*text).into(), parent_id: None })?);
     }
+    code_some_replies(conn, ctx, moderator, &board.id, &replies)?;
     Ok(board.id)
+}
+
+/// A start on the analysis for the visitor to look at: the value-creation codebook, the first
+/// replies coded, their first sentences quoted, and a memo.
+fn code_some_replies(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor, board_id: &str, replies: &[crate::service::views::PostView]) -> AppResult<()> {
+    use crate::service::analysis::{self, CodingInput};
+    analysis::apply_template(conn, ctx, moderator, board_id, "value-creation")?;
+    let codes: Vec<String> = analysis::codebook(conn, moderator, board_id)?.into_iter().skip(1).map(|c| c.id).collect();
+    for (i, reply) in replies.iter().take(4).enumerate() {
+        let Some(post) = db::posts::find(conn, &reply.id)? else { continue };
+        let first_sentence = post.body_md.split_inclusive('.').next().unwrap_or("").trim().to_string();
+        analysis::code_post(conn, ctx, moderator, &post.id, &CodingInput { code_ids: vec![codes[i % codes.len()].clone()], ..Default::default() })?;
+        if !first_sentence.is_empty() {
+            let memo = (i == 0).then(|| "A clear example of value felt at once; compare with later stages.".to_string());
+            let input = CodingInput { code_ids: vec![codes[(i + 1) % codes.len()].clone()], excerpt: Some(first_sentence), quote: true, memo, ..Default::default() };
+            analysis::code_post(conn, ctx, moderator, &post.id, &input)?;
+        }
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 // The journey in real Chromium: the moderator sets up a stage and releases it, one participant
 // consents and answers, another follows their link, answers, and then sees the first one's
-// answer (post first). Pages are checked with axe for WCAG 2.2 A/AA violations on the way.
+// answer (post first). Then an analyst codes words selected in a reply. Pages are checked
+// with axe for WCAG 2.2 A/AA violations on the way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -137,6 +138,74 @@ test('moderator releases a stage; participants answer and then see each other', 
     await ann.getByLabel('Your answer').fill('Yes, momentum matters most.');
     await ann.getByRole('button', { name: 'Post answer' }).click();
     await ann.getByText('Your answer is posted.').waitFor();
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+});
+
+test('an analyst codes words selected in a reply, and reads the counts', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.base}/login`);
+    await page.getByLabel('Email').fill('moderator@example.org');
+    await page.getByLabel('Password').fill(server.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: /Communities of Practice/ }).click();
+    // The demo has coded a few replies already: count what this analyst adds.
+    const board = page.url();
+    const realised = async () => {
+      await page.goto(`${board}/report`);
+      const cells = (await page.getByRole('row', { name: /Realised value/ }).innerText()).trim().split(/\s+/);
+      return Number(cells[cells.length - 2]);
+    };
+    const before = await realised();
+    await page.goto(board);
+    await page.getByRole('link', { name: 'Code the replies and export' }).click();
+    await expectAccessible(page, 'analysis page');
+    await page.getByRole('table').getByRole('link').first().click();
+    await page.getByRole('heading', { name: /^Coding:/ }).waitFor();
+    await expectAccessible(page, 'coding page');
+
+    // Select the second and third words of the second reply, as a mouse would, and let go.
+    const chosen = await page.evaluate(() => {
+      const box = document.querySelectorAll('.codable')[1];
+      const node = box.firstChild;
+      const words = node.textContent.split(' ');
+      const start = words[0].length + 1;
+      const end = start + words[1].length + 1 + words[2].length;
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      box.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
+      const chars = (s) => Array.from(s).length;
+      return { form: box.dataset.form, text: range.toString(), start: chars(node.textContent.slice(0, start)), end: chars(node.textContent.slice(0, end)) };
+    });
+    const form = page.locator(`#${chosen.form}`);
+    assert.equal(await form.locator('input[name=start]').inputValue(), String(chosen.start));
+    assert.equal(await form.locator('input[name=end]').inputValue(), String(chosen.end));
+    assert.equal(await form.getByLabel(/Selected text/).inputValue(), chosen.text);
+    await form.getByLabel('Realised value').check();
+    await form.getByLabel('Mark as a quote').check();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(`Saved: “${chosen.text}”.`).waitFor();
+    await page.getByText(`(characters ${chosen.start}–${chosen.end})`).waitFor();
+
+    await page.goto(page.url().replace(/\/q\/.*/, '/boards'));
+    await page.getByRole('link', { name: /Communities of Practice/ }).click();
+    await page.getByRole('link', { name: 'Codebook', exact: true }).click();
+    await page.locator('.codebook strong', { hasText: 'Realised value' }).waitFor();
+    await expectAccessible(page, 'codebook page');
+    assert.equal(await realised(), before + 1, 'one more reply with the code');
+    await page.locator('blockquote.quote em').getByText(chosen.text, { exact: true }).waitFor();
+    await expectAccessible(page, 'report page');
   } finally {
     await browser.close();
     server.stop();
