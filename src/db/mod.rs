@@ -144,6 +144,11 @@ impl Db {
             }
         }
         let manager = ConnectionManager::new(url);
+        if backend == Backend::Sqlite {
+            // Switch the file to WAL on one connection first: switching needs the file to itself,
+            // and the pool opens its connections all at once (they would fail and be retried).
+            drop(manager.open()?);
+        }
         let queries = manager.queries.clone();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
