@@ -35,6 +35,7 @@ pub mod participants_csv;
 pub mod polls;
 pub mod redaction;
 pub mod roles;
+pub mod spreadsheet;
 pub mod timezone;
 pub mod tokens;
 pub mod visibility;

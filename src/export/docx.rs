@@ -90,6 +90,9 @@ impl<Out: Write> Doc<Out> {
         if p.hidden_at.is_some() {
             about.push_str(" · hidden by the moderators");
         }
+        if reply.agrees > 0 {
+            about.push_str(&format!(" · {} agreed", reply.agrees));
+        }
         self.paragraph(Some("Speaker"), &[Run { text: heading, bold: true, italic: false }, plain(&about)])?;
         let text = frame.text(reply);
         let chars: Vec<char> = text.text.chars().collect();
@@ -120,6 +123,9 @@ impl<Out: Write> Doc<Out> {
             while start < chars.len() && chars[start] == '\n' {
                 start += 1;
             }
+        }
+        for (_, alt) in &reply.images {
+            self.paragraph(None, &[plain(&format!("[Image: {}]", frame.redactor.text(alt)))])?;
         }
         Ok(())
     }

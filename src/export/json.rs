@@ -102,6 +102,8 @@ pub fn write(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<
                 "hidden": p.hidden_at.is_some(),
                 "text": text.text,
                 "codes": frame.code_names(reply),
+                "agrees": reply.agrees,
+                "images": reply.images.iter().map(|(id, alt)| json!({"id": id, "alt_text": alt, "url": format!("/images/{id}")})).collect::<Vec<_>>(),
                 "excerpts": excerpts,
                 "memos": frame.memos.iter().filter(|m| m.post_id.as_deref() == Some(p.id.as_str())).map(memo).collect::<Vec<_>>(),
             });

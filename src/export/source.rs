@@ -4,7 +4,7 @@
 
 use super::ExportOptions;
 use crate::db::models::{Board, Code, Coding, Excerpt, Memo, Participant, Post, Question, Stage};
-use crate::db::schema::posts;
+use crate::db::schema::{images, posts, reactions};
 use crate::db::{self, DbConn};
 use crate::domain::codebook;
 use crate::domain::redaction::{Redacted, Redactor};
@@ -53,6 +53,10 @@ pub struct Reply {
     /// "P01 <post id>" of the post this one answers.
     pub in_reply_to: Option<String>,
     pub excerpts: Vec<(Excerpt, Vec<Coding>)>,
+    /// How many participants agreed with the post.
+    pub agrees: i64,
+    /// Images attached to the post: (id, alt text).
+    pub images: Vec<(String, String)>,
 }
 
 /// Which replies to read.
@@ -220,7 +224,8 @@ impl Frame {
         }
     }
 
-    /// The batch's included posts with their parents' authors and their codings: three queries.
+    /// The batch's included posts with their parents' authors, codings, agreements and images:
+    /// six queries.
     fn replies(&self, conn: &mut DbConn, batch: Vec<Post>) -> AppResult<Vec<Reply>> {
         let batch: Vec<Post> = batch.into_iter().filter(|p| self.included(p)).collect();
         if batch.is_empty() {
@@ -242,9 +247,27 @@ impl Frame {
             let mine = codings.remove(&e.id).unwrap_or_default();
             excerpts.entry(e.post_id.clone()).or_default().push((e, mine));
         }
+        let mut agrees: HashMap<String, i64> = reactions::table
+            .filter(reactions::post_id.eq_any(&ids))
+            .group_by(reactions::post_id)
+            .select((reactions::post_id, diesel::dsl::count_star()))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let mut images: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for (post, id, alt) in images::table
+            .filter(images::post_id.eq_any(&ids))
+            .order((images::created_at.asc(), images::id.asc()))
+            .select((images::post_id.assume_not_null(), images::id, images::alt_text))
+            .load::<(String, String, String)>(conn)?
+        {
+            images.entry(post).or_default().push((id, alt));
+        }
         Ok(batch
             .into_iter()
             .map(|post| Reply {
+                agrees: agrees.remove(&post.id).unwrap_or(0),
+                images: images.remove(&post.id).unwrap_or_default(),
                 author: self.pseudonym(post.participant_id.as_deref()),
                 in_reply_to: post.parent_id.as_ref().map(|parent| format!("{} {parent}", self.pseudonym(parents.get(parent).cloned().flatten().as_deref()))),
                 excerpts: excerpts.remove(&post.id).unwrap_or_default(),

@@ -4,6 +4,7 @@
 use super::source::{Frame, Reply, Scope};
 use super::{io_error, Sink};
 use crate::db::DbConn;
+use crate::domain::spreadsheet::inert_cell;
 use crate::error::AppResult;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet};
 
@@ -11,7 +12,7 @@ use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet};
 fn header(frame: &Frame) -> Vec<String> {
     let mut header: Vec<String> = ["board", "stage", "question", "post_id", "participant"].map(String::from).to_vec();
     header.extend(frame.attributes.iter().cloned());
-    header.extend(["time", "source", "in_reply_to", "hidden", "text", "codes", "quotes"].map(String::from));
+    header.extend(["time", "source", "in_reply_to", "hidden", "text", "codes", "quotes", "agrees", "images"].map(String::from));
     header
 }
 
@@ -45,8 +46,14 @@ fn row(frame: &Frame, reply: &Reply) -> Vec<String> {
         text.text.clone(),
         frame.code_names(reply).join("; "),
         quotes.join(" | "),
+        reply.agrees.to_string(),
+        reply.images.iter().map(|(id, alt)| format!("{alt} (image {id})")).collect::<Vec<_>>().join(" | "),
     ]);
     row
+}
+
+fn inert_row(row: Vec<String>) -> Vec<String> {
+    row.into_iter().map(inert_cell).collect()
 }
 
 pub fn csv(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
@@ -54,7 +61,7 @@ pub fn csv(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<()
     w.write_record(header(frame)).map_err(io_error)?;
     frame.each_batch(conn, Scope::Board, |_, replies| {
         for reply in replies {
-            w.write_record(row(frame, reply)).map_err(io_error)?;
+            w.write_record(inert_row(row(frame, reply))).map_err(io_error)?;
         }
         Ok(())
     })?;
@@ -75,15 +82,15 @@ pub fn quotes(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult
                 };
                 let codes: Vec<&str> = codings.iter().filter_map(|c| frame.code(&c.code_id)).map(|c| c.name.as_str()).collect();
                 let q = frame.question(&reply.post.question_id);
-                w.write_record([
-                    reply.author.as_str(),
-                    q.and_then(|q| frame.stage_of(q)).map(|s| s.title.as_str()).unwrap_or(""),
-                    &q.map(|q| frame.prompt(q)).unwrap_or_default(),
-                    &quote,
-                    &codes.join("; "),
-                    &frame.time(reply.post.created_at),
-                    &reply.post.id,
-                ])
+                w.write_record(inert_row(vec![
+                    reply.author.clone(),
+                    q.and_then(|q| frame.stage_of(q)).map(|s| s.title.clone()).unwrap_or_default(),
+                    q.map(|q| frame.prompt(q)).unwrap_or_default(),
+                    quote,
+                    codes.join("; "),
+                    frame.time(reply.post.created_at),
+                    reply.post.id.clone(),
+                ]))
                 .map_err(io_error)?;
             }
         }

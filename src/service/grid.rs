@@ -161,13 +161,13 @@ pub fn to_csv(grid: &Grid) -> AppResult<Vec<u8>> {
     header.extend(["status".into(), "last seen".into(), "email failed".into()]);
     header.extend(grid.columns.iter().map(|c| c.label.clone()));
     let fail = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record(&header).map_err(fail)?;
+    w.write_record(header.into_iter().map(crate::domain::spreadsheet::inert_cell)).map_err(fail)?;
     for r in &grid.rows {
         let mut rec = vec![r.name.clone(), r.email.clone(), r.screen_name.clone().unwrap_or_default()];
         rec.extend(grid.attributes.iter().map(|a| r.attributes.get(a).and_then(|v| v.as_str()).unwrap_or("").to_string()));
         rec.extend([r.status.clone(), r.last_seen.as_ref().map(|w| w.at.clone()).unwrap_or_default(), if r.email_failed { "yes".into() } else { String::new() }]);
         rec.extend(r.cells.iter().cloned());
-        w.write_record(&rec).map_err(fail)?;
+        w.write_record(rec.into_iter().map(crate::domain::spreadsheet::inert_cell)).map_err(fail)?;
     }
     w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
 }

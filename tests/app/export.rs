@@ -54,7 +54,10 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     m.post(&format!("/api/v1/posts/{b}/hide"), json!({"reason": "rude"})).await;
     m.post(&format!("/api/v1/posts/{a}/probe"), json!({"body_md": "How?"})).await;
     let (_, private) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Private?", "mode": "private"})).await;
-    ann.post(&format!("/api/v1/questions/{}/posts", private["id"].as_str().unwrap()), json!({"body_md": "Just for you"})).await;
+    // Text a spreadsheet would run as a formula.
+    ann.post(&format!("/api/v1/questions/{}/posts", private["id"].as_str().unwrap()), json!({"body_md": "=1+2 just for you"})).await;
+    let (st, _) = bob.post(&format!("/api/v1/posts/{a}/agree"), json!({})).await;
+    assert_eq!(st, StatusCode::OK);
 
     let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
     ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
@@ -79,7 +82,7 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     let (ct, bytes) = export("format=csv&redact=John".into()).await;
     assert!(ct.starts_with("text/csv"));
     let (header, rows) = csv_rows(&bytes);
-    assert_eq!(header, ["board", "stage", "question", "post_id", "participant", "Role", "time", "source", "in_reply_to", "hidden", "text", "codes", "quotes"]);
+    assert_eq!(header, ["board", "stage", "question", "post_id", "participant", "Role", "time", "source", "in_reply_to", "hidden", "text", "codes", "quotes", "agrees", "images"]);
     assert_eq!(rows.len(), 1, "{rows:?}");
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(rows[0][col("participant")], "P01");
@@ -88,6 +91,7 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     assert_eq!(rows[0][col("codes")], "Immediate value; Applied value");
     assert_eq!(rows[0][col("quotes")], quote);
     assert_eq!(rows[0][col("time")], "2021-03-26T08:00:00+00:00");
+    assert_eq!(rows[0][col("agrees")], "1");
     assert!(!rows.iter().flatten().any(|c| c.contains("ann@example.org") || c.contains("John")), "no names or emails");
     // Everything, when chosen; pseudonyms stable.
     let all_query = "format=csv&include_hidden=true&include_private=true&include_moderators=true";
@@ -95,6 +99,7 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     assert_eq!(all.iter().map(|r| r[col("participant")].as_str()).collect::<Vec<_>>(), ["P01", "P02", "moderator", "P01"]);
     assert_eq!(all[1][col("hidden")], "hidden");
     assert!(all[2][col("in_reply_to")].starts_with("P01 "), "the probe answers P01");
+    assert_eq!(all[3][col("text")], "'=1+2 just for you", "a formula is made inert in CSV");
     assert_eq!(all, csv_rows(&export(all_query.into()).await.1).1, "the same export twice");
 
     // XLSX: the same rows, the participants and the codebook on their own sheets.
@@ -105,7 +110,10 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     let sheet = book.worksheet_range("Replies").unwrap();
     let cells: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(cells[0], header);
-    assert_eq!(&cells[1..], &all[..]);
+    assert_eq!(cells[4][col("text")], "=1+2 just for you", "XLSX keeps the text exactly, stored as text");
+    let mut csv_cells = all.clone();
+    csv_cells[3][col("text")] = "=1+2 just for you".into();
+    assert_eq!(&cells[1..], &csv_cells[..]);
     let people = book.worksheet_range("Participants").unwrap();
     assert_eq!(people.rows().map(|r| r[0].to_string()).collect::<Vec<_>>(), ["participant", "P01", "P02"]);
     assert_eq!(book.worksheet_range("Codebook").unwrap().rows().count(), 7);
@@ -119,6 +127,7 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     assert_eq!(post["text"], redacted);
     assert_eq!(post["memos"][0]["body"], "Strong example");
     assert_eq!(post["memos"][0]["by"], "ana");
+    assert_eq!(post["agrees"], 1);
     let ranged = post["excerpts"].as_array().unwrap().iter().find(|e| e["whole"] == false).unwrap();
     let (start, end) = (ranged["start"].as_u64().unwrap() as usize, ranged["end"].as_u64().unwrap() as usize);
     assert_eq!(redacted.chars().skip(start).take(end - start).collect::<String>(), quote);
