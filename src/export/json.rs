@@ -105,7 +105,7 @@ pub fn write(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<
                 "agrees": reply.agrees,
                 "images": reply.images.iter().map(|(id, alt)| json!({"id": id, "alt_text": alt, "url": format!("/images/{id}")})).collect::<Vec<_>>(),
                 "excerpts": excerpts,
-                "memos": frame.memos.iter().filter(|m| m.post_id.as_deref() == Some(p.id.as_str())).map(memo).collect::<Vec<_>>(),
+                "memos": frame.memos_of(&p.id).map(memo).collect::<Vec<_>>(),
             });
             put(out, if first { b"\n" } else { b",\n" })?;
             first = false;

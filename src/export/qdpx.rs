@@ -127,7 +127,7 @@ fn source<W: Write>(xml: &mut Xml<W>, frame: &Frame, reply: &Reply) -> AppResult
     for c in whole.into_iter().filter(|c| frame.code(&c.code_id).is_some()) {
         coding(xml, frame, c)?;
     }
-    for memo in frame.memos.iter().filter(|m| m.post_id.as_deref() == Some(p.id.as_str())) {
+    for memo in frame.memos_of(&p.id) {
         xml.empty("NoteRef", &[("targetGUID", &guid(frame, &memo.id))])?;
     }
     xml.close("TextSource")

@@ -41,6 +41,8 @@ pub struct Frame {
     code_index: HashMap<String, usize>,
     /// Memos on codes and on replies that are exported.
     pub memos: Vec<Memo>,
+    /// Indexes into `memos` by the reply they are about.
+    memos_by_post: HashMap<String, Vec<usize>>,
     /// Names of the staff who coded or wrote memos, by user id.
     pub coders: Vec<(String, String)>,
 }
@@ -103,6 +105,7 @@ impl Frame {
             codes,
             code_index,
             memos: vec![],
+            memos_by_post: HashMap::new(),
             coders: vec![],
         };
         frame.zone = BoardZone::of(&frame.board.time_zone);
@@ -111,6 +114,11 @@ impl Frame {
         let memo_posts: Vec<String> = memos.iter().filter_map(|m| m.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         let exported: HashSet<String> = db::posts::find_many(conn, &memo_posts)?.into_iter().filter(|p| frame.included(p)).map(|p| p.id).collect();
         frame.memos = memos.into_iter().filter(|m| m.post_id.as_ref().is_none_or(|p| exported.contains(p))).collect();
+        for (i, m) in frame.memos.iter().enumerate() {
+            if let Some(post) = &m.post_id {
+                frame.memos_by_post.entry(post.clone()).or_default().push(i);
+            }
+        }
         let coder_ids: Vec<String> = db::analysis::coders_of_board(conn, &board_id)?
             .into_iter()
             .chain(frame.memos.iter().map(|m| m.created_by.clone()))
@@ -128,6 +136,11 @@ impl Frame {
             && (self.options.include_hidden || p.hidden_at.is_none())
             && (self.options.include_private || p.private_to.is_none())
             && (self.options.include_moderators || p.participant_id.is_some())
+    }
+
+    /// The memos about one reply.
+    pub fn memos_of(&self, post_id: &str) -> impl Iterator<Item = &Memo> {
+        self.memos_by_post.get(post_id).into_iter().flatten().map(|&i| &self.memos[i])
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {
