@@ -1,7 +1,7 @@
 //! Codebook rules: colours, ready-made templates, and reading a REFI-QDA codebook (.qdc).
 
 use quick_xml::events::Event;
-use quick_xml::Reader;
+use quick_xml::{Reader, XmlVersion};
 
 /// A code as written in a template or read from a .qdc file, with its children.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,15 +116,15 @@ pub fn parse_qdc(xml: &str) -> Result<Vec<CodeSpec>, String> {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
                 match e.local_name().as_ref() {
-                    b"CodeBook" => saw_codebook = true,
-                    b"Code" => {
+                    "CodeBook" => saw_codebook = true,
+                    "Code" => {
                         let mut code = CodeSpec { name: String::new(), description: String::new(), colour: None, children: vec![] };
                         for attr in e.attributes() {
                             let attr = attr.map_err(|e| format!("A code has a malformed attribute: {e}"))?;
-                            let value = attr.decode_and_unescape_value(reader.decoder()).map_err(|e| format!("A code has a malformed attribute: {e}"))?.to_string();
+                            let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| format!("A code has a malformed attribute: {e}"))?.to_string();
                             match attr.key.local_name().as_ref() {
-                                b"name" => code.name = value.trim().to_string(),
-                                b"color" => code.colour = normalise_colour(&value),
+                                "name" => code.name = value.trim().to_string(),
+                                "color" => code.colour = normalise_colour(&value),
                                 _ => {}
                             }
                         }
@@ -137,19 +137,17 @@ pub fn parse_qdc(xml: &str) -> Result<Vec<CodeSpec>, String> {
                             stack.push(code);
                         }
                     }
-                    b"Description" if !stack.is_empty() && !empty => in_description = true,
+                    "Description" if !stack.is_empty() && !empty => in_description = true,
                     _ => {}
                 }
             }
             Event::Text(t) if in_description => {
-                let text = t.decode().map_err(|e| format!("A description is not valid text: {e}"))?;
                 if let Some(code) = stack.last_mut() {
-                    code.description.push_str(&text);
+                    code.description.push_str(&t.xml_content(XmlVersion::Implicit1_0));
                 }
             }
             Event::GeneralRef(r) if in_description => {
-                let name = r.decode().map_err(|e| format!("A description is not valid text: {e}"))?;
-                let entity = format!("&{name};");
+                let entity = format!("&{};", &*r);
                 let resolved = quick_xml::escape::unescape(&entity).map_err(|e| format!("A description has an unknown entity: {e}"))?;
                 if let Some(code) = stack.last_mut() {
                     code.description.push_str(&resolved);
@@ -157,12 +155,12 @@ pub fn parse_qdc(xml: &str) -> Result<Vec<CodeSpec>, String> {
             }
             Event::CData(t) if in_description => {
                 if let Some(code) = stack.last_mut() {
-                    code.description.push_str(&String::from_utf8_lossy(&t));
+                    code.description.push_str(&t);
                 }
             }
             Event::End(e) => match e.local_name().as_ref() {
-                b"Description" => in_description = false,
-                b"Code" => {
+                "Description" => in_description = false,
+                "Code" => {
                     let code = stack.pop().ok_or("The codes are not nested properly.")?;
                     attach(&mut stack, &mut roots, code);
                 }

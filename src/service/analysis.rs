@@ -63,6 +63,7 @@ pub struct MemoView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CodeView {
     pub id: String,
+    pub board_id: String,
     pub parent_id: Option<String>,
     pub name: String,
     pub description: String,
@@ -112,6 +113,7 @@ fn code_views(codes: Vec<Code>, memos: &[Memo], names: &HashMap<String, String>,
             created_by: names.get(&c.created_by).cloned().unwrap_or_default(),
             created_at: When::new(&acc.zone(), c.created_at),
             id: c.id,
+            board_id: c.board_id,
             parent_id: c.parent_id,
             name: c.name,
             description: c.description,

@@ -119,11 +119,7 @@ async fn update_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path
     let id = code.into_inner();
     let code = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::update_code(conn, actor, &id, &form.0)).await?;
     session::notice(&viewer.session, format!("Saved the code \"{}\".", code.name));
-    let board = state.as_actor(viewer.identity.clone(), {
-        let id = code.id.clone();
-        move |conn, _, _| Ok(crate::db::analysis::find_code(conn, &id)?.map(|c| c.board_id).unwrap_or_default())
-    });
-    Ok(redirect(&format!("/boards/{}/codebook", board.await?)))
+    Ok(redirect(&format!("/boards/{}/codebook#code-{}", code.board_id, code.id)))
 }
 
 async fn delete_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<String>, _form: CsrfForm<NoFields>) -> PageResult {

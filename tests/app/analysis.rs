@@ -135,6 +135,19 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let html = res.text().await.unwrap();
     assert!(html.contains("Added 12 codes."), "{html}");
     assert_eq!(texts(&html, ".codebook .code strong").len(), 12);
+    // Edit a code from the page (rename, recolour, move to the top level), then delete one.
+    let (_, fresh_codes) = ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await;
+    let workload = fresh_codes.as_array().unwrap().iter().find(|c| c["name"] == "Workload").unwrap()["id"].as_str().unwrap().to_string();
+    let page_url = format!("/boards/{}/codebook", fresh.board);
+    let res = page.submit(&page_url, &format!("/codes/{workload}"), &[("name", "Workload and time"), ("description", ""), ("colour", "#00aa00"), ("parent_id", "")]).await;
+    let html = res.text().await.unwrap();
+    assert!(texts(&html, ".notice").contains(&"Saved the code \"Workload and time\".".to_string()), "{html}");
+    let (_, after) = ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await;
+    let edited = after.as_array().unwrap().iter().find(|c| c["id"] == workload.as_str()).unwrap();
+    assert_eq!((edited["colour"].as_str(), edited["depth"].as_u64(), edited["parent_id"].is_null()), (Some("#00aa00"), Some(0), true));
+    let res = page.submit(&page_url, &format!("/codes/{workload}/delete"), &[]).await;
+    assert!(res.text().await.unwrap().contains("Deleted the code"));
+    assert_eq!(ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await.1.as_array().unwrap().len(), 11);
 }
 
 async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
