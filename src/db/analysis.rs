@@ -112,12 +112,16 @@ pub fn memos_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec
         .load(conn)
 }
 
-/// Every coding of a board as (code, post, the post's participant), for counts.
-pub fn codings_with_authors_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String, Option<String>)>> {
+/// A coding as counted: (code, post, the post's question, the post's participant).
+pub type CountedCoding = (String, String, String, Option<String>);
+
+/// Every coding of a board, for counts.
+pub fn counted_codings_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<CountedCoding>> {
+    use super::schema::posts;
     codings::table
-        .inner_join(super::schema::posts::table)
+        .inner_join(posts::table)
         .filter(codings::board_id.eq(board_id))
-        .select((codings::code_id, codings::post_id, super::schema::posts::participant_id))
+        .select((codings::code_id, codings::post_id, posts::question_id, posts::participant_id))
         .load(conn)
 }
 

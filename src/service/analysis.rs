@@ -682,6 +682,8 @@ pub struct QuestionCount {
     /// Participants the question was released to.
     pub released_to: i64,
     pub replies: i64,
+    /// Replies with at least one code.
+    pub coded: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -743,6 +745,11 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     for (q, p) in &votes {
         answered.entry(q).or_default().insert(p);
     }
+    let codings = db::analysis::counted_codings_of_board(conn, board_id)?;
+    let mut coded: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (_, post, question, _) in &codings {
+        coded.entry(question).or_default().insert(post);
+    }
     let question_counts = questions
         .iter()
         .filter_map(|q| {
@@ -755,6 +762,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
                 answered: answered.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
                 released_to: super::threads::eligible_count(&people, stage, q),
                 replies: replies.get(q.id.as_str()).copied().unwrap_or(0),
+                coded: coded.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
             })
         })
         .collect();
@@ -771,15 +779,14 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     let values: Vec<String> = if attribute.is_some() { value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect() } else { vec![] };
     let value_sizes = values.iter().map(|v| value_of.values().filter(|x| *x == v).count() as i64).collect();
 
-    let codings = db::analysis::codings_with_authors_of_board(conn, board_id)?;
     let codes = db::analysis::codes_of_board(conn, board_id)?;
     let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
     let code_counts = with_paths(codes)
         .into_iter()
         .map(|(code, depth, path)| {
-            let mine: Vec<&(String, String, Option<String>)> = codings.iter().filter(|(c, ..)| *c == code.id).collect();
-            let posts: HashSet<&str> = mine.iter().map(|(_, p, _)| p.as_str()).collect();
-            let who: HashSet<&str> = mine.iter().filter_map(|(_, _, who)| who.as_deref()).collect();
+            let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|(c, ..)| *c == code.id).collect();
+            let posts: HashSet<&str> = mine.iter().map(|(_, p, ..)| p.as_str()).collect();
+            let who: HashSet<&str> = mine.iter().filter_map(|(.., who)| who.as_deref()).collect();
             CodeCount {
                 id: code.id.clone(),
                 path,

@@ -219,6 +219,7 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     let (_, report) = ana.get(&format!("/api/v1/boards/{}/report?by=Role", s.board)).await;
     assert_eq!(report["questions"][0]["answered"], 2);
     assert_eq!(report["questions"][0]["released_to"], 3);
+    assert_eq!(report["questions"][0]["coded"], 2, "both replies have codes");
     assert_eq!(report["values"], json!(["Manager", "Nurse"]));
     assert_eq!(report["value_sizes"], json!([1, 2]));
     let count = |name: &str| report["codes"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap().ends_with(name)).unwrap().clone();
