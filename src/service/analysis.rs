@@ -407,8 +407,8 @@ pub fn code_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, inp
     let (acc, post) = post_access(conn, actor, post_id)?;
     let me = acc.actor.user()?.id.clone();
     let memo = optional_text("Memo", input.memo.as_deref().unwrap_or(""), 20_000)?;
-    if input.code_ids.is_empty() && !input.quote && memo.is_empty() {
-        return Err(AppError::invalid("Choose at least one code, mark the selection as a quote, or write a memo."));
+    if input.code_ids.is_empty() && !input.quote {
+        return Err(AppError::invalid("Choose at least one code or mark the selection as a quote (a memo alone goes to the reply's memos)."));
     }
     let range = selection(&post.body_md, input)?;
     let excerpt_id = in_tx(conn, |conn| {

@@ -194,10 +194,18 @@ async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<S
             _ => {}
         }
     }
+    let back = back_to(back.as_deref(), "/boards".into());
+    // The form also takes a memo on its own, without codes or a quote.
+    if input.code_ids.is_empty() && !input.quote && input.memo.as_deref().is_some_and(|m| !m.trim().is_empty()) {
+        let body = input.memo.unwrap_or_default();
+        state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
+        session::notice(&viewer.session, "Memo added.");
+        return Ok(redirect(&back));
+    }
     let excerpt = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::code_post(conn, ctx, actor, &id, &input)).await?;
     let what = if excerpt.whole { "the whole reply".to_string() } else { format!("“{}”", excerpt.text) };
     session::notice(&viewer.session, format!("Saved: {what}."));
-    Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
+    Ok(redirect(&back))
 }
 
 async fn remove_coding(state: web::Data<AppState>, viewer: Viewer, coding: web::Path<String>, form: CsrfForm<BackForm>) -> PageResult {

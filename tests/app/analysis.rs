@@ -249,6 +249,12 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     let html = res.text().await.unwrap();
     assert!(html.contains("Saved: “Mostly fun”."), "{html}");
     assert!(texts(&html, ".excerpts q").contains(&"Mostly fun".to_string()));
+    // A memo alone from the same form: no excerpt is made for it.
+    let res = page.submit(&coding_url, &format!("/posts/{b}/codings"), &[("excerpt", ""), ("memo", "Fun is immediate value"), ("back", &coding_url)]).await;
+    let html = res.text().await.unwrap();
+    assert!(texts(&html, ".note .pre").contains(&"Fun is immediate value".to_string()), "{html}");
+    let (_, view) = ana.get(&format!("/api/v1/questions/{}/coding", s.question)).await;
+    assert_eq!(view["replies"][1]["excerpts"].as_array().unwrap().len(), 2, "Ben's excerpt and “Mostly fun”, nothing more");
     let res = page.submit(&coding_url, &format!("/posts/{b}/codings"), &[("code_id", &realised), ("start", "0"), ("end", "99")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "an error page with the reason");
     assert!(res.text().await.unwrap().contains("34 characters"));
