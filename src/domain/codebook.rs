@@ -102,6 +102,9 @@ fn four_pillars() -> CodeSpec {
     }
 }
 
+/// How deep codes may be nested in an imported codebook; real codebooks use a handful of levels.
+pub const MAX_DEPTH: usize = 32;
+
 /// Reads the code tree of a REFI-QDA codebook (`<CodeBook><Codes><Code …>`). Also accepts a
 /// project file's `<CodeBook>`, so codes can be taken from a .qde.
 pub fn parse_qdc(xml: &str) -> Result<Vec<CodeSpec>, String> {
@@ -133,6 +136,8 @@ pub fn parse_qdc(xml: &str) -> Result<Vec<CodeSpec>, String> {
                         }
                         if empty {
                             attach(&mut stack, &mut roots, code);
+                        } else if stack.len() >= MAX_DEPTH {
+                            return Err(format!("Codes are nested more than {MAX_DEPTH} levels deep."));
                         } else {
                             stack.push(code);
                         }
@@ -219,6 +224,8 @@ mod tests {
         assert!(parse_qdc("<Project/>").is_err());
         assert!(parse_qdc("<CodeBook><Codes><Code name='x'>").is_err());
         assert!(parse_qdc("<CodeBook><Codes><Code name=''/></Codes></CodeBook>").is_err());
+        let deep = format!("<CodeBook><Codes>{}{}</Codes></CodeBook>", "<Code name='x'>".repeat(40), "</Code>".repeat(40));
+        assert_eq!(parse_qdc(&deep).unwrap_err(), "Codes are nested more than 32 levels deep.");
     }
 
     #[test]

@@ -44,6 +44,23 @@ pub enum Answer {
     Ranking(Vec<usize>),
 }
 
+impl Answer {
+    /// The answer in words: the options chosen ("A; C"), in ranked order ("1. B; 2. A"), or
+    /// the rating ("4 of 5").
+    pub fn describe(&self, config: &PollConfig) -> String {
+        let option = |i: &usize| config.options.get(*i).cloned().unwrap_or_else(|| format!("option {}", i + 1));
+        match self {
+            Answer::Choice(i) => option(i),
+            Answer::Choices(list) => list.iter().map(option).collect::<Vec<_>>().join("; "),
+            Answer::Rating(r) => match &config.scale {
+                Some(scale) => format!("{r} of {}", scale.max),
+                None => r.to_string(),
+            },
+            Answer::Ranking(order) => order.iter().enumerate().map(|(n, i)| format!("{}. {}", n + 1, option(i))).collect::<Vec<_>>().join("; "),
+        }
+    }
+}
+
 impl PollConfig {
     /// Checks a question's set-up: enough options, a sensible scale.
     pub fn check(&self, kind: QuestionKind) -> Result<(), String> {
@@ -234,5 +251,18 @@ mod tests {
         assert_eq!(t.average, Some(2.5));
         let t = tally(QuestionKind::Ranking, &opts(3), &[Answer::Ranking(vec![2, 0, 1]), Answer::Ranking(vec![2, 1, 0])]);
         assert_eq!((t.rows[0].label.as_str(), t.rows[0].average_place), ("O2", Some(1.0)));
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    #[test]
+    fn answers_read_as_words() {
+        let config = PollConfig { options: vec!["Calls".into(), "Visits".into()], scale: Some(Scale { max: 5, ..Default::default() }) };
+        assert_eq!(Answer::Choices(vec![1, 0]).describe(&config), "Visits; Calls");
+        assert_eq!(Answer::Ranking(vec![1, 0]).describe(&config), "1. Visits; 2. Calls");
+        assert_eq!(Answer::Rating(4).describe(&config), "4 of 5");
     }
 }

@@ -4,6 +4,7 @@
 use super::source::{Frame, Reply, Scope};
 use super::{io_error, Sink};
 use crate::db::DbConn;
+use crate::domain::polls::{Answer, PollConfig};
 use crate::domain::spreadsheet::inert_cell;
 use crate::error::AppResult;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet};
@@ -120,7 +121,8 @@ fn write_row(sheet: &mut Worksheet, row: u32, values: &[String], format: Option<
     Ok(())
 }
 
-/// Sheets "Replies", "Participants" and "Codebook", written row by row in constant memory.
+/// Sheets "Replies", "Participants", "Votes" and "Codebook", written row by row in constant
+/// memory.
 pub fn xlsx(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
     let bold = CellFormat::new().set_bold();
     let mut book = Workbook::new();
@@ -151,6 +153,21 @@ pub fn xlsx(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<(
             let mut values = vec![frame.pseudonym(Some(&p.id))];
             values.extend(frame.attributes.iter().map(|a| frame.attribute(p, a)));
             write_row(sheet, i as u32 + 1, &values, None)?;
+        }
+    }
+    {
+        // Current votes on choice, rating and ranking questions, as the participants gave them.
+        let sheet = book.add_worksheet_with_constant_memory().map_err(io_error)?;
+        sheet.set_name("Votes").map_err(io_error)?;
+        write_row(sheet, 0, &["question", "participant", "answer", "time"].map(String::from), Some(&bold))?;
+        let votes = crate::db::votes::current_of_board(conn, &frame.board.id)?;
+        let mut next = 1u32;
+        for v in &votes {
+            let Some(q) = frame.question(&v.question_id) else { continue };
+            let config: PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
+            let answer = serde_json::from_str::<Answer>(&v.answer).map(|a| a.describe(&config)).unwrap_or_else(|_| v.answer.clone());
+            write_row(sheet, next, &[frame.prompt(q), frame.pseudonym(Some(&v.participant_id)), answer, frame.time(v.created_at)], None)?;
+            next += 1;
         }
     }
     {

@@ -58,6 +58,9 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     ann.post(&format!("/api/v1/questions/{}/posts", private["id"].as_str().unwrap()), json!({"body_md": "=1+2 just for you"})).await;
     let (st, _) = bob.post(&format!("/api/v1/posts/{a}/agree"), json!({})).await;
     assert_eq!(st, StatusCode::OK);
+    let (_, ranking) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Calls\nVisits", "mode": "open"})).await;
+    let (st, _) = bob.post(&format!("/api/v1/questions/{}/vote", ranking["id"].as_str().unwrap()), json!({"answer": {"ranking": [1, 0]}})).await;
+    assert_eq!(st, StatusCode::OK);
 
     let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
     ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
@@ -117,6 +120,8 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     let people = book.worksheet_range("Participants").unwrap();
     assert_eq!(people.rows().map(|r| r[0].to_string()).collect::<Vec<_>>(), ["participant", "P01", "P02"]);
     assert_eq!(book.worksheet_range("Codebook").unwrap().rows().count(), 7);
+    let votes: Vec<Vec<String>> = book.worksheet_range("Votes").unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(votes[1][..3], ["Rank these", "P02", "1. Visits; 2. Calls"], "votes in words");
 
     // JSON: the whole board, the excerpt's range pointing at the quote after redaction.
     let (_, bytes) = export("format=json&redact=John".into()).await;
@@ -128,6 +133,8 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     assert_eq!(post["memos"][0]["body"], "Strong example");
     assert_eq!(post["memos"][0]["by"], "ana");
     assert_eq!(post["agrees"], 1);
+    assert_eq!(doc["votes"][0]["participant"], "P02");
+    assert_eq!(doc["votes"][0]["answer"], json!({"ranking": [1, 0]}));
     let ranged = post["excerpts"].as_array().unwrap().iter().find(|e| e["whole"] == false).unwrap();
     let (start, end) = (ranged["start"].as_u64().unwrap() as usize, ranged["end"].as_u64().unwrap() as usize);
     assert_eq!(redacted.chars().skip(start).take(end - start).collect::<String>(), quote);
