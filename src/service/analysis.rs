@@ -696,7 +696,12 @@ pub struct CodeCount {
     pub replies: i64,
     /// Participants whose replies have this code.
     pub participants: i64,
-    /// Participants per value of the chosen attribute, in the order of `Report::values`.
+    /// Replies with this code or one of its sub-codes.
+    pub replies_in_tree: i64,
+    /// Participants whose replies have this code or one of its sub-codes.
+    pub participants_in_tree: i64,
+    /// Participants (this code or its sub-codes) per value of the chosen attribute, in the
+    /// order of `Report::values`.
     pub by_value: Vec<i64>,
 }
 
@@ -781,20 +786,34 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
 
     let codes = db::analysis::codes_of_board(conn, board_id)?;
     let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
-    let code_counts = with_paths(codes)
-        .into_iter()
-        .map(|(code, depth, path)| {
-            let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|(c, ..)| *c == code.id).collect();
-            let posts: HashSet<&str> = mine.iter().map(|(_, p, ..)| p.as_str()).collect();
-            let who: HashSet<&str> = mine.iter().filter_map(|(.., who)| who.as_deref()).collect();
+    let tree = with_paths(codes);
+    // In tree order a code's sub-codes follow it, up to the next code no deeper than it.
+    let subtree = |i: usize| -> HashSet<&str> {
+        let depth = tree[i].1;
+        let end = tree[i + 1..].iter().position(|(_, d, _)| *d <= depth).map_or(tree.len(), |n| i + 1 + n);
+        tree[i..end].iter().map(|(c, ..)| c.id.as_str()).collect()
+    };
+    let counted = |ids: &HashSet<&str>| {
+        let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|(c, ..)| ids.contains(c.as_str())).collect();
+        let posts: HashSet<&str> = mine.iter().map(|(_, p, ..)| p.as_str()).collect();
+        let who: HashSet<&str> = mine.iter().filter_map(|(.., who)| who.as_deref()).collect();
+        (posts.len() as i64, who)
+    };
+    let code_counts = (0..tree.len())
+        .map(|i| {
+            let (code, depth, path) = &tree[i];
+            let (replies, who) = counted(&HashSet::from([code.id.as_str()]));
+            let (replies_in_tree, who_in_tree) = counted(&subtree(i));
             CodeCount {
                 id: code.id.clone(),
-                path,
-                depth,
+                path: path.clone(),
+                depth: *depth,
                 colour: code.colour.clone(),
-                replies: posts.len() as i64,
+                replies,
                 participants: who.len() as i64,
-                by_value: values.iter().map(|v| who.iter().filter(|p| value_of.get(**p) == Some(v)).count() as i64).collect(),
+                replies_in_tree,
+                participants_in_tree: who_in_tree.len() as i64,
+                by_value: values.iter().map(|v| who_in_tree.iter().filter(|p| value_of.get(**p) == Some(v)).count() as i64).collect(),
             }
         })
         .collect();

@@ -227,6 +227,10 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert_eq!(count("Immediate value")["by_value"], json!([1, 1]));
     assert_eq!(count("Applied value")["by_value"], json!([1, 1]));
     assert_eq!(count("Realised value")["replies"], 0);
+    let parent = &report["codes"][0];
+    assert_eq!(parent["path"], "Value creation cycles");
+    assert_eq!((parent["replies"].as_i64(), parent["replies_in_tree"].as_i64(), parent["participants_in_tree"].as_i64()), (Some(0), Some(2), Some(2)), "sub-codes roll up");
+    assert_eq!(parent["by_value"], json!([1, 1]));
     assert_eq!(report["quotes"][0]["text"], "I now plan my week with the t");
     assert_eq!(report["quotes"][0]["participant"], "P01");
 

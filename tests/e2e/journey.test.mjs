@@ -161,8 +161,8 @@ test('an analyst codes words selected in a reply, and reads the counts', { timeo
     const board = page.url();
     const realised = async () => {
       await page.goto(`${board}/report`);
-      const cells = (await page.getByRole('row', { name: /Realised value/ }).innerText()).trim().split(/\s+/);
-      return Number(cells[cells.length - 2]);
+      // The first number cell is the replies with the code.
+      return Number(await page.getByRole('row', { name: /Realised value/ }).locator('td').first().innerText());
     };
     const before = await realised();
     await page.goto(board);
