@@ -604,6 +604,10 @@ pub struct ReplyForCoding {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CodingPage {
+    /// Replies to the question, before the filter.
+    pub total: usize,
+    pub uncoded_only: bool,
+    pub code: Option<String>,
     pub board_id: String,
     pub board_title: String,
     pub question_id: String,
@@ -615,7 +619,18 @@ pub struct CodingPage {
 
 /// A question's replies with their excerpts, codings and memos, for coding. Hidden and private
 /// replies are shown, marked, since analysts decide what to use.
-pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<CodingPage> {
+/// Which replies a coding page shows.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct CodingFilter {
+    /// Only replies with no code yet.
+    #[serde(default)]
+    pub uncoded: bool,
+    /// Only replies with this code (on the whole reply or an excerpt).
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str, filter: &CodingFilter) -> AppResult<CodingPage> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
@@ -660,8 +675,18 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppRe
                 id: p.id,
             }
         })
+        .collect::<Vec<ReplyForCoding>>();
+    let total = replies.len();
+    let code = filter.code.as_deref().filter(|c| !c.is_empty());
+    let replies: Vec<ReplyForCoding> = replies
+        .into_iter()
+        .filter(|r| !filter.uncoded || r.excerpts.iter().all(|e| e.codings.is_empty()))
+        .filter(|r| code.is_none_or(|c| r.excerpts.iter().any(|e| e.codings.iter().any(|x| x.code_id == c))))
         .collect();
     Ok(CodingPage {
+        total,
+        uncoded_only: filter.uncoded,
+        code: code.map(str::to_string),
         board_id: acc.board.id.clone(),
         board_title: acc.board.title.clone(),
         question_id: q.id,

@@ -6,7 +6,7 @@ use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
 use crate::error::AppError;
 use crate::export::{self, ExportOptions, Format};
-use crate::service::analysis::{self, CodeInput, CodingInput, MemoInput};
+use crate::service::analysis::{self, CodeInput, CodingFilter, CodingInput, MemoInput};
 use crate::service::boards;
 use actix_multipart::Multipart;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
@@ -163,9 +163,9 @@ async fn delete_memo(state: web::Data<AppState>, viewer: Viewer, memo: web::Path
     Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
 }
 
-async fn coding_page(state: web::Data<AppState>, viewer: Viewer, question: web::Path<String>) -> PageResult {
-    let id = question.into_inner();
-    let page = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::coding_page(conn, actor, &id)).await?;
+async fn coding_page(state: web::Data<AppState>, viewer: Viewer, question: web::Path<String>, filter: web::Query<CodingFilter>) -> PageResult {
+    let (id, filter) = (question.into_inner(), filter.into_inner());
+    let page = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::coding_page(conn, actor, &id, &filter)).await?;
     viewer.render("analyst/coding", "Coding", &json!({"coding": page, "script": "coding.js"}))
 }
 

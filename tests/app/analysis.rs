@@ -214,12 +214,19 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert_eq!(replies[0]["excerpts"].as_array().unwrap().len(), 2);
     assert_eq!(replies[1]["memos"][0]["body"], "Compare with P01");
     assert!(replies[1]["memos"][0]["by"].as_str().unwrap().contains("ben"), "{}", replies[1]["memos"]);
+    // Filters: by code, and replies not coded yet.
+    let (_, applied_only) = ana.get(&format!("/api/v1/questions/{}/coding?code={applied}", s.question)).await;
+    assert_eq!((applied_only["replies"].as_array().unwrap().len(), applied_only["total"].as_u64()), (2, Some(2)));
+    let cat = app.participant_api(s.link(2)).await;
+    assert_eq!(cat.post(&q, json!({"body_md": "Not coded yet"})).await.0, StatusCode::CREATED);
+    let (_, uncoded) = ana.get(&format!("/api/v1/questions/{}/coding?uncoded=true", s.question)).await;
+    assert_eq!(uncoded["replies"].as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap()).collect::<Vec<_>>(), ["Not coded yet"]);
 
     // Counts: per question, answered of released to; per code, replies and participants, by Role.
     let (_, report) = ana.get(&format!("/api/v1/boards/{}/report?by=Role", s.board)).await;
-    assert_eq!(report["questions"][0]["answered"], 2);
+    assert_eq!(report["questions"][0]["answered"], 3);
     assert_eq!(report["questions"][0]["released_to"], 3);
-    assert_eq!(report["questions"][0]["coded"], 2, "both replies have codes");
+    assert_eq!(report["questions"][0]["coded"], 2, "Ann's and Bob's replies have codes, Cat's not");
     assert_eq!(report["values"], json!(["Manager", "Nurse"]));
     assert_eq!(report["value_sizes"], json!([1, 2]));
     let count = |name: &str| report["codes"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap().ends_with(name)).unwrap().clone();
@@ -265,7 +272,7 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     let html = page.get_ok(&format!("/boards/{}/report?by=Role", s.board)).await;
     assert!(texts(&html, "table.counts th[scope=row]").iter().any(|t| t.contains("Realised value")));
     assert!(texts(&html, "blockquote.quote em").contains(&"I now plan my week with the t".to_string()));
-    assert!(html.contains("2 out of 3"));
+    assert!(html.contains("3 out of 3"));
 }
 
 /// Every analysis route, asked by everyone: the board's analyst, moderator, co-moderator and an

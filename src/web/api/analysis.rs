@@ -2,7 +2,7 @@
 
 use super::{created, json, read_body, Bearer};
 use crate::export::{ExportOptions, Format};
-use crate::service::analysis::{self, CodeInput, CodeView, CodingInput, CodingPage, ExcerptView, ImportResult, MemoInput, MemoView, Report};
+use crate::service::analysis::{self, CodeInput, CodeView, CodingFilter, CodingInput, CodingPage, ExcerptView, ImportResult, MemoInput, MemoView, Report};
 use crate::web::analyst::{export_job, file_response, FormatQuery};
 use crate::web::errors::ApiResult;
 use crate::web::AppState;
@@ -80,10 +80,10 @@ pub async fn add_code_memo(state: State, bearer: Bearer, id: web::Path<String>, 
     bearer.run(&state, move |conn, ctx, actor| analysis::add_code_memo(conn, ctx, actor, &id, &input)).await.map(created)
 }
 
-#[utoipa::path(get, path = "/api/v1/questions/{question}/coding", tag = "analysis", params(("question" = String, Path)), responses((status = 200, body = CodingPage, description = "Every reply with its excerpts, codings and memos")), security(("bearer" = [])))]
-pub async fn coding(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    bearer.run(&state, move |conn, _, actor| analysis::coding_page(conn, actor, &id)).await.map(json)
+#[utoipa::path(get, path = "/api/v1/questions/{question}/coding", tag = "analysis", params(("question" = String, Path), CodingFilter), responses((status = 200, body = CodingPage, description = "Every reply with its excerpts, codings and memos")), security(("bearer" = [])))]
+pub async fn coding(state: State, bearer: Bearer, id: web::Path<String>, filter: web::Query<CodingFilter>) -> ApiResult<HttpResponse> {
+    let (id, filter) = (id.into_inner(), filter.into_inner());
+    bearer.run(&state, move |conn, _, actor| analysis::coding_page(conn, actor, &id, &filter)).await.map(json)
 }
 
 #[utoipa::path(post, path = "/api/v1/posts/{post}/codings", tag = "analysis", params(("post" = String, Path)), request_body = CodingInput, responses((status = 201, body = ExcerptView), (status = 409, description = "The selection no longer matches the reply's text")), security(("bearer" = [])))]
