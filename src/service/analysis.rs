@@ -709,6 +709,25 @@ pub struct QuestionCount {
     pub replies: i64,
     /// Replies with at least one code.
     pub coded: i64,
+    /// Participants who answered, per value of the chosen attribute (`Report::values`).
+    pub answered_by_value: Vec<i64>,
+    /// Participants the question was released to, per value of the chosen attribute.
+    pub released_by_value: Vec<i64>,
+}
+
+/// One participant's part in the board.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantCount {
+    /// P01 …
+    pub participant: String,
+    /// Their value of the chosen attribute.
+    pub value: Option<String>,
+    /// Released questions they answered, of those released to them.
+    pub answered: i64,
+    pub released_to: i64,
+    pub replies: i64,
+    /// Their replies with at least one code.
+    pub coded: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -752,6 +771,8 @@ pub struct Report {
     pub attribute: Option<String>,
     pub values: Vec<String>,
     pub value_sizes: Vec<i64>,
+    /// Per participant, in pseudonym order.
+    pub people: Vec<ParticipantCount>,
     pub quotes: Vec<QuoteView>,
 }
 
@@ -780,23 +801,6 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     for (_, post, question, _) in &codings {
         coded.entry(question).or_default().insert(post);
     }
-    let question_counts = questions
-        .iter()
-        .filter_map(|q| {
-            let stage = stages.get(&q.stage_id)?;
-            stage.released_at?;
-            Some(QuestionCount {
-                id: q.id.clone(),
-                stage: stage.title.clone(),
-                prompt: q.prompt_md.clone(),
-                answered: answered.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
-                released_to: super::threads::eligible_count(&people, stage, q),
-                replies: replies.get(q.id.as_str()).copied().unwrap_or(0),
-                coded: coded.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
-            })
-        })
-        .collect();
-
     let attributes: Vec<String> = people.iter().flat_map(|p| p.attributes_map().keys().cloned().collect::<Vec<_>>()).collect::<BTreeSet<_>>().into_iter().collect();
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
     let value_of: HashMap<&str, String> = people
@@ -808,6 +812,56 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
         .collect();
     let values: Vec<String> = if attribute.is_some() { value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect() } else { vec![] };
     let value_sizes = values.iter().map(|v| value_of.values().filter(|x| *x == v).count() as i64).collect();
+
+    let question_counts = questions
+        .iter()
+        .filter_map(|q| {
+            let stage = stages.get(&q.stage_id)?;
+            stage.released_at?;
+            let who = answered.get(q.id.as_str());
+            let released: Vec<&Participant> = people.iter().filter(|p| super::threads::is_for(p, stage, q)).collect();
+            let in_value = |v: &String, p: &str| value_of.get(p) == Some(v);
+            Some(QuestionCount {
+                id: q.id.clone(),
+                stage: stage.title.clone(),
+                prompt: q.prompt_md.clone(),
+                answered: who.map_or(0, |s| s.len() as i64),
+                released_to: released.len() as i64,
+                answered_by_value: values.iter().map(|v| who.map_or(0, |s| s.iter().filter(|p| in_value(v, p)).count() as i64)).collect(),
+                released_by_value: values.iter().map(|v| released.iter().filter(|p| in_value(v, &p.id)).count() as i64).collect(),
+                replies: replies.get(q.id.as_str()).copied().unwrap_or(0),
+                coded: coded.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
+            })
+        })
+        .collect();
+
+    let released: Vec<(&crate::db::models::Stage, &crate::db::models::Question)> =
+        questions.iter().filter_map(|q| stages.get(&q.stage_id).filter(|s| s.released_at.is_some()).map(|s| (s, q))).collect();
+    let mut coded_by: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (_, post, _, who) in &codings {
+        if let Some(who) = who {
+            coded_by.entry(who).or_default().insert(post);
+        }
+    }
+    let mut replies_by: HashMap<&str, i64> = HashMap::new();
+    for (_, p) in &answers {
+        *replies_by.entry(p).or_default() += 1;
+    }
+    let mut person_counts: Vec<ParticipantCount> = people
+        .iter()
+        .map(|p| {
+            let theirs: Vec<&&crate::db::models::Question> = released.iter().filter(|(s, q)| super::threads::is_for(p, s, q)).map(|(_, q)| q).collect();
+            ParticipantCount {
+                participant: ids.get(&p.id).cloned().unwrap_or_default(),
+                value: attribute.as_ref().and(value_of.get(p.id.as_str()).cloned()),
+                answered: theirs.iter().filter(|q| answered.get(q.id.as_str()).is_some_and(|s| s.contains(p.id.as_str()))).count() as i64,
+                released_to: theirs.len() as i64,
+                replies: replies_by.get(p.id.as_str()).copied().unwrap_or(0),
+                coded: coded_by.get(p.id.as_str()).map_or(0, |s| s.len() as i64),
+            }
+        })
+        .collect();
+    person_counts.sort_by(|a, b| a.participant.cmp(&b.participant));
 
     let codes = db::analysis::codes_of_board(conn, board_id)?;
     let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
@@ -856,6 +910,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
         attribute,
         values,
         value_sizes,
+        people: person_counts,
         quotes,
     })
 }

@@ -227,6 +227,15 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert_eq!(report["questions"][0]["answered"], 3);
     assert_eq!(report["questions"][0]["released_to"], 3);
     assert_eq!(report["questions"][0]["coded"], 2, "Ann's and Bob's replies have codes, Cat's not");
+    assert_eq!(report["questions"][0]["answered_by_value"], json!([1, 2]), "the Manager and both Nurses answered");
+    assert_eq!(report["questions"][0]["released_by_value"], json!([1, 2]));
+    let people: Vec<(&str, &str, i64, i64, i64)> = report["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["participant"].as_str().unwrap(), p["value"].as_str().unwrap(), p["answered"].as_i64().unwrap(), p["replies"].as_i64().unwrap(), p["coded"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(people, [("P01", "Nurse", 1, 1, 1), ("P02", "Manager", 1, 1, 1), ("P03", "Nurse", 1, 1, 0)]);
     assert_eq!(report["values"], json!(["Manager", "Nurse"]));
     assert_eq!(report["value_sizes"], json!([1, 2]));
     let count = |name: &str| report["codes"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap().ends_with(name)).unwrap().clone();
@@ -273,6 +282,7 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert!(texts(&html, "table.counts th[scope=row]").iter().any(|t| t.contains("Realised value")));
     assert!(texts(&html, "blockquote.quote em").contains(&"I now plan my week with the t".to_string()));
     assert!(html.contains("3 out of 3"));
+    assert!(texts(&html, "table.people th[scope=row]").contains(&"P03".to_string()));
 }
 
 /// Every analysis route, asked by everyone: the board's analyst, moderator, co-moderator and an
