@@ -81,9 +81,23 @@ impl Question {
     }
 }
 
+/// Every attribute name the participants have, sorted.
+pub fn attribute_names(people: &[Participant]) -> Vec<String> {
+    people.iter().flat_map(|p| p.attributes_map().into_iter().map(|(k, _)| k)).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+}
+
 impl Participant {
     pub fn attributes_map(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_str(&self.attributes).unwrap_or_default()
+    }
+
+    /// One attribute as text ("" when the participant has none).
+    pub fn attribute(&self, name: &str) -> String {
+        match self.attributes_map().get(name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        }
     }
 
     /// The participant's group: their "group" attribute (any capitalisation), if any.

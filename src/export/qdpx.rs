@@ -168,7 +168,7 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
                 let name = frame.pseudonym(Some(&person.id));
                 xml.open("Case", &[("guid", &guid(frame, &person.id)), ("name", &name)])?;
                 for a in &frame.attributes {
-                    let value = frame.attribute(person, a);
+                    let value = person.attribute(a);
                     if value.is_empty() {
                         continue;
                     }
@@ -177,9 +177,10 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
                     xml.element("TextValue", &[], &value)?;
                     xml.close("VariableValue")?;
                 }
-                frame.each_batch(conn, Scope::Participant(&person.id), |_, replies| {
-                    for reply in replies {
-                        xml.empty("SourceRef", &[("targetGUID", &guid(frame, &reply.post.id))])?;
+                // Only the ids are needed here; codings come with the sources below.
+                frame.each_post_batch(conn, Scope::Participant(&person.id), |_, posts| {
+                    for post in posts {
+                        xml.empty("SourceRef", &[("targetGUID", &guid(frame, &post.id))])?;
                     }
                     Ok(())
                 })?;

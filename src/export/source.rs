@@ -85,7 +85,7 @@ impl Frame {
         let ids = pseudonyms(&people);
         people.sort_by(|a, b| ids.get(&a.id).cmp(&ids.get(&b.id)));
         let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        let attributes = people.iter().flat_map(|p| p.attributes_map().keys().cloned().collect::<Vec<_>>()).collect::<BTreeSet<_>>().into_iter().collect();
+        let attributes = crate::db::models::attribute_names(&people);
         let codes = tree_order(db::analysis::codes_of_board(conn, &board_id)?);
         let code_index = codes.iter().enumerate().map(|(i, (c, _))| (c.id.clone(), i)).collect();
         let redactor = Redactor::new(options.redact.as_deref());
@@ -163,14 +163,6 @@ impl Frame {
         participant_id.and_then(|id| self.ids.get(id).cloned()).unwrap_or_else(|| "moderator".into())
     }
 
-    pub fn attribute(&self, p: &Participant, name: &str) -> String {
-        match p.attributes_map().get(name) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Null) | None => String::new(),
-            Some(v) => v.to_string(),
-        }
-    }
-
     pub fn time(&self, t: PrimitiveDateTime) -> String {
         self.zone.to_rfc3339(t)
     }
@@ -209,8 +201,17 @@ impl Frame {
         }
     }
 
-    /// Calls `f` with the included replies of `scope`, a batch at a time, oldest first.
+    /// Calls `f` with the included replies of `scope`, a batch at a time, oldest first, each
+    /// with its codings, agreements and images.
     pub fn each_batch(&self, conn: &mut DbConn, scope: Scope, mut f: impl FnMut(&mut DbConn, &[Reply]) -> AppResult<()>) -> AppResult<()> {
+        self.each_post_batch(conn, scope, |conn, posts| {
+            let replies = self.replies(conn, posts)?;
+            f(conn, &replies)
+        })
+    }
+
+    /// Calls `f` with the included posts of `scope` alone, a batch at a time, oldest first.
+    pub fn each_post_batch(&self, conn: &mut DbConn, scope: Scope, mut f: impl FnMut(&mut DbConn, Vec<Post>) -> AppResult<()>) -> AppResult<()> {
         let mut after: Option<(PrimitiveDateTime, String)> = None;
         loop {
             // A question or participant belongs to one board; filtering by it alone lets the
@@ -227,9 +228,9 @@ impl Frame {
             let Some(last) = batch.last() else { return Ok(()) };
             after = Some((last.created_at, last.id.clone()));
             let full = batch.len() as i64 == BATCH;
-            let replies = self.replies(conn, batch)?;
-            if !replies.is_empty() {
-                f(conn, &replies)?;
+            let included: Vec<Post> = batch.into_iter().filter(|p| self.included(p)).collect();
+            if !included.is_empty() {
+                f(conn, included)?;
             }
             if !full {
                 return Ok(());
@@ -237,13 +238,9 @@ impl Frame {
         }
     }
 
-    /// The batch's included posts with their parents' authors, codings, agreements and images:
-    /// six queries.
+    /// Included posts with their parents' authors, codings, agreements and images: five
+    /// queries.
     fn replies(&self, conn: &mut DbConn, batch: Vec<Post>) -> AppResult<Vec<Reply>> {
-        let batch: Vec<Post> = batch.into_iter().filter(|p| self.included(p)).collect();
-        if batch.is_empty() {
-            return Ok(vec![]);
-        }
         let ids: Vec<String> = batch.iter().map(|p| p.id.clone()).collect();
         let parent_ids: Vec<String> = batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         let parents: HashMap<String, Option<String>> = if parent_ids.is_empty() {

@@ -8,7 +8,6 @@ use super::{access, in_tx, optional_text, required, Access, Actor, Ctx};
 use crate::db::models::{Code, Coding, Excerpt, Memo, Participant, Post};
 use crate::db::{self, DbConn};
 use crate::domain::codebook::{self, CodeSpec};
-use crate::domain::roles::{BoardRole, Standing};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -17,9 +16,10 @@ use utoipa::ToSchema;
 /// Analysts, moderators, co-moderators and administrators: those who code and export.
 pub fn analysis_access(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Access> {
     let acc = access(conn, actor, board_id)?;
-    match acc.standing {
-        Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator | BoardRole::Analyst) => Ok(acc),
-        _ => Err(AppError::forbidden("Coding and exports are for the board's analysts and moderators.")),
+    if acc.standing.can_analyse() {
+        Ok(acc)
+    } else {
+        Err(AppError::forbidden("Coding and exports are for the board's analysts and moderators."))
     }
 }
 
@@ -77,14 +77,6 @@ pub struct CodeView {
     pub memos: Vec<MemoView>,
 }
 
-fn names_of(conn: &mut DbConn, ids: impl IntoIterator<Item = String>) -> AppResult<HashMap<String, String>> {
-    let ids: Vec<String> = ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(db::users::names(conn, &ids)?.into_iter().collect())
-}
-
 fn memo_view(m: &Memo, names: &HashMap<String, String>, acc: &Access) -> MemoView {
     MemoView { id: m.id.clone(), body: m.body.clone(), by: names.get(&m.created_by).cloned().unwrap_or_default(), at: When::new(&acc.zone(), m.created_at) }
 }
@@ -128,7 +120,7 @@ fn code_views(codes: Vec<Code>, memos: &[Memo], names: &HashMap<String, String>,
 fn codebook_views(conn: &mut DbConn, acc: &Access) -> AppResult<Vec<CodeView>> {
     let codes = db::analysis::codes_of_board(conn, &acc.board.id)?;
     let memos = db::analysis::memos_of_board(conn, &acc.board.id)?;
-    let names = names_of(conn, codes.iter().map(|c| c.created_by.clone()).chain(memos.iter().map(|m| m.created_by.clone())))?;
+    let names = super::user_names(conn, codes.iter().map(|c| c.created_by.clone()).chain(memos.iter().map(|m| m.created_by.clone())))?;
     Ok(code_views(codes, &memos, &names, acc))
 }
 
@@ -481,7 +473,7 @@ fn excerpt_views(conn: &mut DbConn, acc: &Access, post_ids: &[String]) -> AppRes
     let excerpts = db::analysis::excerpts_of_posts(conn, post_ids)?;
     let codings = db::analysis::codings_of_posts(conn, post_ids)?;
     let codes: HashMap<String, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
-    let names = names_of(conn, excerpts.iter().map(|e| e.created_by.clone()).chain(codings.iter().map(|c| c.created_by.clone())))?;
+    let names = super::user_names(conn, excerpts.iter().map(|e| e.created_by.clone()).chain(codings.iter().map(|c| c.created_by.clone())))?;
     Ok(build_excerpt_views(excerpts, codings, &codes, &names, acc))
 }
 
@@ -561,7 +553,7 @@ pub fn add_post_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str,
     let (acc, post) = post_access(conn, actor, post_id)?;
     let body = required("Memo", &input.body, 20_000)?;
     let memo = insert_memo(conn, ctx, &acc, Some(&post.id), None, &body)?;
-    let names = names_of(conn, [memo.created_by.clone()])?;
+    let names = super::user_names(conn, [memo.created_by.clone()])?;
     Ok(memo_view(&memo, &names, &acc))
 }
 
@@ -569,7 +561,7 @@ pub fn add_code_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, code_id: &str,
     let (acc, code) = code_access(conn, actor, code_id)?;
     let body = required("Memo", &input.body, 20_000)?;
     let memo = insert_memo(conn, ctx, &acc, None, Some(&code.id), &body)?;
-    let names = names_of(conn, [memo.created_by.clone()])?;
+    let names = super::user_names(conn, [memo.created_by.clone()])?;
     Ok(memo_view(&memo, &names, &acc))
 }
 
@@ -642,7 +634,7 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str, filter: 
     let memos = db::analysis::memos_of_board(conn, &acc.board.id)?;
     let excerpt_rows = db::analysis::excerpts_of_posts(conn, &post_ids)?;
     let coding_rows = db::analysis::codings_of_posts(conn, &post_ids)?;
-    let names = names_of(
+    let names = super::user_names(
         conn,
         codes
             .iter()
@@ -801,13 +793,13 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     for (_, post, question, _) in &codings {
         coded.entry(question).or_default().insert(post);
     }
-    let attributes: Vec<String> = people.iter().flat_map(|p| p.attributes_map().keys().cloned().collect::<Vec<_>>()).collect::<BTreeSet<_>>().into_iter().collect();
+    let attributes = db::models::attribute_names(&people);
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
     let value_of: HashMap<&str, String> = people
         .iter()
         .map(|p| {
-            let v = attribute.as_ref().and_then(|a| p.attributes_map().get(a).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
-            (p.id.as_str(), v.filter(|v| !v.is_empty()).unwrap_or_else(|| "(none)".into()))
+            let v = attribute.as_ref().map(|a| p.attribute(a)).unwrap_or_default();
+            (p.id.as_str(), if v.is_empty() { "(none)".into() } else { v })
         })
         .collect();
     let values: Vec<String> = if attribute.is_some() { value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect() } else { vec![] };

@@ -10,7 +10,7 @@ use crate::db::{self, DbConn};
 use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -99,12 +99,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
     let posted: HashSet<String> = answered.keys().map(|(p, _)| p.clone()).collect();
 
     let people = db::participants::of_board(conn, board_id)?;
-    let attributes: Vec<String> = people
-        .iter()
-        .flat_map(|p| p.attributes_map().keys().cloned().collect::<Vec<_>>())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let attributes = crate::db::models::attribute_names(&people);
     let wanted = |p: &crate::db::models::Participant| match (filter.attribute.as_deref().filter(|a| !a.is_empty()), filter.value.as_deref()) {
         (Some(a), Some(v)) if !v.is_empty() => p.attributes_map().get(a).and_then(|x| x.as_str()) == Some(v),
         _ => true,

@@ -197,6 +197,15 @@ impl Access {
     }
 }
 
+/// Staff names by user id, in one query (none when there are no ids).
+pub fn user_names(conn: &mut DbConn, ids: impl IntoIterator<Item = String>) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<String> = ids.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(db::users::names(conn, &ids)?.into_iter().collect())
+}
+
 /// Runs `f` in a transaction; both backends roll back on error.
 pub fn in_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
     use diesel::Connection;

@@ -445,11 +445,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
 
 /// Names of the staff who recorded any of `posts` on a participant's behalf.
 pub fn recorder_names(conn: &mut DbConn, posts: &[AuthoredPost]) -> AppResult<HashMap<String, String>> {
-    let ids: Vec<String> = posts.iter().filter_map(|(p, ..)| p.recorded_by.clone()).collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(db::users::names(conn, &ids)?.into_iter().collect())
+    super::user_names(conn, posts.iter().filter_map(|(p, ..)| p.recorded_by.clone()))
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

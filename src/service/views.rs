@@ -45,6 +45,8 @@ pub struct BoardView {
     /// analyst or participant.
     pub your_role: String,
     pub can_manage: bool,
+    /// May code, read the report and export.
+    pub can_analyse: bool,
     pub closing_message_md: String,
     /// Reminder rules (hours; null: off). Shown to the board's staff only.
     pub remind_before_close_hours: Option<i32>,
@@ -68,6 +70,7 @@ impl BoardView {
             state: b.state.clone(),
             your_role: standing.name().to_string(),
             can_manage: standing.can_manage(),
+            can_analyse: standing.can_analyse(),
             closing_message_md: b.closing_message_md.clone(),
             remind_before_close_hours: b.remind_before_close_hours.filter(|_| standing.sees_everything()),
             remind_not_signed_in_hours: b.remind_not_signed_in_hours.filter(|_| standing.sees_everything()),

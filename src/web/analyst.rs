@@ -247,6 +247,12 @@ pub struct FormatQuery {
     pub format: Option<String>,
 }
 
+impl FormatQuery {
+    pub fn format(&self) -> Result<Format, AppError> {
+        Format::parse(self.format.as_deref().unwrap_or("csv"))
+    }
+}
+
 /// The work of an export download, run on a database worker: checks who asks, then writes
 /// the export to an anonymous temporary file. Returns the file and the board's title.
 pub fn export_job(
@@ -283,7 +289,7 @@ async fn export_download(
     format: web::Query<FormatQuery>,
     options: web::Query<ExportOptions>,
 ) -> PageResult {
-    let format = Format::parse(format.into_inner().format.as_deref().unwrap_or("csv"))?;
+    let format = format.format()?;
     let (file, title) = state.as_actor(viewer.identity.clone(), export_job(board.into_inner(), format, options.into_inner())).await?;
     Ok(file_response(&req, file, format, &title)?)
 }

@@ -1,7 +1,7 @@
 //! The analysts' API: the codebook, coding, memos, the report's counts and exports.
 
 use super::{created, json, read_body, Bearer};
-use crate::export::{ExportOptions, Format};
+use crate::export::ExportOptions;
 use crate::service::analysis::{self, CodeInput, CodeView, CodingFilter, CodingInput, CodingPage, ExcerptView, ImportResult, MemoInput, MemoView, Report};
 use crate::web::analyst::{export_job, file_response, FormatQuery};
 use crate::web::errors::ApiResult;
@@ -138,7 +138,7 @@ pub async fn report(state: State, bearer: Bearer, id: web::Path<String>, q: web:
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/export", tag = "analysis", params(("board" = String, Path), FormatQuery, ExportOptions), responses((status = 200, description = "The export file, as a download"), (status = 403, description = "Only analysts, moderators and administrators export"), (status = 422, description = "Unknown format")), security(("bearer" = [])))]
 pub async fn export(state: State, bearer: Bearer, req: HttpRequest, id: web::Path<String>, format: web::Query<FormatQuery>, options: web::Query<ExportOptions>) -> ApiResult<HttpResponse> {
-    let format = Format::parse(format.into_inner().format.as_deref().unwrap_or("csv"))?;
+    let format = format.format()?;
     let (file, title) = bearer.run(&state, export_job(id.into_inner(), format, options.into_inner())).await?;
     Ok(file_response(&req, file, format, &title)?)
 }
