@@ -87,6 +87,10 @@ pub struct CreateUser {
     /// An administrator manages every board and the instance; without it, a moderator.
     #[arg(long)]
     pub admin: bool,
+    /// A staff account that is added to boards (as observer, analyst or co-moderator) but does
+    /// not create boards of its own.
+    #[arg(long, conflicts_with = "admin")]
+    pub no_board_creation: bool,
     /// The password; read from FOCUSBOARD_NEW_PASSWORD if set, otherwise one is generated and printed.
     #[arg(long, env = "FOCUSBOARD_NEW_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,

@@ -19,6 +19,7 @@ pub struct Settings {
     pub scheduler_interval_secs: u64,
     pub max_body_bytes: usize,
     pub db_pool_size: u32,
+    pub sqlite_synchronous: crate::db::Synchronous,
     pub smtp_url: String,
     pub mail_from: String,
     pub mail_from_name: String,
@@ -27,6 +28,8 @@ pub struct Settings {
     pub email_max_attempts: i32,
     pub email_retry_secs: i64,
     pub outbox_interval_ms: u64,
+    pub email_lease_secs: i64,
+    pub instance_id: String,
     pub log: String,
     pub log_format: String,
 }
@@ -75,6 +78,21 @@ impl Settings {
 
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// What names this instance in the outbox's claims: `instance_id`, or the host's name and
+    /// the address it listens on, which stay the same when the instance restarts.
+    pub fn instance_name(&self) -> String {
+        if !self.instance_id.trim().is_empty() {
+            return self.instance_id.trim().to_string();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}/{}", self.bind)
     }
 
     /// `base_url` without a trailing slash, ready to have a path appended.

@@ -130,12 +130,12 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
         ctx,
         moderator,
         &BoardInput {
-            title: DEMO_TITLE.into(),
-            welcome_md: "Thank you for joining this online bulletin board. Over the next week we will ask a few questions in three stages. **Dip in and out at your own pace**: there is no need to be online at the same time as anyone else.".into(),
-            consent_md: "Your answers will be used in an evaluation memo. Quotations may be used **without your name**. You can withdraw at any time by writing to the moderator.".into(),
-            time_zone: "Europe/London".into(),
-            opens_at: Some(local(-3)),
-            closes_at: Some(local(4)),
+            title: Some(DEMO_TITLE.into()),
+            welcome_md: Some("Thank you for joining this online bulletin board. Over the next week we will ask a few questions in three stages. **Dip in and out at your own pace**: there is no need to be online at the same time as anyone else.".into()),
+            consent_md: Some("Your answers will be used in an evaluation memo. Quotations may be used **without your name**. You can withdraw at any time by writing to the moderator.".into()),
+            time_zone: Some("Europe/London".into()),
+            opens_at: Some(Some(local(-3))),
+            closes_at: Some(Some(local(4))),
             anonymity: Some("screen_names".into()),
             state: Some("open".into()),
             ..Default::default()
@@ -155,16 +155,16 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
             moderator,
             &board.id,
             &StageInput {
-                title: (*title).into(),
-                intro_md: (*intro).into(),
-                release_at: Some(local(*days)),
-                close_at: Some(local(4)),
+                title: Some((*title).into()),
+                intro_md: Some((*intro).into()),
+                release_at: Some(Some(local(*days))),
+                close_at: Some(Some(local(4))),
                 groups: None,
             },
         )?;
         let mut ids = Vec::new();
         for (prompt, mode) in *questions {
-            let q = service::stages::add_question(conn, ctx, moderator, &stage.id, &QuestionInput { prompt_md: (*prompt).into(), mode: Some((*mode).into()), ..Default::default() })?;
+            let q = service::stages::add_question(conn, ctx, moderator, &stage.id, &QuestionInput { prompt_md: Some((*prompt).into()), mode: Some((*mode).into()), ..Default::default() })?;
             ids.push(q.id);
         }
         question_ids.push(ids);

@@ -62,6 +62,15 @@ impl AppError {
         }
     }
 
+    /// What went wrong, for the log: for an internal error the whole chain of causes (its
+    /// `Display` is only the message a person is shown).
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::Internal(e) => format!("{e:#}"),
+            other => other.to_string(),
+        }
+    }
+
     pub fn not_found() -> Self {
         AppError::NotFound("There is nothing here, or you do not have access to it.".into())
     }

@@ -73,12 +73,17 @@ async fn run() -> anyhow::Result<()> {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             let generated = args.password.is_none();
             let password = args.password.unwrap_or_else(demo::generate_password);
-            let (email, name, admin) = (args.email, args.name, args.admin);
+            let (email, name, admin, creates) = (args.email, args.name, args.admin, !args.no_board_creation);
             let pw = password.clone();
             let user = db
-                .run(move |conn| service::accounts::create_user(conn, &ctx, &email, &name, &pw, admin))
+                .run(move |conn| service::accounts::create_user_with(conn, &ctx, &email, &name, &pw, admin, creates))
                 .await?;
-            println!("Created {} {} <{}>.", if user.is_admin { "administrator" } else { "moderator" }, user.name, user.email);
+            let kind = match (user.is_admin, user.can_create_boards) {
+                (true, _) => "administrator",
+                (false, true) => "moderator",
+                (false, false) => "staff member (added to boards by their moderators)",
+            };
+            println!("Created {kind} {} <{}>.", user.name, user.email);
             if generated {
                 println!("Password: {password}");
             }

@@ -73,6 +73,7 @@ impl Application {
                              frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
                         )),
                 )
+                .wrap(actix_web::middleware::from_fn(no_store_by_default))
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(web::configure)
                 .default_service(aweb::to(errors::not_found))
@@ -110,8 +111,17 @@ impl Application {
             Vec::new()
         };
         let result = self.server.await;
-        for task in tasks {
-            task.abort();
+        // The server has answered what was in flight. The worker stops claiming, finishes the
+        // messages it is sending and puts back the rest; then the process may exit.
+        self.outbox.stop();
+        let mut tasks = tasks.into_iter();
+        if let Some(scheduler) = tasks.next() {
+            scheduler.abort();
+        }
+        if let Some(worker) = tasks.next() {
+            if tokio::time::timeout(Duration::from_secs(30), worker).await.is_err() {
+                tracing::warn!("the outbox worker did not stop within 30 s; its claims return after their lease");
+            }
         }
         tracing::info!("server stopped");
         Ok(result?)
@@ -128,13 +138,15 @@ pub fn outbox_worker(settings: &Settings, db: Db, clock: SharedClock) -> anyhow:
         settings.email_max_attempts,
         time::Duration::seconds(settings.email_retry_secs.max(1)),
         settings.smtp_connections as usize,
+        settings.instance_name(),
+        time::Duration::seconds(settings.email_lease_secs.max(10)),
     ))
 }
 
 /// Opens and migrates the database and builds the services' context: all that the commands
 /// other than `serve` need.
 pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, Ctx)> {
-    let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+    let db = Db::connect_with(&settings.database_url, settings.db_pool_size, settings.sqlite_synchronous)?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
@@ -149,6 +161,20 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         uploads: Arc::new(settings.data_dir.join("uploads")),
     };
     Ok((db, ctx))
+}
+
+/// Pages, JSON and downloads carry participants' words, names and sign-in links: no browser or
+/// proxy may keep them. Only responses that set their own policy (the public assets) differ.
+async fn no_store_by_default(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> actix_web::Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>> {
+    use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
+    let mut res = next.call(req).await?;
+    if !res.headers().contains_key(CACHE_CONTROL) {
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
 }
 
 /// Errors raised inside actix itself (an unreadable path, a body over the limit, a wrong

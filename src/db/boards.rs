@@ -50,6 +50,32 @@ pub fn set_member(conn: &mut DbConn, member: &BoardMember) -> QueryResult<()> {
     Ok(())
 }
 
+/// Keeps a role for an email that has no account yet (replacing an earlier one).
+pub fn set_pending_member(conn: &mut DbConn, board_id: &str, email: &str, role: &str, now: time::PrimitiveDateTime) -> QueryResult<()> {
+    use super::schema::pending_members as pm;
+    let changed = diesel::update(pm::table.find((board_id, email))).set(pm::role.eq(role)).execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(pm::table)
+            .values((pm::board_id.eq(board_id), pm::email.eq(email), pm::role.eq(role), pm::created_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// (email, role) of the roles waiting on a board for accounts that do not exist yet.
+pub fn pending_members(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::pending_members as pm;
+    pm::table.filter(pm::board_id.eq(board_id)).order(pm::email.asc()).select((pm::email, pm::role)).load(conn)
+}
+
+/// Takes the roles waiting for `email`: (board id, role), removed from the waiting list.
+pub fn take_pending_roles(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::pending_members as pm;
+    let roles = pm::table.filter(pm::email.eq(email)).select((pm::board_id, pm::role)).load(conn)?;
+    diesel::delete(pm::table.filter(pm::email.eq(email))).execute(conn)?;
+    Ok(roles)
+}
+
 pub fn remove_member(conn: &mut DbConn, board_id: &str, user_id: &str) -> QueryResult<usize> {
     diesel::delete(board_members::table.find((board_id, user_id))).execute(conn)
 }

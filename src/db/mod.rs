@@ -55,16 +55,37 @@ pub struct ConnectionManager {
     url: String,
     backend: Backend,
     queries: Arc<AtomicU64>,
+    synchronous: Synchronous,
+}
+
+/// SQLite's `synchronous` setting: `Full` (the default) syncs the write-ahead log at every
+/// commit, so an answer acknowledged to a participant survives a power loss; `Normal` is
+/// faster and may lose the last commits on power loss (never on a crash of the process).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "PRAGMA synchronous = FULL;",
+            Synchronous::Normal => "PRAGMA synchronous = NORMAL;",
+        }
+    }
 }
 
 impl ConnectionManager {
-    pub fn new(url: &str) -> Self {
+    pub fn new(url: &str, synchronous: Synchronous) -> Self {
         let backend = Backend::of_url(url);
         let url = match backend {
             Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_string(),
             Backend::Postgres => url.to_string(),
         };
-        Self { url, backend, queries: Arc::default() }
+        Self { url, backend, queries: Arc::default(), synchronous }
     }
 }
 
@@ -110,11 +131,9 @@ impl ConnectionManager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers work while one writer writes; the busy timeout makes a
                 // writer wait for the lock instead of failing at once.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
+                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+                    .map_err(r2d2::Error::QueryError)?;
+                conn.batch_execute(self.synchronous.pragma()).map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -133,7 +152,12 @@ pub struct Db {
 }
 
 impl Db {
+    /// A pool with the durable default (`synchronous = FULL` on SQLite).
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        Self::connect_with(url, pool_size, Synchronous::Full)
+    }
+
+    pub fn connect_with(url: &str, pool_size: u32, synchronous: Synchronous) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
         if backend == Backend::Sqlite {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
@@ -143,7 +167,7 @@ impl Db {
                 }
             }
         }
-        let manager = ConnectionManager::new(url);
+        let manager = ConnectionManager::new(url, synchronous);
         if backend == Backend::Sqlite {
             // Switch the file to WAL on one connection first: switching needs the file to itself,
             // and the pool opens its connections all at once (they would fail and be retried).
@@ -181,6 +205,21 @@ impl Db {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
+    /// As `run`, but waits at most `wait` for a connection from the pool (the health check).
+    pub async fn run_within<T, F>(&self, wait: std::time::Duration, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get_timeout(wait)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
     /// Applies pending migrations of the right tree for the backend. On PostgreSQL an advisory
     /// lock keeps two instances starting together from migrating at once.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
@@ -204,6 +243,43 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
                 .map(|applied| applied.into_iter().map(|v| v.to_string()).collect());
             c.batch_execute("SELECT pg_advisory_unlock(4747001)")?;
             result.map_err(|e| anyhow::anyhow!("migrating PostgreSQL: {e}"))
+        }
+    }
+}
+
+/// Runs `f` in a transaction that rolls back on error. On SQLite it begins `IMMEDIATE`: it takes
+/// the write lock at once, waiting for it under the busy timeout. A plain `BEGIN` reads first
+/// and then fails with "database is locked", without waiting, when another connection commits
+/// before its first write. Inside a transaction already, `f` runs in a savepoint.
+pub fn transaction<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?.is_none(),
+        DbConn::Postgresql(_) => false,
+    };
+    if !outermost {
+        return conn.transaction(f);
+    }
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(value) => {
+            if let DbConn::Sqlite(c) = conn {
+                AnsiTransactionManager::commit_transaction(c)?;
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            if let DbConn::Sqlite(c) = conn {
+                // The caller's error is the one to report; a failed rollback marks the
+                // connection broken and the pool drops it.
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+            }
+            Err(e)
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct User {
     pub password_hash: String,
     pub is_admin: bool,
     pub created_at: PrimitiveDateTime,
+    /// Administrators create boards whatever this says.
+    pub can_create_boards: bool,
 }
 
 /// `None` is written as NULL both ways: a reminder rule switched off must not fall back to the

@@ -96,6 +96,24 @@ pub fn finish(
         .map(drop)
 }
 
+/// Puts back in the queue the messages still "sending" under claims that start with
+/// `claim_prefix` (a whole instance's, or one claim's), as if never tried this time.
+pub fn release_claims_of(conn: &mut DbConn, claim_prefix: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::status.eq("sending")).filter(outbox::locked_by.like(format!("{}%", escape_like(claim_prefix))).escape('\\')).filter(outbox::attempts.gt(0)))
+        .set((
+            outbox::status.eq("queued"),
+            outbox::attempts.eq(outbox::attempts - 1),
+            outbox::locked_by.eq(None::<String>),
+            outbox::locked_until.eq(None::<PrimitiveDateTime>),
+        ))
+        .execute(conn)
+}
+
+/// `LIKE` with `%`, `_` and `\` taken literally (with `ESCAPE '\'` as both backends default to).
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// Opt-outs of the participants of `messages`, by participant id.
 pub fn opt_outs(conn: &mut DbConn, participant_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
     participants::table

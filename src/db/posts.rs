@@ -16,6 +16,18 @@ pub fn insert(conn: &mut DbConn, post: &Post) -> QueryResult<()> {
     diesel::insert_into(posts::table).values(post).execute(conn).map(drop)
 }
 
+/// Inserts a participant's answer (a post with no parent); `Ok(false)` when they already have
+/// one for the question. The unique index `posts_one_answer` decides, so of two concurrent
+/// submits one is stored and the other told.
+pub fn insert_answer(conn: &mut DbConn, post: &Post) -> QueryResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match insert(conn, post) {
+        Ok(()) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Post>> {
     posts::table.find(id).select(Post::as_select()).first(conn).optional()
 }

@@ -9,6 +9,16 @@ diesel::table! {
         password_hash -> Text,
         is_admin -> Bool,
         created_at -> Timestamp,
+        can_create_boards -> Bool,
+    }
+}
+
+diesel::table! {
+    pending_members (board_id, email) {
+        board_id -> Text,
+        email -> Text,
+        role -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -321,8 +331,10 @@ diesel::joinable!(posts -> questions (question_id));
 diesel::joinable!(posts -> participants (participant_id));
 diesel::joinable!(posts -> users (author_user_id));
 
+diesel::joinable!(pending_members -> boards (board_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
-    users, boards, board_members, participants, stages, questions, question_revisions, posts,
+    pending_members, users, boards, board_members, participants, stages, questions, question_revisions, posts,
     post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes, images,
     codes, excerpts, codings, memos,
 );

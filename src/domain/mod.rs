@@ -32,6 +32,7 @@ pub mod email;
 pub mod images;
 pub mod markdown;
 pub mod participants_csv;
+pub mod patch;
 pub mod polls;
 pub mod redaction;
 pub mod roles;

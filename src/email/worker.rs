@@ -15,10 +15,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a claim holds before another worker may take the message up.
-const LEASE: time::Duration = time::Duration::minutes(5);
-/// Messages claimed at once.
+/// Messages claimed at once. Each is marked sent as soon as the SMTP server accepts it, so a
+/// crash re-sends at most the few messages in flight, not the batch.
 const BATCH: i64 = 100;
+/// How long marking a message sent is retried while the database is away, before the message
+/// is left to its lease (and may then be sent again).
+const MARK_RETRY_FOR: Duration = Duration::from_secs(120);
 
 #[derive(Clone)]
 pub struct OutboxWorker {
@@ -26,8 +28,13 @@ pub struct OutboxWorker {
     clock: SharedClock,
     mailer: Arc<Mailer>,
     from: Mailbox,
-    /// Names this worker in claims.
+    /// Names this instance in claims: stable across restarts, so a restarted instance takes
+    /// back its own claims at once instead of waiting for their lease.
     instance: String,
+    /// How long a claim holds before another worker may take the message up.
+    lease: time::Duration,
+    /// Set on shutdown: no new claims; messages not yet handed to the SMTP server go back.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
     max_attempts: i32,
     retry_base: time::Duration,
     /// Messages sent at the same time, one per pooled SMTP connection.
@@ -50,26 +57,101 @@ enum Outcome {
 }
 
 impl OutboxWorker {
-    pub fn new(db: Db, clock: SharedClock, mailer: Arc<Mailer>, from: Mailbox, max_attempts: i32, retry_base: time::Duration, concurrency: usize) -> Self {
-        Self { db, clock, mailer, from, instance: db::new_id(), max_attempts, retry_base, concurrency: concurrency.max(1) }
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(db: Db, clock: SharedClock, mailer: Arc<Mailer>, from: Mailbox, max_attempts: i32, retry_base: time::Duration, concurrency: usize, instance: String, lease: time::Duration) -> Self {
+        Self {
+            db,
+            clock,
+            mailer,
+            from,
+            instance,
+            lease,
+            stopping: Arc::default(),
+            max_attempts,
+            retry_base,
+            concurrency: concurrency.max(1),
+        }
+    }
+
+    /// Stops claiming; the current pass finishes the messages already being sent and puts
+    /// back the rest of its batch.
+    pub fn stop(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Puts back in the queue the messages an earlier run of this instance claimed and did not
+    /// finish (it was killed): they are sent now rather than after their lease.
+    pub async fn recover(&self) -> AppResult<usize> {
+        let prefix = format!("{}:", self.instance);
+        let n = self.db.run(move |conn| Ok(db::outbox::release_claims_of(conn, &prefix)?)).await?;
+        if n > 0 {
+            tracing::info!(messages = n, "took back messages this instance had claimed before it stopped");
+        }
+        Ok(n)
+    }
+
+    /// Records one outcome, retrying while the database is unreachable: a message the SMTP
+    /// server accepted must be marked sent, or it would be sent again after its lease.
+    async fn record(&self, m: &OutboxMessage, claim: &str, outcome: &Outcome) -> AppResult<()> {
+        let now = self.clock.now();
+        let (status, error, next, sent_at) = match outcome {
+            Outcome::Sent => (DeliveryStatus::Sent, None, m.next_attempt_at, Some(now)),
+            Outcome::Retry(e) => {
+                tracing::warn!(message = %m.id, to = %m.recipient, attempt = m.attempts, error = %e, "email failed; will retry");
+                (DeliveryStatus::Queued, Some(e.clone()), now + retry_delay(self.retry_base, m.attempts), None)
+            }
+            Outcome::Failed(e) => {
+                tracing::warn!(message = %m.id, to = %m.recipient, attempts = m.attempts, error = %e, "email failed for good");
+                (DeliveryStatus::Failed, Some(e.clone()), m.next_attempt_at, None)
+            }
+            Outcome::Cancelled => (DeliveryStatus::Cancelled, None, m.next_attempt_at, None),
+        };
+        let started = std::time::Instant::now();
+        let mut wait = Duration::from_millis(200);
+        loop {
+            let (id, claim, error) = (m.id.clone(), claim.to_string(), error.clone());
+            let result = self
+                .db
+                .run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status.as_str(), error.as_deref(), next, sent_at)?))
+                .await;
+            match result {
+                Ok(()) => return Ok(()),
+                Err(e) if started.elapsed() < MARK_RETRY_FOR => {
+                    tracing::warn!(message = %m.id, error = %e.detail(), "could not record the outcome of an email; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Sends everything that is due now; returns what became of it.
     pub async fn drain(&self) -> AppResult<Drained> {
         let mut total = Drained::default();
         loop {
+            if self.is_stopping() {
+                return Ok(total);
+            }
             let now = self.clock.now();
             let claim = format!("{}:{}", self.instance, db::new_id());
-            let c = claim.clone();
+            let (c, lease) = (claim.clone(), self.lease);
             let (batch, opt_outs) = self
                 .db
                 .run(move |conn| {
-                    let batch = db::outbox::claim(conn, &c, now, now + LEASE, BATCH)?;
+                    let batch = db::outbox::claim(conn, &c, now, now + lease, BATCH)?;
                     let ids: Vec<String> = batch.iter().filter_map(|m| m.participant_id.clone()).collect();
                     let opt_outs: HashMap<String, Vec<String>> = db::outbox::opt_outs(conn, &ids)?
                         .into_iter()
-                        .map(|(id, json)| (id, serde_json::from_str(&json).unwrap_or_default()))
-                        .collect();
+                        .map(|(id, json)| {
+                            let kinds = serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("email opt-outs of participant {id}: {e}"))?;
+                            Ok((id, kinds))
+                        })
+                        .collect::<AppResult<_>>()?;
                     Ok((batch, opt_outs))
                 })
                 .await?;
@@ -77,81 +159,70 @@ impl OutboxWorker {
                 return Ok(total);
             }
             let t_send = std::time::Instant::now();
-            let outcomes: Vec<(OutboxMessage, Outcome)> = futures_util::stream::iter(batch)
+            let outcomes: Vec<AppResult<Option<Outcome>>> = futures_util::stream::iter(batch)
                 .map(|m| {
                     let opted_out = m
                         .participant_id
                         .as_ref()
                         .and_then(|p| opt_outs.get(p))
-                        .is_some_and(|kinds| kinds.iter().any(|k| *k == m.kind));
+                        .is_some_and(|kinds: &Vec<String>| kinds.iter().any(|k| *k == m.kind));
+                    let claim = &claim;
                     async move {
-                        if opted_out {
-                            return (m, Outcome::Cancelled);
+                        // Shutting down: what has not been handed to the server goes back.
+                        if self.is_stopping() {
+                            return Ok(None);
                         }
-                        let outcome = match self.mailer.send(&self.from, &m).await {
-                            Ok(()) => Outcome::Sent,
-                            Err(SendError { permanent: true, message }) => Outcome::Failed(message),
-                            Err(SendError { message, .. }) if m.attempts >= self.max_attempts => Outcome::Failed(message),
-                            Err(SendError { message, .. }) => Outcome::Retry(message),
+                        let outcome = if opted_out {
+                            Outcome::Cancelled
+                        } else {
+                            match self.mailer.send(&self.from, &m).await {
+                                Ok(()) => Outcome::Sent,
+                                Err(SendError { permanent: true, message }) => Outcome::Failed(message),
+                                Err(SendError { message, .. }) if m.attempts >= self.max_attempts => Outcome::Failed(message),
+                                Err(SendError { message, .. }) => Outcome::Retry(message),
+                            }
                         };
-                        (m, outcome)
+                        // Marked at once, message by message.
+                        self.record(&m, claim, &outcome).await?;
+                        Ok(Some(outcome))
                     }
                 })
                 .buffer_unordered(self.concurrency)
                 .collect()
                 .await;
             tracing::debug!(n = outcomes.len(), ms = t_send.elapsed().as_millis() as u64, "batch sent");
-            let t_fin = std::time::Instant::now();
-            let now = self.clock.now();
-            let base = self.retry_base;
-            let counts = self
-                .db
-                .run(move |conn| {
-                    let mut d = Drained::default();
-                    for (m, outcome) in &outcomes {
-                        let (status, error, next, sent_at) = match outcome {
-                            Outcome::Sent => {
-                                d.sent += 1;
-                                (DeliveryStatus::Sent, None, m.next_attempt_at, Some(now))
-                            }
-                            Outcome::Retry(e) => {
-                                d.retrying += 1;
-                                tracing::warn!(message = %m.id, to = %m.recipient, attempt = m.attempts, error = %e, "email failed; will retry");
-                                (DeliveryStatus::Queued, Some(e.as_str()), now + retry_delay(base, m.attempts), None)
-                            }
-                            Outcome::Failed(e) => {
-                                d.failed += 1;
-                                tracing::warn!(message = %m.id, to = %m.recipient, attempts = m.attempts, error = %e, "email failed for good");
-                                (DeliveryStatus::Failed, Some(e.as_str()), m.next_attempt_at, None)
-                            }
-                            Outcome::Cancelled => {
-                                d.cancelled += 1;
-                                (DeliveryStatus::Cancelled, None, m.next_attempt_at, None)
-                            }
-                        };
-                        db::outbox::finish(conn, &m.id, &claim, status.as_str(), error, next, sent_at)?;
-                    }
-                    Ok(d)
-                })
-                .await?;
-            tracing::debug!(ms = t_fin.elapsed().as_millis() as u64, "batch recorded");
-            total.sent += counts.sent;
-            total.retrying += counts.retrying;
-            total.failed += counts.failed;
-            total.cancelled += counts.cancelled;
+            for outcome in outcomes {
+                match outcome? {
+                    Some(Outcome::Sent) => total.sent += 1,
+                    Some(Outcome::Retry(_)) => total.retrying += 1,
+                    Some(Outcome::Failed(_)) => total.failed += 1,
+                    Some(Outcome::Cancelled) => total.cancelled += 1,
+                    None => {}
+                }
+            }
+            if self.is_stopping() {
+                let c = claim.clone();
+                let n = self.db.run(move |conn| Ok(db::outbox::release_claims_of(conn, &c)?)).await?;
+                tracing::info!(messages = n, "stopping: unsent messages put back in the queue");
+                return Ok(total);
+            }
         }
     }
 
-    /// Drains every `every` until the task is dropped; errors are logged and retried.
+    /// Drains every `every` until `stop` is called; errors are logged and retried. First takes
+    /// back what this instance had claimed before a crash.
     pub async fn run(self, every: Duration) {
+        if let Err(e) = self.recover().await {
+            tracing::warn!(error = %e.detail(), "could not take back earlier claims; their lease will");
+        }
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        while !self.is_stopping() {
             interval.tick().await;
             match self.drain().await {
                 Ok(d) if d == Drained::default() => {}
                 Ok(d) => tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, cancelled = d.cancelled, "outbox drained"),
-                Err(e) => tracing::warn!(error = %e, "outbox worker pass failed; will retry"),
+                Err(e) => tracing::warn!(error = %e.detail(), "outbox worker pass failed; will retry"),
             }
         }
     }

@@ -59,7 +59,8 @@ fn inert_row(row: Vec<String>) -> Vec<String> {
 
 pub fn csv(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(header(frame)).map_err(io_error)?;
+    // Attribute names come from the participants' CSV: the header gets the same guard as cells.
+    w.write_record(inert_row(header(frame))).map_err(io_error)?;
     frame.each_batch(conn, Scope::Board, |_, replies| {
         for reply in replies {
             w.write_record(inert_row(row(frame, reply))).map_err(io_error)?;

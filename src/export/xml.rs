@@ -10,13 +10,47 @@ pub struct Xml<W: Write> {
     w: quick_xml::Writer<W>,
 }
 
-/// Text as XML 1.0 allows it: no control characters but tab, newline and carriage return.
+/// Whether XML 1.0 can hold a character: not the control characters but tab, newline and
+/// carriage return, and not U+FFFE or U+FFFF (a Rust `char` is never a surrogate).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Text as XML 1.0 allows it: each character it cannot hold becomes U+FFFD, so the text keeps
+/// its length and excerpts' character offsets still point at the same words.
 pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
-    let allowed = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
-    if text.chars().all(allowed) {
+    if text.chars().all(xml_char) {
         std::borrow::Cow::Borrowed(text)
     } else {
-        std::borrow::Cow::Owned(text.chars().filter(|&c| allowed(c)).collect())
+        std::borrow::Cow::Owned(text.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn characters_xml_forbids_are_replaced_one_for_one() {
+        let text = "a\u{FFFE}b\u{FFFF}c\u{0}d\u{1b}e\tf\u{1F600}";
+        let cleaned = super::clean(text);
+        assert_eq!(cleaned, "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\tf\u{1F600}");
+        assert_eq!(cleaned.chars().count(), text.chars().count());
+        assert!(roxmltree_free_check(&cleaned));
+    }
+
+    /// quick-xml reads back what was written, as a minimal well-formedness check.
+    fn roxmltree_free_check(text: &str) -> bool {
+        let mut out = Vec::new();
+        let mut xml = super::Xml::new(&mut out).unwrap();
+        xml.element("t", &[("a", text)], text).unwrap();
+        let mut reader = quick_xml::Reader::from_reader(out.as_slice());
+        let mut buf = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(quick_xml::events::Event::Eof) => return true,
+                Ok(_) => buf.clear(),
+                Err(_) => return false,
+            }
+        }
     }
 }
 

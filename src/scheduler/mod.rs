@@ -45,7 +45,7 @@ impl Scheduler {
             match self.tick().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(released = n, "scheduler released stages"),
-                Err(e) => tracing::warn!(error = %e, "scheduler tick failed; will retry"),
+                Err(e) => tracing::warn!(error = %e.detail(), "scheduler tick failed; will retry"),
             }
         }
     }

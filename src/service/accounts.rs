@@ -33,7 +33,13 @@ fn verify_password(hash: &str, password: &str) -> bool {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("not a real password").unwrap_or_default());
 
+/// Creates a staff account. `can_create_boards` lets a non-administrator create boards of their
+/// own (administrators always can).
 pub fn create_user(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, password: &str, is_admin: bool) -> AppResult<User> {
+    create_user_with(conn, ctx, email, name, password, is_admin, true)
+}
+
+pub fn create_user_with(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, password: &str, is_admin: bool, can_create_boards: bool) -> AppResult<User> {
     let email = EmailAddress::parse(email).map_err(AppError::invalid)?;
     let name = super::required("Name", name, 200)?;
     if password.chars().count() < MIN_PASSWORD {
@@ -49,8 +55,16 @@ pub fn create_user(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, passwo
         password_hash: hash_password(password)?,
         is_admin,
         created_at: ctx.now(),
+        can_create_boards,
     };
-    db::users::insert(conn, &user)?;
+    super::in_tx(conn, |conn| {
+        db::users::insert(conn, &user)?;
+        // Roles given on boards to this email before the account existed.
+        for (board_id, role) in db::boards::take_pending_roles(conn, &user.email)? {
+            db::boards::set_member(conn, &crate::db::models::BoardMember { board_id, user_id: user.id.clone(), role, created_at: ctx.now() })?;
+        }
+        Ok(())
+    })?;
     Ok(user)
 }
 

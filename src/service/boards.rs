@@ -13,19 +13,30 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// A board's settings as entered in the form or sent to the API. Times are local to the
-/// board's time zone ("2021-03-26T09:00") or RFC 3339 with an offset.
+/// board's time zone ("2021-03-26T09:00") or RFC 3339 with an offset. Every field may be left
+/// out: on creation it takes its default, on update it keeps its value (the form sends them all).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct BoardInput {
-    pub title: String,
-    pub welcome_md: String,
-    pub consent_md: String,
-    pub time_zone: String,
-    pub opens_at: Option<String>,
-    pub closes_at: Option<String>,
-    /// screen_names (default) or real_names.
+    /// Required on creation; absent: unchanged.
+    pub title: Option<String>,
+    /// Absent: unchanged.
+    pub welcome_md: Option<String>,
+    /// Absent: unchanged.
+    pub consent_md: Option<String>,
+    /// An IANA zone; absent: unchanged (UTC on a new board).
+    pub time_zone: Option<String>,
+    /// Absent: unchanged; null or empty: no opening date.
+    #[serde(deserialize_with = "crate::domain::patch::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub opens_at: Option<Option<String>>,
+    /// Absent: unchanged; null or empty: no closing date.
+    #[serde(deserialize_with = "crate::domain::patch::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub closes_at: Option<Option<String>>,
+    /// screen_names (default) or real_names; absent: unchanged.
     pub anonymity: Option<String>,
-    /// draft, open (default), closed or archived.
+    /// draft, open (default), closed or archived; absent: unchanged.
     pub state: Option<String>,
     /// Shown to participants once the board is closed (markdown); absent keeps it.
     pub closing_message_md: Option<String>,
@@ -70,14 +81,33 @@ pub fn parse_time(zone: &BoardZone, field: &str, value: &Option<String>) -> AppR
     }
 }
 
+/// A clearable time of a partial update: absent keeps `current`, null or empty clears it.
+pub fn patch_time(zone: &BoardZone, field: &str, value: &Option<Option<String>>, current: Option<time::PrimitiveDateTime>) -> AppResult<Option<time::PrimitiveDateTime>> {
+    match value {
+        None => Ok(current),
+        Some(v) => parse_time(zone, field, v),
+    }
+}
+
 fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
-    let zone = BoardZone::parse(if input.time_zone.trim().is_empty() { "UTC" } else { &input.time_zone })
-        .map_err(AppError::invalid)?;
-    board.title = super::required("Title", &input.title, 200)?;
-    board.welcome_md = super::optional_text("Welcome text", &input.welcome_md, 20_000)?;
-    board.consent_md = super::optional_text("Consent text", &input.consent_md, 20_000)?;
-    board.opens_at = parse_time(&zone, "Opens", &input.opens_at)?;
-    board.closes_at = parse_time(&zone, "Closes", &input.closes_at)?;
+    let zone = match input.time_zone.as_deref().map(str::trim) {
+        None => BoardZone::parse(&board.time_zone).map_err(AppError::invalid)?,
+        Some("") => BoardZone::parse("UTC").map_err(AppError::invalid)?,
+        Some(z) => BoardZone::parse(z).map_err(AppError::invalid)?,
+    };
+    if let Some(t) = &input.title {
+        board.title = super::required("Title", t, 200)?;
+    } else if board.title.is_empty() {
+        return Err(AppError::invalid("Title is required."));
+    }
+    if let Some(w) = &input.welcome_md {
+        board.welcome_md = super::optional_text("Welcome text", w, 20_000)?;
+    }
+    if let Some(c) = &input.consent_md {
+        board.consent_md = super::optional_text("Consent text", c, 20_000)?;
+    }
+    board.opens_at = patch_time(&zone, "Opens", &input.opens_at, board.opens_at)?;
+    board.closes_at = patch_time(&zone, "Closes", &input.closes_at, board.closes_at)?;
     if let (Some(o), Some(c)) = (board.opens_at, board.closes_at) {
         if c <= o {
             return Err(AppError::invalid("The board must close after it opens."));
@@ -100,6 +130,9 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
 
 pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardInput) -> AppResult<BoardView> {
     let user = actor.user()?;
+    if !(user.is_admin || user.can_create_boards) {
+        return Err(AppError::forbidden("Creating boards is for administrators and the staff they allow; ask an administrator."));
+    }
     let now = ctx.now();
     let mut board = Board {
         id: db::new_id(),
@@ -190,10 +223,14 @@ pub struct Funnel {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberView {
-    pub user_id: String,
-    pub name: String,
+    /// The account, for administrators; board staff see only emails and roles, so that the
+    /// list does not tell them which emails have accounts.
+    pub user_id: Option<String>,
+    pub name: Option<String>,
     pub email: String,
     pub role: String,
+    /// For administrators: true while no account exists for the email yet.
+    pub pending: Option<bool>,
 }
 
 /// What the moderator's board page shows: every stage and question with answer counts, the
@@ -219,10 +256,13 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
     let taking_part = participation(conn, board_id)?;
     let funnel = funnel(conn, &acc, &people, &taking_part)?;
     let stages = staff_stages(conn, ctx, &acc, &people, &taking_part)?;
-    let members = db::boards::members(conn, board_id)?
+    let admin = acc.standing == Standing::Admin;
+    let mut members: Vec<MemberView> = db::boards::members(conn, board_id)?
         .into_iter()
-        .map(|(user_id, name, email, role)| MemberView { user_id, name, email, role })
+        .map(|(user_id, name, email, role)| MemberView { user_id: admin.then_some(user_id), name: admin.then_some(name), email, role, pending: admin.then_some(false) })
+        .chain(db::boards::pending_members(conn, board_id)?.into_iter().map(|(email, role)| MemberView { user_id: None, name: None, email, role, pending: admin.then_some(true) }))
         .collect();
+    members.sort_by(|a, b| a.email.cmp(&b.email));
     let awaiting_probes = super::moderation::open_probes(conn, &acc, None)?;
     let notes = super::moderation::notes_for(conn, &acc, None)?;
     Ok(BoardOverview { board: BoardView::new(&acc.board, acc.standing), stages, funnel, members, awaiting_probes, notes })
@@ -299,20 +339,29 @@ pub struct MemberInput {
     pub role: String,
 }
 
-/// Gives an existing staff account a role on the board.
+/// Gives a staff account a role on the board. An email with no account yet keeps the role
+/// until an account is created for it. Both answer the same way, so that board staff cannot
+/// use this form to find out who has an account (administrators see accounts anyway).
 pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &MemberInput) -> AppResult<MemberView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let role = BoardRole::parse(input.role.trim()).map_err(AppError::invalid)?;
-    let email = input.email.trim().to_lowercase();
-    let user = db::users::find_by_email(conn, &email)?.ok_or_else(|| {
-        AppError::invalid(format!("There is no account for {email}; an administrator can create one."))
+    let email = crate::domain::email::EmailAddress::parse(input.email.trim()).map_err(AppError::invalid)?.as_str().to_lowercase();
+    in_tx(conn, |conn| {
+        match db::users::find_by_email(conn, &email)? {
+            Some(user) => {
+                let before = db::boards::member_role(conn, board_id, &user.id)?;
+                db::boards::set_member(
+                    conn,
+                    &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role: role.as_str().into(), created_at: ctx.now() },
+                )?;
+                super::audit::record(conn, ctx, &acc, "member.set", format!("user {} <{}>", user.id, user.email), before.map(|r| json!({"role": r})), Some(json!({"role": role.as_str()})))
+            }
+            None => {
+                db::boards::set_pending_member(conn, board_id, &email, role.as_str(), ctx.now())?;
+                super::audit::record(conn, ctx, &acc, "member.set", format!("<{email}>"), None, Some(json!({"role": role.as_str()})))
+            }
+        }
     })?;
-    let before = db::boards::member_role(conn, board_id, &user.id)?;
-    db::boards::set_member(
-        conn,
-        &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role: role.as_str().into(), created_at: ctx.now() },
-    )?;
-    super::audit::record(conn, ctx, &acc, "member.set", format!("user {} <{}>", user.id, user.email), before.map(|r| json!({"role": r})), Some(json!({"role": role.as_str()})))?;
-    Ok(MemberView { user_id: user.id, name: user.name, email: user.email, role: role.as_str().into() })
+    Ok(MemberView { user_id: None, name: None, email, role: role.as_str().into(), pending: None })
 }

@@ -70,9 +70,18 @@ pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes
         }
         Target::Post(pid) => {
             let post = db::posts::find(conn, pid)?.ok_or_else(AppError::not_found)?;
-            let (acc, _stage, q) = question_access(conn, actor, &post.question_id)?;
+            let (acc, stage, q) = question_access(conn, actor, &post.question_id)?;
             if !can_read_post(conn, actor, &post)? {
                 return Err(AppError::not_found());
+            }
+            // Adding to a post is writing: the board and stage must take it, and a hidden
+            // post takes nothing more.
+            let phase = crate::domain::visibility::stage_phase(stage.released_at, stage.close_at, ctx.now());
+            if let Some(why) = crate::domain::visibility::reply_refusal(acc.state(), phase) {
+                return Err(AppError::Forbidden(why.into()));
+            }
+            if !super::threads::may_write_under(conn, actor, &post)? {
+                return Err(AppError::forbidden("A moderator has hidden this post; it can no longer be changed."));
             }
             if post.participant_id.as_deref() != Some(actor.reader_id()) {
                 return Err(AppError::forbidden("Only the author adds images to a post."));

@@ -206,10 +206,10 @@ pub fn user_names(conn: &mut DbConn, ids: impl IntoIterator<Item = String>) -> A
     Ok(db::users::names(conn, &ids)?.into_iter().collect())
 }
 
-/// Runs `f` in a transaction; both backends roll back on error.
+/// Runs `f` in a transaction; both backends roll back on error. On SQLite it holds the write
+/// lock from the start (see `db::transaction`), so a read-then-write cannot be overtaken.
 pub fn in_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
-    use diesel::Connection;
-    conn.transaction(f)
+    db::transaction(conn, f)
 }
 
 /// A checkbox or flag from a form ("on") or JSON (true).

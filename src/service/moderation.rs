@@ -145,7 +145,9 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
         id,
     };
     in_tx(conn, |conn| {
-        db::posts::insert(conn, &post)?;
+        if !db::posts::insert_answer(conn, &post)? {
+            return Err(AppError::Conflict("This participant has already answered this question.".into()));
+        }
         audit::record(conn, ctx, &acc, "post.on_behalf", format!("question {}", q.id), None, Some(json!({"post": post.id, "participant": p.id, "source": source, "body_md": post.body_md})))
     })?;
     view(conn, &acc, &post.id)

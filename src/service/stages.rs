@@ -1,6 +1,6 @@
 //! Stages and questions: writing them, scheduling, and releasing them.
 
-use super::boards::parse_time;
+use super::boards::patch_time;
 use super::views::{QuestionView, StageView};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Question, Stage};
@@ -12,14 +12,24 @@ use serde_json::json;
 use time::PrimitiveDateTime;
 use utoipa::ToSchema;
 
+/// A stage as entered in the form or sent to the API. Every field may be left out: on creation
+/// it takes its default, on update it keeps its value (the form sends them all).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct StageInput {
-    pub title: String,
-    pub intro_md: String,
-    /// Local to the board's time zone ("2021-03-29T09:00") or RFC 3339. Empty: released by hand.
-    pub release_at: Option<String>,
-    pub close_at: Option<String>,
+    /// Required on creation; absent: unchanged.
+    pub title: Option<String>,
+    /// Absent: unchanged.
+    pub intro_md: Option<String>,
+    /// Local to the board's time zone ("2021-03-29T09:00") or RFC 3339. Absent: unchanged;
+    /// null or empty: released by hand.
+    #[serde(deserialize_with = "crate::domain::patch::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub release_at: Option<Option<String>>,
+    /// As `release_at`; null or empty: the stage does not close by itself.
+    #[serde(deserialize_with = "crate::domain::patch::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub close_at: Option<Option<String>>,
     /// Groups the stage is for, comma separated ("Nurses, GPs"); empty: everyone; absent: unchanged.
     pub groups: Option<String>,
 }
@@ -33,11 +43,17 @@ fn groups_json(input: &Option<String>, current: &str) -> String {
 
 fn apply(stage: &mut Stage, acc: &Access, input: &StageInput) -> AppResult<()> {
     let zone = acc.zone();
-    stage.title = super::required("Stage title", &input.title, 200)?;
-    stage.intro_md = super::optional_text("Introduction", &input.intro_md, 20_000)?;
+    if let Some(t) = &input.title {
+        stage.title = super::required("Stage title", t, 200)?;
+    } else if stage.title.is_empty() {
+        return Err(AppError::invalid("Stage title is required."));
+    }
+    if let Some(i) = &input.intro_md {
+        stage.intro_md = super::optional_text("Introduction", i, 20_000)?;
+    }
     stage.groups = groups_json(&input.groups, &stage.groups);
-    stage.release_at = parse_time(&zone, "Release time", &input.release_at)?;
-    stage.close_at = parse_time(&zone, "Close time", &input.close_at)?;
+    stage.release_at = patch_time(&zone, "Release time", &input.release_at, stage.release_at)?;
+    stage.close_at = patch_time(&zone, "Close time", &input.close_at, stage.close_at)?;
     if let (Some(r), Some(c)) = (stage.release_at.or(stage.released_at), stage.close_at) {
         if c <= r {
             return Err(AppError::invalid("The stage must close after it is released."));
@@ -125,6 +141,8 @@ pub fn release(conn: &mut DbConn, ctx: &Ctx, stage: &Stage, now: PrimitiveDateTi
         let won = db::stages::claim_release(conn, &stage.id, now)?;
         if won {
             let emails = super::mail::stage_opened(conn, ctx, stage)?;
+            // Summaries shown at the top of this stage become readable now: announce them now.
+            super::summaries::announce_shown_in(conn, ctx, stage)?;
             tracing::info!(stage = %stage.id, board = %stage.board_id, title = %stage.title, emails, "stage released");
         }
         Ok(won)
@@ -143,58 +161,81 @@ pub fn release_due(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> AppR
     Ok(released)
 }
 
+/// A question as entered in the form or sent to the API. Every field may be left out: on
+/// creation it takes its default, on update it keeps its value.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct QuestionInput {
-    pub prompt_md: String,
-    /// post_first (default), open or private.
+    /// Required on creation; absent: unchanged.
+    pub prompt_md: Option<String>,
+    /// post_first (default), open or private; absent: unchanged.
     pub mode: Option<String>,
     /// A stage summary of this board the question asks participants to react to
     /// ("Do you agree with the views summarised here?"); shown beside the reply form.
-    pub summary_id: Option<String>,
+    /// Absent: unchanged; null or empty: none.
+    #[serde(deserialize_with = "crate::domain::patch::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub summary_id: Option<Option<String>>,
     /// Groups the question is for, comma separated; empty: everyone; absent: unchanged.
     pub groups: Option<String>,
-    /// discussion (default), single_choice, multiple_choice, rating or ranking.
+    /// discussion (default), single_choice, multiple_choice, rating or ranking; absent: unchanged.
     pub kind: Option<String>,
-    /// The options of a choice or ranking question: a list, or text with one per line.
+    /// The options of a choice or ranking question: a list, or text with one per line;
+    /// absent: unchanged.
     #[schema(value_type = Option<Vec<String>>)]
     pub options: Option<serde_json::Value>,
-    /// The top of a rating scale (it runs from 1), and the labels of its ends.
+    /// The top of a rating scale (it runs from 1), and the labels of its ends; absent: unchanged.
     #[schema(value_type = Option<u32>)]
     pub scale_max: Option<serde_json::Value>,
     pub scale_low: Option<String>,
     pub scale_high: Option<String>,
-    /// true or "on": participants may attach images to their answers.
+    /// true or "on": participants may attach images to their answers; absent: unchanged
+    /// (no on a new question).
     #[schema(value_type = Option<bool>)]
     pub allow_images: Option<serde_json::Value>,
 }
 
-
-/// The kind and the JSON configuration of a question from its input; `current` when the
-/// input says nothing about them.
+/// The kind and the JSON configuration of a question from its input; what the input leaves
+/// out comes from `current`.
 fn poll_settings(input: &QuestionInput, current: Option<(&str, &str)>) -> AppResult<(String, String)> {
     use crate::domain::polls::{PollConfig, QuestionKind, Scale};
-    let kind = match (input.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()), current) {
-        (None, Some((kind, config))) if input.options.is_none() && input.scale_max.is_none() => return Ok((kind.into(), config.into())),
-        (None, Some((kind, _))) => QuestionKind::parse(kind).map_err(AppError::invalid)?,
-        (None, None) => QuestionKind::Discussion,
-        (Some(k), _) => QuestionKind::parse(k).map_err(AppError::invalid)?,
+    let touched = input.kind.is_some() || input.options.is_some() || input.scale_max.is_some() || input.scale_low.is_some() || input.scale_high.is_some();
+    if let (false, Some((kind, config))) = (touched, current) {
+        return Ok((kind.into(), config.into()));
+    }
+    let (current_kind, current_config) = match current {
+        Some((kind, config)) => (
+            Some(QuestionKind::parse(kind).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?),
+            serde_json::from_str::<PollConfig>(config).map_err(|e| AppError::Internal(anyhow::anyhow!("question config: {e}")))?,
+        ),
+        None => (None, PollConfig::default()),
+    };
+    let kind = match input.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) => QuestionKind::parse(k).map_err(AppError::invalid)?,
+        None => current_kind.unwrap_or(QuestionKind::Discussion),
     };
     let options: Vec<String> = match &input.options {
         Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
         Some(serde_json::Value::String(text)) => text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
-        _ => Vec::new(),
+        Some(_) => Vec::new(),
+        None => current_config.options.clone(),
     };
     let max = match &input.scale_max {
         Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| n as u32),
         Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().parse().ok(),
-        _ => None,
+        Some(_) => None,
+        None => current_config.scale.as_ref().map(|s| s.max),
     };
+    let scale = current_config.scale.clone();
     let config = match kind {
         QuestionKind::Discussion => PollConfig::default(),
         QuestionKind::Rating => PollConfig {
             options: Vec::new(),
-            scale: Some(Scale { max: max.unwrap_or(5), low: input.scale_low.clone().unwrap_or_default(), high: input.scale_high.clone().unwrap_or_default() }),
+            scale: Some(Scale {
+                max: max.unwrap_or(5),
+                low: input.scale_low.clone().or_else(|| scale.as_ref().map(|s| s.low.clone())).unwrap_or_default(),
+                high: input.scale_high.clone().or_else(|| scale.as_ref().map(|s| s.high.clone())).unwrap_or_default(),
+            }),
         },
         _ => PollConfig { options, scale: None },
     };
@@ -202,9 +243,11 @@ fn poll_settings(input: &QuestionInput, current: Option<(&str, &str)>) -> AppRes
     Ok((kind.as_str().into(), serde_json::to_string(&config).unwrap_or_else(|_| "{}".into())))
 }
 
-fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput) -> AppResult<Option<String>> {
-    match input.summary_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+/// The summary a question is tied to: absent keeps `current`, null or empty unties it.
+fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput, current: Option<&str>) -> AppResult<Option<String>> {
+    match crate::domain::patch::clearable(&input.summary_id, current).as_deref().map(str::trim) {
         None => Ok(None),
+        Some(id) if Some(id) == current => Ok(Some(id.to_string())),
         Some(id) => db::moderation::find_summary(conn, id)?
             .filter(|s| s.board_id == board_id)
             .map(|s| Some(s.id))
@@ -212,11 +255,20 @@ fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput) -> 
     }
 }
 
-fn checked(input: &QuestionInput) -> AppResult<(String, ResponseMode)> {
-    let prompt = super::required("The question", &input.prompt_md, 20_000)?;
-    let mode = match input.mode.as_deref().map(str::trim) {
-        None | Some("") => ResponseMode::PostFirst,
-        Some(m) => ResponseMode::parse(m).map_err(AppError::invalid)?,
+/// The prompt and mode of a question: what the input leaves out comes from `current`
+/// (a new question has no prompt yet and is post-first).
+fn checked(input: &QuestionInput, current: Option<(&str, &str)>) -> AppResult<(String, ResponseMode)> {
+    let prompt = match (&input.prompt_md, current) {
+        (Some(p), _) => super::required("The question", p, 20_000)?,
+        (None, Some((p, _))) => p.to_string(),
+        (None, None) => return Err(AppError::invalid("The question is required.")),
+    };
+    let mode = match (input.mode.as_deref().map(str::trim), current) {
+        (Some(m), _) if !m.is_empty() => ResponseMode::parse(m).map_err(AppError::invalid)?,
+        // A stored mode the code does not know is an error, never a default: a wrong default
+        // here would show private answers.
+        (_, Some((_, m))) => ResponseMode::parse(m).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?,
+        (_, None) => ResponseMode::PostFirst,
     };
     Ok((prompt, mode))
 }
@@ -224,8 +276,8 @@ fn checked(input: &QuestionInput) -> AppResult<(String, ResponseMode)> {
 pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &QuestionInput) -> AppResult<QuestionView> {
     let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
-    let (prompt, mode) = checked(input)?;
-    let summary_id = checked_summary(conn, &stage.board_id, input)?;
+    let (prompt, mode) = checked(input, None)?;
+    let summary_id = checked_summary(conn, &stage.board_id, input, None)?;
     let (kind, config) = poll_settings(input, None)?;
     let q = Question {
         id: db::new_id(),
@@ -259,8 +311,8 @@ fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &str) -> App
 pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &QuestionInput) -> AppResult<QuestionView> {
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
-    let (prompt, mode) = checked(input)?;
-    let summary_id = checked_summary(conn, &q.board_id, input)?;
+    let (prompt, mode) = checked(input, Some((&q.prompt_md, &q.mode)))?;
+    let summary_id = checked_summary(conn, &q.board_id, input, q.summary_id.as_deref())?;
     let (kind, config) = poll_settings(input, Some((&q.kind, &q.config)))?;
     if stage.released_at.is_some() && (kind != q.kind || config != q.config) {
         return Err(AppError::Conflict("The kind and options of a released question stay as they were, so votes keep their meaning.".into()));

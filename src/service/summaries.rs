@@ -4,7 +4,7 @@
 
 use super::views::{SummaryView, When};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
-use crate::db::models::{Participant, Stage, StageSummary};
+use crate::db::models::{Board, Participant, Stage, StageSummary};
 use crate::db::schema::{posts, questions};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailKind;
@@ -13,7 +13,8 @@ use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashSet;
+use crate::domain::visibility::for_group;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -77,7 +78,7 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: 
     in_tx(conn, |conn| {
         db::moderation::save_summary(conn, &summary)?;
         if first_publication {
-            announce(conn, ctx, &acc, &stage, &summary)?;
+            announce(conn, ctx, &acc.board, &stage, &summary)?;
         }
         audit::record(
             conn,
@@ -92,16 +93,51 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: 
     Ok(view(&summary, &stage.title, &acc))
 }
 
-fn announce(conn: &mut DbConn, ctx: &Ctx, acc: &Access, stage: &Stage, summary: &StageSummary) -> AppResult<()> {
+/// Emails a published summary to each participant who may read it now. Those who may not yet
+/// (the stage it is shown in is not released) get it when that stage is released: see
+/// `announce_shown_in`. The dedup key makes both paths send it once.
+fn announce(conn: &mut DbConn, ctx: &Ctx, board: &Board, stage: &Stage, summary: &StageSummary) -> AppResult<()> {
+    let stages: HashMap<String, Stage> = db::stages::of_board(conn, &board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let contributors = contributors(conn, &stage.id)?;
     let extra = json!({"summary": {"stage_title": stage.title, "html": markdown::render(&summary.body_md), "text": summary.body_md}});
-    for p in db::participants::of_board(conn, &acc.board.id)? {
-        if p.invited_at.is_none() || (summary.contributors_only && !contributors.contains(&p.id)) {
+    for p in db::participants::of_board(conn, &board.id)? {
+        if p.invited_at.is_none() || !visible_to(summary, &stages, &p, contributors.contains(&p.id)) {
             continue;
         }
-        super::mail::queue(conn, ctx, &acc.board, &p, EmailKind::Summary, Some(format!("summary:{}:{}", p.id, summary.id)), extra.clone())?;
+        super::mail::queue(conn, ctx, board, &p, EmailKind::Summary, Some(format!("summary:{}:{}", p.id, summary.id)), extra.clone())?;
     }
     Ok(())
+}
+
+/// Emails the published summaries shown in `stage`, which has just been released, to those
+/// who may now read them. Called in the release's transaction.
+pub fn announce_shown_in(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<()> {
+    let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &stage.board_id)?
+        .into_iter()
+        .filter(|s| s.published_at.is_some() && s.shown_in_stage_id.as_deref() == Some(stage.id.as_str()))
+        .collect();
+    if summaries.is_empty() {
+        return Ok(());
+    }
+    let board = db::boards::find(conn, &stage.board_id)?.ok_or_else(AppError::not_found)?;
+    for summary in summaries {
+        let summarised = db::stages::find(conn, &summary.stage_id)?.ok_or_else(AppError::not_found)?;
+        announce(conn, ctx, &board, &summarised, &summary)?;
+    }
+    Ok(())
+}
+
+/// Whether participant `p` may read a summary: it is published; the summarised stage and the
+/// stage it is shown in are both released and for their group; and, when it is for
+/// contributors only, they answered in the summarised stage. The same rule serves the home
+/// page, the question page, the summary's images and its email.
+fn visible_to(s: &StageSummary, stages: &HashMap<String, Stage>, p: &Participant, contributor: bool) -> bool {
+    let group = p.group();
+    let open_to = |id: &str| stages.get(id).is_some_and(|st| st.released_at.is_some() && for_group(&st.group_list(), group.as_deref()));
+    s.published_at.is_some()
+        && open_to(&s.stage_id)
+        && s.shown_in_stage_id.as_deref().is_none_or(open_to)
+        && (!s.contributors_only || contributor)
 }
 
 /// Participants who answered at least one question of a stage.
@@ -160,16 +196,16 @@ fn readable_text(conn: &mut DbConn, acc: &Access, participant: Option<&Participa
     if summaries.is_empty() {
         return Ok(Vec::new());
     }
-    let titles: std::collections::HashMap<String, String> =
-        db::stages::of_board(conn, &acc.board.id)?.into_iter().map(|s| (s.id, s.title)).collect();
+    let stages: HashMap<String, Stage> = db::stages::of_board(conn, &acc.board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut out = Vec::new();
     for s in summaries {
-        if let (Some(p), true) = (participant, s.contributors_only) {
-            if !contributors(conn, &s.stage_id)?.contains(&p.id) {
+        if let Some(p) = participant {
+            let contributor = s.contributors_only && contributors(conn, &s.stage_id)?.contains(&p.id);
+            if !visible_to(&s, &stages, p, contributor) {
                 continue;
             }
         }
-        out.push(view(&s, titles.get(&s.stage_id).map_or("", String::as_str), acc));
+        out.push(view(&s, stages.get(&s.stage_id).map_or("", |st| st.title.as_str()), acc));
     }
     Ok(out)
 }

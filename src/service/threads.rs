@@ -191,6 +191,28 @@ pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult
         && (post.hidden_at.is_none() || post.participant_id.as_deref() == Some(me.id.as_str())))
 }
 
+fn already_answered() -> AppError {
+    AppError::Conflict("You have already answered this question; edit your answer or reply in a thread.".into())
+}
+
+/// Whether a participant may add to a post (reply under it, edit it, add an image to it): they
+/// may read it, and neither it nor its thread's first post is hidden. Staff always may.
+pub fn may_write_under(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult<bool> {
+    if !matches!(actor, Actor::Participant(_)) {
+        return Ok(true);
+    }
+    if post.hidden_at.is_some() || !can_read_post(conn, actor, post)? {
+        return Ok(false);
+    }
+    if post.thread_id != post.id {
+        let root_hidden = db::posts::find(conn, &post.thread_id)?.is_none_or(|root| root.hidden_at.is_some());
+        if root_hidden {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Whether a stage's question is for this participant's group.
 pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> bool {
     let group = p.group();
@@ -462,7 +484,6 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
     let now = ctx.now();
     let phase = stage_phase(stage.released_at, stage.close_at, now);
     let body = super::required("Your reply", &input.body_md, MAX_POST_CHARS)?;
-    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
     let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
     let parent = match parent_id {
         Some(pid) => Some(
@@ -485,19 +506,17 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
                         return Err(AppError::invalid("Vote first; your comment goes with your vote."));
                     }
                     if answered {
-                        return Err(AppError::Conflict(
-                            "You have already answered this question; edit your answer or reply in a thread.".into(),
-                        ));
+                        return Err(already_answered());
                     }
                 }
                 Some(parent) => {
                     if let Some(why) = reply_refusal(acc.state(), phase) {
                         return Err(AppError::Forbidden(why.into()));
                     }
-                    let own_thread = db::posts::find(conn, &parent.thread_id)?
-                        .is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
-                    if participant_scope(mode, answered) != ReplyScope::All && !own_thread {
-                        // Same answer as for a post that does not exist: nothing is revealed.
+                    // Writing into a thread needs the same right as reading it: not under a
+                    // post they may not read (post-first, another's private exchange), and
+                    // not under a hidden post. Same answer as for a post that does not exist.
+                    if !may_write_under(conn, actor, parent)? {
                         return Err(AppError::invalid("The post you are replying to is not part of this question."));
                     }
                 }
@@ -539,7 +558,13 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         recorded_by: None,
     };
     super::in_tx(conn, |conn| {
-        db::posts::insert(conn, &post)?;
+        if post.parent_id.is_none() {
+            if !db::posts::insert_answer(conn, &post)? {
+                return Err(already_answered());
+            }
+        } else {
+            db::posts::insert(conn, &post)?;
+        }
         if let Some(parent) = &parent {
             // How the replier appears to the author of the post replied to, a participant.
             let replier = match actor {
@@ -583,6 +608,9 @@ pub fn edit_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, bod
     let phase = stage_phase(stage.released_at, stage.close_at, ctx.now());
     if let Some(why) = reply_refusal(acc.state(), phase) {
         return Err(AppError::Forbidden(why.into()));
+    }
+    if !may_write_under(conn, actor, &post)? {
+        return Err(AppError::forbidden("A moderator has hidden this post; it can no longer be changed."));
     }
     let body = super::required("Your reply", body_md, MAX_POST_CHARS)?;
     if body != post.body_md {

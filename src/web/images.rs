@@ -32,8 +32,8 @@ async fn serve(state: &AppState, identity: Identity, id: String, thumb: bool) ->
 fn image_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
-        // Private: who may see an image depends on who asks.
-        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        // Images of posts are participants' data: never kept by a browser or proxy.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(bytes)
 }
 

@@ -198,8 +198,8 @@ impl TestApp {
             };
             let m = Actor::User(user);
             let board = service::boards::create_board(conn, ctx, &m, &service::boards::BoardInput {
-                title: format!("Board of {email}"),
-                time_zone: "Europe/London".into(),
+                title: Some(format!("Board of {email}")),
+                time_zone: Some("Europe/London".into()),
                 ..Default::default()
             })?;
             let mut csv = String::from("email,name,Role\n");
@@ -209,8 +209,8 @@ impl TestApp {
             if !people.is_empty() {
                 service::people::import(conn, ctx, &m, &board.id, csv.as_bytes(), true)?;
             }
-            let stage = service::stages::create_stage(conn, ctx, &m, &board.id, &service::stages::StageInput { title: "Stage 1".into(), ..Default::default() })?;
-            let q = service::stages::add_question(conn, ctx, &m, &stage.id, &service::stages::QuestionInput { prompt_md: "What did you hope for?".into(), mode: Some(mode), ..Default::default() })?;
+            let stage = service::stages::create_stage(conn, ctx, &m, &board.id, &service::stages::StageInput { title: Some("Stage 1".into()), ..Default::default() })?;
+            let q = service::stages::add_question(conn, ctx, &m, &stage.id, &service::stages::QuestionInput { prompt_md: Some("What did you hope for?".into()), mode: Some(mode), ..Default::default() })?;
             service::stages::release_now(conn, ctx, &m, &stage.id)?;
             let mut ids = Vec::new();
             for p in focusboard::db::participants::of_board(conn, &board.id)? {

@@ -62,9 +62,9 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     let (private_q, hidden_q) = app
         .with_db(move |conn, ctx| {
             let m = Actor::User(focusboard::db::users::find_by_email(conn, "mod@example.org")?.unwrap());
-            let p = service::stages::add_question(conn, ctx, &m, &stage, &service::stages::QuestionInput { prompt_md: "Private depth".into(), mode: Some("private".into()), ..Default::default() })?;
-            let later = service::stages::create_stage(conn, ctx, &m, &board, &service::stages::StageInput { title: "Later".into(), ..Default::default() })?;
-            let h = service::stages::add_question(conn, ctx, &m, &later.id, &service::stages::QuestionInput { prompt_md: "Not yet released".into(), mode: None, ..Default::default() })?;
+            let p = service::stages::add_question(conn, ctx, &m, &stage, &service::stages::QuestionInput { prompt_md: Some("Private depth".into()), mode: Some("private".into()), ..Default::default() })?;
+            let later = service::stages::create_stage(conn, ctx, &m, &board, &service::stages::StageInput { title: Some("Later".into()), ..Default::default() })?;
+            let h = service::stages::add_question(conn, ctx, &m, &later.id, &service::stages::QuestionInput { prompt_md: Some("Not yet released".into()), mode: None, ..Default::default() })?;
             Ok((p.id, h.id))
         })
         .await;

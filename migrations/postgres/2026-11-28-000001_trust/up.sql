@@ -1,0 +1,35 @@
+-- One answer per participant per question, whoever typed it (the participant, or a moderator
+-- recording it on their behalf): the database decides, so two submits racing give one answer.
+-- Answers already doubled by an earlier race become replies under the first one, so nothing
+-- is lost: first their threads move under the first answer, then they become its replies.
+UPDATE posts SET thread_id = (
+    SELECT f.id FROM posts f, posts r
+    WHERE r.id = posts.thread_id AND f.question_id = r.question_id AND f.participant_id = r.participant_id AND f.parent_id IS NULL
+    ORDER BY f.created_at, f.id LIMIT 1
+)
+WHERE thread_id IN (
+    SELECT r.id FROM posts r
+    WHERE r.parent_id IS NULL AND r.participant_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM posts e
+        WHERE e.question_id = r.question_id AND e.participant_id = r.participant_id AND e.parent_id IS NULL
+          AND (e.created_at < r.created_at OR (e.created_at = r.created_at AND e.id < r.id))
+    )
+);
+UPDATE posts SET parent_id = thread_id WHERE parent_id IS NULL AND id <> thread_id;
+CREATE UNIQUE INDEX posts_one_answer ON posts (question_id, participant_id) WHERE parent_id IS NULL AND participant_id IS NOT NULL;
+
+-- Staff added to a board by an email that has no account yet: the role is given when an
+-- account with that email is created. Adding a known and an unknown email then answers the
+-- same, so board staff cannot find out who has an account.
+CREATE TABLE pending_members (
+    board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (board_id, email)
+);
+CREATE INDEX pending_members_email ON pending_members (email);
+
+-- Creating boards is a permission: administrators always, other staff when given it.
+ALTER TABLE users ADD COLUMN can_create_boards BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE users SET can_create_boards = TRUE WHERE id IN (SELECT created_by FROM boards);
