@@ -19,3 +19,4 @@ mod polls;
 mod queries;
 mod reactions;
 mod scheduler;
+mod trust;

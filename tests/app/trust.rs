@@ -1,0 +1,394 @@
+//! Trust with research data: partial updates that change only what they are sent, group and
+//! visibility rules that hold for summaries, emails and writes, one answer per participant
+//! under concurrency, nothing personal cached, exports that survive any character, staff
+//! accounts that cannot be probed, durable SQLite, and an outbox that sends each email once.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+crate::on_both_databases!(
+    patch_changes_only_the_fields_sent,
+    summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage,
+    writing_needs_the_right_to_read,
+    concurrent_answers_store_one,
+    personal_data_is_never_cached,
+    exports_survive_characters_xml_forbids,
+    staff_emails_cannot_be_probed_and_boards_need_permission,
+    an_instance_takes_back_its_own_claims_and_stops_cleanly,
+    writers_of_every_kind_together_never_fail,
+);
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_else(|| panic!("an id in {v}")).to_string()
+}
+
+/// Every field of `before` and `after` is the same but `except` (and the HTML rendered from
+/// an excepted markdown field).
+fn same_but(before: &Value, after: &Value, except: &[&str], what: &str) {
+    for (k, v) in before.as_object().unwrap() {
+        let derived = [k.strip_suffix("_html").map(|base| format!("{base}_md")), k.strip_suffix("_label").map(str::to_string)];
+        if except.contains(&k.as_str()) || derived.iter().flatten().any(|d| except.contains(&d.as_str())) {
+            continue;
+        }
+        assert_eq!(&after[k], v, "{what}: field {k} changed although it was not sent");
+    }
+}
+
+async fn patch_changes_only_the_fields_sent(backend: Backend) {
+    let app = spawn(backend).await;
+    let m = app.staff_api("mod@example.org", false).await;
+    let (st, b) = m
+        .post(
+            "/api/v1/boards",
+            json!({"title": "Patched", "time_zone": "Europe/Berlin", "welcome_md": "Welcome", "consent_md": "Consent",
+                   "opens_at": "2021-03-26T09:00", "closes_at": "2021-04-02T17:00", "anonymity": "real_names",
+                   "closing_message_md": "Thanks", "remind_before_close_hours": 12, "remind_not_signed_in_hours": 36}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let board = id(&b);
+    // Each field alone changes that field and nothing else.
+    let board_fields = [
+        ("title", json!("Renamed")),
+        ("welcome_md", json!("New welcome")),
+        ("consent_md", json!("New consent")),
+        ("time_zone", json!("Europe/London")),
+        ("opens_at", json!("2021-03-25T09:00")),
+        ("closes_at", json!("2021-04-03T17:00")),
+        ("anonymity", json!("screen_names")),
+        ("closing_message_md", json!("Goodbye")),
+        ("remind_before_close_hours", json!(6)),
+        ("remind_not_signed_in_hours", json!(null)),
+        ("state", json!("draft")),
+    ];
+    for (field, value) in board_fields {
+        let (_, before) = m.get(&format!("/api/v1/boards/{board}")).await;
+        let (st, after) = m.patch(&format!("/api/v1/boards/{board}"), json!({ field: value })).await;
+        assert_eq!(st, StatusCode::OK, "PATCH board {field}: {after}");
+        assert_ne!(after, before, "PATCH board {field} changed something");
+        // A new zone keeps the stored instants; their local display follows the zone.
+        let moved = if field == "time_zone" { vec![field, "opens_at", "closes_at"] } else { vec![field] };
+        same_but(&before, &after, &moved, &format!("PATCH board {field}"));
+    }
+    // null clears what may be cleared.
+    let (_, cleared) = m.patch(&format!("/api/v1/boards/{board}"), json!({"closes_at": null})).await;
+    assert!(cleared["closes_at"].is_null(), "{cleared}");
+    assert!(!cleared["opens_at"].is_null(), "{cleared}");
+
+    let (_, s) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Stage", "intro_md": "Intro", "release_at": "2021-03-29T09:00", "close_at": "2021-03-31T17:00", "groups": "Nurses"})).await;
+    let stage = id(&s);
+    for (field, value) in [("title", json!("Stage one")), ("intro_md", json!("Other intro")), ("release_at", json!("2021-03-29T10:00")), ("close_at", json!("2021-04-01T17:00")), ("groups", json!("GPs"))] {
+        let (_, before) = m.get(&format!("/api/v1/stages/{stage}")).await;
+        let (st, after) = m.patch(&format!("/api/v1/stages/{stage}"), json!({ field: value })).await;
+        assert_eq!(st, StatusCode::OK, "PATCH stage {field}: {after}");
+        assert_ne!(after[field], before[field], "PATCH stage {field} changed it");
+        same_but(&before, &after, &[field, "questions", "images"], &format!("PATCH stage {field}"));
+    }
+    // The reported case: a title and a close time keep the release time and the intro.
+    let (_, after) = m.patch(&format!("/api/v1/stages/{stage}"), json!({"title": "Renamed", "close_at": "2021-04-02T17:00"})).await;
+    assert!(!after["release_at"].is_null() && after["intro_md"] == "Other intro", "{after}");
+    let (_, after) = m.patch(&format!("/api/v1/stages/{stage}"), json!({"release_at": null})).await;
+    assert!(after["release_at"].is_null(), "null clears the release time: {after}");
+
+    let (_, q) = m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Privately?", "mode": "private", "groups": "GPs", "allow_images": true})).await;
+    let question = id(&q);
+    let (_, rating) = m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Rate it", "kind": "rating", "scale_max": 7, "scale_low": "Poor", "scale_high": "Great"})).await;
+    for (field, value) in [("prompt_md", json!("Privately, please?")), ("mode", json!("open")), ("groups", json!("Nurses")), ("allow_images", json!(false))] {
+        let (_, before) = m.get(&format!("/api/v1/stages/{stage}")).await;
+        let before = before["questions"].as_array().unwrap().iter().find(|x| x["id"] == question.as_str()).unwrap().clone();
+        let (st, after) = m.patch(&format!("/api/v1/questions/{question}"), json!({ field: value })).await;
+        assert_eq!(st, StatusCode::OK, "PATCH question {field}: {after}");
+        same_but(&before, &after, &[field], &format!("PATCH question {field}"));
+    }
+    // The reported case: only the wording keeps a private question private.
+    let (_, q2) = m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Private depth", "mode": "private"})).await;
+    let (_, after) = m.patch(&format!("/api/v1/questions/{}", id(&q2)), json!({"prompt_md": "Private depth, reworded"})).await;
+    assert_eq!(after["mode"], "private", "{after}");
+    // A rating's label alone keeps its scale.
+    let (_, after) = m.patch(&format!("/api/v1/questions/{}", id(&rating)), json!({"scale_low": "Bad"})).await;
+    assert_eq!((after["poll"]["scale"]["max"].clone(), after["poll"]["scale"]["low"].clone(), after["poll"]["scale"]["high"].clone()), (json!(7), json!("Bad"), json!("Great")), "{after}");
+
+    // The OpenAPI document says what an absent field means.
+    let (_, doc) = m.get("/api/v1/openapi.json").await;
+    let release = &doc["components"]["schemas"]["StageInput"]["properties"]["release_at"];
+    assert!(release["description"].as_str().unwrap_or_default().contains("Absent: unchanged"), "{release}");
+}
+
+async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(backend: Backend) {
+    let app = spawn(backend).await;
+    let m = app.staff_api("mod@example.org", false).await;
+    let (_, b) = m.post("/api/v1/boards", json!({"title": "Groups", "time_zone": "Europe/London"})).await;
+    let board = id(&b);
+    let (_, s1) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Nurses' stage", "groups": "Nurses"})).await;
+    let (_, s2) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Everyone's stage"})).await;
+    let (s1, s2) = (id(&s1), id(&s2));
+    m.post(&format!("/api/v1/stages/{s1}/questions"), json!({"prompt_md": "Nurses?", "mode": "open"})).await;
+    m.post(&format!("/api/v1/stages/{s2}/questions"), json!({"prompt_md": "All?", "mode": "open"})).await;
+    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email,name,Group\nann@example.org,Ann,Nurses\nbob@example.org,Bob,GPs\n").await;
+    m.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await;
+    m.post(&format!("/api/v1/stages/{s1}/release"), json!({})).await;
+    let (_, people) = m.get(&format!("/api/v1/boards/{board}/participants")).await;
+    let link = |email: &str| people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"].as_str().unwrap().to_string();
+    let ann = app.participant_api(&link("ann@example.org")).await;
+    let bob = app.participant_api(&link("bob@example.org")).await;
+    for (api, name) in [(&ann, "Ann"), (&bob, "Bob")] {
+        api.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": name})).await;
+    }
+    // The summary of the nurses' stage, shown in stage 2, published while stage 2 waits.
+    let res = m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this", "publish": true})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (st, img) = read(m.client.post(app.url(&format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary"))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::CREATED, "{img}");
+    let image = id(&img);
+    let summary_mails = |mails: &Value| -> Vec<String> {
+        let mut to: Vec<String> = mails.as_array().unwrap().iter().filter(|e| e["kind"] == "summary").map(|e| e["recipient"].as_str().unwrap().to_string()).collect();
+        to.sort();
+        to
+    };
+    assert!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1).is_empty(), "nothing is announced before the stage it is shown in is released");
+    assert_eq!(ann.get(&format!("/api/v1/images/{image}")).await.0, StatusCode::NOT_FOUND, "nor shown");
+    m.post(&format!("/api/v1/stages/{s2}/release"), json!({})).await;
+    assert_eq!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1), vec!["ann@example.org"], "announced on release, to the nurses only");
+    let feedback = |home: &Value| -> Vec<String> {
+        home["stages"].as_array().unwrap().iter().flat_map(|s| s["feedback"].as_array().unwrap().iter().map(|f| f["body_html"].as_str().unwrap().to_string())).collect()
+    };
+    assert_eq!(feedback(&ann.get(&format!("/api/v1/boards/{board}/home")).await.1).len(), 1);
+    assert!(feedback(&bob.get(&format!("/api/v1/boards/{board}/home")).await.1).is_empty(), "a GP never sees the nurses' summary");
+    let res = ann.client.get(app.url(&format!("/api/v1/images/{image}"))).bearer_auth(&ann.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(bob.get(&format!("/api/v1/images/{image}")).await.0, StatusCode::NOT_FOUND);
+    let bob_page = app.participant(&link("bob@example.org")).await;
+    assert!(!bob_page.get_ok(&format!("/b/{board}")).await.contains("Nurses said this"));
+    // Publishing again, or releasing again, sends nothing more.
+    m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this, edited", "publish": true})).send().await.unwrap();
+    assert_eq!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1), vec!["ann@example.org"]);
+}
+
+fn png() -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(16, 16, image::Rgb([20, 80, 200])).write_to(&mut buf, image::ImageFormat::Png).unwrap();
+    buf.into_inner()
+}
+
+async fn writing_needs_the_right_to_read(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let ann = app.participant_api(s.link(0)).await;
+    let bob = app.participant_api(s.link(1)).await;
+    let q = &s.question;
+    let (_, a) = ann.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Ann's answer"})).await;
+    let (_, b) = bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Bob's answer"})).await;
+    let (a, b) = (id(&a), id(&b));
+    // A private probe to Ann: Bob cannot write into it, even knowing its id.
+    let (_, probe) = m.post(&format!("/api/v1/posts/{a}/probe"), json!({"body_md": "Privately: which team?", "private": true})).await;
+    let probe = id(&probe);
+    let (st, body) = bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Let me in", "parent_id": probe})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(ann.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "The east team", "parent_id": probe})).await.0, StatusCode::CREATED);
+    // A hidden post takes no replies, from others or from its author, and no edits or images.
+    m.post(&format!("/api/v1/posts/{b}/hide"), json!({"reason": "Names a patient"})).await;
+    let (st, body) = ann.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Under a hidden post", "parent_id": b})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Still me", "parent_id": b})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bob.patch(&format!("/api/v1/posts/{b}"), json!({"body_md": "Edited while hidden"})).await.0, StatusCode::FORBIDDEN);
+    // Nothing was written.
+    let (_, page) = m.get(&format!("/api/v1/questions/{q}")).await;
+    let text = page.to_string();
+    assert!(!text.contains("Let me in") && !text.contains("Under a hidden post") && !text.contains("Still me") && !text.contains("Edited while hidden"));
+}
+
+async fn concurrent_answers_store_one(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "post_first", &["ann@example.org"]).await;
+    let ann = app.participant_api(s.link(0)).await;
+    let path = format!("/api/v1/questions/{}/posts", s.question);
+    let tries = (0..8).map(|i| ann.post(&path, json!({"body_md": format!("Answer {i}")})));
+    let results = futures_util::future::join_all(tries).await;
+    let created = results.iter().filter(|(st, _)| *st == StatusCode::CREATED).count();
+    let conflicts = results.iter().filter(|(st, _)| *st == StatusCode::CONFLICT).count();
+    assert_eq!((created, conflicts), (1, 7), "{results:?}");
+    assert!(results.iter().any(|(st, b)| *st == StatusCode::CONFLICT && b["detail"].as_str().unwrap().contains("already answered")));
+    let m = app.api_of("mod@example.org").await;
+    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
+    assert_eq!(page["posts"].as_array().unwrap().len(), 1);
+    // Recording an answer on her behalf is the same one answer.
+    let (st, _) = m.post(&format!("/api/v1/questions/{}/on-behalf", s.question), json!({"participant_id": s.participants[0].1, "body_md": "By email"})).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+}
+
+async fn personal_data_is_never_cached(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let moderator = app.signed_in("mod@example.org").await;
+    let ann = app.participant_api(s.link(0)).await;
+    let (_, post) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Mine"})).await;
+    let (st, img) = read(m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let image = id(&img);
+    let get = |path: String| {
+        let client = m.client.clone();
+        let token = m.token.clone();
+        let url = app.url(&path);
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    for path in [
+        format!("/api/v1/boards/{}/participants", s.board),
+        format!("/api/v1/questions/{}", s.question),
+        format!("/api/v1/posts/{}/history", id(&post)),
+        format!("/api/v1/boards/{}/grid?format=csv", s.board),
+        format!("/api/v1/boards/{}/export?format=csv", s.board),
+        format!("/api/v1/images/{image}"),
+        format!("/api/v1/images/{image}/thumb"),
+    ] {
+        let res = get(path.clone()).await;
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+    }
+    for path in [format!("/boards/{}/participants", s.board), format!("/q/{}", s.question), format!("/images/{image}")] {
+        let res = moderator.get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+    }
+    // The stylesheet is public and may be cached.
+    let css = app.browser().get("/assets/style.css").await;
+    assert_ne!(css.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+}
+
+async fn exports_survive_characters_xml_forbids(backend: Backend) {
+    let app = spawn(backend).await;
+    let m = app.staff_api("mod@example.org", false).await;
+    let (_, b) = m.post("/api/v1/boards", json!({"title": "Odd characters", "time_zone": "Europe/London"})).await;
+    let board = id(&b);
+    let (_, st) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Stage"})).await;
+    let (_, q) = m.post(&format!("/api/v1/stages/{}/questions", id(&st)), json!({"prompt_md": "Anything?", "mode": "open"})).await;
+    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email,name,=HYPERLINK(\"x\")\nann@example.org,Ann,Nurse\n").await;
+    m.post(&format!("/api/v1/stages/{}/release", id(&st)), json!({})).await;
+    let (_, people) = m.get(&format!("/api/v1/boards/{board}/participants")).await;
+    let ann = app.participant_api(people[0]["sign_in_link"].as_str().unwrap()).await;
+    ann.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": "Ann"})).await;
+    let (st, _) = ann.post(&format!("/api/v1/questions/{}/posts", id(&q)), json!({"body_md": "Odd \u{FFFE} and \u{FFFF} and \u{1} here"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    for format in ["docx", "qdpx"] {
+        let (st, _, bytes) = m.download(&format!("/api/v1/boards/{board}/export?format={format}")).await;
+        assert_eq!(st, StatusCode::OK, "{format}");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut found = false;
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            if !(name.ends_with(".xml") || name.ends_with(".qde")) {
+                continue;
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{format} {name}: {e}"));
+            found |= text.contains("Odd \u{FFFD} and \u{FFFD} and \u{FFFD} here");
+        }
+        assert!(found, "{format}: the reply is there, the forbidden characters replaced one for one");
+    }
+    let (_, _, csv) = m.download(&format!("/api/v1/boards/{board}/export?format=csv")).await;
+    let header = String::from_utf8(csv).unwrap().lines().next().unwrap().to_string();
+    assert!(header.contains("\"'=HYPERLINK(\"\"x\"\")\""), "the header is guarded like the cells: {header}");
+}
+
+async fn staff_emails_cannot_be_probed_and_boards_need_permission(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    app.create_user("known@example.org", false).await;
+    let m = app.api_of("mod@example.org").await;
+    let add = |email: &str| m.client.put(app.url(&format!("/api/v1/boards/{}/members", s.board))).bearer_auth(&m.token).json(&json!({"email": email, "role": "observer"})).send();
+    let (st_known, known) = read(add("known@example.org").await.unwrap()).await;
+    let (st_unknown, unknown) = read(add("nobody@example.org").await.unwrap()).await;
+    assert_eq!((st_known, st_unknown), (StatusCode::OK, StatusCode::OK));
+    let shape = |v: &Value| -> Vec<String> { v.as_object().unwrap().iter().map(|(k, v)| format!("{k}:{}", if k == "email" { "…".into() } else { v.to_string() })).collect() };
+    assert_eq!(shape(&known), shape(&unknown), "the same answer for an account and for none");
+    // The board page lists both the same way for its moderator; the administrator sees which.
+    let page = app.signed_in("mod@example.org").await.get_ok(&format!("/boards/{}", s.board)).await;
+    assert!(page.contains("known@example.org · observer") && page.contains("nobody@example.org · observer"), "{page}");
+    assert!(!page.contains("no account yet"));
+    // The role waits for the account, which then has it.
+    let nobody = app.create_user("nobody@example.org", false).await;
+    let api = app.api_of("nobody@example.org").await;
+    assert_eq!(api.get(&format!("/api/v1/boards/{}", s.board)).await.0, StatusCode::OK, "{}", nobody.email);
+    // Creating boards is a permission.
+    let staff = app
+        .with_db(|conn, ctx| focusboard::service::accounts::create_user_with(conn, ctx, "analyst@example.org", "Analyst", PASSWORD, false, false))
+        .await;
+    let analyst = app.api_of(&staff.email).await;
+    let (st, body) = analyst.post("/api/v1/boards", json!({"title": "Mine"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    let admin = app.staff_api("admin@example.org", true).await;
+    assert_eq!(admin.post("/api/v1/boards", json!({"title": "Admin's"})).await.0, StatusCode::CREATED);
+}
+
+async fn an_instance_takes_back_its_own_claims_and_stops_cleanly(backend: Backend) {
+    let (app, sink) = spawn_with_smtp(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    m.post(&format!("/api/v1/boards/{}/invitations", s.board), json!({})).await;
+    // This instance claimed the invitations and was killed before sending them.
+    let now = app.clock_now();
+    let claim = format!("{}:dead-run", app.settings.instance_name());
+    let claimed = app.with_db(move |conn, _| Ok(focusboard::db::outbox::claim(conn, &claim, now, now + time::Duration::minutes(5), 10)?.len())).await;
+    assert_eq!(claimed, 3);
+    assert_eq!(app.outbox.drain().await.unwrap().sent, 0, "the lease holds against others");
+    // Restarted under the same name, it takes them back at once and sends them.
+    assert_eq!(app.outbox.recover().await.unwrap(), 3);
+    assert_eq!(app.outbox.drain().await.unwrap().sent, 3);
+    assert_eq!(sink.messages().len(), 3);
+    // A worker told to stop claims nothing more.
+    m.post(&format!("/api/v1/boards/{}/participants/{}/link", s.board, s.participants[0].1), json!({})).await;
+    m.post(&format!("/api/v1/boards/{}/invitations", s.board), json!({})).await;
+    app.outbox.stop();
+    assert_eq!(app.outbox.drain().await.unwrap().sent, 0);
+    let queued = app.with_db(|conn, _| Ok(focusboard::db::outbox::count_by_status(conn, "queued")?)).await;
+    assert_eq!(queued, 1, "left queued for the next instance");
+    // SQLite keeps every acknowledged write through a power loss.
+    if backend == Backend::Sqlite {
+        let sync: i32 = app
+            .with_db(|conn, _| {
+                use diesel::prelude::*;
+                #[derive(QueryableByName)]
+                struct Sync {
+                    #[diesel(sql_type = diesel::sql_types::Integer)]
+                    synchronous: i32,
+                }
+                let row: Sync = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
+                Ok(row.synchronous)
+            })
+            .await;
+        assert_eq!(sync, 2, "synchronous = FULL");
+    }
+}
+
+async fn writers_of_every_kind_together_never_fail(backend: Backend) {
+    let app = spawn(backend).await;
+    let people: Vec<String> = (0..6).map(|i| format!("p{i}@example.org")).collect();
+    let refs: Vec<&str> = people.iter().map(String::as_str).collect();
+    let s = app.board_with_question("mod@example.org", "open", &refs).await;
+    let m = app.api_of("mod@example.org").await;
+    let mut apis = Vec::new();
+    for i in 0..people.len() {
+        apis.push(app.participant_api(s.link(i)).await);
+    }
+    let mut jobs: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = (String, StatusCode)>>>> = Vec::new();
+    for (i, api) in apis.iter().enumerate() {
+        let path = format!("/api/v1/questions/{}/posts", s.question);
+        jobs.push(Box::pin(async move { ("post".to_string(), api.post(&path, json!({"body_md": format!("Answer {i}")})).await.0) }));
+    }
+    for i in 0..6 {
+        let (m, board, stage) = (&m, s.board.clone(), s.stage.clone());
+        jobs.push(Box::pin(async move { ("invitations".to_string(), m.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await.0) }));
+        jobs.push(Box::pin(async move { ("stage".to_string(), m.patch(&format!("/api/v1/stages/{stage}"), json!({"intro_md": format!("Intro {i}")})).await.0) }));
+    }
+    let outbox = app.outbox.clone();
+    let drained = tokio::spawn(async move { outbox.drain().await.map(|_| ()) });
+    let results = futures_util::future::join_all(jobs).await;
+    drained.await.unwrap().unwrap();
+    for (what, st) in &results {
+        assert!(st.is_success(), "{what}: {st} ({results:?})");
+    }
+}
