@@ -221,6 +221,9 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         .filter(boards::remind_not_signed_in_hours.is_not_null())
         .filter(participants::invited_at.is_not_null())
         .filter(participants::first_signed_in_at.is_null())
+        // Someone whose answers came by email or telephone (recorded on their behalf) is taking
+        // part: "you have not signed in yet" would be wrong, and unwelcome.
+        .filter(diesel::dsl::not(diesel::dsl::exists(posts::table.filter(posts::participant_id.eq(participants::id.nullable())))))
         .select((Participant::as_select(), Board::as_select()))
         .load(conn)?;
     let keys: Vec<String> = waiting.iter().map(|(p, _)| format!("reminder_signin:{}", p.id)).collect();

@@ -17,6 +17,7 @@ crate::on_both_databases!(
     staff_emails_cannot_be_probed_and_boards_need_permission,
     an_instance_takes_back_its_own_claims_and_stops_cleanly,
     writers_of_every_kind_together_never_fail,
+    no_sign_in_reminder_for_answers_given_by_email,
 );
 
 fn id(v: &Value) -> String {
@@ -391,4 +392,21 @@ async fn writers_of_every_kind_together_never_fail(backend: Backend) {
     for (what, st) in &results {
         assert!(st.is_success(), "{what}: {st} ({results:?})");
     }
+}
+
+async fn no_sign_in_reminder_for_answers_given_by_email(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    let m = app.api_of("mod@example.org").await;
+    m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), "email,name\nann@example.org,Ann\nbob@example.org,Bob\n").await;
+    m.post(&format!("/api/v1/boards/{}/invitations", s.board), json!({})).await;
+    let (_, people) = m.get(&format!("/api/v1/boards/{}/participants", s.board)).await;
+    let bob = people.as_array().unwrap().iter().find(|p| p["email"] == "bob@example.org").unwrap()["id"].as_str().unwrap().to_string();
+    let (st, _) = m.post(&format!("/api/v1/questions/{}/on-behalf", s.question), json!({"participant_id": bob, "body_md": "Sent by email"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    app.clock.advance(time::Duration::hours(49));
+    app.scheduler.tick().await.unwrap();
+    let (_, mails) = m.get(&format!("/api/v1/boards/{}/emails", s.board)).await;
+    let reminded: Vec<&str> = mails.as_array().unwrap().iter().filter(|e| e["kind"] == "reminder").map(|e| e["recipient"].as_str().unwrap()).collect();
+    assert_eq!(reminded, vec!["ann@example.org"], "Bob answered by email: no 'you never signed in'");
 }
