@@ -76,6 +76,16 @@ pub struct ServeArgs {
 pub enum UserCommand {
     /// Create an administrator or moderator account.
     Create(CreateUser),
+    /// Disable an account: it cannot sign in, and its sessions and API tokens end at once.
+    Disable(UserEmail),
+    /// Enable a disabled account again (it signs in afresh; old sessions and tokens stay ended).
+    Enable(UserEmail),
+}
+
+#[derive(Args, Debug)]
+pub struct UserEmail {
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Args, Debug)]

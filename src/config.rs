@@ -16,6 +16,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub session_key: String,
     pub sign_in_link_days: i64,
+    pub session_idle_hours: i64,
+    pub session_days: i64,
+    pub token_days: i64,
     pub scheduler_interval_secs: u64,
     pub max_body_bytes: usize,
     pub db_pool_size: u32,
@@ -30,6 +33,7 @@ pub struct Settings {
     pub outbox_interval_ms: u64,
     pub email_lease_secs: i64,
     pub instance_id: String,
+    pub trusted_proxies: Vec<String>,
     pub log: String,
     pub log_format: String,
 }
@@ -70,6 +74,7 @@ impl Settings {
         if self.email_max_attempts < 1 {
             anyhow::bail!("email_max_attempts must be at least 1");
         }
+        crate::domain::throttle::parse_trusted(&self.trusted_proxies).map_err(|e| anyhow::anyhow!(e))?;
         if self.sign_in_link_days < 1 {
             anyhow::bail!("sign_in_link_days must be at least 1");
         }

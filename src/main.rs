@@ -69,6 +69,8 @@ async fn run() -> anyhow::Result<()> {
                 Err(e) => anyhow::bail!("the test message to {to} could not be sent: {e}"),
             }
         }
+        Command::User(UserCommand::Disable(args)) => set_disabled(&settings, args.email, true).await,
+        Command::User(UserCommand::Enable(args)) => set_disabled(&settings, args.email, false).await,
         Command::User(UserCommand::Create(args)) => {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             let generated = args.password.is_none();
@@ -91,6 +93,13 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn set_disabled(settings: &Settings, email: String, disable: bool) -> anyhow::Result<()> {
+    let (db, ctx) = startup::prepare(settings, startup::system_clock())?;
+    let user = db.run(move |conn| service::accounts::set_disabled(conn, &ctx, &email, disable)).await?;
+    println!("{} {} <{}>.", if disable { "Disabled" } else { "Enabled" }, user.name, user.email);
+    Ok(())
 }
 
 async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {

@@ -42,11 +42,12 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = aweb::Data::new(AppState::new(db.clone(), ctx.clone(), settings.clone()));
+        let state = aweb::Data::new(AppState::new(db.clone(), ctx.clone(), settings.clone())?);
         let key = session_key(&settings)?;
         let cookie_key = Key::from(&key);
         let secure = settings.secure_cookies();
         let max_body = settings.max_body_bytes;
+        let session_days = settings.session_days.max(1);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -59,7 +60,7 @@ impl Application {
                         .cookie_secure(secure)
                         .cookie_http_only(true)
                         .cookie_same_site(SameSite::Lax)
-                        .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(30)))
+                        .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(session_days)))
                         .build(),
                 )
                 .wrap(
@@ -159,6 +160,9 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         base_url: settings.base().to_string(),
         link_days: settings.sign_in_link_days,
         uploads: Arc::new(settings.data_dir.join("uploads")),
+        session_idle: time::Duration::hours(settings.session_idle_hours.max(1)),
+        session_max: time::Duration::days(settings.session_days.max(1)),
+        token_days: settings.token_days.max(1),
     };
     Ok((db, ctx))
 }

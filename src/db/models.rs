@@ -15,6 +15,21 @@ pub struct User {
     pub created_at: PrimitiveDateTime,
     /// Administrators create boards whatever this says.
     pub can_create_boards: bool,
+    /// A disabled account cannot sign in; its sessions and tokens stop at once.
+    pub disabled_at: Option<PrimitiveDateTime>,
+}
+
+/// A signed-in browser. `id` is the hash of the secret in its cookie.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub participant_id: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub last_seen_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+    pub revoked_at: Option<PrimitiveDateTime>,
 }
 
 /// `None` is written as NULL both ways: a reminder rule switched off must not fall back to the
@@ -297,6 +312,10 @@ pub struct ApiToken {
     pub created_at: PrimitiveDateTime,
     pub last_used_at: Option<PrimitiveDateTime>,
     pub revoked_at: Option<PrimitiveDateTime>,
+    /// None: never (tokens made before expiry existed).
+    pub expires_at: Option<PrimitiveDateTime>,
+    /// Only reads (GET) are allowed with it.
+    pub read_only: bool,
 }
 
 /// A code of a board's codebook; `parent_id` makes the tree.

@@ -10,6 +10,19 @@ diesel::table! {
         is_admin -> Bool,
         created_at -> Timestamp,
         can_create_boards -> Bool,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        participant_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -160,6 +173,8 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        read_only -> Bool,
     }
 }
 
@@ -334,7 +349,7 @@ diesel::joinable!(posts -> users (author_user_id));
 diesel::joinable!(pending_members -> boards (board_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    pending_members, users, boards, board_members, participants, stages, questions, question_revisions, posts,
+    sessions, pending_members, users, boards, board_members, participants, stages, questions, question_revisions, posts,
     post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes, images,
     codes, excerpts, codings, memos,
 );

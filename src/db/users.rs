@@ -1,7 +1,7 @@
 //! Staff accounts and API tokens.
 
-use super::models::{ApiToken, User};
-use super::schema::{api_tokens, users};
+use super::models::{ApiToken, SessionRow, User};
+use super::schema::{api_tokens, sessions, users};
 use super::DbConn;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -77,4 +77,57 @@ pub fn touch_token(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> Query
         .set(api_tokens::last_used_at.eq(now))
         .execute(conn)
         .map(drop)
+}
+
+/// Revokes every token of a staff account (password changed, account disabled, signed out
+/// everywhere).
+pub fn revoke_user_tokens(conn: &mut DbConn, user_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(now))
+        .execute(conn)
+}
+
+pub fn set_disabled(conn: &mut DbConn, user_id: &str, at: Option<PrimitiveDateTime>) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id)).set(users::disabled_at.eq(at)).execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut DbConn, user_id: &str, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id)).set(users::password_hash.eq(hash)).execute(conn)
+}
+
+pub fn insert_session(conn: &mut DbConn, session: &SessionRow) -> QueryResult<()> {
+    diesel::insert_into(sessions::table).values(session).execute(conn).map(drop)
+}
+
+/// A session that is neither revoked nor past its absolute end.
+pub fn find_live_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<Option<SessionRow>> {
+    sessions::table
+        .find(id)
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn touch_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn).map(drop)
+}
+
+pub fn revoke_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null())).set(sessions::revoked_at.eq(now)).execute(conn)
+}
+
+/// Ends every session of a staff account.
+pub fn revoke_user_sessions(conn: &mut DbConn, user_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
+}
+
+/// Ends every session of a participant (a new link was issued).
+pub fn revoke_participant_sessions(conn: &mut DbConn, participant_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.filter(sessions::participant_id.eq(participant_id)).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
 }

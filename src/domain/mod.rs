@@ -37,6 +37,7 @@ pub mod polls;
 pub mod redaction;
 pub mod roles;
 pub mod spreadsheet;
+pub mod throttle;
 pub mod timezone;
 pub mod tokens;
 pub mod visibility;

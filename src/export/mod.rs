@@ -146,6 +146,7 @@ pub fn command_line_access(conn: &mut DbConn, board_id: &str) -> AppResult<Acces
         password_hash: String::new(),
         is_admin: true,
         can_create_boards: false,
+        disabled_at: None,
         created_at: board.created_at,
     };
     Ok(Access { board, standing: Standing::Admin, actor: crate::service::Actor::User(user) })

@@ -56,6 +56,7 @@ pub fn create_user_with(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, p
         is_admin,
         created_at: ctx.now(),
         can_create_boards,
+        disabled_at: None,
     };
     super::in_tx(conn, |conn| {
         db::users::insert(conn, &user)?;
@@ -71,7 +72,7 @@ pub fn create_user_with(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, p
 pub fn authenticate(conn: &mut DbConn, email: &str, password: &str) -> AppResult<User> {
     let email = email.trim().to_lowercase();
     match db::users::find_by_email(conn, &email)? {
-        Some(user) if verify_password(&user.password_hash, password) => Ok(user),
+        Some(user) if verify_password(&user.password_hash, password) && user.disabled_at.is_none() => Ok(user),
         Some(_) => Err(bad_login()),
         None => {
             verify_password(&DUMMY_HASH, password);
@@ -90,6 +91,10 @@ pub struct TokenView {
     pub name: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// When the token stops working (RFC 3339); null for tokens made before tokens expired.
+    pub expires_at: Option<String>,
+    /// Only reads are allowed with it.
+    pub read_only: bool,
     pub revoked: bool,
 }
 
@@ -99,6 +104,8 @@ pub struct NewToken {
     pub name: String,
     /// The bearer token. It is shown this once and cannot be recovered.
     pub token: String,
+    pub expires_at: Option<String>,
+    pub read_only: bool,
 }
 
 fn utc_text(t: time::PrimitiveDateTime) -> String {
@@ -113,17 +120,44 @@ pub fn list_tokens(conn: &mut DbConn, user: &User) -> AppResult<Vec<TokenView>> 
             name: t.name,
             created_at: utc_text(t.created_at),
             last_used_at: t.last_used_at.map(utc_text),
+            expires_at: t.expires_at.map(utc_text),
+            read_only: t.read_only,
             revoked: t.revoked_at.is_some(),
         })
         .collect())
 }
 
-pub fn create_token(conn: &mut DbConn, ctx: &Ctx, user: &User, name: &str) -> AppResult<NewToken> {
-    let name = super::required("Token name", name, 100)?;
-    issue_token(conn, ctx, Some(&user.id), None, &name)
+/// What a staff member chooses for a new token.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TokenInput {
+    pub name: String,
+    /// Days until it stops working, 1 to 366; absent: the instance's default (90).
+    #[schema(value_type = Option<String>)]
+    pub days: Option<serde_json::Value>,
+    /// true or "on": it may only read.
+    #[schema(value_type = Option<bool>)]
+    pub read_only: Option<serde_json::Value>,
 }
 
-fn issue_token(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&str>, participant_id: Option<&str>, name: &str) -> AppResult<NewToken> {
+/// A staff member's token, made from their signed-in account page (never with another token:
+/// a leaked token cannot mint fresh ones).
+pub fn create_token(conn: &mut DbConn, ctx: &Ctx, user: &User, input: &TokenInput) -> AppResult<NewToken> {
+    let name = super::required("Token name", &input.name, 100)?;
+    let days = match &input.days {
+        None | Some(serde_json::Value::Null) => ctx.token_days,
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => ctx.token_days,
+        Some(serde_json::Value::String(s)) => s.trim().parse().map_err(|_| AppError::invalid("Days must be a whole number from 1 to 366."))?,
+        Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| AppError::invalid("Days must be a whole number from 1 to 366."))?,
+        Some(_) => return Err(AppError::invalid("Days must be a whole number from 1 to 366.")),
+    };
+    if !(1..=366).contains(&days) {
+        return Err(AppError::invalid("Days must be a whole number from 1 to 366."));
+    }
+    issue_token(conn, ctx, Some(&user.id), None, &name, Some(ctx.now() + time::Duration::days(days)), super::truthy(&input.read_only))
+}
+
+fn issue_token(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&str>, participant_id: Option<&str>, name: &str, expires_at: Option<time::PrimitiveDateTime>, read_only: bool) -> AppResult<NewToken> {
     let secret = tokens::generate();
     let token = ApiToken {
         id: db::new_id(),
@@ -134,9 +168,11 @@ fn issue_token(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&str>, participant_
         created_at: ctx.now(),
         last_used_at: None,
         revoked_at: None,
+        expires_at,
+        read_only,
     };
     db::users::insert_token(conn, &token)?;
-    Ok(NewToken { id: token.id, name: token.name, token: format!("fb_{}", secret.plain) })
+    Ok(NewToken { id: token.id, name: token.name, token: format!("fb_{}", secret.plain), expires_at: expires_at.map(utc_text), read_only })
 }
 
 pub fn revoke_token(conn: &mut DbConn, ctx: &Ctx, user: &User, token_id: &str) -> AppResult<()> {
@@ -147,26 +183,106 @@ pub fn revoke_token(conn: &mut DbConn, ctx: &Ctx, user: &User, token_id: &str) -
     }
 }
 
-/// Who a bearer token belongs to. Unknown and revoked tokens are refused alike.
-pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResult<Identity> {
+/// A bearer token's holder and whether it may only read. Unknown, revoked and expired tokens
+/// are refused alike.
+pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResult<(Identity, bool)> {
     let plain = bearer.strip_prefix("fb_").ok_or(AppError::Unauthorized)?;
-    let token = db::users::find_active_token(conn, &tokens::hash(plain))?.ok_or(AppError::Unauthorized)?;
     let now = ctx.now();
+    let token = db::users::find_active_token(conn, &tokens::hash(plain))?
+        .filter(|t| t.expires_at.is_none_or(|end| end > now))
+        .ok_or(AppError::Unauthorized)?;
     // Recording every use would make each API read a write; once a minute is enough to see
     // whether a token is in use.
     if token.last_used_at.is_none_or(|t| now - t > time::Duration::minutes(1)) {
         db::users::touch_token(conn, &token.id, now)?;
     }
-    match (token.user_id, token.participant_id) {
-        (Some(u), _) => Ok(Identity::User(u)),
-        (None, Some(p)) => Ok(Identity::Participant { id: p, link: None }),
-        (None, None) => Err(AppError::Unauthorized),
-    }
+    let identity = match (token.user_id, token.participant_id) {
+        (Some(u), _) => Identity::User { id: u, session: None },
+        (None, Some(p)) => Identity::Participant { id: p, link: None, session: None },
+        (None, None) => return Err(AppError::Unauthorized),
+    };
+    Ok((identity, token.read_only))
 }
 
-/// Exchanges a participant's sign-in link token for an API bearer token.
+/// Exchanges a participant's sign-in link token for an API bearer token, which ends with the
+/// link.
 pub fn participant_token(conn: &mut DbConn, ctx: &Ctx, link_token: &str) -> AppResult<NewToken> {
     let p = super::people::participant_of_link(conn, ctx, link_token)?;
     db::participants::record_sign_in(conn, &p, ctx.now())?;
-    issue_token(conn, ctx, None, Some(&p.id), "sign-in link")
+    issue_token(conn, ctx, None, Some(&p.id), "sign-in link", p.token_expires_at, false)
+}
+
+/// A new browser session for a staff member who signed in; returns the cookie's secret.
+pub fn start_user_session(conn: &mut DbConn, ctx: &Ctx, user: &User) -> AppResult<String> {
+    start_session(conn, ctx, Some(&user.id), None, ctx.now() + ctx.session_max)
+}
+
+/// A new browser session for a participant who followed their link; it ends with the link.
+pub fn start_participant_session(conn: &mut DbConn, ctx: &Ctx, p: &crate::db::models::Participant) -> AppResult<String> {
+    let end = ctx.now() + ctx.session_max;
+    let end = p.token_expires_at.map_or(end, |link_end| link_end.min(end));
+    start_session(conn, ctx, None, Some(&p.id), end)
+}
+
+fn start_session(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&str>, participant_id: Option<&str>, expires_at: time::PrimitiveDateTime) -> AppResult<String> {
+    let secret = tokens::generate();
+    let now = ctx.now();
+    db::users::insert_session(
+        conn,
+        &crate::db::models::SessionRow {
+            id: secret.hash,
+            user_id: user_id.map(str::to_string),
+            participant_id: participant_id.map(str::to_string),
+            created_at: now,
+            last_seen_at: now,
+            expires_at,
+            revoked_at: None,
+        },
+    )?;
+    Ok(secret.plain)
+}
+
+/// Signing out: the session ends on the server, so a copy of the cookie is worth nothing.
+pub fn end_session(conn: &mut DbConn, ctx: &Ctx, secret: &str) -> AppResult<()> {
+    db::users::revoke_session(conn, &tokens::hash(secret), ctx.now())?;
+    Ok(())
+}
+
+/// Ends every session and token of a staff account: "sign out everywhere", a new password, a
+/// disabled account.
+pub fn end_everything_of(conn: &mut DbConn, ctx: &Ctx, user_id: &str) -> AppResult<()> {
+    super::in_tx(conn, |conn| {
+        db::users::revoke_user_sessions(conn, user_id, ctx.now())?;
+        db::users::revoke_user_tokens(conn, user_id, ctx.now())?;
+        Ok(())
+    })
+}
+
+/// A staff member changes their password; every other session and every token ends.
+pub fn change_password(conn: &mut DbConn, ctx: &Ctx, user: &User, current: &str, new: &str) -> AppResult<()> {
+    if !verify_password(&user.password_hash, current) {
+        return Err(AppError::invalid("The current password is not right."));
+    }
+    if new.chars().count() < MIN_PASSWORD {
+        return Err(AppError::invalid(format!("The password needs at least {MIN_PASSWORD} characters.")));
+    }
+    let hash = hash_password(new)?;
+    super::in_tx(conn, |conn| {
+        db::users::set_password_hash(conn, &user.id, &hash)?;
+        end_everything_of(conn, ctx, &user.id)
+    })
+}
+
+/// Disables or re-enables a staff account (administrators; the command line). Disabling ends
+/// its sessions and tokens at once.
+pub fn set_disabled(conn: &mut DbConn, ctx: &Ctx, email: &str, disabled: bool) -> AppResult<User> {
+    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?.ok_or_else(|| AppError::NotFound(format!("There is no account for {email}.")))?;
+    super::in_tx(conn, |conn| {
+        db::users::set_disabled(conn, &user.id, disabled.then(|| ctx.now()))?;
+        if disabled {
+            end_everything_of(conn, ctx, &user.id)?;
+        }
+        Ok(())
+    })?;
+    Ok(user)
 }

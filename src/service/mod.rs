@@ -39,6 +39,11 @@ pub struct Ctx {
     pub link_days: i64,
     /// Where uploaded images are kept.
     pub uploads: Arc<std::path::PathBuf>,
+    /// How long lasts a browser session left unused, and one at most.
+    pub session_idle: time::Duration,
+    pub session_max: time::Duration,
+    /// How long a staff API token lasts unless its maker says otherwise.
+    pub token_days: i64,
 }
 
 impl Ctx {
@@ -121,11 +126,13 @@ impl Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     Anonymous,
-    User(String),
+    /// A staff account; `session` is the secret of a browser's session cookie (none for a
+    /// bearer token, which was checked when it was read).
+    User { id: String, session: Option<String> },
     /// A participant; `link` identifies the sign-in link a browser session was started with
     /// (its expiry, which changes whenever a link is issued), so issuing a new link ends
     /// sessions started with the old one. Bearer tokens carry none: they are revoked instead.
-    Participant { id: String, link: Option<i64> },
+    Participant { id: String, link: Option<i64>, session: Option<String> },
 }
 
 /// What identifies one issue of a participant's sign-in link.
@@ -134,16 +141,47 @@ pub fn link_generation(p: &Participant) -> Option<i64> {
 }
 
 impl Identity {
-    pub fn load(&self, conn: &mut DbConn) -> AppResult<Actor> {
+    /// The person behind the identity, if their session or token still holds: not signed out,
+    /// not idle too long, not past its end, the account not disabled, the participant's link
+    /// neither replaced nor expired.
+    pub fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<Actor> {
+        let now = ctx.now();
         match self {
             Identity::Anonymous => Err(AppError::Unauthorized),
-            Identity::User(id) => db::users::find(conn, id)?.map(Actor::User).ok_or(AppError::Unauthorized),
-            Identity::Participant { id, link } => db::participants::find(conn, id)?
-                .filter(|p| link.is_none() || *link == link_generation(p))
-                .map(Actor::Participant)
-                .ok_or(AppError::Unauthorized),
+            Identity::User { id, session } => {
+                if let Some(secret) = session {
+                    check_session(conn, ctx, secret, |s| s.user_id.as_deref() == Some(id.as_str()))?;
+                }
+                db::users::find(conn, id)?.filter(|u| u.disabled_at.is_none()).map(Actor::User).ok_or(AppError::Unauthorized)
+            }
+            Identity::Participant { id, link, session } => {
+                if let Some(secret) = session {
+                    check_session(conn, ctx, secret, |s| s.participant_id.as_deref() == Some(id.as_str()))?;
+                }
+                db::participants::find(conn, id)?
+                    .filter(|p| link.is_none() || *link == link_generation(p))
+                    .filter(|p| p.token_expires_at.is_some_and(|end| end > now))
+                    .map(Actor::Participant)
+                    .ok_or(AppError::Unauthorized)
+            }
         }
     }
+}
+
+/// Checks a browser session: it exists, is not revoked, has not passed its end or been idle
+/// longer than allowed, and belongs to whom the cookie says. Notes its use once a minute.
+fn check_session(conn: &mut DbConn, ctx: &Ctx, secret: &str, owner: impl Fn(&crate::db::models::SessionRow) -> bool) -> AppResult<()> {
+    let now = ctx.now();
+    let row = db::users::find_live_session(conn, &crate::domain::tokens::hash(secret), now)?
+        .filter(|s| owner(s))
+        .ok_or(AppError::Unauthorized)?;
+    if now - row.last_seen_at > ctx.session_idle {
+        return Err(AppError::Unauthorized);
+    }
+    if now - row.last_seen_at > time::Duration::minutes(1) {
+        db::users::touch_session(conn, &row.id, now)?;
+    }
+    Ok(())
 }
 
 /// A board as seen by the actor, with their standing on it. Boards the actor has no part in

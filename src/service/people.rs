@@ -143,6 +143,7 @@ pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
     in_tx(conn, |conn| {
         db::participants::set_token(conn, &p.id, &hash, expires)?;
         db::users::revoke_participant_tokens(conn, &p.id, ctx.now())?;
+        db::users::revoke_participant_sessions(conn, &p.id, ctx.now())?;
         super::audit::record(conn, ctx, &acc, "participant.new_link", format!("participant {} <{}>", p.id, p.email), None, None)
     })?;
     p.token_expires_at = Some(expires);

@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn home(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
     match &viewer.identity {
         Identity::Anonymous => viewer.render("landing", "Welcome", &json!({})),
-        Identity::User(_) => Ok(redirect("/boards")),
+        Identity::User { .. } => Ok(redirect("/boards")),
         Identity::Participant { .. } => {
             let actor = state.as_actor(viewer.identity.clone(), |_, _, a| Ok(a.clone())).await;
             match actor {
@@ -47,16 +47,37 @@ struct LoginForm {
 }
 
 async fn login(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<LoginForm>) -> PageResult {
-    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    let ip = state.client_ip(&req);
     if state.login_limiter.check_key(&ip).is_err() {
         return Err(AppError::TooManyRequests.into());
     }
     let CsrfForm(LoginForm { email, password }) = form;
     let entered = email.clone();
-    let result = state.db.run(move |conn| service::accounts::authenticate(conn, &email, &password)).await;
+    let account = email.trim().to_lowercase();
+    let wait = state.account_wait(&account);
+    if wait > 0 {
+        let why = format!("Too many wrong passwords for this account. Please wait {wait} seconds and try again.");
+        let mut res = viewer.render("login", "Sign in", &json!({"error": why, "email": entered}))?;
+        *res.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(res);
+    }
+    let ctx = state.ctx.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let user = service::accounts::authenticate(conn, &email, &password)?;
+            let secret = service::accounts::start_user_session(conn, &ctx, &user)?;
+            Ok((user, secret))
+        })
+        .await;
+    match &result {
+        Ok(_) => state.account_attempt(&account, true),
+        Err(AppError::Unprocessable(_)) => state.account_attempt(&account, false),
+        Err(_) => {}
+    }
     match result {
-        Ok(user) => {
-            session::sign_in_user(&viewer.session, &user.id)?;
+        Ok((user, secret)) => {
+            session::sign_in_user(&viewer.session, &user.id, &secret)?;
             Ok(redirect("/boards"))
         }
         Err(AppError::Unprocessable(why)) => {
@@ -68,7 +89,11 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, for
     }
 }
 
-async fn logout(viewer: Viewer, _form: CsrfForm<NoFields>) -> PageResult {
+async fn logout(state: web::Data<AppState>, viewer: Viewer, _form: CsrfForm<NoFields>) -> PageResult {
+    if let Some(secret) = session::session_secret(&viewer.session) {
+        let ctx = state.ctx.clone();
+        state.db.run(move |conn| service::accounts::end_session(conn, &ctx, &secret)).await?;
+    }
     session::sign_out(&viewer.session);
     Ok(redirect("/"))
 }
@@ -96,7 +121,14 @@ async fn link_landing(state: web::Data<AppState>, viewer: Viewer, token: web::Pa
 async fn link_sign_in(state: web::Data<AppState>, viewer: Viewer, token: web::Path<String>, _form: CsrfForm<NoFields>) -> PageResult {
     let ctx = state.ctx.clone();
     let token = token.into_inner();
-    let p = state.db.run(move |conn| people::sign_in_with_link(conn, &ctx, &token)).await?;
-    session::sign_in_participant(&viewer.session, &p).map_err(PageError)?;
+    let (p, secret) = state
+        .db
+        .run(move |conn| {
+            let p = people::sign_in_with_link(conn, &ctx, &token)?;
+            let secret = service::accounts::start_participant_session(conn, &ctx, &p)?;
+            Ok((p, secret))
+        })
+        .await?;
+    session::sign_in_participant(&viewer.session, &p, &secret).map_err(PageError)?;
     Ok(redirect(&format!("/b/{}", p.board_id)))
 }

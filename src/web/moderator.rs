@@ -38,7 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/questions/{question}/delete", web::post().to(delete_question))
         .route("/account", web::get().to(account))
         .route("/account/tokens", web::post().to(create_token))
-        .route("/account/tokens/{token}/revoke", web::post().to(revoke_token));
+        .route("/account/tokens/{token}/revoke", web::post().to(revoke_token))
+        .route("/account/password", web::post().to(change_password))
+        .route("/account/sign-out-everywhere", web::post().to(sign_out_everywhere));
 }
 
 fn modes() -> serde_json::Value {
@@ -56,7 +58,7 @@ async fn board_list(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
 }
 
 async fn new_board(viewer: Viewer) -> PageResult {
-    if !matches!(viewer.identity, crate::service::Identity::User(_)) {
+    if !matches!(viewer.identity, crate::service::Identity::User { .. }) {
         return Err(AppError::Unauthorized.into());
     }
     viewer.render("moderator/board_form", "New board", &json!({"new": true, "board": {"time_zone": "Europe/London"}}))
@@ -329,15 +331,11 @@ async fn render_account(state: &AppState, viewer: &Viewer, new_token: Option<acc
     )
 }
 
-#[derive(Deserialize)]
-struct TokenForm {
-    name: String,
-}
 
-async fn create_token(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<TokenForm>) -> PageResult {
-    let name = form.0.name;
+async fn create_token(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<accounts::TokenInput>) -> PageResult {
+    let input = form.0;
     let token = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &name))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &input))
         .await?;
     // Shown on this response only; it is never stored in readable form.
     render_account(&state, &viewer, Some(token)).await
@@ -351,4 +349,46 @@ async fn revoke_token(state: web::Data<AppState>, viewer: Viewer, t: web::Path<S
         .map_err(PageError)?;
     session::notice(&viewer.session, "Token revoked.");
     Ok(redirect("/account"))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+/// A new password ends every session and token of the account; this browser is signed in
+/// again with a fresh session.
+async fn change_password(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<PasswordForm>) -> PageResult {
+    let PasswordForm { current, new } = form.0;
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let user = actor.user()?.clone();
+            accounts::change_password(conn, ctx, &user, &current, &new)?;
+            Ok((user.id.clone(), accounts::start_user_session(conn, ctx, &user)?))
+        })
+        .await;
+    match result {
+        Ok((user_id, secret)) => {
+            session::sign_in_user(&viewer.session, &user_id, &secret)?;
+            session::notice(&viewer.session, "Password changed. Every other session and every API token has ended.");
+            Ok(redirect("/account"))
+        }
+        Err(AppError::Unprocessable(why)) => {
+            session::notice(&viewer.session, why);
+            Ok(redirect("/account"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn sign_out_everywhere(state: web::Data<AppState>, viewer: Viewer, _f: CsrfForm<NoFields>) -> PageResult {
+    state
+        .as_actor(viewer.identity.clone(), |conn, ctx, actor| {
+            let user = actor.user()?;
+            accounts::end_everything_of(conn, ctx, &user.id)
+        })
+        .await?;
+    session::sign_out(&viewer.session);
+    Ok(redirect("/login"))
 }

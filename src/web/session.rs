@@ -20,16 +20,24 @@ const USER: &str = "uid";
 const PARTICIPANT: &str = "pid";
 const LINK: &str = "link";
 const CSRF: &str = "csrf";
+/// The secret of the server-side session; a cookie without one is not signed in.
+const SID: &str = "sid";
 const NOTICE: &str = "notice";
 
 pub fn identity(session: &Session) -> Identity {
+    let Ok(Some(sid)) = session.get::<String>(SID) else { return Identity::Anonymous };
     if let Ok(Some(id)) = session.get::<String>(USER) {
-        Identity::User(id)
+        Identity::User { id, session: Some(sid) }
     } else if let Ok(Some(id)) = session.get::<String>(PARTICIPANT) {
-        Identity::Participant { id, link: session.get::<i64>(LINK).ok().flatten() }
+        Identity::Participant { id, link: session.get::<i64>(LINK).ok().flatten(), session: Some(sid) }
     } else {
         Identity::Anonymous
     }
+}
+
+/// The secret of the server-side session this cookie belongs to, if signed in.
+pub fn session_secret(session: &Session) -> Option<String> {
+    session.get::<String>(SID).ok().flatten()
 }
 
 fn csrf_token(session: &Session) -> String {
@@ -43,26 +51,28 @@ fn csrf_token(session: &Session) -> String {
     }
 }
 
-/// Starts a fresh session (a new cookie, a new CSRF token) for a staff member.
-pub fn sign_in_user(session: &Session, user_id: &str) -> Result<(), AppError> {
-    start_session(session, USER, user_id)
+/// Starts a fresh session (a new cookie, a new CSRF token) for a staff member; `secret` names
+/// the session kept on the server.
+pub fn sign_in_user(session: &Session, user_id: &str, secret: &str) -> Result<(), AppError> {
+    start_session(session, USER, user_id, secret)
 }
 
 /// Starts a session for a participant who followed their link; it lasts until that link is
-/// replaced by a new one.
-pub fn sign_in_participant(session: &Session, participant: &Participant) -> Result<(), AppError> {
-    start_session(session, PARTICIPANT, &participant.id)?;
+/// replaced by a new one or expires.
+pub fn sign_in_participant(session: &Session, participant: &Participant, secret: &str) -> Result<(), AppError> {
+    start_session(session, PARTICIPANT, &participant.id, secret)?;
     if let Some(link) = crate::service::link_generation(participant) {
         session.insert(LINK, link).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     }
     Ok(())
 }
 
-fn start_session(session: &Session, key: &str, id: &str) -> Result<(), AppError> {
+fn start_session(session: &Session, key: &str, id: &str, secret: &str) -> Result<(), AppError> {
     // clear + renew rather than purge: a purged session drops its cookie whatever is
     // inserted afterwards.
     session.clear();
     session.insert(key, id).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    session.insert(SID, secret).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     session.renew();
     Ok(())
 }
@@ -113,7 +123,7 @@ impl Viewer {
             csrf: &self.csrf,
             notice: self.notice.as_deref(),
             signed_in: self.identity != Identity::Anonymous,
-            staff: matches!(self.identity, Identity::User(_)),
+            staff: matches!(self.identity, Identity::User { .. }),
             page,
         };
         let data = serde_json::to_value(&chrome).map_err(|e| AppError::Internal(e.into()))?;

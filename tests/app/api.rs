@@ -82,10 +82,16 @@ async fn journey_through_the_api(backend: Backend) {
     assert_eq!((first["answered_count"].as_i64(), first["participant_count"].as_i64()), (Some(1), Some(2)));
 
     // Tokens: list, revoke, and a revoked token no longer works.
-    let (st, t) = m.post("/api/v1/tokens", json!({"name": "script"})).await;
-    assert_eq!(st, StatusCode::CREATED);
-    let script = app.api(t["token"].as_str().unwrap());
+    // A token cannot make another; a signed-in person makes them on the account page.
+    let (st, _) = m.post("/api/v1/tokens", json!({"name": "script"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let page = app.signed_in("mod@example.org").await.submit("/account", "/account/tokens", &[("name", "script")]).await.text().await.unwrap();
+    let plain = scraper::Html::parse_document(&page).select(&scraper::Selector::parse("input.link-copy").unwrap()).next().unwrap().value().attr("value").unwrap().to_string();
+    let script = app.api(&plain);
     assert_eq!(script.get("/api/v1/me").await.0, StatusCode::OK);
+    let (_, tokens) = m.get("/api/v1/tokens").await;
+    let t = tokens.as_array().unwrap().iter().find(|t| t["name"] == "script").unwrap().clone();
+    assert!(t["expires_at"].as_str().unwrap().starts_with("2021-06-24"), "90 days by default: {t}");
     let res = m.client.delete(app.url(&format!("/api/v1/tokens/{}", t["id"].as_str().unwrap()))).bearer_auth(&m.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(script.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);

@@ -170,7 +170,7 @@ impl TestApp {
         let token = self
             .with_db(move |conn, ctx| {
                 let user = focusboard::db::users::find_by_email(conn, &email)?.expect("the account exists");
-                service::accounts::create_token(conn, ctx, &user, "test")
+                service::accounts::create_token(conn, ctx, &user, &service::accounts::TokenInput { name: "test".into(), ..Default::default() })
             })
             .await;
         self.api(&token.token)
@@ -180,7 +180,7 @@ impl TestApp {
     pub async fn staff_api(&self, email: &str, admin: bool) -> Api {
         let user = self.create_user(email, admin).await;
         let token = self
-            .with_db(move |conn, ctx| service::accounts::create_token(conn, ctx, &user, "test"))
+            .with_db(move |conn, ctx| service::accounts::create_token(conn, ctx, &user, &service::accounts::TokenInput { name: "test".into(), ..Default::default() }))
             .await;
         self.api(&token.token)
     }

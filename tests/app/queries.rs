@@ -61,5 +61,6 @@ async fn page_query_counts_do_not_grow_with_replies(backend: Backend) {
         costs.push(pages);
     }
     assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants, coding, report, analysis, codebook)");
-    assert!(costs[0].iter().all(|&c| c <= 15), "a small constant number of statements: {:?}", costs[0]);
+    // The session lookup is one of them on every page.
+    assert!(costs[0].iter().all(|&c| c <= 17), "a small constant number of statements: {:?}", costs[0]);
 }

@@ -18,6 +18,8 @@ crate::on_both_databases!(
     an_instance_takes_back_its_own_claims_and_stops_cleanly,
     writers_of_every_kind_together_never_fail,
     no_sign_in_reminder_for_answers_given_by_email,
+    sessions_end_on_the_server,
+    tokens_have_a_scope_and_an_end,
 );
 
 fn id(v: &Value) -> String {
@@ -409,4 +411,133 @@ async fn no_sign_in_reminder_for_answers_given_by_email(backend: Backend) {
     let (_, mails) = m.get(&format!("/api/v1/boards/{}/emails", s.board)).await;
     let reminded: Vec<&str> = mails.as_array().unwrap().iter().filter(|e| e["kind"] == "reminder").map(|e| e["recipient"].as_str().unwrap()).collect();
     assert_eq!(reminded, vec!["ann@example.org"], "Bob answered by email: no 'you never signed in'");
+}
+
+/// A client that neither keeps cookies nor follows redirects: the cookie is handled by hand,
+/// as an attacker holding a copy of it would.
+fn raw() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("focusboard="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+/// Signs in by hand; returns the session cookie.
+async fn raw_login(app: &TestApp, email: &str) -> String {
+    let c = raw();
+    let res = c.get(app.url("/login")).send().await.unwrap();
+    let cookie = session_cookie(&res).unwrap();
+    let csrf = csrf_of(&res.text().await.unwrap());
+    let res = c.post(app.url("/login")).header("cookie", &cookie).form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", PASSWORD)]).send().await.unwrap();
+    assert!(res.status().is_redirection(), "signed in: {}", res.status());
+    session_cookie(&res).expect("a new cookie on sign-in")
+}
+
+/// Whether the cookie still opens the account page.
+async fn works(app: &TestApp, cookie: &str, path: &str) -> bool {
+    raw().get(app.url(path)).header("cookie", cookie).send().await.unwrap().status() == StatusCode::OK
+}
+
+async fn sessions_end_on_the_server(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    // A participant's session and token end with their link.
+    let ann = app.participant(s.link(0)).await;
+    let ann_api = app.participant_api(s.link(0)).await;
+    assert_eq!(ann.get(&format!("/b/{}", s.board)).await.status(), StatusCode::OK);
+    assert_eq!(ann_api.get("/api/v1/me").await.0, StatusCode::OK);
+    app.clock.advance(time::Duration::days(22));
+    assert_ne!(ann.get(&format!("/b/{}", s.board)).await.url().path(), format!("/b/{}", s.board), "the link expired, and the session with it");
+    assert_eq!(ann_api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    // A copy of the cookie taken before signing out is worth nothing after it.
+    let cookie = raw_login(&app, "mod@example.org").await;
+    let copy = cookie.clone();
+    assert!(works(&app, &copy, "/account").await);
+    // The page's CSRF token lives in the (re-issued) cookie.
+    let res = raw().get(app.url("/account")).header("cookie", &cookie).send().await.unwrap();
+    let cookie = session_cookie(&res).unwrap_or(cookie);
+    let page = res.text().await.unwrap();
+    let res = raw().post(app.url("/logout")).header("cookie", &cookie).form(&[("csrf_token", csrf_of(&page))]).send().await.unwrap();
+    assert!(res.status().is_redirection());
+    assert!(!works(&app, &copy, "/account").await, "the copied cookie no longer signs anyone in");
+    // Idle and absolute lifetimes.
+    let cookie = raw_login(&app, "mod@example.org").await;
+    app.clock.advance(time::Duration::days(6));
+    assert!(works(&app, &cookie, "/account").await, "used within the idle time");
+    app.clock.advance(time::Duration::days(8));
+    assert!(!works(&app, &cookie, "/account").await, "idle for 8 days: ended");
+    let cookie = raw_login(&app, "mod@example.org").await;
+    for _ in 0..5 {
+        app.clock.advance(time::Duration::days(5));
+        assert!(works(&app, &cookie, "/account").await);
+    }
+    app.clock.advance(time::Duration::days(4));
+    assert!(works(&app, &cookie, "/account").await, "29 days");
+    app.clock.advance(time::Duration::days(2));
+    assert!(!works(&app, &cookie, "/account").await, "31 days after signing in: ended however used");
+    // Sign out everywhere ends other browsers and tokens.
+    let other = raw_login(&app, "mod@example.org").await;
+    let api = app.api_of("mod@example.org").await;
+    let browser = app.signed_in("mod@example.org").await;
+    let res = browser.submit("/account", "/account/sign-out-everywhere", &[]).await;
+    assert_eq!(res.url().path(), "/login");
+    assert!(!works(&app, &other, "/account").await);
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    // A new password does the same, and keeps the browser that changed it.
+    let other = raw_login(&app, "mod@example.org").await;
+    let api = app.api_of("mod@example.org").await;
+    let browser = app.signed_in("mod@example.org").await;
+    let res = browser.submit("/account", "/account/password", &[("current", PASSWORD), ("new", "an entirely new passphrase")]).await;
+    assert!(res.text().await.unwrap().contains("Password changed"));
+    assert!(browser.get("/account").await.url().path() == "/account");
+    assert!(!works(&app, &other, "/account").await);
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    // A disabled account: its sessions and tokens stop at once, and it cannot sign in.
+    app.create_user("obs@example.org", false).await;
+    let cookie = raw_login(&app, "obs@example.org").await;
+    let api = app.api_of("obs@example.org").await;
+    app.with_db(|conn, ctx| focusboard::service::accounts::set_disabled(conn, ctx, "obs@example.org", true)).await;
+    assert!(!works(&app, &cookie, "/account").await);
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    let page = app.browser().get_ok("/login").await;
+    let res = app.browser().client.post(app.url("/login")).form(&[("csrf_token", csrf_of(&page).as_str()), ("email", "obs@example.org"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_ne!(res.url().path(), "/boards");
+}
+
+async fn tokens_have_a_scope_and_an_end(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    let browser = app.signed_in("mod@example.org").await;
+    let make = |fields: Vec<(&'static str, &'static str)>| {
+        let browser = &browser;
+        async move {
+            let page = browser.submit("/account", "/account/tokens", &fields).await.text().await.unwrap();
+            let doc = scraper::Html::parse_document(&page);
+            let token = doc.select(&scraper::Selector::parse("input.link-copy").unwrap()).next().expect("the new token is shown").value().attr("value").unwrap().to_string();
+            (token, page)
+        }
+    };
+    let (reader, page) = make(vec![("name", "reader"), ("read_only", "on")]).await;
+    assert!(page.contains("read only"));
+    let reader = app.api(&reader);
+    assert_eq!(reader.get(&format!("/api/v1/boards/{}", s.board)).await.0, StatusCode::OK);
+    let (st, body) = reader.patch(&format!("/api/v1/boards/{}", s.board), json!({"title": "Changed by a reader"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(reader.post("/api/v1/boards", json!({"title": "New"})).await.0, StatusCode::FORBIDDEN);
+    // Neither kind of token makes tokens.
+    assert_eq!(reader.post("/api/v1/tokens", json!({"name": "more"})).await.0, StatusCode::FORBIDDEN);
+    let (short, _) = make(vec![("name", "short"), ("days", "1")]).await;
+    let short = app.api(&short);
+    assert_eq!(short.post("/api/v1/tokens", json!({"name": "more"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(short.get("/api/v1/me").await.0, StatusCode::OK);
+    app.clock.advance(time::Duration::hours(25));
+    assert_eq!(short.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "past its end");
+    // The account page shows each token's last use.
+    let page = browser.get_ok("/account").await;
+    assert!(page.contains("last used 2021-03-26"), "{page}");
+    // A bad number of days is refused.
+    let res = browser.submit("/account", "/account/tokens", &[("name", "x"), ("days", "1000")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -33,3 +33,23 @@ CREATE INDEX pending_members_email ON pending_members (email);
 -- Creating boards is a permission: administrators always, other staff when given it.
 ALTER TABLE users ADD COLUMN can_create_boards BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE users SET can_create_boards = TRUE WHERE id IN (SELECT created_by FROM boards);
+
+-- Sessions kept on the server: the cookie carries a random secret whose hash is the id, so
+-- signing out, a new link, a changed password or a disabled account ends a session at once,
+-- and a copied cookie stops working with it.
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+    participant_id TEXT REFERENCES participants(id) ON DELETE CASCADE,
+    created_at TIMESTAMP NOT NULL,
+    last_seen_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_participant ON sessions (participant_id);
+
+-- Tokens end (participants' with their link, staff's after a set time) and may be read-only.
+ALTER TABLE api_tokens ADD COLUMN expires_at TIMESTAMP;
+ALTER TABLE api_tokens ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE users ADD COLUMN disabled_at TIMESTAMP;

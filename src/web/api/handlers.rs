@@ -157,15 +157,11 @@ pub async fn list_tokens(state: State, bearer: Bearer) -> ApiResult<HttpResponse
     bearer.run(&state, |conn, _, actor| accounts::list_tokens(conn, actor.user()?)).await.map(json)
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct TokenInput {
-    pub name: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = TokenInput, responses((status = 201, body = NewToken)), security(("bearer" = [])))]
-pub async fn create_token(state: State, bearer: Bearer, body: web::Json<TokenInput>) -> ApiResult<HttpResponse> {
-    let name = body.into_inner().name;
-    bearer.run(&state, move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &name)).await.map(created)
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = accounts::TokenInput, responses((status = 201, body = NewToken), (status = 403, description = "Tokens are made from the signed-in account page, never with another token")), security(("bearer" = [])))]
+pub async fn create_token(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
+    // Checked so that a stranger still gets 401; a valid token gets the refusal.
+    bearer.run(&state, |_, _, _| Ok(())).await?;
+    Err(AppError::forbidden("Tokens are created on the account page, by a signed-in person; a token cannot create another.").into())
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{token}", tag = "account", params(("token" = String, Path)), responses((status = 204)), security(("bearer" = [])))]

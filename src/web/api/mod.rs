@@ -32,7 +32,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The bearer token of a request, looked up when the handler runs.
-pub struct Bearer(Option<String>);
+pub struct Bearer {
+    token: Option<String>,
+    /// Whether the request only reads: a read-only token may make no other.
+    reads_only: bool,
+}
 
 impl FromRequest for Bearer {
     type Error = actix_web::Error;
@@ -45,7 +49,8 @@ impl FromRequest for Bearer {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_string());
-        ready(Ok(Bearer(token)))
+        let reads_only = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+        ready(Ok(Bearer { token, reads_only }))
     }
 }
 
@@ -56,12 +61,17 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let token = self.0.ok_or(AppError::Unauthorized)?;
+        let token = self.token.ok_or(AppError::Unauthorized)?;
+        let reads_only = self.reads_only;
         let ctx = state.ctx.clone();
         Ok(state
             .db
             .run(move |conn| {
-                let actor = accounts::identity_of_bearer(conn, &ctx, &token)?.load(conn)?;
+                let (identity, read_only) = accounts::identity_of_bearer(conn, &ctx, &token)?;
+                if read_only && !reads_only {
+                    return Err(AppError::forbidden("This token may only read."));
+                }
+                let actor = identity.load(conn, &ctx)?;
                 f(conn, &ctx, &actor)
             })
             .await?)
