@@ -8,14 +8,14 @@ pub const FREE_FAILURES: u32 = 5;
 /// The longest wait, in seconds.
 pub const MAX_WAIT_SECS: i64 = 15 * 60;
 
-/// Seconds an account waits after `failures` failed sign-ins in a row: none for the first
+/// Seconds an account waits after `failures` failed sign-ins in a row: none after the first
 /// five, then 2, 4, 8 … seconds, at most fifteen minutes. Guessing one account's password from
 /// many addresses is slowed; other accounts are untouched.
 pub fn wait_after(failures: u32) -> i64 {
-    if failures < FREE_FAILURES {
+    if failures <= FREE_FAILURES {
         return 0;
     }
-    let exponent = (failures - FREE_FAILURES + 1).min(20);
+    let exponent = (failures - FREE_FAILURES).min(20);
     (1i64 << exponent).min(MAX_WAIT_SECS)
 }
 
@@ -57,8 +57,8 @@ mod tests {
 
     #[test]
     fn waits_grow_and_stop_growing() {
-        assert_eq!((0..5).map(wait_after).sum::<i64>(), 0);
-        assert_eq!((wait_after(5), wait_after(6), wait_after(7)), (2, 4, 8));
+        assert_eq!((0..=5).map(wait_after).sum::<i64>(), 0);
+        assert_eq!((wait_after(6), wait_after(7), wait_after(8)), (2, 4, 8));
         assert_eq!(wait_after(40), MAX_WAIT_SECS);
     }
 

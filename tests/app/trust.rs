@@ -20,6 +20,7 @@ crate::on_both_databases!(
     no_sign_in_reminder_for_answers_given_by_email,
     sessions_end_on_the_server,
     tokens_have_a_scope_and_an_end,
+    guessing_one_account_never_locks_out_another,
 );
 
 fn id(v: &Value) -> String {
@@ -540,4 +541,29 @@ async fn tokens_have_a_scope_and_an_end(backend: Backend) {
     // A bad number of days is refused.
     let res = browser.submit("/account", "/account/tokens", &[("name", "x"), ("days", "1000")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn guessing_one_account_never_locks_out_another(backend: Backend) {
+    let app = spawn(backend).await;
+    app.create_user("target@example.org", false).await;
+    app.create_user("colleague@example.org", false).await;
+    let attempt = |email: &'static str, password: &'static str| {
+        let b = app.browser();
+        async move { b.submit("/login", "/login", &[("email", email), ("password", password)]).await }
+    };
+    for i in 0..5 {
+        assert_eq!(attempt("target@example.org", "wrong password").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "failure {i}");
+    }
+    // The sixth failure makes the account wait; while it waits even the right password waits.
+    assert_eq!(attempt("target@example.org", "wrong password").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = attempt("target@example.org", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("wait") && page.contains("target@example.org"), "says why and keeps the email typed");
+    // A colleague behind the same address signs in at once.
+    assert_eq!(attempt("colleague@example.org", PASSWORD).await.url().path(), "/boards");
+    // Once the wait is over, the right password works and the count starts again.
+    app.clock.advance(time::Duration::seconds(5));
+    assert_eq!(attempt("target@example.org", PASSWORD).await.url().path(), "/boards");
+    assert_eq!(attempt("target@example.org", "wrong password").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
