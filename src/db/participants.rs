@@ -89,12 +89,12 @@ pub fn record_consent(conn: &mut DbConn, id: &str, screen_name: Option<&str>, no
         .map(drop)
 }
 
-pub fn screen_name_taken(conn: &mut DbConn, board_id: &str, name: &str, except: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        participants::table
-            .filter(participants::board_id.eq(board_id))
-            .filter(participants::screen_name.eq(name))
-            .filter(participants::id.ne(except)),
-    ))
-    .get_result(conn)
+/// The screen names chosen on a board, but `except`'s.
+pub fn screen_names_of_board(conn: &mut DbConn, board_id: &str, except: &str) -> QueryResult<Vec<String>> {
+    participants::table
+        .filter(participants::board_id.eq(board_id))
+        .filter(participants::id.ne(except))
+        .filter(participants::screen_name.is_not_null())
+        .select(participants::screen_name.assume_not_null())
+        .load(conn)
 }

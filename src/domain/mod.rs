@@ -36,6 +36,7 @@ pub mod patch;
 pub mod polls;
 pub mod redaction;
 pub mod roles;
+pub mod screen_names;
 pub mod spreadsheet;
 pub mod throttle;
 pub mod timezone;

@@ -209,12 +209,14 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
     let screen_name = match acc.board.anonymity.as_str() {
         "real_names" => None,
         _ => {
-            let name = super::required("Screen name", input.screen_name.as_deref().unwrap_or(""), 40)?;
-            if name.chars().count() < 2 {
-                return Err(AppError::invalid("The screen name needs at least 2 characters."));
-            }
-            if db::participants::screen_name_taken(conn, &p.board_id, &name, &p.id)? {
-                return Err(AppError::invalid(format!("The screen name {name:?} is taken; please choose another.")));
+            use crate::domain::screen_names;
+            let name = screen_names::normalise(input.screen_name.as_deref().unwrap_or("")).map_err(AppError::invalid)?;
+            // Taken when it looks like another participant's name, whatever the case, spacing
+            // or look-alike letters: one query for the board's names, compared here.
+            let key = screen_names::comparison_key(&name);
+            let taken = db::participants::screen_names_of_board(conn, &p.board_id, &p.id)?.iter().any(|other| screen_names::comparison_key(other) == key);
+            if taken {
+                return Err(AppError::invalid(format!("The screen name “{name}” is taken, or looks too like one that is; please choose another.")));
             }
             Some(name)
         }

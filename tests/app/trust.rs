@@ -21,6 +21,7 @@ crate::on_both_databases!(
     sessions_end_on_the_server,
     tokens_have_a_scope_and_an_end,
     guessing_one_account_never_locks_out_another,
+    screen_names_cannot_imitate_others,
 );
 
 fn id(v: &Value) -> String {
@@ -566,4 +567,29 @@ async fn guessing_one_account_never_locks_out_another(backend: Backend) {
     app.clock.advance(time::Duration::seconds(5));
     assert_eq!(attempt("target@example.org", PASSWORD).await.url().path(), "/boards");
     assert_eq!(attempt("target@example.org", "wrong password").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn screen_names_cannot_imitate_others(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    let m = app.api_of("mod@example.org").await;
+    m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), "email,name\nann@example.org,Ann\nbob@example.org,Bob\n").await;
+    let (_, people) = m.get(&format!("/api/v1/boards/{}/participants", s.board)).await;
+    let link = |email: &str| people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"].as_str().unwrap().to_string();
+    let ann = app.participant_api(&link("ann@example.org")).await;
+    let bob = app.participant_api(&link("bob@example.org")).await;
+    async fn consent(api: &Api, name: &str) -> (StatusCode, Value) {
+        api.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": name})).await
+    }
+    let (st, body) = consent(&ann, "Ann Lee (moderator)").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (st, _) = consent(&ann, "  Ann\u{200B} Lee\u{202E} ").await;
+    assert!(st.is_success(), "{st}");
+    let (_, me) = ann.get("/api/v1/me").await;
+    assert_eq!(me["screen_name"], "Ann Lee", "stored without invisible characters");
+    for imitation in ["ann lee", "Аnn Lee", "Ann\u{200D}Lee", "ANN\nLEE", "Ann\u{0}Lee"] {
+        let (st, body) = consent(&bob, imitation).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{imitation:?}: {body}");
+    }
+    assert!(consent(&bob, "Bob").await.0.is_success());
 }
