@@ -24,6 +24,9 @@ pub enum AppError {
     Unprocessable(String),
     #[error("Too many attempts. Please wait a minute and try again.")]
     TooManyRequests,
+    /// The server is at capacity for this kind of work (decoding images): try again shortly.
+    #[error("{0}")]
+    Busy(String),
     #[error("Something went wrong on our side; it has been logged.")]
     Internal(#[from] anyhow::Error),
 }
@@ -42,6 +45,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,6 +62,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "Too large",
             AppError::Unprocessable(_) => "Please check what you entered",
             AppError::TooManyRequests => "Too many attempts",
+            AppError::Busy(_) => "Busy",
             AppError::Internal(_) => "Server error",
         }
     }

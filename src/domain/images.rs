@@ -7,6 +7,10 @@ use std::io::Cursor;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_PIXELS: u64 = 40_000_000;
+/// The most memory one decoded image may take: width × height × bytes per pixel of its real
+/// colour type (a 300 kB 16-bit PNG of 6,300 × 6,300 would take 238 MB). 48 MiB holds a
+/// 4,000 × 3,000 photo with transparency.
+pub const MAX_DECODED_BYTES: u64 = 48 * 1024 * 1024;
 const THUMB: u32 = 480;
 
 #[derive(Debug)]
@@ -19,6 +23,7 @@ pub struct Processed {
 }
 
 pub fn process(bytes: &[u8]) -> Result<Processed, String> {
+    use image::ImageDecoder;
     if bytes.len() > MAX_BYTES {
         return Err(format!("The image is larger than {} MB.", MAX_BYTES / 1024 / 1024));
     }
@@ -27,27 +32,45 @@ pub fn process(bytes: &[u8]) -> Result<Processed, String> {
     if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif) {
         return Err(not_image());
     }
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|_| not_image())?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    // The decoder refuses to allocate more than this, whatever the header claims.
+    limits.max_alloc = Some(MAX_DECODED_BYTES + 1024 * 1024);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(|_| not_image())?;
+    let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(format!("The image has more than {} million pixels; please make it smaller.", MAX_PIXELS / 1_000_000));
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(width);
-    limits.max_image_height = Some(height);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|_| "The image could not be read; it may be damaged.".to_string())?;
+    if decoder.total_bytes() > MAX_DECODED_BYTES {
+        return Err(format!(
+            "The image would take {} MB of memory once opened (at most {} MB); please make it smaller or save it with 8 bits per colour.",
+            decoder.total_bytes().div_ceil(1024 * 1024),
+            MAX_DECODED_BYTES / 1024 / 1024
+        ));
+    }
+    let img = image::DynamicImage::from_decoder(decoder).map_err(|_| "The image could not be read; it may be damaged.".to_string())?;
     // Photos stay JPEG; everything else becomes PNG. Only pixels are written: no metadata.
-    let (out, content_type) = if format == ImageFormat::Jpeg { (ImageFormat::Jpeg, "image/jpeg") } else { (ImageFormat::Png, "image/png") };
-    let encode = |img: &image::DynamicImage| -> Result<Vec<u8>, String> {
-        let mut buf = Cursor::new(Vec::new());
-        let img = if out == ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(img.to_rgb8()) } else { img.clone() };
-        img.write_to(&mut buf, out).map_err(|e| format!("The image could not be stored: {e}"))?;
-        Ok(buf.into_inner())
+    // The decoded buffer is written as it is; a JPEG is converted only if it is not RGB already.
+    let full = if format == ImageFormat::Jpeg {
+        match &img {
+            image::DynamicImage::ImageRgb8(_) => encode(&img, ImageFormat::Jpeg)?,
+            other => encode(&image::DynamicImage::ImageRgb8(other.to_rgb8()), ImageFormat::Jpeg)?,
+        }
+    } else {
+        encode(&img, ImageFormat::Png)?
     };
-    Ok(Processed { content_type, full: encode(&img)?, thumb: encode(&img.thumbnail(THUMB, THUMB))?, width, height })
+    let thumb = img.thumbnail(THUMB, THUMB);
+    drop(img);
+    let thumb = if format == ImageFormat::Jpeg { encode(&image::DynamicImage::ImageRgb8(thumb.to_rgb8()), ImageFormat::Jpeg)? } else { encode(&thumb, ImageFormat::Png)? };
+    let content_type = if format == ImageFormat::Jpeg { "image/jpeg" } else { "image/png" };
+    Ok(Processed { content_type, full, thumb, width, height })
+}
+
+fn encode(img: &image::DynamicImage, format: ImageFormat) -> Result<Vec<u8>, String> {
+    let mut buf = Cursor::new(Vec::new());
+    img.write_to(&mut buf, format).map_err(|e| format!("The image could not be stored: {e}"))?;
+    Ok(buf.into_inner())
 }
 
 #[cfg(test)]
@@ -67,6 +90,20 @@ mod tests {
         assert_eq!((p.width, p.height, p.content_type), (1200, 600, "image/png"));
         let thumb = image::load_from_memory(&p.thumb).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (480, 240));
+    }
+
+    #[test]
+    fn refuses_images_that_decode_too_large() {
+        // 16 bits per channel, RGB: 6 bytes a pixel. Small as a file, 96 MB once opened.
+        let img = image::ImageBuffer::<image::Rgb<u16>, _>::from_pixel(4000, 4000, image::Rgb([1, 2, 3]));
+        let mut buf = Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb16(img).write_to(&mut buf, ImageFormat::Png).unwrap();
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 1024 * 1024, "a small file: {}", bytes.len());
+        let err = process(&bytes).unwrap_err();
+        assert!(err.contains("MB of memory"), "{err}");
+        // The same size in 8 bits is fine.
+        assert!(process(&png(4000, 3000)).is_ok());
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn view(i: &Image, question_id: Option<&str>) -> ImageView {
 }
 
 /// What an image is attached to.
+#[derive(Clone, Copy)]
 pub enum Target<'a> {
     Question(&'a str),
     Post(&'a str),
@@ -45,7 +46,19 @@ pub enum Target<'a> {
     Summary(&'a str),
 }
 
-pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes: &[u8], alt: &str) -> AppResult<ImageView> {
+/// Where an upload would go, once the asker is known to be allowed to put it there.
+pub struct Authorized {
+    acc: super::Access,
+    question_id: Option<String>,
+    post_id: Option<String>,
+    stage_id: Option<String>,
+    summary_id: Option<String>,
+    of_question: Option<String>,
+    alt: String,
+}
+
+/// Checks that `actor` may add an image to `target`, before any byte of it is decoded.
+pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, alt: &str) -> AppResult<Authorized> {
     let alt = super::required("A description of the image (alt text)", alt, 300)?;
     let mut stage_id = None;
     let mut summary_id = None;
@@ -92,7 +105,21 @@ pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes
             (acc, None, Some(post.id), Some(q.id))
         }
     };
+    Ok(Authorized { acc, question_id, post_id, stage_id, summary_id, of_question, alt })
+}
+
+/// Checks, decodes and stores an image in one go (the command line and tests; the web layer
+/// decodes between `authorize_upload` and `store_upload`, without holding a connection).
+pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes: &[u8], alt: &str) -> AppResult<ImageView> {
+    authorize_upload(conn, ctx, actor, target, alt)?;
     let processed = process(bytes).map_err(AppError::invalid)?;
+    store_upload(conn, ctx, actor, target, alt, processed)
+}
+
+/// Stores a decoded image, checking the asker's right again (it may have changed while the
+/// image was decoded).
+pub fn store_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, alt: &str, processed: crate::domain::images::Processed) -> AppResult<ImageView> {
+    let Authorized { acc, question_id, post_id, stage_id, summary_id, of_question, alt } = authorize_upload(conn, ctx, actor, target, alt)?;
     let image = Image {
         id: db::new_id(),
         board_id: acc.board.id.clone(),

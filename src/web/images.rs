@@ -64,17 +64,49 @@ async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to: To, i
         (To::Stage, Some(b"summary")) => To::Summary,
         (to, _) => to,
     };
-    state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let target = match to {
-                To::Question => Target::Question(&id),
-                To::Post => Target::Post(&id),
-                To::Stage => Target::Stage(&id),
-                To::Summary => Target::Summary(&id),
-            };
-            images::upload(conn, ctx, actor, target, &file, &alt)
-        })
-        .await
+    let (i, a) = (id.clone(), alt.clone());
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| images::authorize_upload(conn, ctx, actor, page_target(to, &i), &a).map(drop)).await?;
+    let processed = decode(file).await?;
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| images::store_upload(conn, ctx, actor, page_target(to, &id), &alt, processed)).await
+}
+
+fn page_target(to: To, id: &str) -> Target<'_> {
+    match to {
+        To::Question => Target::Question(id),
+        To::Post => Target::Post(id),
+        To::Stage => Target::Stage(id),
+        To::Summary => Target::Summary(id),
+    }
+}
+
+fn api_target<'a>(kind: &str, summary: bool, id: &'a str) -> Target<'a> {
+    match (kind, summary) {
+        ("question", _) => Target::Question(id),
+        ("post", _) => Target::Post(id),
+        (_, true) => Target::Summary(id),
+        _ => Target::Stage(id),
+    }
+}
+
+/// Images decoded at once; the rest wait in a short queue, and beyond it are asked to come
+/// back: a few large uploads at the same time cannot take the server's memory.
+const DECODERS: usize = 2;
+const DECODE_QUEUE: usize = 8;
+static DECODE_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODERS);
+static DECODE_WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Decodes and re-encodes an upload on a blocking thread, through the fixed pool of decoders.
+async fn decode(bytes: Vec<u8>) -> Result<crate::domain::images::Processed, AppError> {
+    use std::sync::atomic::Ordering;
+    if DECODE_WAITING.fetch_add(1, Ordering::SeqCst) >= DECODERS + DECODE_QUEUE {
+        DECODE_WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Err(AppError::Busy("Many images are being uploaded just now; please try again in a minute.".into()));
+    }
+    let permit = DECODE_PERMITS.acquire().await;
+    let result = web::block(move || crate::domain::images::process(&bytes)).await;
+    drop(permit);
+    DECODE_WAITING.fetch_sub(1, Ordering::SeqCst);
+    result.map_err(|e| AppError::Internal(anyhow::anyhow!("decoding task failed: {e}")))?.map_err(AppError::invalid)
 }
 
 async fn upload_to_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, payload: Multipart) -> PageResult {
@@ -112,17 +144,10 @@ pub async fn api_upload(state: &AppState, bearer: super::api::Bearer, kind: &'st
     let body = super::api::read_body(payload, UPLOAD_LIMIT).await?;
     let alt = query.alt;
     let summary = query.target.as_deref() == Some("summary");
-    let view = bearer
-        .run(state, move |conn, ctx, actor| {
-            let target = match (kind, summary) {
-                ("question", _) => Target::Question(&id),
-                ("post", _) => Target::Post(&id),
-                (_, true) => Target::Summary(&id),
-                _ => Target::Stage(&id),
-            };
-            images::upload(conn, ctx, actor, target, &body, &alt)
-        })
-        .await?;
+    let (i, a) = (id.clone(), alt.clone());
+    bearer.clone().run(state, move |conn, ctx, actor| images::authorize_upload(conn, ctx, actor, api_target(kind, summary, &i), &a).map(drop)).await?;
+    let processed = decode(body).await?;
+    let view = bearer.run(state, move |conn, ctx, actor| images::store_upload(conn, ctx, actor, api_target(kind, summary, &id), &alt, processed)).await?;
     Ok(HttpResponse::Created().json(view))
 }
 

@@ -22,6 +22,7 @@ crate::on_both_databases!(
     tokens_have_a_scope_and_an_end,
     guessing_one_account_never_locks_out_another,
     screen_names_cannot_imitate_others,
+    image_bombs_are_refused_before_they_take_memory,
 );
 
 fn id(v: &Value) -> String {
@@ -592,4 +593,30 @@ async fn screen_names_cannot_imitate_others(backend: Backend) {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{imitation:?}: {body}");
     }
     assert!(consent(&bob, "Bob").await.0.is_success());
+}
+
+async fn image_bombs_are_refused_before_they_take_memory(backend: Backend) {
+    let app = spawn_with(backend, |s| s.max_body_bytes = 8 * 1024 * 1024).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    let m = app.api_of("mod@example.org").await;
+    // 4,500 × 4,500 pixels of 16-bit RGB: a small file that would take 121 MB once decoded.
+    let img = image::ImageBuffer::<image::Rgb<u16>, _>::from_pixel(4500, 4500, image::Rgb([7, 7, 7]));
+    let mut buf = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb16(img).write_to(&mut buf, image::ImageFormat::Png).unwrap();
+    let bomb = buf.into_inner();
+    assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
+    let upload = |bytes: Vec<u8>| m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Bomb", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(bytes).send();
+    let (st, body) = read(upload(bomb.clone()).await.unwrap()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("MB of memory"), "{body}");
+    // Many at once: each is refused or queued, none breaks the server.
+    let results = futures_util::future::join_all((0..12).map(|_| upload(bomb.clone()))).await;
+    for r in results {
+        let st = r.unwrap().status();
+        assert!(st == StatusCode::UNPROCESSABLE_ENTITY || st == StatusCode::SERVICE_UNAVAILABLE, "{st}");
+    }
+    assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
+    // A participant who may not upload here never gets as far as decoding.
+    let (st, _) = read(app.api("fb_nobody").client.post(app.url(&format!("/api/v1/questions/{}/images?alt=x", s.question))).bearer_auth("fb_nobody").body(bomb).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
 }

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The bearer token of a request, looked up when the handler runs.
+#[derive(Clone)]
 pub struct Bearer {
     token: Option<String>,
     /// Whether the request only reads: a read-only token may make no other.
