@@ -21,6 +21,8 @@ pub struct Settings {
     pub token_days: i64,
     pub scheduler_interval_secs: u64,
     pub max_body_bytes: usize,
+    pub body_idle_secs: u64,
+    pub body_total_secs: u64,
     pub db_pool_size: u32,
     pub sqlite_synchronous: crate::db::Synchronous,
     pub smtp_url: String,

@@ -24,6 +24,9 @@ pub enum AppError {
     Unprocessable(String),
     #[error("Too many attempts. Please wait a minute and try again.")]
     TooManyRequests,
+    /// The client stopped sending its request body, or took too long.
+    #[error("The request took too long to arrive; please try again.")]
+    Timeout,
     /// The server is at capacity for this kind of work (decoding images): try again shortly.
     #[error("{0}")]
     Busy(String),
@@ -46,6 +49,7 @@ impl AppError {
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,6 +67,7 @@ impl AppError {
             AppError::Unprocessable(_) => "Please check what you entered",
             AppError::TooManyRequests => "Too many attempts",
             AppError::Busy(_) => "Busy",
+            AppError::Timeout => "Request timeout",
             AppError::Internal(_) => "Server error",
         }
     }

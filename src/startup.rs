@@ -48,9 +48,14 @@ impl Application {
         let secure = settings.secure_cookies();
         let max_body = settings.max_body_bytes;
         let session_days = settings.session_days.max(1);
+        let deadline = aweb::Data::new(web::deadline::BodyDeadline {
+            idle: Duration::from_secs(settings.body_idle_secs.max(1)),
+            total: Duration::from_secs(settings.body_total_secs.max(1)),
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(deadline.clone())
                 .app_data(aweb::PayloadConfig::new(max_body))
                 .app_data(web::api::json_config(max_body))
                 .wrap(ErrorHandlers::new().default_handler(foreign_error))
@@ -74,6 +79,7 @@ impl Application {
                              frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
                         )),
                 )
+                .wrap(actix_web::middleware::from_fn(web::deadline::enforce))
                 .wrap(actix_web::middleware::from_fn(no_store_by_default))
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(web::configure)
@@ -198,6 +204,7 @@ fn foreign_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRe
     let message = err.to_string();
     let app = match res.status().as_u16() {
         401 => AppError::Unauthorized,
+        408 => AppError::Timeout,
         403 => AppError::Forbidden(message),
         404 => AppError::NotFound(message),
         413 => AppError::PayloadTooLarge(limit),

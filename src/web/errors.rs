@@ -121,6 +121,7 @@ pub fn problem_with(e: &AppError, mut members: serde_json::Map<String, serde_jso
 pub fn from_payload_error(e: &PayloadError, limit: usize) -> AppError {
     match e {
         PayloadError::Overflow => AppError::PayloadTooLarge(limit),
+        PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => AppError::Timeout,
         other => AppError::BadRequest(format!("The request body could not be read: {other}")),
     }
 }

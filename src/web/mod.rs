@@ -6,6 +6,7 @@ pub mod analyst;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod deadline;
 pub mod errors;
 pub mod health;
 pub mod images;

@@ -203,12 +203,24 @@ pub async fn checked_multipart(
     limit: usize,
 ) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
     use futures_util::StreamExt;
-    let unreadable = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("The upload could not be read: {e}"));
+    // Who is asking and the CSRF token are checked before any file is read: a stranger's
+    // upload is refused without taking its bytes in. The forms send the token first.
+    if identity(session) == Identity::Anonymous {
+        return Err(AppError::Unauthorized);
+    }
+    let unreadable = |e: actix_multipart::MultipartError| match e {
+        actix_multipart::MultipartError::Payload(p) => super::errors::from_payload_error(&p, limit),
+        other => AppError::BadRequest(format!("The upload could not be read: {other}")),
+    };
     let mut fields = std::collections::HashMap::new();
     let mut total = 0usize;
+    let mut checked = false;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(unreadable)?;
         let name = field.name().unwrap_or_default().to_string();
+        if !checked && name != "csrf_token" {
+            return Err(AppError::Forbidden("The form has expired or did not come from this site. Go back, reload the page and try again.".into()));
+        }
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(unreadable)?;
@@ -218,10 +230,16 @@ pub async fn checked_multipart(
             }
             data.extend_from_slice(&chunk);
         }
+        if !checked {
+            check_csrf(session, &String::from_utf8_lossy(&data))?;
+            checked = true;
+            continue;
+        }
         fields.insert(name, data);
     }
-    let csrf = fields.remove("csrf_token").map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
-    check_csrf(session, &csrf)?;
+    if !checked {
+        check_csrf(session, "")?;
+    }
     Ok(fields)
 }
 

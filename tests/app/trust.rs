@@ -23,6 +23,7 @@ crate::on_both_databases!(
     guessing_one_account_never_locks_out_another,
     screen_names_cannot_imitate_others,
     image_bombs_are_refused_before_they_take_memory,
+    bodies_that_never_end_get_408,
 );
 
 fn id(v: &Value) -> String {
@@ -619,4 +620,45 @@ async fn image_bombs_are_refused_before_they_take_memory(backend: Backend) {
     // A participant who may not upload here never gets as far as decoding.
     let (st, _) = read(app.api("fb_nobody").client.post(app.url(&format!("/api/v1/questions/{}/images?alt=x", s.question))).bearer_auth("fb_nobody").body(bomb).send().await.unwrap()).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
+}
+
+/// Sends `head` and `body` over a raw socket, then waits; returns the status line answered.
+async fn raw_request(app: &TestApp, head: String, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(body).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), socket.read(&mut answer)).await.expect("an answer, not silence").unwrap();
+    String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string()
+}
+
+async fn bodies_that_never_end_get_408(backend: Backend) {
+    let app = spawn_with(backend, |s| {
+        s.body_idle_secs = 1;
+        s.body_total_secs = 3;
+    })
+    .await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let host = app.base.trim_start_matches("http://").to_string();
+    // A JSON body shorter than its Content-Length.
+    let head = format!("PATCH /api/v1/boards/{} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", s.board, m.token);
+    let status = raw_request(&app, head, b"{\"title\": ").await;
+    assert!(status.contains(" 408 "), "{status}");
+    // A stranger's endless upload is refused at once, without its body being read.
+    let head = format!("POST /q/{}/images HTTP/1.1\r\nHost: {host}\r\nContent-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: 5000000\r\n\r\n", s.question);
+    let started = std::time::Instant::now();
+    let status = raw_request(&app, head, b"--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG...").await;
+    assert!(status.contains(" 303 ") || status.contains(" 401 "), "{status}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "not after waiting for the body");
+    // A participant's answer that stops half-way: 408, and nothing is stored.
+    let ann = app.participant_api(s.link(0)).await;
+    let head = format!("POST /api/v1/questions/{}/posts HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n", s.question, ann.token);
+    let status = raw_request(&app, head, b"{\"body_md\": \"half").await;
+    assert!(status.contains(" 408 "), "{status}");
+    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
+    assert!(page["posts"].as_array().unwrap().is_empty());
+    assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
 }
