@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod boards;
+pub mod idempotency;
 pub mod images;
 pub mod models;
 pub mod moderation;

@@ -15,6 +15,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (owner_id, key) {
+        owner_id -> Text,
+        key -> Text,
+        action -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         user_id -> Nullable<Text>,
@@ -349,7 +360,7 @@ diesel::joinable!(posts -> users (author_user_id));
 diesel::joinable!(pending_members -> boards (board_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    sessions, pending_members, users, boards, board_members, participants, stages, questions, question_revisions, posts,
+    idempotency_keys, sessions, pending_members, users, boards, board_members, participants, stages, questions, question_revisions, posts,
     post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes, images,
     codes, excerpts, codings, memos,
 );

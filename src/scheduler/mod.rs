@@ -30,6 +30,7 @@ impl Scheduler {
                 if reminders > 0 {
                     tracing::info!(reminders, "reminders queued");
                 }
+                service::idempotency::prune(conn, now)?;
                 Ok(released)
             })
             .await

@@ -8,6 +8,7 @@ pub mod mail;
 pub mod moderation;
 pub mod boards;
 pub mod grid;
+pub mod idempotency;
 pub mod images;
 pub mod people;
 pub mod stages;

@@ -102,15 +102,26 @@ async fn restore(state: web::Data<AppState>, viewer: Viewer, post: web::Path<Str
     Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
 }
 
-async fn on_behalf(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<OnBehalfInput>) -> PageResult {
+#[derive(Deserialize)]
+struct OnBehalfForm {
+    #[serde(flatten)]
+    answer: OnBehalfInput,
+    form_token: Option<String>,
+}
+
+async fn on_behalf(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<OnBehalfForm>) -> PageResult {
     let qid = q.into_inner();
-    let input = form.0;
+    let OnBehalfForm { answer: input, form_token } = form.0;
     let q2 = qid.clone();
-    let p = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::record_on_behalf(conn, ctx, actor, &q2, &input))
+    let key = session::form_key(form_token.as_deref(), &[&qid, &input.participant_id]);
+    let (p, _) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match key {
+            Some(key) => crate::service::idempotency::once(conn, ctx, actor, &key, "post.on_behalf", |conn| moderation::record_on_behalf(conn, ctx, actor, &q2, &input)),
+            None => Ok((serde_json::to_value(moderation::record_on_behalf(conn, ctx, actor, &q2, &input)?).map_err(|e| crate::error::AppError::Internal(e.into()))?, false)),
+        })
         .await?;
     session::notice(&viewer.session, "The answer is recorded on the participant's behalf.");
-    Ok(redirect(&format!("/q/{qid}#post-{}", p.id)))
+    Ok(redirect(&format!("/q/{qid}#post-{}", p["id"].as_str().unwrap_or_default())))
 }
 
 #[derive(Deserialize)]

@@ -172,18 +172,32 @@ async fn show_question(
     Ok(res)
 }
 
-async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<PostInput>) -> PageResult {
+/// The answer and reply forms: the post, and the page's one-time token.
+#[derive(Deserialize)]
+struct PostForm {
+    #[serde(flatten)]
+    post: PostInput,
+    form_token: Option<String>,
+}
+
+async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<PostForm>) -> PageResult {
     let question_id = q.into_inner();
-    let input = form.0;
+    let PostForm { post: input, form_token } = form.0;
     let qid = question_id.clone();
     let keep = input.clone();
+    // Sent twice (a double click, a retry after a lost answer): posted once.
+    let key = session::form_key(form_token.as_deref(), &[&question_id, input.parent_id.as_deref().unwrap_or("")]);
     let result = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::create_post(conn, ctx, actor, &qid, &input))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match key {
+            Some(key) => crate::service::idempotency::once(conn, ctx, actor, &key, "post.create", |conn| threads::create_post(conn, ctx, actor, &qid, &input)),
+            None => Ok((serde_json::to_value(threads::create_post(conn, ctx, actor, &qid, &input)?).map_err(|e| AppError::Internal(e.into()))?, false)),
+        })
         .await;
     match result {
-        Ok(post) => {
-            session::notice(&viewer.session, if post.parent_id.is_some() { "Your reply is posted." } else { "Your answer is posted." });
-            Ok(redirect(&format!("/q/{question_id}#post-{}", post.id)))
+        Ok((post, _)) => {
+            let reply = !post["parent_id"].is_null();
+            session::notice(&viewer.session, if reply { "Your reply is posted." } else { "Your answer is posted." });
+            Ok(redirect(&format!("/q/{question_id}#post-{}", post["id"].as_str().unwrap_or_default())))
         }
         Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
             show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await

@@ -109,6 +109,8 @@ impl FromRequest for Viewer {
 struct Chrome<'a, T: Serialize> {
     title: &'a str,
     csrf: &'a str,
+    /// A fresh token for the forms that create something: submitting one twice creates it once.
+    form_token: String,
     notice: Option<&'a str>,
     signed_in: bool,
     staff: bool,
@@ -121,6 +123,7 @@ impl Viewer {
         let chrome = Chrome {
             title,
             csrf: &self.csrf,
+            form_token: tokens::generate().plain,
             notice: self.notice.as_deref(),
             signed_in: self.identity != Identity::Anonymous,
             staff: matches!(self.identity, Identity::User { .. }),
@@ -246,3 +249,10 @@ pub async fn checked_multipart(
 /// An empty form: only the CSRF token (for buttons such as "Release now").
 #[derive(Deserialize)]
 pub struct NoFields {}
+
+/// The key under which a page's create form is done once: its one-time token, with what the
+/// form writes into (several forms of one page share the token).
+pub fn form_key(form_token: Option<&str>, parts: &[&str]) -> Option<String> {
+    let token = form_token.map(str::trim).filter(|t| !t.is_empty())?;
+    Some(format!("form:{token}:{}", parts.join(":")))
+}

@@ -24,6 +24,7 @@ crate::on_both_databases!(
     screen_names_cannot_imitate_others,
     image_bombs_are_refused_before_they_take_memory,
     bodies_that_never_end_get_408,
+    retries_do_not_post_twice,
 );
 
 fn id(v: &Value) -> String {
@@ -661,4 +662,58 @@ async fn bodies_that_never_end_get_408(backend: Backend) {
     let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
     assert!(page["posts"].as_array().unwrap().is_empty());
     assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
+}
+
+async fn retries_do_not_post_twice(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let ann = app.participant_api(s.link(0)).await;
+    let path = format!("/api/v1/questions/{}/posts", s.question);
+    let send = |key: &'static str, text: &'static str| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", key).json(&json!({"body_md": text})).send();
+    let first = send("k-1", "My answer").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    // The answer was lost on the way; the client retries with the same key.
+    let again = send("k-1", "My answer").await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    // Concurrent retries of a reply with one key make one reply.
+    let parent = first["id"].as_str().unwrap().to_string();
+    let tries = (0..5).map(|_| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", "k-2").json(&json!({"body_md": "And more", "parent_id": parent})).send());
+    for res in futures_util::future::join_all(tries).await {
+        assert_eq!(res.unwrap().status(), StatusCode::CREATED);
+    }
+    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
+    assert_eq!(page["posts"][0]["replies"].as_array().unwrap().len(), 1, "{page}");
+    // A key reused for something else is refused.
+    let (st, _) = read(ann.client.post(app.url(&format!("/api/v1/questions/{}/vote", s.question))).bearer_auth(&ann.token).header("Idempotency-Key", "k-1").json(&json!({})).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    // Another person's same key is theirs alone.
+    let bob = app.participant_api(s.link(1)).await;
+    let res = bob.client.post(app.url(&path)).bearer_auth(&bob.token).header("Idempotency-Key", "k-1").json(&json!({"body_md": "Bob's"})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+    // In the page, the same form sent twice posts once.
+    let bob_page = app.participant(s.link(1)).await;
+    let html = bob_page.get_ok(&format!("/q/{}", s.question)).await;
+    let doc = scraper::Html::parse_document(&html);
+    let token = doc.select(&scraper::Selector::parse("input[name=form_token]").unwrap()).next().unwrap().value().attr("value").unwrap().to_string();
+    let form = [("csrf_token", csrf_of(&html)), ("form_token", token), ("body_md", "Reply once".to_string()), ("parent_id", parent.clone())];
+    for _ in 0..2 {
+        let res = bob_page.client.post(app.url(&path.replace("/api/v1/questions", "/q"))).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        assert!(text.contains("Your reply is posted"), "{}", texts(&text, "main").join(" "));
+    }
+    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
+    let replies = page["posts"].as_array().unwrap().iter().find(|p| p["id"] == parent.as_str()).unwrap()["replies"].as_array().unwrap().clone();
+    assert_eq!(replies.iter().filter(|r| r.to_string().contains("Reply once")).count(), 1, "{replies:?}");
+    // Recording on someone's behalf through the API, retried.
+    let on_behalf = |key: &'static str| m.client.post(app.url(&format!("/api/v1/questions/{}/on-behalf", s.question))).bearer_auth(&m.token).header("Idempotency-Key", key).json(&json!({"participant_id": s.participants[1].1, "body_md": "By phone"})).send();
+    let one = on_behalf("ob").await.unwrap().status();
+    let two = on_behalf("ob").await.unwrap().status();
+    assert_eq!((one, two), (StatusCode::CONFLICT, StatusCode::CONFLICT), "Bob already answered: refused both times, nothing stored");
 }

@@ -1,3 +1,4 @@
+DROP TABLE idempotency_keys;
 ALTER TABLE users DROP COLUMN disabled_at;
 ALTER TABLE api_tokens DROP COLUMN read_only;
 ALTER TABLE api_tokens DROP COLUMN expires_at;

@@ -53,3 +53,16 @@ CREATE INDEX sessions_participant ON sessions (participant_id);
 ALTER TABLE api_tokens ADD COLUMN expires_at TIMESTAMP;
 ALTER TABLE api_tokens ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE users ADD COLUMN disabled_at TIMESTAMP;
+
+-- Retried requests: the first answer to a (person, key) is kept and given again, so a client
+-- that lost the answer and retries does not post twice. Kept a day.
+CREATE TABLE idempotency_keys (
+    owner_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    response TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (owner_id, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);

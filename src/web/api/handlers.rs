@@ -1,6 +1,7 @@
 //! One handler per API operation; each is a call into `service` with the bearer's identity.
 
-use super::{created, csv_download, json, read_body, Bearer};
+use super::{created, csv_download, json, once_response, read_body, Bearer, IdempotencyKey};
+use actix_web::http::StatusCode;
 use crate::service::accounts::{self, NewToken, TokenView};
 use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
 use crate::service::audit::{self, AuditView};
@@ -219,21 +220,22 @@ pub struct ImportQuery {
     pub commit: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/participants/import", tag = "participants", params(("board" = String, Path), ImportQuery),
+#[utoipa::path(post, path = "/api/v1/boards/{board}/participants/import", tag = "participants", params(("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a retry with the same key gets the first answer instead of doing it again"), ("board" = String, Path), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "A header row with an email column, optionally name, and any attribute columns"),
     responses((status = 200, body = ImportReport, description = "Preview, or the import done"), (status = 422, body = ImportReport, description = "Rows with problems; nothing imported"), (status = 413)),
     security(("bearer" = [])))]
-pub async fn import_participants(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<ImportQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
+pub async fn import_participants(state: State, bearer: Bearer, key: IdempotencyKey, id: web::Path<String>, q: web::Query<ImportQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let (id, commit) = (id.into_inner(), q.commit);
-    let report = bearer.run(&state, move |conn, ctx, actor| people::import(conn, ctx, actor, &id, &body, commit)).await?;
-    if report.errors.is_empty() {
+    let (report, _) = bearer.run_once(&state, key, "participants.import", move |conn, ctx, actor| people::import(conn, ctx, actor, &id, &body, commit)).await?;
+    let problems = report["errors"].as_array().map_or(0, Vec::len);
+    if problems == 0 {
         return Ok(json(report));
     }
     // A problem document whose extension members carry the whole report.
-    let why = AppError::invalid(format!("{} row(s) of the file have problems; nothing was imported.", report.errors.len()));
-    let members = match serde_json::to_value(&report) {
-        Ok(serde_json::Value::Object(map)) => map,
+    let why = AppError::invalid(format!("{problems} row(s) of the file have problems; nothing was imported."));
+    let members = match report {
+        serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
     Ok(problem_with(&why, members))
@@ -318,10 +320,12 @@ pub async fn move_question(state: State, bearer: Bearer, id: web::Path<String>, 
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/questions/{question}/posts", tag = "posts", params(("question" = String, Path)), request_body = PostInput, responses((status = 201, body = PostView), (status = 403, description = "Stage closed, or the asker may not post"), (status = 409, description = "Already answered")), security(("bearer" = [])))]
-pub async fn create_post(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<PostInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/questions/{question}/posts", tag = "posts", params(("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a retry with the same key gets the first answer instead of doing it again"), ("question" = String, Path)), request_body = PostInput, responses((status = 201, body = PostView), (status = 403, description = "Stage closed, or the asker may not post"), (status = 409, description = "Already answered")), security(("bearer" = [])))]
+pub async fn create_post(state: State, bearer: Bearer, key: IdempotencyKey, id: web::Path<String>, body: web::Json<PostInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
-    bearer.run(&state, move |conn, ctx, actor| threads::create_post(conn, ctx, actor, &id, &input)).await.map(created)
+    let action = "post.create";
+    let done = bearer.run_once(&state, key, action, move |conn, ctx, actor| threads::create_post(conn, ctx, actor, &id, &input)).await?;
+    Ok(once_response(StatusCode::CREATED, done))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -454,10 +458,11 @@ pub async fn question_as(state: State, bearer: Bearer, path: web::Path<(String, 
     bearer.run(&state, move |conn, ctx, actor| threads::question_page_as(conn, ctx, actor, &question, &participant)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/questions/{question}/on-behalf", tag = "moderation", params(("question" = String, Path)), request_body = OnBehalfInput, responses((status = 201, body = PostView), (status = 409, description = "Already answered")), security(("bearer" = [])))]
-pub async fn on_behalf(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<OnBehalfInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/questions/{question}/on-behalf", tag = "moderation", params(("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a retry with the same key gets the first answer instead of doing it again"), ("question" = String, Path)), request_body = OnBehalfInput, responses((status = 201, body = PostView), (status = 409, description = "Already answered")), security(("bearer" = [])))]
+pub async fn on_behalf(state: State, bearer: Bearer, key: IdempotencyKey, id: web::Path<String>, body: web::Json<OnBehalfInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
-    bearer.run(&state, move |conn, ctx, actor| moderation::record_on_behalf(conn, ctx, actor, &id, &input)).await.map(created)
+    let done = bearer.run_once(&state, key, "post.on_behalf", move |conn, ctx, actor| moderation::record_on_behalf(conn, ctx, actor, &id, &input)).await?;
+    Ok(once_response(StatusCode::CREATED, done))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -528,10 +533,11 @@ pub async fn set_group(state: State, bearer: Bearer, path: web::Path<(String, St
     bearer.run(&state, move |conn, ctx, actor| people::set_group(conn, ctx, actor, &board, &participant, &group)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/questions/{question}/vote", tag = "posts", params(("question" = String, Path)), request_body = threads::VoteInput, responses((status = 200, body = QuestionPage), (status = 422, description = "The answer does not fit the question")), security(("bearer" = [])))]
-pub async fn vote(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<threads::VoteInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/questions/{question}/vote", tag = "posts", params(("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a retry with the same key gets the first answer instead of doing it again"), ("question" = String, Path)), request_body = threads::VoteInput, responses((status = 200, body = QuestionPage), (status = 422, description = "The answer does not fit the question")), security(("bearer" = [])))]
+pub async fn vote(state: State, bearer: Bearer, key: IdempotencyKey, id: web::Path<String>, body: web::Json<threads::VoteInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
-    bearer.run(&state, move |conn, ctx, actor| threads::vote(conn, ctx, actor, &id, &input)).await.map(json)
+    let done = bearer.run_once(&state, key, "vote", move |conn, ctx, actor| threads::vote(conn, ctx, actor, &id, &input)).await?;
+    Ok(once_response(StatusCode::OK, done))
 }
 
 #[utoipa::path(get, path = "/api/v1/questions/{question}/votes", tag = "posts", params(("question" = String, Path)), responses((status = 200, body = [threads::VoteRecord], description = "Every vote, changed ones included, for staff")), security(("bearer" = [])))]

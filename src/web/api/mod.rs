@@ -79,6 +79,43 @@ impl Bearer {
     }
 }
 
+/// The `Idempotency-Key` header of a request, if any.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|v| v.trim().to_string());
+        ready(Ok(IdempotencyKey(key)))
+    }
+}
+
+impl Bearer {
+    /// As `run`, done once per `Idempotency-Key`: a retry with the same key gets the first
+    /// answer (and `true`), not a second post.
+    pub async fn run_once<T, F>(self, state: &AppState, key: IdempotencyKey, action: &'static str, f: F) -> ApiResult<(serde_json::Value, bool)>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Serialize + Send + 'static,
+    {
+        match key.0 {
+            None => self.run(state, move |conn, ctx, actor| Ok((serde_json::to_value(f(conn, ctx, actor)?).map_err(|e| AppError::Internal(e.into()))?, false))).await,
+            Some(key) => self.run(state, move |conn, ctx, actor| crate::service::idempotency::once(conn, ctx, actor, &key, action, |conn| f(conn, ctx, actor))).await,
+        }
+    }
+}
+
+/// A response for `run_once`: the status, the JSON, and `Idempotent-Replayed: true` on a replay.
+pub fn once_response(status: actix_web::http::StatusCode, (value, replayed): (serde_json::Value, bool)) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(value)
+}
+
 /// JSON bodies up to the configured size; errors as problem documents.
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
