@@ -158,6 +158,11 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
     }
+    let uploads = settings.data_dir.join("uploads");
+    let moved = db.get().map_err(|e| anyhow::anyhow!("{e}")).and_then(|mut conn| crate::service::images::move_files_into_database(&mut conn, &uploads).map_err(|e| anyhow::anyhow!(e.detail())))?;
+    if moved > 0 {
+        tracing::info!(images = moved, folder = %uploads.display(), "moved image files into the database");
+    }
     let key = session_key(settings)?;
     let ctx = Ctx {
         clock,
@@ -165,7 +170,6 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         mail_key: Arc::new(derive(&key, b"unsubscribe links")),
         base_url: settings.base().to_string(),
         link_days: settings.sign_in_link_days,
-        uploads: Arc::new(settings.data_dir.join("uploads")),
         session_idle: time::Duration::hours(settings.session_idle_hours.max(1)),
         session_max: time::Duration::days(settings.session_days.max(1)),
         token_days: settings.token_days.max(1),

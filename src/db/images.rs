@@ -9,6 +9,32 @@ pub fn insert(conn: &mut DbConn, image: &Image) -> QueryResult<()> {
     diesel::insert_into(images::table).values(image).execute(conn).map(drop)
 }
 
+/// Stores an image's bytes (the re-encoded image and its thumbnail).
+pub fn insert_data(conn: &mut DbConn, image_id: &str, full: &[u8], thumb: &[u8]) -> QueryResult<()> {
+    use super::schema::image_data as d;
+    diesel::insert_into(d::table).values((d::image_id.eq(image_id), d::full_bytes.eq(full), d::thumb_bytes.eq(thumb))).execute(conn).map(drop)
+}
+
+/// The bytes of an image, or of its thumbnail.
+pub fn data(conn: &mut DbConn, image_id: &str, thumb: bool) -> QueryResult<Option<Vec<u8>>> {
+    use super::schema::image_data as d;
+    let q = d::table.find(image_id);
+    if thumb {
+        q.select(d::thumb_bytes).first(conn).optional()
+    } else {
+        q.select(d::full_bytes).first(conn).optional()
+    }
+}
+
+/// Ids of images whose bytes are not in the database yet (kept as files by earlier versions).
+pub fn without_data(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    use super::schema::image_data as d;
+    images::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(d::table.filter(d::image_id.eq(images::id)))))
+        .select(images::id)
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Image>> {
     images::table.find(id).select(Image::as_select()).first(conn).optional()
 }

@@ -15,6 +15,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    image_data (image_id) {
+        image_id -> Text,
+        full_bytes -> Binary,
+        thumb_bytes -> Binary,
+    }
+}
+
+diesel::table! {
     idempotency_keys (owner_id, key) {
         owner_id -> Text,
         key -> Text,
@@ -359,8 +367,10 @@ diesel::joinable!(posts -> users (author_user_id));
 
 diesel::joinable!(pending_members -> boards (board_id));
 
+diesel::joinable!(image_data -> images (image_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
-    idempotency_keys, sessions, pending_members, users, boards, board_members, participants, stages, questions, question_revisions, posts,
+    image_data, idempotency_keys, sessions, pending_members, users, boards, board_members, participants, stages, questions, question_revisions, posts,
     post_revisions, question_reads, api_tokens, outbox, audit_log, stage_summaries, staff_notes, reactions, votes, images,
     codes, excerpts, codings, memos,
 );

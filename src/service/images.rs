@@ -134,19 +134,20 @@ pub fn store_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target,
         uploaded_by: actor.reader_id().to_string(),
         created_at: ctx.now(),
     };
-    std::fs::create_dir_all(ctx.uploads.as_ref()).map_err(|e| AppError::Internal(e.into()))?;
-    // Random ids as file names: nothing about the board or the person in them.
-    std::fs::write(ctx.uploads.join(&image.id), &processed.full).map_err(|e| AppError::Internal(e.into()))?;
-    std::fs::write(ctx.uploads.join(format!("{}.thumb", image.id)), &processed.thumb).map_err(|e| AppError::Internal(e.into()))?;
-    db::images::insert(conn, &image)?;
-    if acc.standing.can_manage() {
-        audit::record(conn, ctx, &acc, "image.upload", format!("image {}", image.id), None, Some(serde_json::json!({"alt_text": image.alt_text})))?;
-    }
+    // The row and its bytes together: no image without bytes, no bytes without an image.
+    super::in_tx(conn, |conn| {
+        db::images::insert(conn, &image)?;
+        db::images::insert_data(conn, &image.id, &processed.full, &processed.thumb)?;
+        if acc.standing.can_manage() {
+            audit::record(conn, ctx, &acc, "image.upload", format!("image {}", image.id), None, Some(serde_json::json!({"alt_text": image.alt_text})))?;
+        }
+        Ok(())
+    })?;
     Ok(view(&image, of_question.as_deref()))
 }
 
 /// The bytes and content type of an image (or its thumbnail), for someone allowed to see it.
-pub fn serve(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, image_id: &str, thumb: bool) -> AppResult<(String, Vec<u8>)> {
+pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &str, thumb: bool) -> AppResult<(String, Vec<u8>)> {
     let image = db::images::find(conn, image_id)?.ok_or_else(AppError::not_found)?;
     if let Some(qid) = &image.question_id {
         question_access(conn, actor, qid)?;
@@ -170,7 +171,23 @@ pub fn serve(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, image_id: &str, thumb:
             }
         }
     }
-    let name = if thumb { format!("{}.thumb", image.id) } else { image.id.clone() };
-    let bytes = std::fs::read(ctx.uploads.join(name)).map_err(|_| AppError::not_found())?;
+    let bytes = db::images::data(conn, &image.id, thumb)?.ok_or_else(AppError::not_found)?;
     Ok((image.content_type, bytes))
+}
+
+/// Moves images that earlier versions kept as files in `uploads` into the database, once, at
+/// start-up; the files are left where they are (remove them once a backup holds the database).
+pub fn move_files_into_database(conn: &mut DbConn, uploads: &std::path::Path) -> AppResult<usize> {
+    let mut moved = 0;
+    for id in db::images::without_data(conn)? {
+        let (full, thumb) = (std::fs::read(uploads.join(&id)), std::fs::read(uploads.join(format!("{id}.thumb"))));
+        match (full, thumb) {
+            (Ok(full), Ok(thumb)) => {
+                db::images::insert_data(conn, &id, &full, &thumb)?;
+                moved += 1;
+            }
+            _ => tracing::warn!(image = %id, folder = %uploads.display(), "an image's file is missing; it cannot be shown"),
+        }
+    }
+    Ok(moved)
 }

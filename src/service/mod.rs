@@ -38,8 +38,6 @@ pub struct Ctx {
     pub mail_key: Arc<Vec<u8>>,
     pub base_url: String,
     pub link_days: i64,
-    /// Where uploaded images are kept.
-    pub uploads: Arc<std::path::PathBuf>,
     /// How long lasts a browser session left unused, and one at most.
     pub session_idle: time::Duration,
     pub session_max: time::Duration,

@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn serve(state: &AppState, identity: Identity, id: String, thumb: bool) -> Result<HttpResponse, AppError> {
-    let (content_type, bytes) = state.as_actor(identity, move |conn, ctx, actor| images::serve(conn, ctx, actor, &id, thumb)).await?;
+    let (content_type, bytes) = state.as_actor(identity, move |conn, _, actor| images::serve(conn, actor, &id, thumb)).await?;
     Ok(image_response(content_type, bytes))
 }
 
@@ -152,6 +152,6 @@ pub async fn api_upload(state: &AppState, bearer: super::api::Bearer, kind: &'st
 }
 
 pub async fn api_serve(state: &AppState, bearer: super::api::Bearer, id: String, thumb: bool) -> ApiResult<HttpResponse> {
-    let (content_type, bytes) = bearer.run(state, move |conn, ctx, actor| images::serve(conn, ctx, actor, &id, thumb)).await?;
+    let (content_type, bytes) = bearer.run(state, move |conn, _, actor| images::serve(conn, actor, &id, thumb)).await?;
     Ok(image_response(content_type, bytes))
 }

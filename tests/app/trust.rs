@@ -25,6 +25,7 @@ crate::on_both_databases!(
     image_bombs_are_refused_before_they_take_memory,
     bodies_that_never_end_get_408,
     retries_do_not_post_twice,
+    a_second_instance_serves_the_first_ones_images,
 );
 
 fn id(v: &Value) -> String {
@@ -716,4 +717,25 @@ async fn retries_do_not_post_twice(backend: Backend) {
     let one = on_behalf("ob").await.unwrap().status();
     let two = on_behalf("ob").await.unwrap().status();
     assert_eq!((one, two), (StatusCode::CONFLICT, StatusCode::CONFLICT), "Bob already answered: refused both times, nothing stored");
+}
+
+async fn a_second_instance_serves_the_first_ones_images(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let (st, img) = read(m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let image = id(&img);
+    let first = m.download(&format!("/api/v1/images/{image}")).await;
+    // Another instance on another machine: the same database, nothing of the first's folder.
+    let other = spawn_on(app.database_url.clone(), tempfile::tempdir().unwrap(), |_| {}).await;
+    let there = other.api(&m.token);
+    let second = there.download(&format!("/api/v1/images/{image}")).await;
+    assert_eq!(second.0, StatusCode::OK);
+    assert_eq!(second.2, first.2, "the same bytes");
+    // With the same permission checks: a participant of the board may see the question's image,
+    // a stranger may not.
+    let ann = other.participant_api(s.link(0)).await;
+    assert_eq!(ann.download(&format!("/api/v1/images/{image}/thumb")).await.0, StatusCode::OK);
+    assert_eq!(other.api("fb_nobody").get(&format!("/api/v1/images/{image}")).await.0, StatusCode::UNAUTHORIZED);
 }

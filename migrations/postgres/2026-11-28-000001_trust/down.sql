@@ -1,3 +1,4 @@
+DROP TABLE image_data;
 DROP TABLE idempotency_keys;
 ALTER TABLE users DROP COLUMN disabled_at;
 ALTER TABLE api_tokens DROP COLUMN read_only;

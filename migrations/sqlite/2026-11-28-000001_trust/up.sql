@@ -66,3 +66,11 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (owner_id, key)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- Image bytes live in the database, so every instance behind one address serves them under the
+-- same permission checks, and a backup of the database holds them.
+CREATE TABLE image_data (
+    image_id TEXT PRIMARY KEY NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    full_bytes BLOB NOT NULL,
+    thumb_bytes BLOB NOT NULL
+);
