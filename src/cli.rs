@@ -25,6 +25,25 @@ pub enum Command {
     Email(EmailCommand),
     /// Export a board for analysis, with pseudonymous participant ids.
     Export(ExportArgs),
+    /// Write a consistent backup of the SQLite database (images included) and the session key,
+    /// safe while the server runs.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty data folder.
+    Restore(RestoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The backup file to write (a ZIP).
+    #[arg(long)]
+    pub output: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// A file written by `focusboard backup`.
+    #[arg(long)]
+    pub input: std::path::PathBuf,
 }
 
 #[derive(Args, Debug)]

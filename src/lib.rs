@@ -4,6 +4,7 @@
 //! user action, with its permission check), which uses `db` (diesel queries for SQLite and
 //! PostgreSQL) and `domain` (types and rules, no I/O). `scheduler` releases stages on time.
 
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -23,6 +23,14 @@ async fn run() -> anyhow::Result<()> {
             println!("{} migration(s) applied", applied.len());
             Ok(())
         }
+        Command::Backup(args) => {
+            println!("{}", focusboard::backup::backup(&settings, &args.output)?);
+            Ok(())
+        }
+        Command::Restore(args) => {
+            println!("{}", focusboard::backup::restore(&settings, &args.input)?);
+            Ok(())
+        }
         Command::Demo => {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             print!("{}", demo::seed(&db, &ctx).await?);

@@ -285,6 +285,35 @@ where
     }
 }
 
+/// Writes a consistent copy of a SQLite database, taken while it is in use, to `path` (which
+/// must not exist): `VACUUM INTO` reads one snapshot and writes a compact file.
+pub fn sqlite_snapshot_into(conn: &mut DbConn, path: &std::path::Path) -> AppResult<()> {
+    let DbConn::Sqlite(c) = conn else {
+        return Err(AppError::invalid("Backups of PostgreSQL are made with pg_dump; see the README."));
+    };
+    let target = path.to_str().ok_or_else(|| AppError::invalid("The backup path must be valid UTF-8."))?;
+    diesel::sql_query("VACUUM INTO ?").bind::<diesel::sql_types::Text, _>(target).execute(c)?;
+    Ok(())
+}
+
+/// SQLite's own check of a database file: "ok", or what is wrong.
+pub fn sqlite_integrity(conn: &mut DbConn) -> AppResult<String> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
+    Ok(rows.into_iter().map(|r| r.integrity_check).collect::<Vec<_>>().join("; "))
+}
+
+/// Whether a database has any board or account: restoring over it would lose them.
+pub fn has_data(conn: &mut DbConn) -> AppResult<bool> {
+    let boards: i64 = schema::boards::table.count().get_result(conn)?;
+    let users: i64 = schema::users::table.count().get_result(conn)?;
+    Ok(boards + users > 0)
+}
+
 /// Whether the database answers; for `/healthz`.
 pub fn ping(conn: &mut DbConn) -> AppResult<()> {
     conn.batch_execute("SELECT 1").map_err(|e| AppError::Internal(e.into()))

@@ -17,7 +17,7 @@ fn focusboard(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["demo", "--help"], vec!["user", "create", "--help"], vec!["email", "test", "--help"], vec!["export", "--help"]] {
+    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["demo", "--help"], vec!["user", "create", "--help"], vec!["email", "test", "--help"], vec!["export", "--help"], vec!["backup", "--help"], vec!["restore", "--help"], vec!["user", "disable", "--help"]] {
         let (ok, out) = focusboard(dir.path(), &args);
         assert!(ok && out.contains("Usage: focusboard"), "{args:?}: {out}");
     }

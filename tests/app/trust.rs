@@ -26,6 +26,7 @@ crate::on_both_databases!(
     bodies_that_never_end_get_408,
     retries_do_not_post_twice,
     a_second_instance_serves_the_first_ones_images,
+    a_backup_of_a_running_server_restores_whole,
 );
 
 fn id(v: &Value) -> String {
@@ -738,4 +739,67 @@ async fn a_second_instance_serves_the_first_ones_images(backend: Backend) {
     let ann = other.participant_api(s.link(0)).await;
     assert_eq!(ann.download(&format!("/api/v1/images/{image}/thumb")).await.0, StatusCode::OK);
     assert_eq!(other.api("fb_nobody").get(&format!("/api/v1/images/{image}")).await.0, StatusCode::UNAUTHORIZED);
+}
+
+fn focusboard_cli(database_url: &str, data_dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_focusboard"))
+        .args(args)
+        .env("FOCUSBOARD_DATABASE_URL", database_url)
+        .env("FOCUSBOARD_DATA_DIR", data_dir)
+        .env("FOCUSBOARD_LOG", "warn")
+        .output()
+        .expect("run focusboard");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("backup.zip");
+    let file_arg = file.to_str().unwrap().to_string();
+    if backend == Backend::Postgres {
+        let (ok, out) = focusboard_cli(&app.database_url, app._dir.path(), &["backup", "--output", &file_arg]);
+        assert!(!ok && out.contains("pg_dump"), "{out}");
+        return;
+    }
+    let m = app.api_of("mod@example.org").await;
+    let ann = app.participant_api(s.link(0)).await;
+    ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Written before the backup"})).await;
+    let (_, img) = read(m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    let image = id(&img);
+    // The backup is taken while the server keeps writing.
+    let writer = {
+        let bob = app.participant_api(s.link(1)).await;
+        let question = s.question.clone();
+        tokio::spawn(async move {
+            let (_, a) = bob.post(&format!("/api/v1/questions/{question}/posts"), json!({"body_md": "Bob"})).await;
+            for i in 0..30 {
+                bob.post(&format!("/api/v1/questions/{question}/posts"), json!({"body_md": format!("Reply {i}"), "parent_id": a["id"]})).await;
+            }
+        })
+    };
+    let (db_url, data_dir) = (app.database_url.clone(), app._dir.path().to_path_buf());
+    let (ok, out) = tokio::task::spawn_blocking(move || focusboard_cli(&db_url, &data_dir, &["backup", "--output", &file_arg])).await.unwrap();
+    assert!(ok, "{out}");
+    writer.await.unwrap();
+    // Restored into an empty data folder, and served by a new instance.
+    let restored = tempfile::tempdir().unwrap();
+    let restored_db = restored.path().join("focusboard.db").to_str().unwrap().to_string();
+    let (ok, out) = focusboard_cli(&restored_db, restored.path(), &["restore", "--input", file.to_str().unwrap()]);
+    assert!(ok && out.contains("Restored"), "{out}");
+    let (ok, out) = focusboard_cli(&restored_db, restored.path(), &["restore", "--input", file.to_str().unwrap()]);
+    assert!(!ok && out.contains("already holds"), "never over a database with data: {out}");
+    let other = spawn_on(restored_db, restored, |_| {}).await;
+    let there = other.api(&m.token);
+    let (st, page) = there.get(&format!("/api/v1/questions/{}", s.question)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.to_string().contains("Written before the backup"));
+    assert_eq!(there.download(&format!("/api/v1/images/{image}")).await.0, StatusCode::OK, "images are in the backup");
+    // A broken file is refused with a reason.
+    let junk = out_dir.path().join("junk.zip");
+    std::fs::write(&junk, b"not a zip").unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let (ok, out) = focusboard_cli(empty.path().join("x.db").to_str().unwrap(), empty.path(), &["restore", "--input", junk.to_str().unwrap()]);
+    assert!(!ok && out.contains("not a focusboard backup"), "{out}");
 }
