@@ -36,6 +36,7 @@ pub struct Settings {
     pub email_lease_secs: i64,
     pub instance_id: String,
     pub trusted_proxies: Vec<String>,
+    pub shutdown_drain_secs: u64,
     pub log: String,
     pub log_format: String,
 }

@@ -23,6 +23,9 @@ use std::time::Duration;
 pub struct Application {
     port: u16,
     server: Server,
+    state: aweb::Data<AppState>,
+    /// How long a stopping instance keeps answering while it reports itself unhealthy.
+    drain: Duration,
     pub db: Db,
     pub ctx: Ctx,
     pub scheduler: Scheduler,
@@ -52,6 +55,7 @@ impl Application {
             idle: Duration::from_secs(settings.body_idle_secs.max(1)),
             total: Duration::from_secs(settings.body_total_secs.max(1)),
         });
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -81,16 +85,21 @@ impl Application {
                 )
                 .wrap(actix_web::middleware::from_fn(web::deadline::enforce))
                 .wrap(actix_web::middleware::from_fn(no_store_by_default))
+                .wrap(actix_web::middleware::from_fn(close_when_draining))
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(web::configure)
                 .default_service(aweb::to(errors::not_found))
         })
         .listen(listener)?
         .shutdown_timeout(20)
+        // SIGTERM is handled below: drain first, then stop.
+        .disable_signals()
         .run();
         Ok(Self {
             port,
             server,
+            state: app_state,
+            drain: Duration::from_secs(settings.shutdown_drain_secs),
             scheduler: Scheduler::new(db.clone(), ctx.clone()),
             ctx,
             outbox,
@@ -117,7 +126,20 @@ impl Application {
         } else {
             Vec::new()
         };
+        let handle = self.server.handle();
+        let (state, drain) = (self.state.clone(), self.drain);
+        let signals = tokio::spawn(async move {
+            wait_for_stop_signal().await;
+            // Report unhealthy and close connections after each answer, keep answering for a
+            // while so the load balancer moves away, then stop accepting and let requests in
+            // flight finish.
+            tracing::info!(drain_secs = drain.as_secs(), "stop requested: draining");
+            state.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(drain).await;
+            handle.stop(true).await;
+        });
         let result = self.server.await;
+        signals.abort();
         // The server has answered what was in flight. The worker stops claiming, finishes the
         // messages it is sending and puts back the rest; then the process may exit.
         self.outbox.stop();
@@ -175,6 +197,43 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         token_days: settings.token_days.max(1),
     };
     Ok((db, ctx))
+}
+
+/// SIGTERM or Ctrl-C.
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// While draining, each response closes its connection, so no client sends another request
+/// down a connection that is about to close.
+async fn close_when_draining(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> actix_web::Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>> {
+    let draining = req.app_data::<aweb::Data<AppState>>().is_some_and(|s| s.draining.load(std::sync::atomic::Ordering::SeqCst));
+    let mut res = next.call(req).await?;
+    if draining {
+        res.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(res)
 }
 
 /// Pages, JSON and downloads carry participants' words, names and sign-in links: no browser or

@@ -8,6 +8,9 @@ const HEALTH_DEADLINE: Duration = Duration::from_secs(2);
 
 /// 200 when the database answers within two seconds, 503 otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "shutting down"}));
+    }
     let check = state.db.run_within(HEALTH_DEADLINE, crate::db::ping);
     match tokio::time::timeout(HEALTH_DEADLINE, check).await {
         Ok(Ok(())) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),

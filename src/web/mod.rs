@@ -39,6 +39,9 @@ pub struct AppState {
     pub account_failures: Arc<std::sync::Mutex<std::collections::HashMap<String, (u32, time::PrimitiveDateTime)>>>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Set on SIGTERM: `/healthz` answers 503 so the load balancer stops sending, and each
+    /// response closes its connection, while requests still arriving are answered.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Accounts with recent failures kept in memory at most; past it, those whose wait is over are
@@ -56,6 +59,7 @@ impl AppState {
             login_limiter: Arc::new(RateLimiter::keyed(quota)),
             account_failures: Arc::default(),
             trusted_proxies: Arc::new(trusted),
+            draining: Arc::default(),
         })
     }
 

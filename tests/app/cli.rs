@@ -77,3 +77,62 @@ fn email_test_sends_through_the_configured_server() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("550"));
 }
+
+/// SIGTERM: the instance reports itself unhealthy and keeps answering for the drain time,
+/// closing each connection after its answer, then stops; no request gets a dropped connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_without_dropping_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_focusboard"))
+        .arg("serve")
+        .env("FOCUSBOARD_DATABASE_URL", dir.path().join("serve.db"))
+        .env("FOCUSBOARD_DATA_DIR", dir.path())
+        .env("FOCUSBOARD_BIND", format!("127.0.0.1:{port}"))
+        .env("FOCUSBOARD_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("FOCUSBOARD_SHUTDOWN_DRAIN_SECS", "2")
+        .env("FOCUSBOARD_LOG", "warn")
+        .spawn()
+        .expect("start focusboard serve");
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let started = std::time::Instant::now();
+    while reqwest::get(&url).await.map(|r| r.status().as_u16()).unwrap_or(0) != 200 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Sixteen clients, each on its own kept-alive connection, ask until they are told 503,
+    // as a load balancer's health checks and the traffic behind them would.
+    let clients = (0..16).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let (mut answered, mut dropped) = (0, 0);
+            loop {
+                match client.get(&url).send().await {
+                    Ok(r) if r.status() == 503 => return (answered + 1, dropped, true),
+                    Ok(_) => answered += 1,
+                    Err(_) => {
+                        dropped += 1;
+                        return (answered, dropped, false);
+                    }
+                }
+            }
+        })
+    });
+    let clients: Vec<_> = clients.collect();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    for c in clients {
+        let (answered, dropped, told) = c.await.unwrap();
+        assert!(answered > 0 && dropped == 0 && told, "answered {answered}, dropped {dropped}, told to go {told}");
+    }
+    let waited = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exits cleanly: {status}");
+            break;
+        }
+        assert!(waited.elapsed() < std::time::Duration::from_secs(30), "stops after draining");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
