@@ -65,9 +65,11 @@ pub struct AuditView {
     pub actor_name: String,
     pub action: String,
     pub subject: String,
-    #[schema(value_type = Object)]
+    /// What changed, as it was; null when there was nothing before (a creation).
+    #[schema(value_type = Option<Object>, nullable)]
     pub before: Option<Value>,
-    #[schema(value_type = Object)]
+    /// As it became; null when nothing is left (a deletion).
+    #[schema(value_type = Option<Object>, nullable)]
     pub after: Option<Value>,
     pub at: When,
 }

@@ -23,7 +23,7 @@ use utoipa::{Modify, OpenApi};
         remove_coding, set_quote, delete_memo, report, export,
     ),
     components(schemas(crate::domain::participants_csv::ImportRow, crate::domain::participants_csv::RowError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags((name = "boards"), (name = "stages"), (name = "questions"), (name = "posts"), (name = "participants"), (name = "email"), (name = "moderation"), (name = "analysis"), (name = "account")),
 )]
 pub struct ApiDoc;
@@ -37,6 +37,58 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation may answer with a problem document for the errors any request can meet
+/// (a malformed request, no or a refused token, something not found or not allowed, a body too
+/// large or too slow, a conflict, invalid input, too many attempts, a busy server). The
+/// document says so for each, so that clients and schema checks know what to expect.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.insert(
+            "Problem".into(),
+            ObjectBuilder::new()
+                .description(Some("An RFC 9457 problem document; some add members, such as an import's rows."))
+                .property("type", ObjectBuilder::new().schema_type(Type::String))
+                .property("title", ObjectBuilder::new().schema_type(Type::String))
+                .property("status", ObjectBuilder::new().schema_type(Type::Integer))
+                .property("detail", ObjectBuilder::new().schema_type(Type::String))
+                .required("title")
+                .required("status")
+                .required("detail")
+                .into(),
+        );
+        const ERRORS: &[(&str, &str)] = &[
+            ("400", "The request is malformed"),
+            ("401", "No token, or one that is unknown, revoked or expired"),
+            ("403", "Not allowed for this person or token"),
+            ("404", "Nothing here, or nothing this person may see"),
+            ("408", "The request body stopped arriving"),
+            ("409", "In conflict with the current state"),
+            ("413", "The request body is too large"),
+            ("422", "The input is not valid; detail says why"),
+            ("429", "Too many attempts"),
+            ("503", "Busy; try again shortly"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                for (code, what) in ERRORS {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description(*what)
+                            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                            .into()
+                    });
+                }
+            }
+        }
     }
 }
 
