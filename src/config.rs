@@ -50,18 +50,14 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        let settings: Settings = figment
-            .merge(Env::prefixed("FOCUSBOARD_").ignore(&["config"]))
-            .extract()?;
+        let settings: Settings = figment.merge(Env::prefixed("FOCUSBOARD_").ignore(&["config"])).extract()?;
         settings.validate()?;
         Ok(settings)
     }
 
     /// The built-in defaults alone; what tests start from.
     pub fn defaults() -> Self {
-        Figment::from(Toml::string(DEFAULTS))
-            .extract()
-            .expect("config/default.toml is valid")
+        Figment::from(Toml::string(DEFAULTS)).extract().expect("config/default.toml is valid")
     }
 
     fn validate(&self) -> anyhow::Result<()> {

@@ -54,7 +54,10 @@ const STAGES: &[(&str, &str, i64, &[(&str, &str)])] = &[
             ("How would you change the way the CoP worked?", "post_first"),
             ("What was best about how it worked?", "post_first"),
             ("What was the worst thing about it?", "post_first"),
-            ("Would you use this method again to implement research-based improvements to your service? (If so why, if not why not?) Only the moderators see your answer.", "private"),
+            (
+                "Would you use this method again to implement research-based improvements to your service? (If so why, if not why not?) Only the moderators see your answer.",
+                "private",
+            ),
         ],
     ),
 ];
@@ -154,17 +157,17 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
             ctx,
             moderator,
             &board.id,
-            &StageInput {
-                title: Some((*title).into()),
-                intro_md: Some((*intro).into()),
-                release_at: Some(Some(local(*days))),
-                close_at: Some(Some(local(4))),
-                groups: None,
-            },
+            &StageInput { title: Some((*title).into()), intro_md: Some((*intro).into()), release_at: Some(Some(local(*days))), close_at: Some(Some(local(4))), groups: None },
         )?;
         let mut ids = Vec::new();
         for (prompt, mode) in *questions {
-            let q = service::stages::add_question(conn, ctx, moderator, &stage.id, &QuestionInput { prompt_md: Some((*prompt).into()), mode: Some((*mode).into()), ..Default::default() })?;
+            let q = service::stages::add_question(
+                conn,
+                ctx,
+                moderator,
+                &stage.id,
+                &QuestionInput { prompt_md: Some((*prompt).into()), mode: Some((*mode).into()), ..Default::default() },
+            )?;
             ids.push(q.id);
         }
         question_ids.push(ids);

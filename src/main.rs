@@ -85,9 +85,7 @@ async fn run() -> anyhow::Result<()> {
             let password = args.password.unwrap_or_else(demo::generate_password);
             let (email, name, admin, creates) = (args.email, args.name, args.admin, !args.no_board_creation);
             let pw = password.clone();
-            let user = db
-                .run(move |conn| service::accounts::create_user_with(conn, &ctx, &email, &name, &pw, admin, creates))
-                .await?;
+            let user = db.run(move |conn| service::accounts::create_user_with(conn, &ctx, &email, &name, &pw, admin, creates)).await?;
             let kind = match (user.is_admin, user.can_create_boards) {
                 (true, _) => "administrator",
                 (false, true) => "moderator",
@@ -117,9 +115,7 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     }
     let users = app.db.run(|conn| Ok(db::users::count(conn)?)).await?;
     if users == 0 {
-        println!(
-            "No accounts yet. Create an administrator with:\n  focusboard user create --admin --email you@example.org --name \"Your Name\""
-        );
+        println!("No accounts yet. Create an administrator with:\n  focusboard user create --admin --email you@example.org --name \"Your Name\"");
     }
     println!("focusboard is listening on {} (open {})", settings.bind, settings.base());
     app.run_until_stopped().await

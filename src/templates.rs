@@ -13,8 +13,7 @@ static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(false);
     hb.set_dev_mode(false);
-    hb.register_embed_templates_with_extension::<Files>(".hbs")
-        .expect("templates/ holds valid handlebars templates");
+    hb.register_embed_templates_with_extension::<Files>(".hbs").expect("templates/ holds valid handlebars templates");
     handlebars_helper!(eq: |a: Json, b: Json| a == b);
     handlebars_helper!(ne: |a: Json, b: Json| a != b);
     handlebars_helper!(plural: |n: i64, one: str, many: str| if n == 1 { one.to_string() } else { many.to_string() });

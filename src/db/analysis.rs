@@ -7,11 +7,7 @@ use super::DbConn;
 use diesel::prelude::*;
 
 pub fn codes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Code>> {
-    codes::table
-        .filter(codes::board_id.eq(board_id))
-        .order((codes::position.asc(), codes::id.asc()))
-        .select(Code::as_select())
-        .load(conn)
+    codes::table.filter(codes::board_id.eq(board_id)).order((codes::position.asc(), codes::id.asc())).select(Code::as_select()).load(conn)
 }
 
 pub fn find_code(conn: &mut DbConn, id: &str) -> QueryResult<Option<Code>> {
@@ -32,9 +28,7 @@ pub fn next_code_position(conn: &mut DbConn, board_id: &str) -> QueryResult<i32>
 }
 
 pub fn update_code(conn: &mut DbConn, id: &str, name: &str, description: &str, colour: &str, parent_id: Option<&str>) -> QueryResult<usize> {
-    diesel::update(codes::table.find(id))
-        .set((codes::name.eq(name), codes::description.eq(description), codes::colour.eq(colour), codes::parent_id.eq(parent_id)))
-        .execute(conn)
+    diesel::update(codes::table.find(id)).set((codes::name.eq(name), codes::description.eq(description), codes::colour.eq(colour), codes::parent_id.eq(parent_id))).execute(conn)
 }
 
 /// Deletes a code with its subtree's codings and memos (the database cascades to children).
@@ -89,27 +83,15 @@ pub fn codings_left_on_excerpt(conn: &mut DbConn, excerpt_id: &str) -> QueryResu
 }
 
 pub fn excerpts_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<Excerpt>> {
-    excerpts::table
-        .filter(excerpts::post_id.eq_any(post_ids))
-        .order((excerpts::created_at.asc(), excerpts::id.asc()))
-        .select(Excerpt::as_select())
-        .load(conn)
+    excerpts::table.filter(excerpts::post_id.eq_any(post_ids)).order((excerpts::created_at.asc(), excerpts::id.asc())).select(Excerpt::as_select()).load(conn)
 }
 
 pub fn codings_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<Coding>> {
-    codings::table
-        .filter(codings::post_id.eq_any(post_ids))
-        .order((codings::created_at.asc(), codings::id.asc()))
-        .select(Coding::as_select())
-        .load(conn)
+    codings::table.filter(codings::post_id.eq_any(post_ids)).order((codings::created_at.asc(), codings::id.asc())).select(Coding::as_select()).load(conn)
 }
 
 pub fn memos_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<Memo>> {
-    memos::table
-        .filter(memos::post_id.eq_any(post_ids))
-        .order((memos::created_at.asc(), memos::id.asc()))
-        .select(Memo::as_select())
-        .load(conn)
+    memos::table.filter(memos::post_id.eq_any(post_ids)).order((memos::created_at.asc(), memos::id.asc())).select(Memo::as_select()).load(conn)
 }
 
 /// A coding as counted: (code, post, the post's question, the post's participant).
@@ -136,11 +118,7 @@ pub fn quotes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Exc
 }
 
 pub fn memos_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Memo>> {
-    memos::table
-        .filter(memos::board_id.eq(board_id))
-        .order((memos::created_at.asc(), memos::id.asc()))
-        .select(Memo::as_select())
-        .load(conn)
+    memos::table.filter(memos::board_id.eq(board_id)).order((memos::created_at.asc(), memos::id.asc())).select(Memo::as_select()).load(conn)
 }
 
 pub fn insert_memo(conn: &mut DbConn, row: &Memo) -> QueryResult<()> {

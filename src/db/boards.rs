@@ -32,18 +32,12 @@ pub fn of_member(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<(Board, St
 }
 
 pub fn member_role(conn: &mut DbConn, board_id: &str, user_id: &str) -> QueryResult<Option<String>> {
-    board_members::table
-        .find((board_id, user_id))
-        .select(board_members::role)
-        .first(conn)
-        .optional()
+    board_members::table.find((board_id, user_id)).select(board_members::role).first(conn).optional()
 }
 
 /// Adds a staff member, or changes their role if they already have one.
 pub fn set_member(conn: &mut DbConn, member: &BoardMember) -> QueryResult<()> {
-    let changed = diesel::update(board_members::table.find((&member.board_id, &member.user_id)))
-        .set(board_members::role.eq(&member.role))
-        .execute(conn)?;
+    let changed = diesel::update(board_members::table.find((&member.board_id, &member.user_id))).set(board_members::role.eq(&member.role)).execute(conn)?;
     if changed == 0 {
         diesel::insert_into(board_members::table).values(member).execute(conn)?;
     }
@@ -55,9 +49,7 @@ pub fn set_pending_member(conn: &mut DbConn, board_id: &str, email: &str, role: 
     use super::schema::pending_members as pm;
     let changed = diesel::update(pm::table.find((board_id, email))).set(pm::role.eq(role)).execute(conn)?;
     if changed == 0 {
-        diesel::insert_into(pm::table)
-            .values((pm::board_id.eq(board_id), pm::email.eq(email), pm::role.eq(role), pm::created_at.eq(now)))
-            .execute(conn)?;
+        diesel::insert_into(pm::table).values((pm::board_id.eq(board_id), pm::email.eq(email), pm::role.eq(role), pm::created_at.eq(now))).execute(conn)?;
     }
     Ok(())
 }

@@ -7,11 +7,7 @@ use time::PrimitiveDateTime;
 
 /// (action, status, response) stored for `owner`'s `key`.
 pub fn find(conn: &mut DbConn, owner: &str, key: &str) -> QueryResult<Option<(String, i32, String)>> {
-    keys::table
-        .find((owner, key))
-        .select((keys::action, keys::status, keys::response))
-        .first(conn)
-        .optional()
+    keys::table.find((owner, key)).select((keys::action, keys::status, keys::response)).first(conn).optional()
 }
 
 pub fn insert(conn: &mut DbConn, owner: &str, key: &str, action: &str, status: i32, response: &str, now: PrimitiveDateTime) -> QueryResult<()> {

@@ -29,10 +29,7 @@ pub fn data(conn: &mut DbConn, image_id: &str, thumb: bool) -> QueryResult<Optio
 /// Ids of images whose bytes are not in the database yet (kept as files by earlier versions).
 pub fn without_data(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     use super::schema::image_data as d;
-    images::table
-        .filter(diesel::dsl::not(diesel::dsl::exists(d::table.filter(d::image_id.eq(images::id)))))
-        .select(images::id)
-        .load(conn)
+    images::table.filter(diesel::dsl::not(diesel::dsl::exists(d::table.filter(d::image_id.eq(images::id))))).select(images::id).load(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Image>> {
@@ -51,9 +48,5 @@ pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &str) -> QueryResult
 
 /// The images of a question and of the given posts, in one query.
 pub fn of_question(conn: &mut DbConn, question_id: &str, post_ids: &[String]) -> QueryResult<Vec<Image>> {
-    images::table
-        .filter(images::question_id.eq(question_id).or(images::post_id.eq_any(post_ids)))
-        .order(images::created_at.asc())
-        .select(Image::as_select())
-        .load(conn)
+    images::table.filter(images::question_id.eq(question_id).or(images::post_id.eq_any(post_ids))).order(images::created_at.asc()).select(Image::as_select()).load(conn)
 }

@@ -119,11 +119,7 @@ impl Participant {
 
     /// The participant's group: their "group" attribute (any capitalisation), if any.
     pub fn group(&self) -> Option<String> {
-        self.attributes_map()
-            .into_iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("group"))
-            .and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string()))
-            .filter(|s| !s.is_empty())
+        self.attributes_map().into_iter().find(|(k, _)| k.eq_ignore_ascii_case("group")).and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string())).filter(|s| !s.is_empty())
     }
 
     /// Kinds of email this participant chose not to receive.

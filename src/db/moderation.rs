@@ -1,7 +1,7 @@
 //! The audit log, stage summaries and staff notes.
 
 use super::models::{AuditEntry, StaffNote, StageSummary};
-use super::schema::{audit_log, stage_summaries, staff_notes, users};
+use super::schema::{audit_log, staff_notes, stage_summaries, users};
 use super::DbConn;
 use diesel::prelude::*;
 
@@ -11,20 +11,11 @@ pub fn insert_audit(conn: &mut DbConn, entry: &AuditEntry) -> QueryResult<()> {
 
 /// A board's audit log, newest first.
 pub fn audit_of_board(conn: &mut DbConn, board_id: &str, limit: i64) -> QueryResult<Vec<AuditEntry>> {
-    audit_log::table
-        .filter(audit_log::board_id.eq(board_id))
-        .order((audit_log::at.desc(), audit_log::id.desc()))
-        .limit(limit)
-        .select(AuditEntry::as_select())
-        .load(conn)
+    audit_log::table.filter(audit_log::board_id.eq(board_id)).order((audit_log::at.desc(), audit_log::id.desc())).limit(limit).select(AuditEntry::as_select()).load(conn)
 }
 
 pub fn summary_of_stage(conn: &mut DbConn, stage_id: &str) -> QueryResult<Option<StageSummary>> {
-    stage_summaries::table
-        .filter(stage_summaries::stage_id.eq(stage_id))
-        .select(StageSummary::as_select())
-        .first(conn)
-        .optional()
+    stage_summaries::table.filter(stage_summaries::stage_id.eq(stage_id)).select(StageSummary::as_select()).first(conn).optional()
 }
 
 pub fn find_summary(conn: &mut DbConn, id: &str) -> QueryResult<Option<StageSummary>> {
@@ -32,10 +23,7 @@ pub fn find_summary(conn: &mut DbConn, id: &str) -> QueryResult<Option<StageSumm
 }
 
 pub fn summaries_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<StageSummary>> {
-    stage_summaries::table
-        .filter(stage_summaries::board_id.eq(board_id))
-        .select(StageSummary::as_select())
-        .load(conn)
+    stage_summaries::table.filter(stage_summaries::board_id.eq(board_id)).select(StageSummary::as_select()).load(conn)
 }
 
 /// Creates or replaces the summary of a stage.

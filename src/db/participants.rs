@@ -16,11 +16,7 @@ pub fn insert_all(conn: &mut DbConn, rows: &[Participant]) -> QueryResult<()> {
 }
 
 pub fn of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Participant>> {
-    participants::table
-        .filter(participants::board_id.eq(board_id))
-        .order((participants::name.asc(), participants::email.asc()))
-        .select(Participant::as_select())
-        .load(conn)
+    participants::table.filter(participants::board_id.eq(board_id)).order((participants::name.asc(), participants::email.asc())).select(Participant::as_select()).load(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Participant>> {
@@ -28,11 +24,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Participant>> {
 }
 
 pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Participant>> {
-    participants::table
-        .filter(participants::token_hash.eq(hash))
-        .select(Participant::as_select())
-        .first(conn)
-        .optional()
+    participants::table.filter(participants::token_hash.eq(hash)).select(Participant::as_select()).first(conn).optional()
 }
 
 /// Emails among `emails` already on the board.
@@ -40,53 +32,32 @@ pub fn existing_emails(conn: &mut DbConn, board_id: &str, emails: &[String]) -> 
     let mut found = Vec::new();
     // Chunks keep the IN list under every backend's parameter limit.
     for chunk in emails.chunks(500) {
-        found.extend(
-            participants::table
-                .filter(participants::board_id.eq(board_id))
-                .filter(participants::email.eq_any(chunk))
-                .select(participants::email)
-                .load::<String>(conn)?,
-        );
+        found.extend(participants::table.filter(participants::board_id.eq(board_id)).filter(participants::email.eq_any(chunk)).select(participants::email).load::<String>(conn)?);
     }
     Ok(found)
 }
 
 pub fn set_token(conn: &mut DbConn, id: &str, hash: &str, expires: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(participants::table.find(id))
-        .set((participants::token_hash.eq(hash), participants::token_expires_at.eq(expires)))
-        .execute(conn)
-        .map(drop)
+    diesel::update(participants::table.find(id)).set((participants::token_hash.eq(hash), participants::token_expires_at.eq(expires))).execute(conn).map(drop)
 }
 
 pub fn record_sign_in(conn: &mut DbConn, p: &Participant, now: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(participants::table.find(&p.id))
-        .set((
-            participants::first_signed_in_at.eq(p.first_signed_in_at.unwrap_or(now)),
-            participants::last_seen_at.eq(now),
-        ))
+        .set((participants::first_signed_in_at.eq(p.first_signed_in_at.unwrap_or(now)), participants::last_seen_at.eq(now)))
         .execute(conn)
         .map(drop)
 }
 
 pub fn touch(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(participants::table.find(id))
-        .set(participants::last_seen_at.eq(now))
-        .execute(conn)
-        .map(drop)
+    diesel::update(participants::table.find(id)).set(participants::last_seen_at.eq(now)).execute(conn).map(drop)
 }
 
 pub fn set_attributes(conn: &mut DbConn, id: &str, attributes: &str) -> QueryResult<()> {
-    diesel::update(participants::table.find(id))
-        .set(participants::attributes.eq(attributes))
-        .execute(conn)
-        .map(drop)
+    diesel::update(participants::table.find(id)).set(participants::attributes.eq(attributes)).execute(conn).map(drop)
 }
 
 pub fn record_consent(conn: &mut DbConn, id: &str, screen_name: Option<&str>, now: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(participants::table.find(id))
-        .set((participants::consented_at.eq(now), participants::screen_name.eq(screen_name)))
-        .execute(conn)
-        .map(drop)
+    diesel::update(participants::table.find(id)).set((participants::consented_at.eq(now), participants::screen_name.eq(screen_name))).execute(conn).map(drop)
 }
 
 /// The screen names chosen on a board, but `except`'s.

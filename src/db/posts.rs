@@ -39,62 +39,29 @@ pub fn of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<Auth
         .left_join(users::table)
         .filter(posts::question_id.eq(question_id))
         .order((posts::created_at.asc(), posts::id.asc()))
-        .select((
-            Post::as_select(),
-            participants::screen_name.nullable(),
-            participants::name.nullable(),
-            users::name.nullable(),
-        ))
+        .select((Post::as_select(), participants::screen_name.nullable(), participants::name.nullable(), users::name.nullable()))
         .load(conn)
 }
 
 pub fn has_answered(conn: &mut DbConn, participant_id: &str, question_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        posts::table
-            .filter(posts::participant_id.eq(participant_id))
-            .filter(posts::question_id.eq(question_id))
-            .filter(posts::parent_id.is_null()),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(posts::table.filter(posts::participant_id.eq(participant_id)).filter(posts::question_id.eq(question_id)).filter(posts::parent_id.is_null())))
+        .get_result(conn)
 }
 
 /// Questions of a board the participant has answered.
 pub fn answered_questions(conn: &mut DbConn, participant_id: &str) -> QueryResult<Vec<String>> {
-    posts::table
-        .filter(posts::participant_id.eq(participant_id))
-        .filter(posts::parent_id.is_null())
-        .select(posts::question_id)
-        .distinct()
-        .load(conn)
+    posts::table.filter(posts::participant_id.eq(participant_id)).filter(posts::parent_id.is_null()).select(posts::question_id).distinct().load(conn)
 }
 
-pub fn update_body(
-    conn: &mut DbConn,
-    post: &Post,
-    body_md: &str,
-    body_html: &str,
-    now: PrimitiveDateTime,
-) -> QueryResult<()> {
+pub fn update_body(conn: &mut DbConn, post: &Post, body_md: &str, body_html: &str, now: PrimitiveDateTime) -> QueryResult<()> {
     diesel::insert_into(post_revisions::table)
-        .values(PostRevision {
-            id: super::new_id(),
-            post_id: post.id.clone(),
-            body_md: post.body_md.clone(),
-            replaced_at: now,
-        })
+        .values(PostRevision { id: super::new_id(), post_id: post.id.clone(), body_md: post.body_md.clone(), replaced_at: now })
         .execute(conn)?;
-    diesel::update(posts::table.find(&post.id))
-        .set((posts::body_md.eq(body_md), posts::body_html.eq(body_html), posts::edited_at.eq(now)))
-        .execute(conn)
-        .map(drop)
+    diesel::update(posts::table.find(&post.id)).set((posts::body_md.eq(body_md), posts::body_html.eq(body_html), posts::edited_at.eq(now))).execute(conn).map(drop)
 }
 
 pub fn revisions(conn: &mut DbConn, post_id: &str) -> QueryResult<Vec<PostRevision>> {
-    post_revisions::table
-        .filter(post_revisions::post_id.eq(post_id))
-        .order(post_revisions::replaced_at.asc())
-        .select(PostRevision::as_select())
-        .load(conn)
+    post_revisions::table.filter(post_revisions::post_id.eq(post_id)).order(post_revisions::replaced_at.asc()).select(PostRevision::as_select()).load(conn)
 }
 
 /// (question, participant, whether it is an answer rather than a reply) of every post by a
@@ -122,32 +89,14 @@ pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &str) -> QueryRes
 /// Per question of a board: posts by others the reader has not seen, counted since the
 /// reader last opened that question (all of them if never opened). One grouped query.
 /// Private posts of others count only for staff (`all_private`).
-pub fn unseen_counts(
-    conn: &mut DbConn,
-    board_id: &str,
-    reader_id: &str,
-    all_private: bool,
-) -> QueryResult<HashMap<String, i64>> {
+pub fn unseen_counts(conn: &mut DbConn, board_id: &str, reader_id: &str, all_private: bool) -> QueryResult<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = posts::table
-        .left_join(
-            question_reads::table.on(question_reads::question_id
-                .eq(posts::question_id)
-                .and(question_reads::reader_id.eq(reader_id))),
-        )
+        .left_join(question_reads::table.on(question_reads::question_id.eq(posts::question_id).and(question_reads::reader_id.eq(reader_id))))
         .filter(posts::board_id.eq(board_id))
         .filter(posts::participant_id.ne(reader_id).or(posts::participant_id.is_null()))
         .filter(posts::author_user_id.ne(reader_id).or(posts::author_user_id.is_null()))
-        .filter(
-            question_reads::read_at
-                .is_null()
-                .or(posts::created_at.gt(question_reads::read_at.nullable().assume_not_null())),
-        )
-        .filter(
-            posts::private_to
-                .is_null()
-                .or(posts::private_to.eq(reader_id))
-                .or(all_private.into_sql::<diesel::sql_types::Bool>()),
-        )
+        .filter(question_reads::read_at.is_null().or(posts::created_at.gt(question_reads::read_at.nullable().assume_not_null())))
+        .filter(posts::private_to.is_null().or(posts::private_to.eq(reader_id)).or(all_private.into_sql::<diesel::sql_types::Bool>()))
         .group_by(posts::question_id)
         .select((posts::question_id, count_star()))
         .load(conn)?;
@@ -173,35 +122,21 @@ pub fn toggle_reaction(conn: &mut DbConn, post: &Post, participant_id: &str, now
         return Ok(false);
     }
     diesel::insert_into(reactions::table)
-        .values((
-            reactions::post_id.eq(&post.id),
-            reactions::participant_id.eq(participant_id),
-            reactions::question_id.eq(&post.question_id),
-            reactions::created_at.eq(now),
-        ))
+        .values((reactions::post_id.eq(&post.id), reactions::participant_id.eq(participant_id), reactions::question_id.eq(&post.question_id), reactions::created_at.eq(now)))
         .execute(conn)?;
     Ok(true)
 }
 
 /// Remembers that the reader saw the question now.
 pub fn mark_read(conn: &mut DbConn, question_id: &str, reader_id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
-    let updated = diesel::update(question_reads::table.find((reader_id, question_id)))
-        .set(question_reads::read_at.eq(now))
-        .execute(conn)?;
+    let updated = diesel::update(question_reads::table.find((reader_id, question_id))).set(question_reads::read_at.eq(now)).execute(conn)?;
     if updated == 0 {
         let inserted = diesel::insert_into(question_reads::table)
-            .values((
-                question_reads::question_id.eq(question_id),
-                question_reads::reader_id.eq(reader_id),
-                question_reads::read_at.eq(now),
-            ))
+            .values((question_reads::question_id.eq(question_id), question_reads::reader_id.eq(reader_id), question_reads::read_at.eq(now)))
             .execute(conn);
         match inserted {
             // Another request of the same reader inserted first: its mark is as good.
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {}
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
             other => {
                 other?;
             }
@@ -210,12 +145,9 @@ pub fn mark_read(conn: &mut DbConn, question_id: &str, reader_id: &str, now: Pri
     Ok(())
 }
 
-
-
 /// Question ids of a stage that have at least one post (such questions are not deleted).
 pub fn question_has_posts(conn: &mut DbConn, question_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(posts::table.filter(posts::question_id.eq(question_id))))
-        .get_result(conn)
+    diesel::select(diesel::dsl::exists(posts::table.filter(posts::question_id.eq(question_id)))).get_result(conn)
 }
 
 pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Post>> {

@@ -28,37 +28,23 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Stage>> {
 }
 
 pub fn of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Stage>> {
-    stages::table
-        .filter(stages::board_id.eq(board_id))
-        .order(stages::position.asc())
-        .select(Stage::as_select())
-        .load(conn)
+    stages::table.filter(stages::board_id.eq(board_id)).order(stages::position.asc()).select(Stage::as_select()).load(conn)
 }
 
 pub fn next_position(conn: &mut DbConn, board_id: &str) -> QueryResult<i32> {
-    let max: Option<i32> = stages::table
-        .filter(stages::board_id.eq(board_id))
-        .select(diesel::dsl::max(stages::position))
-        .first(conn)?;
+    let max: Option<i32> = stages::table.filter(stages::board_id.eq(board_id)).select(diesel::dsl::max(stages::position)).first(conn)?;
     Ok(max.map_or(1, |m| m + 1))
 }
 
 /// Stages whose release time has come and that have not been released.
 pub fn due(conn: &mut DbConn, now: PrimitiveDateTime) -> QueryResult<Vec<Stage>> {
-    stages::table
-        .filter(stages::released_at.is_null())
-        .filter(stages::release_at.le(now))
-        .select(Stage::as_select())
-        .load(conn)
+    stages::table.filter(stages::released_at.is_null()).filter(stages::release_at.le(now)).select(Stage::as_select()).load(conn)
 }
 
 /// Marks a stage released unless someone else already did; true for the one caller that did.
 /// This conditional update is what keeps two instances from releasing (and announcing) twice.
 pub fn claim_release(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
-    diesel::update(stages::table.filter(stages::id.eq(id)).filter(stages::released_at.is_null()))
-        .set(stages::released_at.eq(now))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(stages::table.filter(stages::id.eq(id)).filter(stages::released_at.is_null())).set(stages::released_at.eq(now)).execute(conn).map(|n| n == 1)
 }
 
 pub fn insert_question(conn: &mut DbConn, q: &Question) -> QueryResult<()> {
@@ -70,26 +56,15 @@ pub fn find_question(conn: &mut DbConn, id: &str) -> QueryResult<Option<Question
 }
 
 pub fn questions_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Question>> {
-    questions::table
-        .filter(questions::board_id.eq(board_id))
-        .order((questions::stage_id.asc(), questions::position.asc()))
-        .select(Question::as_select())
-        .load(conn)
+    questions::table.filter(questions::board_id.eq(board_id)).order((questions::stage_id.asc(), questions::position.asc())).select(Question::as_select()).load(conn)
 }
 
 pub fn questions_of_stage(conn: &mut DbConn, stage_id: &str) -> QueryResult<Vec<Question>> {
-    questions::table
-        .filter(questions::stage_id.eq(stage_id))
-        .order(questions::position.asc())
-        .select(Question::as_select())
-        .load(conn)
+    questions::table.filter(questions::stage_id.eq(stage_id)).order(questions::position.asc()).select(Question::as_select()).load(conn)
 }
 
 pub fn next_question_position(conn: &mut DbConn, stage_id: &str) -> QueryResult<i32> {
-    let max: Option<i32> = questions::table
-        .filter(questions::stage_id.eq(stage_id))
-        .select(diesel::dsl::max(questions::position))
-        .first(conn)?;
+    let max: Option<i32> = questions::table.filter(questions::stage_id.eq(stage_id)).select(diesel::dsl::max(questions::position)).first(conn)?;
     Ok(max.map_or(1, |m| m + 1))
 }
 
@@ -132,17 +107,11 @@ pub fn update_question(
 }
 
 pub fn set_question_position(conn: &mut DbConn, id: &str, position: i32) -> QueryResult<()> {
-    diesel::update(questions::table.find(id))
-        .set(questions::position.eq(position))
-        .execute(conn)
-        .map(drop)
+    diesel::update(questions::table.find(id)).set(questions::position.eq(position)).execute(conn).map(drop)
 }
 
 pub fn set_question_stage(conn: &mut DbConn, id: &str, stage_id: &str, position: i32) -> QueryResult<()> {
-    diesel::update(questions::table.find(id))
-        .set((questions::stage_id.eq(stage_id), questions::position.eq(position)))
-        .execute(conn)
-        .map(drop)
+    diesel::update(questions::table.find(id)).set((questions::stage_id.eq(stage_id), questions::position.eq(position))).execute(conn).map(drop)
 }
 
 pub fn delete_question(conn: &mut DbConn, id: &str) -> QueryResult<()> {

@@ -91,11 +91,7 @@ fn four_pillars() -> CodeSpec {
         colour: Some("#9467bd".into()),
         children: vec![
             CodeSpec::leaf("Maintaining momentum", "Keeping the community active and engaged over time.", "#af7aa1"),
-            CodeSpec::leaf(
-                "Achieving and demonstrating progress and added value",
-                "Showing what the community has achieved and the value it adds.",
-                "#ff9da7",
-            ),
+            CodeSpec::leaf("Achieving and demonstrating progress and added value", "Showing what the community has achieved and the value it adds.", "#ff9da7"),
             CodeSpec::leaf("Sustaining a rhythm of learning", "Regular occasions and habits for learning together.", "#9c755f"),
             CodeSpec::leaf("Nurturing culture and principles", "The shared culture, norms and principles that hold the community together.", "#bab0ac"),
         ],

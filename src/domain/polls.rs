@@ -185,10 +185,7 @@ pub fn tally(kind: QuestionKind, config: &PollConfig, answers: &[Answer]) -> Res
                 .iter()
                 .enumerate()
                 .map(|(i, label)| {
-                    let places: Vec<usize> = answers
-                        .iter()
-                        .filter_map(|a| if let Answer::Ranking(order) = a { order.iter().position(|x| *x == i) } else { None })
-                        .collect();
+                    let places: Vec<usize> = answers.iter().filter_map(|a| if let Answer::Ranking(order) = a { order.iter().position(|x| *x == i) } else { None }).collect();
                     let first = places.iter().filter(|p| **p == 0).count();
                     let average_place = (!places.is_empty()).then(|| round(places.iter().map(|p| (p + 1) as f64).sum::<f64>() / places.len() as f64));
                     ResultRow { label: label.clone(), count: first, percent: percent(first), average_place }

@@ -1,6 +1,5 @@
 //! Who someone is on a board, and the settings that change what they may do.
 
-
 text_enum!(
     /// A staff member's role on one board. Administrators have every right on every board.
     BoardRole {
@@ -59,18 +58,12 @@ pub enum Standing {
 impl Standing {
     /// Set up the board, write questions, release stages, manage people.
     pub fn can_manage(self) -> bool {
-        matches!(
-            self,
-            Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator)
-        )
+        matches!(self, Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator))
     }
 
     /// Code replies, read the report and export (analysts, moderators, administrators).
     pub fn can_analyse(self) -> bool {
-        matches!(
-            self,
-            Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator | BoardRole::Analyst)
-        )
+        matches!(self, Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator | BoardRole::Analyst))
     }
 
     /// Read every reply of every mode (everyone but participants).

@@ -13,8 +13,7 @@ pub struct BoardZone {
 impl BoardZone {
     pub fn parse(name: &str) -> Result<Self, String> {
         let name = name.trim();
-        let tz = TimeZone::get(name)
-            .map_err(|_| format!("{name:?} is not a time zone name such as Europe/London"))?;
+        let tz = TimeZone::get(name).map_err(|_| format!("{name:?} is not a time zone name such as Europe/London"))?;
         Ok(Self { name: name.to_string(), tz })
     }
 
@@ -30,9 +29,7 @@ impl BoardZone {
 
     fn zoned(&self, utc: PrimitiveDateTime) -> jiff::Zoned {
         let secs = utc.assume_utc().unix_timestamp();
-        jiff::Timestamp::from_second(secs)
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-            .to_zoned(self.tz.clone())
+        jiff::Timestamp::from_second(secs).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(self.tz.clone())
     }
 
     /// "Fri 26 Mar 2021, 09:00 GMT": how times appear in pages and emails.
@@ -54,14 +51,9 @@ impl BoardZone {
     /// A time skipped by a daylight-saving change moves forward, as clocks do.
     pub fn parse_local(&self, input: &str) -> Result<PrimitiveDateTime, String> {
         let input = input.trim().replace(' ', "T");
-        let civil: jiff::civil::DateTime = input
-            .parse()
-            .map_err(|_| format!("{input:?} is not a date and time like 2021-03-26T09:00"))?;
-        let zoned = civil
-            .to_zoned(self.tz.clone())
-            .map_err(|e| format!("{input:?} cannot be placed in {}: {e}", self.name))?;
-        let utc = OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second())
-            .map_err(|e| e.to_string())?;
+        let civil: jiff::civil::DateTime = input.parse().map_err(|_| format!("{input:?} is not a date and time like 2021-03-26T09:00"))?;
+        let zoned = civil.to_zoned(self.tz.clone()).map_err(|e| format!("{input:?} cannot be placed in {}: {e}", self.name))?;
+        let utc = OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).map_err(|e| e.to_string())?;
         Ok(PrimitiveDateTime::new(utc.date(), utc.time()))
     }
 }

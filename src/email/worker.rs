@@ -58,19 +58,18 @@ enum Outcome {
 
 impl OutboxWorker {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(db: Db, clock: SharedClock, mailer: Arc<Mailer>, from: Mailbox, max_attempts: i32, retry_base: time::Duration, concurrency: usize, instance: String, lease: time::Duration) -> Self {
-        Self {
-            db,
-            clock,
-            mailer,
-            from,
-            instance,
-            lease,
-            stopping: Arc::default(),
-            max_attempts,
-            retry_base,
-            concurrency: concurrency.max(1),
-        }
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        mailer: Arc<Mailer>,
+        from: Mailbox,
+        max_attempts: i32,
+        retry_base: time::Duration,
+        concurrency: usize,
+        instance: String,
+        lease: time::Duration,
+    ) -> Self {
+        Self { db, clock, mailer, from, instance, lease, stopping: Arc::default(), max_attempts, retry_base, concurrency: concurrency.max(1) }
     }
 
     /// Stops claiming; the current pass finishes the messages already being sent and puts
@@ -114,10 +113,7 @@ impl OutboxWorker {
         let mut wait = Duration::from_millis(200);
         loop {
             let (id, claim, error) = (m.id.clone(), claim.to_string(), error.clone());
-            let result = self
-                .db
-                .run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status.as_str(), error.as_deref(), next, sent_at)?))
-                .await;
+            let result = self.db.run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status.as_str(), error.as_deref(), next, sent_at)?)).await;
             match result {
                 Ok(()) => return Ok(()),
                 Err(e) if started.elapsed() < MARK_RETRY_FOR => {
@@ -161,11 +157,7 @@ impl OutboxWorker {
             let t_send = std::time::Instant::now();
             let outcomes: Vec<AppResult<Option<Outcome>>> = futures_util::stream::iter(batch)
                 .map(|m| {
-                    let opted_out = m
-                        .participant_id
-                        .as_ref()
-                        .and_then(|p| opt_outs.get(p))
-                        .is_some_and(|kinds: &Vec<String>| kinds.iter().any(|k| *k == m.kind));
+                    let opted_out = m.participant_id.as_ref().and_then(|p| opt_outs.get(p)).is_some_and(|kinds: &Vec<String>| kinds.iter().any(|k| *k == m.kind));
                     let claim = &claim;
                     async move {
                         // Shutting down: what has not been handed to the server goes back.

@@ -153,10 +153,7 @@ fn package<'s>(
         let mut xml = Xml::new(&mut zip)?;
         xml.open(
             "cp:coreProperties",
-            &[
-                ("xmlns:cp", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"),
-                ("xmlns:dc", "http://purl.org/dc/elements/1.1/"),
-            ],
+            &[("xmlns:cp", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"), ("xmlns:dc", "http://purl.org/dc/elements/1.1/")],
         )?;
         xml.element("dc:title", &[], title)?;
         xml.element("dc:creator", &[], "focusboard")?;
@@ -178,7 +175,8 @@ fn package<'s>(
         body(conn, &mut doc)?;
         doc.xml.open("w:sectPr", &[])?;
         doc.xml.empty("w:pgSz", &[("w:w", "11906"), ("w:h", "16838")])?;
-        doc.xml.empty("w:pgMar", &[("w:top", "1440"), ("w:right", "1440"), ("w:bottom", "1440"), ("w:left", "1440"), ("w:header", "708"), ("w:footer", "708"), ("w:gutter", "0")])?;
+        doc.xml
+            .empty("w:pgMar", &[("w:top", "1440"), ("w:right", "1440"), ("w:bottom", "1440"), ("w:left", "1440"), ("w:header", "708"), ("w:footer", "708"), ("w:gutter", "0")])?;
         doc.xml.close("w:sectPr")?;
         doc.xml.close("w:body")?;
         doc.xml.close("w:document")?;

@@ -48,8 +48,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 8] =
-        [Format::Csv, Format::Xlsx, Format::Json, Format::DocxByQuestion, Format::DocxByParticipant, Format::Quotes, Format::Codebook, Format::Qdpx];
+    pub const ALL: [Format; 8] = [Format::Csv, Format::Xlsx, Format::Json, Format::DocxByQuestion, Format::DocxByParticipant, Format::Quotes, Format::Codebook, Format::Qdpx];
 
     pub fn parse(name: &str) -> AppResult<Format> {
         Format::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {

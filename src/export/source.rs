@@ -75,10 +75,8 @@ impl Frame {
         let mut stages = db::stages::of_board(conn, &board_id)?;
         stages.sort_by_key(|s| s.position);
         let stage_index: HashMap<String, usize> = stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
-        let mut questions: Vec<Question> = db::stages::questions_of_board(conn, &board_id)?
-            .into_iter()
-            .filter(|q| options.include_private || q.mode != ResponseMode::Private.as_str())
-            .collect();
+        let mut questions: Vec<Question> =
+            db::stages::questions_of_board(conn, &board_id)?.into_iter().filter(|q| options.include_private || q.mode != ResponseMode::Private.as_str()).collect();
         questions.sort_by_key(|q| (stage_index.get(&q.stage_id).copied(), q.position));
         let question_index = questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
         let mut people = db::participants::of_board(conn, &board_id)?;
@@ -119,12 +117,8 @@ impl Frame {
                 frame.memos_by_post.entry(post.clone()).or_default().push(i);
             }
         }
-        let coder_ids: Vec<String> = db::analysis::coders_of_board(conn, &board_id)?
-            .into_iter()
-            .chain(frame.memos.iter().map(|m| m.created_by.clone()))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let coder_ids: Vec<String> =
+            db::analysis::coders_of_board(conn, &board_id)?.into_iter().chain(frame.memos.iter().map(|m| m.created_by.clone())).collect::<BTreeSet<_>>().into_iter().collect();
         frame.coders = db::users::names(conn, &coder_ids)?;
         frame.coders.sort();
         Ok(frame)

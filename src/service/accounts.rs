@@ -16,22 +16,16 @@ pub const MIN_PASSWORD: usize = 10;
 
 pub fn hash_password(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
 fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A hash to verify against when the email is unknown, so a wrong email takes as long as a
 /// wrong password and does not reveal which accounts exist.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("not a real password").unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real password").unwrap_or_default());
 
 /// Creates a staff account. `can_create_boards` lets a non-administrator create boards of their
 /// own (administrators always can).
@@ -157,7 +151,15 @@ pub fn create_token(conn: &mut DbConn, ctx: &Ctx, user: &User, input: &TokenInpu
     issue_token(conn, ctx, Some(&user.id), None, &name, Some(ctx.now() + time::Duration::days(days)), super::truthy(&input.read_only))
 }
 
-fn issue_token(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&str>, participant_id: Option<&str>, name: &str, expires_at: Option<time::PrimitiveDateTime>, read_only: bool) -> AppResult<NewToken> {
+fn issue_token(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    user_id: Option<&str>,
+    participant_id: Option<&str>,
+    name: &str,
+    expires_at: Option<time::PrimitiveDateTime>,
+    read_only: bool,
+) -> AppResult<NewToken> {
     let secret = tokens::generate();
     let token = ApiToken {
         id: db::new_id(),
@@ -188,9 +190,7 @@ pub fn revoke_token(conn: &mut DbConn, ctx: &Ctx, user: &User, token_id: &str) -
 pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResult<(Identity, bool)> {
     let plain = bearer.strip_prefix("fb_").ok_or(AppError::Unauthorized)?;
     let now = ctx.now();
-    let token = db::users::find_active_token(conn, &tokens::hash(plain))?
-        .filter(|t| t.expires_at.is_none_or(|end| end > now))
-        .ok_or(AppError::Unauthorized)?;
+    let token = db::users::find_active_token(conn, &tokens::hash(plain))?.filter(|t| t.expires_at.is_none_or(|end| end > now)).ok_or(AppError::Unauthorized)?;
     // Recording every use would make each API read a write; once a minute is enough to see
     // whether a token is in use.
     if token.last_used_at.is_none_or(|t| now - t > time::Duration::minutes(1)) {

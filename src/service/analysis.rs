@@ -262,7 +262,8 @@ fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) 
                     id.clone()
                 }
                 None => {
-                    let clean = CleanCode { name: name.clone(), description: spec.description.trim().to_string(), colour: spec.colour.clone(), parent_id: parent.map(str::to_string) };
+                    let clean =
+                        CleanCode { name: name.clone(), description: spec.description.trim().to_string(), colour: spec.colour.clone(), parent_id: parent.map(str::to_string) };
                     let code = new_code(import.ctx, import.acc, import.position, clean)?;
                     import.position += 1;
                     import.seen.insert(name.to_lowercase(), code.id.clone());
@@ -370,22 +371,17 @@ fn selection(body: &str, input: &CodingInput) -> AppResult<Option<(usize, usize,
     match (input.start, input.end) {
         (Some(start), Some(end)) => {
             if start < 0 || end <= start || end as usize > length {
-                return Err(AppError::invalid(format!(
-                    "The selection {start}..{end} is not within the reply, which has {length} characters."
-                )));
+                return Err(AppError::invalid(format!("The selection {start}..{end} is not within the reply, which has {length} characters.")));
             }
             let text = codebook::char_slice(body, start as usize, end as usize);
             if excerpt.is_some_and(|e| e != text) {
-                return Err(AppError::Conflict(
-                    "The selected text is no longer in the reply at that place (it may have been edited). Please select it again.".into(),
-                ));
+                return Err(AppError::Conflict("The selected text is no longer in the reply at that place (it may have been edited). Please select it again.".into()));
             }
             Ok(Some((start as usize, end as usize, text)))
         }
         (None, None) => match excerpt {
             Some(e) => {
-                let (start, end) = codebook::find_chars(body, e)
-                    .ok_or_else(|| AppError::invalid("The excerpt is not in the reply's text; copy it exactly as written."))?;
+                let (start, end) = codebook::find_chars(body, e).ok_or_else(|| AppError::invalid("The excerpt is not in the reply's text; copy it exactly as written."))?;
                 Ok(Some((start, end, e.to_string())))
             }
             None => Ok(None),

@@ -155,15 +155,7 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         db::boards::insert(conn, &board)?;
         let after = serde_json::to_value(BoardView::new(&board, Standing::Staff(BoardRole::Moderator))).ok();
         super::audit::entry(conn, ctx, Some(&board.id), &user.id, &user.name, "board.create", format!("board {}", board.id), None, after)?;
-        db::boards::set_member(
-            conn,
-            &BoardMember {
-                board_id: board.id.clone(),
-                user_id: user.id.clone(),
-                role: BoardRole::Moderator.as_str().into(),
-                created_at: now,
-            },
-        )?;
+        db::boards::set_member(conn, &BoardMember { board_id: board.id.clone(), user_id: user.id.clone(), role: BoardRole::Moderator.as_str().into(), created_at: now })?;
         Ok(())
     })?;
     Ok(BoardView::new(&board, Standing::Staff(BoardRole::Moderator)))
@@ -197,18 +189,11 @@ pub fn get_board(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<
 /// one board of a participant.
 pub fn list_boards(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardView>> {
     Ok(match actor {
-        Actor::User(u) if u.is_admin => db::boards::all(conn)?
-            .iter()
-            .map(|b| BoardView::new(b, Standing::Admin))
-            .collect(),
-        Actor::User(u) => db::boards::of_member(conn, &u.id)?
-            .iter()
-            .map(|(b, role)| BoardView::new(b, Standing::Staff(BoardRole::parse(role).unwrap_or(BoardRole::Observer))))
-            .collect(),
-        Actor::Participant(p) => db::boards::find(conn, &p.board_id)?
-            .iter()
-            .map(|b| BoardView::new(b, Standing::Participant))
-            .collect(),
+        Actor::User(u) if u.is_admin => db::boards::all(conn)?.iter().map(|b| BoardView::new(b, Standing::Admin)).collect(),
+        Actor::User(u) => {
+            db::boards::of_member(conn, &u.id)?.iter().map(|(b, role)| BoardView::new(b, Standing::Staff(BoardRole::parse(role).unwrap_or(BoardRole::Observer)))).collect()
+        }
+        Actor::Participant(p) => db::boards::find(conn, &p.board_id)?.iter().map(|b| BoardView::new(b, Standing::Participant)).collect(),
     })
 }
 
@@ -301,13 +286,7 @@ pub fn funnel(conn: &mut DbConn, acc: &Access, people: &[crate::db::models::Part
 
 /// All stages with all questions and "N of M answered" for each, M being the participants
 /// the question is for.
-pub fn staff_stages(
-    conn: &mut DbConn,
-    ctx: &Ctx,
-    acc: &Access,
-    people: &[crate::db::models::Participant],
-    taking_part: &Participation,
-) -> AppResult<Vec<StageView>> {
+pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate::db::models::Participant], taking_part: &Participation) -> AppResult<Vec<StageView>> {
     let zone = acc.zone();
     let now = ctx.now();
     let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
@@ -347,20 +326,23 @@ pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, i
     acc.require_manage()?;
     let role = BoardRole::parse(input.role.trim()).map_err(AppError::invalid)?;
     let email = crate::domain::email::EmailAddress::parse(input.email.trim()).map_err(AppError::invalid)?.as_str().to_lowercase();
-    in_tx(conn, |conn| {
-        match db::users::find_by_email(conn, &email)? {
-            Some(user) => {
-                let before = db::boards::member_role(conn, board_id, &user.id)?;
-                db::boards::set_member(
-                    conn,
-                    &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role: role.as_str().into(), created_at: ctx.now() },
-                )?;
-                super::audit::record(conn, ctx, &acc, "member.set", format!("user {} <{}>", user.id, user.email), before.map(|r| json!({"role": r})), Some(json!({"role": role.as_str()})))
-            }
-            None => {
-                db::boards::set_pending_member(conn, board_id, &email, role.as_str(), ctx.now())?;
-                super::audit::record(conn, ctx, &acc, "member.set", format!("<{email}>"), None, Some(json!({"role": role.as_str()})))
-            }
+    in_tx(conn, |conn| match db::users::find_by_email(conn, &email)? {
+        Some(user) => {
+            let before = db::boards::member_role(conn, board_id, &user.id)?;
+            db::boards::set_member(conn, &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role: role.as_str().into(), created_at: ctx.now() })?;
+            super::audit::record(
+                conn,
+                ctx,
+                &acc,
+                "member.set",
+                format!("user {} <{}>", user.id, user.email),
+                before.map(|r| json!({"role": r})),
+                Some(json!({"role": role.as_str()})),
+            )
+        }
+        None => {
+            db::boards::set_pending_member(conn, board_id, &email, role.as_str(), ctx.now())?;
+            super::audit::record(conn, ctx, &acc, "member.set", format!("<{email}>"), None, Some(json!({"role": role.as_str()})))
         }
     })?;
     Ok(MemberView { user_id: None, name: None, email, role: role.as_str().into(), pending: None })

@@ -66,8 +66,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
     let stages = db::stages::of_board(conn, board_id)?;
     let mut questions = db::stages::questions_of_board(conn, board_id)?;
     let stage_rows: HashMap<&str, &crate::db::models::Stage> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-    let stage_pos: HashMap<&str, (i32, &str)> =
-        stages.iter().filter(|s| s.released_at.is_some()).map(|s| (s.id.as_str(), (s.position, s.title.as_str()))).collect();
+    let stage_pos: HashMap<&str, (i32, &str)> = stages.iter().filter(|s| s.released_at.is_some()).map(|s| (s.id.as_str(), (s.position, s.title.as_str()))).collect();
     questions.retain(|q| stage_pos.contains_key(q.stage_id.as_str()));
     questions.sort_by_key(|q| (stage_pos[q.stage_id.as_str()].0, q.position));
     let mut numbering: HashMap<&str, i32> = HashMap::new();
@@ -86,15 +85,11 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
         .filter(posts::participant_id.is_not_null())
         .select((posts::participant_id, posts::question_id, posts::recorded_by))
         .load(conn)?;
-    let mut answered: HashMap<(String, String), bool> =
-        answers.into_iter().filter_map(|(p, q, by)| p.map(|p| ((p, q), by.is_some()))).collect();
+    let mut answered: HashMap<(String, String), bool> = answers.into_iter().filter_map(|(p, q, by)| p.map(|p| ((p, q), by.is_some()))).collect();
     for (q, p) in db::votes::pairs_of_board(conn, board_id)? {
         answered.entry((p, q)).or_insert(false);
     }
-    let probes: HashSet<(String, String)> = super::moderation::open_probes(conn, &acc, None)?
-        .into_iter()
-        .map(|p| (p.participant_id, p.question_id))
-        .collect();
+    let probes: HashSet<(String, String)> = super::moderation::open_probes(conn, &acc, None)?.into_iter().map(|p| (p.participant_id, p.question_id)).collect();
     let failed: HashSet<String> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
     let posted: HashSet<String> = answered.keys().map(|(p, _)| p.clone()).collect();
 

@@ -73,8 +73,7 @@ pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Tar
             let acc = super::access(conn, actor, &stage.board_id)?;
             acc.require_manage()?;
             if matches!(target, Target::Summary(_)) {
-                let summary = db::moderation::summary_of_stage(conn, sid)?
-                    .ok_or_else(|| AppError::invalid("Write the summary first, then add images to it."))?;
+                let summary = db::moderation::summary_of_stage(conn, sid)?.ok_or_else(|| AppError::invalid("Write the summary first, then add images to it."))?;
                 summary_id = Some(summary.id);
             } else {
                 stage_id = Some(stage.id);
@@ -161,8 +160,9 @@ pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &str, thumb: bool) -> A
         let acc = super::access(conn, actor, &image.board_id)?;
         if let super::Actor::Participant(p) = actor {
             let visible = match (&image.stage_id, &image.summary_id) {
-                (Some(sid), _) => db::stages::find(conn, sid)?
-                    .is_some_and(|s| s.released_at.is_some() && crate::domain::visibility::for_group(&s.group_list(), p.group().as_deref())),
+                (Some(sid), _) => {
+                    db::stages::find(conn, sid)?.is_some_and(|s| s.released_at.is_some() && crate::domain::visibility::for_group(&s.group_list(), p.group().as_deref()))
+                }
                 (None, Some(sum)) => super::summaries::readable(conn, &acc, Some(p))?.iter().any(|s| &s.id == sum),
                 (None, None) => false,
             };

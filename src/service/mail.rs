@@ -20,15 +20,7 @@ use utoipa::ToSchema;
 
 /// Renders and queues one message to a participant, unless they turned this kind off or a
 /// message with the same `dedup` key exists. Returns whether it was queued.
-pub fn queue(
-    conn: &mut DbConn,
-    ctx: &Ctx,
-    board: &Board,
-    p: &Participant,
-    kind: EmailKind,
-    dedup: Option<String>,
-    extra: Value,
-) -> AppResult<bool> {
+pub fn queue(conn: &mut DbConn, ctx: &Ctx, board: &Board, p: &Participant, kind: EmailKind, dedup: Option<String>, extra: Value) -> AppResult<bool> {
     if kind.can_opt_out() && p.opted_out().iter().any(|k| k == kind.as_str()) {
         return Ok(false);
     }
@@ -200,10 +192,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
         for (p, key) in people.iter().zip(keys) {
             // Only the questions that are for this participant's group count.
-            let missing = stage_questions
-                .iter()
-                .filter(|q| super::threads::is_for(p, &stage, q) && !answered.contains(&(p.id.clone(), q.id.clone())))
-                .count();
+            let missing = stage_questions.iter().filter(|q| super::threads::is_for(p, &stage, q) && !answered.contains(&(p.id.clone(), q.id.clone()))).count();
             if missing == 0 || done.contains(&key) {
                 continue;
             }
@@ -345,9 +334,7 @@ fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<
 }
 
 fn set_opt_out(conn: &mut DbConn, p: &Participant, kinds: &[String]) -> AppResult<()> {
-    diesel::update(participants::table.find(&p.id))
-        .set(participants::email_opt_out.eq(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into())))
-        .execute(conn)?;
+    diesel::update(participants::table.find(&p.id)).set(participants::email_opt_out.eq(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into()))).execute(conn)?;
     Ok(())
 }
 
@@ -356,11 +343,7 @@ fn set_opt_out(conn: &mut DbConn, p: &Participant, kinds: &[String]) -> AppResul
 pub fn unsubscribe(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<EmailKind> {
     let (p, kind) = participant_of_token(conn, ctx, token)?;
     let mut off = p.opted_out();
-    let turning_off: Vec<EmailKind> = if kind.can_opt_out() {
-        vec![kind]
-    } else {
-        EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out()).collect()
-    };
+    let turning_off: Vec<EmailKind> = if kind.can_opt_out() { vec![kind] } else { EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out()).collect() };
     for k in turning_off {
         if !off.iter().any(|o| o == k.as_str()) {
             off.push(k.as_str().into());
@@ -384,12 +367,7 @@ pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferenc
         email: p.email.clone(),
         kinds: EmailKind::ALL
             .iter()
-            .map(|k| KindChoice {
-                kind: *k,
-                label: k.label().into(),
-                receiving: !off.iter().any(|o| o == k.as_str()),
-                can_opt_out: k.can_opt_out(),
-            })
+            .map(|k| KindChoice { kind: *k, label: k.label().into(), receiving: !off.iter().any(|o| o == k.as_str()), can_opt_out: k.can_opt_out() })
             .collect(),
     })
 }
@@ -404,10 +382,6 @@ pub fn set_preferences_of(conn: &mut DbConn, p: &Participant, receive: &[String]
     for kind in receive {
         EmailKind::parse(kind).map_err(AppError::invalid)?;
     }
-    let off: Vec<String> = EmailKind::ALL
-        .iter()
-        .filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str()))
-        .map(|k| k.as_str().to_string())
-        .collect();
+    let off: Vec<String> = EmailKind::ALL.iter().filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str())).map(|k| k.as_str().to_string()).collect();
     set_opt_out(conn, p, &off)
 }

@@ -4,12 +4,12 @@
 pub mod accounts;
 pub mod analysis;
 pub mod audit;
-pub mod mail;
-pub mod moderation;
 pub mod boards;
 pub mod grid;
 pub mod idempotency;
 pub mod images;
+pub mod mail;
+pub mod moderation;
 pub mod people;
 pub mod stages;
 pub mod summaries;
@@ -77,9 +77,7 @@ impl Ctx {
     }
 
     pub fn link_url(&self, participant: &Participant) -> Option<String> {
-        participant
-            .token_expires_at
-            .map(|exp| format!("{}/p/{}", self.base_url, self.link_token(&participant.id, exp)))
+        participant.token_expires_at.map(|exp| format!("{}/p/{}", self.base_url, self.link_token(&participant.id, exp)))
     }
 }
 
@@ -127,11 +125,18 @@ pub enum Identity {
     Anonymous,
     /// A staff account; `session` is the secret of a browser's session cookie (none for a
     /// bearer token, which was checked when it was read).
-    User { id: String, session: Option<String> },
+    User {
+        id: String,
+        session: Option<String>,
+    },
     /// A participant; `link` identifies the sign-in link a browser session was started with
     /// (its expiry, which changes whenever a link is issued), so issuing a new link ends
     /// sessions started with the old one. Bearer tokens carry none: they are revoked instead.
-    Participant { id: String, link: Option<i64>, session: Option<String> },
+    Participant {
+        id: String,
+        link: Option<i64>,
+        session: Option<String>,
+    },
 }
 
 /// What identifies one issue of a participant's sign-in link.
@@ -171,9 +176,7 @@ impl Identity {
 /// longer than allowed, and belongs to whom the cookie says. Notes its use once a minute.
 fn check_session(conn: &mut DbConn, ctx: &Ctx, secret: &str, owner: impl Fn(&crate::db::models::SessionRow) -> bool) -> AppResult<()> {
     let now = ctx.now();
-    let row = db::users::find_live_session(conn, &crate::domain::tokens::hash(secret), now)?
-        .filter(|s| owner(s))
-        .ok_or(AppError::Unauthorized)?;
+    let row = db::users::find_live_session(conn, &crate::domain::tokens::hash(secret), now)?.filter(|s| owner(s)).ok_or(AppError::Unauthorized)?;
     if now - row.last_seen_at > ctx.session_idle {
         return Err(AppError::Unauthorized);
     }
@@ -218,9 +221,7 @@ impl Access {
     pub fn participant(&self) -> AppResult<&Participant> {
         match &self.actor {
             Actor::Participant(p) if p.consented_at.is_some() => Ok(p),
-            Actor::Participant(_) => Err(AppError::forbidden(
-                "Please read the welcome and give your consent before taking part.",
-            )),
+            Actor::Participant(_) => Err(AppError::forbidden("Please read the welcome and give your consent before taking part.")),
             Actor::User(_) => Err(AppError::forbidden("Only participants answer questions.")),
         }
     }
@@ -251,8 +252,7 @@ pub fn in_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) 
 
 /// A checkbox or flag from a form ("on") or JSON (true).
 pub fn truthy(v: &Option<serde_json::Value>) -> bool {
-    matches!(v, Some(serde_json::Value::Bool(true)))
-        || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
+    matches!(v, Some(serde_json::Value::Bool(true))) || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
 }
 
 /// Trims a required text field, refusing it when empty or longer than `max` characters.

@@ -51,7 +51,6 @@ pub struct ProbeInput {
     pub private: Option<serde_json::Value>,
 }
 
-
 /// A moderator's follow-up on one participant's post; the participant is told by email.
 pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: &ProbeInput) -> AppResult<PostView> {
     let (acc, parent) = post_of_board(conn, actor, post_id)?;
@@ -110,9 +109,8 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
     let acc = access(conn, actor, &q.board_id)?;
     acc.require_manage()?;
     let user = actor.user()?;
-    let p = db::participants::find(conn, input.participant_id.trim())?
-        .filter(|p| p.board_id == q.board_id)
-        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+    let p =
+        db::participants::find(conn, input.participant_id.trim())?.filter(|p| p.board_id == q.board_id).ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
     let source = match input.source.as_deref().map(str::trim) {
         None | Some("") | Some("email") => "email",
         Some("telephone") => "telephone",
@@ -148,7 +146,15 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
         if !db::posts::insert_answer(conn, &post)? {
             return Err(AppError::Conflict("This participant has already answered this question.".into()));
         }
-        audit::record(conn, ctx, &acc, "post.on_behalf", format!("question {}", q.id), None, Some(json!({"post": post.id, "participant": p.id, "source": source, "body_md": post.body_md})))
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "post.on_behalf",
+            format!("question {}", q.id),
+            None,
+            Some(json!({"post": post.id, "participant": p.id, "source": source, "body_md": post.body_md})),
+        )
     })?;
     view(conn, &acc, &post.id)
 }
@@ -167,9 +173,7 @@ pub fn set_hidden(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, hi
     let reason = if hide { Some(super::required("The reason", &input.reason, 500)?) } else { None };
     let before = json!({"hidden": post.hidden_at.is_some(), "reason": post.hidden_reason});
     in_tx(conn, |conn| {
-        diesel::update(posts::table.find(&post.id))
-            .set((posts::hidden_at.eq(hide.then(|| ctx.now())), posts::hidden_reason.eq(&reason)))
-            .execute(conn)?;
+        diesel::update(posts::table.find(&post.id)).set((posts::hidden_at.eq(hide.then(|| ctx.now())), posts::hidden_reason.eq(&reason))).execute(conn)?;
         audit::record(conn, ctx, &acc, if hide { "post.hide" } else { "post.restore" }, format!("post {}", post.id), Some(before), Some(json!({"hidden": hide, "reason": reason})))
     })?;
     view(conn, &acc, post_id)
@@ -203,12 +207,8 @@ pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>
         return Ok(Vec::new());
     }
     let parent_ids: Vec<String> = probes.iter().filter_map(|p| p.parent_id.clone()).collect();
-    let parents: HashMap<String, Option<String>> = posts::table
-        .filter(posts::id.eq_any(&parent_ids))
-        .select((posts::id, posts::participant_id))
-        .load::<(String, Option<String>)>(conn)?
-        .into_iter()
-        .collect();
+    let parents: HashMap<String, Option<String>> =
+        posts::table.filter(posts::id.eq_any(&parent_ids)).select((posts::id, posts::participant_id)).load::<(String, Option<String>)>(conn)?.into_iter().collect();
     let probe_ids: Vec<String> = probes.iter().map(|p| p.id.clone()).collect();
     let answered: HashSet<(String, String)> = posts::table
         .filter(posts::parent_id.eq_any(&probe_ids))
@@ -217,16 +217,9 @@ pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let people: HashMap<String, (Option<String>, String)> = db::participants::of_board(conn, &acc.board.id)?
-        .into_iter()
-        .map(|p| (p.id, (p.screen_name, p.name)))
-        .collect();
-    let questions: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?
-        .into_iter()
-        .map(|q| (q.id, q.prompt_md))
-        .collect();
-    let staff_names: HashMap<String, String> =
-        db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
+    let people: HashMap<String, (Option<String>, String)> = db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id, (p.screen_name, p.name))).collect();
+    let questions: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
+    let staff_names: HashMap<String, String> = db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
     let zone = acc.zone();
     let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
     Ok(probes
@@ -288,19 +281,11 @@ pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, inp
     let user = actor.user()?;
     let question_id = input.question_id.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if let Some(q) = question_id {
-        db::stages::find_question(conn, q)?
-            .filter(|q| q.board_id == board_id)
-            .ok_or_else(|| AppError::invalid("The question is not part of this board."))?;
+        db::stages::find_question(conn, q)?.filter(|q| q.board_id == board_id).ok_or_else(|| AppError::invalid("The question is not part of this board."))?;
     }
     let body = super::required("The note", &input.body_md, 20_000)?;
-    let note = StaffNote {
-        id: db::new_id(),
-        board_id: board_id.into(),
-        question_id: question_id.map(str::to_string),
-        author_id: user.id.clone(),
-        body_md: body,
-        created_at: ctx.now(),
-    };
+    let note =
+        StaffNote { id: db::new_id(), board_id: board_id.into(), question_id: question_id.map(str::to_string), author_id: user.id.clone(), body_md: body, created_at: ctx.now() };
     db::moderation::insert_note(conn, &note)?;
     Ok(NoteView {
         id: note.id,
@@ -326,12 +311,6 @@ pub fn notes_for(conn: &mut DbConn, acc: &Access, question_id: Option<&str>) -> 
     Ok(db::moderation::notes_of_board(conn, board_id)?
         .into_iter()
         .filter(|(n, _)| question_id.is_none() || n.question_id.as_deref() == question_id)
-        .map(|(n, author)| NoteView {
-            id: n.id,
-            author,
-            question_id: n.question_id,
-            body_html: markdown::render(&n.body_md),
-            created: When::new(&zone, n.created_at),
-        })
+        .map(|(n, author)| NoteView { id: n.id, author, question_id: n.question_id, body_html: markdown::render(&n.body_md), created: When::new(&zone, n.created_at) })
         .collect())
 }

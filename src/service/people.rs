@@ -65,8 +65,7 @@ pub struct ImportReport {
 pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: &[u8], commit: bool) -> AppResult<ImportReport> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let ParsedImport { attribute_columns, rows, mut errors } =
-        participants_csv::parse(csv).map_err(AppError::invalid)?;
+    let ParsedImport { attribute_columns, rows, mut errors } = participants_csv::parse(csv).map_err(AppError::invalid)?;
     let emails: Vec<String> = rows.iter().map(|r| r.email.clone()).collect();
     let existing = db::participants::existing_emails(conn, board_id, &emails)?;
     for row in rows.iter().filter(|r| existing.contains(&r.email)) {
@@ -131,9 +130,7 @@ pub struct SignInLink {
 pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str) -> AppResult<SignInLink> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let mut p = db::participants::find(conn, participant_id)?
-        .filter(|p| p.board_id == board_id)
-        .ok_or_else(AppError::not_found)?;
+    let mut p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;
     let mut expires = link_expiry(ctx, ctx.now());
     if p.token_expires_at == Some(expires) {
         // Reissued twice within a second: move on a second so the token changes.
@@ -147,11 +144,7 @@ pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
         super::audit::record(conn, ctx, &acc, "participant.new_link", format!("participant {} <{}>", p.id, p.email), None, None)
     })?;
     p.token_expires_at = Some(expires);
-    Ok(SignInLink {
-        participant_id: p.id.clone(),
-        url: ctx.link_url(&p).unwrap_or_default(),
-        expires_at: When::new(&acc.zone(), expires),
-    })
+    Ok(SignInLink { participant_id: p.id.clone(), url: ctx.link_url(&p).unwrap_or_default(), expires_at: When::new(&acc.zone(), expires) })
 }
 
 /// The participant a sign-in link belongs to, if it is current and not expired.
@@ -169,9 +162,7 @@ pub fn participant_of_link(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResu
     let p = db::participants::find_by_token_hash(conn, &tokens::hash(token))?.ok_or_else(gone)?;
     match p.token_expires_at {
         Some(exp) if exp > ctx.now() => Ok(p),
-        _ => Err(AppError::Gone(
-            "This sign-in link has expired. Please ask the moderator for a new one.".into(),
-        )),
+        _ => Err(AppError::Gone("This sign-in link has expired. Please ask the moderator for a new one.".into())),
     }
 }
 
@@ -229,9 +220,7 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
 pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str, group: &str) -> AppResult<ParticipantView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let p = db::participants::find(conn, participant_id)?
-        .filter(|p| p.board_id == board_id)
-        .ok_or_else(AppError::not_found)?;
+    let p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;
     let group = super::optional_text("Group", group, 100)?;
     let before = p.group();
     let mut attributes = p.attributes_map();
@@ -241,7 +230,15 @@ pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, pa
     }
     in_tx(conn, |conn| {
         db::participants::set_attributes(conn, &p.id, &serde_json::Value::Object(attributes).to_string())?;
-        super::audit::record(conn, ctx, &acc, "participant.group", format!("participant {} <{}>", p.id, p.email), Some(serde_json::json!({"group": before})), Some(serde_json::json!({"group": group})))
+        super::audit::record(
+            conn,
+            ctx,
+            &acc,
+            "participant.group",
+            format!("participant {} <{}>", p.id, p.email),
+            Some(serde_json::json!({"group": before})),
+            Some(serde_json::json!({"group": group})),
+        )
     })?;
     list(conn, ctx, actor, board_id)?.into_iter().find(|v| v.id == participant_id).ok_or_else(AppError::not_found)
 }

@@ -109,15 +109,9 @@ pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str)
     }
     let zone = acc.zone();
     let mut view = StageView::new(&stage, &zone, ctx.now());
-    view.images = db::images::of_stages_and_summaries(conn, &stage.board_id)?
-        .iter()
-        .filter(|i| i.stage_id.as_deref() == Some(stage_id))
-        .map(|i| super::images::view(i, None))
-        .collect();
-    view.questions = db::stages::questions_of_stage(conn, stage_id)?
-        .iter()
-        .map(|q| QuestionView::new(q, &zone))
-        .collect();
+    view.images =
+        db::images::of_stages_and_summaries(conn, &stage.board_id)?.iter().filter(|i| i.stage_id.as_deref() == Some(stage_id)).map(|i| super::images::view(i, None)).collect();
+    view.questions = db::stages::questions_of_stage(conn, stage_id)?.iter().map(|q| QuestionView::new(q, &zone)).collect();
     Ok(view)
 }
 
@@ -359,9 +353,7 @@ pub fn move_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
 pub fn move_question_to_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, stage_id: &str) -> AppResult<String> {
     let (acc, from, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
-    let to = db::stages::find(conn, stage_id)?
-        .filter(|s| s.board_id == q.board_id)
-        .ok_or_else(|| AppError::invalid("The stage to move to is not a stage of this board."))?;
+    let to = db::stages::find(conn, stage_id)?.filter(|s| s.board_id == q.board_id).ok_or_else(|| AppError::invalid("The stage to move to is not a stage of this board."))?;
     if from.released_at.is_some() || to.released_at.is_some() {
         return Err(AppError::Conflict("Only questions of unreleased stages move, and only to an unreleased stage.".into()));
     }
@@ -381,7 +373,15 @@ pub fn reopen(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> Ap
     stage.close_at = None;
     in_tx(conn, |conn| {
         db::stages::update(conn, &stage)?;
-        audit::record(conn, ctx, &acc, "stage.reopen", format!("stage {}", stage.id), Some(json!({"close_at": before.map(|t| acc.zone().to_rfc3339(t))})), Some(json!({"close_at": null})))
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "stage.reopen",
+            format!("stage {}", stage.id),
+            Some(json!({"close_at": before.map(|t| acc.zone().to_rfc3339(t))})),
+            Some(json!({"close_at": null})),
+        )
     })?;
     stage_detail(conn, ctx, actor, stage_id)
 }
@@ -391,9 +391,7 @@ pub fn delete_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     if stage.released_at.is_some() || db::posts::question_has_posts(conn, &q.id)? {
-        return Err(AppError::Conflict(
-            "Released or answered questions are kept; edit the wording instead.".into(),
-        ));
+        return Err(AppError::Conflict("Released or answered questions are kept; edit the wording instead.".into()));
     }
     in_tx(conn, |conn| {
         db::stages::delete_question(conn, &q.id)?;

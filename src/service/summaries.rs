@@ -9,11 +9,11 @@ use crate::db::schema::{posts, questions};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailKind;
 use crate::domain::markdown;
+use crate::domain::visibility::for_group;
 use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
-use crate::domain::visibility::for_group;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
@@ -30,7 +30,6 @@ pub struct SummaryInput {
     #[schema(value_type = Option<String>)]
     pub publish: Option<serde_json::Value>,
 }
-
 
 pub fn view(s: &StageSummary, stage_title: &str, acc: &Access) -> SummaryView {
     SummaryView {
@@ -54,9 +53,7 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: 
     acc.require_manage()?;
     let stages = db::stages::of_board(conn, &stage.board_id)?;
     let shown_in = match input.shown_in_stage_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(id) => Some(
-            stages.iter().find(|s| s.id == id).map(|s| s.id.clone()).ok_or_else(|| AppError::invalid("Choose a stage of this board to show the summary in."))?,
-        ),
+        Some(id) => Some(stages.iter().find(|s| s.id == id).map(|s| s.id.clone()).ok_or_else(|| AppError::invalid("Choose a stage of this board to show the summary in."))?),
         None => stages.iter().find(|s| s.position > stage.position).map(|s| s.id.clone()),
     };
     let body = super::required("The summary", &input.body_md, 50_000)?;
@@ -134,10 +131,7 @@ pub fn announce_shown_in(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResu
 fn visible_to(s: &StageSummary, stages: &HashMap<String, Stage>, p: &Participant, contributor: bool) -> bool {
     let group = p.group();
     let open_to = |id: &str| stages.get(id).is_some_and(|st| st.released_at.is_some() && for_group(&st.group_list(), group.as_deref()));
-    s.published_at.is_some()
-        && open_to(&s.stage_id)
-        && s.shown_in_stage_id.as_deref().is_none_or(open_to)
-        && (!s.contributors_only || contributor)
+    s.published_at.is_some() && open_to(&s.stage_id) && s.shown_in_stage_id.as_deref().is_none_or(open_to) && (!s.contributors_only || contributor)
 }
 
 /// Participants who answered at least one question of a stage.
@@ -189,10 +183,7 @@ pub fn readable(conn: &mut DbConn, acc: &Access, participant: Option<&Participan
 }
 
 fn readable_text(conn: &mut DbConn, acc: &Access, participant: Option<&Participant>) -> AppResult<Vec<SummaryView>> {
-    let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &acc.board.id)?
-        .into_iter()
-        .filter(|s| s.published_at.is_some() || participant.is_none())
-        .collect();
+    let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &acc.board.id)?.into_iter().filter(|s| s.published_at.is_some() || participant.is_none()).collect();
     if summaries.is_empty() {
         return Ok(Vec::new());
     }

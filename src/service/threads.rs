@@ -52,9 +52,7 @@ fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &str) -> App
     if !staff.standing.sees_everything() {
         return Err(AppError::not_found());
     }
-    let p = db::participants::find(conn, participant_id)?
-        .filter(|p| p.board_id == staff.board.id)
-        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+    let p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == staff.board.id).ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
     Ok(Access { board: staff.board, standing: Standing::Participant, actor: Actor::Participant(p) })
 }
 
@@ -70,10 +68,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     if !observing {
         db::participants::touch(conn, &me.id, now)?;
     }
-    let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?
-        .into_iter()
-        .chain(db::votes::voted_questions(conn, &me.id)?)
-        .collect();
+    let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().chain(db::votes::voted_questions(conn, &me.id)?).collect();
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
     let group = me.group();
@@ -108,8 +103,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let unanswered = questions.clone().filter(|q| q.answered_by_you == Some(false)).count() as i64;
     let new_posts = questions.map(|q| q.new_posts).sum();
     let open_probes = super::moderation::open_probes(conn, acc, Some(&me.id))?;
-    let closing_message_html = (acc.state() == BoardState::Closed || acc.state() == BoardState::Archived)
-        .then(|| markdown::render(&acc.board.closing_message_md));
+    let closing_message_html = (acc.state() == BoardState::Closed || acc.state() == BoardState::Archived).then(|| markdown::render(&acc.board.closing_message_md));
     Ok(ParticipantHome {
         board: BoardView::new(&acc.board, acc.standing),
         stages,
@@ -262,22 +256,14 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
             let your_answer_id = own_answer.map(|(p, ..)| p.id.clone());
             let has_answered = your_answer_id.is_some() || your_vote.is_some();
             let scope = participant_scope(mode, has_answered);
-            let own_threads: HashSet<&str> = all
-                .iter()
-                .filter(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me))
-                .map(|(p, ..)| p.id.as_str())
-                .collect();
+            let own_threads: HashSet<&str> = all.iter().filter(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me)).map(|(p, ..)| p.id.as_str()).collect();
             let visible: Vec<&AuthoredPost> = all
                 .iter()
                 .filter(|(p, ..)| scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str()))
                 // Private probes and the answers to them reach one participant only.
                 .filter(|(p, ..)| p.private_to.as_deref().is_none_or(|to| to == me))
                 .collect();
-            let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads {
-                all.iter().filter(|(p, ..)| p.parent_id.is_none()).count() as i64
-            } else {
-                0
-            };
+            let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads { all.iter().filter(|(p, ..)| p.parent_id.is_none()).count() as i64 } else { 0 };
             let refusal = answer_refusal(state, phase);
             // A vote can be changed while the stage is open; a written answer is edited instead.
             let can_answer = refusal.is_none() && (kind != QuestionKind::Discussion || your_answer_id.is_none());
@@ -334,9 +320,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     } else {
         (Vec::new(), Vec::new(), Vec::new())
     };
-    let viewing_as = participant
-        .filter(|_| observing)
-        .map(|p| participant_label(p.screen_name.as_deref(), &p.name, Anonymity::ScreenNames, Standing::Admin));
+    let viewing_as = participant.filter(|_| observing).map(|p| participant_label(p.screen_name.as_deref(), &p.name, Anonymity::ScreenNames, Standing::Admin));
     // Results: always for staff; for participants as the mode says (post first: once they voted).
     let results_visible = match (acc.standing, mode) {
         (Standing::Participant, ResponseMode::Private) => false,
@@ -414,10 +398,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
     let staff = r.standing.sees_everything();
     let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
     let (author, kind) = match (&p.participant_id, staff_name) {
-        (Some(_), _) => (
-            participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing),
-            "participant",
-        ),
+        (Some(_), _) => (participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing), "participant"),
         (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
         (None, None) => ("Moderator".to_string(), "moderator"),
     };
@@ -440,11 +421,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         author,
         author_kind: kind.into(),
         is_yours,
-        body_html: if hidden && !staff {
-            "<p><em>This post was hidden by the moderators.</em></p>".into()
-        } else {
-            p.body_html.clone()
-        },
+        body_html: if hidden && !staff { "<p><em>This post was hidden by the moderators.</em></p>".into() } else { p.body_html.clone() },
         body_md: (is_yours && !hidden).then(|| p.body_md.clone()),
         created: When::new(r.zone, p.created_at),
         edited: When::opt(r.zone, p.edited_at),
@@ -458,10 +435,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who == r.me)),
         images: if hidden && !staff { Vec::new() } else { r.images.get(&p.id).cloned().unwrap_or_default() },
         agreed_by: if staff { r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default() } else { Vec::new() },
-        replies: children
-            .get(p.id.as_str())
-            .map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect())
-            .unwrap_or_default(),
+        replies: children.get(p.id.as_str()).map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect()).unwrap_or_default(),
     }
 }
 
@@ -486,11 +460,9 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
     let body = super::required("Your reply", &input.body_md, MAX_POST_CHARS)?;
     let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
     let parent = match parent_id {
-        Some(pid) => Some(
-            db::posts::find(conn, pid)?
-                .filter(|p| p.question_id == q.id)
-                .ok_or_else(|| AppError::invalid("The post you are replying to is not part of this question."))?,
-        ),
+        Some(pid) => {
+            Some(db::posts::find(conn, pid)?.filter(|p| p.question_id == q.id).ok_or_else(|| AppError::invalid("The post you are replying to is not part of this question."))?)
+        }
         None => None,
     };
     let (participant_id, author_user_id) = match (&acc.standing, &parent) {
@@ -529,9 +501,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
             }
             (None, Some(acc.actor.user()?.id.clone()))
         }
-        (standing, None) if standing.can_manage() => {
-            return Err(AppError::invalid("Moderators reply inside a participant's thread; answers come from participants."))
-        }
+        (standing, None) if standing.can_manage() => return Err(AppError::invalid("Moderators reply inside a participant's thread; answers come from participants.")),
         _ => return Err(AppError::forbidden("Observers and analysts read the board but do not post.")),
     };
     let is_probe = author_user_id.is_some() && parent.as_ref().is_some_and(|p| p.participant_id.is_some());
@@ -593,7 +563,8 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str)
     let reactions = reactions_of(conn, &post.question_id, anonymity)?;
     let zone = acc.zone();
     let no_images = HashMap::new();
-    let mut tree = thread_tree(&[ap], &Reader { me: actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images });
+    let mut tree =
+        thread_tree(&[ap], &Reader { me: actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images });
     tree.pop().ok_or_else(AppError::not_found)
 }
 
@@ -761,11 +732,8 @@ pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &str, gr
     if kind == QuestionKind::Discussion {
         return Err(AppError::invalid("This question takes written answers, not votes."));
     }
-    let in_group: HashSet<String> = db::participants::of_board(conn, &q.board_id)?
-        .into_iter()
-        .filter(|p| p.group().is_some_and(|g| g.eq_ignore_ascii_case(group.trim())))
-        .map(|p| p.id)
-        .collect();
+    let in_group: HashSet<String> =
+        db::participants::of_board(conn, &q.board_id)?.into_iter().filter(|p| p.group().is_some_and(|g| g.eq_ignore_ascii_case(group.trim()))).map(|p| p.id).collect();
     let answers: Vec<Answer> = db::votes::current_of_question(conn, question_id)?
         .into_iter()
         .filter(|v| in_group.contains(&v.participant_id))

@@ -63,9 +63,8 @@ fn format_label(f: Format) -> &'static str {
 
 async fn codebook_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
     let board_id = board.into_inner();
-    let (board, codes) = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| Ok((boards::get_board(conn, actor, &board_id)?, analysis::codebook(conn, actor, &board_id)?)))
-        .await?;
+    let (board, codes) =
+        state.as_actor(viewer.identity.clone(), move |conn, _, actor| Ok((boards::get_board(conn, actor, &board_id)?, analysis::codebook(conn, actor, &board_id)?))).await?;
     let templates: Vec<_> = crate::domain::codebook::TEMPLATES.iter().map(|t| json!({"key": t.key, "title": t.title, "source": t.source})).collect();
     viewer.render("analyst/codebook", "Codebook", &json!({"board": board, "codes": codes, "templates": templates}))
 }
@@ -86,9 +85,7 @@ struct TemplateForm {
 async fn apply_template(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<TemplateForm>) -> PageResult {
     let board_id = board.into_inner();
     let id = board_id.clone();
-    let result = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::apply_template(conn, ctx, actor, &id, &form.0.template))
-        .await?;
+    let result = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::apply_template(conn, ctx, actor, &id, &form.0.template)).await?;
     session::notice(&viewer.session, import_notice(&result));
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }

@@ -111,11 +111,7 @@ async fn link_landing(state: web::Data<AppState>, viewer: Viewer, token: web::Pa
             Ok((p, board))
         })
         .await?;
-    viewer.render(
-        "participant/link",
-        &board.title,
-        &json!({"board_title": board.title, "name": p.name}),
-    )
+    viewer.render("participant/link", &board.title, &json!({"board_title": board.title, "name": p.name}))
 }
 
 async fn link_sign_in(state: web::Data<AppState>, viewer: Viewer, token: web::Path<String>, _form: CsrfForm<NoFields>) -> PageResult {

@@ -128,12 +128,8 @@ pub fn from_payload_error(e: &PayloadError, limit: usize) -> AppError {
 
 pub fn from_json_error(e: &JsonPayloadError, limit: usize) -> AppError {
     match e {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            AppError::PayloadTooLarge(limit)
-        }
-        JsonPayloadError::ContentType => {
-            AppError::BadRequest("Send a JSON body with Content-Type: application/json.".into())
-        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge(limit),
+        JsonPayloadError::ContentType => AppError::BadRequest("Send a JSON body with Content-Type: application/json.".into()),
         JsonPayloadError::Deserialize(d) => AppError::Unprocessable(format!("The JSON body is not as expected: {d}")),
         JsonPayloadError::Payload(p) => from_payload_error(p, limit),
         other => AppError::BadRequest(format!("The JSON body could not be read: {other}")),

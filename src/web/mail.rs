@@ -24,9 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn send_invitations(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
     let board_id = board.into_inner();
     let b = board_id.clone();
-    let n = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| mail::send_invitations(conn, ctx, actor, &b))
-        .await?;
+    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| mail::send_invitations(conn, ctx, actor, &b)).await?;
     session::notice(
         &viewer.session,
         match n {
@@ -49,10 +47,7 @@ async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path
         })
         .await?;
     let names: HashMap<&str, &str> = participants.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
-    let rows: Vec<_> = messages
-        .iter()
-        .map(|m| json!({"m": m, "name": m.participant_id.as_deref().and_then(|p| names.get(p))}))
-        .collect();
+    let rows: Vec<_> = messages.iter().map(|m| json!({"m": m, "name": m.participant_id.as_deref().and_then(|p| names.get(p))})).collect();
     let failed = messages.iter().filter(|m| m.status == "failed").count();
     viewer.render(
         "moderator/emails",
@@ -75,9 +70,7 @@ async fn resend_one(state: web::Data<AppState>, viewer: Viewer, path: web::Path<
 
 async fn resend(state: web::Data<AppState>, viewer: Viewer, board_id: String, message: Option<String>) -> PageResult {
     let b = board_id.clone();
-    let n = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &b, message.as_deref()))
-        .await?;
+    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &b, message.as_deref())).await?;
     session::notice(&viewer.session, format!("{n} failed {} queued again.", if n == 1 { "message is" } else { "messages are" }));
     Ok(redirect(&format!("/boards/{board_id}/emails")))
 }
@@ -97,11 +90,8 @@ async fn one_click(state: web::Data<AppState>, token: web::Path<String>) -> Page
     let ctx = state.ctx.clone();
     let t = token.clone();
     let kind = state.db.run(move |conn| mail::unsubscribe(conn, &ctx, &t)).await?;
-    let html = crate::templates::render(
-        "participant/unsubscribed",
-        &json!({"label": kind.label(), "can_opt_out": kind.can_opt_out(), "token": token}),
-    )
-    .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let html = crate::templates::render("participant/unsubscribed", &json!({"label": kind.label(), "can_opt_out": kind.can_opt_out(), "token": token}))
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }
 

@@ -66,9 +66,7 @@ async fn new_board(viewer: Viewer) -> PageResult {
 
 async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<BoardInput>) -> PageResult {
     let input = form.0;
-    let board = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input))
-        .await?;
+    let board = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input)).await?;
     session::notice(&viewer.session, "Board created. Add stages and questions, then import participants.");
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
@@ -84,11 +82,7 @@ async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<S
         })
         .await?;
     match view {
-        Ok(view) => viewer.render(
-            "moderator/board",
-            &view.board.title.clone(),
-            &json!({"o": view, "roles": BoardRole::ALL}),
-        ),
+        Ok(view) => viewer.render("moderator/board", &view.board.title.clone(), &json!({"o": view, "roles": BoardRole::ALL})),
         Err(to) => Ok(redirect(&to)),
     }
 }
@@ -108,9 +102,7 @@ async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::P
 async fn save_settings(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<BoardInput>) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
-    let board = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &board_id, &input))
-        .await?;
+    let board = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &board_id, &input)).await?;
     session::notice(&viewer.session, "Settings saved.");
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
@@ -168,9 +160,7 @@ async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: String, cs
 async fn reissue_link(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(String, String)>, _f: CsrfForm<NoFields>) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
-    state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::reissue_link(conn, ctx, actor, &b, &participant_id))
-        .await?;
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::reissue_link(conn, ctx, actor, &b, &participant_id)).await?;
     session::notice(&viewer.session, "A new sign-in link was issued; the previous one no longer works.");
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
@@ -184,9 +174,7 @@ async fn set_group(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
     let group = form.0.group;
-    let p = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::set_group(conn, ctx, actor, &b, &participant_id, &group))
-        .await?;
+    let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::set_group(conn, ctx, actor, &b, &participant_id, &group)).await?;
     session::notice(&viewer.session, format!("{} is in group {}.", p.name, p.attributes.get("group").and_then(|g| g.as_str()).unwrap_or("none")));
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
@@ -195,9 +183,7 @@ async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path
     let board_id = board.into_inner();
     let b = board_id.clone();
     let input = form.0;
-    let m = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &b, &input))
-        .await?;
+    let m = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &b, &input)).await?;
     session::notice(&viewer.session, format!("{} is now {} of this board.", m.email, m.role.replace('_', "-")));
     Ok(redirect(&format!("/boards/{board_id}")))
 }
@@ -205,9 +191,7 @@ async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path
 async fn create_stage(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<StageInput>) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
-    let stage = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &board_id, &input))
-        .await?;
+    let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &board_id, &input)).await?;
     session::notice(&viewer.session, "Stage added. Now write its questions.");
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
@@ -229,28 +213,20 @@ async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path
         .filter(|s| s.id != stage.id)
         .map(|s| json!({"id": s.id, "title": s.title, "released": s.released_at.is_some(), "shown_here": summary.as_ref().and_then(|x| x.shown_in_stage_id.as_deref()) == Some(s.id.as_str())}))
         .collect();
-    viewer.render(
-        "moderator/stage",
-        &stage.title.clone(),
-        &json!({"board": board, "stage": stage, "modes": modes(), "summary": summary, "others": others, "summaries": summaries}),
-    )
+    viewer.render("moderator/stage", &stage.title.clone(), &json!({"board": board, "stage": stage, "modes": modes(), "summary": summary, "others": others, "summaries": summaries}))
 }
 
 async fn save_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, form: CsrfForm<StageInput>) -> PageResult {
     let stage_id = stage.into_inner();
     let input = form.0;
-    let stage = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &stage_id, &input))
-        .await?;
+    let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &stage_id, &input)).await?;
     session::notice(&viewer.session, "Stage saved.");
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
 async fn release_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
     let stage_id = stage.into_inner();
-    let stage = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &stage_id))
-        .await?;
+    let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &stage_id)).await?;
     session::notice(&viewer.session, format!("{} is released: participants can now answer its questions.", stage.title));
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
@@ -259,9 +235,7 @@ async fn add_question(state: web::Data<AppState>, viewer: Viewer, stage: web::Pa
     let stage_id = stage.into_inner();
     let s = stage_id.clone();
     let input = form.0;
-    state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &s, &input))
-        .await?;
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &s, &input)).await?;
     session::notice(&viewer.session, "Question added.");
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
@@ -283,9 +257,7 @@ async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
 async fn save_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<QuestionInput>) -> PageResult {
     let qid = q.into_inner();
     let input = form.0;
-    let q = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &qid, &input))
-        .await?;
+    let q = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &qid, &input)).await?;
     session::notice(&viewer.session, "Question saved.");
     Ok(redirect(&format!("/stages/{}", q.stage_id)))
 }
@@ -298,17 +270,13 @@ struct MoveForm {
 async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<MoveForm>) -> PageResult {
     let qid = q.into_inner();
     let up = form.0.direction == "up";
-    let stage_id = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question(conn, ctx, actor, &qid, up))
-        .await?;
+    let stage_id = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question(conn, ctx, actor, &qid, up)).await?;
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
 
 async fn delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
     let qid = q.into_inner();
-    let stage_id = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &qid))
-        .await?;
+    let stage_id = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &qid)).await?;
     session::notice(&viewer.session, "Question deleted.");
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
@@ -324,29 +292,19 @@ async fn render_account(state: &AppState, viewer: &Viewer, new_token: Option<acc
             Ok((user.name.clone(), user.email.clone(), accounts::list_tokens(conn, user)?))
         })
         .await?;
-    viewer.render(
-        "moderator/account",
-        "Your account",
-        &json!({"name": name, "email": email, "tokens": tokens, "new_token": new_token}),
-    )
+    viewer.render("moderator/account", "Your account", &json!({"name": name, "email": email, "tokens": tokens, "new_token": new_token}))
 }
-
 
 async fn create_token(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<accounts::TokenInput>) -> PageResult {
     let input = form.0;
-    let token = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &input))
-        .await?;
+    let token = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &input)).await?;
     // Shown on this response only; it is never stored in readable form.
     render_account(&state, &viewer, Some(token)).await
 }
 
 async fn revoke_token(state: web::Data<AppState>, viewer: Viewer, t: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
     let id = t.into_inner();
-    state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::revoke_token(conn, ctx, actor.user()?, &id))
-        .await
-        .map_err(PageError)?;
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::revoke_token(conn, ctx, actor.user()?, &id)).await.map_err(PageError)?;
     session::notice(&viewer.session, "Token revoked.");
     Ok(redirect("/account"))
 }

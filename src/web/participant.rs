@@ -98,11 +98,7 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<St
                     Ok(service::views::BoardView::new(&acc.board, acc.standing))
                 })
                 .await?;
-            let mut res = viewer.render(
-                "participant/welcome",
-                &board.title.clone(),
-                &json!({"board": board, "error": why, "screen_name": entered}),
-            )?;
+            let mut res = viewer.render("participant/welcome", &board.title.clone(), &json!({"board": board, "error": why, "screen_name": entered}))?;
             *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
@@ -127,9 +123,7 @@ async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<Strin
     }
     if let Some(p) = view_as {
         let qid = q.into_inner();
-        let page = state
-            .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::question_page_as(conn, ctx, actor, &qid, &p))
-            .await?;
+        let page = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::question_page_as(conn, ctx, actor, &qid, &p)).await?;
         let title = format!("{} · {}", page.stage.title, page.board.title);
         return viewer.render("question", &title, &json!({"q": page}));
     }
@@ -137,13 +131,7 @@ async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<Strin
 }
 
 /// The question page; after a refused post it shows the reason and keeps the text typed.
-async fn show_question(
-    state: &AppState,
-    viewer: &Viewer,
-    question_id: String,
-    error: Option<&AppError>,
-    draft: Option<PostInput>,
-) -> PageResult {
+async fn show_question(state: &AppState, viewer: &Viewer, question_id: String, error: Option<&AppError>, draft: Option<PostInput>) -> PageResult {
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match welcome_first(actor) {
             Some(to) => Ok(Err(to)),
@@ -199,18 +187,14 @@ async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, 
             session::notice(&viewer.session, if reply { "Your reply is posted." } else { "Your answer is posted." });
             Ok(redirect(&format!("/q/{question_id}#post-{}", post["id"].as_str().unwrap_or_default())))
         }
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await
-        }
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await,
         Err(e) => Err(e.into()),
     }
 }
 
 async fn edit_form(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>) -> PageResult {
     let post_id = p.into_inner();
-    let history = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id))
-        .await?;
+    let history = state.as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id)).await?;
     if !history.post.is_yours {
         return Err(PageError(AppError::forbidden("Only the author can edit a post.")));
     }
@@ -225,26 +209,20 @@ struct EditForm {
 async fn edit(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, form: CsrfForm<EditForm>) -> PageResult {
     let post_id = p.into_inner();
     let body = form.0.body_md;
-    let post = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::edit_post(conn, ctx, actor, &post_id, &body))
-        .await?;
+    let post = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::edit_post(conn, ctx, actor, &post_id, &body)).await?;
     session::notice(&viewer.session, "Your changes are saved; the earlier wording is kept in the history.");
     Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
 }
 
 async fn history(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>) -> PageResult {
     let post_id = p.into_inner();
-    let history = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id))
-        .await?;
+    let history = state.as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id)).await?;
     viewer.render("participant/history", "Post history", &history)
 }
 
 async fn agree(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, _f: CsrfForm<super::session::NoFields>) -> PageResult {
     let post_id = p.into_inner();
-    let post = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &post_id))
-        .await?;
+    let post = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &post_id)).await?;
     Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
 }
 
@@ -252,9 +230,7 @@ async fn vote(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, 
     let qid = q.into_inner();
     let fields = form.0;
     let q2 = qid.clone();
-    let result = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::vote_from_form(conn, ctx, actor, &q2, &fields))
-        .await;
+    let result = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::vote_from_form(conn, ctx, actor, &q2, &fields)).await;
     match result {
         Ok(_) => {
             session::notice(&viewer.session, "Your vote is saved. You can change it while the stage is open.");

@@ -79,7 +79,8 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let child = codes[1]["id"].as_str().unwrap();
     let (st, _) = ana.put(&format!("/api/v1/codes/{parent}"), json!({"name": "Value creation cycles", "parent_id": child})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a code cannot go inside its own child");
-    let (st, moved) = ana.put(&format!("/api/v1/codes/{}", own["id"].as_str().unwrap()), json!({"name": "Workload", "description": "Time & pressure <b>", "parent_id": parent})).await;
+    let (st, moved) =
+        ana.put(&format!("/api/v1/codes/{}", own["id"].as_str().unwrap()), json!({"name": "Workload", "description": "Time & pressure <b>", "parent_id": parent})).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(moved["path"], "Value creation cycles › Workload");
     let (st, memo) = ana.post(&format!("/api/v1/codes/{parent}/memos"), json!({"body": "Use for all five cycles"})).await;
@@ -180,11 +181,13 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     let (st, whole) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate]})).await;
     assert_eq!(st, StatusCode::CREATED, "{whole}");
     assert_eq!(whole["whole"], true);
-    let (st, excerpt) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [applied], "start": 19, "end": 48, "excerpt": "I now plan my week with the t", "quote": true})).await;
+    let (st, excerpt) =
+        ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [applied], "start": 19, "end": 48, "excerpt": "I now plan my week with the t", "quote": true})).await;
     assert_eq!(st, StatusCode::CREATED, "{excerpt}");
     assert_eq!(excerpt["text"], "I now plan my week with the t");
     assert_eq!(excerpt["is_quote"], true);
-    let (st, by_words) = ben.post(&format!("/api/v1/posts/{b}/codings"), json!({"code_ids": [applied, immediate], "excerpt": "I plan better now", "memo": "Compare with P01"})).await;
+    let (st, by_words) =
+        ben.post(&format!("/api/v1/posts/{b}/codings"), json!({"code_ids": [applied, immediate], "excerpt": "I plan better now", "memo": "Compare with P01"})).await;
     assert_eq!(st, StatusCode::CREATED, "{by_words}");
     assert_eq!((by_words["start"].as_i64(), by_words["end"].as_i64()), (Some(16), Some(33)));
     // The second analyst codes the same excerpt as the first: both codings stay, with who.
@@ -263,7 +266,11 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert!(texts(&html, ".codable").contains(&"Mostly fun, and I plan better now.".to_string()));
     let realised = code("Realised value");
     let res = page
-        .submit(&coding_url, &format!("/posts/{b}/codings"), &[("code_id", &realised), ("code_id", &immediate), ("start", "0"), ("end", "10"), ("excerpt", "Mostly fun"), ("back", &coding_url)])
+        .submit(
+            &coding_url,
+            &format!("/posts/{b}/codings"),
+            &[("code_id", &realised), ("code_id", &immediate), ("start", "0"), ("end", "10"), ("excerpt", "Mostly fun"), ("back", &coding_url)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
@@ -387,14 +394,17 @@ async fn who_may_code_a_matrix(backend: Backend) {
     let participant = app.participant(s.link(0)).await;
     let observer = app.signed_in("obs@example.org").await;
     let stranger = app.signed_in("modb@example.org").await;
-    for (who, browser, expected) in [("participant", &participant, StatusCode::FORBIDDEN), ("observer", &observer, StatusCode::FORBIDDEN), ("stranger", &stranger, StatusCode::NOT_FOUND)] {
+    for (who, browser, expected) in
+        [("participant", &participant, StatusCode::FORBIDDEN), ("observer", &observer, StatusCode::FORBIDDEN), ("stranger", &stranger, StatusCode::NOT_FOUND)]
+    {
         for path in &pages {
             let res = browser.get(path).await;
             assert_eq!(res.status(), expected, "{who} {path}");
             assert!(!res.text().await.unwrap().contains("Secret answer"), "{who} {path} leaks");
         }
         let html = browser.get_ok(if who == "stranger" { "/boards" } else { "/" }).await;
-        let res = browser.client.post(app.url(&format!("/posts/{post}/codings"))).form(&[("csrf_token", csrf_of(&html).as_str()), ("code_id", code.as_str())]).send().await.unwrap();
+        let res =
+            browser.client.post(app.url(&format!("/posts/{post}/codings"))).form(&[("csrf_token", csrf_of(&html).as_str()), ("code_id", code.as_str())]).send().await.unwrap();
         assert_eq!(res.status(), expected, "{who} codes through the page");
         assert!(!res.text().await.unwrap().contains("This form has expired"), "refused for who they are, not for the form");
     }

@@ -36,7 +36,9 @@ async fn csv_problems_are_reported_by_line_and_nothing_is_imported(backend: Back
     assert!(!html.contains("Import 1 participants"));
 
     // A spreadsheet or image instead of CSV.
-    let form = reqwest::multipart::Form::new().text("csrf_token", csrf_of(&page)).part("file", reqwest::multipart::Part::bytes(b"PK\x03\x04\x14\x00\x00\x00binary".to_vec()).file_name("people.xlsx"));
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf_of(&page))
+        .part("file", reqwest::multipart::Part::bytes(b"PK\x03\x04\x14\x00\x00\x00binary".to_vec()).file_name("people.xlsx"));
     let res = b.client.post(app.url(&format!("/boards/{}/participants/preview", s.board))).multipart(form).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("not a CSV text file"));
@@ -64,7 +66,15 @@ async fn oversized_and_malformed_bodies_are_refused_clearly(backend: Backend) {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["detail"].as_str().unwrap().contains("longer than"));
     // Malformed JSON and wrong shapes.
-    let res = a_api.client.post(app.url(&format!("/api/v1/questions/{}/posts", s.question))).bearer_auth(&a_api.token).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let res = a_api
+        .client
+        .post(app.url(&format!("/api/v1/questions/{}/posts", s.question)))
+        .bearer_auth(&a_api.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     let (st, _) = read(res).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let (st, _) = a_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "   "})).await;
@@ -84,7 +94,11 @@ async fn hostile_markdown_is_neutralised(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["a@example.org", "b@example.org"]).await;
     let a = app.participant_api(s.link(0)).await;
-    a.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "<img src=x onerror=alert(1)><script>alert(2)</script>[click](javascript:alert(3)) <a href=\"https://example.org\" onmouseover=\"alert(4)\">site</a>"})).await;
+    a.post(
+        &format!("/api/v1/questions/{}/posts", s.question),
+        json!({"body_md": "<img src=x onerror=alert(1)><script>alert(2)</script>[click](javascript:alert(3)) <a href=\"https://example.org\" onmouseover=\"alert(4)\">site</a>"}),
+    )
+    .await;
     let b = app.participant(s.link(1)).await;
     let page = b.get_ok(&format!("/q/{}", s.question)).await;
     for bad in ["onerror", "<script>alert", "href=\"javascript", "onmouseover"] {

@@ -17,7 +17,18 @@ fn focusboard(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["demo", "--help"], vec!["user", "create", "--help"], vec!["email", "test", "--help"], vec!["export", "--help"], vec!["backup", "--help"], vec!["restore", "--help"], vec!["user", "disable", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["email", "test", "--help"],
+        vec!["export", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
+        vec!["user", "disable", "--help"],
+    ] {
         let (ok, out) = focusboard(dir.path(), &args);
         assert!(ok && out.contains("Usage: focusboard"), "{args:?}: {out}");
     }
@@ -40,11 +51,7 @@ fn user_create_migrate_and_demo() {
     // Running it again does not duplicate the board.
     let (ok, again) = focusboard(dir.path(), &["demo"]);
     assert!(ok && again.contains("as printed when the demo was first created"));
-    let bad = Command::new(env!("CARGO_BIN_EXE_focusboard"))
-        .arg("migrate")
-        .env("FOCUSBOARD_CONFIG", dir.path().join("missing.toml"))
-        .output()
-        .unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_focusboard")).arg("migrate").env("FOCUSBOARD_CONFIG", dir.path().join("missing.toml")).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a readable file"));
 }

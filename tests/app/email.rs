@@ -210,13 +210,7 @@ async fn one_click_unsubscribe_stops_that_kind(backend: Backend) {
     let notice = sink.to("ann@example.org").into_iter().find(|m| m.subject().starts_with("New questions")).unwrap();
     let url = notice.header("List-Unsubscribe").unwrap().trim_matches(['<', '>']).to_string();
     // What a mail program does: a POST with no cookies and no CSRF token.
-    let res = reqwest::Client::new()
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
+    let res = reqwest::Client::new().post(&url).header("content-type", "application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("You will no longer receive: A new stage of questions is open"));
     // A second stage opens: Bob is told, Ann is not.

@@ -58,7 +58,8 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     ann.post(&format!("/api/v1/questions/{}/posts", private["id"].as_str().unwrap()), json!({"body_md": "=1+2 just for you"})).await;
     let (st, _) = bob.post(&format!("/api/v1/posts/{a}/agree"), json!({})).await;
     assert_eq!(st, StatusCode::OK);
-    let (_, ranking) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Calls\nVisits", "mode": "open"})).await;
+    let (_, ranking) =
+        m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Calls\nVisits", "mode": "open"})).await;
     let (st, _) = bob.post(&format!("/api/v1/questions/{}/vote", ranking["id"].as_str().unwrap()), json!({"answer": {"ranking": [1, 0]}})).await;
     assert_eq!(st, StatusCode::OK);
 

@@ -21,7 +21,8 @@ async fn questions_for_one_group_never_reach_another(backend: Backend) {
     assert_eq!(json!(["GPs"]), s2_groups(&m, &s2).await);
     let (_, q2) = m.post(&format!("/api/v1/stages/{s2}/questions"), json!({"prompt_md": "GPs only?", "mode": "open"})).await;
     let (q1, q2, q3) = (q1["id"].as_str().unwrap(), q2["id"].as_str().unwrap(), q3["id"].as_str().unwrap());
-    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email,name,Group\nann@example.org,Ann,Nurses\nbob@example.org,Bob,GPs\ncat@example.org,Cat,\n").await;
+    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email,name,Group\nann@example.org,Ann,Nurses\nbob@example.org,Bob,GPs\ncat@example.org,Cat,\n")
+        .await;
     m.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await;
     m.post(&format!("/api/v1/stages/{s1}/release"), json!({})).await;
     m.post(&format!("/api/v1/stages/{s2}/release"), json!({})).await;
@@ -52,12 +53,20 @@ async fn questions_for_one_group_never_reach_another(backend: Backend) {
     // "N of M": M counts those the question is for.
     let (_, overview) = m.get(&format!("/api/v1/boards/{board}/overview")).await;
     let m_of = |prompt: &str| -> i64 {
-        overview["stages"].as_array().unwrap().iter().flat_map(|s| s["questions"].as_array().unwrap().iter()).find(|q| q["prompt_md"] == prompt).unwrap()["participant_count"].as_i64().unwrap()
+        overview["stages"].as_array().unwrap().iter().flat_map(|s| s["questions"].as_array().unwrap().iter()).find(|q| q["prompt_md"] == prompt).unwrap()["participant_count"]
+            .as_i64()
+            .unwrap()
     };
     assert_eq!((m_of("For all?"), m_of("Nurses only?"), m_of("GPs only?")), (3, 1, 1));
     // Stage notices went only to those the stage is for.
     let (_, mails) = m.get(&format!("/api/v1/boards/{board}/emails")).await;
-    let notices: Vec<&str> = mails.as_array().unwrap().iter().filter(|e| e["kind"] == "stage_open" && e["subject"].as_str().unwrap().contains("GP stage")).map(|e| e["recipient"].as_str().unwrap()).collect();
+    let notices: Vec<&str> = mails
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "stage_open" && e["subject"].as_str().unwrap().contains("GP stage"))
+        .map(|e| e["recipient"].as_str().unwrap())
+        .collect();
     assert_eq!(notices, vec!["bob@example.org"]);
     // The grid marks questions for other groups; filtering by group works like any attribute.
     let (_, grid) = m.get(&format!("/api/v1/boards/{board}/grid")).await;
@@ -66,7 +75,14 @@ async fn questions_for_one_group_never_reach_another(backend: Backend) {
     let (_, gps) = m.get(&format!("/api/v1/boards/{board}/grid?attribute=Group&value=GPs")).await;
     assert_eq!(gps["rows"].as_array().unwrap().len(), 1);
     // The moderator moves Cat into the GPs: she now sees their stage.
-    let res = m.client.put(app.url(&format!("/api/v1/boards/{board}/participants/{}/group", id("cat@example.org")))).bearer_auth(&m.token).json(&json!({"group": "GPs"})).send().await.unwrap();
+    let res = m
+        .client
+        .put(app.url(&format!("/api/v1/boards/{board}/participants/{}/group", id("cat@example.org"))))
+        .bearer_auth(&m.token)
+        .json(&json!({"group": "GPs"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(seen(&cat.get(&format!("/api/v1/boards/{board}/home")).await.1), vec!["For all?", "GPs only?"]);
     assert_eq!(cat.post(&format!("/api/v1/questions/{q2}/posts"), json!({"body_md": "Now I can"})).await.0, StatusCode::CREATED);

@@ -1,8 +1,8 @@
 use focusboard::clock::ManualClock;
 use focusboard::config::Settings;
 use focusboard::db::{Db, DbConn};
-use focusboard::error::AppResult;
 use focusboard::email::worker::OutboxWorker;
+use focusboard::error::AppResult;
 use focusboard::scheduler::Scheduler;
 use focusboard::service::{self, Actor, Ctx};
 use focusboard::startup::Application;
@@ -55,9 +55,7 @@ pub fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
         Backend::Postgres => {
             use diesel::connection::SimpleConnection;
             use diesel::Connection;
-            let admin = std::env::var("FOCUSBOARD_TEST_PG_URL").expect(
-                "FOCUSBOARD_TEST_PG_URL is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL",
-            );
+            let admin = std::env::var("FOCUSBOARD_TEST_PG_URL").expect("FOCUSBOARD_TEST_PG_URL is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL");
             let name = format!("t_{}", uuid::Uuid::new_v4().simple());
             let mut conn = diesel::PgConnection::establish(&admin).expect("connect to the test PostgreSQL");
             conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
@@ -141,10 +139,7 @@ impl TestApp {
 
     /// A browser with its own cookie jar; follows redirects like a browser does.
     pub fn browser(&self) -> Browser {
-        Browser {
-            base: self.base.clone(),
-            client: Client::builder().cookie_store(true).build().expect("client"),
-        }
+        Browser { base: self.base.clone(), client: Client::builder().cookie_store(true).build().expect("client") }
     }
 
     /// A browser signed in to an existing staff account.
@@ -179,9 +174,8 @@ impl TestApp {
     /// An API client for a new staff account.
     pub async fn staff_api(&self, email: &str, admin: bool) -> Api {
         let user = self.create_user(email, admin).await;
-        let token = self
-            .with_db(move |conn, ctx| service::accounts::create_token(conn, ctx, &user, &service::accounts::TokenInput { name: "test".into(), ..Default::default() }))
-            .await;
+        let token =
+            self.with_db(move |conn, ctx| service::accounts::create_token(conn, ctx, &user, &service::accounts::TokenInput { name: "test".into(), ..Default::default() })).await;
         self.api(&token.token)
     }
 
@@ -197,11 +191,12 @@ impl TestApp {
                 None => service::accounts::create_user(conn, ctx, &email, "Mod", PASSWORD, false)?,
             };
             let m = Actor::User(user);
-            let board = service::boards::create_board(conn, ctx, &m, &service::boards::BoardInput {
-                title: Some(format!("Board of {email}")),
-                time_zone: Some("Europe/London".into()),
-                ..Default::default()
-            })?;
+            let board = service::boards::create_board(
+                conn,
+                ctx,
+                &m,
+                &service::boards::BoardInput { title: Some(format!("Board of {email}")), time_zone: Some("Europe/London".into()), ..Default::default() },
+            )?;
             let mut csv = String::from("email,name,Role\n");
             for p in &people {
                 csv.push_str(&format!("{p},{p},Nurse\n"));
@@ -210,12 +205,23 @@ impl TestApp {
                 service::people::import(conn, ctx, &m, &board.id, csv.as_bytes(), true)?;
             }
             let stage = service::stages::create_stage(conn, ctx, &m, &board.id, &service::stages::StageInput { title: Some("Stage 1".into()), ..Default::default() })?;
-            let q = service::stages::add_question(conn, ctx, &m, &stage.id, &service::stages::QuestionInput { prompt_md: Some("What did you hope for?".into()), mode: Some(mode), ..Default::default() })?;
+            let q = service::stages::add_question(
+                conn,
+                ctx,
+                &m,
+                &stage.id,
+                &service::stages::QuestionInput { prompt_md: Some("What did you hope for?".into()), mode: Some(mode), ..Default::default() },
+            )?;
             service::stages::release_now(conn, ctx, &m, &stage.id)?;
             let mut ids = Vec::new();
             for p in focusboard::db::participants::of_board(conn, &board.id)? {
                 let a = Actor::Participant(p.clone());
-                service::people::give_consent(conn, ctx, &a, &service::people::ConsentInput { consent: Some("on".into()), screen_name: Some(format!("sn-{}", &p.email[..p.email.find('@').unwrap_or(1)])) })?;
+                service::people::give_consent(
+                    conn,
+                    ctx,
+                    &a,
+                    &service::people::ConsentInput { consent: Some("on".into()), screen_name: Some(format!("sn-{}", &p.email[..p.email.find('@').unwrap_or(1)])) },
+                )?;
                 ids.push((p.email.clone(), p.id.clone(), ctx.link_url(&p).unwrap_or_default()));
             }
             ids.sort();
@@ -237,12 +243,7 @@ impl TestApp {
     /// A participant's API token, exchanged from their link.
     pub async fn participant_api(&self, link: &str) -> Api {
         let token = link.rsplit('/').next().unwrap_or_default();
-        let res = Client::new()
-            .post(self.url("/api/v1/auth/participant"))
-            .json(&serde_json::json!({"token": token}))
-            .send()
-            .await
-            .expect("post");
+        let res = Client::new().post(self.url("/api/v1/auth/participant")).json(&serde_json::json!({"token": token})).send().await.expect("post");
         assert_eq!(res.status(), StatusCode::CREATED);
         let body: Value = res.json().await.expect("json");
         self.api(body["token"].as_str().expect("token"))
@@ -271,11 +272,7 @@ pub struct Browser {
 pub fn csrf_of(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse("input[name=csrf_token]").expect("selector");
-    doc.select(&sel)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .expect("the page has a form with a CSRF token")
-        .to_string()
+    doc.select(&sel).next().and_then(|e| e.value().attr("value")).expect("the page has a form with a CSRF token").to_string()
 }
 
 /// The visible text of the elements matching `selector`.
@@ -287,7 +284,11 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
 
 impl Browser {
     fn abs(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path) }
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        }
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -305,13 +306,7 @@ impl Browser {
 
     pub async fn login(&self, email: &str, password: &str) {
         let page = self.get_ok("/login").await;
-        let res = self
-            .client
-            .post(self.abs("/login"))
-            .form(&[("csrf_token", csrf_of(&page).as_str()), ("email", email), ("password", password)])
-            .send()
-            .await
-            .expect("post");
+        let res = self.client.post(self.abs("/login")).form(&[("csrf_token", csrf_of(&page).as_str()), ("email", email), ("password", password)]).send().await.expect("post");
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.url().path().starts_with("/boards"), "signed in lands on boards, got {}", res.url());
     }
@@ -420,11 +415,8 @@ impl SmtpSink {
 
     /// Every message received so far, in order of arrival.
     pub fn messages(&self) -> Vec<Received> {
-        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
-            .expect("sink folder")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
+        let mut files: Vec<_> =
+            std::fs::read_dir(self.dir.path()).expect("sink folder").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
         files.sort();
         files.into_iter().map(|p| Received { raw: std::fs::read(p).expect("message") }).collect()
     }

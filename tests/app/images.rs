@@ -29,7 +29,8 @@ fn jpeg_with_gps() -> Vec<u8> {
 }
 
 async fn upload(api: &Api, path: &str, alt: &str, bytes: Vec<u8>) -> (StatusCode, serde_json::Value) {
-    read(api.client.post(format!("{}{path}?alt={alt}", api.base)).bearer_auth(&api.token).header("content-type", "application/octet-stream").body(bytes).send().await.unwrap()).await
+    read(api.client.post(format!("{}{path}?alt={alt}", api.base)).bearer_auth(&api.token).header("content-type", "application/octet-stream").body(bytes).send().await.unwrap())
+        .await
 }
 
 async fn images_are_cleaned_and_guarded(backend: Backend) {
@@ -105,7 +106,8 @@ async fn images_are_cleaned_and_guarded(backend: Backend) {
     let summary_image = format!("/api/v1/stages/{}/images", s.stage);
     let (st, body) = upload(&m, &summary_image, "Themes&for=summary", png(20, 20)).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let put = |publish: bool| m.client.put(app.url(&format!("/api/v1/stages/{}/summary", s.stage))).bearer_auth(&m.token).json(&json!({"body_md": "Themes", "publish": publish})).send();
+    let put =
+        |publish: bool| m.client.put(app.url(&format!("/api/v1/stages/{}/summary", s.stage))).bearer_auth(&m.token).json(&json!({"body_md": "Themes", "publish": publish})).send();
     put(false).await.unwrap();
     let (st, themes) = upload(&m, &summary_image, "Themes&for=summary", png(20, 20)).await;
     assert_eq!(st, StatusCode::CREATED);

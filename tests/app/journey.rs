@@ -13,15 +13,19 @@ async fn whole_journey_through_the_pages(backend: Backend) {
 
     // Set up a board in London time.
     let res = moderator
-        .submit("/boards/new", "/boards", &[
-            ("title", "CoP consultation"),
-            ("welcome_md", "Welcome to *our* board"),
-            ("consent_md", "Quotes may be used anonymously."),
-            ("time_zone", "Europe/London"),
-            ("opens_at", "2021-03-26T09:00"),
-            ("closes_at", "2021-04-01T17:00"),
-            ("anonymity", "screen_names"),
-        ])
+        .submit(
+            "/boards/new",
+            "/boards",
+            &[
+                ("title", "CoP consultation"),
+                ("welcome_md", "Welcome to *our* board"),
+                ("consent_md", "Quotes may be used anonymously."),
+                ("time_zone", "Europe/London"),
+                ("opens_at", "2021-03-26T09:00"),
+                ("closes_at", "2021-04-01T17:00"),
+                ("anonymity", "screen_names"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let board_path = res.url().path().to_string();
@@ -31,27 +35,20 @@ async fn whole_journey_through_the_pages(backend: Backend) {
 
     // Stage 1 on Friday at 09:00; stage 2 on Monday 29 March at 09:00 (summer time by then).
     let res = moderator
-        .submit(&board_path, &format!("{board_path}/stages"), &[
-            ("title", "Stage 1: hopes"), ("intro_md", "Tell us what you hoped for."),
-            ("release_at", "2021-03-26T09:00"), ("close_at", ""),
-        ])
+        .submit(
+            &board_path,
+            &format!("{board_path}/stages"),
+            &[("title", "Stage 1: hopes"), ("intro_md", "Tell us what you hoped for."), ("release_at", "2021-03-26T09:00"), ("close_at", "")],
+        )
         .await;
     let stage1 = res.url().path().to_string();
-    moderator
-        .submit(&stage1, &format!("{stage1}/questions"), &[("prompt_md", "What did you hope to achieve?"), ("mode", "post_first")])
-        .await;
+    moderator.submit(&stage1, &format!("{stage1}/questions"), &[("prompt_md", "What did you hope to achieve?"), ("mode", "post_first")]).await;
     let res = moderator
-        .submit(&board_path, &format!("{board_path}/stages"), &[
-            ("title", "Stage 2: reflections"), ("intro_md", ""), ("release_at", "2021-03-29T09:00"), ("close_at", ""),
-        ])
+        .submit(&board_path, &format!("{board_path}/stages"), &[("title", "Stage 2: reflections"), ("intro_md", ""), ("release_at", "2021-03-29T09:00"), ("close_at", "")])
         .await;
     let stage2 = res.url().path().to_string();
-    let html = moderator
-        .submit(&stage2, &format!("{stage2}/questions"), &[("prompt_md", "Do you agree with the views summarised here?"), ("mode", "open")])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html =
+        moderator.submit(&stage2, &format!("{stage2}/questions"), &[("prompt_md", "Do you agree with the views summarised here?"), ("mode", "open")]).await.text().await.unwrap();
     assert!(html.contains("Mon 29 Mar 2021, 09:00 BST"), "release time shown in the board's zone");
 
     // Import three participants: preview first, nothing added yet.
@@ -68,13 +65,8 @@ async fn whole_journey_through_the_pages(backend: Backend) {
     assert!(preview.contains("Professional role"));
     let before = moderator.get_ok(&format!("{board_path}/participants")).await;
     assert!(!before.contains("ann@nhs.net"), "a preview adds nobody");
-    let res = moderator
-        .client
-        .post(app.url(&format!("{board_path}/participants/import")))
-        .form(&[("csrf_token", csrf_of(&preview).as_str()), ("csv_text", csv)])
-        .send()
-        .await
-        .unwrap();
+    let res =
+        moderator.client.post(app.url(&format!("{board_path}/participants/import"))).form(&[("csrf_token", csrf_of(&preview).as_str()), ("csv_text", csv)]).send().await.unwrap();
     let list = res.text().await.unwrap();
     assert!(list.contains("3 participants imported"));
     let links: Vec<String> = {

@@ -89,7 +89,15 @@ async fn summaries_are_fed_back_and_tied_to_a_question(backend: Backend) {
     let summary_mails: Vec<&Value> = mails.as_array().unwrap().iter().filter(|m| m["kind"] == "summary").collect();
     assert_eq!(summary_mails.len(), 0, "nobody was invited by email in this board");
     // The page shows it to Ann too.
-    let ann = app.participant(&app.with_db({ let id = t.a_id.clone(); move |conn, ctx| Ok(ctx.link_url(&focusboard::db::participants::find(conn, &id)?.unwrap()).unwrap()) }).await).await;
+    let ann = app
+        .participant(
+            &app.with_db({
+                let id = t.a_id.clone();
+                move |conn, ctx| Ok(ctx.link_url(&focusboard::db::participants::find(conn, &id)?.unwrap()).unwrap())
+            })
+            .await,
+        )
+        .await;
     let html = ann.get_ok(&format!("/b/{}", t.board)).await;
     assert!(html.contains("The system is <em>confusing</em>"));
 }
@@ -125,7 +133,15 @@ async fn probes_reach_only_whom_they_should(backend: Backend) {
     let overview = m.get_ok(&format!("/boards/{}", t.board)).await;
     assert_eq!(texts(&overview, "ul.probes li strong"), vec!["sn-ann (ann@example.org)"], "the moderators' list of probes awaiting an answer");
     // Bob's page never shows the private exchange either, and his new-post count ignores it.
-    let bob = app.participant(&app.with_db({ let id = t.b_id.clone(); move |conn, ctx| Ok(ctx.link_url(&focusboard::db::participants::find(conn, &id)?.unwrap()).unwrap()) }).await).await;
+    let bob = app
+        .participant(
+            &app.with_db({
+                let id = t.b_id.clone();
+                move |conn, ctx| Ok(ctx.link_url(&focusboard::db::participants::find(conn, &id)?.unwrap()).unwrap())
+            })
+            .await,
+        )
+        .await;
     let page = bob.get_ok(&format!("/q/{}", t.question)).await;
     assert!(!page.contains("privately") && !page.contains("carers"));
     // Participants cannot probe.
@@ -135,7 +151,12 @@ async fn probes_reach_only_whom_they_should(backend: Backend) {
 async fn answers_on_behalf_are_marked_and_counted(backend: Backend) {
     let app = spawn(backend).await;
     let t = setup(&app).await;
-    let (st, post) = t.m.post(&format!("/api/v1/questions/{}/on-behalf", t.question), json!({"participant_id": t.b_id, "body_md": "Sent by email: more joined-up care", "source": "email", "given_at": "2021-03-26T07:30"})).await;
+    let (st, post) =
+        t.m.post(
+            &format!("/api/v1/questions/{}/on-behalf", t.question),
+            json!({"participant_id": t.b_id, "body_md": "Sent by email: more joined-up care", "source": "email", "given_at": "2021-03-26T07:30"}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{post}");
     assert_eq!(post["source"], "email");
     assert_eq!(post["created"]["text"], "Fri 26 Mar 2021, 07:30 GMT");
@@ -184,8 +205,20 @@ async fn hiding_is_reasoned_and_audited(backend: Backend) {
     // The audit log: who, what, when, before and after; co-moderators read it, observers do not.
     let co = app.staff_api("co@example.org", false).await;
     let obs = app.staff_api("obs@example.org", false).await;
-    t.m.client.put(format!("{}/api/v1/boards/{}/members", app.base, t.board)).bearer_auth(&t.m.token).json(&json!({"email": "co@example.org", "role": "co_moderator"})).send().await.unwrap();
-    t.m.client.put(format!("{}/api/v1/boards/{}/members", app.base, t.board)).bearer_auth(&t.m.token).json(&json!({"email": "obs@example.org", "role": "observer"})).send().await.unwrap();
+    t.m.client
+        .put(format!("{}/api/v1/boards/{}/members", app.base, t.board))
+        .bearer_auth(&t.m.token)
+        .json(&json!({"email": "co@example.org", "role": "co_moderator"}))
+        .send()
+        .await
+        .unwrap();
+    t.m.client
+        .put(format!("{}/api/v1/boards/{}/members", app.base, t.board))
+        .bearer_auth(&t.m.token)
+        .json(&json!({"email": "obs@example.org", "role": "observer"}))
+        .send()
+        .await
+        .unwrap();
     let (st, log) = co.get(&format!("/api/v1/boards/{}/audit", t.board)).await;
     assert_eq!(st, StatusCode::OK);
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
@@ -204,7 +237,13 @@ async fn observers_view_as_a_participant_and_leave_notes(backend: Backend) {
     let t = setup(&app).await;
     t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Networking"})).await;
     let obs = app.staff_api("obs@example.org", false).await;
-    t.m.client.put(format!("{}/api/v1/boards/{}/members", app.base, t.board)).bearer_auth(&t.m.token).json(&json!({"email": "obs@example.org", "role": "observer"})).send().await.unwrap();
+    t.m.client
+        .put(format!("{}/api/v1/boards/{}/members", app.base, t.board))
+        .bearer_auth(&t.m.token)
+        .json(&json!({"email": "obs@example.org", "role": "observer"}))
+        .send()
+        .await
+        .unwrap();
     // As Bob, before he answered: post first hides Ann's answer, exactly as for Bob.
     let (st, as_bob) = obs.get(&format!("/api/v1/questions/{}/as/{}", t.question, t.b_id)).await;
     assert_eq!(st, StatusCode::OK, "{as_bob}");
@@ -298,7 +337,9 @@ async fn questions_move_stages_reopen_and_the_board_closes_in_order(backend: Bac
     assert_eq!((st, reopened["phase"].as_str()), (StatusCode::OK, Some("open")));
     assert_eq!(t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "late"})).await.0, StatusCode::CREATED);
     // Closing the board: read-only, with the closing message, and nothing deleted.
-    let (st, _) = t.m.patch(&format!("/api/v1/boards/{}", t.board), json!({"title": "Board", "time_zone": "Europe/London", "state": "closed", "closing_message_md": "Thank you **all**."})).await;
+    let (st, _) =
+        t.m.patch(&format!("/api/v1/boards/{}", t.board), json!({"title": "Board", "time_zone": "Europe/London", "state": "closed", "closing_message_md": "Thank you **all**."}))
+            .await;
     assert_eq!(st, StatusCode::OK);
     let (_, home) = t.b.get(&format!("/api/v1/boards/{}/home", t.board)).await;
     assert_eq!(home["closing_message_html"], "<p>Thank you <strong>all</strong>.</p>\n");

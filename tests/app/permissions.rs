@@ -35,7 +35,12 @@ async fn participants_never_reach_another_board(backend: Backend) {
         assert!(status == StatusCode::NOT_FOUND, "{path}: {status}");
         assert!(!body.contains("board A secret"));
     }
-    for path in [format!("/api/v1/boards/{}", a.board), format!("/api/v1/questions/{}", a.question), format!("/api/v1/boards/{}/home", a.board), format!("/api/v1/boards/{}/participants", a.board)] {
+    for path in [
+        format!("/api/v1/boards/{}", a.board),
+        format!("/api/v1/questions/{}", a.question),
+        format!("/api/v1/boards/{}/home", a.board),
+        format!("/api/v1/boards/{}/participants", a.board),
+    ] {
         let (status, body) = b1_api.get(&path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(!body.to_string().contains("board A secret"));
@@ -62,9 +67,21 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     let (private_q, hidden_q) = app
         .with_db(move |conn, ctx| {
             let m = Actor::User(focusboard::db::users::find_by_email(conn, "mod@example.org")?.unwrap());
-            let p = service::stages::add_question(conn, ctx, &m, &stage, &service::stages::QuestionInput { prompt_md: Some("Private depth".into()), mode: Some("private".into()), ..Default::default() })?;
+            let p = service::stages::add_question(
+                conn,
+                ctx,
+                &m,
+                &stage,
+                &service::stages::QuestionInput { prompt_md: Some("Private depth".into()), mode: Some("private".into()), ..Default::default() },
+            )?;
             let later = service::stages::create_stage(conn, ctx, &m, &board, &service::stages::StageInput { title: Some("Later".into()), ..Default::default() })?;
-            let h = service::stages::add_question(conn, ctx, &m, &later.id, &service::stages::QuestionInput { prompt_md: Some("Not yet released".into()), mode: None, ..Default::default() })?;
+            let h = service::stages::add_question(
+                conn,
+                ctx,
+                &m,
+                &later.id,
+                &service::stages::QuestionInput { prompt_md: Some("Not yet released".into()), mode: None, ..Default::default() },
+            )?;
             Ok((p.id, h.id))
         })
         .await;
@@ -84,7 +101,12 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     let (_, home) = a1_api.get(&format!("/api/v1/boards/{}/home", s.board)).await;
     assert_eq!(home["new_posts"], 0, "hidden answers are not counted as new");
     // Replying into a2's thread before answering is refused like a missing post.
-    let a2_post = app.with_db({ let q = s.question.clone(); move |conn, _| Ok(focusboard::db::posts::of_question(conn, &q)?[0].0.id.clone()) }).await;
+    let a2_post = app
+        .with_db({
+            let q = s.question.clone();
+            move |conn, _| Ok(focusboard::db::posts::of_question(conn, &q)?[0].0.id.clone())
+        })
+        .await;
     let (st, _) = a1_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "peek", "parent_id": a2_post})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -150,7 +172,13 @@ async fn observers_and_analysts_read_but_never_post(backend: Backend) {
         let b = app.signed_in(email).await;
         let page = b.get_ok(&format!("/q/{}", s.question)).await;
         assert!(page.contains("a1 answer") && !page.contains("Post reply"));
-        let res = b.client.post(app.url(&format!("/q/{}/posts", s.question))).form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "x"), ("parent_id", post["id"].as_str().unwrap())]).send().await.unwrap();
+        let res = b
+            .client
+            .post(app.url(&format!("/q/{}/posts", s.question)))
+            .form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "x"), ("parent_id", post["id"].as_str().unwrap())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert!(res.text().await.unwrap().contains("do not post"));
     }

@@ -11,12 +11,23 @@ async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Back
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
-    let (st, poll) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Which pillar matters most?", "kind": "single_choice", "options": ["Momentum", "Progress", "Rhythm"]})).await;
+    let (st, poll) = m
+        .post(
+            &format!("/api/v1/stages/{}/questions", s.stage),
+            json!({"prompt_md": "Which pillar matters most?", "kind": "single_choice", "options": ["Momentum", "Progress", "Rhythm"]}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{poll}");
     let (st, _) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Bad", "kind": "single_choice", "options": ["Only one"]})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, rating) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "How useful?", "kind": "rating", "scale_max": 5, "scale_low": "Not at all", "scale_high": "Very", "mode": "open"})).await;
-    let (_, ranking) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Cake\nBiscuits\nParking", "mode": "open"})).await;
+    let (_, rating) = m
+        .post(
+            &format!("/api/v1/stages/{}/questions", s.stage),
+            json!({"prompt_md": "How useful?", "kind": "rating", "scale_max": 5, "scale_low": "Not at all", "scale_high": "Very", "mode": "open"}),
+        )
+        .await;
+    let (_, ranking) =
+        m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Cake\nBiscuits\nParking", "mode": "open"})).await;
     let (poll, rating, ranking) = (poll["id"].as_str().unwrap().to_string(), rating["id"].as_str().unwrap().to_string(), ranking["id"].as_str().unwrap().to_string());
     let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
     // Post first (the default): no results before voting.
@@ -65,7 +76,13 @@ async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Back
     assert!(page.contains("Results: 3 votes, average 4"), "{}", texts(&page, "h2").join(" | "));
     assert!(page.contains("Change your vote"));
     // Results by group, for staff.
-    m.client.put(app.url(&format!("/api/v1/boards/{}/participants/{}/group", s.board, s.participants[1].1))).bearer_auth(&m.token).json(&json!({"group": "GPs"})).send().await.unwrap();
+    m.client
+        .put(app.url(&format!("/api/v1/boards/{}/participants/{}/group", s.board, s.participants[1].1)))
+        .bearer_auth(&m.token)
+        .json(&json!({"group": "GPs"}))
+        .send()
+        .await
+        .unwrap();
     let (st, gps) = m.get(&format!("/api/v1/questions/{rating}/results?group=GPs")).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!((gps["voters"].as_i64(), gps["average"].as_f64()), (Some(1), Some(5.0)), "only Bob is a GP");

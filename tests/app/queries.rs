@@ -29,7 +29,14 @@ async fn board_with_replies(app: &TestApp, moderator: &str, n: usize) -> Seeded 
         for id in ids {
             let p = focusboard::db::participants::find(conn, &id)?.expect("participant");
             let post = service::threads::create_post(conn, ctx, &Actor::Participant(p), &q, &service::threads::PostInput { body_md: "An answer".into(), parent_id: None })?;
-            let coding = |start, quote| service::analysis::CodingInput { code_ids: vec![code.clone()], start, end: start.map(|s| s + 3), quote, memo: Some("memo".into()), ..Default::default() };
+            let coding = |start, quote| service::analysis::CodingInput {
+                code_ids: vec![code.clone()],
+                start,
+                end: start.map(|s| s + 3),
+                quote,
+                memo: Some("memo".into()),
+                ..Default::default()
+            };
             service::analysis::code_post(conn, ctx, &m, &post.id, &coding(None, false))?;
             service::analysis::code_post(conn, ctx, &m, &post.id, &coding(Some(0), true))?;
         }

@@ -25,8 +25,20 @@ async fn two_instances_release_each_stage_once(backend: Backend) {
     other_clock.set(datetime!(2021-03-29 08:00 UTC));
     app.clock.set(datetime!(2021-03-29 08:00 UTC));
     let (a, b2) = tokio::join!(
-        async { let mut n = 0; for _ in 0..5 { n += app.scheduler.tick().await.unwrap(); } n },
-        async { let mut n = 0; for _ in 0..5 { n += other.tick().await.unwrap(); } n },
+        async {
+            let mut n = 0;
+            for _ in 0..5 {
+                n += app.scheduler.tick().await.unwrap();
+            }
+            n
+        },
+        async {
+            let mut n = 0;
+            for _ in 0..5 {
+                n += other.tick().await.unwrap();
+            }
+            n
+        },
     );
     assert_eq!(a + b2, 20, "every stage released exactly once between the two instances ({a} + {b2})");
     let (_, overview) = m.get(&format!("/api/v1/boards/{b}/overview")).await;

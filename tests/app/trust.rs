@@ -86,9 +86,20 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
     assert!(cleared["closes_at"].is_null(), "{cleared}");
     assert!(!cleared["opens_at"].is_null(), "{cleared}");
 
-    let (_, s) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Stage", "intro_md": "Intro", "release_at": "2021-03-29T09:00", "close_at": "2021-03-31T17:00", "groups": "Nurses"})).await;
+    let (_, s) = m
+        .post(
+            &format!("/api/v1/boards/{board}/stages"),
+            json!({"title": "Stage", "intro_md": "Intro", "release_at": "2021-03-29T09:00", "close_at": "2021-03-31T17:00", "groups": "Nurses"}),
+        )
+        .await;
     let stage = id(&s);
-    for (field, value) in [("title", json!("Stage one")), ("intro_md", json!("Other intro")), ("release_at", json!("2021-03-29T10:00")), ("close_at", json!("2021-04-01T17:00")), ("groups", json!("GPs"))] {
+    for (field, value) in [
+        ("title", json!("Stage one")),
+        ("intro_md", json!("Other intro")),
+        ("release_at", json!("2021-03-29T10:00")),
+        ("close_at", json!("2021-04-01T17:00")),
+        ("groups", json!("GPs")),
+    ] {
         let (_, before) = m.get(&format!("/api/v1/stages/{stage}")).await;
         let (st, after) = m.patch(&format!("/api/v1/stages/{stage}"), json!({ field: value })).await;
         assert_eq!(st, StatusCode::OK, "PATCH stage {field}: {after}");
@@ -103,7 +114,8 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
 
     let (_, q) = m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Privately?", "mode": "private", "groups": "GPs", "allow_images": true})).await;
     let question = id(&q);
-    let (_, rating) = m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Rate it", "kind": "rating", "scale_max": 7, "scale_low": "Poor", "scale_high": "Great"})).await;
+    let (_, rating) =
+        m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Rate it", "kind": "rating", "scale_max": 7, "scale_low": "Poor", "scale_high": "Great"})).await;
     for (field, value) in [("prompt_md", json!("Privately, please?")), ("mode", json!("open")), ("groups", json!("Nurses")), ("allow_images", json!(false))] {
         let (_, before) = m.get(&format!("/api/v1/stages/{stage}")).await;
         let before = before["questions"].as_array().unwrap().iter().find(|x| x["id"] == question.as_str()).unwrap().clone();
@@ -117,7 +129,11 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
     assert_eq!(after["mode"], "private", "{after}");
     // A rating's label alone keeps its scale.
     let (_, after) = m.patch(&format!("/api/v1/questions/{}", id(&rating)), json!({"scale_low": "Bad"})).await;
-    assert_eq!((after["poll"]["scale"]["max"].clone(), after["poll"]["scale"]["low"].clone(), after["poll"]["scale"]["high"].clone()), (json!(7), json!("Bad"), json!("Great")), "{after}");
+    assert_eq!(
+        (after["poll"]["scale"]["max"].clone(), after["poll"]["scale"]["low"].clone(), after["poll"]["scale"]["high"].clone()),
+        (json!(7), json!("Bad"), json!("Great")),
+        "{after}"
+    );
 
     // The OpenAPI document says what an absent field means.
     let (_, doc) = m.get("/api/v1/openapi.json").await;
@@ -146,9 +162,20 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
         api.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": name})).await;
     }
     // The summary of the nurses' stage, shown in stage 2, published while stage 2 waits.
-    let res = m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this", "publish": true})).send().await.unwrap();
+    let res =
+        m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this", "publish": true})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let (st, img) = read(m.client.post(app.url(&format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary"))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    let (st, img) = read(
+        m.client
+            .post(app.url(&format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary")))
+            .bearer_auth(&m.token)
+            .header("content-type", "application/octet-stream")
+            .body(png())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED, "{img}");
     let image = id(&img);
     let summary_mails = |mails: &Value| -> Vec<String> {
@@ -171,7 +198,13 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
     let bob_page = app.participant(&link("bob@example.org")).await;
     assert!(!bob_page.get_ok(&format!("/b/{board}")).await.contains("Nurses said this"));
     // Publishing again, or releasing again, sends nothing more.
-    m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this, edited", "publish": true})).send().await.unwrap();
+    m.client
+        .put(app.url(&format!("/api/v1/stages/{s1}/summary")))
+        .bearer_auth(&m.token)
+        .json(&json!({"body_md": "Nurses said this, edited", "publish": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1), vec!["ann@example.org"]);
 }
 
@@ -235,7 +268,17 @@ async fn personal_data_is_never_cached(backend: Backend) {
     let moderator = app.signed_in("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     let (_, post) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Mine"})).await;
-    let (st, img) = read(m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    let (st, img) = read(
+        m.client
+            .post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question)))
+            .bearer_auth(&m.token)
+            .header("content-type", "application/octet-stream")
+            .body(png())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED);
     let image = id(&img);
     let get = |path: String| {
@@ -324,9 +367,7 @@ async fn staff_emails_cannot_be_probed_and_boards_need_permission(backend: Backe
     let api = app.api_of("nobody@example.org").await;
     assert_eq!(api.get(&format!("/api/v1/boards/{}", s.board)).await.0, StatusCode::OK, "{}", nobody.email);
     // Creating boards is a permission.
-    let staff = app
-        .with_db(|conn, ctx| focusboard::service::accounts::create_user_with(conn, ctx, "analyst@example.org", "Analyst", PASSWORD, false, false))
-        .await;
+    let staff = app.with_db(|conn, ctx| focusboard::service::accounts::create_user_with(conn, ctx, "analyst@example.org", "Analyst", PASSWORD, false, false)).await;
     let analyst = app.api_of(&staff.email).await;
     let (st, body) = analyst.post("/api/v1/boards", json!({"title": "Mine"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
@@ -427,8 +468,7 @@ fn raw() -> reqwest::Client {
 }
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("focusboard="))
-        .map(|c| c.split(';').next().unwrap().to_string())
+    res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("focusboard=")).map(|c| c.split(';').next().unwrap().to_string())
 }
 
 /// Signs in by hand; returns the session cookie.
@@ -509,7 +549,8 @@ async fn sessions_end_on_the_server(backend: Backend) {
     assert!(!works(&app, &cookie, "/account").await);
     assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     let page = app.browser().get_ok("/login").await;
-    let res = app.browser().client.post(app.url("/login")).form(&[("csrf_token", csrf_of(&page).as_str()), ("email", "obs@example.org"), ("password", PASSWORD)]).send().await.unwrap();
+    let res =
+        app.browser().client.post(app.url("/login")).form(&[("csrf_token", csrf_of(&page).as_str()), ("email", "obs@example.org"), ("password", PASSWORD)]).send().await.unwrap();
     assert_ne!(res.url().path(), "/boards");
 }
 
@@ -609,7 +650,14 @@ async fn image_bombs_are_refused_before_they_take_memory(backend: Backend) {
     image::DynamicImage::ImageRgb16(img).write_to(&mut buf, image::ImageFormat::Png).unwrap();
     let bomb = buf.into_inner();
     assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
-    let upload = |bytes: Vec<u8>| m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Bomb", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(bytes).send();
+    let upload = |bytes: Vec<u8>| {
+        m.client
+            .post(app.url(&format!("/api/v1/questions/{}/images?alt=Bomb", s.question)))
+            .bearer_auth(&m.token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+    };
     let (st, body) = read(upload(bomb.clone()).await.unwrap()).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("MB of memory"), "{body}");
@@ -621,7 +669,8 @@ async fn image_bombs_are_refused_before_they_take_memory(backend: Backend) {
     }
     assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
     // A participant who may not upload here never gets as far as decoding.
-    let (st, _) = read(app.api("fb_nobody").client.post(app.url(&format!("/api/v1/questions/{}/images?alt=x", s.question))).bearer_auth("fb_nobody").body(bomb).send().await.unwrap()).await;
+    let (st, _) =
+        read(app.api("fb_nobody").client.post(app.url(&format!("/api/v1/questions/{}/images?alt=x", s.question))).bearer_auth("fb_nobody").body(bomb).send().await.unwrap()).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 }
 
@@ -647,7 +696,8 @@ async fn bodies_that_never_end_get_408(backend: Backend) {
     let m = app.api_of("mod@example.org").await;
     let host = app.base.trim_start_matches("http://").to_string();
     // A JSON body shorter than its Content-Length.
-    let head = format!("PATCH /api/v1/boards/{} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", s.board, m.token);
+    let head =
+        format!("PATCH /api/v1/boards/{} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", s.board, m.token);
     let status = raw_request(&app, head, b"{\"title\": ").await;
     assert!(status.contains(" 408 "), "{status}");
     // A stranger's endless upload is refused at once, without its body being read.
@@ -658,7 +708,10 @@ async fn bodies_that_never_end_get_408(backend: Backend) {
     assert!(started.elapsed() < std::time::Duration::from_secs(1), "not after waiting for the body");
     // A participant's answer that stops half-way: 408, and nothing is stored.
     let ann = app.participant_api(s.link(0)).await;
-    let head = format!("POST /api/v1/questions/{}/posts HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n", s.question, ann.token);
+    let head = format!(
+        "POST /api/v1/questions/{}/posts HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n",
+        s.question, ann.token
+    );
     let status = raw_request(&app, head, b"{\"body_md\": \"half").await;
     assert!(status.contains(" 408 "), "{status}");
     let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
@@ -672,7 +725,8 @@ async fn retries_do_not_post_twice(backend: Backend) {
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     let path = format!("/api/v1/questions/{}/posts", s.question);
-    let send = |key: &'static str, text: &'static str| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", key).json(&json!({"body_md": text})).send();
+    let send =
+        |key: &'static str, text: &'static str| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", key).json(&json!({"body_md": text})).send();
     let first = send("k-1", "My answer").await.unwrap();
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
@@ -684,14 +738,18 @@ async fn retries_do_not_post_twice(backend: Backend) {
     assert_eq!(again["id"], first["id"]);
     // Concurrent retries of a reply with one key make one reply.
     let parent = first["id"].as_str().unwrap().to_string();
-    let tries = (0..5).map(|_| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", "k-2").json(&json!({"body_md": "And more", "parent_id": parent})).send());
+    let tries =
+        (0..5).map(|_| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", "k-2").json(&json!({"body_md": "And more", "parent_id": parent})).send());
     for res in futures_util::future::join_all(tries).await {
         assert_eq!(res.unwrap().status(), StatusCode::CREATED);
     }
     let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
     assert_eq!(page["posts"][0]["replies"].as_array().unwrap().len(), 1, "{page}");
     // A key reused for something else is refused.
-    let (st, _) = read(ann.client.post(app.url(&format!("/api/v1/questions/{}/vote", s.question))).bearer_auth(&ann.token).header("Idempotency-Key", "k-1").json(&json!({})).send().await.unwrap()).await;
+    let (st, _) = read(
+        ann.client.post(app.url(&format!("/api/v1/questions/{}/vote", s.question))).bearer_auth(&ann.token).header("Idempotency-Key", "k-1").json(&json!({})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     // Another person's same key is theirs alone.
     let bob = app.participant_api(s.link(1)).await;
@@ -714,7 +772,14 @@ async fn retries_do_not_post_twice(backend: Backend) {
     let replies = page["posts"].as_array().unwrap().iter().find(|p| p["id"] == parent.as_str()).unwrap()["replies"].as_array().unwrap().clone();
     assert_eq!(replies.iter().filter(|r| r.to_string().contains("Reply once")).count(), 1, "{replies:?}");
     // Recording on someone's behalf through the API, retried.
-    let on_behalf = |key: &'static str| m.client.post(app.url(&format!("/api/v1/questions/{}/on-behalf", s.question))).bearer_auth(&m.token).header("Idempotency-Key", key).json(&json!({"participant_id": s.participants[1].1, "body_md": "By phone"})).send();
+    let on_behalf = |key: &'static str| {
+        m.client
+            .post(app.url(&format!("/api/v1/questions/{}/on-behalf", s.question)))
+            .bearer_auth(&m.token)
+            .header("Idempotency-Key", key)
+            .json(&json!({"participant_id": s.participants[1].1, "body_md": "By phone"}))
+            .send()
+    };
     let one = on_behalf("ob").await.unwrap().status();
     let two = on_behalf("ob").await.unwrap().status();
     assert_eq!((one, two), (StatusCode::CONFLICT, StatusCode::CONFLICT), "Bob already answered: refused both times, nothing stored");
@@ -724,7 +789,17 @@ async fn a_second_instance_serves_the_first_ones_images(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
-    let (st, img) = read(m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    let (st, img) = read(
+        m.client
+            .post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question)))
+            .bearer_auth(&m.token)
+            .header("content-type", "application/octet-stream")
+            .body(png())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED);
     let image = id(&img);
     let first = m.download(&format!("/api/v1/images/{image}")).await;
@@ -766,7 +841,17 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Written before the backup"})).await;
-    let (_, img) = read(m.client.post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question))).bearer_auth(&m.token).header("content-type", "application/octet-stream").body(png()).send().await.unwrap()).await;
+    let (_, img) = read(
+        m.client
+            .post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question)))
+            .bearer_auth(&m.token)
+            .header("content-type", "application/octet-stream")
+            .body(png())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let image = id(&img);
     // The backup is taken while the server keeps writing.
     let writer = {

@@ -137,7 +137,14 @@ pub async fn report(state: State, bearer: Bearer, id: web::Path<String>, q: web:
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/export", tag = "analysis", params(("board" = String, Path), FormatQuery, ExportOptions), responses((status = 200, description = "The export file, as a download"), (status = 403, description = "Only analysts, moderators and administrators export"), (status = 422, description = "Unknown format")), security(("bearer" = [])))]
-pub async fn export(state: State, bearer: Bearer, req: HttpRequest, id: web::Path<String>, format: web::Query<FormatQuery>, options: web::Query<ExportOptions>) -> ApiResult<HttpResponse> {
+pub async fn export(
+    state: State,
+    bearer: Bearer,
+    req: HttpRequest,
+    id: web::Path<String>,
+    format: web::Query<FormatQuery>,
+    options: web::Query<ExportOptions>,
+) -> ApiResult<HttpResponse> {
     let format = format.format()?;
     let (file, title) = bearer.run(&state, export_job(id.into_inner(), format, options.into_inner())).await?;
     Ok(file_response(&req, file, format, &title)?)

@@ -1,23 +1,23 @@
 //! One handler per API operation; each is a call into `service` with the bearer's identity.
 
 use super::{created, csv_download, json, once_response, read_body, Bearer, IdempotencyKey};
-use actix_web::http::StatusCode;
+use crate::error::AppError;
 use crate::service::accounts::{self, NewToken, TokenView};
-use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
 use crate::service::audit::{self, AuditView};
+use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
 use crate::service::grid::{self, Grid, GridFilter};
 use crate::service::mail::{self, DeliveryFilter, DeliveryView};
 use crate::service::moderation::{self, HideInput, NoteInput, NoteView, OnBehalfInput, OpenProbe, ProbeInput};
-use crate::service::summaries::{self, SummaryInput};
-use crate::service::views::SummaryView;
 use crate::service::people::{self, ConsentInput, ImportReport, SignInLink};
 use crate::service::stages::{self, QuestionInput, StageInput};
+use crate::service::summaries::{self, SummaryInput};
 use crate::service::threads::{self, ParticipantHome, PostHistory, PostInput, QuestionPage};
+use crate::service::views::SummaryView;
 use crate::service::views::{BoardView, ParticipantView, PostView, QuestionView, StageView};
 use crate::service::Actor;
-use crate::error::AppError;
 use crate::web::errors::{problem_with, ApiResult};
 use crate::web::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -224,7 +224,14 @@ pub struct ImportQuery {
     request_body(content = String, content_type = "text/csv", description = "A header row with an email column, optionally name, and any attribute columns"),
     responses((status = 200, body = ImportReport, description = "Preview, or the import done"), (status = 422, body = ImportReport, description = "Rows with problems; nothing imported"), (status = 413)),
     security(("bearer" = [])))]
-pub async fn import_participants(state: State, bearer: Bearer, key: IdempotencyKey, id: web::Path<String>, q: web::Query<ImportQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
+pub async fn import_participants(
+    state: State,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<String>,
+    q: web::Query<ImportQuery>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let (id, commit) = (id.into_inner(), q.commit);
     let (report, _) = bearer.run_once(&state, key, "participants.import", move |conn, ctx, actor| people::import(conn, ctx, actor, &id, &body, commit)).await?;
@@ -345,7 +352,6 @@ pub async fn post_history(state: State, bearer: Bearer, id: web::Path<String>) -
     bearer.run(&state, move |conn, _, actor| threads::post_history(conn, actor, &id)).await.map(json)
 }
 
-
 /// How many messages an action queued.
 #[derive(Serialize, ToSchema)]
 pub struct Queued {
@@ -426,7 +432,6 @@ pub async fn grid(state: State, bearer: Bearer, id: web::Path<String>, filter: w
     }
     Ok(json(grid))
 }
-
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/probes", tag = "moderation", params(("board" = String, Path)), responses((status = 200, body = [OpenProbe], description = "Probes waiting for an answer")), security(("bearer" = [])))]
 pub async fn awaiting_probes(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {

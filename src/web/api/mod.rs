@@ -20,13 +20,9 @@ use serde::Serialize;
 use std::future::{ready, Ready};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PathConfig::default().error_handler(|err, _| {
-        ApiError(AppError::BadRequest(err.to_string())).into()
-    }))
-    .app_data(web::QueryConfig::default().error_handler(|err, _| {
-        ApiError(AppError::BadRequest(format!("The query string is not as expected: {err}"))).into()
-    }))
-    .route("/openapi.json", web::get().to(openapi::serve));
+    cfg.app_data(web::PathConfig::default().error_handler(|err, _| ApiError(AppError::BadRequest(err.to_string())).into()))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError(AppError::BadRequest(format!("The query string is not as expected: {err}"))).into()))
+        .route("/openapi.json", web::get().to(openapi::serve));
     handlers::configure(cfg);
     analysis::configure(cfg);
 }
@@ -118,17 +114,12 @@ pub fn once_response(status: actix_web::http::StatusCode, (value, replayed): (se
 
 /// JSON bodies up to the configured size; errors as problem documents.
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |err, _| ApiError(from_json_error(&err, limit)).into())
+    web::JsonConfig::default().limit(limit).error_handler(move |err, _| ApiError(from_json_error(&err, limit)).into())
 }
 
 /// A CSV file to download.
 pub fn csv_download(body: &[u8], filename: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
-        .body(body.to_vec())
+    HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\""))).body(body.to_vec())
 }
 
 pub fn json<T: Serialize>(value: T) -> HttpResponse {
