@@ -85,8 +85,10 @@ pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
     };
     apply(&mut stage, &acc, input)?;
     let view = StageView::new(&stage, &acc.zone(), ctx.now());
-    db::stages::insert(conn, &stage)?;
-    audit::record(conn, ctx, &acc, "stage.create", format!("stage {}", stage.id), None, serde_json::to_value(&view).ok())?;
+    in_tx(conn, |conn| {
+        db::stages::insert(conn, &stage)?;
+        audit::record(conn, ctx, &acc, "stage.create", format!("stage {}", stage.id), None, serde_json::to_value(&view).ok())
+    })?;
     Ok(view)
 }
 
@@ -96,8 +98,10 @@ pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
     let before = serde_json::to_value(StageView::new(&stage, &acc.zone(), ctx.now())).ok();
     apply(&mut stage, &acc, input)?;
     let view = StageView::new(&stage, &acc.zone(), ctx.now());
-    db::stages::update(conn, &stage)?;
-    audit::record(conn, ctx, &acc, "stage.update", format!("stage {}", stage.id), before, serde_json::to_value(&view).ok())?;
+    in_tx(conn, |conn| {
+        db::stages::update(conn, &stage)?;
+        audit::record(conn, ctx, &acc, "stage.update", format!("stage {}", stage.id), before, serde_json::to_value(&view).ok())
+    })?;
     Ok(view)
 }
 
@@ -288,9 +292,11 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
         config,
         allow_images: super::truthy(&input.allow_images),
     };
-    db::stages::insert_question(conn, &q)?;
     let view = QuestionView::new(&q, &acc.zone());
-    audit::record(conn, ctx, &acc, "question.create", format!("question {}", q.id), None, Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})))?;
+    in_tx(conn, |conn| {
+        db::stages::insert_question(conn, &q)?;
+        audit::record(conn, ctx, &acc, "question.create", format!("question {}", q.id), None, Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})))
+    })?;
     Ok(view)
 }
 

@@ -27,6 +27,7 @@ crate::on_both_databases!(
     retries_do_not_post_twice,
     a_second_instance_serves_the_first_ones_images,
     a_backup_of_a_running_server_restores_whole,
+    healthz_says_503_quickly_when_the_database_is_gone,
 );
 
 fn id(v: &Value) -> String {
@@ -887,4 +888,37 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     let empty = tempfile::tempdir().unwrap();
     let (ok, out) = focusboard_cli(empty.path().join("x.db").to_str().unwrap(), empty.path(), &["restore", "--input", junk.to_str().unwrap()]);
     assert!(!ok && out.contains("not a focusboard backup"), "{out}");
+}
+
+async fn healthz_says_503_quickly_when_the_database_is_gone(backend: Backend) {
+    if backend == Backend::Sqlite {
+        // An embedded file cannot go away the way a database server can.
+        return;
+    }
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let app = spawn(backend).await;
+    assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
+    let name = app.database_url.rsplit('/').next().unwrap().to_string();
+    let admin_url = std::env::var("FOCUSBOARD_TEST_PG_URL").unwrap();
+    let set = |allow: bool| {
+        let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
+        admin.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}")).unwrap();
+        if !allow {
+            admin.batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).unwrap();
+        }
+    };
+    set(false);
+    let started = std::time::Instant::now();
+    let res = app.browser().get("/healthz").await;
+    let took = started.elapsed();
+    set(true);
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(took < std::time::Duration::from_secs(4), "answered in {took:?}, in time for a load balancer");
+    // Back again once the database is.
+    let started = std::time::Instant::now();
+    while app.browser().get("/healthz").await.status() != StatusCode::OK {
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "healthy again");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
