@@ -26,7 +26,8 @@ hana.jones@example.org,Hana Jones,Voluntary sector manager,Voluntary sector,Trai
 ";
 
 /// (stage title, intro, days from now to release, [(question, mode)])
-const STAGES: &[(&str, &str, i64, &[(&str, &str)])] = &[
+type DemoStage = (&'static str, &'static str, i64, &'static [(&'static str, &'static str)]);
+const STAGES: &[DemoStage] = &[
     (
         "Stage 1 (Friday): your hopes and how you worked together",
         "Welcome! Please answer at your own pace. You will see what others wrote once you have posted your own answer.",

@@ -103,8 +103,11 @@ pub fn unseen_counts(conn: &mut DbConn, board_id: &str, reader_id: &str, all_pri
     Ok(rows.into_iter().collect())
 }
 
-/// Everyone who agreed with a post of a question: (post id, participant id, screen name, name).
-pub fn reactions_of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<(String, String, Option<String>, String)>> {
+/// One agreement: (post id, participant id, screen name, name).
+pub type ReactionRow = (String, String, Option<String>, String);
+
+/// Everyone who agreed with a post of a question.
+pub fn reactions_of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<ReactionRow>> {
     use super::schema::reactions;
     reactions::table
         .inner_join(participants::table)

@@ -164,7 +164,7 @@ pub struct Results {
 /// Counts the current votes of a question.
 pub fn tally(kind: QuestionKind, config: &PollConfig, answers: &[Answer]) -> Results {
     let voters = answers.len();
-    let percent = |count: usize| if voters == 0 { 0 } else { ((count * 100 + voters / 2) / voters) as u32 };
+    let percent = |count: usize| (count * 100 + voters / 2).checked_div(voters).unwrap_or(0) as u32;
     let round = |x: f64| (x * 100.0).round() / 100.0;
     match kind {
         QuestionKind::Rating => {

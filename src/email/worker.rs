@@ -157,7 +157,7 @@ impl OutboxWorker {
             let t_send = std::time::Instant::now();
             let outcomes: Vec<AppResult<Option<Outcome>>> = futures_util::stream::iter(batch)
                 .map(|m| {
-                    let opted_out = m.participant_id.as_ref().and_then(|p| opt_outs.get(p)).is_some_and(|kinds: &Vec<String>| kinds.iter().any(|k| *k == m.kind));
+                    let opted_out = m.participant_id.as_ref().and_then(|p| opt_outs.get(p)).is_some_and(|kinds: &Vec<String>| kinds.contains(&m.kind));
                     let claim = &claim;
                     async move {
                         // Shutting down: what has not been handed to the server goes back.

@@ -26,34 +26,6 @@ pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn characters_xml_forbids_are_replaced_one_for_one() {
-        let text = "a\u{FFFE}b\u{FFFF}c\u{0}d\u{1b}e\tf\u{1F600}";
-        let cleaned = super::clean(text);
-        assert_eq!(cleaned, "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\tf\u{1F600}");
-        assert_eq!(cleaned.chars().count(), text.chars().count());
-        assert!(roxmltree_free_check(&cleaned));
-    }
-
-    /// quick-xml reads back what was written, as a minimal well-formedness check.
-    fn roxmltree_free_check(text: &str) -> bool {
-        let mut out = Vec::new();
-        let mut xml = super::Xml::new(&mut out).unwrap();
-        xml.element("t", &[("a", text)], text).unwrap();
-        let mut reader = quick_xml::Reader::from_reader(out.as_slice());
-        let mut buf = Vec::new();
-        loop {
-            match reader.read_event_into(&mut buf) {
-                Ok(quick_xml::events::Event::Eof) => return true,
-                Ok(_) => buf.clear(),
-                Err(_) => return false,
-            }
-        }
-    }
-}
-
 impl<W: Write> Xml<W> {
     pub fn new(w: W) -> AppResult<Xml<W>> {
         let mut xml = Xml { w: quick_xml::Writer::new(w) };
@@ -91,5 +63,33 @@ impl<W: Write> Xml<W> {
         self.open(name, attrs)?;
         self.text(text)?;
         self.close(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn characters_xml_forbids_are_replaced_one_for_one() {
+        let text = "a\u{FFFE}b\u{FFFF}c\u{0}d\u{1b}e\tf\u{1F600}";
+        let cleaned = super::clean(text);
+        assert_eq!(cleaned, "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\tf\u{1F600}");
+        assert_eq!(cleaned.chars().count(), text.chars().count());
+        assert!(roxmltree_free_check(&cleaned));
+    }
+
+    /// quick-xml reads back what was written, as a minimal well-formedness check.
+    fn roxmltree_free_check(text: &str) -> bool {
+        let mut out = Vec::new();
+        let mut xml = super::Xml::new(&mut out).unwrap();
+        xml.element("t", &[("a", text)], text).unwrap();
+        let mut reader = quick_xml::Reader::from_reader(out.as_slice());
+        let mut buf = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(quick_xml::events::Event::Eof) => return true,
+                Ok(_) => buf.clear(),
+                Err(_) => return false,
+            }
+        }
     }
 }

@@ -426,7 +426,8 @@ async fn writers_of_every_kind_together_never_fail(backend: Backend) {
     for i in 0..people.len() {
         apis.push(app.participant_api(s.link(i)).await);
     }
-    let mut jobs: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = (String, StatusCode)>>>> = Vec::new();
+    type Job<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = (String, StatusCode)> + 'a>>;
+    let mut jobs: Vec<Job> = Vec::new();
     for (i, api) in apis.iter().enumerate() {
         let path = format!("/api/v1/questions/{}/posts", s.question);
         jobs.push(Box::pin(async move { ("post".to_string(), api.post(&path, json!({"body_md": format!("Answer {i}")})).await.0) }));
