@@ -10,8 +10,11 @@ compared in one run against a baseline:
   kills      email duplicates per `kill -9` of a server sending 2,000 invitations to a real
              SMTP server, three kills; and posts acknowledged but lost across kill -9
   durability requests/s creating replies with SQLite synchronous=FULL against NORMAL (wrk)
+  writers    writers of every kind at once on SQLite for 20 s (participants answering and
+             replying, the moderator inviting, editing stages and recording answers, the
+             outbox sending): server errors ("database is locked") per kind
 
-Usage: bench/trust.py [images|abandoned|kills|durability|all]
+Usage: bench/trust.py [images|abandoned|kills|durability|writers|all]
 """
 import io, json, os, random, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time, urllib.request, zlib
 from common import BIN, ROOT, PASSWORD, Server, call, browser, csrf, form, wrk
@@ -239,9 +242,63 @@ def bench_durability():
     print(f"FULL costs {100 * (1 - results['full'][0] / results['normal'][0]):.0f}% of reply throughput against NORMAL")
 
 
+def bench_writers():
+    sink, folder, port = start_sink()
+    server = Server(extra_env={"FOCUSBOARD_SMTP_URL": f"smtp://127.0.0.1:{port}", "FOCUSBOARD_MAIL_FROM": "board@focusboard.test",
+                               "FOCUSBOARD_OUTBOX_INTERVAL_MS": "50"})
+    try:
+        token = server.staff_token()
+        b, stage, q = board(server, token, participants=40)
+        people = server.api("GET", f"/api/v1/boards/{b}/participants", None, token)
+        tokens = []
+        for p in people[:20]:
+            t = server.api("POST", "/api/v1/auth/participant", {"token": p["sign_in_link"].rsplit("/", 1)[1]})["token"]
+            server.api("POST", "/api/v1/me/consent", {"consent": "true", "screen_name": p["email"].split("@")[0]}, t)
+            tokens.append(t)
+        counts, lock = {}, threading.Lock()
+        stop = time.monotonic() + 20
+        def note(kind, ok):
+            with lock:
+                c = counts.setdefault(kind, [0, 0])
+                c[0 if ok else 1] += 1
+        def run(kind, fn):
+            i = 0
+            while time.monotonic() < stop:
+                try:
+                    fn(i); note(kind, True)
+                except urllib.error.HTTPError as e:
+                    note(kind, e.code < 500)
+                except OSError:
+                    note(kind, False)
+                i += 1
+        def participant(t):
+            first = [None]
+            def act(i):
+                if first[0] is None:
+                    first[0] = server.api("POST", f"/api/v1/questions/{q}/posts", {"body_md": "An answer"}, t)["id"]
+                else:
+                    server.api("POST", f"/api/v1/questions/{q}/posts", {"body_md": f"Reply {i}", "parent_id": first[0]}, t)
+            return act
+        threads = [threading.Thread(target=run, args=("participants posting", participant(t))) for t in tokens]
+        threads.append(threading.Thread(target=run, args=("invitations", lambda i: server.api("POST", f"/api/v1/boards/{b}/invitations", {}, token))))
+        threads.append(threading.Thread(target=run, args=("stage edits", lambda i: server.api("PATCH", f"/api/v1/stages/{stage}", {"intro_md": f"Intro {i}"}, token))))
+        threads.append(threading.Thread(target=run, args=("answers on behalf", lambda i: server.api(
+            "POST", f"/api/v1/questions/{q}/on-behalf", {"participant_id": people[20 + i % 20]["id"], "body_md": "By phone"}, token))))
+        threads.append(threading.Thread(target=run, args=("new links", lambda i: server.api(
+            "POST", f"/api/v1/boards/{b}/participants/{people[20 + i % 20]['id']}/link", {}, token))))
+        for t in threads: t.start()
+        for t in threads: t.join()
+        for kind, (ok, failed) in counts.items():
+            print(f"{kind}: {ok} answered, {failed} server errors")
+        print(f"emails delivered meanwhile: {sum(1 for f in os.listdir(folder) if f.endswith('.eml'))}")
+    finally:
+        server.stop()
+        sink.kill()
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
-    for name, fn in [("images", bench_images), ("abandoned", bench_abandoned), ("kills", bench_kills), ("durability", bench_durability)]:
+    for name, fn in [("images", bench_images), ("abandoned", bench_abandoned), ("kills", bench_kills), ("durability", bench_durability), ("writers", bench_writers)]:
         if what in (name, "all"):
             print(f"== {name}", flush=True)
             fn()
