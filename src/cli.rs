@@ -99,6 +99,20 @@ pub enum UserCommand {
     Disable(UserEmail),
     /// Enable a disabled account again (it signs in afresh; old sessions and tokens stay ended).
     Enable(UserEmail),
+    /// Let a staff account create boards of its own, or stop it (administrators always can).
+    BoardCreation(BoardCreationArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BoardCreationArgs {
+    #[arg(long)]
+    pub email: String,
+    /// Allow it.
+    #[arg(long, required_unless_present = "deny", conflicts_with = "deny")]
+    pub allow: bool,
+    /// Stop it.
+    #[arg(long)]
+    pub deny: bool,
 }
 
 #[derive(Args, Debug)]

@@ -79,6 +79,13 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Disable(args)) => set_disabled(&settings, args.email, true).await,
         Command::User(UserCommand::Enable(args)) => set_disabled(&settings, args.email, false).await,
+        Command::User(UserCommand::BoardCreation(args)) => {
+            let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
+            let (email, allow) = (args.email, args.allow);
+            let user = db.run(move |conn| service::accounts::set_board_creation(conn, &ctx, &email, allow)).await?;
+            println!("{} <{}> {} create boards.", user.name, user.email, if allow { "may now" } else { "may no longer" });
+            Ok(())
+        }
         Command::User(UserCommand::Create(args)) => {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             let generated = args.password.is_none();

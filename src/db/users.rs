@@ -68,6 +68,10 @@ pub fn set_disabled(conn: &mut DbConn, user_id: &str, at: Option<PrimitiveDateTi
     diesel::update(users::table.find(user_id)).set(users::disabled_at.eq(at)).execute(conn)
 }
 
+pub fn set_board_creation(conn: &mut DbConn, user_id: &str, allow: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id)).set(users::can_create_boards.eq(allow)).execute(conn)
+}
+
 pub fn set_password_hash(conn: &mut DbConn, user_id: &str, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id)).set(users::password_hash.eq(hash)).execute(conn)
 }

@@ -273,6 +273,13 @@ pub fn change_password(conn: &mut DbConn, ctx: &Ctx, user: &User, current: &str,
     })
 }
 
+/// Lets a staff account create boards, or stops it (the command line).
+pub fn set_board_creation(conn: &mut DbConn, _ctx: &Ctx, email: &str, allow: bool) -> AppResult<User> {
+    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?.ok_or_else(|| AppError::NotFound(format!("There is no account for {email}.")))?;
+    db::users::set_board_creation(conn, &user.id, allow)?;
+    Ok(User { can_create_boards: allow, ..user })
+}
+
 /// Disables or re-enables a staff account (administrators; the command line). Disabling ends
 /// its sessions and tokens at once.
 pub fn set_disabled(conn: &mut DbConn, ctx: &Ctx, email: &str, disabled: bool) -> AppResult<User> {

@@ -42,6 +42,13 @@ fn user_create_migrate_and_demo() {
     assert!(out.contains("Created administrator Admin <admin@example.org>") && out.contains("Password: "));
     let (ok, out) = focusboard(dir.path(), &["user", "create", "--email", "admin@example.org", "--name", "Again"]);
     assert!(!ok && out.contains("already exists"), "{out}");
+    // Board creation is a permission an administrator gives and takes back.
+    let (ok, out) = focusboard(dir.path(), &["user", "create", "--no-board-creation", "--email", "obs@example.org", "--name", "Obs"]);
+    assert!(ok && out.contains("staff member"), "{out}");
+    let (ok, out) = focusboard(dir.path(), &["user", "board-creation", "--email", "obs@example.org", "--allow"]);
+    assert!(ok && out.contains("may now create boards"), "{out}");
+    let (ok, out) = focusboard(dir.path(), &["user", "board-creation", "--email", "obs@example.org"]);
+    assert!(!ok, "--allow or --deny is required: {out}");
     let (ok, out) = focusboard(dir.path(), &["migrate"]);
     assert!(ok && out.contains("0 migration(s) applied"), "{out}");
     let (ok, out) = focusboard(dir.path(), &["demo"]);
