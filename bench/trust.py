@@ -153,6 +153,17 @@ def recipients(folder):
     return to
 
 
+def restart(server):
+    """Starts the killed server again on the same data, and waits until it answers."""
+    server.proc = subprocess.Popen([BIN, "serve"], env=server.env, stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(server.base + "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def bench_kills():
     sink, folder, port = start_sink()
     env = {"FOCUSBOARD_SMTP_URL": f"smtp://127.0.0.1:{port}", "FOCUSBOARD_MAIL_FROM": "board@focusboard.test",
@@ -169,12 +180,7 @@ def bench_kills():
             server.proc.send_signal(signal.SIGKILL)
             server.proc.wait()
             kills += 1
-            server.proc = subprocess.Popen([BIN, "serve"], env=server.env, stdout=subprocess.DEVNULL)
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(server.base + "/healthz"); break
-                except OSError:
-                    time.sleep(0.1)
+            restart(server)
         start = time.monotonic()
         while len(set(recipients(folder))) < n and time.monotonic() - start < 300:
             time.sleep(0.5)
@@ -199,12 +205,7 @@ def bench_kills():
         w = threading.Thread(target=writer); w.start()
         time.sleep(2)
         server.proc.send_signal(signal.SIGKILL); server.proc.wait(); stop.set(); w.join()
-        server.proc = subprocess.Popen([BIN, "serve"], env=server.env, stdout=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(server.base + "/healthz"); break
-            except OSError:
-                time.sleep(0.1)
+        restart(server)
         page = server.api("GET", f"/api/v1/questions/{q}", None, token)
         stored = {r["id"] for p in page["posts"] for r in p["replies"]}
         lost = [a for a in acked if a not in stored]

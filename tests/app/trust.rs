@@ -166,17 +166,7 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
     let res =
         m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this", "publish": true})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let (st, img) = read(
-        m.client
-            .post(app.url(&format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary")))
-            .bearer_auth(&m.token)
-            .header("content-type", "application/octet-stream")
-            .body(png())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (st, img) = upload(&m, &format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary"), png()).await;
     assert_eq!(st, StatusCode::CREATED, "{img}");
     let image = id(&img);
     let summary_mails = |mails: &Value| -> Vec<String> {
@@ -269,17 +259,7 @@ async fn personal_data_is_never_cached(backend: Backend) {
     let moderator = app.signed_in("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     let (_, post) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Mine"})).await;
-    let (st, img) = read(
-        m.client
-            .post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question)))
-            .bearer_auth(&m.token)
-            .header("content-type", "application/octet-stream")
-            .body(png())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (st, img) = upload(&m, &format!("/api/v1/questions/{}/images?alt=Map", s.question), png()).await;
     assert_eq!(st, StatusCode::CREATED);
     let image = id(&img);
     let get = |path: String| {
@@ -791,17 +771,7 @@ async fn a_second_instance_serves_the_first_ones_images(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
-    let (st, img) = read(
-        m.client
-            .post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question)))
-            .bearer_auth(&m.token)
-            .header("content-type", "application/octet-stream")
-            .body(png())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (st, img) = upload(&m, &format!("/api/v1/questions/{}/images?alt=Map", s.question), png()).await;
     assert_eq!(st, StatusCode::CREATED);
     let image = id(&img);
     let first = m.download(&format!("/api/v1/images/{image}")).await;
@@ -843,17 +813,7 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Written before the backup"})).await;
-    let (_, img) = read(
-        m.client
-            .post(app.url(&format!("/api/v1/questions/{}/images?alt=Map", s.question)))
-            .bearer_auth(&m.token)
-            .header("content-type", "application/octet-stream")
-            .body(png())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, img) = upload(&m, &format!("/api/v1/questions/{}/images?alt=Map", s.question), png()).await;
     let image = id(&img);
     // The backup is taken while the server keeps writing.
     let writer = {
@@ -922,4 +882,9 @@ async fn healthz_says_503_quickly_when_the_database_is_gone(backend: Backend) {
         assert!(started.elapsed() < std::time::Duration::from_secs(15), "healthy again");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+}
+
+/// Posts raw image bytes to an upload route, as the API takes them.
+async fn upload(api: &Api, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    read(api.client.post(format!("{}{path}", api.base)).bearer_auth(&api.token).header("content-type", "application/octet-stream").body(bytes).send().await.unwrap()).await
 }
