@@ -13,6 +13,11 @@ macro_rules! text_enum {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
+            /// A value read back from the database: one the code does not know is an error,
+            /// never a default (a wrong default in a permission rule would show what it should not).
+            pub fn from_stored(s: &str) -> anyhow::Result<Self> {
+                Self::parse(s).map_err(|e| anyhow::anyhow!("stored {}: {e}", stringify!($name)))
+            }
             pub fn parse(s: &str) -> Result<Self, String> {
                 match s {
                     $($text => Ok($name::$variant),)+

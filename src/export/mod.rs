@@ -148,5 +148,6 @@ pub fn command_line_access(conn: &mut DbConn, board_id: &str) -> AppResult<Acces
         disabled_at: None,
         created_at: board.created_at,
     };
-    Ok(Access { board, standing: Standing::Admin, actor: crate::service::Actor::User(user) })
+    let state = crate::domain::roles::BoardState::from_stored(&board.state)?;
+    Ok(Access { board, state, standing: Standing::Admin, actor: crate::service::Actor::User(user) })
 }

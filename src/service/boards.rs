@@ -191,7 +191,8 @@ pub fn list_boards(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardView>
     Ok(match actor {
         Actor::User(u) if u.is_admin => db::boards::all(conn)?.iter().map(|b| BoardView::new(b, Standing::Admin)).collect(),
         Actor::User(u) => {
-            db::boards::of_member(conn, &u.id)?.iter().map(|(b, role)| BoardView::new(b, Standing::Staff(BoardRole::parse(role).unwrap_or(BoardRole::Observer)))).collect()
+            let boards = db::boards::of_member(conn, &u.id)?;
+            boards.iter().map(|(b, role)| Ok(BoardView::new(b, Standing::Staff(BoardRole::from_stored(role)?)))).collect::<AppResult<_>>()?
         }
         Actor::Participant(p) => db::boards::find(conn, &p.board_id)?.iter().map(|b| BoardView::new(b, Standing::Participant)).collect(),
     })

@@ -190,6 +190,8 @@ fn check_session(conn: &mut DbConn, ctx: &Ctx, secret: &str, owner: impl Fn(&cra
 /// are "not found", so their existence is not revealed.
 pub struct Access {
     pub board: Board,
+    /// The board's state, read once: a stored value the code does not know fails the access.
+    pub state: BoardState,
     pub standing: Standing,
     pub actor: Actor,
 }
@@ -205,7 +207,8 @@ pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Acc
         Actor::Participant(p) if p.board_id == board_id => Standing::Participant,
         Actor::Participant(_) => return Err(AppError::not_found()),
     };
-    Ok(Access { board, standing, actor: actor.clone() })
+    let state = BoardState::from_stored(&board.state)?;
+    Ok(Access { board, state, standing, actor: actor.clone() })
 }
 
 impl Access {
@@ -231,7 +234,7 @@ impl Access {
     }
 
     pub fn state(&self) -> BoardState {
-        BoardState::parse(&self.board.state).unwrap_or(BoardState::Open)
+        self.state
     }
 }
 

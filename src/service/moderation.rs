@@ -34,7 +34,7 @@ fn view(conn: &mut DbConn, acc: &Access, post_id: &str) -> AppResult<PostView> {
     let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let zone = acc.zone();
-    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
     let reactions = super::threads::reactions_of(conn, &post.question_id, anonymity)?;
     let no_images = HashMap::new();
     let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images };
@@ -221,7 +221,7 @@ pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>
     let questions: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
     let staff_names: HashMap<String, String> = db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
     let zone = acc.zone();
-    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
     Ok(probes
         .into_iter()
         .filter_map(|probe| {

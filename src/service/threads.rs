@@ -53,7 +53,7 @@ fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &str) -> App
         return Err(AppError::not_found());
     }
     let p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == staff.board.id).ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
-    Ok(Access { board: staff.board, standing: Standing::Participant, actor: Actor::Participant(p) })
+    Ok(Access { board: staff.board, state: staff.state, standing: Standing::Participant, actor: Actor::Participant(p) })
 }
 
 fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResult<ParticipantHome> {
@@ -177,7 +177,7 @@ pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult
         return Ok(true);
     }
     let me = acc.participant()?;
-    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+    let mode = ResponseMode::from_stored(&q.mode)?;
     let answered = db::posts::has_answered(conn, &me.id, &q.id)? || db::votes::current_vote(conn, &me.id, &q.id)?.is_some();
     let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
     Ok((participant_scope(mode, answered) == ReplyScope::All || own_thread)
@@ -240,13 +240,13 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let actor = &acc.actor;
     let zone = acc.zone();
     let now = ctx.now();
-    let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+    let mode = ResponseMode::from_stored(&q.mode)?;
     let all = db::posts::of_question(conn, question_id)?;
     let me = actor.reader_id().to_string();
     let mut question = QuestionView::new(&q, &zone);
     let phase = stage_phase(stage.released_at, stage.close_at, now);
     let state = acc.state();
-    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    let kind = QuestionKind::from_stored(&q.kind)?;
     let votes = if kind == QuestionKind::Discussion { Vec::new() } else { db::votes::current_of_question(conn, question_id)? };
     let your_vote: Option<Answer> = votes.iter().find(|v| v.participant_id == me).and_then(|v| serde_json::from_str(&v.answer).ok());
 
@@ -289,7 +289,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
             (all.iter().collect(), 0, None, false, can_reply, None)
         }
     };
-    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
     let recorders = recorder_names(conn, &all)?;
     let reactions = reactions_of(conn, question_id, anonymity)?;
     let visible_ids: Vec<String> = visible.iter().map(|(p, ..)| p.id.clone()).collect();
@@ -539,7 +539,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
             // How the replier appears to the author of the post replied to, a participant.
             let replier = match actor {
                 Actor::Participant(p) => {
-                    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+                    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
                     participant_label(p.screen_name.as_deref(), &p.name, anonymity, Standing::Participant)
                 }
                 Actor::User(u) => format!("{} (moderator)", u.name),
@@ -558,7 +558,7 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str)
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let all = db::posts::of_question(conn, &post.question_id)?;
     let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
-    let anonymity = Anonymity::parse(&acc.board.anonymity).unwrap_or(Anonymity::ScreenNames);
+    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let reactions = reactions_of(conn, &post.question_id, anonymity)?;
     let zone = acc.zone();
@@ -659,7 +659,7 @@ pub fn vote(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, inpu
         Standing::Participant => acc.participant()?.clone(),
         _ => return Err(AppError::forbidden("Only participants vote.")),
     };
-    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    let kind = QuestionKind::from_stored(&q.kind)?;
     let config: crate::domain::polls::PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
     config.check_answer(kind, &input.answer).map_err(AppError::invalid)?;
     if let Some(why) = answer_refusal(acc.state(), stage_phase(stage.released_at, stage.close_at, ctx.now())) {
@@ -716,7 +716,7 @@ pub fn vote_history(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppR
 /// A vote submitted from the question page's form.
 pub fn vote_from_form(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, form: &HashMap<String, String>) -> AppResult<QuestionPage> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
-    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    let kind = QuestionKind::from_stored(&q.kind)?;
     let config: crate::domain::polls::PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
     let answer = crate::domain::polls::answer_from_form(kind, config.options.len(), form).map_err(AppError::invalid)?;
     vote(conn, ctx, actor, question_id, &VoteInput { answer, comment_md: form.get("comment_md").cloned() })
@@ -728,7 +728,7 @@ pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &str, gr
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Results by group are for the board's staff."));
     }
-    let kind = QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Discussion);
+    let kind = QuestionKind::from_stored(&q.kind)?;
     if kind == QuestionKind::Discussion {
         return Err(AppError::invalid("This question takes written answers, not votes."));
     }
