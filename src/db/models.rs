@@ -81,50 +81,56 @@ pub struct Participant {
     pub invited_at: Option<PrimitiveDateTime>,
 }
 
-/// Group names stored as a JSON array.
-pub fn groups_of(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
+/// Reads a JSON text column as `T`: data that does not fit is an error naming the column, never
+/// a default (an empty group list would show a group's stage to everyone; an empty opt-out
+/// list would email those who said no).
+pub fn json_column<T: serde::de::DeserializeOwned>(column: &'static str, text: &str) -> anyhow::Result<T> {
+    serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{column} holds data that is not as expected: {e}"))
 }
 
 impl Stage {
-    pub fn group_list(&self) -> Vec<String> {
-        groups_of(&self.groups)
+    pub fn group_list(&self) -> anyhow::Result<Vec<String>> {
+        json_column("stages.groups", &self.groups)
     }
 }
 
 impl Question {
-    pub fn group_list(&self) -> Vec<String> {
-        groups_of(&self.groups)
+    pub fn group_list(&self) -> anyhow::Result<Vec<String>> {
+        json_column("questions.groups", &self.groups)
     }
 }
 
 /// Every attribute name the participants have, sorted.
-pub fn attribute_names(people: &[Participant]) -> Vec<String> {
-    people.iter().flat_map(|p| p.attributes_map().into_iter().map(|(k, _)| k)).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+pub fn attribute_names(people: &[Participant]) -> anyhow::Result<Vec<String>> {
+    let mut names = std::collections::BTreeSet::new();
+    for p in people {
+        names.extend(p.attributes_map()?.into_iter().map(|(k, _)| k));
+    }
+    Ok(names.into_iter().collect())
 }
 
 impl Participant {
-    pub fn attributes_map(&self) -> serde_json::Map<String, serde_json::Value> {
-        serde_json::from_str(&self.attributes).unwrap_or_default()
+    pub fn attributes_map(&self) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+        json_column("participants.attributes", &self.attributes)
     }
 
     /// One attribute as text ("" when the participant has none).
-    pub fn attribute(&self, name: &str) -> String {
-        match self.attributes_map().get(name) {
+    pub fn attribute(&self, name: &str) -> anyhow::Result<String> {
+        Ok(match self.attributes_map()?.get(name) {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(serde_json::Value::Null) | None => String::new(),
             Some(v) => v.to_string(),
-        }
+        })
     }
 
     /// The participant's group: their "group" attribute (any capitalisation), if any.
-    pub fn group(&self) -> Option<String> {
-        self.attributes_map().into_iter().find(|(k, _)| k.eq_ignore_ascii_case("group")).and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string())).filter(|s| !s.is_empty())
+    pub fn group(&self) -> anyhow::Result<Option<String>> {
+        Ok(self.attributes_map()?.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("group")).and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string())).filter(|s| !s.is_empty()))
     }
 
     /// Kinds of email this participant chose not to receive.
-    pub fn opted_out(&self) -> Vec<String> {
-        serde_json::from_str(&self.email_opt_out).unwrap_or_default()
+    pub fn opted_out(&self) -> anyhow::Result<Vec<String>> {
+        json_column("participants.email_opt_out", &self.email_opt_out)
     }
 }
 

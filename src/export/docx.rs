@@ -217,7 +217,7 @@ pub fn by_participant(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> A
         for person in &frame.people {
             let id = frame.pseudonym(Some(&person.id));
             doc.paragraph(Some("Heading1"), &[plain(&id)])?;
-            let attributes: Vec<String> = frame.attributes.iter().map(|a| format!("{a}: {}", person.attribute(a))).filter(|s| !s.ends_with(": ")).collect();
+            let attributes: Vec<String> = frame.attributes.iter().map(|a| format!("{a}: {}", frame.attribute(person, a))).filter(|s| !s.ends_with(": ")).collect();
             if !attributes.is_empty() {
                 doc.paragraph(None, &[plain(&attributes.join("; "))])?;
             }

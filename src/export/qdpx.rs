@@ -168,7 +168,7 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
                 let name = frame.pseudonym(Some(&person.id));
                 xml.open("Case", &[("guid", &guid(frame, &person.id)), ("name", &name)])?;
                 for a in &frame.attributes {
-                    let value = person.attribute(a);
+                    let value = frame.attribute(person, a);
                     if value.is_empty() {
                         continue;
                     }

@@ -36,6 +36,9 @@ pub struct Frame {
     person_index: HashMap<String, usize>,
     /// Every attribute name participants have, sorted.
     pub attributes: Vec<String>,
+    /// Each participant's attributes, read once when the frame loads (bad stored data fails
+    /// the export instead of showing as empty).
+    pub attribute_values: HashMap<String, serde_json::Map<String, serde_json::Value>>,
     /// The codebook in tree order, with depth.
     pub codes: Vec<(Code, usize)>,
     code_index: HashMap<String, usize>,
@@ -83,7 +86,11 @@ impl Frame {
         let ids = pseudonyms(&people);
         people.sort_by(|a, b| ids.get(&a.id).cmp(&ids.get(&b.id)));
         let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        let attributes = crate::db::models::attribute_names(&people);
+        let attributes = crate::db::models::attribute_names(&people)?;
+        let mut attribute_values = HashMap::new();
+        for p in &people {
+            attribute_values.insert(p.id.clone(), p.attributes_map()?);
+        }
         let codes = tree_order(db::analysis::codes_of_board(conn, &board_id)?);
         let code_index = codes.iter().enumerate().map(|(i, (c, _))| (c.id.clone(), i)).collect();
         let redactor = Redactor::new(options.redact.as_deref());
@@ -100,6 +107,7 @@ impl Frame {
             ids,
             person_index,
             attributes,
+            attribute_values,
             codes,
             code_index,
             memos: vec![],
@@ -151,6 +159,19 @@ impl Frame {
 
     pub fn person(&self, id: Option<&str>) -> Option<&Participant> {
         id.and_then(|id| self.person_index.get(id)).map(|&i| &self.people[i])
+    }
+
+    /// A participant's attribute as text ("" when they have none).
+    pub fn attribute(&self, p: &Participant, name: &str) -> String {
+        match self.attribute_values.get(&p.id).and_then(|m| m.get(name)) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        }
+    }
+
+    pub fn attributes_of(&self, p: &Participant) -> serde_json::Map<String, serde_json::Value> {
+        self.attribute_values.get(&p.id).cloned().unwrap_or_default()
     }
 
     pub fn pseudonym(&self, participant_id: Option<&str>) -> String {

@@ -29,7 +29,7 @@ fn row(frame: &Frame, reply: &Reply) -> Vec<String> {
         p.id.clone(),
         reply.author.clone(),
     ];
-    row.extend(frame.attributes.iter().map(|a| person.map(|x| x.attribute(a)).unwrap_or_default()));
+    row.extend(frame.attributes.iter().map(|a| person.map(|x| frame.attribute(x, a)).unwrap_or_default()));
     let quotes: Vec<String> = reply
         .excerpts
         .iter()
@@ -152,7 +152,7 @@ pub fn xlsx(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<(
         write_row(sheet, 0, &header, Some(&bold))?;
         for (i, p) in frame.people.iter().enumerate() {
             let mut values = vec![frame.pseudonym(Some(&p.id))];
-            values.extend(frame.attributes.iter().map(|a| p.attribute(a)));
+            values.extend(frame.attributes.iter().map(|a| frame.attribute(p, a)));
             write_row(sheet, i as u32 + 1, &values, None)?;
         }
     }

@@ -789,15 +789,27 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     for (_, post, question, _) in &codings {
         coded.entry(question).or_default().insert(post);
     }
-    let attributes = db::models::attribute_names(&people);
+    let attributes = db::models::attribute_names(&people)?;
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
-    let value_of: HashMap<&str, String> = people
-        .iter()
-        .map(|p| {
-            let v = attribute.as_ref().map(|a| p.attribute(a)).unwrap_or_default();
-            (p.id.as_str(), if v.is_empty() { "(none)".into() } else { v })
-        })
-        .collect();
+    let mut value_of: HashMap<&str, String> = HashMap::new();
+    for p in &people {
+        let v = match &attribute {
+            Some(a) => p.attribute(a)?,
+            None => String::new(),
+        };
+        value_of.insert(p.id.as_str(), if v.is_empty() { "(none)".into() } else { v });
+    }
+    // Who each released question is for, by the group rule, worked out once.
+    let mut eligible: HashSet<(&str, &str)> = HashSet::new();
+    for q in &questions {
+        if let Some(stage) = stages.get(&q.stage_id) {
+            for p in &people {
+                if super::threads::is_for(p, stage, q)? {
+                    eligible.insert((p.id.as_str(), q.id.as_str()));
+                }
+            }
+        }
+    }
     let values: Vec<String> = if attribute.is_some() { value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect() } else { vec![] };
     let value_sizes = values.iter().map(|v| value_of.values().filter(|x| *x == v).count() as i64).collect();
 
@@ -807,7 +819,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
             let stage = stages.get(&q.stage_id)?;
             stage.released_at?;
             let who = answered.get(q.id.as_str());
-            let released: Vec<&Participant> = people.iter().filter(|p| super::threads::is_for(p, stage, q)).collect();
+            let released: Vec<&Participant> = people.iter().filter(|p| eligible.contains(&(p.id.as_str(), q.id.as_str()))).collect();
             let in_value = |v: &String, p: &str| value_of.get(p) == Some(v);
             Some(QuestionCount {
                 id: q.id.clone(),
@@ -838,7 +850,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     let mut person_counts: Vec<ParticipantCount> = people
         .iter()
         .map(|p| {
-            let theirs: Vec<&&crate::db::models::Question> = released.iter().filter(|(s, q)| super::threads::is_for(p, s, q)).map(|(_, q)| q).collect();
+            let theirs: Vec<&&crate::db::models::Question> = released.iter().filter(|(_, q)| eligible.contains(&(p.id.as_str(), q.id.as_str()))).map(|(_, q)| q).collect();
             ParticipantCount {
                 participant: ids.get(&p.id).cloned().unwrap_or_default(),
                 value: attribute.as_ref().and(value_of.get(p.id.as_str()).cloned()),

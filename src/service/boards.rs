@@ -297,7 +297,10 @@ pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate:
     for q in db::stages::questions_of_board(conn, &acc.board.id)? {
         let mut v = QuestionView::new(&q, &zone);
         v.answered_count = Some(taking_part.answers.get(&q.id).map_or(0, |s| s.len() as i64));
-        v.participant_count = stage_of.get(q.stage_id.as_str()).map(|s| super::threads::eligible_count(people, s, &q));
+        v.participant_count = match stage_of.get(q.stage_id.as_str()) {
+            Some(s) => Some(super::threads::eligible_count(people, s, &q)?),
+            None => None,
+        };
         v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
         by_stage.entry(q.stage_id.clone()).or_default().push(v);
     }

@@ -94,9 +94,23 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
     let posted: HashSet<String> = answered.keys().map(|(p, _)| p.clone()).collect();
 
     let people = db::participants::of_board(conn, board_id)?;
-    let attributes = crate::db::models::attribute_names(&people);
+    let attributes = crate::db::models::attribute_names(&people)?;
+    // Each participant's attributes and which questions are for them, read once: stored data
+    // that does not parse is an error, never a silent default.
+    let mut attributes_of = HashMap::new();
+    let mut eligible: HashSet<(&str, &str)> = HashSet::new();
+    for p in &people {
+        attributes_of.insert(p.id.as_str(), p.attributes_map()?);
+        for q in &questions {
+            if let Some(s) = stage_rows.get(q.stage_id.as_str()) {
+                if super::threads::is_for(p, s, q)? {
+                    eligible.insert((p.id.as_str(), q.id.as_str()));
+                }
+            }
+        }
+    }
     let wanted = |p: &crate::db::models::Participant| match (filter.attribute.as_deref().filter(|a| !a.is_empty()), filter.value.as_deref()) {
-        (Some(a), Some(v)) if !v.is_empty() => p.attributes_map().get(a).and_then(|x| x.as_str()) == Some(v),
+        (Some(a), Some(v)) if !v.is_empty() => attributes_of.get(p.id.as_str()).and_then(|m| m.get(a)).and_then(|x| x.as_str()) == Some(v),
         _ => true,
     };
     let rows = people
@@ -107,7 +121,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
             name: p.name.clone(),
             email: p.email.clone(),
             screen_name: p.screen_name.clone(),
-            attributes: p.attributes_map(),
+            attributes: attributes_of.get(p.id.as_str()).cloned().unwrap_or_default(),
             status: match (p.first_signed_in_at, posted.contains(&p.id)) {
                 (_, true) => "posted",
                 (Some(_), false) => "signed_in",
@@ -121,7 +135,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
                 .zip(questions.iter())
                 .map(|(c, q)| {
                     let key = (p.id.clone(), c.question_id.clone());
-                    let for_them = stage_rows.get(q.stage_id.as_str()).is_some_and(|s| super::threads::is_for(p, s, q));
+                    let for_them = eligible.contains(&(p.id.as_str(), q.id.as_str()));
                     if !for_them {
                         "not_for_group"
                     } else if probes.contains(&key) {

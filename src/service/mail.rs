@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 /// Renders and queues one message to a participant, unless they turned this kind off or a
 /// message with the same `dedup` key exists. Returns whether it was queued.
 pub fn queue(conn: &mut DbConn, ctx: &Ctx, board: &Board, p: &Participant, kind: EmailKind, dedup: Option<String>, extra: Value) -> AppResult<bool> {
-    if kind.can_opt_out() && p.opted_out().iter().any(|k| k == kind.as_str()) {
+    if kind.can_opt_out() && p.opted_out()?.iter().any(|k| k == kind.as_str()) {
         return Ok(false);
     }
     let zone = BoardZone::of(&board.time_zone);
@@ -111,11 +111,12 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
     let mut n = 0;
     for p in invited(conn, &board.id)? {
         // Each participant hears only of the questions that are for their group.
-        let theirs: Vec<Value> = questions
-            .iter()
-            .filter(|q| super::threads::is_for(&p, stage, q))
-            .map(|q| json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}))
-            .collect();
+        let mut theirs: Vec<Value> = Vec::new();
+        for q in &questions {
+            if super::threads::is_for(&p, stage, q)? {
+                theirs.push(json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}));
+            }
+        }
         if theirs.is_empty() {
             continue;
         }
@@ -192,7 +193,10 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
         for (p, key) in people.iter().zip(keys) {
             // Only the questions that are for this participant's group count.
-            let missing = stage_questions.iter().filter(|q| super::threads::is_for(p, &stage, q) && !answered.contains(&(p.id.clone(), q.id.clone()))).count();
+            let mut missing = 0;
+            for q in &stage_questions {
+                missing += (super::threads::is_for(p, &stage, q)? && !answered.contains(&(p.id.clone(), q.id.clone()))) as usize;
+            }
             if missing == 0 || done.contains(&key) {
                 continue;
             }
@@ -342,7 +346,11 @@ fn set_opt_out(conn: &mut DbConn, p: &Participant, kinds: &[String]) -> AppResul
 /// invitation, every kind that can be turned off.
 pub fn unsubscribe(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<EmailKind> {
     let (p, kind) = participant_of_token(conn, ctx, token)?;
-    let mut off = p.opted_out();
+    // Unsubscribing must work even if the stored list cannot be read: it only adds refusals.
+    let mut off = p.opted_out().unwrap_or_else(|e| {
+        tracing::error!(participant = %p.id, error = %e, "unreadable email opt-outs; replaced by this unsubscribe");
+        Vec::new()
+    });
     let turning_off: Vec<EmailKind> = if kind.can_opt_out() { vec![kind] } else { EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out()).collect() };
     for k in turning_off {
         if !off.iter().any(|o| o == k.as_str()) {
@@ -361,7 +369,7 @@ pub fn preferences(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Prefe
 /// The email choices of a participant (from an unsubscribe link, or signed in).
 pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferences> {
     let board = db::boards::find(conn, &p.board_id)?.ok_or_else(AppError::not_found)?;
-    let off = p.opted_out();
+    let off = p.opted_out()?;
     Ok(Preferences {
         board_title: board.title,
         email: p.email.clone(),

@@ -20,16 +20,16 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppR
     let zone = acc.zone();
     let posts = db::posts::post_counts_by_participant(conn, board_id)?;
     let failed: std::collections::HashSet<String> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
-    Ok(db::participants::of_board(conn, board_id)?
+    db::participants::of_board(conn, board_id)?
         .iter()
         .map(|p| {
             let n = posts.get(&p.id).copied().unwrap_or(0);
-            ParticipantView {
+            Ok(ParticipantView {
                 id: p.id.clone(),
                 email: p.email.clone(),
                 name: p.name.clone(),
                 screen_name: p.screen_name.clone(),
-                attributes: p.attributes_map(),
+                attributes: p.attributes_map()?,
                 consented_at: When::opt(&zone, p.consented_at),
                 first_signed_in_at: When::opt(&zone, p.first_signed_in_at),
                 last_seen_at: When::opt(&zone, p.last_seen_at),
@@ -44,9 +44,9 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppR
                 link_expires_at: When::opt(&zone, p.token_expires_at),
                 invited_at: When::opt(&zone, p.invited_at),
                 email_failed: failed.contains(&p.id),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The outcome of reading an import file: the rows that would be added, and every problem.
@@ -222,8 +222,8 @@ pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, pa
     acc.require_manage()?;
     let p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;
     let group = super::optional_text("Group", group, 100)?;
-    let before = p.group();
-    let mut attributes = p.attributes_map();
+    let before = p.group()?;
+    let mut attributes = p.attributes_map()?;
     attributes.retain(|k, _| !k.eq_ignore_ascii_case("group"));
     if !group.is_empty() {
         attributes.insert("group".into(), group.clone().into());

@@ -98,7 +98,7 @@ fn announce(conn: &mut DbConn, ctx: &Ctx, board: &Board, stage: &Stage, summary:
     let contributors = contributors(conn, &stage.id)?;
     let extra = json!({"summary": {"stage_title": stage.title, "html": markdown::render(&summary.body_md), "text": summary.body_md}});
     for p in db::participants::of_board(conn, &board.id)? {
-        if p.invited_at.is_none() || !visible_to(summary, &stages, &p, contributors.contains(&p.id)) {
+        if p.invited_at.is_none() || !visible_to(summary, &stages, &p, contributors.contains(&p.id))? {
             continue;
         }
         super::mail::queue(conn, ctx, board, &p, EmailKind::Summary, Some(format!("summary:{}:{}", p.id, summary.id)), extra.clone())?;
@@ -128,10 +128,19 @@ pub fn announce_shown_in(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResu
 /// stage it is shown in are both released and for their group; and, when it is for
 /// contributors only, they answered in the summarised stage. The same rule serves the home
 /// page, the question page, the summary's images and its email.
-fn visible_to(s: &StageSummary, stages: &HashMap<String, Stage>, p: &Participant, contributor: bool) -> bool {
-    let group = p.group();
-    let open_to = |id: &str| stages.get(id).is_some_and(|st| st.released_at.is_some() && for_group(&st.group_list(), group.as_deref()));
-    s.published_at.is_some() && open_to(&s.stage_id) && s.shown_in_stage_id.as_deref().is_none_or(open_to) && (!s.contributors_only || contributor)
+fn visible_to(s: &StageSummary, stages: &HashMap<String, Stage>, p: &Participant, contributor: bool) -> AppResult<bool> {
+    let group = p.group()?;
+    let open_to = |id: &str| -> AppResult<bool> {
+        Ok(match stages.get(id) {
+            Some(st) => st.released_at.is_some() && for_group(&st.group_list()?, group.as_deref()),
+            None => false,
+        })
+    };
+    let shown_in_open = match s.shown_in_stage_id.as_deref() {
+        Some(id) => open_to(id)?,
+        None => true,
+    };
+    Ok(s.published_at.is_some() && open_to(&s.stage_id)? && shown_in_open && (!s.contributors_only || contributor))
 }
 
 /// Participants who answered at least one question of a stage.
@@ -192,7 +201,7 @@ fn readable_text(conn: &mut DbConn, acc: &Access, participant: Option<&Participa
     for s in summaries {
         if let Some(p) = participant {
             let contributor = s.contributors_only && contributors(conn, &s.stage_id)?.contains(&p.id);
-            if !visible_to(&s, &stages, p, contributor) {
+            if !visible_to(&s, &stages, p, contributor)? {
                 continue;
             }
         }

@@ -71,9 +71,9 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().chain(db::votes::voted_questions(conn, &me.id)?).collect();
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
-    let group = me.group();
+    let group = me.group()?;
     for q in db::stages::questions_of_board(conn, board_id)? {
-        if !for_group(&q.group_list(), group.as_deref()) {
+        if !for_group(&q.group_list()?, group.as_deref()) {
             continue;
         }
         let mut v = QuestionView::new(&q, &zone);
@@ -87,9 +87,14 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     }
     let summaries = super::summaries::readable(conn, acc, Some(&me))?;
     let intro_images = db::images::of_stages_and_summaries(conn, board_id)?;
-    let stages: Vec<StageView> = db::stages::of_board(conn, board_id)?
+    let mut open_stages = Vec::new();
+    for s in db::stages::of_board(conn, board_id)? {
+        if s.released_at.is_some() && for_group(&s.group_list()?, group.as_deref()) {
+            open_stages.push(s);
+        }
+    }
+    let stages: Vec<StageView> = open_stages
         .iter()
-        .filter(|s| s.released_at.is_some() && for_group(&s.group_list(), group.as_deref()))
         .map(|s| {
             let mut v = StageView::new(s, &zone, now);
             v.questions = by_stage.remove(&s.id).unwrap_or_default();
@@ -159,10 +164,13 @@ pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> A
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
+    // Every rule below depends on these: a stored value the code does not know stops here.
+    ResponseMode::from_stored(&q.mode)?;
+    QuestionKind::from_stored(&q.kind)?;
     if acc.standing == Standing::Participant {
         let p = acc.participant()?;
         // Unreleased questions, and those for other groups, do not exist for participants.
-        if stage.released_at.is_none() || !is_for(p, &stage, &q) {
+        if stage.released_at.is_none() || !is_for(p, &stage, &q)? {
             return Err(AppError::not_found());
         }
     }
@@ -208,14 +216,18 @@ pub fn may_write_under(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResu
 }
 
 /// Whether a stage's question is for this participant's group.
-pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> bool {
-    let group = p.group();
-    for_group(&stage.group_list(), group.as_deref()) && for_group(&q.group_list(), group.as_deref())
+pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> AppResult<bool> {
+    let group = p.group()?;
+    Ok(for_group(&stage.group_list()?, group.as_deref()) && for_group(&q.group_list()?, group.as_deref()))
 }
 
 /// How many of `people` a question is for ("N of M answered").
-pub fn eligible_count(people: &[Participant], stage: &Stage, q: &Question) -> i64 {
-    people.iter().filter(|p| is_for(p, stage, q)).count() as i64
+pub fn eligible_count(people: &[Participant], stage: &Stage, q: &Question) -> AppResult<i64> {
+    let mut n = 0;
+    for p in people {
+        n += is_for(p, stage, q)? as i64;
+    }
+    Ok(n)
 }
 
 pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<QuestionPage> {
@@ -228,7 +240,10 @@ pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
 pub fn question_page_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, participant_id: &str) -> AppResult<QuestionPage> {
     let (staff, stage, q) = question_access(conn, actor, question_id)?;
     let acc = as_participant(conn, staff, participant_id)?;
-    let for_them = matches!(&acc.actor, Actor::Participant(p) if is_for(p, &stage, &q));
+    let for_them = match &acc.actor {
+        Actor::Participant(p) => is_for(p, &stage, &q)?,
+        Actor::User(_) => false,
+    };
     if stage.released_at.is_none() || !for_them {
         return Err(AppError::not_found());
     }
@@ -276,7 +291,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
             (visible, hidden, your_answer_id, can_answer, can_reply, refusal)
         }
         standing => {
-            let invited = eligible_count(&db::participants::of_board(conn, &acc.board.id)?, &stage, &q);
+            let invited = eligible_count(&db::participants::of_board(conn, &acc.board.id)?, &stage, &q)?;
             let answered: HashSet<&str> = all
                 .iter()
                 .filter(|(p, ..)| p.parent_id.is_none())
@@ -314,7 +329,10 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     };
     let (notes, people, groups) = if acc.standing.sees_everything() {
         let rows = db::participants::of_board(conn, &acc.board.id)?;
-        let groups: std::collections::BTreeSet<String> = rows.iter().filter_map(|p| p.group()).collect();
+        let mut groups = std::collections::BTreeSet::new();
+        for p in &rows {
+            groups.extend(p.group()?);
+        }
         let people = rows.into_iter().map(|p| PersonRef { id: p.id, name: p.name, screen_name: p.screen_name }).collect();
         (super::moderation::notes_for(conn, &acc, Some(question_id))?, people, groups.into_iter().collect())
     } else {
@@ -732,8 +750,12 @@ pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &str, gr
     if kind == QuestionKind::Discussion {
         return Err(AppError::invalid("This question takes written answers, not votes."));
     }
-    let in_group: HashSet<String> =
-        db::participants::of_board(conn, &q.board_id)?.into_iter().filter(|p| p.group().is_some_and(|g| g.eq_ignore_ascii_case(group.trim()))).map(|p| p.id).collect();
+    let mut in_group: HashSet<String> = HashSet::new();
+    for p in db::participants::of_board(conn, &q.board_id)? {
+        if p.group()?.is_some_and(|g| g.eq_ignore_ascii_case(group.trim())) {
+            in_group.insert(p.id);
+        }
+    }
     let answers: Vec<Answer> = db::votes::current_of_question(conn, question_id)?
         .into_iter()
         .filter(|v| in_group.contains(&v.participant_id))

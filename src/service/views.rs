@@ -133,7 +133,7 @@ impl StageView {
             released_at: When::opt(zone, s.released_at),
             phase: phase_name(stage_phase(s.released_at, s.close_at, now)).into(),
             questions: Vec::new(),
-            groups: s.group_list(),
+            groups: shown_groups(s.group_list()),
             images: Vec::new(),
             feedback: Vec::new(),
             new_posts: 0,
@@ -197,7 +197,7 @@ impl QuestionView {
             answered_by_you: None,
             new_posts: 0,
             summary_id: q.summary_id.clone(),
-            groups: q.group_list(),
+            groups: shown_groups(q.group_list()),
             kind: q.kind.clone(),
             poll: serde_json::from_str(&q.config).unwrap_or_default(),
             allow_images: q.allow_images,
@@ -272,4 +272,13 @@ pub struct ParticipantView {
     pub invited_at: Option<When>,
     /// A message to this participant finally failed (see the board's email page).
     pub email_failed: bool,
+}
+
+/// Groups as shown to staff. Every rule reads them through the fallible accessor and fails on
+/// bad data; a view only shows that they could not be read.
+fn shown_groups(groups: anyhow::Result<Vec<String>>) -> Vec<String> {
+    groups.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "groups that cannot be read");
+        vec!["(unreadable groups)".into()]
+    })
 }

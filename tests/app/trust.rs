@@ -28,6 +28,7 @@ crate::on_both_databases!(
     a_second_instance_serves_the_first_ones_images,
     a_backup_of_a_running_server_restores_whole,
     healthz_says_503_quickly_when_the_database_is_gone,
+    stored_values_the_code_does_not_know_are_errors,
 );
 
 fn id(v: &Value) -> String {
@@ -887,4 +888,26 @@ async fn healthz_says_503_quickly_when_the_database_is_gone(backend: Backend) {
 /// Posts raw image bytes to an upload route, as the API takes them.
 async fn upload(api: &Api, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
     read(api.client.post(format!("{}{path}", api.base)).bearer_auth(&api.token).header("content-type", "application/octet-stream").body(bytes).send().await.unwrap()).await
+}
+
+async fn stored_values_the_code_does_not_know_are_errors(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "private", &["ann@example.org"]).await;
+    let ann = app.participant_api(s.link(0)).await;
+    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::OK);
+    // A stage's groups that do not parse must not read as "everyone".
+    let stage = s.stage.clone();
+    app.with_db(move |conn, _| Ok(conn.batch_execute(&format!("UPDATE stages SET groups = 'Nurses' WHERE id = '{stage}'"))?)).await;
+    let (st, _) = ann.get(&format!("/api/v1/boards/{}/home", s.board)).await;
+    assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR, "an error, not the stage shown to everyone");
+    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    let stage = s.stage.clone();
+    app.with_db(move |conn, _| Ok(conn.batch_execute(&format!("UPDATE stages SET groups = '[]' WHERE id = '{stage}'"))?)).await;
+    // A response mode the code does not know must not read as "post first" (or anything else).
+    let question = s.question.clone();
+    app.with_db(move |conn, _| Ok(conn.batch_execute(&format!("UPDATE questions SET mode = 'secret' WHERE id = '{question}'"))?)).await;
+    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    let (st, _) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "x"})).await;
+    assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR);
 }
