@@ -40,9 +40,15 @@ impl Application {
     /// `background` runs the scheduler and the outbox worker beside the server (tests drive
     /// them by hand instead).
     pub fn build(settings: Settings, clock: SharedClock, background: bool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        Self::build_on(listener, settings, clock, background)
+    }
+
+    /// As `build`, on a listener already bound: the tests bind port 0 and read the port back,
+    /// so no other process can take it in between.
+    pub fn build_on(listener: TcpListener, settings: Settings, clock: SharedClock, background: bool) -> anyhow::Result<Self> {
         let (db, ctx) = prepare(&settings, clock.clone())?;
         let outbox = outbox_worker(&settings, db.clone(), clock)?;
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = aweb::Data::new(AppState::new(db.clone(), ctx.clone(), settings.clone())?);
         let key = session_key(&settings)?;

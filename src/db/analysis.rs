@@ -90,10 +90,6 @@ pub fn codings_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<V
     codings::table.filter(codings::post_id.eq_any(post_ids)).order((codings::created_at.asc(), codings::id.asc())).select(Coding::as_select()).load(conn)
 }
 
-pub fn memos_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<Memo>> {
-    memos::table.filter(memos::post_id.eq_any(post_ids)).order((memos::created_at.asc(), memos::id.asc())).select(Memo::as_select()).load(conn)
-}
-
 /// A coding as counted: (code, post, the post's question, the post's participant).
 pub type CountedCoding = (String, String, String, Option<String>);
 

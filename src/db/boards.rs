@@ -68,10 +68,6 @@ pub fn take_pending_roles(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(St
     Ok(roles)
 }
 
-pub fn remove_member(conn: &mut DbConn, board_id: &str, user_id: &str) -> QueryResult<usize> {
-    diesel::delete(board_members::table.find((board_id, user_id))).execute(conn)
-}
-
 /// (name, email, role) of each staff member of a board.
 pub fn members(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String, String, String)>> {
     board_members::table

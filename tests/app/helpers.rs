@@ -92,10 +92,9 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) ->
 }
 
 pub async fn spawn_on(database_url: String, dir: tempfile::TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        l.local_addr().expect("addr").port()
-    };
+    // Bound once, here: the server takes this listener, so no other test can take the port.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("addr").port();
     let mut settings = Settings {
         database_url: database_url.clone(),
         bind: format!("127.0.0.1:{port}"),
@@ -110,7 +109,8 @@ pub async fn spawn_on(database_url: String, dir: tempfile::TempDir, adjust: impl
     // Errors go to the captured output of the failing test.
     focusboard::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()), "text");
     let clock = Arc::new(ManualClock::new(datetime!(2021-03-26 08:00 UTC)));
-    let app = Application::build(settings.clone(), clock.clone(), false).expect("application builds");
+    let app = Application::build_on(listener, settings.clone(), clock.clone(), false).expect("application builds");
+    assert_eq!(app.port(), port);
     let (db, ctx, scheduler, outbox) = (app.db.clone(), app.ctx.clone(), app.scheduler.clone(), app.outbox.clone());
     tokio::spawn(app.run_until_stopped());
     TestApp { base: format!("http://127.0.0.1:{port}"), clock, db, ctx, scheduler, outbox, settings, database_url, _dir: dir }

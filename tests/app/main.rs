@@ -2,6 +2,7 @@
 //! fresh database (a SQLite file, or a new PostgreSQL database when run by `scripts/test`), and
 //! acts as a person would: pages with cookies and CSRF tokens, or the JSON API with a token.
 
+#![allow(clippy::unwrap_used)] // tests unwrap: a failure there is the test failing
 mod helpers;
 
 mod analysis;
