@@ -81,6 +81,29 @@ impl AppError {
         }
     }
 
+    /// A stable name for the kind of error, for programs to match on (the `code` of a problem
+    /// document); the English text may change, these do not.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Gone(_) => "gone",
+            AppError::PayloadTooLarge(_) => "too_large",
+            AppError::Unprocessable(_) => "validation",
+            AppError::TooManyRequests => "rate_limited",
+            AppError::Busy(_) => "busy",
+            AppError::Timeout => "timeout",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Every code `code` can return, for the OpenAPI document.
+    pub const CODES: &'static [&'static str] =
+        &["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "gone", "too_large", "validation", "rate_limited", "busy", "timeout", "internal"];
+
     pub fn not_found() -> Self {
         AppError::NotFound("There is nothing here, or you do not have access to it.".into())
     }

@@ -110,7 +110,8 @@ pub fn problem_with(e: &AppError, mut members: serde_json::Map<String, serde_jso
     if matches!(e, AppError::Unauthorized) {
         res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
     }
-    members.insert("type".into(), "about:blank".into());
+    members.insert("type".into(), format!("urn:focusboard:problem:{}", e.code()).into());
+    members.insert("code".into(), e.code().into());
     members.insert("title".into(), e.title().into());
     members.insert("status".into(), status.as_u16().into());
     members.insert("detail".into(), e.to_string().into());

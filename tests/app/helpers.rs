@@ -378,6 +378,10 @@ pub async fn read(res: Response) -> (StatusCode, Value) {
     if !status.is_success() {
         assert_eq!(ct, "application/problem+json", "errors are problem documents: {status} {body}");
         assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "a problem says why: {body}");
+        // And what kind of problem, as a code programs can match on.
+        let code = body["code"].as_str().unwrap_or_default();
+        assert!(focusboard::error::AppError::CODES.contains(&code), "a problem has a known code: {body}");
+        assert_eq!(body["type"], format!("urn:focusboard:problem:{code}"));
     }
     (status, body)
 }

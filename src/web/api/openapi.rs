@@ -52,10 +52,18 @@ impl Modify for ProblemResponses {
             "Problem".into(),
             ObjectBuilder::new()
                 .description(Some("An RFC 9457 problem document; some add members, such as an import's rows."))
-                .property("type", ObjectBuilder::new().schema_type(Type::String))
+                .property("type", ObjectBuilder::new().schema_type(Type::String).description(Some("urn:focusboard:problem:<code>")))
+                .property(
+                    "code",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some("What kind of error: match on this, not on the English text."))
+                        .enum_values(Some(crate::error::AppError::CODES.iter().copied())),
+                )
                 .property("title", ObjectBuilder::new().schema_type(Type::String))
                 .property("status", ObjectBuilder::new().schema_type(Type::Integer))
                 .property("detail", ObjectBuilder::new().schema_type(Type::String))
+                .required("code")
                 .required("title")
                 .required("status")
                 .required("detail")
