@@ -804,7 +804,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     for q in &questions {
         if let Some(stage) = stages.get(&q.stage_id) {
             for p in &people {
-                if super::threads::is_for(p, stage, q)? {
+                if super::rules::is_for(p, stage, q)? {
                     eligible.insert((p.id.as_str(), q.id.as_str()));
                 }
             }

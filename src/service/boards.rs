@@ -1,11 +1,11 @@
 //! Boards: creating, editing, listing, staff membership and the moderator's overview.
 
 use super::views::{BoardView, QuestionView, StageView};
-use super::{access, in_tx, Access, Actor, Ctx};
+use super::{access, in_tx, patch_time, Access, Actor, Ctx};
 use crate::db::models::{Board, BoardMember};
 use crate::db::{self, DbConn};
 use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing};
-use crate::domain::timezone::{parse_api_time, BoardZone};
+use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -71,21 +71,6 @@ fn hours(field: &str, value: &Option<serde_json::Value>, current: Option<i32>) -
     match n {
         Some(h) if (0..=24 * 60).contains(&h) => Ok(Some(h as i32)),
         _ => Err(AppError::invalid(format!("{field} must be a whole number of hours between 0 and 1440, or empty for off."))),
-    }
-}
-
-pub fn parse_time(zone: &BoardZone, field: &str, value: &Option<String>) -> AppResult<Option<time::PrimitiveDateTime>> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => parse_api_time(zone, v).map(Some).map_err(|e| AppError::invalid(format!("{field}: {e}"))),
-    }
-}
-
-/// A clearable time of a partial update: absent keeps `current`, null or empty clears it.
-pub fn patch_time(zone: &BoardZone, field: &str, value: &Option<Option<String>>, current: Option<time::PrimitiveDateTime>) -> AppResult<Option<time::PrimitiveDateTime>> {
-    match value {
-        None => Ok(current),
-        Some(v) => parse_time(zone, field, v),
     }
 }
 
@@ -298,7 +283,7 @@ pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate:
         let mut v = QuestionView::new(&q, &zone);
         v.answered_count = Some(taking_part.answers.get(&q.id).map_or(0, |s| s.len() as i64));
         v.participant_count = match stage_of.get(q.stage_id.as_str()) {
-            Some(s) => Some(super::threads::eligible_count(people, s, &q)?),
+            Some(s) => Some(super::rules::eligible_count(people, s, &q)?),
             None => None,
         };
         v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);

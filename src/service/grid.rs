@@ -103,7 +103,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
         attributes_of.insert(p.id.as_str(), p.attributes_map()?);
         for q in &questions {
             if let Some(s) = stage_rows.get(q.stage_id.as_str()) {
-                if super::threads::is_for(p, s, q)? {
+                if super::rules::is_for(p, s, q)? {
                     eligible.insert((p.id.as_str(), q.id.as_str()));
                 }
             }

@@ -2,38 +2,14 @@
 //! Each is served only to those who may read what it belongs to: post-first, private, hidden
 //! and group rules included.
 
-use super::threads::{can_read_post, question_access};
+use super::rules::{can_read_post, question_access};
 use super::{audit, Actor, Ctx};
 use crate::db::models::Image;
 use crate::db::{self, DbConn};
 use crate::domain::images::process;
 use crate::error::{AppError, AppResult};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImageView {
-    pub id: String,
-    /// The question it belongs to, directly or through a post.
-    pub question_id: Option<String>,
-    pub alt_text: String,
-    pub url: String,
-    pub thumb_url: String,
-    pub width: i32,
-    pub height: i32,
-}
-
-pub fn view(i: &Image, question_id: Option<&str>) -> ImageView {
-    ImageView {
-        id: i.id.clone(),
-        question_id: question_id.map(str::to_string),
-        alt_text: i.alt_text.clone(),
-        url: format!("/images/{}", i.id),
-        thumb_url: format!("/images/{}/thumb", i.id),
-        width: i.width,
-        height: i.height,
-    }
-}
+pub use super::views::{image_view as view, ImageView};
 
 /// What an image is attached to.
 #[derive(Clone, Copy)]
@@ -92,7 +68,7 @@ pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Tar
             if let Some(why) = crate::domain::visibility::reply_refusal(acc.state(), phase) {
                 return Err(AppError::Forbidden(why.into()));
             }
-            if !super::threads::may_write_under(conn, actor, &post)? {
+            if !super::rules::may_write_under(conn, actor, &post)? {
                 return Err(AppError::forbidden("A moderator has hidden this post; it can no longer be changed."));
             }
             if post.participant_id.as_deref() != Some(actor.reader_id()) {

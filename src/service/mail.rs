@@ -113,7 +113,7 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
         // Each participant hears only of the questions that are for their group.
         let mut theirs: Vec<Value> = Vec::new();
         for q in &questions {
-            if super::threads::is_for(&p, stage, q)? {
+            if super::rules::is_for(&p, stage, q)? {
                 theirs.push(json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}));
             }
         }
@@ -195,7 +195,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
             // Only the questions that are for this participant's group count.
             let mut missing = 0;
             for q in &stage_questions {
-                missing += (super::threads::is_for(p, &stage, q)? && !answered.contains(&(p.id.clone(), q.id.clone()))) as usize;
+                missing += (super::rules::is_for(p, &stage, q)? && !answered.contains(&(p.id.clone(), q.id.clone()))) as usize;
             }
             if missing == 0 || done.contains(&key) {
                 continue;

@@ -11,6 +11,8 @@ pub mod images;
 pub mod mail;
 pub mod moderation;
 pub mod people;
+pub mod post_trees;
+pub mod rules;
 pub mod stages;
 pub mod summaries;
 pub mod threads;
@@ -273,4 +275,25 @@ pub fn optional_text(field: &str, value: &str, max: usize) -> AppResult<String> 
         return Err(AppError::invalid(format!("{field} is longer than {max} characters.")));
     }
     Ok(v.to_string())
+}
+
+/// A time entered in the board's zone ("2021-03-29T09:00") or as RFC 3339; empty is none.
+pub fn parse_time(zone: &crate::domain::timezone::BoardZone, field: &str, value: &Option<String>) -> AppResult<Option<time::PrimitiveDateTime>> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => crate::domain::timezone::parse_api_time(zone, v).map(Some).map_err(|e| AppError::invalid(format!("{field}: {e}"))),
+    }
+}
+
+/// A clearable time of a partial update: absent keeps `current`, null or empty clears it.
+pub fn patch_time(
+    zone: &crate::domain::timezone::BoardZone,
+    field: &str,
+    value: &Option<Option<String>>,
+    current: Option<time::PrimitiveDateTime>,
+) -> AppResult<Option<time::PrimitiveDateTime>> {
+    match value {
+        None => Ok(current),
+        Some(v) => parse_time(zone, field, v),
+    }
 }

@@ -2,8 +2,8 @@
 //! recorded on a participant's behalf, hiding and restoring posts, and notes from observers
 //! and staff to the moderators. Every action here is written to the audit log.
 
-use super::boards::parse_time;
-use super::threads::{recorder_names, thread_tree, Reader, MAX_POST_CHARS};
+use super::parse_time;
+use super::post_trees::{recorder_names, thread_tree, Reader, MAX_POST_CHARS};
 use super::views::{participant_label, PostView, When};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Post, StaffNote};
@@ -35,7 +35,7 @@ fn view(conn: &mut DbConn, acc: &Access, post_id: &str) -> AppResult<PostView> {
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let zone = acc.zone();
     let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
-    let reactions = super::threads::reactions_of(conn, &post.question_id, anonymity)?;
+    let reactions = super::post_trees::reactions_of(conn, &post.question_id, anonymity)?;
     let no_images = HashMap::new();
     let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images };
     thread_tree(&[ap], &reader).pop().ok_or_else(AppError::not_found)

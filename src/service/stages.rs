@@ -1,6 +1,6 @@
 //! Stages and questions: writing them, scheduling, and releasing them.
 
-use super::boards::patch_time;
+use super::patch_time;
 use super::views::{QuestionView, StageView};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Question, Stage};
@@ -114,7 +114,7 @@ pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str)
     let zone = acc.zone();
     let mut view = StageView::new(&stage, &zone, ctx.now());
     view.images =
-        db::images::of_stages_and_summaries(conn, &stage.board_id)?.iter().filter(|i| i.stage_id.as_deref() == Some(stage_id)).map(|i| super::images::view(i, None)).collect();
+        db::images::of_stages_and_summaries(conn, &stage.board_id)?.iter().filter(|i| i.stage_id.as_deref() == Some(stage_id)).map(|i| super::views::image_view(i, None)).collect();
     view.questions = db::stages::questions_of_stage(conn, stage_id)?.iter().map(|q| QuestionView::new(q, &zone)).collect();
     Ok(view)
 }

@@ -165,7 +165,7 @@ pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<O
     let images = db::images::of_stages_and_summaries(conn, &stage.board_id)?;
     Ok(db::moderation::summary_of_stage(conn, stage_id)?.map(|s| {
         let mut v = view(&s, &stage.title, &acc);
-        v.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::images::view(i, None)).collect();
+        v.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::views::image_view(i, None)).collect();
         v
     }))
 }
@@ -185,7 +185,7 @@ pub fn readable(conn: &mut DbConn, acc: &Access, participant: Option<&Participan
     if !out.is_empty() {
         let images = db::images::of_stages_and_summaries(conn, &acc.board.id)?;
         for s in &mut out {
-            s.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::images::view(i, None)).collect();
+            s.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::views::image_view(i, None)).collect();
         }
     }
     Ok(out)

@@ -1,9 +1,10 @@
 //! Reading and writing answers: the participant's board home, the question page with the
 //! replies the asker may see, posting, replying and editing with history.
 
+use super::rules::{can_read_post, eligible_count, is_for, may_write_under, question_access};
 use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView, When};
 use super::{access, Access, Actor, Ctx};
-use crate::db::models::{Participant, Post, Question, Stage};
+use crate::db::models::{Post, Question, Stage};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::markdown;
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
-pub const MAX_POST_CHARS: usize = 20_000;
+pub use super::post_trees::MAX_POST_CHARS;
+use super::post_trees::{reactions_of, recorder_names, thread_tree, Reader};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipantHome {
@@ -100,7 +102,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
             v.questions = by_stage.remove(&s.id).unwrap_or_default();
             v.new_posts = v.questions.iter().map(|q| q.new_posts).sum();
             v.feedback = summaries.iter().filter(|f| f.shown_in_stage_id.as_deref() == Some(s.id.as_str())).cloned().collect();
-            v.images = intro_images.iter().filter(|i| i.stage_id.as_deref() == Some(s.id.as_str())).map(|i| super::images::view(i, None)).collect();
+            v.images = intro_images.iter().filter(|i| i.stage_id.as_deref() == Some(s.id.as_str())).map(|i| super::views::image_view(i, None)).collect();
             v
         })
         .collect();
@@ -159,75 +161,8 @@ pub struct PersonRef {
     pub screen_name: Option<String>,
 }
 
-/// The board, stage and question for someone who may open the question.
-pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
-    let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
-    let acc = access(conn, actor, &q.board_id)?;
-    let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
-    // Every rule below depends on these: a stored value the code does not know stops here.
-    ResponseMode::from_stored(&q.mode)?;
-    QuestionKind::from_stored(&q.kind)?;
-    if acc.standing == Standing::Participant {
-        let p = acc.participant()?;
-        // Unreleased questions, and those for other groups, do not exist for participants.
-        if stage.released_at.is_none() || !is_for(p, &stage, &q)? {
-            return Err(AppError::not_found());
-        }
-    }
-    Ok((acc, stage, q))
-}
-
-/// Whether `actor` may read a post: staff always; a participant by the question's mode
-/// (post first, private), private follow-ups, and hiding.
-pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult<bool> {
-    let (acc, _stage, q) = question_access(conn, actor, &post.question_id)?;
-    if acc.standing.sees_everything() {
-        return Ok(true);
-    }
-    let me = acc.participant()?;
-    let mode = ResponseMode::from_stored(&q.mode)?;
-    let answered = db::posts::has_answered(conn, &me.id, &q.id)? || db::votes::current_vote(conn, &me.id, &q.id)?.is_some();
-    let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
-    Ok((participant_scope(mode, answered) == ReplyScope::All || own_thread)
-        && post.private_to.as_deref().is_none_or(|to| to == me.id)
-        && (post.hidden_at.is_none() || post.participant_id.as_deref() == Some(me.id.as_str())))
-}
-
 fn already_answered() -> AppError {
     AppError::Conflict("You have already answered this question; edit your answer or reply in a thread.".into())
-}
-
-/// Whether a participant may add to a post (reply under it, edit it, add an image to it): they
-/// may read it, and neither it nor its thread's first post is hidden. Staff always may.
-pub fn may_write_under(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult<bool> {
-    if !matches!(actor, Actor::Participant(_)) {
-        return Ok(true);
-    }
-    if post.hidden_at.is_some() || !can_read_post(conn, actor, post)? {
-        return Ok(false);
-    }
-    if post.thread_id != post.id {
-        let root_hidden = db::posts::find(conn, &post.thread_id)?.is_none_or(|root| root.hidden_at.is_some());
-        if root_hidden {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// Whether a stage's question is for this participant's group.
-pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> AppResult<bool> {
-    let group = p.group()?;
-    Ok(for_group(&stage.group_list()?, group.as_deref()) && for_group(&q.group_list()?, group.as_deref()))
-}
-
-/// How many of `people` a question is for ("N of M answered").
-pub fn eligible_count(people: &[Participant], stage: &Stage, q: &Question) -> AppResult<i64> {
-    let mut n = 0;
-    for p in people {
-        n += is_for(p, stage, q)? as i64;
-    }
-    Ok(n)
 }
 
 pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<QuestionPage> {
@@ -308,11 +243,11 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let recorders = recorder_names(conn, &all)?;
     let reactions = reactions_of(conn, question_id, anonymity)?;
     let visible_ids: Vec<String> = visible.iter().map(|(p, ..)| p.id.clone()).collect();
-    let mut post_images: HashMap<String, Vec<super::images::ImageView>> = HashMap::new();
+    let mut post_images: HashMap<String, Vec<super::views::ImageView>> = HashMap::new();
     for image in db::images::of_question(conn, question_id, &visible_ids)? {
         match &image.post_id {
-            Some(pid) => post_images.entry(pid.clone()).or_default().push(super::images::view(&image, Some(question_id))),
-            None => question.images.push(super::images::view(&image, Some(question_id))),
+            Some(pid) => post_images.entry(pid.clone()).or_default().push(super::views::image_view(&image, Some(question_id))),
+            None => question.images.push(super::views::image_view(&image, Some(question_id))),
         }
     }
     let posts = thread_tree(&visible, &Reader { me: &me, zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &post_images });
@@ -369,97 +304,6 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
         viewing_as,
         people,
     })
-}
-
-/// What building a thread needs to know about who is reading it.
-pub struct Reader<'a> {
-    pub me: &'a str,
-    pub zone: &'a crate::domain::timezone::BoardZone,
-    pub anonymity: Anonymity,
-    pub standing: Standing,
-    /// Names of staff who recorded answers on participants' behalf, by user id.
-    pub recorders: &'a HashMap<String, String>,
-    /// Who agreed with each post: post id to (participant id, how staff name them).
-    pub reactions: &'a Reactions,
-    /// Images of posts, by post id.
-    pub images: &'a HashMap<String, Vec<super::images::ImageView>>,
-}
-
-pub type Reactions = HashMap<String, Vec<(String, String)>>;
-
-/// The "agree" reactions on a question's posts, in one query.
-pub fn reactions_of(conn: &mut DbConn, question_id: &str, anonymity: Anonymity) -> AppResult<Reactions> {
-    let mut map: Reactions = HashMap::new();
-    for (post, participant, screen, name) in db::posts::reactions_of_question(conn, question_id)? {
-        let label = participant_label(screen.as_deref(), &name, anonymity, Standing::Admin);
-        map.entry(post).or_default().push((participant, label));
-    }
-    Ok(map)
-}
-
-/// Nests replies under the post they answer, keeping creation order at every level.
-pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
-    let mut children: HashMap<&str, Vec<&AuthoredPost>> = HashMap::new();
-    let mut roots = Vec::new();
-    let ids: HashSet<&str> = posts.iter().map(|(p, ..)| p.id.as_str()).collect();
-    for ap in posts {
-        match ap.0.parent_id.as_deref() {
-            Some(parent) if ids.contains(parent) => children.entry(parent).or_default().push(ap),
-            _ => roots.push(*ap),
-        }
-    }
-    roots.iter().map(|ap| post_view(ap, &children, reader)).collect()
-}
-
-fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r: &Reader) -> PostView {
-    let (p, screen, name, staff_name) = ap;
-    let staff = r.standing.sees_everything();
-    let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
-    let (author, kind) = match (&p.participant_id, staff_name) {
-        (Some(_), _) => (participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing), "participant"),
-        (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
-        (None, None) => ("Moderator".to_string(), "moderator"),
-    };
-    let hidden = p.hidden_at.is_some();
-    let recorded_note = p.recorded_by.as_ref().map(|by| {
-        let how = match p.source.as_str() {
-            "email" => "by email",
-            "telephone" => "by telephone",
-            _ => "outside the board",
-        };
-        match (staff, r.recorders.get(by)) {
-            (true, Some(name)) => format!("Answer given {how}, recorded by {name}"),
-            _ => format!("Answer given {how}, recorded by the moderators"),
-        }
-    });
-    PostView {
-        id: p.id.clone(),
-        question_id: p.question_id.clone(),
-        parent_id: p.parent_id.clone(),
-        author,
-        author_kind: kind.into(),
-        is_yours,
-        body_html: if hidden && !staff { "<p><em>This post was hidden by the moderators.</em></p>".into() } else { p.body_html.clone() },
-        body_md: (is_yours && !hidden).then(|| p.body_md.clone()),
-        created: When::new(r.zone, p.created_at),
-        edited: When::opt(r.zone, p.edited_at),
-        hidden,
-        hidden_reason: p.hidden_reason.clone().filter(|_| staff),
-        is_probe: p.is_probe,
-        private: p.private_to.is_some(),
-        source: p.source.clone(),
-        recorded_note,
-        agrees: r.reactions.get(&p.id).map_or(0, |v| v.len() as i64),
-        agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who == r.me)),
-        images: if hidden && !staff { Vec::new() } else { r.images.get(&p.id).cloned().unwrap_or_default() },
-        agreed_by: if staff { r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default() } else { Vec::new() },
-        replies: children.get(p.id.as_str()).map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect()).unwrap_or_default(),
-    }
-}
-
-/// Names of the staff who recorded any of `posts` on a participant's behalf.
-pub fn recorder_names(conn: &mut DbConn, posts: &[AuthoredPost]) -> AppResult<HashMap<String, String>> {
-    super::user_names(conn, posts.iter().filter_map(|(p, ..)| p.recorded_by.clone()))
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

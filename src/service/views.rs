@@ -95,7 +95,7 @@ pub struct StageView {
     /// The groups it is for; empty: everyone.
     pub groups: Vec<String>,
     /// Images of the introduction.
-    pub images: Vec<super::images::ImageView>,
+    pub images: Vec<ImageView>,
     /// Summaries of earlier stages fed back at the top of this one.
     pub feedback: Vec<SummaryView>,
     /// Posts by others in this stage since the asker last looked.
@@ -116,7 +116,7 @@ pub struct SummaryView {
     pub body_html: String,
     pub contributors_only: bool,
     pub published: Option<When>,
-    pub images: Vec<super::images::ImageView>,
+    pub images: Vec<ImageView>,
 }
 
 impl StageView {
@@ -177,7 +177,7 @@ pub struct QuestionView {
     /// Options or scale of a question that is voted on.
     pub poll: crate::domain::polls::PollConfig,
     pub allow_images: bool,
-    pub images: Vec<super::images::ImageView>,
+    pub images: Vec<ImageView>,
 }
 
 impl QuestionView {
@@ -237,7 +237,7 @@ pub struct PostView {
     pub agreed_by_you: bool,
     /// Who agreed; for the board's staff (moderators, observers, analysts).
     pub agreed_by: Vec<String>,
-    pub images: Vec<super::images::ImageView>,
+    pub images: Vec<ImageView>,
     #[schema(no_recursion)]
     pub replies: Vec<PostView>,
 }
@@ -281,4 +281,29 @@ fn shown_groups(groups: anyhow::Result<Vec<String>>) -> Vec<String> {
         tracing::error!(error = %e, "groups that cannot be read");
         vec!["(unreadable groups)".into()]
     })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImageView {
+    pub id: String,
+    /// The question it belongs to, directly or through a post.
+    pub question_id: Option<String>,
+    pub alt_text: String,
+    pub url: String,
+    pub thumb_url: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// An image as pages and the API show it.
+pub fn image_view(i: &crate::db::models::Image, question_id: Option<&str>) -> ImageView {
+    ImageView {
+        id: i.id.clone(),
+        question_id: question_id.map(str::to_string),
+        alt_text: i.alt_text.clone(),
+        url: format!("/images/{}", i.id),
+        thumb_url: format!("/images/{}/thumb", i.id),
+        width: i.width,
+        height: i.height,
+    }
 }

@@ -1,7 +1,7 @@
 //! Uploading and serving images. Files are served only after the same checks as what they
 //! belong to, never as static files.
 
-use super::errors::{ApiResult, PageResult};
+use super::errors::PageResult;
 use super::session::{self, redirect, Viewer};
 use super::AppState;
 use crate::domain::images::MAX_BYTES;
@@ -11,10 +11,9 @@ use crate::service::Identity;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 /// Room for the form fields around the file.
-const UPLOAD_LIMIT: usize = MAX_BYTES + 64 * 1024;
+pub(super) const UPLOAD_LIMIT: usize = MAX_BYTES + 64 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/images/{image}", web::get().to(full))
@@ -29,7 +28,7 @@ async fn serve(state: &AppState, identity: Identity, id: String, thumb: bool) ->
     Ok(image_response(content_type, bytes))
 }
 
-fn image_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
+pub(super) fn image_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
         // Images of posts are participants' data: never kept by a browser or proxy.
@@ -79,15 +78,6 @@ fn page_target(to: To, id: &str) -> Target<'_> {
     }
 }
 
-fn api_target<'a>(kind: &str, summary: bool, id: &'a str) -> Target<'a> {
-    match (kind, summary) {
-        ("question", _) => Target::Question(id),
-        ("post", _) => Target::Post(id),
-        (_, true) => Target::Summary(id),
-        _ => Target::Stage(id),
-    }
-}
-
 /// Images decoded at once; the rest wait in a short queue, and beyond it are asked to come
 /// back: a few large uploads at the same time cannot take the server's memory.
 const DECODERS: usize = 2;
@@ -96,7 +86,7 @@ static DECODE_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_ne
 static DECODE_WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Decodes and re-encodes an upload on a blocking thread, through the fixed pool of decoders.
-async fn decode(bytes: Vec<u8>) -> Result<crate::domain::images::Processed, AppError> {
+pub(super) async fn decode(bytes: Vec<u8>) -> Result<crate::domain::images::Processed, AppError> {
     use std::sync::atomic::Ordering;
     if DECODE_WAITING.fetch_add(1, Ordering::SeqCst) >= DECODERS + DECODE_QUEUE {
         DECODE_WAITING.fetch_sub(1, Ordering::SeqCst);
@@ -128,30 +118,4 @@ async fn upload_to_stage(state: web::Data<AppState>, viewer: Viewer, s: web::Pat
     upload(&state, &viewer, payload, To::Stage, sid.clone()).await?;
     session::notice(&viewer.session, "The image is added.");
     Ok(redirect(&format!("/stages/{sid}")))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct AltQuery {
-    /// What the image shows, for people who cannot see it.
-    pub alt: String,
-    /// For a stage: "summary" adds it to the stage's summary, otherwise to its introduction.
-    #[serde(rename = "for")]
-    pub target: Option<String>,
-}
-
-/// API: the image bytes as the request body, the alt text in the query.
-pub async fn api_upload(state: &AppState, bearer: super::api::Bearer, kind: &'static str, id: String, query: AltQuery, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let body = super::api::read_body(payload, UPLOAD_LIMIT).await?;
-    let alt = query.alt;
-    let summary = query.target.as_deref() == Some("summary");
-    let (i, a) = (id.clone(), alt.clone());
-    bearer.clone().run(state, move |conn, ctx, actor| images::authorize_upload(conn, ctx, actor, api_target(kind, summary, &i), &a).map(drop)).await?;
-    let processed = decode(body).await?;
-    let view = bearer.run(state, move |conn, ctx, actor| images::store_upload(conn, ctx, actor, api_target(kind, summary, &id), &alt, processed)).await?;
-    Ok(HttpResponse::Created().json(view))
-}
-
-pub async fn api_serve(state: &AppState, bearer: super::api::Bearer, id: String, thumb: bool) -> ApiResult<HttpResponse> {
-    let (content_type, bytes) = bearer.run(state, move |conn, _, actor| images::serve(conn, actor, &id, thumb)).await?;
-    Ok(image_response(content_type, bytes))
 }

@@ -562,7 +562,7 @@ pub async fn results_by_group(state: State, bearer: Bearer, id: web::Path<String
     bearer.run(&state, move |conn, _, actor| threads::results_for_group(conn, actor, &id, &group)).await.map(json)
 }
 
-use crate::web::images::{api_serve, api_upload, AltQuery};
+use super::images::{api_serve, api_upload, AltQuery};
 
 #[utoipa::path(post, path = "/api/v1/questions/{question}/images", tag = "posts", params(("question" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png", description = "A PNG, JPEG, WebP or GIF file"), responses((status = 201, body = crate::service::images::ImageView), (status = 422, description = "Not an accepted image, or too large")), security(("bearer" = [])))]
 pub async fn question_image(state: State, bearer: Bearer, id: web::Path<String>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {

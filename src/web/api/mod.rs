@@ -5,6 +5,7 @@
 
 mod analysis;
 mod handlers;
+mod images;
 pub mod openapi;
 
 use super::errors::{from_json_error, ApiError, ApiResult};

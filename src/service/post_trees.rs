@@ -1,0 +1,104 @@
+//! Building the threads of a question as a reader sees them: replies nested under answers,
+//! authors named by the board's anonymity and the reader's standing, agreements and images.
+//! Shared by the question page and moderation, below both.
+
+use super::views::{participant_label, PostView, When};
+use crate::db::posts::AuthoredPost;
+use crate::db::{self, DbConn};
+use crate::domain::roles::{Anonymity, Standing};
+use crate::error::AppResult;
+use std::collections::{HashMap, HashSet};
+
+/// The longest post, in characters.
+pub const MAX_POST_CHARS: usize = 20_000;
+
+/// What building a thread needs to know about who is reading it.
+pub struct Reader<'a> {
+    pub me: &'a str,
+    pub zone: &'a crate::domain::timezone::BoardZone,
+    pub anonymity: Anonymity,
+    pub standing: Standing,
+    /// Names of staff who recorded answers on participants' behalf, by user id.
+    pub recorders: &'a HashMap<String, String>,
+    /// Who agreed with each post: post id to (participant id, how staff name them).
+    pub reactions: &'a Reactions,
+    /// Images of posts, by post id.
+    pub images: &'a HashMap<String, Vec<super::views::ImageView>>,
+}
+
+pub type Reactions = HashMap<String, Vec<(String, String)>>;
+
+/// The "agree" reactions on a question's posts, in one query.
+pub fn reactions_of(conn: &mut DbConn, question_id: &str, anonymity: Anonymity) -> AppResult<Reactions> {
+    let mut map: Reactions = HashMap::new();
+    for (post, participant, screen, name) in db::posts::reactions_of_question(conn, question_id)? {
+        let label = participant_label(screen.as_deref(), &name, anonymity, Standing::Admin);
+        map.entry(post).or_default().push((participant, label));
+    }
+    Ok(map)
+}
+
+/// Nests replies under the post they answer, keeping creation order at every level.
+pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
+    let mut children: HashMap<&str, Vec<&AuthoredPost>> = HashMap::new();
+    let mut roots = Vec::new();
+    let ids: HashSet<&str> = posts.iter().map(|(p, ..)| p.id.as_str()).collect();
+    for ap in posts {
+        match ap.0.parent_id.as_deref() {
+            Some(parent) if ids.contains(parent) => children.entry(parent).or_default().push(ap),
+            _ => roots.push(*ap),
+        }
+    }
+    roots.iter().map(|ap| post_view(ap, &children, reader)).collect()
+}
+
+fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r: &Reader) -> PostView {
+    let (p, screen, name, staff_name) = ap;
+    let staff = r.standing.sees_everything();
+    let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
+    let (author, kind) = match (&p.participant_id, staff_name) {
+        (Some(_), _) => (participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing), "participant"),
+        (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
+        (None, None) => ("Moderator".to_string(), "moderator"),
+    };
+    let hidden = p.hidden_at.is_some();
+    let recorded_note = p.recorded_by.as_ref().map(|by| {
+        let how = match p.source.as_str() {
+            "email" => "by email",
+            "telephone" => "by telephone",
+            _ => "outside the board",
+        };
+        match (staff, r.recorders.get(by)) {
+            (true, Some(name)) => format!("Answer given {how}, recorded by {name}"),
+            _ => format!("Answer given {how}, recorded by the moderators"),
+        }
+    });
+    PostView {
+        id: p.id.clone(),
+        question_id: p.question_id.clone(),
+        parent_id: p.parent_id.clone(),
+        author,
+        author_kind: kind.into(),
+        is_yours,
+        body_html: if hidden && !staff { "<p><em>This post was hidden by the moderators.</em></p>".into() } else { p.body_html.clone() },
+        body_md: (is_yours && !hidden).then(|| p.body_md.clone()),
+        created: When::new(r.zone, p.created_at),
+        edited: When::opt(r.zone, p.edited_at),
+        hidden,
+        hidden_reason: p.hidden_reason.clone().filter(|_| staff),
+        is_probe: p.is_probe,
+        private: p.private_to.is_some(),
+        source: p.source.clone(),
+        recorded_note,
+        agrees: r.reactions.get(&p.id).map_or(0, |v| v.len() as i64),
+        agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who == r.me)),
+        images: if hidden && !staff { Vec::new() } else { r.images.get(&p.id).cloned().unwrap_or_default() },
+        agreed_by: if staff { r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default() } else { Vec::new() },
+        replies: children.get(p.id.as_str()).map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect()).unwrap_or_default(),
+    }
+}
+
+/// Names of the staff who recorded any of `posts` on a participant's behalf.
+pub fn recorder_names(conn: &mut DbConn, posts: &[AuthoredPost]) -> AppResult<HashMap<String, String>> {
+    super::user_names(conn, posts.iter().filter_map(|(p, ..)| p.recorded_by.clone()))
+}

@@ -1,0 +1,78 @@
+//! Who may read and write what on a question, by the same rules for pages, the API, images
+//! and email: released stages and groups, the response mode (post first, private), private
+//! follow-ups and hidden posts. Below the pages and actions that use them.
+
+use super::{access, Access, Actor};
+use crate::db::models::{Participant, Post, Question, Stage};
+use crate::db::{self, DbConn};
+use crate::domain::polls::QuestionKind;
+use crate::domain::roles::{ResponseMode, Standing};
+use crate::domain::visibility::{for_group, participant_scope, ReplyScope};
+use crate::error::{AppError, AppResult};
+
+/// The board, stage and question for someone who may open the question.
+pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
+    let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
+    let acc = access(conn, actor, &q.board_id)?;
+    let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
+    // Every rule below depends on these: a stored value the code does not know stops here.
+    ResponseMode::from_stored(&q.mode)?;
+    QuestionKind::from_stored(&q.kind)?;
+    if acc.standing == Standing::Participant {
+        let p = acc.participant()?;
+        // Unreleased questions, and those for other groups, do not exist for participants.
+        if stage.released_at.is_none() || !is_for(p, &stage, &q)? {
+            return Err(AppError::not_found());
+        }
+    }
+    Ok((acc, stage, q))
+}
+
+/// Whether `actor` may read a post: staff always; a participant by the question's mode
+/// (post first, private), private follow-ups, and hiding.
+pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult<bool> {
+    let (acc, _stage, q) = question_access(conn, actor, &post.question_id)?;
+    if acc.standing.sees_everything() {
+        return Ok(true);
+    }
+    let me = acc.participant()?;
+    let mode = ResponseMode::from_stored(&q.mode)?;
+    let answered = db::posts::has_answered(conn, &me.id, &q.id)? || db::votes::current_vote(conn, &me.id, &q.id)?.is_some();
+    let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
+    Ok((participant_scope(mode, answered) == ReplyScope::All || own_thread)
+        && post.private_to.as_deref().is_none_or(|to| to == me.id)
+        && (post.hidden_at.is_none() || post.participant_id.as_deref() == Some(me.id.as_str())))
+}
+
+/// Whether a participant may add to a post (reply under it, edit it, add an image to it): they
+/// may read it, and neither it nor its thread's first post is hidden. Staff always may.
+pub fn may_write_under(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult<bool> {
+    if !matches!(actor, Actor::Participant(_)) {
+        return Ok(true);
+    }
+    if post.hidden_at.is_some() || !can_read_post(conn, actor, post)? {
+        return Ok(false);
+    }
+    if post.thread_id != post.id {
+        let root_hidden = db::posts::find(conn, &post.thread_id)?.is_none_or(|root| root.hidden_at.is_some());
+        if root_hidden {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Whether a stage's question is for this participant's group.
+pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> AppResult<bool> {
+    let group = p.group()?;
+    Ok(for_group(&stage.group_list()?, group.as_deref()) && for_group(&q.group_list()?, group.as_deref()))
+}
+
+/// How many of `people` a question is for ("N of M answered").
+pub fn eligible_count(people: &[Participant], stage: &Stage, q: &Question) -> AppResult<i64> {
+    let mut n = 0;
+    for p in people {
+        n += is_for(p, stage, q)? as i64;
+    }
+    Ok(n)
+}
