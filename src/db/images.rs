@@ -50,3 +50,12 @@ pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &str) -> QueryResult
 pub fn of_question(conn: &mut DbConn, question_id: &str, post_ids: &[String]) -> QueryResult<Vec<Image>> {
     images::table.filter(images::question_id.eq(question_id).or(images::post_id.eq_any(post_ids))).order(images::created_at.asc()).select(Image::as_select()).load(conn)
 }
+
+/// (post, image id, alt text) of the images of the given posts, oldest first.
+pub fn alt_texts_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<(String, String, String)>> {
+    images::table
+        .filter(images::post_id.eq_any(post_ids))
+        .order((images::created_at.asc(), images::id.asc()))
+        .select((images::post_id.assume_not_null(), images::id, images::alt_text))
+        .load(conn)
+}

@@ -69,3 +69,27 @@ pub fn screen_names_of_board(conn: &mut DbConn, board_id: &str, except: &str) ->
         .select(participants::screen_name.assume_not_null())
         .load(conn)
 }
+
+/// Marks as invited those of `ids` who were not yet.
+pub fn mark_invited(conn: &mut DbConn, ids: &[String], now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(participants::table.filter(participants::id.eq_any(ids)).filter(participants::invited_at.is_null())).set(participants::invited_at.eq(now)).execute(conn)
+}
+
+/// Invited participants of open boards that remind those who never sign in, who never signed
+/// in and have no answer at all (one recorded on their behalf counts: they are taking part).
+pub fn never_signed_in_with_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Participant, super::models::Board)>> {
+    use super::schema::{boards, posts};
+    participants::table
+        .inner_join(boards::table)
+        .filter(boards::state.eq("open"))
+        .filter(boards::remind_not_signed_in_hours.is_not_null())
+        .filter(participants::invited_at.is_not_null())
+        .filter(participants::first_signed_in_at.is_null())
+        .filter(diesel::dsl::not(diesel::dsl::exists(posts::table.filter(posts::participant_id.eq(participants::id.nullable())))))
+        .select((Participant::as_select(), super::models::Board::as_select()))
+        .load(conn)
+}
+
+pub fn set_opt_out(conn: &mut DbConn, id: &str, kinds_json: &str) -> QueryResult<()> {
+    diesel::update(participants::table.find(id)).set(participants::email_opt_out.eq(kinds_json)).execute(conn).map(drop)
+}

@@ -166,3 +166,96 @@ pub fn answer_pairs_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<V
         .select((posts::question_id, posts::participant_id.assume_not_null()))
         .load(conn)
 }
+
+/// Participants who answered (a post with no parent) at least one question of a stage.
+pub fn answerers_of_stage(conn: &mut DbConn, stage_id: &str) -> QueryResult<Vec<String>> {
+    use super::schema::questions;
+    let ids: Vec<Option<String>> = posts::table
+        .inner_join(questions::table)
+        .filter(questions::stage_id.eq(stage_id))
+        .filter(posts::parent_id.is_null())
+        .select(posts::participant_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+/// Every answer of a board as (participant, question, recorded on their behalf).
+pub fn answers_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String, bool)>> {
+    let rows: Vec<(Option<String>, String, Option<String>)> = posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::parent_id.is_null())
+        .filter(posts::participant_id.is_not_null())
+        .select((posts::participant_id, posts::question_id, posts::recorded_by))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(p, q, by)| p.map(|p| (p, q, by.is_some()))).collect())
+}
+
+/// Hides a post with a reason, or shows it again (`None`).
+pub fn set_hidden(conn: &mut DbConn, id: &str, hidden_at: Option<time::PrimitiveDateTime>, reason: Option<&str>) -> QueryResult<()> {
+    diesel::update(posts::table.find(id)).set((posts::hidden_at.eq(hidden_at), posts::hidden_reason.eq(reason))).execute(conn).map(drop)
+}
+
+/// A board's probes that are not hidden, oldest first.
+pub fn probes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::is_probe.eq(true))
+        .filter(posts::hidden_at.is_null())
+        .order(posts::created_at.asc())
+        .select(Post::as_select())
+        .load(conn)
+}
+
+/// (post id, its participant) of the given posts.
+pub fn participants_of_posts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, Option<String>)>> {
+    posts::table.filter(posts::id.eq_any(ids)).select((posts::id, posts::participant_id)).load(conn)
+}
+
+/// (parent, participant) of participants' replies under the given posts.
+pub fn participant_replies_under(conn: &mut DbConn, parent_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    posts::table
+        .filter(posts::parent_id.eq_any(parent_ids))
+        .filter(posts::participant_id.is_not_null())
+        .select((posts::parent_id.assume_not_null(), posts::participant_id.assume_not_null()))
+        .load(conn)
+}
+
+/// (participant, question) of every answer to the given questions.
+pub fn answerers_of_questions(conn: &mut DbConn, question_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(Option<String>, String)> = posts::table
+        .filter(posts::question_id.eq_any(question_ids))
+        .filter(posts::parent_id.is_null())
+        .select((posts::participant_id, posts::question_id))
+        .distinct()
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(p, q)| p.map(|p| (p, q))).collect())
+}
+
+/// Whose posts a batch is taken from: filtering by the scope's own column lets the database use
+/// its index.
+pub enum PostScope<'a> {
+    Board(&'a str),
+    Question(&'a str),
+    Participant(&'a str),
+}
+
+/// Up to `limit` posts of `scope` after `after` (created_at, id), oldest first: keyset paging,
+/// so a batch costs the same however far into the board it is.
+pub fn batch(conn: &mut DbConn, scope: PostScope, after: Option<&(time::PrimitiveDateTime, String)>, limit: i64) -> QueryResult<Vec<Post>> {
+    let mut query = match scope {
+        PostScope::Board(b) => posts::table.filter(posts::board_id.eq(b.to_string())).into_boxed(),
+        PostScope::Question(q) => posts::table.filter(posts::question_id.eq(q.to_string())).into_boxed(),
+        PostScope::Participant(p) => posts::table.filter(posts::participant_id.eq(p.to_string())).into_boxed(),
+    };
+    if let Some((t, id)) = after {
+        query = query.filter(posts::created_at.gt(*t).or(posts::created_at.eq(*t).and(posts::id.gt(id.clone()))));
+    }
+    query.order((posts::created_at.asc(), posts::id.asc())).limit(limit).select(Post::as_select()).load(conn)
+}
+
+/// (post, how many agreed) for the given posts that have agreements.
+pub fn agree_counts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
+    use super::schema::reactions;
+    reactions::table.filter(reactions::post_id.eq_any(ids)).group_by(reactions::post_id).select((reactions::post_id, diesel::dsl::count_star())).load(conn)
+}

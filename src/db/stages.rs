@@ -118,3 +118,16 @@ pub fn set_question_stage(conn: &mut DbConn, id: &str, stage_id: &str, position:
 pub fn delete_question(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     diesel::delete(questions::table.find(id)).execute(conn).map(drop)
 }
+
+/// Released stages that close after `now`, on open boards that remind before a stage closes.
+pub fn closing_with_reminders(conn: &mut DbConn, now: time::PrimitiveDateTime) -> QueryResult<Vec<(Stage, super::models::Board)>> {
+    use super::schema::boards;
+    stages::table
+        .inner_join(boards::table)
+        .filter(boards::state.eq("open"))
+        .filter(boards::remind_before_close_hours.is_not_null())
+        .filter(stages::released_at.is_not_null())
+        .filter(stages::close_at.gt(now))
+        .select((Stage::as_select(), super::models::Board::as_select()))
+        .load(conn)
+}

@@ -4,7 +4,6 @@
 
 use super::ExportOptions;
 use crate::db::models::{Board, Code, Coding, Excerpt, Memo, Participant, Post, Question, Stage};
-use crate::db::schema::{images, posts, reactions};
 use crate::db::{self, DbConn};
 use crate::domain::codebook;
 use crate::domain::redaction::{Redacted, Redactor};
@@ -12,7 +11,6 @@ use crate::domain::roles::ResponseMode;
 use crate::domain::timezone::BoardZone;
 use crate::error::AppResult;
 use crate::service::analysis::{pseudonyms, tree_order};
-use diesel::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use time::PrimitiveDateTime;
 
@@ -231,15 +229,12 @@ impl Frame {
         loop {
             // A question or participant belongs to one board; filtering by it alone lets the
             // database use that column's index.
-            let mut query = match scope {
-                Scope::Board => posts::table.filter(posts::board_id.eq(self.board.id.clone())).into_boxed(),
-                Scope::Question(q) => posts::table.filter(posts::question_id.eq(q.to_string())).into_boxed(),
-                Scope::Participant(p) => posts::table.filter(posts::participant_id.eq(p.to_string())).into_boxed(),
+            let of = match scope {
+                Scope::Board => db::posts::PostScope::Board(&self.board.id),
+                Scope::Question(q) => db::posts::PostScope::Question(q),
+                Scope::Participant(p) => db::posts::PostScope::Participant(p),
             };
-            if let Some((t, id)) = &after {
-                query = query.filter(posts::created_at.gt(*t).or(posts::created_at.eq(*t).and(posts::id.gt(id.clone()))));
-            }
-            let batch: Vec<Post> = query.order((posts::created_at.asc(), posts::id.asc())).limit(BATCH).select(Post::as_select()).load(conn)?;
+            let batch: Vec<Post> = db::posts::batch(conn, of, after.as_ref(), BATCH)?;
             let Some(last) = batch.last() else { return Ok(()) };
             after = Some((last.created_at, last.id.clone()));
             let full = batch.len() as i64 == BATCH;
@@ -258,11 +253,8 @@ impl Frame {
     fn replies(&self, conn: &mut DbConn, batch: Vec<Post>) -> AppResult<Vec<Reply>> {
         let ids: Vec<String> = batch.iter().map(|p| p.id.clone()).collect();
         let parent_ids: Vec<String> = batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let parents: HashMap<String, Option<String>> = if parent_ids.is_empty() {
-            HashMap::new()
-        } else {
-            posts::table.filter(posts::id.eq_any(&parent_ids)).select((posts::id, posts::participant_id)).load::<(String, Option<String>)>(conn)?.into_iter().collect()
-        };
+        let parents: HashMap<String, Option<String>> =
+            if parent_ids.is_empty() { HashMap::new() } else { db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect() };
         let mut excerpts: HashMap<String, Vec<(Excerpt, Vec<Coding>)>> = HashMap::new();
         let mut codings: HashMap<String, Vec<Coding>> = HashMap::new();
         for c in db::analysis::codings_of_posts(conn, &ids)? {
@@ -272,20 +264,9 @@ impl Frame {
             let mine = codings.remove(&e.id).unwrap_or_default();
             excerpts.entry(e.post_id.clone()).or_default().push((e, mine));
         }
-        let mut agrees: HashMap<String, i64> = reactions::table
-            .filter(reactions::post_id.eq_any(&ids))
-            .group_by(reactions::post_id)
-            .select((reactions::post_id, diesel::dsl::count_star()))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
+        let mut agrees: HashMap<String, i64> = db::posts::agree_counts(conn, &ids)?.into_iter().collect();
         let mut images: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for (post, id, alt) in images::table
-            .filter(images::post_id.eq_any(&ids))
-            .order((images::created_at.asc(), images::id.asc()))
-            .select((images::post_id.assume_not_null(), images::id, images::alt_text))
-            .load::<(String, String, String)>(conn)?
-        {
+        for (post, id, alt) in db::images::alt_texts_of_posts(conn, &ids)? {
             images.entry(post).or_default().push((id, alt));
         }
         Ok(batch

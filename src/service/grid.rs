@@ -5,10 +5,8 @@
 use super::boards::{funnel, Funnel};
 use super::views::When;
 use super::{access, Actor, Ctx};
-use crate::db::schema::posts;
 use crate::db::{self, DbConn};
 use crate::error::{AppError, AppResult};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -79,13 +77,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
             GridColumn { question_id: q.id.clone(), stage_title: title.into(), label: format!("S{pos} Q{n}"), prompt_md: q.prompt_md.clone() }
         })
         .collect();
-    let answers: Vec<(Option<String>, String, Option<String>)> = posts::table
-        .filter(posts::board_id.eq(board_id))
-        .filter(posts::parent_id.is_null())
-        .filter(posts::participant_id.is_not_null())
-        .select((posts::participant_id, posts::question_id, posts::recorded_by))
-        .load(conn)?;
-    let mut answered: HashMap<(String, String), bool> = answers.into_iter().filter_map(|(p, q, by)| p.map(|p| ((p, q), by.is_some()))).collect();
+    let mut answered: HashMap<(String, String), bool> = db::posts::answers_of_board(conn, board_id)?.into_iter().map(|(p, q, by)| ((p, q), by)).collect();
     for (q, p) in db::votes::pairs_of_board(conn, board_id)? {
         answered.entry((p, q)).or_insert(false);
     }

@@ -4,14 +4,12 @@
 use super::views::When;
 use super::{access, in_tx, Actor, Ctx};
 use crate::db::models::{Board, OutboxMessage, Participant, Post, Stage};
-use crate::db::schema::{boards, participants, posts, stages};
 use crate::db::{self, DbConn};
 use crate::domain::email::{DeliveryStatus, EmailKind};
 use crate::domain::markdown;
 use crate::domain::timezone::BoardZone;
 use crate::email::compose::compose;
 use crate::error::{AppError, AppResult};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -92,9 +90,7 @@ pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &
                 queued.push(p.id.clone());
             }
         }
-        diesel::update(participants::table.filter(participants::id.eq_any(&queued)).filter(participants::invited_at.is_null()))
-            .set(participants::invited_at.eq(now))
-            .execute(conn)?;
+        db::participants::mark_invited(conn, &queued, now)?;
         if !queued.is_empty() {
             super::audit::record(conn, ctx, &acc, "email.invitations", format!("{} participants", queued.len()), None, Some(json!({"participants": queued})))?;
         }
@@ -164,14 +160,7 @@ pub fn board_closed(conn: &mut DbConn, ctx: &Ctx, board: &Board) -> AppResult<us
 pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> AppResult<usize> {
     let mut n = 0;
     // Stages that are open, close later, and whose board reminds before closing.
-    let closing: Vec<(Stage, Board)> = stages::table
-        .inner_join(boards::table)
-        .filter(boards::state.eq("open"))
-        .filter(boards::remind_before_close_hours.is_not_null())
-        .filter(stages::released_at.is_not_null())
-        .filter(stages::close_at.gt(now))
-        .select((Stage::as_select(), Board::as_select()))
-        .load(conn)?;
+    let closing: Vec<(Stage, Board)> = db::stages::closing_with_reminders(conn, now)?;
     for (stage, board) in closing {
         let (Some(close), Some(hours)) = (stage.close_at, board.remind_before_close_hours) else { continue };
         if now < close - time::Duration::hours(hours as i64) {
@@ -179,13 +168,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         }
         let stage_questions = db::stages::questions_of_stage(conn, &stage.id)?;
         let question_ids: Vec<String> = stage_questions.iter().map(|q| q.id.clone()).collect();
-        let answers: Vec<(Option<String>, String)> = posts::table
-            .filter(posts::question_id.eq_any(&question_ids))
-            .filter(posts::parent_id.is_null())
-            .select((posts::participant_id, posts::question_id))
-            .distinct()
-            .load(conn)?;
-        let mut answered: HashSet<(String, String)> = answers.into_iter().filter_map(|(p, q)| p.map(|p| (p, q))).collect();
+        let mut answered: HashSet<(String, String)> = db::posts::answerers_of_questions(conn, &question_ids)?.into_iter().collect();
         answered.extend(db::votes::pairs_of_board(conn, &board.id)?.into_iter().map(|(q, p)| (p, q)));
         let zone = BoardZone::of(&board.time_zone);
         let people = invited(conn, &board.id)?;
@@ -208,17 +191,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         }
     }
     // Invited, never signed in, and the board's wait has passed.
-    let waiting: Vec<(Participant, Board)> = participants::table
-        .inner_join(boards::table)
-        .filter(boards::state.eq("open"))
-        .filter(boards::remind_not_signed_in_hours.is_not_null())
-        .filter(participants::invited_at.is_not_null())
-        .filter(participants::first_signed_in_at.is_null())
-        // Someone whose answers came by email or telephone (recorded on their behalf) is taking
-        // part: "you have not signed in yet" would be wrong, and unwelcome.
-        .filter(diesel::dsl::not(diesel::dsl::exists(posts::table.filter(posts::participant_id.eq(participants::id.nullable())))))
-        .select((Participant::as_select(), Board::as_select()))
-        .load(conn)?;
+    let waiting: Vec<(Participant, Board)> = db::participants::never_signed_in_with_reminders(conn)?;
     let keys: Vec<String> = waiting.iter().map(|(p, _)| format!("reminder_signin:{}", p.id)).collect();
     let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
     for ((p, board), key) in waiting.iter().zip(keys) {
@@ -338,7 +311,7 @@ fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<
 }
 
 fn set_opt_out(conn: &mut DbConn, p: &Participant, kinds: &[String]) -> AppResult<()> {
-    diesel::update(participants::table.find(&p.id)).set(participants::email_opt_out.eq(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into()))).execute(conn)?;
+    db::participants::set_opt_out(conn, &p.id, &serde_json::to_string(kinds).map_err(|e| AppError::Internal(e.into()))?)?;
     Ok(())
 }
 

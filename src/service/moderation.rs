@@ -7,12 +7,10 @@ use super::post_trees::{recorder_names, thread_tree, Reader, MAX_POST_CHARS};
 use super::views::{participant_label, PostView, When};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Post, StaffNote};
-use crate::db::schema::posts;
 use crate::db::{self, DbConn};
 use crate::domain::markdown;
 use crate::domain::roles::{Anonymity, Standing};
 use crate::error::{AppError, AppResult};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -173,7 +171,7 @@ pub fn set_hidden(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, hi
     let reason = if hide { Some(super::required("The reason", &input.reason, 500)?) } else { None };
     let before = json!({"hidden": post.hidden_at.is_some(), "reason": post.hidden_reason});
     in_tx(conn, |conn| {
-        diesel::update(posts::table.find(&post.id)).set((posts::hidden_at.eq(hide.then(|| ctx.now())), posts::hidden_reason.eq(&reason))).execute(conn)?;
+        db::posts::set_hidden(conn, &post.id, hide.then(|| ctx.now()), reason.as_deref())?;
         audit::record(conn, ctx, &acc, if hide { "post.hide" } else { "post.restore" }, format!("post {}", post.id), Some(before), Some(json!({"hidden": hide, "reason": reason})))
     })?;
     view(conn, &acc, post_id)
@@ -196,27 +194,14 @@ pub struct OpenProbe {
 /// Probes on a board that wait for an answer: for one participant (their board home), or
 /// all of them (the moderators' list). A probe is answered when its participant replies to it.
 pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>) -> AppResult<Vec<OpenProbe>> {
-    let probes: Vec<Post> = posts::table
-        .filter(posts::board_id.eq(&acc.board.id))
-        .filter(posts::is_probe.eq(true))
-        .filter(posts::hidden_at.is_null())
-        .order(posts::created_at.asc())
-        .select(Post::as_select())
-        .load(conn)?;
+    let probes: Vec<Post> = db::posts::probes_of_board(conn, &acc.board.id)?;
     if probes.is_empty() {
         return Ok(Vec::new());
     }
     let parent_ids: Vec<String> = probes.iter().filter_map(|p| p.parent_id.clone()).collect();
-    let parents: HashMap<String, Option<String>> =
-        posts::table.filter(posts::id.eq_any(&parent_ids)).select((posts::id, posts::participant_id)).load::<(String, Option<String>)>(conn)?.into_iter().collect();
+    let parents: HashMap<String, Option<String>> = db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect();
     let probe_ids: Vec<String> = probes.iter().map(|p| p.id.clone()).collect();
-    let answered: HashSet<(String, String)> = posts::table
-        .filter(posts::parent_id.eq_any(&probe_ids))
-        .filter(posts::participant_id.is_not_null())
-        .select((posts::parent_id.assume_not_null(), posts::participant_id.assume_not_null()))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let answered: HashSet<(String, String)> = db::posts::participant_replies_under(conn, &probe_ids)?.into_iter().collect();
     let people: HashMap<String, (Option<String>, String)> = db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id, (p.screen_name, p.name))).collect();
     let questions: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
     let staff_names: HashMap<String, String> = db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();

@@ -5,13 +5,11 @@
 use super::views::{SummaryView, When};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Board, Participant, Stage, StageSummary};
-use crate::db::schema::{posts, questions};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailKind;
 use crate::domain::markdown;
 use crate::domain::visibility::for_group;
 use crate::error::{AppError, AppResult};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -145,14 +143,7 @@ fn visible_to(s: &StageSummary, stages: &HashMap<String, Stage>, p: &Participant
 
 /// Participants who answered at least one question of a stage.
 fn contributors(conn: &mut DbConn, stage_id: &str) -> AppResult<HashSet<String>> {
-    let ids: Vec<Option<String>> = posts::table
-        .inner_join(questions::table)
-        .filter(questions::stage_id.eq(stage_id))
-        .filter(posts::parent_id.is_null())
-        .select(posts::participant_id)
-        .distinct()
-        .load(conn)?;
-    Ok(ids.into_iter().flatten().collect())
+    Ok(db::posts::answerers_of_stage(conn, stage_id)?.into_iter().collect())
 }
 
 /// The summary of a stage, draft or published, for staff.
