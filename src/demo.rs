@@ -5,7 +5,7 @@
 use crate::db::{self, Db, DbConn};
 use crate::error::AppResult;
 use crate::service::boards::BoardInput;
-use crate::service::people::ConsentInput;
+use crate::service::participants::ConsentInput;
 use crate::service::stages::{QuestionInput, StageInput};
 use crate::service::threads::PostInput;
 use crate::service::{self, Actor, Ctx};
@@ -145,7 +145,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
             ..Default::default()
         },
     )?;
-    service::people::import(conn, ctx, moderator, &board.id, PARTICIPANTS.as_bytes(), true)?;
+    service::participants::import(conn, ctx, moderator, &board.id, PARTICIPANTS.as_bytes(), true)?;
     let people = db::participants::of_board(conn, &board.id)?;
     let by_email = |i: usize| {
         let email = PARTICIPANTS.lines().nth(i + 1).and_then(|l| l.split(',').next()).unwrap_or_default();
@@ -174,7 +174,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
         question_ids.push(ids);
     }
     // Invitations first, so the stage notices of the release go out too.
-    service::mail::send_invitations(conn, ctx, moderator, &board.id)?;
+    service::notifications::send_invitations(conn, ctx, moderator, &board.id)?;
     service::stages::release_due(conn, ctx, now)?;
     // Seven of eight sign in and consent; Hana is left for the visitor to walk through.
     for i in 0..7 {
@@ -182,7 +182,7 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
         db::participants::record_sign_in(conn, &p, now)?;
         let actor = Actor::Participant(p.clone());
         let screen = p.name.split(' ').next().unwrap_or("P").to_string();
-        service::people::give_consent(conn, ctx, &actor, &ConsentInput { consent: Some("on".into()), screen_name: Some(screen) })?;
+        service::participants::give_consent(conn, ctx, &actor, &ConsentInput { consent: Some("on".into()), screen_name: Some(screen) })?;
     }
     let mut replies = Vec::new();
     for (who, stage, question, text) in REPLIES {

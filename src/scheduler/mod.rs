@@ -26,7 +26,7 @@ impl Scheduler {
         self.db
             .run(move |conn| {
                 let released = service::stages::release_due(conn, &ctx, now)?;
-                let reminders = service::mail::queue_reminders(conn, &ctx, now)?;
+                let reminders = service::notifications::queue_reminders(conn, &ctx, now)?;
                 if reminders > 0 {
                     tracing::info!(reminders, "reminders queued");
                 }

@@ -207,7 +207,7 @@ pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResu
 /// Exchanges a participant's sign-in link token for an API bearer token, which ends with the
 /// link.
 pub fn participant_token(conn: &mut DbConn, ctx: &Ctx, link_token: &str) -> AppResult<NewToken> {
-    let p = super::people::participant_of_link(conn, ctx, link_token)?;
+    let p = super::participants::participant_of_link(conn, ctx, link_token)?;
     db::participants::record_sign_in(conn, &p, ctx.now())?;
     issue_token(conn, ctx, None, Some(&p.id), "sign-in link", p.token_expires_at, false)
 }

@@ -158,7 +158,7 @@ pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
         db::boards::update(conn, &board)?;
         super::audit::record(conn, ctx, &acc, "board.update", format!("board {}", board.id), before, after)?;
         if closing {
-            super::mail::board_closed(conn, ctx, &board)?;
+            super::notifications::board_closed(conn, ctx, &board)?;
         }
         Ok(())
     })?;

@@ -83,7 +83,7 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: 
     let q = db::stages::find_question(conn, &post.question_id)?.ok_or_else(AppError::not_found)?;
     in_tx(conn, |conn| {
         db::posts::insert(conn, &post)?;
-        super::mail::reply_posted(conn, ctx, &acc.board, &parent, &post, &format!("{} (moderator)", user.name), &q.prompt_md)?;
+        super::notifications::reply_posted(conn, ctx, &acc.board, &parent, &post, &format!("{} (moderator)", user.name), &q.prompt_md)?;
         audit::record(conn, ctx, &acc, "post.probe", format!("post {}", parent.id), None, Some(json!({"probe": post.id, "private": private, "body_md": post.body_md})))
     })?;
     view(conn, &acc, &post.id)

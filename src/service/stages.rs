@@ -138,7 +138,7 @@ pub fn release(conn: &mut DbConn, ctx: &Ctx, stage: &Stage, now: PrimitiveDateTi
     in_tx(conn, |conn| {
         let won = db::stages::claim_release(conn, &stage.id, now)?;
         if won {
-            let emails = super::mail::stage_opened(conn, ctx, stage)?;
+            let emails = super::notifications::stage_opened(conn, ctx, stage)?;
             // Summaries shown at the top of this stage become readable now: announce them now.
             super::summaries::announce_shown_in(conn, ctx, stage)?;
             tracing::info!(stage = %stage.id, board = %stage.board_id, title = %stage.title, emails, "stage released");

@@ -99,7 +99,7 @@ fn announce(conn: &mut DbConn, ctx: &Ctx, board: &Board, stage: &Stage, summary:
         if p.invited_at.is_none() || !visible_to(summary, &stages, &p, contributors.contains(&p.id))? {
             continue;
         }
-        super::mail::queue(conn, ctx, board, &p, EmailKind::Summary, Some(format!("summary:{}:{}", p.id, summary.id)), extra.clone())?;
+        super::notifications::queue(conn, ctx, board, &p, EmailKind::Summary, Some(format!("summary:{}:{}", p.id, summary.id)), extra.clone())?;
     }
     Ok(())
 }

@@ -406,7 +406,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
                 }
                 Actor::User(u) => format!("{} (moderator)", u.name),
             };
-            super::mail::reply_posted(conn, ctx, &acc.board, parent, &post, &replier, &q.prompt_md)?;
+            super::notifications::reply_posted(conn, ctx, &acc.board, parent, &post, &replier, &q.prompt_md)?;
         }
         if let Actor::Participant(p) = actor {
             db::participants::touch(conn, &p.id, now)?;

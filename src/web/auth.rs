@@ -4,7 +4,7 @@ use super::errors::{PageError, PageResult};
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
 use crate::error::AppError;
-use crate::service::{self, people, Identity};
+use crate::service::{self, participants, Identity};
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 use serde_json::json;
@@ -106,7 +106,7 @@ async fn link_landing(state: web::Data<AppState>, viewer: Viewer, token: web::Pa
     let (p, board) = state
         .db
         .run(move |conn| {
-            let p = people::participant_of_link(conn, &ctx, &token)?;
+            let p = participants::participant_of_link(conn, &ctx, &token)?;
             let board = crate::db::boards::find(conn, &p.board_id)?.ok_or_else(AppError::not_found)?;
             Ok((p, board))
         })
@@ -120,7 +120,7 @@ async fn link_sign_in(state: web::Data<AppState>, viewer: Viewer, token: web::Pa
     let (p, secret) = state
         .db
         .run(move |conn| {
-            let p = people::sign_in_with_link(conn, &ctx, &token)?;
+            let p = participants::sign_in_with_link(conn, &ctx, &token)?;
             let secret = service::accounts::start_participant_session(conn, &ctx, &p)?;
             Ok((p, secret))
         })

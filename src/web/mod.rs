@@ -7,14 +7,14 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod deadline;
+pub mod email_pages;
 pub mod errors;
 pub mod health;
 pub mod images;
-pub mod mail;
 pub mod moderation;
-pub mod moderator;
 pub mod participant;
 pub mod session;
+pub mod setup;
 
 use crate::config::Settings;
 use crate::db::{Db, DbConn};
@@ -116,8 +116,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/assets/{file:.*}", web::get().to(assets::serve))
         .configure(auth::configure)
         .configure(participant::configure)
-        .configure(moderator::configure)
-        .configure(mail::configure)
+        .configure(setup::configure)
+        .configure(email_pages::configure)
         .configure(moderation::configure)
         .configure(images::configure)
         .configure(analyst::configure);

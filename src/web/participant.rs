@@ -5,7 +5,7 @@ use super::errors::{PageError, PageResult};
 use super::session::{self, redirect, CsrfForm, Viewer};
 use super::AppState;
 use crate::error::AppError;
-use crate::service::people::ConsentInput;
+use crate::service::participants::ConsentInput;
 use crate::service::threads::{self, PostInput};
 use crate::service::{self, access, Actor};
 use actix_web::web;
@@ -84,7 +84,7 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<St
     let result = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             access(conn, actor, &id)?;
-            service::people::give_consent(conn, ctx, actor, &input)
+            service::participants::give_consent(conn, ctx, actor, &input)
         })
         .await;
     match result {

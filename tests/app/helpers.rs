@@ -202,7 +202,7 @@ impl TestApp {
                 csv.push_str(&format!("{p},{p},Nurse\n"));
             }
             if !people.is_empty() {
-                service::people::import(conn, ctx, &m, &board.id, csv.as_bytes(), true)?;
+                service::participants::import(conn, ctx, &m, &board.id, csv.as_bytes(), true)?;
             }
             let stage = service::stages::create_stage(conn, ctx, &m, &board.id, &service::stages::StageInput { title: Some("Stage 1".into()), ..Default::default() })?;
             let q = service::stages::add_question(
@@ -216,11 +216,11 @@ impl TestApp {
             let mut ids = Vec::new();
             for p in focusboard::db::participants::of_board(conn, &board.id)? {
                 let a = Actor::Participant(p.clone());
-                service::people::give_consent(
+                service::participants::give_consent(
                     conn,
                     ctx,
                     &a,
-                    &service::people::ConsentInput { consent: Some("on".into()), screen_name: Some(format!("sn-{}", &p.email[..p.email.find('@').unwrap_or(1)])) },
+                    &service::participants::ConsentInput { consent: Some("on".into()), screen_name: Some(format!("sn-{}", &p.email[..p.email.find('@').unwrap_or(1)])) },
                 )?;
                 ids.push((p.email.clone(), p.id.clone(), ctx.link_url(&p).unwrap_or_default()));
             }

@@ -6,9 +6,9 @@ use crate::service::accounts::{self, NewToken, TokenView};
 use crate::service::audit::{self, AuditView};
 use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
 use crate::service::grid::{self, Grid, GridFilter};
-use crate::service::mail::{self, DeliveryFilter, DeliveryView};
 use crate::service::moderation::{self, HideInput, NoteInput, NoteView, OnBehalfInput, OpenProbe, ProbeInput};
-use crate::service::people::{self, ConsentInput, ImportReport, SignInLink};
+use crate::service::notifications::{self, DeliveryFilter, DeliveryView};
+use crate::service::participants::{self, ConsentInput, ImportReport, SignInLink};
 use crate::service::stages::{self, QuestionInput, StageInput};
 use crate::service::summaries::{self, SummaryInput};
 use crate::service::threads::{self, ParticipantHome, PostHistory, PostInput, QuestionPage};
@@ -135,7 +135,7 @@ pub async fn me(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
 #[utoipa::path(post, path = "/api/v1/me/consent", tag = "participants", request_body = ConsentInput, responses((status = 204), (status = 422, description = "Consent not given or screen name unusable")), security(("bearer" = [])))]
 pub async fn consent(state: State, bearer: Bearer, body: web::Json<ConsentInput>) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
-    bearer.run(&state, move |conn, ctx, actor| people::give_consent(conn, ctx, actor, &input)).await?;
+    bearer.run(&state, move |conn, ctx, actor| participants::give_consent(conn, ctx, actor, &input)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -210,7 +210,7 @@ pub async fn home(state: State, bearer: Bearer, id: web::Path<String>) -> ApiRes
 #[utoipa::path(get, path = "/api/v1/boards/{board}/participants", tag = "participants", params(("board" = String, Path)), responses((status = 200, body = [ParticipantView])), security(("bearer" = [])))]
 pub async fn list_participants(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    bearer.run(&state, move |conn, ctx, actor| people::list(conn, ctx, actor, &id)).await.map(json)
+    bearer.run(&state, move |conn, ctx, actor| participants::list(conn, ctx, actor, &id)).await.map(json)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -234,7 +234,7 @@ pub async fn import_participants(
 ) -> ApiResult<HttpResponse> {
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let (id, commit) = (id.into_inner(), q.commit);
-    let (report, _) = bearer.run_once(&state, key, "participants.import", move |conn, ctx, actor| people::import(conn, ctx, actor, &id, &body, commit)).await?;
+    let (report, _) = bearer.run_once(&state, key, "participants.import", move |conn, ctx, actor| participants::import(conn, ctx, actor, &id, &body, commit)).await?;
     let problems = report["errors"].as_array().map_or(0, Vec::len);
     if problems == 0 {
         return Ok(json(report));
@@ -251,7 +251,7 @@ pub async fn import_participants(
 #[utoipa::path(post, path = "/api/v1/boards/{board}/participants/{participant}/link", tag = "participants", params(("board" = String, Path), ("participant" = String, Path)), responses((status = 200, body = SignInLink)), security(("bearer" = [])))]
 pub async fn reissue_link(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let (board, participant) = path.into_inner();
-    bearer.run(&state, move |conn, ctx, actor| people::reissue_link(conn, ctx, actor, &board, &participant)).await.map(json)
+    bearer.run(&state, move |conn, ctx, actor| participants::reissue_link(conn, ctx, actor, &board, &participant)).await.map(json)
 }
 
 #[utoipa::path(put, path = "/api/v1/boards/{board}/members", tag = "boards", params(("board" = String, Path)), request_body = MemberInput, responses((status = 200, body = MemberView)), security(("bearer" = [])))]
@@ -361,27 +361,27 @@ pub struct Queued {
 #[utoipa::path(post, path = "/api/v1/boards/{board}/invitations", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued, description = "Invitations queued for everyone whose current link was not yet sent")), security(("bearer" = [])))]
 pub async fn send_invitations(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let queued = bearer.run(&state, move |conn, ctx, actor| mail::send_invitations(conn, ctx, actor, &id)).await?;
+    let queued = bearer.run(&state, move |conn, ctx, actor| notifications::send_invitations(conn, ctx, actor, &id)).await?;
     Ok(json(Queued { queued }))
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/emails", tag = "email", params(("board" = String, Path), DeliveryFilter), responses((status = 200, body = [DeliveryView])), security(("bearer" = [])))]
 pub async fn list_emails(state: State, bearer: Bearer, id: web::Path<String>, filter: web::Query<DeliveryFilter>) -> ApiResult<HttpResponse> {
     let (id, filter) = (id.into_inner(), filter.into_inner());
-    bearer.run(&state, move |conn, _, actor| mail::deliveries(conn, actor, &id, &filter)).await.map(json)
+    bearer.run(&state, move |conn, _, actor| notifications::deliveries(conn, actor, &id, &filter)).await.map(json)
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/emails/resend-failed", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued)), security(("bearer" = [])))]
 pub async fn resend_failed(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let queued = bearer.run(&state, move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &id, None)).await?;
+    let queued = bearer.run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &id, None)).await?;
     Ok(json(Queued { queued }))
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/emails/{message}/resend", tag = "email", params(("board" = String, Path), ("message" = String, Path)), responses((status = 200, body = Queued), (status = 409, description = "Not a failed message of this board")), security(("bearer" = [])))]
 pub async fn resend_message(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let (board, message) = path.into_inner();
-    let queued = bearer.run(&state, move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &board, Some(&message))).await?;
+    let queued = bearer.run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &board, Some(&message))).await?;
     Ok(json(Queued { queued }))
 }
 
@@ -392,9 +392,9 @@ fn participant(actor: &Actor) -> crate::error::AppResult<&crate::db::models::Par
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/me/email-preferences", tag = "email", responses((status = 200, body = mail::Preferences)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me/email-preferences", tag = "email", responses((status = 200, body = notifications::Preferences)), security(("bearer" = [])))]
 pub async fn email_preferences(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
-    bearer.run(&state, |conn, _, actor| mail::preferences_of(conn, participant(actor)?)).await.map(json)
+    bearer.run(&state, |conn, _, actor| notifications::preferences_of(conn, participant(actor)?)).await.map(json)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -403,15 +403,15 @@ pub struct PreferencesInput {
     pub receive: Vec<String>,
 }
 
-#[utoipa::path(put, path = "/api/v1/me/email-preferences", tag = "email", request_body = PreferencesInput, responses((status = 200, body = mail::Preferences)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/me/email-preferences", tag = "email", request_body = PreferencesInput, responses((status = 200, body = notifications::Preferences)), security(("bearer" = [])))]
 pub async fn set_email_preferences(state: State, bearer: Bearer, body: web::Json<PreferencesInput>) -> ApiResult<HttpResponse> {
     let receive = body.into_inner().receive;
     bearer
         .run(&state, move |conn, _, actor| {
             let p = participant(actor)?;
-            mail::set_preferences_of(conn, p, &receive)?;
+            notifications::set_preferences_of(conn, p, &receive)?;
             let p = crate::db::participants::find(conn, &p.id)?.ok_or_else(AppError::not_found)?;
-            mail::preferences_of(conn, &p)
+            notifications::preferences_of(conn, &p)
         })
         .await
         .map(json)
@@ -535,7 +535,7 @@ pub struct GroupInput {
 pub async fn set_group(state: State, bearer: Bearer, path: web::Path<(String, String)>, body: web::Json<GroupInput>) -> ApiResult<HttpResponse> {
     let (board, participant) = path.into_inner();
     let group = body.into_inner().group;
-    bearer.run(&state, move |conn, ctx, actor| people::set_group(conn, ctx, actor, &board, &participant, &group)).await.map(json)
+    bearer.run(&state, move |conn, ctx, actor| participants::set_group(conn, ctx, actor, &board, &participant, &group)).await.map(json)
 }
 
 #[utoipa::path(post, path = "/api/v1/questions/{question}/vote", tag = "posts", params(("Idempotency-Key" = Option<String>, Header, description = "A key of your choosing: a retry with the same key gets the first answer instead of doing it again"), ("question" = String, Path)), request_body = threads::VoteInput, responses((status = 200, body = QuestionPage), (status = 422, description = "The answer does not fit the question")), security(("bearer" = [])))]

@@ -8,7 +8,7 @@ use crate::domain::roles::{BoardRole, ResponseMode};
 use crate::error::AppError;
 use crate::service::boards::{self, BoardInput, MemberInput};
 use crate::service::stages::{self, QuestionInput, StageInput};
-use crate::service::{accounts, people};
+use crate::service::{accounts, participants};
 use actix_multipart::Multipart;
 use actix_web::web;
 use serde::Deserialize;
@@ -112,7 +112,7 @@ async fn participants(state: web::Data<AppState>, viewer: Viewer, board: web::Pa
     let (board, list) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             let board = boards::get_board(conn, actor, &board_id)?;
-            Ok((board, people::list(conn, ctx, actor, &board_id)?))
+            Ok((board, participants::list(conn, ctx, actor, &board_id)?))
         })
         .await?;
     viewer.render("moderator/participants", "Participants", &json!({"board": board, "participants": list}))
@@ -143,7 +143,7 @@ async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: String, cs
     let (board, report) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             let board = boards::get_board(conn, actor, &id)?;
-            Ok((board, people::import(conn, ctx, actor, &id, &csv, commit)?))
+            Ok((board, participants::import(conn, ctx, actor, &id, &csv, commit)?))
         })
         .await?;
     if report.imported {
@@ -160,7 +160,7 @@ async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: String, cs
 async fn reissue_link(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(String, String)>, _f: CsrfForm<NoFields>) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::reissue_link(conn, ctx, actor, &b, &participant_id)).await?;
+    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| participants::reissue_link(conn, ctx, actor, &b, &participant_id)).await?;
     session::notice(&viewer.session, "A new sign-in link was issued; the previous one no longer works.");
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
@@ -174,7 +174,7 @@ async fn set_group(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
     let group = form.0.group;
-    let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| people::set_group(conn, ctx, actor, &b, &participant_id, &group)).await?;
+    let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| participants::set_group(conn, ctx, actor, &b, &participant_id, &group)).await?;
     session::notice(&viewer.session, format!("{} is in group {}.", p.name, p.attributes.get("group").and_then(|g| g.as_str()).unwrap_or("none")));
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }

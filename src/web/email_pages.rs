@@ -5,8 +5,8 @@ use super::errors::PageResult;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
 use crate::domain::email::DeliveryStatus;
-use crate::service::mail::{self, DeliveryFilter};
-use crate::service::{boards, people};
+use crate::service::notifications::{self, DeliveryFilter};
+use crate::service::{boards, participants};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn send_invitations(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
     let board_id = board.into_inner();
     let b = board_id.clone();
-    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| mail::send_invitations(conn, ctx, actor, &b)).await?;
+    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| notifications::send_invitations(conn, ctx, actor, &b)).await?;
     session::notice(
         &viewer.session,
         match n {
@@ -42,8 +42,8 @@ async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path
     let f = filter.clone();
     let (board, messages, participants) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let messages = mail::deliveries(conn, actor, &board_id, &f)?;
-            Ok((boards::get_board(conn, actor, &board_id)?, messages, people::list(conn, ctx, actor, &board_id)?))
+            let messages = notifications::deliveries(conn, actor, &board_id, &f)?;
+            Ok((boards::get_board(conn, actor, &board_id)?, messages, participants::list(conn, ctx, actor, &board_id)?))
         })
         .await?;
     let names: HashMap<&str, &str> = participants.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
@@ -70,7 +70,7 @@ async fn resend_one(state: web::Data<AppState>, viewer: Viewer, path: web::Path<
 
 async fn resend(state: web::Data<AppState>, viewer: Viewer, board_id: String, message: Option<String>) -> PageResult {
     let b = board_id.clone();
-    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| mail::resend_failed(conn, ctx, actor, &b, message.as_deref())).await?;
+    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &b, message.as_deref())).await?;
     session::notice(&viewer.session, format!("{n} failed {} queued again.", if n == 1 { "message is" } else { "messages are" }));
     Ok(redirect(&format!("/boards/{board_id}/emails")))
 }
@@ -79,7 +79,7 @@ async fn preferences(state: web::Data<AppState>, viewer: Viewer, token: web::Pat
     let token = token.into_inner();
     let ctx = state.ctx.clone();
     let t = token.clone();
-    let prefs = state.db.run(move |conn| mail::preferences(conn, &ctx, &t)).await?;
+    let prefs = state.db.run(move |conn| notifications::preferences(conn, &ctx, &t)).await?;
     viewer.render("participant/email_preferences", "Email preferences", &json!({"prefs": prefs, "token": token}))
 }
 
@@ -89,7 +89,7 @@ async fn one_click(state: web::Data<AppState>, token: web::Path<String>) -> Page
     let token = token.into_inner();
     let ctx = state.ctx.clone();
     let t = token.clone();
-    let kind = state.db.run(move |conn| mail::unsubscribe(conn, &ctx, &t)).await?;
+    let kind = state.db.run(move |conn| notifications::unsubscribe(conn, &ctx, &t)).await?;
     let html = crate::templates::render("participant/unsubscribed", &json!({"label": kind.label(), "can_opt_out": kind.can_opt_out(), "token": token}))
         .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
@@ -100,7 +100,7 @@ async fn save_preferences(state: web::Data<AppState>, viewer: Viewer, token: web
     let receive: Vec<String> = form.0.keys().filter_map(|k| k.strip_prefix("receive_")).map(str::to_string).collect();
     let ctx = state.ctx.clone();
     let t = token.clone();
-    state.db.run(move |conn| mail::set_preferences(conn, &ctx, &t, &receive)).await?;
+    state.db.run(move |conn| notifications::set_preferences(conn, &ctx, &t, &receive)).await?;
     session::notice(&viewer.session, "Your email preferences are saved.");
     Ok(redirect(&format!("/u/{token}")))
 }
