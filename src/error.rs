@@ -15,6 +15,12 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The participant already has an answer to this question (one each).
+    #[error("{0}")]
+    AlreadyAnswered(String),
+    /// A form without the session's CSRF token.
+    #[error("This form has expired or did not come from this site. Go back, reload the page and try again.")]
+    Csrf,
     /// A link or token that was valid once and is not any more.
     #[error("{0}")]
     Gone(String),
@@ -43,7 +49,8 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::AlreadyAnswered(_) => StatusCode::CONFLICT,
+            AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -61,7 +68,8 @@ impl AppError {
             AppError::Unauthorized => "Sign-in required",
             AppError::Forbidden(_) => "Not allowed",
             AppError::NotFound(_) => "Not found",
-            AppError::Conflict(_) => "Conflict",
+            AppError::Conflict(_) | AppError::AlreadyAnswered(_) => "Conflict",
+            AppError::Csrf => "Not allowed",
             AppError::Gone(_) => "Link no longer valid",
             AppError::PayloadTooLarge(_) => "Too large",
             AppError::Unprocessable(_) => "Please check what you entered",
@@ -90,6 +98,8 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::AlreadyAnswered(_) => "already_answered",
+            AppError::Csrf => "csrf",
             AppError::Gone(_) => "gone",
             AppError::PayloadTooLarge(_) => "too_large",
             AppError::Unprocessable(_) => "validation",
@@ -101,8 +111,22 @@ impl AppError {
     }
 
     /// Every code `code` can return, for the OpenAPI document.
-    pub const CODES: &'static [&'static str] =
-        &["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "gone", "too_large", "validation", "rate_limited", "busy", "timeout", "internal"];
+    pub const CODES: &'static [&'static str] = &[
+        "bad_request",
+        "unauthorized",
+        "forbidden",
+        "csrf",
+        "not_found",
+        "conflict",
+        "already_answered",
+        "gone",
+        "too_large",
+        "validation",
+        "rate_limited",
+        "busy",
+        "timeout",
+        "internal",
+    ];
 
     pub fn not_found() -> Self {
         AppError::NotFound("There is nothing here, or you do not have access to it.".into())

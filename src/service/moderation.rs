@@ -118,7 +118,7 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
     let body = super::required("The answer", &input.body_md, MAX_POST_CHARS)?;
     let given_at = parse_time(&acc.zone(), "Given on", &input.given_at)?.unwrap_or_else(|| ctx.now());
     if db::posts::has_answered(conn, &p.id, &q.id)? {
-        return Err(AppError::Conflict("This participant has already answered this question.".into()));
+        return Err(AppError::AlreadyAnswered("This participant has already answered this question.".into()));
     }
     let id = db::new_id();
     let post = Post {
@@ -142,7 +142,7 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
     };
     in_tx(conn, |conn| {
         if !db::posts::insert_answer(conn, &post)? {
-            return Err(AppError::Conflict("This participant has already answered this question.".into()));
+            return Err(AppError::AlreadyAnswered("This participant has already answered this question.".into()));
         }
         audit::record(
             conn,

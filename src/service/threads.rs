@@ -162,7 +162,7 @@ pub struct PersonRef {
 }
 
 fn already_answered() -> AppError {
-    AppError::Conflict("You have already answered this question; edit your answer or reply in a thread.".into())
+    AppError::AlreadyAnswered("You have already answered this question; edit your answer or reply in a thread.".into())
 }
 
 pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<QuestionPage> {

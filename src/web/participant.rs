@@ -187,7 +187,9 @@ async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, 
             session::notice(&viewer.session, if reply { "Your reply is posted." } else { "Your answer is posted." });
             Ok(redirect(&format!("/q/{question_id}#post-{}", post["id"].as_str().unwrap_or_default())))
         }
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await,
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::AlreadyAnswered(_) | AppError::Forbidden(_))) => {
+            show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -149,7 +149,7 @@ struct CsrfField {
 pub fn check_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
     match session.get::<String>(CSRF) {
         Ok(Some(expected)) if !submitted.is_empty() && tokens::constant_time_eq(&expected, submitted) => Ok(()),
-        _ => Err(AppError::Forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.".into())),
+        _ => Err(AppError::Csrf),
     }
 }
 
@@ -205,7 +205,7 @@ pub async fn checked_multipart(session: &Session, mut payload: actix_multipart::
         let mut field = field.map_err(unreadable)?;
         let name = field.name().unwrap_or_default().to_string();
         if !checked && name != "csrf_token" {
-            return Err(AppError::Forbidden("The form has expired or did not come from this site. Go back, reload the page and try again.".into()));
+            return Err(AppError::Csrf);
         }
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {

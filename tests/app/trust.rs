@@ -245,6 +245,7 @@ async fn concurrent_answers_store_one(backend: Backend) {
     let conflicts = results.iter().filter(|(st, _)| *st == StatusCode::CONFLICT).count();
     assert_eq!((created, conflicts), (1, 7), "{results:?}");
     assert!(results.iter().any(|(st, b)| *st == StatusCode::CONFLICT && b["detail"].as_str().unwrap().contains("already answered")));
+    assert!(results.iter().filter(|(st, _)| *st == StatusCode::CONFLICT).all(|(_, b)| b["code"] == "already_answered"), "a code programs can match on");
     let m = app.api_of("mod@example.org").await;
     let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
     assert_eq!(page["posts"].as_array().unwrap().len(), 1);
