@@ -1,0 +1,262 @@
+//! The counts of the report page: per question, per participant, per code, by attribute.
+
+use super::codebook::with_paths;
+use super::shared::*;
+use crate::db::models::{Code, Participant, Post};
+use crate::db::{self, DbConn};
+use crate::error::AppResult;
+use crate::service::views::When;
+use crate::service::{Access, Actor, Ctx};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionCount {
+    pub id: String,
+    pub stage: String,
+    pub prompt: String,
+    /// Participants who answered (a reply or a vote).
+    pub answered: i64,
+    /// Participants the question was released to.
+    pub released_to: i64,
+    pub replies: i64,
+    /// Replies with at least one code.
+    pub coded: i64,
+    /// Participants who answered, per value of the chosen attribute (`Report::values`).
+    pub answered_by_value: Vec<i64>,
+    /// Participants the question was released to, per value of the chosen attribute.
+    pub released_by_value: Vec<i64>,
+}
+
+/// One participant's part in the board.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantCount {
+    /// P01 …
+    pub participant: String,
+    /// Their value of the chosen attribute.
+    pub value: Option<String>,
+    /// Released questions they answered, of those released to them.
+    pub answered: i64,
+    pub released_to: i64,
+    pub replies: i64,
+    /// Their replies with at least one code.
+    pub coded: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CodeCount {
+    pub id: String,
+    pub path: String,
+    pub depth: usize,
+    pub colour: String,
+    /// Replies with this code (on the whole reply or an excerpt).
+    pub replies: i64,
+    /// Participants whose replies have this code.
+    pub participants: i64,
+    /// Replies with this code or one of its sub-codes.
+    pub replies_in_tree: i64,
+    /// Participants whose replies have this code or one of its sub-codes.
+    pub participants_in_tree: i64,
+    /// Participants (this code or its sub-codes) per value of the chosen attribute, in the
+    /// order of `Report::values`.
+    pub by_value: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuoteView {
+    pub participant: String,
+    pub question: String,
+    pub text: String,
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Report {
+    pub board_id: String,
+    pub board_title: String,
+    pub generated: When,
+    pub participants: i64,
+    pub questions: Vec<QuestionCount>,
+    pub codes: Vec<CodeCount>,
+    /// The attributes participants have, to break the counts down by.
+    pub attributes: Vec<String>,
+    /// The chosen attribute, and its values (with how many participants have each).
+    pub attribute: Option<String>,
+    pub values: Vec<String>,
+    pub value_sizes: Vec<i64>,
+    /// Per participant, in pseudonym order.
+    pub people: Vec<ParticipantCount>,
+    pub quotes: Vec<QuoteView>,
+}
+
+/// The counts analysts report: per question, answered of released to; per code, replies and
+/// participants, broken down by one participant attribute. A fixed number of queries.
+pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attribute: Option<&str>) -> AppResult<Report> {
+    let acc = analysis_access(conn, actor, board_id)?;
+    let people = db::participants::of_board(conn, board_id)?;
+    let ids = pseudonyms(&people);
+    let stages: HashMap<String, crate::db::models::Stage> = db::stages::of_board(conn, board_id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let mut questions = db::stages::questions_of_board(conn, board_id)?;
+    questions.sort_by_key(|q| (stages.get(&q.stage_id).map(|s| s.position), q.position));
+    let answers = db::posts::answer_pairs_of_board(conn, board_id)?;
+    let votes = db::votes::pairs_of_board(conn, board_id)?;
+    let mut answered: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut replies: HashMap<&str, i64> = HashMap::new();
+    for (q, p) in &answers {
+        answered.entry(q).or_default().insert(p);
+        *replies.entry(q).or_default() += 1;
+    }
+    for (q, p) in &votes {
+        answered.entry(q).or_default().insert(p);
+    }
+    let codings = db::analysis::counted_codings_of_board(conn, board_id)?;
+    let mut coded: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (_, post, question, _) in &codings {
+        coded.entry(question).or_default().insert(post);
+    }
+    let attributes = db::models::attribute_names(&people)?;
+    let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
+    let mut value_of: HashMap<&str, String> = HashMap::new();
+    for p in &people {
+        let v = match &attribute {
+            Some(a) => p.attribute(a)?,
+            None => String::new(),
+        };
+        value_of.insert(p.id.as_str(), if v.is_empty() { "(none)".into() } else { v });
+    }
+    // Who each released question is for, by the group rule, worked out once.
+    let mut eligible: HashSet<(&str, &str)> = HashSet::new();
+    for q in &questions {
+        if let Some(stage) = stages.get(&q.stage_id) {
+            for p in &people {
+                if crate::service::rules::is_for(p, stage, q)? {
+                    eligible.insert((p.id.as_str(), q.id.as_str()));
+                }
+            }
+        }
+    }
+    let values: Vec<String> = if attribute.is_some() { value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect() } else { vec![] };
+    let value_sizes = values.iter().map(|v| value_of.values().filter(|x| *x == v).count() as i64).collect();
+
+    let question_counts = questions
+        .iter()
+        .filter_map(|q| {
+            let stage = stages.get(&q.stage_id)?;
+            stage.released_at?;
+            let who = answered.get(q.id.as_str());
+            let released: Vec<&Participant> = people.iter().filter(|p| eligible.contains(&(p.id.as_str(), q.id.as_str()))).collect();
+            let in_value = |v: &String, p: &str| value_of.get(p) == Some(v);
+            Some(QuestionCount {
+                id: q.id.clone(),
+                stage: stage.title.clone(),
+                prompt: q.prompt_md.clone(),
+                answered: who.map_or(0, |s| s.len() as i64),
+                released_to: released.len() as i64,
+                answered_by_value: values.iter().map(|v| who.map_or(0, |s| s.iter().filter(|p| in_value(v, p)).count() as i64)).collect(),
+                released_by_value: values.iter().map(|v| released.iter().filter(|p| in_value(v, &p.id)).count() as i64).collect(),
+                replies: replies.get(q.id.as_str()).copied().unwrap_or(0),
+                coded: coded.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
+            })
+        })
+        .collect();
+
+    let released: Vec<(&crate::db::models::Stage, &crate::db::models::Question)> =
+        questions.iter().filter_map(|q| stages.get(&q.stage_id).filter(|s| s.released_at.is_some()).map(|s| (s, q))).collect();
+    let mut coded_by: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (_, post, _, who) in &codings {
+        if let Some(who) = who {
+            coded_by.entry(who).or_default().insert(post);
+        }
+    }
+    let mut replies_by: HashMap<&str, i64> = HashMap::new();
+    for (_, p) in &answers {
+        *replies_by.entry(p).or_default() += 1;
+    }
+    let mut person_counts: Vec<ParticipantCount> = people
+        .iter()
+        .map(|p| {
+            let theirs: Vec<&&crate::db::models::Question> = released.iter().filter(|(_, q)| eligible.contains(&(p.id.as_str(), q.id.as_str()))).map(|(_, q)| q).collect();
+            ParticipantCount {
+                participant: ids.get(&p.id).cloned().unwrap_or_default(),
+                value: attribute.as_ref().and(value_of.get(p.id.as_str()).cloned()),
+                answered: theirs.iter().filter(|q| answered.get(q.id.as_str()).is_some_and(|s| s.contains(p.id.as_str()))).count() as i64,
+                released_to: theirs.len() as i64,
+                replies: replies_by.get(p.id.as_str()).copied().unwrap_or(0),
+                coded: coded_by.get(p.id.as_str()).map_or(0, |s| s.len() as i64),
+            }
+        })
+        .collect();
+    person_counts.sort_by(|a, b| a.participant.cmp(&b.participant));
+
+    let codes = db::analysis::codes_of_board(conn, board_id)?;
+    let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
+    let tree = with_paths(codes);
+    // In tree order a code's sub-codes follow it, up to the next code no deeper than it.
+    let subtree = |i: usize| -> HashSet<&str> {
+        let depth = tree[i].1;
+        let end = tree[i + 1..].iter().position(|(_, d, _)| *d <= depth).map_or(tree.len(), |n| i + 1 + n);
+        tree[i..end].iter().map(|(c, ..)| c.id.as_str()).collect()
+    };
+    let counted = |ids: &HashSet<&str>| {
+        let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|(c, ..)| ids.contains(c.as_str())).collect();
+        let posts: HashSet<&str> = mine.iter().map(|(_, p, ..)| p.as_str()).collect();
+        let who: HashSet<&str> = mine.iter().filter_map(|(.., who)| who.as_deref()).collect();
+        (posts.len() as i64, who)
+    };
+    let code_counts = (0..tree.len())
+        .map(|i| {
+            let (code, depth, path) = &tree[i];
+            let (replies, who) = counted(&HashSet::from([code.id.as_str()]));
+            let (replies_in_tree, who_in_tree) = counted(&subtree(i));
+            CodeCount {
+                id: code.id.clone(),
+                path: path.clone(),
+                depth: *depth,
+                colour: code.colour.clone(),
+                replies,
+                participants: who.len() as i64,
+                replies_in_tree,
+                participants_in_tree: who_in_tree.len() as i64,
+                by_value: values.iter().map(|v| who_in_tree.iter().filter(|p| value_of.get(**p) == Some(v)).count() as i64).collect(),
+            }
+        })
+        .collect();
+
+    let prompts: HashMap<&str, &str> = questions.iter().map(|q| (q.id.as_str(), q.prompt_md.as_str())).collect();
+    let quotes = quotes(conn, &acc, &ids, &prompts, &code_map)?;
+    Ok(Report {
+        board_id: acc.board.id.clone(),
+        board_title: acc.board.title.clone(),
+        generated: When::new(&acc.zone(), ctx.now()),
+        participants: people.len() as i64,
+        questions: question_counts,
+        codes: code_counts,
+        attributes,
+        attribute,
+        values,
+        value_sizes,
+        people: person_counts,
+        quotes,
+    })
+}
+
+/// The board's quotes with pseudonymous ids, their question and codes: three queries.
+fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<String, String>, prompts: &HashMap<&str, &str>, codes: &HashMap<String, Code>) -> AppResult<Vec<QuoteView>> {
+    let quotes = db::analysis::quotes_of_board(conn, &acc.board.id)?;
+    let post_ids: Vec<String> = quotes.iter().map(|q| q.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let posts: HashMap<String, Post> = db::posts::find_many(conn, &post_ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let codings = db::analysis::codings_of_posts(conn, &post_ids)?;
+    Ok(quotes
+        .into_iter()
+        .filter_map(|q| {
+            let post = posts.get(&q.post_id)?;
+            Some(QuoteView {
+                participant: post.participant_id.as_ref().and_then(|p| ids.get(p).cloned()).unwrap_or_else(|| "moderator".into()),
+                question: prompts.get(post.question_id.as_str()).map(|p| p.to_string()).unwrap_or_default(),
+                codes: codings.iter().filter(|c| c.excerpt_id == q.id).filter_map(|c| codes.get(&c.code_id)).map(|c| c.name.clone()).collect(),
+                text: q.text,
+            })
+        })
+        .collect())
+}
