@@ -192,36 +192,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     let codes = db::analysis::codes_of_board(conn, board_id)?;
     let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
     let tree = with_paths(codes);
-    // In tree order a code's sub-codes follow it, up to the next code no deeper than it.
-    let subtree = |i: usize| -> HashSet<&str> {
-        let depth = tree[i].1;
-        let end = tree[i + 1..].iter().position(|(_, d, _)| *d <= depth).map_or(tree.len(), |n| i + 1 + n);
-        tree[i..end].iter().map(|(c, ..)| c.id.as_str()).collect()
-    };
-    let counted = |ids: &HashSet<&str>| {
-        let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|(c, ..)| ids.contains(c.as_str())).collect();
-        let posts: HashSet<&str> = mine.iter().map(|(_, p, ..)| p.as_str()).collect();
-        let who: HashSet<&str> = mine.iter().filter_map(|(.., who)| who.as_deref()).collect();
-        (posts.len() as i64, who)
-    };
-    let code_counts = (0..tree.len())
-        .map(|i| {
-            let (code, depth, path) = &tree[i];
-            let (replies, who) = counted(&HashSet::from([code.id.as_str()]));
-            let (replies_in_tree, who_in_tree) = counted(&subtree(i));
-            CodeCount {
-                id: code.id.clone(),
-                path: path.clone(),
-                depth: *depth,
-                colour: code.colour.clone(),
-                replies,
-                participants: who.len() as i64,
-                replies_in_tree,
-                participants_in_tree: who_in_tree.len() as i64,
-                by_value: values.iter().map(|v| who_in_tree.iter().filter(|p| value_of.get(**p) == Some(v)).count() as i64).collect(),
-            }
-        })
-        .collect();
+    let code_counts = count_codes(&tree, &codings, &values, &value_of);
 
     let prompts: HashMap<&str, &str> = questions.iter().map(|q| (q.id.as_str(), q.prompt_md.as_str())).collect();
     let quotes = quotes(conn, &acc, &ids, &prompts, &code_map)?;
@@ -259,4 +230,85 @@ fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<String, String>, prompt
             })
         })
         .collect())
+}
+
+/// The counts of each code (in tree order, with its depth and path): replies and participants
+/// coded with it, the same over the code and all its sub-codes, and the participants in the
+/// tree by the chosen attribute's values. Pure, so the arithmetic is tested on its own.
+pub fn count_codes(tree: &[(Code, usize, String)], codings: &[db::analysis::CountedCoding], values: &[String], value_of: &HashMap<&str, String>) -> Vec<CodeCount> {
+    // In tree order a code's sub-codes follow it, up to the next code no deeper than it.
+    let subtree = |i: usize| -> HashSet<&str> {
+        let depth = tree[i].1;
+        let end = tree[i + 1..].iter().position(|(_, d, _)| *d <= depth).map_or(tree.len(), |n| i + 1 + n);
+        tree[i..end].iter().map(|(c, ..)| c.id.as_str()).collect()
+    };
+    let counted = |ids: &HashSet<&str>| {
+        let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|(c, ..)| ids.contains(c.as_str())).collect();
+        let posts: HashSet<&str> = mine.iter().map(|(_, p, ..)| p.as_str()).collect();
+        let who: HashSet<&str> = mine.iter().filter_map(|(.., who)| who.as_deref()).collect();
+        (posts.len() as i64, who)
+    };
+    (0..tree.len())
+        .map(|i| {
+            let (code, depth, path) = &tree[i];
+            let (replies, who) = counted(&HashSet::from([code.id.as_str()]));
+            let (replies_in_tree, who_in_tree) = counted(&subtree(i));
+            CodeCount {
+                id: code.id.clone(),
+                path: path.clone(),
+                depth: *depth,
+                colour: code.colour.clone(),
+                replies,
+                participants: who.len() as i64,
+                replies_in_tree,
+                participants_in_tree: who_in_tree.len() as i64,
+                by_value: values.iter().map(|v| who_in_tree.iter().filter(|p| value_of.get(**p) == Some(v)).count() as i64).collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(id: &str) -> Code {
+        Code {
+            id: id.into(),
+            board_id: "b".into(),
+            parent_id: None,
+            name: id.into(),
+            description: String::new(),
+            colour: "#000000".into(),
+            position: 0,
+            created_by: "a".into(),
+            created_at: time::PrimitiveDateTime::MIN,
+        }
+    }
+
+    #[test]
+    fn a_code_counts_its_own_codings_and_its_tree_counts_its_sub_codes_once_each() {
+        // value (depth 0) > immediate, potential (depth 1); applied (depth 0).
+        let tree = vec![
+            (code("value"), 0, "value".into()),
+            (code("immediate"), 1, "value / immediate".into()),
+            (code("potential"), 1, "value / potential".into()),
+            (code("applied"), 0, "applied".into()),
+        ];
+        let c = |code: &str, post: &str, who: &str| (code.to_string(), post.to_string(), "q".to_string(), Some(who.to_string()));
+        // post1 (ann) coded immediate and potential; post2 (bob) coded potential; post3 (ann) applied.
+        let codings = vec![c("immediate", "post1", "ann"), c("potential", "post1", "ann"), c("potential", "post2", "bob"), c("applied", "post3", "ann")];
+        let values = vec!["Nurse".to_string(), "GP".to_string()];
+        let value_of: HashMap<&str, String> = HashMap::from([("ann", "Nurse".to_string()), ("bob", "GP".to_string())]);
+        let counts = count_codes(&tree, &codings, &values, &value_of);
+        let by = |id: &str| counts.iter().find(|c| c.id == id).unwrap().clone();
+        let value = by("value");
+        assert_eq!((value.replies, value.participants), (0, 0), "nothing coded with the parent itself");
+        assert_eq!((value.replies_in_tree, value.participants_in_tree), (2, 2), "post1 once though coded twice below");
+        assert_eq!(value.by_value, vec![1, 1]);
+        let potential = by("potential");
+        assert_eq!((potential.replies, potential.participants, potential.replies_in_tree), (2, 2, 2));
+        let applied = by("applied");
+        assert_eq!((applied.replies_in_tree, applied.by_value.clone()), (1, vec![1, 0]), "the next top-level code ends the tree above");
+    }
 }
