@@ -91,7 +91,15 @@ pub fn codings_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<V
 }
 
 /// A coding as counted: (code, post, the post's question, the post's participant).
-pub type CountedCoding = (String, String, String, Option<String>);
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CountedCoding {
+    pub code_id: String,
+    pub post_id: String,
+    /// The question of the coded post.
+    pub question_id: String,
+    /// Who wrote the coded post; none for a moderator's post.
+    pub participant_id: Option<String>,
+}
 
 /// Every coding of a board, for counts.
 pub fn counted_codings_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<CountedCoding>> {

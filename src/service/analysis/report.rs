@@ -112,8 +112,8 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     }
     let codings = db::analysis::counted_codings_of_board(conn, board_id)?;
     let mut coded: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for (_, post, question, _) in &codings {
-        coded.entry(question).or_default().insert(post);
+    for c in &codings {
+        coded.entry(&c.question_id).or_default().insert(&c.post_id);
     }
     let attributes = db::models::attribute_names(&people)?;
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
@@ -164,9 +164,9 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     let released: Vec<(&crate::db::models::Stage, &crate::db::models::Question)> =
         questions.iter().filter_map(|q| stages.get(&q.stage_id).filter(|s| s.released_at.is_some()).map(|s| (s, q))).collect();
     let mut coded_by: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for (_, post, _, who) in &codings {
-        if let Some(who) = who {
-            coded_by.entry(who).or_default().insert(post);
+    for c in &codings {
+        if let Some(who) = &c.participant_id {
+            coded_by.entry(who).or_default().insert(&c.post_id);
         }
     }
     let mut replies_by: HashMap<&str, i64> = HashMap::new();
@@ -243,9 +243,9 @@ pub fn count_codes(tree: &[(Code, usize, String)], codings: &[db::analysis::Coun
         tree[i..end].iter().map(|(c, ..)| c.id.as_str()).collect()
     };
     let counted = |ids: &HashSet<&str>| {
-        let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|(c, ..)| ids.contains(c.as_str())).collect();
-        let posts: HashSet<&str> = mine.iter().map(|(_, p, ..)| p.as_str()).collect();
-        let who: HashSet<&str> = mine.iter().filter_map(|(.., who)| who.as_deref()).collect();
+        let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|c| ids.contains(c.code_id.as_str())).collect();
+        let posts: HashSet<&str> = mine.iter().map(|c| c.post_id.as_str()).collect();
+        let who: HashSet<&str> = mine.iter().filter_map(|c| c.participant_id.as_deref()).collect();
         (posts.len() as i64, who)
     };
     (0..tree.len())
@@ -295,7 +295,12 @@ mod tests {
             (code("potential"), 1, "value / potential".into()),
             (code("applied"), 0, "applied".into()),
         ];
-        let c = |code: &str, post: &str, who: &str| (code.to_string(), post.to_string(), "q".to_string(), Some(who.to_string()));
+        let c = |code: &str, post: &str, who: &str| db::analysis::CountedCoding {
+            code_id: code.into(),
+            post_id: post.into(),
+            question_id: "q".into(),
+            participant_id: Some(who.into()),
+        };
         // post1 (ann) coded immediate and potential; post2 (bob) coded potential; post3 (ann) applied.
         let codings = vec![c("immediate", "post1", "ann"), c("potential", "post1", "ann"), c("potential", "post2", "bob"), c("applied", "post3", "ann")];
         let values = vec!["Nurse".to_string(), "GP".to_string()];
