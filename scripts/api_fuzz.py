@@ -55,7 +55,8 @@ try:
         run = subprocess.run(["schemathesis", "run", base + "/api/v1/openapi.json",
                               "--checks", "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
                               "-H", f"Authorization: Bearer {token}", "--max-time", str(seconds), "--workers", "2",
-                              "--request-timeout", "10", "--suppress-health-check", "all", "--no-color"], env=dict(os.environ, NO_COLOR="1"))
+                              "--request-timeout", "10", "--suppress-health-check", "all", "--no-color"], env=dict(os.environ, NO_COLOR="1"),
+                             cwd=work)  # its cache stays out of the checkout
         failed |= run.returncode != 0
 finally:
     server.terminate()
