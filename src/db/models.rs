@@ -102,11 +102,22 @@ impl Question {
 
 /// Every attribute name the participants have, sorted.
 pub fn attribute_names(people: &[Participant]) -> anyhow::Result<Vec<String>> {
-    let mut names = std::collections::BTreeSet::new();
-    for p in people {
-        names.extend(p.attributes_map()?.into_iter().map(|(k, _)| k));
+    let maps = people.iter().map(Participant::attributes_map).collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(names_in(&maps))
+}
+
+/// Every attribute name in attribute maps already read, sorted.
+pub fn names_in<'a>(maps: impl IntoIterator<Item = &'a serde_json::Map<String, serde_json::Value>>) -> Vec<String> {
+    maps.into_iter().flat_map(|m| m.keys().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+}
+
+/// One attribute of an attribute map as text ("" when there is none).
+pub fn attribute_text(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> String {
+    match map.get(name) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
     }
-    Ok(names.into_iter().collect())
 }
 
 impl Participant {
@@ -116,11 +127,7 @@ impl Participant {
 
     /// One attribute as text ("" when the participant has none).
     pub fn attribute(&self, name: &str) -> anyhow::Result<String> {
-        Ok(match self.attributes_map()?.get(name) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Null) | None => String::new(),
-            Some(v) => v.to_string(),
-        })
+        Ok(attribute_text(&self.attributes_map()?, name))
     }
 
     /// The participant's group: their "group" attribute (any capitalisation), if any.

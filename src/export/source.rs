@@ -84,11 +84,11 @@ impl Frame {
         let ids = pseudonyms(&people);
         people.sort_by(|a, b| ids.get(&a.id).cmp(&ids.get(&b.id)));
         let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        let attributes = crate::db::models::attribute_names(&people)?;
         let mut attribute_values = HashMap::new();
         for p in &people {
             attribute_values.insert(p.id.clone(), p.attributes_map()?);
         }
+        let attributes = crate::db::models::names_in(attribute_values.values());
         let codes = tree_order(db::analysis::codes_of_board(conn, &board_id)?);
         let code_index = codes.iter().enumerate().map(|(i, (c, _))| (c.id.clone(), i)).collect();
         let redactor = Redactor::new(options.redact.as_deref());
@@ -161,11 +161,7 @@ impl Frame {
 
     /// A participant's attribute as text ("" when they have none).
     pub fn attribute(&self, p: &Participant, name: &str) -> String {
-        match self.attribute_values.get(&p.id).and_then(|m| m.get(name)) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Null) | None => String::new(),
-            Some(v) => v.to_string(),
-        }
+        self.attribute_values.get(&p.id).map(|m| crate::db::models::attribute_text(m, name)).unwrap_or_default()
     }
 
     pub fn attributes_of(&self, p: &Participant) -> serde_json::Map<String, serde_json::Value> {

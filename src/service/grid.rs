@@ -86,7 +86,6 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
     let posted: HashSet<String> = answered.keys().map(|(p, _)| p.clone()).collect();
 
     let people = db::participants::of_board(conn, board_id)?;
-    let attributes = crate::db::models::attribute_names(&people)?;
     // Each participant's attributes and which questions are for them, read once: stored data
     // that does not parse is an error, never a silent default.
     let mut attributes_of = HashMap::new();
@@ -101,6 +100,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
             }
         }
     }
+    let attributes = crate::db::models::names_in(attributes_of.values());
     let wanted = |p: &crate::db::models::Participant| match (filter.attribute.as_deref().filter(|a| !a.is_empty()), filter.value.as_deref()) {
         (Some(a), Some(v)) if !v.is_empty() => attributes_of.get(p.id.as_str()).and_then(|m| m.get(a)).and_then(|x| x.as_str()) == Some(v),
         _ => true,

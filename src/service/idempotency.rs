@@ -16,12 +16,15 @@ pub const KEPT: time::Duration = time::Duration::hours(24);
 /// Runs `f` unless `actor` already ran `action` with `key`, in which case the stored answer is
 /// returned (with `true`). The action and the stored answer share one transaction, so a crash
 /// leaves neither or both; of two concurrent tries with one key, the second gets the first's
-/// answer. Answers are JSON, as the API sends them.
-pub fn once<T, F>(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, key: &str, action: &str, f: F) -> AppResult<(Value, bool)>
+/// answer. Answers are JSON, as the API sends them. Without a key, `f` simply runs.
+pub fn once<T, F>(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, key: Option<&str>, action: &str, f: F) -> AppResult<(Value, bool)>
 where
     T: Serialize,
     F: FnOnce(&mut DbConn) -> AppResult<T>,
 {
+    let Some(key) = key else {
+        return Ok((serde_json::to_value(f(conn)?).map_err(|e| AppError::Internal(e.into()))?, false));
+    };
     let key = key.trim();
     if key.is_empty() || key.chars().count() > MAX_KEY {
         return Err(AppError::BadRequest(format!("An idempotency key is 1 to {MAX_KEY} characters.")));

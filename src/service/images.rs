@@ -6,7 +6,6 @@ use super::rules::{can_read_post, question_access};
 use super::{audit, Actor, Ctx};
 use crate::db::models::Image;
 use crate::db::{self, DbConn};
-use crate::domain::images::process;
 use crate::error::{AppError, AppResult};
 
 pub use super::views::{image_view as view, ImageView};
@@ -81,14 +80,6 @@ pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Tar
         }
     };
     Ok(Authorized { acc, question_id, post_id, stage_id, summary_id, of_question, alt })
-}
-
-/// Checks, decodes and stores an image in one go (the command line and tests; the web layer
-/// decodes between `authorize_upload` and `store_upload`, without holding a connection).
-pub fn upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, bytes: &[u8], alt: &str) -> AppResult<ImageView> {
-    authorize_upload(conn, ctx, actor, target, alt)?;
-    let processed = process(bytes).map_err(AppError::invalid)?;
-    store_upload(conn, ctx, actor, target, alt, processed)
 }
 
 /// Stores a decoded image, checking the asker's right again (it may have changed while the

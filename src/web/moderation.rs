@@ -96,9 +96,8 @@ async fn on_behalf(state: web::Data<AppState>, viewer: Viewer, q: web::Path<Stri
     let q2 = qid.clone();
     let key = session::form_key(form_token.as_deref(), &[&qid, &input.participant_id]);
     let (p, _) = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match key {
-            Some(key) => crate::service::idempotency::once(conn, ctx, actor, &key, "post.on_behalf", |conn| moderation::record_on_behalf(conn, ctx, actor, &q2, &input)),
-            None => Ok((serde_json::to_value(moderation::record_on_behalf(conn, ctx, actor, &q2, &input)?).map_err(|e| crate::error::AppError::Internal(e.into()))?, false)),
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.on_behalf", |conn| moderation::record_on_behalf(conn, ctx, actor, &q2, &input))
         })
         .await?;
     session::notice(&viewer.session, "The answer is recorded on the participant's behalf.");

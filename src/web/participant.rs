@@ -176,9 +176,8 @@ async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, 
     // Sent twice (a double click, a retry after a lost answer): posted once.
     let key = session::form_key(form_token.as_deref(), &[&question_id, input.parent_id.as_deref().unwrap_or("")]);
     let result = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match key {
-            Some(key) => crate::service::idempotency::once(conn, ctx, actor, &key, "post.create", |conn| threads::create_post(conn, ctx, actor, &qid, &input)),
-            None => Ok((serde_json::to_value(threads::create_post(conn, ctx, actor, &qid, &input)?).map_err(|e| AppError::Internal(e.into()))?, false)),
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.create", |conn| threads::create_post(conn, ctx, actor, &qid, &input))
         })
         .await;
     match result {

@@ -115,14 +115,12 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     for c in &codings {
         coded.entry(&c.question_id).or_default().insert(&c.post_id);
     }
-    let attributes = db::models::attribute_names(&people)?;
+    let maps = people.iter().map(Participant::attributes_map).collect::<anyhow::Result<Vec<_>>>()?;
+    let attributes = db::models::names_in(&maps);
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
     let mut value_of: HashMap<&str, String> = HashMap::new();
-    for p in &people {
-        let v = match &attribute {
-            Some(a) => p.attribute(a)?,
-            None => String::new(),
-        };
+    for (p, map) in people.iter().zip(&maps) {
+        let v = attribute.as_deref().map(|a| db::models::attribute_text(map, a)).unwrap_or_default();
         value_of.insert(p.id.as_str(), if v.is_empty() { "(none)".into() } else { v });
     }
     // Who each released question is for, by the group rule, worked out once.

@@ -97,10 +97,8 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Serialize + Send + 'static,
     {
-        match key.0 {
-            None => self.run(state, move |conn, ctx, actor| Ok((serde_json::to_value(f(conn, ctx, actor)?).map_err(|e| AppError::Internal(e.into()))?, false))).await,
-            Some(key) => self.run(state, move |conn, ctx, actor| crate::service::idempotency::once(conn, ctx, actor, &key, action, |conn| f(conn, ctx, actor))).await,
-        }
+        let key = key.0;
+        self.run(state, move |conn, ctx, actor| crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))).await
     }
 }
 
