@@ -364,6 +364,11 @@ impl Api {
         read(self.req(reqwest::Method::POST, path).header("content-type", content_type).body(body).send().await.expect("request")).await
     }
 
+    /// Posts raw image bytes to an upload route, as the API takes them.
+    pub async fn upload(&self, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        self.post_raw(path, "application/octet-stream", bytes).await
+    }
+
     pub async fn post_csv(&self, path: &str, csv: impl Into<reqwest::Body>) -> (StatusCode, Value) {
         read(self.req(reqwest::Method::POST, path).header("content-type", "text/csv").body(csv).send().await.expect("request")).await
     }
@@ -468,4 +473,11 @@ impl Received {
         let start = text.find(prefix).unwrap_or_else(|| panic!("no link {prefix} in: {text}"));
         text[start..].split_whitespace().next().unwrap_or_default().to_string()
     }
+}
+
+/// A PNG of one colour, `w` × `h` pixels.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(w, h, image::Rgb([200, 80, 20])).write_to(&mut buf, image::ImageFormat::Png).expect("encode a PNG");
+    buf.into_inner()
 }

@@ -8,12 +8,6 @@ use std::io::Cursor;
 
 crate::on_both_databases!(images_are_cleaned_and_guarded);
 
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let mut buf = Cursor::new(Vec::new());
-    image::RgbImage::from_pixel(w, h, image::Rgb([200, 80, 20])).write_to(&mut buf, image::ImageFormat::Png).unwrap();
-    buf.into_inner()
-}
-
 /// A JPEG photo carrying an EXIF block with a GPS position, as phones write them.
 fn jpeg_with_gps() -> Vec<u8> {
     let mut buf = Cursor::new(Vec::new());
@@ -29,8 +23,7 @@ fn jpeg_with_gps() -> Vec<u8> {
 }
 
 async fn upload(api: &Api, path: &str, alt: &str, bytes: Vec<u8>) -> (StatusCode, serde_json::Value) {
-    read(api.client.post(format!("{}{path}?alt={alt}", api.base)).bearer_auth(&api.token).header("content-type", "application/octet-stream").body(bytes).send().await.unwrap())
-        .await
+    api.upload(&format!("{path}?alt={alt}"), bytes).await
 }
 
 async fn images_are_cleaned_and_guarded(backend: Backend) {

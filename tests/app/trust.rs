@@ -167,7 +167,7 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
     let res =
         m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this", "publish": true})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let (st, img) = upload(&m, &format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary"), png()).await;
+    let (st, img) = m.upload(&format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary"), png(16, 16)).await;
     assert_eq!(st, StatusCode::CREATED, "{img}");
     let image = id(&img);
     let summary_mails = |mails: &Value| -> Vec<String> {
@@ -198,12 +198,6 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
         .await
         .unwrap();
     assert_eq!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1), vec!["ann@example.org"]);
-}
-
-fn png() -> Vec<u8> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    image::RgbImage::from_pixel(16, 16, image::Rgb([20, 80, 200])).write_to(&mut buf, image::ImageFormat::Png).unwrap();
-    buf.into_inner()
 }
 
 async fn writing_needs_the_right_to_read(backend: Backend) {
@@ -261,7 +255,7 @@ async fn personal_data_is_never_cached(backend: Backend) {
     let moderator = app.signed_in("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     let (_, post) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Mine"})).await;
-    let (st, img) = upload(&m, &format!("/api/v1/questions/{}/images?alt=Map", s.question), png()).await;
+    let (st, img) = m.upload(&format!("/api/v1/questions/{}/images?alt=Map", s.question), png(16, 16)).await;
     assert_eq!(st, StatusCode::CREATED);
     let image = id(&img);
     let get = |path: String| {
@@ -773,7 +767,7 @@ async fn a_second_instance_serves_the_first_ones_images(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
-    let (st, img) = upload(&m, &format!("/api/v1/questions/{}/images?alt=Map", s.question), png()).await;
+    let (st, img) = m.upload(&format!("/api/v1/questions/{}/images?alt=Map", s.question), png(16, 16)).await;
     assert_eq!(st, StatusCode::CREATED);
     let image = id(&img);
     let first = m.download(&format!("/api/v1/images/{image}")).await;
@@ -815,7 +809,7 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Written before the backup"})).await;
-    let (_, img) = upload(&m, &format!("/api/v1/questions/{}/images?alt=Map", s.question), png()).await;
+    let (_, img) = m.upload(&format!("/api/v1/questions/{}/images?alt=Map", s.question), png(16, 16)).await;
     let image = id(&img);
     // The backup is taken while the server keeps writing.
     let writer = {
@@ -884,11 +878,6 @@ async fn healthz_says_503_quickly_when_the_database_is_gone(backend: Backend) {
         assert!(started.elapsed() < std::time::Duration::from_secs(15), "healthy again");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-}
-
-/// Posts raw image bytes to an upload route, as the API takes them.
-async fn upload(api: &Api, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    read(api.client.post(format!("{}{path}", api.base)).bearer_auth(&api.token).header("content-type", "application/octet-stream").body(bytes).send().await.unwrap()).await
 }
 
 async fn stored_values_the_code_does_not_know_are_errors(backend: Backend) {
