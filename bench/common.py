@@ -1,5 +1,5 @@
 """Shared by the benchmarks: starting focusboard on loopback, and talking to it over HTTP."""
-import http.cookiejar, json, os, re, socket, subprocess, tempfile, time, urllib.parse, urllib.request
+import http.cookiejar, json, os, re, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # FOCUSBOARD_BIN runs another build (for a quick comparison); by default the release build.
@@ -55,12 +55,7 @@ class Server:
         subprocess.run([BIN, "user", "create", "--email", "bench@example.org", "--name", "Bench"], env=self.env, check=True,
                        stdout=subprocess.DEVNULL)
         self.proc = subprocess.Popen([BIN, *args], env=self.env, stdout=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(self.base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(self.base)
         self.plain = urllib.request.build_opener()
 
     def staff_token(self):
@@ -84,6 +79,25 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+
+def wait_healthy(base, tries=100):
+    """Waits (at most tries x 0.1 s) until the server at `base` answers /healthz."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(base + "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def start_sink():
+    """A real SMTP server on loopback (tests/support/smtp_sink.py): (process, folder, port)."""
+    folder = tempfile.mkdtemp(prefix="focusboard-sink-")
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "support", "smtp_sink.py"), "--dir", folder],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    port = int(proc.stdout.readline().split()[1])
+    return proc, folder, port
 
 
 def wrk(url, cookie, seconds, connections):

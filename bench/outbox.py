@@ -13,15 +13,7 @@ Usage: bench/outbox.py [--participants 10000] [--connections 16]
 """
 import argparse, os, shutil, subprocess, sys, tempfile, threading, time
 from datetime import datetime, timedelta, timezone
-from common import ROOT, Server, wrk
-
-
-def start_sink():
-    folder = tempfile.mkdtemp(prefix="focusboard-sink-")
-    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "support", "smtp_sink.py"), "--dir", folder],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    port = int(proc.stdout.readline().split()[1])
-    return proc, folder, port
+from common import ROOT, Server, start_sink, wrk
 
 
 def received(folder):

@@ -17,7 +17,7 @@ compared in one run against a baseline:
 Usage: bench/trust.py [images|abandoned|kills|durability|writers|all]
 """
 import io, json, os, random, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time, urllib.request, zlib
-from common import BIN, ROOT, PASSWORD, Server, call, browser, csrf, form, wrk
+from common import BIN, ROOT, PASSWORD, Server, call, browser, csrf, form, start_sink, wait_healthy, wrk
 
 
 def rss_kb(pid, field="VmRSS"):
@@ -134,14 +134,6 @@ def bench_abandoned():
         server.stop()
 
 
-def start_sink():
-    folder = tempfile.mkdtemp(prefix="focusboard-sink-")
-    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "support", "smtp_sink.py"), "--dir", folder],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    port = int(proc.stdout.readline().split()[1])
-    return proc, folder, port
-
-
 def recipients(folder):
     to = []
     for f in os.listdir(folder):
@@ -156,12 +148,7 @@ def recipients(folder):
 def restart(server):
     """Starts the killed server again on the same data, and waits until it answers."""
     server.proc = subprocess.Popen([BIN, "serve"], env=server.env, stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(server.base + "/healthz")
-            return
-        except OSError:
-            time.sleep(0.1)
+    wait_healthy(server.base)
 
 
 def bench_kills():
