@@ -19,8 +19,11 @@ pub struct BodyDeadline {
 }
 
 pub async fn enforce(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
     use actix_web::HttpMessage;
-    let limits = req.app_data::<actix_web::web::Data<BodyDeadline>>().map(|d| *d.get_ref());
+    // A request without either header has no body: nothing to time.
+    let has_body = req.headers().contains_key(CONTENT_LENGTH) || req.headers().contains_key(TRANSFER_ENCODING);
+    let limits = req.app_data::<actix_web::web::Data<BodyDeadline>>().map(|d| *d.get_ref()).filter(|_| has_body);
     if let Some(limits) = limits {
         let payload = req.take_payload();
         let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(with_deadline(payload, limits));
