@@ -155,3 +155,10 @@ impl From<diesel::r2d2::PoolError> for AppError {
         AppError::Internal(e.into())
     }
 }
+
+/// JSON that could not be written for a column: a fault of the code, never of the input.
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}

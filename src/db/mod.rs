@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod boards;
 pub mod idempotency;
 pub mod images;
+pub mod json_text;
 pub mod models;
 pub mod moderation;
 pub mod outbox;

@@ -1,6 +1,10 @@
 //! Rows as stored. They stay inside `db` and `service`; pages and JSON get view types.
 
+use super::json_text::JsonText;
 use super::schema::*;
+use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::polls::{Answer, PollConfig, QuestionKind};
+use crate::domain::roles::{Anonymity, BoardRole, BoardState, PostSource, ResponseMode};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -44,8 +48,8 @@ pub struct Board {
     pub time_zone: String,
     pub opens_at: Option<PrimitiveDateTime>,
     pub closes_at: Option<PrimitiveDateTime>,
-    pub anonymity: String,
-    pub state: String,
+    pub anonymity: Anonymity,
+    pub state: BoardState,
     pub created_by: String,
     pub created_at: PrimitiveDateTime,
     pub remind_before_close_hours: Option<i32>,
@@ -58,7 +62,7 @@ pub struct Board {
 pub struct BoardMember {
     pub board_id: String,
     pub user_id: String,
-    pub role: String,
+    pub role: BoardRole,
     pub created_at: PrimitiveDateTime,
 }
 
@@ -69,7 +73,7 @@ pub struct Participant {
     pub board_id: String,
     pub email: String,
     pub name: String,
-    pub attributes: String,
+    pub attributes: JsonText<Attributes>,
     pub screen_name: Option<String>,
     pub consented_at: Option<PrimitiveDateTime>,
     pub first_signed_in_at: Option<PrimitiveDateTime>,
@@ -77,42 +81,26 @@ pub struct Participant {
     pub token_hash: Option<String>,
     pub token_expires_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
-    pub email_opt_out: String,
+    /// Kinds of email this participant chose not to receive.
+    pub email_opt_out: JsonText<Vec<EmailKind>>,
     pub invited_at: Option<PrimitiveDateTime>,
 }
 
-/// Reads a JSON text column as `T`: data that does not fit is an error naming the column, never
-/// a default (an empty group list would show a group's stage to everyone; an empty opt-out
-/// list would email those who said no).
-pub fn json_column<T: serde::de::DeserializeOwned>(column: &'static str, text: &str) -> anyhow::Result<T> {
-    serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{column} holds data that is not as expected: {e}"))
-}
-
-impl Stage {
-    pub fn group_list(&self) -> anyhow::Result<Vec<String>> {
-        json_column("stages.groups", &self.groups)
-    }
-}
-
-impl Question {
-    pub fn group_list(&self) -> anyhow::Result<Vec<String>> {
-        json_column("questions.groups", &self.groups)
-    }
-}
+/// A participant's free attributes from the import (professional role, organisation, group …).
+pub type Attributes = serde_json::Map<String, serde_json::Value>;
 
 /// Every attribute name the participants have, sorted.
-pub fn attribute_names(people: &[Participant]) -> anyhow::Result<Vec<String>> {
-    let maps = people.iter().map(Participant::attributes_map).collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(names_in(&maps))
+pub fn attribute_names(people: &[Participant]) -> Vec<String> {
+    names_in(people.iter().map(|p| p.attributes.get()))
 }
 
 /// Every attribute name in attribute maps already read, sorted.
-pub fn names_in<'a>(maps: impl IntoIterator<Item = &'a serde_json::Map<String, serde_json::Value>>) -> Vec<String> {
+pub fn names_in<'a>(maps: impl IntoIterator<Item = &'a Attributes>) -> Vec<String> {
     maps.into_iter().flat_map(|m| m.keys().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
 }
 
 /// One attribute of an attribute map as text ("" when there is none).
-pub fn attribute_text(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> String {
+pub fn attribute_text(map: &Attributes, name: &str) -> String {
     match map.get(name) {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Null) | None => String::new(),
@@ -121,23 +109,19 @@ pub fn attribute_text(map: &serde_json::Map<String, serde_json::Value>, name: &s
 }
 
 impl Participant {
-    pub fn attributes_map(&self) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
-        json_column("participants.attributes", &self.attributes)
-    }
-
     /// One attribute as text ("" when the participant has none).
-    pub fn attribute(&self, name: &str) -> anyhow::Result<String> {
-        Ok(attribute_text(&self.attributes_map()?, name))
+    pub fn attribute(&self, name: &str) -> String {
+        attribute_text(&self.attributes, name)
     }
 
     /// The participant's group: their "group" attribute (any capitalisation), if any.
-    pub fn group(&self) -> anyhow::Result<Option<String>> {
-        Ok(self.attributes_map()?.into_iter().find(|(k, _)| k.eq_ignore_ascii_case("group")).and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string())).filter(|s| !s.is_empty()))
+    pub fn group(&self) -> Option<String> {
+        self.attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case("group")).and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string())).filter(|s| !s.is_empty())
     }
 
-    /// Kinds of email this participant chose not to receive.
-    pub fn opted_out(&self) -> anyhow::Result<Vec<String>> {
-        json_column("participants.email_opt_out", &self.email_opt_out)
+    /// Whether this participant chose not to receive this kind of email.
+    pub fn opted_out_of(&self, kind: EmailKind) -> bool {
+        self.email_opt_out.contains(&kind)
     }
 }
 
@@ -153,8 +137,8 @@ pub struct Stage {
     pub close_at: Option<PrimitiveDateTime>,
     pub released_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
-    /// JSON array of group names; empty: everyone.
-    pub groups: String,
+    /// Group names; empty: everyone.
+    pub groups: JsonText<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -165,16 +149,15 @@ pub struct Question {
     pub stage_id: String,
     pub position: i32,
     pub prompt_md: String,
-    pub mode: String,
+    pub mode: ResponseMode,
     pub created_at: PrimitiveDateTime,
     pub revised_at: Option<PrimitiveDateTime>,
     pub summary_id: Option<String>,
-    /// JSON array of group names; empty: everyone.
-    pub groups: String,
-    /// discussion, single_choice, multiple_choice, rating or ranking.
-    pub kind: String,
-    /// The options of a choice or ranking question, the scale of a rating (JSON).
-    pub config: String,
+    /// Group names; empty: everyone.
+    pub groups: JsonText<Vec<String>>,
+    pub kind: QuestionKind,
+    /// The options of a choice or ranking question, the scale of a rating.
+    pub config: JsonText<PollConfig>,
     /// Participants may attach images to their answers.
     pub allow_images: bool,
 }
@@ -199,8 +182,8 @@ pub struct Post {
     pub is_probe: bool,
     /// Only this participant (and the staff) may read the post.
     pub private_to: Option<String>,
-    /// web, or where an answer recorded on a participant's behalf came from (email, telephone, other).
-    pub source: String,
+    /// web, or where an answer recorded on a participant's behalf came from.
+    pub source: PostSource,
     /// The staff member who recorded an answer on a participant's behalf.
     pub recorded_by: Option<String>,
 }
@@ -242,8 +225,8 @@ pub struct Vote {
     pub board_id: String,
     pub question_id: String,
     pub participant_id: String,
-    /// {"choice": 0} | {"choices": [0, 2]} | {"rating": 4} | {"ranking": [2, 0, 1]}
-    pub answer: String,
+    /// Stored as {"choice": 0} | {"choices": [0, 2]} | {"rating": 4} | {"ranking": [2, 0, 1]}
+    pub answer: JsonText<Answer>,
     pub created_at: PrimitiveDateTime,
     pub superseded_at: Option<PrimitiveDateTime>,
 }
@@ -293,14 +276,14 @@ pub struct OutboxMessage {
     pub board_id: Option<String>,
     pub participant_id: Option<String>,
     pub recipient: String,
-    pub kind: String,
+    pub kind: EmailKind,
     pub dedup_key: Option<String>,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
     pub unsubscribe_url: Option<String>,
     pub message_id: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub next_attempt_at: PrimitiveDateTime,

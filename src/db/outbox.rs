@@ -1,8 +1,10 @@
 //! The outbox: messages written with the action that causes them, claimed and sent by a worker.
 
+use super::json_text::JsonText;
 use super::models::OutboxMessage;
 use super::schema::{outbox, participants};
 use super::DbConn;
+use crate::domain::email::{DeliveryStatus, EmailKind};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
 use time::PrimitiveDateTime;
@@ -32,15 +34,15 @@ pub fn existing_keys(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<Stri
 /// "sending" by a worker whose lease ran out) for `claim`, and returns them. The conditional
 /// update is what makes each message go to one worker, whichever instance it runs in.
 pub fn claim(conn: &mut DbConn, claim: &str, now: PrimitiveDateTime, lease_until: PrimitiveDateTime, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
-    let due = || outbox::status.eq("queued").and(outbox::next_attempt_at.le(now)).or(outbox::status.eq("sending").and(outbox::locked_until.lt(now)));
+    let due = || outbox::status.eq(DeliveryStatus::Queued).and(outbox::next_attempt_at.le(now)).or(outbox::status.eq(DeliveryStatus::Sending).and(outbox::locked_until.lt(now)));
     let candidates: Vec<String> = outbox::table.filter(due()).order(outbox::next_attempt_at.asc()).limit(limit).select(outbox::id).load(conn)?;
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
     diesel::update(outbox::table.filter(outbox::id.eq_any(&candidates)).filter(due()))
-        .set((outbox::status.eq("sending"), outbox::locked_by.eq(claim), outbox::locked_until.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
+        .set((outbox::status.eq(DeliveryStatus::Sending), outbox::locked_by.eq(claim), outbox::locked_until.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
         .execute(conn)?;
-    outbox::table.filter(outbox::locked_by.eq(claim)).filter(outbox::status.eq("sending")).select(OutboxMessage::as_select()).load(conn)
+    outbox::table.filter(outbox::locked_by.eq(claim)).filter(outbox::status.eq(DeliveryStatus::Sending)).select(OutboxMessage::as_select()).load(conn)
 }
 
 /// Records the outcome of one attempt, if the claim still holds.
@@ -48,7 +50,7 @@ pub fn finish(
     conn: &mut DbConn,
     id: &str,
     claim: &str,
-    status: &str,
+    status: DeliveryStatus,
     error: Option<&str>,
     next_attempt_at: PrimitiveDateTime,
     sent_at: Option<PrimitiveDateTime>,
@@ -70,9 +72,17 @@ pub fn finish(
 /// `claim_prefix` (a whole instance's, or one claim's), as if never tried this time.
 pub fn release_claims_of(conn: &mut DbConn, claim_prefix: &str) -> QueryResult<usize> {
     diesel::update(
-        outbox::table.filter(outbox::status.eq("sending")).filter(outbox::locked_by.like(format!("{}%", escape_like(claim_prefix))).escape('\\')).filter(outbox::attempts.gt(0)),
+        outbox::table
+            .filter(outbox::status.eq(DeliveryStatus::Sending))
+            .filter(outbox::locked_by.like(format!("{}%", escape_like(claim_prefix))).escape('\\'))
+            .filter(outbox::attempts.gt(0)),
     )
-    .set((outbox::status.eq("queued"), outbox::attempts.eq(outbox::attempts - 1), outbox::locked_by.eq(None::<String>), outbox::locked_until.eq(None::<PrimitiveDateTime>)))
+    .set((
+        outbox::status.eq(DeliveryStatus::Queued),
+        outbox::attempts.eq(outbox::attempts - 1),
+        outbox::locked_by.eq(None::<String>),
+        outbox::locked_until.eq(None::<PrimitiveDateTime>),
+    ))
     .execute(conn)
 }
 
@@ -82,12 +92,12 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Opt-outs of the participants of `messages`, by participant id.
-pub fn opt_outs(conn: &mut DbConn, participant_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+pub fn opt_outs(conn: &mut DbConn, participant_ids: &[String]) -> QueryResult<Vec<(String, JsonText<Vec<EmailKind>>)>> {
     participants::table.filter(participants::id.eq_any(participant_ids)).select((participants::id, participants::email_opt_out)).load(conn)
 }
 
 /// A board's messages, newest first, optionally for one participant or in one status.
-pub fn of_board(conn: &mut DbConn, board_id: &str, participant_id: Option<&str>, status: Option<&str>, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+pub fn of_board(conn: &mut DbConn, board_id: &str, participant_id: Option<&str>, status: Option<DeliveryStatus>, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
     let mut q = outbox::table.filter(outbox::board_id.eq(board_id)).into_boxed();
     if let Some(p) = participant_id {
         q = q.filter(outbox::participant_id.eq(p));
@@ -100,24 +110,24 @@ pub fn of_board(conn: &mut DbConn, board_id: &str, participant_id: Option<&str>,
 
 /// Puts failed messages of a board (one, or all) back in the queue for a fresh set of attempts.
 pub fn requeue_failed(conn: &mut DbConn, board_id: &str, id: Option<&str>, now: PrimitiveDateTime) -> QueryResult<usize> {
-    let mut q = diesel::update(outbox::table).filter(outbox::board_id.eq(board_id)).filter(outbox::status.eq("failed")).into_boxed();
+    let mut q = diesel::update(outbox::table).filter(outbox::board_id.eq(board_id)).filter(outbox::status.eq(DeliveryStatus::Failed)).into_boxed();
     if let Some(id) = id {
         q = q.filter(outbox::id.eq(id));
     }
-    q.set((outbox::status.eq("queued"), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now))).execute(conn)
+    q.set((outbox::status.eq(DeliveryStatus::Queued), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now))).execute(conn)
 }
 
 /// Participants of a board with a message that finally failed.
 pub fn failed_participants(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<String>> {
     outbox::table
         .filter(outbox::board_id.eq(board_id))
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(DeliveryStatus::Failed))
         .filter(outbox::participant_id.is_not_null())
         .select(outbox::participant_id.assume_not_null())
         .distinct()
         .load(conn)
 }
 
-pub fn count_by_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+pub fn count_by_status(conn: &mut DbConn, status: DeliveryStatus) -> QueryResult<i64> {
     outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
 }

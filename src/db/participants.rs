@@ -1,8 +1,10 @@
 //! Participants of a board.
 
+use super::json_text::JsonText;
 use super::models::Participant;
 use super::schema::participants;
 use super::DbConn;
+use crate::domain::email::EmailKind;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -52,7 +54,7 @@ pub fn touch(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult
     diesel::update(participants::table.find(id)).set(participants::last_seen_at.eq(now)).execute(conn).map(drop)
 }
 
-pub fn set_attributes(conn: &mut DbConn, id: &str, attributes: &str) -> QueryResult<()> {
+pub fn set_attributes(conn: &mut DbConn, id: &str, attributes: &JsonText<super::models::Attributes>) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set(participants::attributes.eq(attributes)).execute(conn).map(drop)
 }
 
@@ -90,6 +92,6 @@ pub fn never_signed_in_with_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Par
         .load(conn)
 }
 
-pub fn set_opt_out(conn: &mut DbConn, id: &str, kinds_json: &str) -> QueryResult<()> {
-    diesel::update(participants::table.find(id)).set(participants::email_opt_out.eq(kinds_json)).execute(conn).map(drop)
+pub fn set_opt_out(conn: &mut DbConn, id: &str, kinds: &JsonText<Vec<EmailKind>>) -> QueryResult<()> {
+    diesel::update(participants::table.find(id)).set(participants::email_opt_out.eq(kinds)).execute(conn).map(drop)
 }

@@ -1,8 +1,11 @@
 //! Stages and their questions.
 
+use super::json_text::JsonText;
 use super::models::{Question, Stage};
 use super::schema::{question_revisions, questions, stages};
 use super::DbConn;
+use crate::domain::polls::{PollConfig, QuestionKind};
+use crate::domain::roles::ResponseMode;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -75,10 +78,10 @@ pub fn update_question(
     conn: &mut DbConn,
     q: &Question,
     prompt_md: &str,
-    mode: &str,
+    mode: ResponseMode,
     summary_id: Option<&str>,
-    groups: &str,
-    (kind, config): (&str, &str),
+    groups: &JsonText<Vec<String>>,
+    (kind, config): (QuestionKind, &JsonText<PollConfig>),
     allow_images: bool,
     revised_at: Option<PrimitiveDateTime>,
 ) -> QueryResult<()> {

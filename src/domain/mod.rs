@@ -1,22 +1,49 @@
 //! Types and rules of a staged bulletin board. Nothing here touches a database or the network.
 
-/// Generates `as_str`, `parse` and `ALL` for an enum stored as text.
+/// Generates `as_str`, `parse` and `ALL` for an enum stored as text, and its diesel mapping to a
+/// `Text` column on any backend: a stored value the code does not know fails the load of its
+/// row, never turning into a default (a wrong default in a permission rule would show what it
+/// should not).
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = String::from_sql(bytes)?;
+                Self::parse(&text).map_err(|e| format!("stored {}: {e}", stringify!($name)).into())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
-            }
-            /// A value read back from the database: one the code does not know is an error,
-            /// never a default (a wrong default in a permission rule would show what it should not).
-            pub fn from_stored(s: &str) -> anyhow::Result<Self> {
-                Self::parse(s).map_err(|e| anyhow::anyhow!("stored {}: {e}", stringify!($name)))
             }
             pub fn parse(s: &str) -> Result<Self, String> {
                 match s {

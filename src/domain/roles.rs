@@ -28,6 +28,17 @@ text_enum!(
 );
 
 text_enum!(
+    /// How a post reached the board: written on the web by its author, or recorded by staff on a
+    /// participant's behalf from an answer given another way.
+    PostSource {
+        Web = "web",
+        Email = "email",
+        Telephone = "telephone",
+        Other = "other",
+    }
+);
+
+text_enum!(
     /// A closed or archived board is read-only.
     BoardState {
         Draft = "draft",

@@ -7,7 +7,7 @@ use super::transport::{Mailer, SendError};
 use crate::clock::SharedClock;
 use crate::db::models::OutboxMessage;
 use crate::db::{self, Db};
-use crate::domain::email::{retry_delay, DeliveryStatus};
+use crate::domain::email::{retry_delay, DeliveryStatus, EmailKind};
 use crate::error::AppResult;
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
@@ -113,7 +113,7 @@ impl OutboxWorker {
         let mut wait = Duration::from_millis(200);
         loop {
             let (id, claim, error) = (m.id.clone(), claim.to_string(), error.clone());
-            let result = self.db.run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status.as_str(), error.as_deref(), next, sent_at)?)).await;
+            let result = self.db.run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status, error.as_deref(), next, sent_at)?)).await;
             match result {
                 Ok(()) => return Ok(()),
                 Err(e) if started.elapsed() < MARK_RETRY_FOR => {
@@ -141,13 +141,7 @@ impl OutboxWorker {
                 .run(move |conn| {
                     let batch = db::outbox::claim(conn, &c, now, now + lease, BATCH)?;
                     let ids: Vec<String> = batch.iter().filter_map(|m| m.participant_id.clone()).collect();
-                    let opt_outs: HashMap<String, Vec<String>> = db::outbox::opt_outs(conn, &ids)?
-                        .into_iter()
-                        .map(|(id, json)| {
-                            let kinds = serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("email opt-outs of participant {id}: {e}"))?;
-                            Ok((id, kinds))
-                        })
-                        .collect::<AppResult<_>>()?;
+                    let opt_outs: HashMap<String, Vec<EmailKind>> = db::outbox::opt_outs(conn, &ids)?.into_iter().map(|(id, kinds)| (id, kinds.into_inner())).collect();
                     Ok((batch, opt_outs))
                 })
                 .await?;
@@ -157,7 +151,7 @@ impl OutboxWorker {
             let t_send = std::time::Instant::now();
             let outcomes: Vec<AppResult<Option<Outcome>>> = futures_util::stream::iter(batch)
                 .map(|m| {
-                    let opted_out = m.participant_id.as_ref().and_then(|p| opt_outs.get(p)).is_some_and(|kinds: &Vec<String>| kinds.contains(&m.kind));
+                    let opted_out = m.participant_id.as_ref().and_then(|p| opt_outs.get(p)).is_some_and(|kinds| kinds.contains(&m.kind));
                     let claim = &claim;
                     async move {
                         // Shutting down: what has not been handed to the server goes back.

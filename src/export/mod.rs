@@ -136,18 +136,8 @@ pub fn io_error(e: impl std::fmt::Display) -> AppError {
 
 /// Access for the command line, which runs with the database owner's rights.
 pub fn command_line_access(conn: &mut DbConn, board_id: &str) -> AppResult<Access> {
-    use crate::domain::roles::Standing;
-    let board = crate::db::boards::find(conn, board_id)?.ok_or_else(|| AppError::NotFound(format!("There is no board {board_id}.")))?;
-    let user = crate::db::models::User {
-        id: "command-line".into(),
-        email: String::new(),
-        name: "command line".into(),
-        password_hash: String::new(),
-        is_admin: true,
-        can_create_boards: false,
-        disabled_at: None,
-        created_at: board.created_at,
-    };
-    let state = crate::domain::roles::BoardState::from_stored(&board.state)?;
-    Ok(Access { board, state, standing: Standing::Admin, actor: crate::service::Actor::User(user) })
+    match crate::service::access(conn, &crate::service::Actor::System, board_id) {
+        Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!("There is no board {board_id}."))),
+        other => other,
+    }
 }

@@ -77,7 +77,7 @@ impl Frame {
         stages.sort_by_key(|s| s.position);
         let stage_index: HashMap<String, usize> = stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
         let mut questions: Vec<Question> =
-            db::stages::questions_of_board(conn, &board_id)?.into_iter().filter(|q| options.include_private || q.mode != ResponseMode::Private.as_str()).collect();
+            db::stages::questions_of_board(conn, &board_id)?.into_iter().filter(|q| options.include_private || q.mode != ResponseMode::Private).collect();
         questions.sort_by_key(|q| (stage_index.get(&q.stage_id).copied(), q.position));
         let question_index = questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
         let mut people = db::participants::of_board(conn, &board_id)?;
@@ -86,7 +86,7 @@ impl Frame {
         let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
         let mut attribute_values = HashMap::new();
         for p in &people {
-            attribute_values.insert(p.id.clone(), p.attributes_map()?);
+            attribute_values.insert(p.id.clone(), p.attributes.get().clone());
         }
         let attributes = crate::db::models::names_in(attribute_values.values());
         let codes = tree_order(db::analysis::codes_of_board(conn, &board_id)?);

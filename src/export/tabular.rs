@@ -4,7 +4,6 @@
 use super::source::{Frame, Reply, Scope};
 use super::{io_error, Sink};
 use crate::db::DbConn;
-use crate::domain::polls::{Answer, PollConfig};
 use crate::domain::spreadsheet::inert_cell;
 use crate::error::AppResult;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet};
@@ -165,8 +164,7 @@ pub fn xlsx(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<(
         let mut next = 1u32;
         for v in &votes {
             let Some(q) = frame.question(&v.question_id) else { continue };
-            let config: PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
-            let answer = serde_json::from_str::<Answer>(&v.answer).map(|a| a.describe(&config)).unwrap_or_else(|_| v.answer.clone());
+            let answer = v.answer.describe(&q.config);
             write_row(sheet, next, &[frame.prompt(q), frame.pseudonym(Some(&v.participant_id)), answer, frame.time(v.created_at)], None)?;
             next += 1;
         }

@@ -100,10 +100,10 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     }
     board.time_zone = zone.name().to_string();
     if let Some(a) = input.anonymity.as_deref().filter(|a| !a.is_empty()) {
-        board.anonymity = Anonymity::parse(a).map_err(AppError::invalid)?.as_str().into();
+        board.anonymity = Anonymity::parse(a).map_err(AppError::invalid)?;
     }
     if let Some(s) = input.state.as_deref().filter(|s| !s.is_empty()) {
-        board.state = BoardState::parse(s).map_err(AppError::invalid)?.as_str().into();
+        board.state = BoardState::parse(s).map_err(AppError::invalid)?;
     }
     if let Some(m) = &input.closing_message_md {
         board.closing_message_md = super::optional_text("Closing message", m, 20_000)?;
@@ -127,8 +127,8 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         time_zone: "UTC".into(),
         opens_at: None,
         closes_at: None,
-        anonymity: Anonymity::ScreenNames.as_str().into(),
-        state: BoardState::Open.as_str().into(),
+        anonymity: Anonymity::ScreenNames,
+        state: BoardState::Open,
         created_by: user.id.clone(),
         created_at: now,
         remind_before_close_hours: Some(24),
@@ -140,7 +140,7 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         db::boards::insert(conn, &board)?;
         let after = serde_json::to_value(BoardView::new(&board, Standing::Staff(BoardRole::Moderator))).ok();
         super::audit::entry(conn, ctx, Some(&board.id), &user.id, &user.name, "board.create", format!("board {}", board.id), None, after)?;
-        db::boards::set_member(conn, &BoardMember { board_id: board.id.clone(), user_id: user.id.clone(), role: BoardRole::Moderator.as_str().into(), created_at: now })?;
+        db::boards::set_member(conn, &BoardMember { board_id: board.id.clone(), user_id: user.id.clone(), role: BoardRole::Moderator, created_at: now })?;
         Ok(())
     })?;
     Ok(BoardView::new(&board, Standing::Staff(BoardRole::Moderator)))
@@ -151,7 +151,7 @@ pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
     acc.require_manage()?;
     let mut board = acc.board.clone();
     apply(&mut board, input)?;
-    let closing = acc.state() != BoardState::Closed && board.state == BoardState::Closed.as_str();
+    let closing = acc.state() != BoardState::Closed && board.state == BoardState::Closed;
     let before = serde_json::to_value(BoardView::new(&acc.board, acc.standing)).ok();
     let after = serde_json::to_value(BoardView::new(&board, acc.standing)).ok();
     in_tx(conn, |conn| {
@@ -177,9 +177,10 @@ pub fn list_boards(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardView>
         Actor::User(u) if u.is_admin => db::boards::all(conn)?.iter().map(|b| BoardView::new(b, Standing::Admin)).collect(),
         Actor::User(u) => {
             let boards = db::boards::of_member(conn, &u.id)?;
-            boards.iter().map(|(b, role)| Ok(BoardView::new(b, Standing::Staff(BoardRole::from_stored(role)?)))).collect::<AppResult<_>>()?
+            boards.iter().map(|(b, role)| BoardView::new(b, Standing::Staff(*role))).collect()
         }
         Actor::Participant(p) => db::boards::find(conn, &p.board_id)?.iter().map(|b| BoardView::new(b, Standing::Participant)).collect(),
+        Actor::System => db::boards::all(conn)?.iter().map(|b| BoardView::new(b, Standing::Admin)).collect(),
     })
 }
 
@@ -199,7 +200,7 @@ pub struct MemberView {
     pub user_id: Option<String>,
     pub name: Option<String>,
     pub email: String,
-    pub role: String,
+    pub role: BoardRole,
     /// For administrators: true while no account exists for the email yet.
     pub pending: Option<bool>,
 }
@@ -230,7 +231,7 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
     let admin = acc.standing == Standing::Admin;
     let mut members: Vec<MemberView> = db::boards::members(conn, board_id)?
         .into_iter()
-        .map(|(user_id, name, email, role)| MemberView { user_id: admin.then_some(user_id), name: admin.then_some(name), email, role, pending: admin.then_some(false) })
+        .map(|m| MemberView { user_id: admin.then_some(m.user_id), name: admin.then_some(m.name), email: m.email, role: m.role, pending: admin.then_some(false) })
         .chain(db::boards::pending_members(conn, board_id)?.into_iter().map(|(email, role)| MemberView { user_id: None, name: None, email, role, pending: admin.then_some(true) }))
         .collect();
     members.sort_by(|a, b| a.email.cmp(&b.email));
@@ -318,7 +319,7 @@ pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, i
     in_tx(conn, |conn| match db::users::find_by_email(conn, &email)? {
         Some(user) => {
             let before = db::boards::member_role(conn, board_id, &user.id)?;
-            db::boards::set_member(conn, &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role: role.as_str().into(), created_at: ctx.now() })?;
+            db::boards::set_member(conn, &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role, created_at: ctx.now() })?;
             super::audit::record(
                 conn,
                 ctx,
@@ -330,9 +331,9 @@ pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, i
             )
         }
         None => {
-            db::boards::set_pending_member(conn, board_id, &email, role.as_str(), ctx.now())?;
+            db::boards::set_pending_member(conn, board_id, &email, role, ctx.now())?;
             super::audit::record(conn, ctx, &acc, "member.set", format!("<{email}>"), None, Some(json!({"role": role.as_str()})))
         }
     })?;
-    Ok(MemberView { user_id: None, name: None, email, role: role.as_str().into(), pending: None })
+    Ok(MemberView { user_id: None, name: None, email, role, pending: None })
 }

@@ -91,7 +91,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
     let mut attributes_of = HashMap::new();
     let mut eligible: HashSet<(&str, &str)> = HashSet::new();
     for p in &people {
-        attributes_of.insert(p.id.as_str(), p.attributes_map()?);
+        attributes_of.insert(p.id.as_str(), p.attributes.get());
         for q in &questions {
             if let Some(s) = stage_rows.get(q.stage_id.as_str()) {
                 if super::rules::is_for(p, s, q)? {
@@ -100,7 +100,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
             }
         }
     }
-    let attributes = crate::db::models::names_in(attributes_of.values());
+    let attributes = crate::db::models::names_in(attributes_of.values().copied());
     let wanted = |p: &crate::db::models::Participant| match (filter.attribute.as_deref().filter(|a| !a.is_empty()), filter.value.as_deref()) {
         (Some(a), Some(v)) if !v.is_empty() => attributes_of.get(p.id.as_str()).and_then(|m| m.get(a)).and_then(|x| x.as_str()) == Some(v),
         _ => true,
@@ -113,7 +113,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
             name: p.name.clone(),
             email: p.email.clone(),
             screen_name: p.screen_name.clone(),
-            attributes: attributes_of.get(p.id.as_str()).cloned().unwrap_or_default(),
+            attributes: p.attributes.get().clone(),
             status: match (p.first_signed_in_at, posted.contains(&p.id)) {
                 (_, true) => "posted",
                 (Some(_), false) => "signed_in",

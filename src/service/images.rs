@@ -128,7 +128,7 @@ pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &str, thumb: bool) -> A
         if let super::Actor::Participant(p) = actor {
             let visible = match (&image.stage_id, &image.summary_id) {
                 (Some(sid), _) => match db::stages::find(conn, sid)? {
-                    Some(s) => s.released_at.is_some() && crate::domain::visibility::for_group(&s.group_list()?, p.group()?.as_deref()),
+                    Some(s) => s.released_at.is_some() && crate::domain::visibility::for_group(&s.groups, p.group().as_deref()),
                     None => false,
                 },
                 (None, Some(sum)) => super::summaries::readable(conn, &acc, Some(p))?.iter().any(|s| &s.id == sum),

@@ -21,7 +21,7 @@ pub mod views;
 use crate::clock::SharedClock;
 use crate::db::models::{Board, Participant, User};
 use crate::db::{self, DbConn};
-use crate::domain::roles::{BoardRole, BoardState, Standing};
+use crate::domain::roles::{BoardState, Standing};
 use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
 use hmac::{Hmac, Mac};
@@ -97,12 +97,18 @@ fn sign(key: &[u8], parts: &[&[u8]], bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..bytes.min(digest.len())])
 }
 
-/// Who is asking: a staff account or a participant of one board.
+/// Who is asking: a staff account, a participant of one board, or the system itself (the
+/// command line run by the server's operator), which reads every board and is no account.
 #[derive(Debug, Clone)]
 pub enum Actor {
     User(User),
     Participant(Participant),
+    System,
 }
+
+/// How the system appears in the audit log.
+pub const SYSTEM_ACTOR_ID: &str = "system";
+pub const SYSTEM_ACTOR_NAME: &str = "focusboard (command line)";
 
 impl Actor {
     /// The id under which reads ("new since your last visit") are remembered.
@@ -110,13 +116,24 @@ impl Actor {
         match self {
             Actor::User(u) => &u.id,
             Actor::Participant(p) => &p.id,
+            Actor::System => SYSTEM_ACTOR_ID,
         }
     }
 
+    /// The staff account asking; the system acts through no account.
     pub fn user(&self) -> AppResult<&User> {
         match self {
             Actor::User(u) => Ok(u),
-            Actor::Participant(_) => Err(AppError::forbidden("This is for moderators and staff.")),
+            Actor::Participant(_) | Actor::System => Err(AppError::forbidden("This is for moderators and staff.")),
+        }
+    }
+
+    /// The id and name the audit log records for this actor.
+    pub fn audit_name(&self) -> (&str, &str) {
+        match self {
+            Actor::User(u) => (&u.id, &u.name),
+            Actor::Participant(p) => (&p.id, &p.name),
+            Actor::System => (SYSTEM_ACTOR_ID, SYSTEM_ACTOR_NAME),
         }
     }
 }
@@ -202,14 +219,12 @@ pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Acc
     let board = db::boards::find(conn, board_id)?.ok_or_else(AppError::not_found)?;
     let standing = match actor {
         Actor::User(u) if u.is_admin => Standing::Admin,
-        Actor::User(u) => {
-            let role = db::boards::member_role(conn, board_id, &u.id)?.ok_or_else(AppError::not_found)?;
-            Standing::Staff(BoardRole::parse(&role).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?)
-        }
+        Actor::System => Standing::Admin,
+        Actor::User(u) => Standing::Staff(db::boards::member_role(conn, board_id, &u.id)?.ok_or_else(AppError::not_found)?),
         Actor::Participant(p) if p.board_id == board_id => Standing::Participant,
         Actor::Participant(_) => return Err(AppError::not_found()),
     };
-    let state = BoardState::from_stored(&board.state)?;
+    let state = board.state;
     Ok(Access { board, state, standing, actor: actor.clone() })
 }
 
@@ -227,7 +242,7 @@ impl Access {
         match &self.actor {
             Actor::Participant(p) if p.consented_at.is_some() => Ok(p),
             Actor::Participant(_) => Err(AppError::forbidden("Please read the welcome and give your consent before taking part.")),
-            Actor::User(_) => Err(AppError::forbidden("Only participants answer questions.")),
+            Actor::User(_) | Actor::System => Err(AppError::forbidden("Only participants answer questions.")),
         }
     }
 

@@ -9,7 +9,7 @@ use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Post, StaffNote};
 use crate::db::{self, DbConn};
 use crate::domain::markdown;
-use crate::domain::roles::{Anonymity, Standing};
+use crate::domain::roles::{PostSource, Standing};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -32,7 +32,7 @@ fn view(conn: &mut DbConn, acc: &Access, post_id: &str) -> AppResult<PostView> {
     let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let zone = acc.zone();
-    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
+    let anonymity = acc.board.anonymity;
     let reactions = super::post_trees::reactions_of(conn, &post.question_id, anonymity)?;
     let no_images = HashMap::new();
     let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images };
@@ -76,7 +76,7 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: 
         hidden_reason: None,
         is_probe: true,
         private_to: if private { Some(participant) } else { parent.private_to.clone() },
-        source: "web".into(),
+        source: PostSource::Web,
         recorded_by: None,
         id,
     };
@@ -110,10 +110,9 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
     let p =
         db::participants::find(conn, input.participant_id.trim())?.filter(|p| p.board_id == q.board_id).ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
     let source = match input.source.as_deref().map(str::trim) {
-        None | Some("") | Some("email") => "email",
-        Some("telephone") => "telephone",
-        Some("other") => "other",
-        Some(other) => return Err(AppError::invalid(format!("{other:?} is not one of: email, telephone, other"))),
+        None | Some("") => PostSource::Email,
+        Some("web") => return Err(AppError::invalid("\"web\" is not one of: email, telephone, other")),
+        Some(other) => PostSource::parse(other).map_err(|_| AppError::invalid(format!("{other:?} is not one of: email, telephone, other")))?,
     };
     let body = super::required("The answer", &input.body_md, MAX_POST_CHARS)?;
     let given_at = parse_time(&acc.zone(), "Given on", &input.given_at)?.unwrap_or_else(|| ctx.now());
@@ -136,7 +135,7 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
         hidden_reason: None,
         is_probe: false,
         private_to: None,
-        source: source.into(),
+        source,
         recorded_by: Some(user.id.clone()),
         id,
     };
@@ -206,7 +205,7 @@ pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>
     let questions: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
     let staff_names: HashMap<String, String> = db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
     let zone = acc.zone();
-    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
+    let anonymity = acc.board.anonymity;
     Ok(probes
         .into_iter()
         .filter_map(|probe| {

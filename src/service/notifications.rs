@@ -3,6 +3,7 @@
 
 use super::views::When;
 use super::{access, in_tx, Actor, Ctx};
+use crate::db::json_text::JsonText;
 use crate::db::models::{Board, OutboxMessage, Participant, Post, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::email::{DeliveryStatus, EmailKind};
@@ -19,7 +20,7 @@ use utoipa::ToSchema;
 /// Renders and queues one message to a participant, unless they turned this kind off or a
 /// message with the same `dedup` key exists. Returns whether it was queued.
 pub fn queue(conn: &mut DbConn, ctx: &Ctx, board: &Board, p: &Participant, kind: EmailKind, dedup: Option<String>, extra: Value) -> AppResult<bool> {
-    if kind.can_opt_out() && p.opted_out()?.iter().any(|k| k == kind.as_str()) {
+    if kind.can_opt_out() && p.opted_out_of(kind) {
         return Ok(false);
     }
     let zone = BoardZone::of(&board.time_zone);
@@ -50,13 +51,13 @@ pub fn queue(conn: &mut DbConn, ctx: &Ctx, board: &Board, p: &Participant, kind:
         board_id: Some(board.id.clone()),
         participant_id: Some(p.id.clone()),
         recipient: p.email.clone(),
-        kind: kind.as_str().into(),
+        kind,
         dedup_key: dedup,
         subject: composed.subject,
         body_text: composed.text,
         body_html: composed.html,
         unsubscribe_url,
-        status: DeliveryStatus::Queued.as_str().into(),
+        status: DeliveryStatus::Queued,
         attempts: 0,
         last_error: None,
         next_attempt_at: now,
@@ -229,11 +230,10 @@ pub struct DeliveryView {
     pub id: String,
     pub participant_id: Option<String>,
     pub recipient: String,
-    pub kind: String,
+    pub kind: EmailKind,
     pub kind_name: String,
     pub subject: String,
-    /// queued, sending, sent, failed or cancelled.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub queued_at: When,
@@ -251,10 +251,7 @@ pub struct DeliveryFilter {
 pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &str, filter: &DeliveryFilter) -> AppResult<Vec<DeliveryView>> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let status = filter.status.as_deref().filter(|s| !s.is_empty());
-    if let Some(s) = status {
-        DeliveryStatus::parse(s).map_err(AppError::invalid)?;
-    }
+    let status = filter.status.as_deref().filter(|s| !s.is_empty()).map(DeliveryStatus::parse).transpose().map_err(AppError::invalid)?;
     let participant = filter.participant.as_deref().filter(|s| !s.is_empty());
     let zone = acc.zone();
     Ok(db::outbox::of_board(conn, board_id, participant, status, 1000)?
@@ -263,7 +260,7 @@ pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &str, filter: &Del
             id: m.id,
             participant_id: m.participant_id,
             recipient: m.recipient,
-            kind_name: EmailKind::parse(&m.kind).map_or_else(|_| m.kind.clone(), |k| k.name().to_string()),
+            kind_name: m.kind.name().to_string(),
             kind: m.kind,
             subject: m.subject,
             status: m.status,
@@ -302,35 +299,46 @@ pub struct Preferences {
     pub kinds: Vec<KindChoice>,
 }
 
-fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<(Participant, EmailKind)> {
+/// The participant and the kind of email an unsubscribe link names.
+fn token_of(ctx: &Ctx, token: &str) -> AppResult<(String, EmailKind)> {
     let invalid = || AppError::NotFound("This unsubscribe link is not valid.".into());
     let (id, kind) = ctx.check_unsubscribe_token(token).ok_or_else(invalid)?;
     let kind = EmailKind::parse(&kind).map_err(|_| invalid())?;
-    let p = db::participants::find(conn, &id)?.ok_or_else(invalid)?;
+    Ok((id, kind))
+}
+
+fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<(Participant, EmailKind)> {
+    let (id, kind) = token_of(ctx, token)?;
+    let p = db::participants::find(conn, &id)?.ok_or_else(|| AppError::NotFound("This unsubscribe link is not valid.".into()))?;
     Ok((p, kind))
 }
 
-fn set_opt_out(conn: &mut DbConn, p: &Participant, kinds: &[String]) -> AppResult<()> {
-    db::participants::set_opt_out(conn, &p.id, &serde_json::to_string(kinds).map_err(|e| AppError::Internal(e.into()))?)?;
+fn set_opt_out(conn: &mut DbConn, participant_id: &str, kinds: Vec<EmailKind>) -> AppResult<()> {
+    db::participants::set_opt_out(conn, participant_id, &JsonText::new(kinds)?)?;
     Ok(())
 }
 
 /// The one-click unsubscribe of RFC 8058: turns off the kind the message was, or, from an
 /// invitation, every kind that can be turned off.
 pub fn unsubscribe(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<EmailKind> {
-    let (p, kind) = participant_of_token(conn, ctx, token)?;
-    // Unsubscribing must work even if the stored list cannot be read: it only adds refusals.
-    let mut off = p.opted_out().unwrap_or_else(|e| {
-        tracing::error!(participant = %p.id, error = %e, "unreadable email opt-outs; replaced by this unsubscribe");
-        Vec::new()
-    });
+    let (id, kind) = token_of(ctx, token)?;
+    // Unsubscribing must work even if the stored row cannot be read: it only adds refusals.
+    let mut off = match db::participants::find(conn, &id) {
+        Ok(Some(p)) => p.email_opt_out.into_inner(),
+        Ok(None) => return Err(AppError::NotFound("This unsubscribe link is not valid.".into())),
+        Err(diesel::result::Error::DeserializationError(e)) => {
+            tracing::error!(participant = %id, error = %e, "unreadable participant row; its email opt-outs are replaced by this unsubscribe");
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
     let turning_off: Vec<EmailKind> = if kind.can_opt_out() { vec![kind] } else { EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out()).collect() };
     for k in turning_off {
-        if !off.iter().any(|o| o == k.as_str()) {
-            off.push(k.as_str().into());
+        if !off.contains(&k) {
+            off.push(k);
         }
     }
-    set_opt_out(conn, &p, &off)?;
+    set_opt_out(conn, &id, off)?;
     Ok(kind)
 }
 
@@ -342,14 +350,10 @@ pub fn preferences(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Prefe
 /// The email choices of a participant (from an unsubscribe link, or signed in).
 pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferences> {
     let board = db::boards::find(conn, &p.board_id)?.ok_or_else(AppError::not_found)?;
-    let off = p.opted_out()?;
     Ok(Preferences {
         board_title: board.title,
         email: p.email.clone(),
-        kinds: EmailKind::ALL
-            .iter()
-            .map(|k| KindChoice { kind: *k, label: k.label().into(), receiving: !off.iter().any(|o| o == k.as_str()), can_opt_out: k.can_opt_out() })
-            .collect(),
+        kinds: EmailKind::ALL.iter().map(|k| KindChoice { kind: *k, label: k.label().into(), receiving: !p.opted_out_of(*k), can_opt_out: k.can_opt_out() }).collect(),
     })
 }
 
@@ -363,6 +367,6 @@ pub fn set_preferences_of(conn: &mut DbConn, p: &Participant, receive: &[String]
     for kind in receive {
         EmailKind::parse(kind).map_err(AppError::invalid)?;
     }
-    let off: Vec<String> = EmailKind::ALL.iter().filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str())).map(|k| k.as_str().to_string()).collect();
-    set_opt_out(conn, p, &off)
+    let off: Vec<EmailKind> = EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str())).collect();
+    set_opt_out(conn, &p.id, off)
 }

@@ -2,9 +2,11 @@
 
 use super::views::{ParticipantView, When};
 use super::{access, in_tx, Actor, Ctx};
-use crate::db::models::Participant;
+use crate::db::json_text::JsonText;
+use crate::db::models::{Attributes, Participant};
 use crate::db::{self, DbConn};
 use crate::domain::participants_csv::{self, ImportRow, ParsedImport, RowError};
+use crate::domain::roles::Anonymity;
 use crate::domain::tokens;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -29,7 +31,7 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppR
                 email: p.email.clone(),
                 name: p.name.clone(),
                 screen_name: p.screen_name.clone(),
-                attributes: p.attributes_map()?,
+                attributes: p.attributes.get().clone(),
                 consented_at: When::opt(&zone, p.consented_at),
                 first_signed_in_at: When::opt(&zone, p.first_signed_in_at),
                 last_seen_at: When::opt(&zone, p.last_seen_at),
@@ -81,15 +83,16 @@ pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: 
     let new: Vec<Participant> = report
         .rows
         .iter()
-        .map(|r| {
+        .map(|r| -> AppResult<Participant> {
             let id = db::new_id();
             let hash = tokens::hash(&ctx.link_token(&id, expires));
-            Participant {
+            let attributes: Attributes = r.attributes.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+            Ok(Participant {
                 id,
                 board_id: board_id.to_string(),
                 email: r.email.clone(),
                 name: r.name.clone(),
-                attributes: serde_json::to_string(&r.attributes).unwrap_or_else(|_| "{}".into()),
+                attributes: JsonText::new(attributes)?,
                 screen_name: None,
                 consented_at: None,
                 first_signed_in_at: None,
@@ -97,11 +100,11 @@ pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: 
                 token_hash: Some(hash),
                 token_expires_at: Some(expires),
                 created_at: now,
-                email_opt_out: "[]".into(),
+                email_opt_out: JsonText::new(Vec::new())?,
                 invited_at: None,
-            }
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     in_tx(conn, |conn| {
         db::participants::insert_all(conn, &new)?;
         let emails: Vec<&str> = new.iter().map(|p| p.email.as_str()).collect();
@@ -197,9 +200,9 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
     if !input.agreed() {
         return Err(AppError::invalid("Please tick the box to say you agree to take part."));
     }
-    let screen_name = match acc.board.anonymity.as_str() {
-        "real_names" => None,
-        _ => {
+    let screen_name = match acc.board.anonymity {
+        Anonymity::RealNames => None,
+        Anonymity::ScreenNames => {
             use crate::domain::screen_names;
             let name = screen_names::normalise(input.screen_name.as_deref().unwrap_or("")).map_err(AppError::invalid)?;
             // Taken when it looks like another participant's name, whatever the case, spacing
@@ -222,14 +225,14 @@ pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, pa
     acc.require_manage()?;
     let p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;
     let group = super::optional_text("Group", group, 100)?;
-    let before = p.group()?;
-    let mut attributes = p.attributes_map()?;
+    let before = p.group();
+    let mut attributes = p.attributes.get().clone();
     attributes.retain(|k, _| !k.eq_ignore_ascii_case("group"));
     if !group.is_empty() {
         attributes.insert("group".into(), group.clone().into());
     }
     in_tx(conn, |conn| {
-        db::participants::set_attributes(conn, &p.id, &serde_json::Value::Object(attributes).to_string())?;
+        db::participants::set_attributes(conn, &p.id, &JsonText::new(attributes)?)?;
         super::audit::record(
             conn,
             ctx,

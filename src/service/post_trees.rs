@@ -5,7 +5,7 @@
 use super::views::{participant_label, PostView, When};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
-use crate::domain::roles::{Anonymity, Standing};
+use crate::domain::roles::{Anonymity, PostSource, Standing};
 use crate::error::AppResult;
 use std::collections::{HashMap, HashSet};
 
@@ -63,10 +63,10 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
     };
     let hidden = p.hidden_at.is_some();
     let recorded_note = p.recorded_by.as_ref().map(|by| {
-        let how = match p.source.as_str() {
-            "email" => "by email",
-            "telephone" => "by telephone",
-            _ => "outside the board",
+        let how = match p.source {
+            PostSource::Email => "by email",
+            PostSource::Telephone => "by telephone",
+            PostSource::Web | PostSource::Other => "outside the board",
         };
         match (staff, r.recorders.get(by)) {
             (true, Some(name)) => format!("Answer given {how}, recorded by {name}"),
@@ -88,7 +88,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         hidden_reason: p.hidden_reason.clone().filter(|_| staff),
         is_probe: p.is_probe,
         private: p.private_to.is_some(),
-        source: p.source.clone(),
+        source: p.source,
         recorded_note,
         agrees: r.reactions.get(&p.id).map_or(0, |v| v.len() as i64),
         agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who == r.me)),

@@ -5,8 +5,7 @@
 use super::{access, Access, Actor};
 use crate::db::models::{Participant, Post, Question, Stage};
 use crate::db::{self, DbConn};
-use crate::domain::polls::QuestionKind;
-use crate::domain::roles::{ResponseMode, Standing};
+use crate::domain::roles::Standing;
 use crate::domain::visibility::{for_group, participant_scope, ReplyScope};
 use crate::error::{AppError, AppResult};
 
@@ -15,9 +14,6 @@ pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> A
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
-    // Every rule below depends on these: a stored value the code does not know stops here.
-    ResponseMode::from_stored(&q.mode)?;
-    QuestionKind::from_stored(&q.kind)?;
     if acc.standing == Standing::Participant {
         let p = acc.participant()?;
         // Unreleased questions, and those for other groups, do not exist for participants.
@@ -36,7 +32,7 @@ pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult
         return Ok(true);
     }
     let me = acc.participant()?;
-    let mode = ResponseMode::from_stored(&q.mode)?;
+    let mode = q.mode;
     let answered = db::posts::has_answered(conn, &me.id, &q.id)? || db::votes::current_vote(conn, &me.id, &q.id)?.is_some();
     let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
     Ok((participant_scope(mode, answered) == ReplyScope::All || own_thread)
@@ -64,8 +60,8 @@ pub fn may_write_under(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResu
 
 /// Whether a stage's question is for this participant's group.
 pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> AppResult<bool> {
-    let group = p.group()?;
-    Ok(for_group(&stage.group_list()?, group.as_deref()) && for_group(&q.group_list()?, group.as_deref()))
+    let group = p.group();
+    Ok(for_group(&stage.groups, group.as_deref()) && for_group(&q.groups, group.as_deref()))
 }
 
 /// How many of `people` a question is for ("N of M answered").

@@ -3,8 +3,10 @@
 use super::patch_time;
 use super::views::{QuestionView, StageView};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
+use crate::db::json_text::JsonText;
 use crate::db::models::{Question, Stage};
 use crate::db::{self, DbConn};
+use crate::domain::polls::{PollConfig, QuestionKind, Scale};
 use crate::domain::roles::ResponseMode;
 use crate::error::{AppError, AppResult};
 use serde::Deserialize;
@@ -34,11 +36,13 @@ pub struct StageInput {
     pub groups: Option<String>,
 }
 
-fn groups_json(input: &Option<String>, current: &str) -> String {
-    match input {
-        None => current.to_string(),
-        Some(g) => serde_json::to_string(&crate::domain::visibility::parse_groups(g)).unwrap_or_else(|_| "[]".into()),
-    }
+/// The groups a stage or question is for: absent keeps `current`.
+fn groups_json(input: &Option<String>, current: &[String]) -> AppResult<JsonText<Vec<String>>> {
+    let groups = match input {
+        None => current.to_vec(),
+        Some(g) => crate::domain::visibility::parse_groups(g),
+    };
+    Ok(JsonText::new(groups)?)
 }
 
 fn apply(stage: &mut Stage, acc: &Access, input: &StageInput) -> AppResult<()> {
@@ -51,7 +55,7 @@ fn apply(stage: &mut Stage, acc: &Access, input: &StageInput) -> AppResult<()> {
     if let Some(i) = &input.intro_md {
         stage.intro_md = super::optional_text("Introduction", i, 20_000)?;
     }
-    stage.groups = groups_json(&input.groups, &stage.groups);
+    stage.groups = groups_json(&input.groups, &stage.groups)?;
     stage.release_at = patch_time(&zone, "Release time", &input.release_at, stage.release_at)?;
     stage.close_at = patch_time(&zone, "Close time", &input.close_at, stage.close_at)?;
     if let (Some(r), Some(c)) = (stage.release_at.or(stage.released_at), stage.close_at) {
@@ -81,7 +85,7 @@ pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
         close_at: None,
         released_at: None,
         created_at: ctx.now(),
-        groups: "[]".into(),
+        groups: JsonText::new(Vec::new())?,
     };
     apply(&mut stage, &acc, input)?;
     let view = StageView::new(&stage, &acc.zone(), ctx.now());
@@ -195,17 +199,13 @@ pub struct QuestionInput {
 
 /// The kind and the JSON configuration of a question from its input; what the input leaves
 /// out comes from `current`.
-fn poll_settings(input: &QuestionInput, current: Option<(&str, &str)>) -> AppResult<(String, String)> {
-    use crate::domain::polls::{PollConfig, QuestionKind, Scale};
+fn poll_settings(input: &QuestionInput, current: Option<(QuestionKind, &PollConfig)>) -> AppResult<(QuestionKind, PollConfig)> {
     let touched = input.kind.is_some() || input.options.is_some() || input.scale_max.is_some() || input.scale_low.is_some() || input.scale_high.is_some();
     if let (false, Some((kind, config))) = (touched, current) {
-        return Ok((kind.into(), config.into()));
+        return Ok((kind, config.clone()));
     }
     let (current_kind, current_config) = match current {
-        Some((kind, config)) => (
-            Some(QuestionKind::parse(kind).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?),
-            serde_json::from_str::<PollConfig>(config).map_err(|e| AppError::Internal(anyhow::anyhow!("question config: {e}")))?,
-        ),
+        Some((kind, config)) => (Some(kind), config.clone()),
         None => (None, PollConfig::default()),
     };
     let kind = match input.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
@@ -238,7 +238,7 @@ fn poll_settings(input: &QuestionInput, current: Option<(&str, &str)>) -> AppRes
         _ => PollConfig { options, scale: None },
     };
     config.check(kind).map_err(AppError::invalid)?;
-    Ok((kind.as_str().into(), serde_json::to_string(&config).unwrap_or_else(|_| "{}".into())))
+    Ok((kind, config))
 }
 
 /// The summary a question is tied to: absent keeps `current`, null or empty unties it.
@@ -255,7 +255,7 @@ fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput, cur
 
 /// The prompt and mode of a question: what the input leaves out comes from `current`
 /// (a new question has no prompt yet and is post-first).
-fn checked(input: &QuestionInput, current: Option<(&str, &str)>) -> AppResult<(String, ResponseMode)> {
+fn checked(input: &QuestionInput, current: Option<(&str, ResponseMode)>) -> AppResult<(String, ResponseMode)> {
     let prompt = match (&input.prompt_md, current) {
         (Some(p), _) => super::required("The question", p, 20_000)?,
         (None, Some((p, _))) => p.to_string(),
@@ -263,9 +263,7 @@ fn checked(input: &QuestionInput, current: Option<(&str, &str)>) -> AppResult<(S
     };
     let mode = match (input.mode.as_deref().map(str::trim), current) {
         (Some(m), _) if !m.is_empty() => ResponseMode::parse(m).map_err(AppError::invalid)?,
-        // A stored mode the code does not know is an error, never a default: a wrong default
-        // here would show private answers.
-        (_, Some((_, m))) => ResponseMode::parse(m).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?,
+        (_, Some((_, m))) => m,
         (_, None) => ResponseMode::PostFirst,
     };
     Ok((prompt, mode))
@@ -283,13 +281,13 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
         stage_id: stage.id.clone(),
         position: db::stages::next_question_position(conn, &stage.id)?,
         prompt_md: prompt,
-        mode: mode.as_str().into(),
+        mode,
         created_at: ctx.now(),
         revised_at: None,
         summary_id,
-        groups: groups_json(&input.groups, "[]"),
+        groups: groups_json(&input.groups, &[])?,
         kind,
-        config,
+        config: JsonText::new(config)?,
         allow_images: super::truthy(&input.allow_images),
     };
     let view = QuestionView::new(&q, &acc.zone());
@@ -311,16 +309,17 @@ fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &str) -> App
 pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &QuestionInput) -> AppResult<QuestionView> {
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
-    let (prompt, mode) = checked(input, Some((&q.prompt_md, &q.mode)))?;
+    let (prompt, mode) = checked(input, Some((&q.prompt_md, q.mode)))?;
     let summary_id = checked_summary(conn, &q.board_id, input, q.summary_id.as_deref())?;
-    let (kind, config) = poll_settings(input, Some((&q.kind, &q.config)))?;
-    if stage.released_at.is_some() && (kind != q.kind || config != q.config) {
+    let (kind, config) = poll_settings(input, Some((q.kind, q.config.get())))?;
+    if stage.released_at.is_some() && (kind != q.kind || &config != q.config.get()) {
         return Err(AppError::Conflict("The kind and options of a released question stay as they were, so votes keep their meaning.".into()));
     }
     let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
     in_tx(conn, |conn| {
         let allow_images = if input.allow_images.is_some() { super::truthy(&input.allow_images) } else { q.allow_images };
-        db::stages::update_question(conn, &q, &prompt, mode.as_str(), summary_id.as_deref(), &groups_json(&input.groups, &q.groups), (&kind, &config), allow_images, revised)?;
+        let groups = groups_json(&input.groups, &q.groups)?;
+        db::stages::update_question(conn, &q, &prompt, mode, summary_id.as_deref(), &groups, (kind, &JsonText::new(config)?), allow_images, revised)?;
         audit::record(
             conn,
             ctx,

@@ -4,12 +4,13 @@
 use super::rules::{can_read_post, eligible_count, is_for, may_write_under, question_access};
 use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView, When};
 use super::{access, Access, Actor, Ctx};
+use crate::db::json_text::JsonText;
 use crate::db::models::{Post, Question, Stage};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::markdown;
 use crate::domain::polls::{tally, Answer, QuestionKind, Results};
-use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
+use crate::domain::roles::{Anonymity, BoardState, PostSource, ResponseMode, Standing};
 use crate::domain::visibility::{answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -73,9 +74,9 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().chain(db::votes::voted_questions(conn, &me.id)?).collect();
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
-    let group = me.group()?;
+    let group = me.group();
     for q in db::stages::questions_of_board(conn, board_id)? {
-        if !for_group(&q.group_list()?, group.as_deref()) {
+        if !for_group(&q.groups, group.as_deref()) {
             continue;
         }
         let mut v = QuestionView::new(&q, &zone);
@@ -91,7 +92,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let intro_images = db::images::of_stages_and_summaries(conn, board_id)?;
     let mut open_stages = Vec::new();
     for s in db::stages::of_board(conn, board_id)? {
-        if s.released_at.is_some() && for_group(&s.group_list()?, group.as_deref()) {
+        if s.released_at.is_some() && for_group(&s.groups, group.as_deref()) {
             open_stages.push(s);
         }
     }
@@ -177,7 +178,7 @@ pub fn question_page_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
     let acc = as_participant(conn, staff, participant_id)?;
     let for_them = match &acc.actor {
         Actor::Participant(p) => is_for(p, &stage, &q)?,
-        Actor::User(_) => false,
+        Actor::User(_) | Actor::System => false,
     };
     if stage.released_at.is_none() || !for_them {
         return Err(AppError::not_found());
@@ -190,15 +191,15 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let actor = &acc.actor;
     let zone = acc.zone();
     let now = ctx.now();
-    let mode = ResponseMode::from_stored(&q.mode)?;
+    let mode = q.mode;
     let all = db::posts::of_question(conn, question_id)?;
     let me = actor.reader_id().to_string();
     let mut question = QuestionView::new(&q, &zone);
     let phase = stage_phase(stage.released_at, stage.close_at, now);
     let state = acc.state();
-    let kind = QuestionKind::from_stored(&q.kind)?;
+    let kind = q.kind;
     let votes = if kind == QuestionKind::Discussion { Vec::new() } else { db::votes::current_of_question(conn, question_id)? };
-    let your_vote: Option<Answer> = votes.iter().find(|v| v.participant_id == me).and_then(|v| serde_json::from_str(&v.answer).ok());
+    let your_vote: Option<Answer> = votes.iter().find(|v| v.participant_id == me).map(|v| v.answer.get().clone());
 
     let (visible, hidden_answers, your_answer_id, can_answer, can_reply, refusal) = match acc.standing {
         Standing::Participant => {
@@ -239,7 +240,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
             (all.iter().collect(), 0, None, false, can_reply, None)
         }
     };
-    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
+    let anonymity = acc.board.anonymity;
     let recorders = recorder_names(conn, &all)?;
     let reactions = reactions_of(conn, question_id, anonymity)?;
     let visible_ids: Vec<String> = visible.iter().map(|(p, ..)| p.id.clone()).collect();
@@ -256,7 +257,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     }
     let participant = match &acc.actor {
         Actor::Participant(p) => Some(p),
-        Actor::User(_) => None,
+        Actor::User(_) | Actor::System => None,
     };
     let summary = match &q.summary_id {
         Some(id) => super::summaries::readable(conn, &acc, participant)?.into_iter().find(|s| &s.id == id),
@@ -266,7 +267,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
         let rows = db::participants::of_board(conn, &acc.board.id)?;
         let mut groups = std::collections::BTreeSet::new();
         for p in &rows {
-            groups.extend(p.group()?);
+            groups.extend(p.group());
         }
         let people = rows.into_iter().map(|p| PersonRef { id: p.id, name: p.name, screen_name: p.screen_name }).collect();
         (super::moderation::notes_for(conn, &acc, Some(question_id))?, people, groups.into_iter().collect())
@@ -281,7 +282,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
         _ => true,
     };
     let results = (kind != QuestionKind::Discussion && results_visible).then(|| {
-        let answers: Vec<Answer> = votes.iter().filter_map(|v| serde_json::from_str(&v.answer).ok()).collect();
+        let answers: Vec<Answer> = votes.iter().map(|v| v.answer.get().clone()).collect();
         tally(kind, &question.poll, &answers)
     });
     let mut stage_view = StageView::new(&stage, &zone, now);
@@ -336,7 +337,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
                     if let Some(why) = answer_refusal(acc.state(), phase) {
                         return Err(AppError::Forbidden(why.into()));
                     }
-                    if q.kind != QuestionKind::Discussion.as_str() && db::votes::current_vote(conn, &me.id, &q.id)?.is_none() {
+                    if q.kind != QuestionKind::Discussion && db::votes::current_vote(conn, &me.id, &q.id)?.is_none() {
                         return Err(AppError::invalid("Vote first; your comment goes with your vote."));
                     }
                     if answered {
@@ -386,7 +387,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         is_probe,
         // A reply inside a private exchange stays private to the same participant.
         private_to: parent.as_ref().and_then(|p| p.private_to.clone()),
-        source: "web".into(),
+        source: PostSource::Web,
         recorded_by: None,
     };
     super::in_tx(conn, |conn| {
@@ -401,10 +402,11 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
             // How the replier appears to the author of the post replied to, a participant.
             let replier = match actor {
                 Actor::Participant(p) => {
-                    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
+                    let anonymity = acc.board.anonymity;
                     participant_label(p.screen_name.as_deref(), &p.name, anonymity, Standing::Participant)
                 }
                 Actor::User(u) => format!("{} (moderator)", u.name),
+                Actor::System => "The moderators".to_string(),
             };
             super::notifications::reply_posted(conn, ctx, &acc.board, parent, &post, &replier, &q.prompt_md)?;
         }
@@ -420,7 +422,7 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str)
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let all = db::posts::of_question(conn, &post.question_id)?;
     let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
-    let anonymity = Anonymity::from_stored(&acc.board.anonymity)?;
+    let anonymity = acc.board.anonymity;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let reactions = reactions_of(conn, &post.question_id, anonymity)?;
     let zone = acc.zone();
@@ -521,9 +523,8 @@ pub fn vote(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, inpu
         Standing::Participant => acc.participant()?.clone(),
         _ => return Err(AppError::forbidden("Only participants vote.")),
     };
-    let kind = QuestionKind::from_stored(&q.kind)?;
-    let config: crate::domain::polls::PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
-    config.check_answer(kind, &input.answer).map_err(AppError::invalid)?;
+    let kind = q.kind;
+    q.config.check_answer(kind, &input.answer).map_err(AppError::invalid)?;
     if let Some(why) = answer_refusal(acc.state(), stage_phase(stage.released_at, stage.close_at, ctx.now())) {
         return Err(AppError::Forbidden(why.into()));
     }
@@ -532,7 +533,7 @@ pub fn vote(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, inpu
         board_id: q.board_id.clone(),
         question_id: q.id.clone(),
         participant_id: me.id.clone(),
-        answer: serde_json::to_string(&input.answer).map_err(|e| AppError::Internal(e.into()))?,
+        answer: JsonText::new(input.answer.clone())?,
         created_at: ctx.now(),
         superseded_at: None,
     };
@@ -564,13 +565,11 @@ pub fn vote_history(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppR
     let zone = acc.zone();
     Ok(db::votes::history_of_question(conn, question_id)?
         .into_iter()
-        .filter_map(|v| {
-            Some(VoteRecord {
-                answer: serde_json::from_str(&v.answer).ok()?,
-                participant_id: v.participant_id,
-                cast: When::new(&zone, v.created_at),
-                superseded: When::opt(&zone, v.superseded_at),
-            })
+        .map(|v| VoteRecord {
+            answer: v.answer.into_inner(),
+            participant_id: v.participant_id,
+            cast: When::new(&zone, v.created_at),
+            superseded: When::opt(&zone, v.superseded_at),
         })
         .collect())
 }
@@ -578,9 +577,7 @@ pub fn vote_history(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppR
 /// A vote submitted from the question page's form.
 pub fn vote_from_form(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, form: &HashMap<String, String>) -> AppResult<QuestionPage> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
-    let kind = QuestionKind::from_stored(&q.kind)?;
-    let config: crate::domain::polls::PollConfig = serde_json::from_str(&q.config).unwrap_or_default();
-    let answer = crate::domain::polls::answer_from_form(kind, config.options.len(), form).map_err(AppError::invalid)?;
+    let answer = crate::domain::polls::answer_from_form(q.kind, q.config.options.len(), form).map_err(AppError::invalid)?;
     vote(conn, ctx, actor, question_id, &VoteInput { answer, comment_md: form.get("comment_md").cloned() })
 }
 
@@ -590,20 +587,17 @@ pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &str, gr
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Results by group are for the board's staff."));
     }
-    let kind = QuestionKind::from_stored(&q.kind)?;
+    let kind = q.kind;
     if kind == QuestionKind::Discussion {
         return Err(AppError::invalid("This question takes written answers, not votes."));
     }
     let mut in_group: HashSet<String> = HashSet::new();
     for p in db::participants::of_board(conn, &q.board_id)? {
-        if p.group()?.is_some_and(|g| g.eq_ignore_ascii_case(group.trim())) {
+        if p.group().is_some_and(|g| g.eq_ignore_ascii_case(group.trim())) {
             in_group.insert(p.id);
         }
     }
-    let answers: Vec<Answer> = db::votes::current_of_question(conn, question_id)?
-        .into_iter()
-        .filter(|v| in_group.contains(&v.participant_id))
-        .filter_map(|v| serde_json::from_str(&v.answer).ok())
-        .collect();
-    Ok(tally(kind, &serde_json::from_str(&q.config).unwrap_or_default(), &answers))
+    let answers: Vec<Answer> =
+        db::votes::current_of_question(conn, question_id)?.into_iter().filter(|v| in_group.contains(&v.participant_id)).map(|v| v.answer.into_inner()).collect();
+    Ok(tally(kind, &q.config, &answers))
 }

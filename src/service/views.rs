@@ -3,7 +3,8 @@
 
 use crate::db::models::{Board, Question, Stage};
 use crate::domain::markdown;
-use crate::domain::roles::{Anonymity, ResponseMode, Standing};
+use crate::domain::polls::QuestionKind;
+use crate::domain::roles::{Anonymity, BoardState, PostSource, ResponseMode, Standing};
 use crate::domain::timezone::BoardZone;
 use crate::domain::visibility::{stage_phase, StagePhase};
 use serde::Serialize;
@@ -40,7 +41,7 @@ pub struct BoardView {
     pub opens_at: Option<When>,
     pub closes_at: Option<When>,
     pub anonymity: Anonymity,
-    pub state: String,
+    pub state: BoardState,
     /// The asker's part on this board: administrator, moderator, co_moderator, observer,
     /// analyst or participant.
     pub your_role: String,
@@ -66,8 +67,8 @@ impl BoardView {
             time_zone: b.time_zone.clone(),
             opens_at: When::opt(&zone, b.opens_at),
             closes_at: When::opt(&zone, b.closes_at),
-            anonymity: Anonymity::parse(&b.anonymity).unwrap_or(Anonymity::ScreenNames),
-            state: b.state.clone(),
+            anonymity: b.anonymity,
+            state: b.state,
             your_role: standing.name().to_string(),
             can_manage: standing.can_manage(),
             can_analyse: standing.can_analyse(),
@@ -133,7 +134,7 @@ impl StageView {
             released_at: When::opt(zone, s.released_at),
             phase: phase_name(stage_phase(s.released_at, s.close_at, now)).into(),
             questions: Vec::new(),
-            groups: shown_groups(s.group_list()),
+            groups: s.groups.get().clone(),
             images: Vec::new(),
             feedback: Vec::new(),
             new_posts: 0,
@@ -172,8 +173,7 @@ pub struct QuestionView {
     pub summary_id: Option<String>,
     /// The groups it is for; empty: everyone.
     pub groups: Vec<String>,
-    /// discussion, single_choice, multiple_choice, rating or ranking.
-    pub kind: String,
+    pub kind: QuestionKind,
     /// Options or scale of a question that is voted on.
     pub poll: crate::domain::polls::PollConfig,
     pub allow_images: bool,
@@ -182,7 +182,7 @@ pub struct QuestionView {
 
 impl QuestionView {
     pub fn new(q: &Question, zone: &BoardZone) -> Self {
-        let mode = ResponseMode::parse(&q.mode).unwrap_or(ResponseMode::PostFirst);
+        let mode = q.mode;
         QuestionView {
             id: q.id.clone(),
             stage_id: q.stage_id.clone(),
@@ -197,9 +197,9 @@ impl QuestionView {
             answered_by_you: None,
             new_posts: 0,
             summary_id: q.summary_id.clone(),
-            groups: shown_groups(q.group_list()),
-            kind: q.kind.clone(),
-            poll: serde_json::from_str(&q.config).unwrap_or_default(),
+            groups: q.groups.get().clone(),
+            kind: q.kind,
+            poll: q.config.get().clone(),
             allow_images: q.allow_images,
             images: Vec::new(),
         }
@@ -228,8 +228,8 @@ pub struct PostView {
     pub is_probe: bool,
     /// Only one participant and the staff can read this post.
     pub private: bool,
-    /// web, or how an answer recorded on a participant's behalf was given (email, telephone, other).
-    pub source: String,
+    /// web, or how an answer recorded on a participant's behalf was given.
+    pub source: PostSource,
     /// Shown with an answer recorded on a participant's behalf.
     pub recorded_note: Option<String>,
     /// How many participants agree with this post.
@@ -276,13 +276,6 @@ pub struct ParticipantView {
 
 /// Groups as shown to staff. Every rule reads them through the fallible accessor and fails on
 /// bad data; a view only shows that they could not be read.
-fn shown_groups(groups: anyhow::Result<Vec<String>>) -> Vec<String> {
-    groups.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "groups that cannot be read");
-        vec!["(unreadable groups)".into()]
-    })
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImageView {
     pub id: String,

@@ -48,7 +48,7 @@ async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path
         .await?;
     let names: HashMap<&str, &str> = participants.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
     let rows: Vec<_> = messages.iter().map(|m| json!({"m": m, "name": m.participant_id.as_deref().and_then(|p| names.get(p))})).collect();
-    let failed = messages.iter().filter(|m| m.status == "failed").count();
+    let failed = messages.iter().filter(|m| m.status == DeliveryStatus::Failed).count();
     viewer.render(
         "moderator/emails",
         "Email delivery",

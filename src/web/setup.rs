@@ -184,7 +184,7 @@ async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path
     let b = board_id.clone();
     let input = form.0;
     let m = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &b, &input)).await?;
-    session::notice(&viewer.session, format!("{} is now {} of this board.", m.email, m.role.replace('_', "-")));
+    session::notice(&viewer.session, format!("{} is now {} of this board.", m.email, m.role.as_str().replace('_', "-")));
     Ok(redirect(&format!("/boards/{board_id}")))
 }
 

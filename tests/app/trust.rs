@@ -372,7 +372,7 @@ async fn an_instance_takes_back_its_own_claims_and_stops_cleanly(backend: Backen
     m.post(&format!("/api/v1/boards/{}/invitations", s.board), json!({})).await;
     app.outbox.stop();
     assert_eq!(app.outbox.drain().await.unwrap().sent, 0);
-    let queued = app.with_db(|conn, _| Ok(focusboard::db::outbox::count_by_status(conn, "queued")?)).await;
+    let queued = app.with_db(|conn, _| Ok(focusboard::db::outbox::count_by_status(conn, focusboard::domain::email::DeliveryStatus::Queued)?)).await;
     assert_eq!(queued, 1, "left queued for the next instance");
     // SQLite keeps every acknowledged write through a power loss.
     if backend == Backend::Sqlite {
@@ -900,4 +900,24 @@ async fn stored_values_the_code_does_not_know_are_errors(backend: Backend) {
     assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     let (st, _) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "x"})).await;
     assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR);
+    let set = |sql: String| async { app.with_db(move |conn, _| Ok(conn.batch_execute(&sql)?)).await };
+    set(format!("UPDATE questions SET mode = 'private' WHERE id = '{}'", s.question)).await;
+    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::OK, "readable again once the value is known");
+    // A poll configuration that does not parse must not read as "no options".
+    set(format!("UPDATE questions SET config = '{{\"options\": 3}}' WHERE id = '{}'", s.question)).await;
+    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    set(format!("UPDATE questions SET config = '{{}}' WHERE id = '{}'", s.question)).await;
+    // A board state the code does not know must not read as open (or anything else).
+    set(format!("UPDATE boards SET state = 'paused' WHERE id = '{}'", s.board)).await;
+    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    set(format!("UPDATE boards SET state = 'open' WHERE id = '{}'", s.board)).await;
+    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::OK);
+    // Attributes that are not a map (they decide groups) and opt-outs naming a kind of email the
+    // code does not know stop the participant's requests instead of being read as empty.
+    set(format!("UPDATE participants SET attributes = '[\"Nurses\"]' WHERE board_id = '{}'", s.board)).await;
+    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    set(format!("UPDATE participants SET attributes = '{{}}', email_opt_out = '[\"newsletter\"]' WHERE board_id = '{}'", s.board)).await;
+    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    set(format!("UPDATE participants SET email_opt_out = '[\"reminder\"]' WHERE board_id = '{}'", s.board)).await;
+    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::OK);
 }

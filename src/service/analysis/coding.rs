@@ -356,7 +356,7 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str, filter: 
                 participant: p.participant_id.as_ref().and_then(|id| ids.get(id).cloned()).unwrap_or_else(|| "moderator".into()),
                 time: When::new(&zone, p.created_at),
                 hidden: p.hidden_at.is_some(),
-                private: p.private_to.is_some() || q.mode == "private",
+                private: p.private_to.is_some() || q.mode == crate::domain::roles::ResponseMode::Private,
                 is_probe: p.is_probe,
                 in_reply_to: p.parent_id.clone(),
                 source: if p.recorded_by.is_some() { format!("on behalf ({})", p.source) } else { "web".into() },

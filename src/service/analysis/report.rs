@@ -115,8 +115,8 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     for c in &codings {
         coded.entry(&c.question_id).or_default().insert(&c.post_id);
     }
-    let maps = people.iter().map(Participant::attributes_map).collect::<anyhow::Result<Vec<_>>>()?;
-    let attributes = db::models::names_in(&maps);
+    let maps: Vec<&db::models::Attributes> = people.iter().map(|p| p.attributes.get()).collect();
+    let attributes = db::models::names_in(maps.iter().copied());
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
     let mut value_of: HashMap<&str, String> = HashMap::new();
     for (p, map) in people.iter().zip(&maps) {

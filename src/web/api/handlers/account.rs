@@ -52,6 +52,7 @@ pub async fn me(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
                     consented: Some(p.consented_at.is_some()),
                     screen_name: p.screen_name.clone(),
                 },
+                Actor::System => return Err(AppError::forbidden("The command line has no API identity.")),
             })
         })
         .await

@@ -48,7 +48,7 @@ pub async fn resend_message(state: State, bearer: Bearer, path: web::Path<(Strin
 fn participant(actor: &Actor) -> crate::error::AppResult<&crate::db::models::Participant> {
     match actor {
         Actor::Participant(p) => Ok(p),
-        Actor::User(_) => Err(AppError::forbidden("Email preferences belong to participants.")),
+        Actor::User(_) | Actor::System => Err(AppError::forbidden("Email preferences belong to participants.")),
     }
 }
 
