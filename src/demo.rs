@@ -3,6 +3,7 @@
 //! between the first two, eight participants with attributes, and sample replies.
 
 use crate::db::{self, Db, DbConn};
+use crate::domain::ids::{BoardId, CodeId};
 use crate::error::AppResult;
 use crate::service::boards::BoardInput;
 use crate::service::participants::ConsentInput;
@@ -125,7 +126,7 @@ fn seed_in(conn: &mut DbConn, ctx: &Ctx) -> AppResult<String> {
     Ok(out)
 }
 
-fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<String> {
+fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<BoardId> {
     let now = ctx.now();
     let zone = crate::domain::timezone::BoardZone::of("Europe/London");
     let local = |days: i64| zone.to_input(now + time::Duration::days(days));
@@ -196,10 +197,10 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<St
 
 /// A start on the analysis for the visitor to look at: the value-creation codebook, the first
 /// replies coded, their first sentences quoted, and a memo.
-fn code_some_replies(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor, board_id: &str, replies: &[crate::service::views::PostView]) -> AppResult<()> {
+fn code_some_replies(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor, board_id: &BoardId, replies: &[crate::service::views::PostView]) -> AppResult<()> {
     use crate::service::analysis::{self, CodingInput};
     analysis::apply_template(conn, ctx, moderator, board_id, "value-creation")?;
-    let codes: Vec<String> = analysis::codebook(conn, moderator, board_id)?.into_iter().skip(1).map(|c| c.id).collect();
+    let codes: Vec<CodeId> = analysis::codebook(conn, moderator, board_id)?.into_iter().skip(1).map(|c| c.id).collect();
     for (i, reply) in replies.iter().take(4).enumerate() {
         let Some(post) = db::posts::find(conn, &reply.id)? else { continue };
         let first_sentence = post.body_md.split_inclusive('.').next().unwrap_or("").trim().to_string();

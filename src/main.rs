@@ -48,7 +48,7 @@ async fn run() -> anyhow::Result<()> {
             let format = Format::parse(&args.format).map_err(|e| anyhow::anyhow!("{e}"))?;
             let (board, output) = (args.board.clone(), args.output.clone());
             db.run(move |conn| {
-                let acc = export::command_line_access(conn, &board)?;
+                let acc = export::command_line_access(conn, &board.as_str().into())?;
                 match &output {
                     Some(path) => {
                         let file = std::fs::File::create(path).map_err(export::io_error)?;

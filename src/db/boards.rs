@@ -3,6 +3,7 @@
 use super::models::{Board, BoardMember};
 use super::schema::{board_members, boards, users};
 use super::DbConn;
+use crate::domain::ids::{BoardId, UserId};
 use crate::domain::roles::BoardRole;
 use diesel::prelude::*;
 
@@ -14,7 +15,7 @@ pub fn update(conn: &mut DbConn, board: &Board) -> QueryResult<()> {
     diesel::update(boards::table.find(&board.id)).set(board).execute(conn).map(drop)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Board>> {
+pub fn find(conn: &mut DbConn, id: &BoardId) -> QueryResult<Option<Board>> {
     boards::table.find(id).select(Board::as_select()).first(conn).optional()
 }
 
@@ -23,7 +24,7 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Board>> {
 }
 
 /// Boards a staff member belongs to, with their role on each.
-pub fn of_member(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<(Board, BoardRole)>> {
+pub fn of_member(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<(Board, BoardRole)>> {
     boards::table
         .inner_join(board_members::table)
         .filter(board_members::user_id.eq(user_id))
@@ -32,7 +33,7 @@ pub fn of_member(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<(Board, Bo
         .load(conn)
 }
 
-pub fn member_role(conn: &mut DbConn, board_id: &str, user_id: &str) -> QueryResult<Option<BoardRole>> {
+pub fn member_role(conn: &mut DbConn, board_id: &BoardId, user_id: &UserId) -> QueryResult<Option<BoardRole>> {
     board_members::table.find((board_id, user_id)).select(board_members::role).first(conn).optional()
 }
 
@@ -46,7 +47,7 @@ pub fn set_member(conn: &mut DbConn, member: &BoardMember) -> QueryResult<()> {
 }
 
 /// Keeps a role for an email that has no account yet (replacing an earlier one).
-pub fn set_pending_member(conn: &mut DbConn, board_id: &str, email: &str, role: BoardRole, now: time::PrimitiveDateTime) -> QueryResult<()> {
+pub fn set_pending_member(conn: &mut DbConn, board_id: &BoardId, email: &str, role: BoardRole, now: time::PrimitiveDateTime) -> QueryResult<()> {
     use super::schema::pending_members as pm;
     let changed = diesel::update(pm::table.find((board_id, email))).set(pm::role.eq(role)).execute(conn)?;
     if changed == 0 {
@@ -56,13 +57,13 @@ pub fn set_pending_member(conn: &mut DbConn, board_id: &str, email: &str, role: 
 }
 
 /// (email, role) of the roles waiting on a board for accounts that do not exist yet.
-pub fn pending_members(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, BoardRole)>> {
+pub fn pending_members(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<(String, BoardRole)>> {
     use super::schema::pending_members as pm;
     pm::table.filter(pm::board_id.eq(board_id)).order(pm::email.asc()).select((pm::email, pm::role)).load(conn)
 }
 
 /// Takes the roles waiting for `email`: (board id, role), removed from the waiting list.
-pub fn take_pending_roles(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(String, BoardRole)>> {
+pub fn take_pending_roles(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(BoardId, BoardRole)>> {
     use super::schema::pending_members as pm;
     let roles = pm::table.filter(pm::email.eq(email)).select((pm::board_id, pm::role)).load(conn)?;
     diesel::delete(pm::table.filter(pm::email.eq(email))).execute(conn)?;
@@ -72,14 +73,14 @@ pub fn take_pending_roles(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(St
 /// A staff member of a board, with their account's name and email.
 #[derive(Debug, Clone, Queryable)]
 pub struct StaffMember {
-    pub user_id: String,
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
     pub role: BoardRole,
 }
 
 /// Each staff member of a board, by name.
-pub fn members(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<StaffMember>> {
+pub fn members(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<StaffMember>> {
     board_members::table
         .inner_join(users::table)
         .filter(board_members::board_id.eq(board_id))

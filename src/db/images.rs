@@ -3,6 +3,7 @@
 use super::models::Image;
 use super::schema::images;
 use super::DbConn;
+use crate::domain::ids::{BoardId, ImageId, PostId, QuestionId};
 use diesel::prelude::*;
 
 pub fn insert(conn: &mut DbConn, image: &Image) -> QueryResult<()> {
@@ -10,13 +11,13 @@ pub fn insert(conn: &mut DbConn, image: &Image) -> QueryResult<()> {
 }
 
 /// Stores an image's bytes (the re-encoded image and its thumbnail).
-pub fn insert_data(conn: &mut DbConn, image_id: &str, full: &[u8], thumb: &[u8]) -> QueryResult<()> {
+pub fn insert_data(conn: &mut DbConn, image_id: &ImageId, full: &[u8], thumb: &[u8]) -> QueryResult<()> {
     use super::schema::image_data as d;
     diesel::insert_into(d::table).values((d::image_id.eq(image_id), d::full_bytes.eq(full), d::thumb_bytes.eq(thumb))).execute(conn).map(drop)
 }
 
 /// The bytes of an image, or of its thumbnail.
-pub fn data(conn: &mut DbConn, image_id: &str, thumb: bool) -> QueryResult<Option<Vec<u8>>> {
+pub fn data(conn: &mut DbConn, image_id: &ImageId, thumb: bool) -> QueryResult<Option<Vec<u8>>> {
     use super::schema::image_data as d;
     let q = d::table.find(image_id);
     if thumb {
@@ -27,17 +28,17 @@ pub fn data(conn: &mut DbConn, image_id: &str, thumb: bool) -> QueryResult<Optio
 }
 
 /// Ids of images whose bytes are not in the database yet (kept as files by earlier versions).
-pub fn without_data(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+pub fn without_data(conn: &mut DbConn) -> QueryResult<Vec<ImageId>> {
     use super::schema::image_data as d;
     images::table.filter(diesel::dsl::not(diesel::dsl::exists(d::table.filter(d::image_id.eq(images::id))))).select(images::id).load(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Image>> {
+pub fn find(conn: &mut DbConn, id: &ImageId) -> QueryResult<Option<Image>> {
     images::table.find(id).select(Image::as_select()).first(conn).optional()
 }
 
 /// The images of a board's stage introductions and summaries, in one query.
-pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Image>> {
+pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Image>> {
     images::table
         .filter(images::board_id.eq(board_id))
         .filter(images::stage_id.is_not_null().or(images::summary_id.is_not_null()))
@@ -47,12 +48,12 @@ pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &str) -> QueryResult
 }
 
 /// The images of a question and of the given posts, in one query.
-pub fn of_question(conn: &mut DbConn, question_id: &str, post_ids: &[String]) -> QueryResult<Vec<Image>> {
+pub fn of_question(conn: &mut DbConn, question_id: &QuestionId, post_ids: &[PostId]) -> QueryResult<Vec<Image>> {
     images::table.filter(images::question_id.eq(question_id).or(images::post_id.eq_any(post_ids))).order(images::created_at.asc()).select(Image::as_select()).load(conn)
 }
 
 /// (post, image id, alt text) of the images of the given posts, oldest first.
-pub fn alt_texts_of_posts(conn: &mut DbConn, post_ids: &[String]) -> QueryResult<Vec<(String, String, String)>> {
+pub fn alt_texts_of_posts(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult<Vec<(PostId, ImageId, String)>> {
     images::table
         .filter(images::post_id.eq_any(post_ids))
         .order((images::created_at.asc(), images::id.asc()))

@@ -307,6 +307,6 @@ pub fn ping(conn: &mut DbConn) -> AppResult<()> {
 }
 
 /// A new time-ordered id.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+pub fn new_id<T: From<String>>() -> T {
+    T::from(uuid::Uuid::now_v7().to_string())
 }

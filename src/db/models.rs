@@ -3,6 +3,7 @@
 use super::json_text::JsonText;
 use super::schema::*;
 use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::ids::*;
 use crate::domain::polls::{Answer, PollConfig, QuestionKind};
 use crate::domain::roles::{Anonymity, BoardRole, BoardState, PostSource, ResponseMode};
 use diesel::prelude::*;
@@ -11,7 +12,7 @@ use time::PrimitiveDateTime;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -28,8 +29,8 @@ pub struct User {
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
     pub id: String,
-    pub user_id: Option<String>,
-    pub participant_id: Option<String>,
+    pub user_id: Option<UserId>,
+    pub participant_id: Option<ParticipantId>,
     pub created_at: PrimitiveDateTime,
     pub last_seen_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
@@ -41,7 +42,7 @@ pub struct SessionRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = boards, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct Board {
-    pub id: String,
+    pub id: BoardId,
     pub title: String,
     pub welcome_md: String,
     pub consent_md: String,
@@ -50,7 +51,7 @@ pub struct Board {
     pub closes_at: Option<PrimitiveDateTime>,
     pub anonymity: Anonymity,
     pub state: BoardState,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: PrimitiveDateTime,
     pub remind_before_close_hours: Option<i32>,
     pub remind_not_signed_in_hours: Option<i32>,
@@ -60,8 +61,8 @@ pub struct Board {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = board_members)]
 pub struct BoardMember {
-    pub board_id: String,
-    pub user_id: String,
+    pub board_id: BoardId,
+    pub user_id: UserId,
     pub role: BoardRole,
     pub created_at: PrimitiveDateTime,
 }
@@ -69,8 +70,8 @@ pub struct BoardMember {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = participants)]
 pub struct Participant {
-    pub id: String,
-    pub board_id: String,
+    pub id: ParticipantId,
+    pub board_id: BoardId,
     pub email: String,
     pub name: String,
     pub attributes: JsonText<Attributes>,
@@ -88,11 +89,6 @@ pub struct Participant {
 
 /// A participant's free attributes from the import (professional role, organisation, group …).
 pub type Attributes = serde_json::Map<String, serde_json::Value>;
-
-/// Every attribute name the participants have, sorted.
-pub fn attribute_names(people: &[Participant]) -> Vec<String> {
-    names_in(people.iter().map(|p| p.attributes.get()))
-}
 
 /// Every attribute name in attribute maps already read, sorted.
 pub fn names_in<'a>(maps: impl IntoIterator<Item = &'a Attributes>) -> Vec<String> {
@@ -128,8 +124,8 @@ impl Participant {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = stages)]
 pub struct Stage {
-    pub id: String,
-    pub board_id: String,
+    pub id: StageId,
+    pub board_id: BoardId,
     pub position: i32,
     pub title: String,
     pub intro_md: String,
@@ -144,15 +140,15 @@ pub struct Stage {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = questions)]
 pub struct Question {
-    pub id: String,
-    pub board_id: String,
-    pub stage_id: String,
+    pub id: QuestionId,
+    pub board_id: BoardId,
+    pub stage_id: StageId,
     pub position: i32,
     pub prompt_md: String,
     pub mode: ResponseMode,
     pub created_at: PrimitiveDateTime,
     pub revised_at: Option<PrimitiveDateTime>,
-    pub summary_id: Option<String>,
+    pub summary_id: Option<SummaryId>,
     /// Group names; empty: everyone.
     pub groups: JsonText<Vec<String>>,
     pub kind: QuestionKind,
@@ -165,13 +161,13 @@ pub struct Question {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = posts)]
 pub struct Post {
-    pub id: String,
-    pub board_id: String,
-    pub question_id: String,
-    pub parent_id: Option<String>,
-    pub thread_id: String,
-    pub participant_id: Option<String>,
-    pub author_user_id: Option<String>,
+    pub id: PostId,
+    pub board_id: BoardId,
+    pub question_id: QuestionId,
+    pub parent_id: Option<PostId>,
+    pub thread_id: PostId,
+    pub participant_id: Option<ParticipantId>,
+    pub author_user_id: Option<UserId>,
     pub body_md: String,
     pub body_html: String,
     pub created_at: PrimitiveDateTime,
@@ -181,18 +177,18 @@ pub struct Post {
     /// A moderator's follow-up on one reply.
     pub is_probe: bool,
     /// Only this participant (and the staff) may read the post.
-    pub private_to: Option<String>,
+    pub private_to: Option<ParticipantId>,
     /// web, or where an answer recorded on a participant's behalf came from.
     pub source: PostSource,
     /// The staff member who recorded an answer on a participant's behalf.
-    pub recorded_by: Option<String>,
+    pub recorded_by: Option<UserId>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = post_revisions)]
 pub struct PostRevision {
     pub id: String,
-    pub post_id: String,
+    pub post_id: PostId,
     pub body_md: String,
     pub replaced_at: PrimitiveDateTime,
 }
@@ -200,20 +196,21 @@ pub struct PostRevision {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = images)]
 pub struct Image {
-    pub id: String,
-    pub board_id: String,
+    pub id: ImageId,
+    pub board_id: BoardId,
     /// Set for an image of a question.
-    pub question_id: Option<String>,
+    pub question_id: Option<QuestionId>,
     /// Set for an image of a post.
-    pub post_id: Option<String>,
+    pub post_id: Option<PostId>,
     /// Set for an image of a stage's introduction.
-    pub stage_id: Option<String>,
+    pub stage_id: Option<StageId>,
     /// Set for an image of a stage summary.
-    pub summary_id: Option<String>,
+    pub summary_id: Option<SummaryId>,
     pub alt_text: String,
     pub content_type: String,
     pub width: i32,
     pub height: i32,
+    /// The reader id (staff account or participant) of who uploaded it.
     pub uploaded_by: String,
     pub created_at: PrimitiveDateTime,
 }
@@ -222,9 +219,9 @@ pub struct Image {
 #[diesel(table_name = votes)]
 pub struct Vote {
     pub id: String,
-    pub board_id: String,
-    pub question_id: String,
-    pub participant_id: String,
+    pub board_id: BoardId,
+    pub question_id: QuestionId,
+    pub participant_id: ParticipantId,
     /// Stored as {"choice": 0} | {"choices": [0, 2]} | {"rating": 4} | {"ranking": [2, 0, 1]}
     pub answer: JsonText<Answer>,
     pub created_at: PrimitiveDateTime,
@@ -235,7 +232,7 @@ pub struct Vote {
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: String,
-    pub board_id: Option<String>,
+    pub board_id: Option<BoardId>,
     pub actor_id: String,
     pub actor_name: String,
     pub action: String,
@@ -248,10 +245,10 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = stage_summaries, treat_none_as_default_value = false)]
 pub struct StageSummary {
-    pub id: String,
-    pub board_id: String,
-    pub stage_id: String,
-    pub shown_in_stage_id: Option<String>,
+    pub id: SummaryId,
+    pub board_id: BoardId,
+    pub stage_id: StageId,
+    pub shown_in_stage_id: Option<StageId>,
     pub body_md: String,
     pub contributors_only: bool,
     pub published_at: Option<PrimitiveDateTime>,
@@ -262,9 +259,9 @@ pub struct StageSummary {
 #[diesel(table_name = staff_notes)]
 pub struct StaffNote {
     pub id: String,
-    pub board_id: String,
-    pub question_id: Option<String>,
-    pub author_id: String,
+    pub board_id: BoardId,
+    pub question_id: Option<QuestionId>,
+    pub author_id: UserId,
     pub body_md: String,
     pub created_at: PrimitiveDateTime,
 }
@@ -273,8 +270,8 @@ pub struct StaffNote {
 #[diesel(table_name = outbox)]
 pub struct OutboxMessage {
     pub id: String,
-    pub board_id: Option<String>,
-    pub participant_id: Option<String>,
+    pub board_id: Option<BoardId>,
+    pub participant_id: Option<ParticipantId>,
     pub recipient: String,
     pub kind: EmailKind,
     pub dedup_key: Option<String>,
@@ -297,8 +294,8 @@ pub struct OutboxMessage {
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
     pub id: String,
-    pub user_id: Option<String>,
-    pub participant_id: Option<String>,
+    pub user_id: Option<UserId>,
+    pub participant_id: Option<ParticipantId>,
     pub name: String,
     pub token_hash: String,
     pub created_at: PrimitiveDateTime,
@@ -314,15 +311,15 @@ pub struct ApiToken {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = codes)]
 pub struct Code {
-    pub id: String,
-    pub board_id: String,
-    pub parent_id: Option<String>,
+    pub id: CodeId,
+    pub board_id: BoardId,
+    pub parent_id: Option<CodeId>,
     pub name: String,
     pub description: String,
     /// #rrggbb
     pub colour: String,
     pub position: i32,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: PrimitiveDateTime,
 }
 
@@ -330,14 +327,14 @@ pub struct Code {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = excerpts)]
 pub struct Excerpt {
-    pub id: String,
-    pub board_id: String,
-    pub post_id: String,
+    pub id: ExcerptId,
+    pub board_id: BoardId,
+    pub post_id: PostId,
     pub start_char: Option<i32>,
     pub end_char: Option<i32>,
     pub text: String,
     pub is_quote: bool,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: PrimitiveDateTime,
 }
 
@@ -345,11 +342,11 @@ pub struct Excerpt {
 #[diesel(table_name = codings)]
 pub struct Coding {
     pub id: String,
-    pub board_id: String,
-    pub excerpt_id: String,
-    pub post_id: String,
-    pub code_id: String,
-    pub created_by: String,
+    pub board_id: BoardId,
+    pub excerpt_id: ExcerptId,
+    pub post_id: PostId,
+    pub code_id: CodeId,
+    pub created_by: UserId,
     pub created_at: PrimitiveDateTime,
 }
 
@@ -358,10 +355,10 @@ pub struct Coding {
 #[diesel(table_name = memos)]
 pub struct Memo {
     pub id: String,
-    pub board_id: String,
-    pub post_id: Option<String>,
-    pub code_id: Option<String>,
+    pub board_id: BoardId,
+    pub post_id: Option<PostId>,
+    pub code_id: Option<CodeId>,
     pub body: String,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: PrimitiveDateTime,
 }

@@ -3,6 +3,7 @@
 use super::models::{AuditEntry, StaffNote, StageSummary};
 use super::schema::{audit_log, staff_notes, stage_summaries, users};
 use super::DbConn;
+use crate::domain::ids::{BoardId, StageId, SummaryId};
 use diesel::prelude::*;
 
 pub fn insert_audit(conn: &mut DbConn, entry: &AuditEntry) -> QueryResult<()> {
@@ -10,19 +11,19 @@ pub fn insert_audit(conn: &mut DbConn, entry: &AuditEntry) -> QueryResult<()> {
 }
 
 /// A board's audit log, newest first.
-pub fn audit_of_board(conn: &mut DbConn, board_id: &str, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+pub fn audit_of_board(conn: &mut DbConn, board_id: &BoardId, limit: i64) -> QueryResult<Vec<AuditEntry>> {
     audit_log::table.filter(audit_log::board_id.eq(board_id)).order((audit_log::at.desc(), audit_log::id.desc())).limit(limit).select(AuditEntry::as_select()).load(conn)
 }
 
-pub fn summary_of_stage(conn: &mut DbConn, stage_id: &str) -> QueryResult<Option<StageSummary>> {
+pub fn summary_of_stage(conn: &mut DbConn, stage_id: &StageId) -> QueryResult<Option<StageSummary>> {
     stage_summaries::table.filter(stage_summaries::stage_id.eq(stage_id)).select(StageSummary::as_select()).first(conn).optional()
 }
 
-pub fn find_summary(conn: &mut DbConn, id: &str) -> QueryResult<Option<StageSummary>> {
+pub fn find_summary(conn: &mut DbConn, id: &SummaryId) -> QueryResult<Option<StageSummary>> {
     stage_summaries::table.find(id).select(StageSummary::as_select()).first(conn).optional()
 }
 
-pub fn summaries_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<StageSummary>> {
+pub fn summaries_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<StageSummary>> {
     stage_summaries::table.filter(stage_summaries::board_id.eq(board_id)).select(StageSummary::as_select()).load(conn)
 }
 
@@ -48,7 +49,7 @@ pub fn insert_note(conn: &mut DbConn, note: &StaffNote) -> QueryResult<()> {
 }
 
 /// Notes of a board with their authors' names, newest first.
-pub fn notes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(StaffNote, String)>> {
+pub fn notes_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<(StaffNote, String)>> {
     staff_notes::table
         .inner_join(users::table)
         .filter(staff_notes::board_id.eq(board_id))

@@ -5,6 +5,7 @@ use super::models::OutboxMessage;
 use super::schema::{outbox, participants};
 use super::DbConn;
 use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::ids::{BoardId, ParticipantId};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
 use time::PrimitiveDateTime;
@@ -92,12 +93,12 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Opt-outs of the participants of `messages`, by participant id.
-pub fn opt_outs(conn: &mut DbConn, participant_ids: &[String]) -> QueryResult<Vec<(String, JsonText<Vec<EmailKind>>)>> {
+pub fn opt_outs(conn: &mut DbConn, participant_ids: &[ParticipantId]) -> QueryResult<Vec<(ParticipantId, JsonText<Vec<EmailKind>>)>> {
     participants::table.filter(participants::id.eq_any(participant_ids)).select((participants::id, participants::email_opt_out)).load(conn)
 }
 
 /// A board's messages, newest first, optionally for one participant or in one status.
-pub fn of_board(conn: &mut DbConn, board_id: &str, participant_id: Option<&str>, status: Option<DeliveryStatus>, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+pub fn of_board(conn: &mut DbConn, board_id: &BoardId, participant_id: Option<&ParticipantId>, status: Option<DeliveryStatus>, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
     let mut q = outbox::table.filter(outbox::board_id.eq(board_id)).into_boxed();
     if let Some(p) = participant_id {
         q = q.filter(outbox::participant_id.eq(p));
@@ -109,7 +110,7 @@ pub fn of_board(conn: &mut DbConn, board_id: &str, participant_id: Option<&str>,
 }
 
 /// Puts failed messages of a board (one, or all) back in the queue for a fresh set of attempts.
-pub fn requeue_failed(conn: &mut DbConn, board_id: &str, id: Option<&str>, now: PrimitiveDateTime) -> QueryResult<usize> {
+pub fn requeue_failed(conn: &mut DbConn, board_id: &BoardId, id: Option<&str>, now: PrimitiveDateTime) -> QueryResult<usize> {
     let mut q = diesel::update(outbox::table).filter(outbox::board_id.eq(board_id)).filter(outbox::status.eq(DeliveryStatus::Failed)).into_boxed();
     if let Some(id) = id {
         q = q.filter(outbox::id.eq(id));
@@ -118,7 +119,7 @@ pub fn requeue_failed(conn: &mut DbConn, board_id: &str, id: Option<&str>, now: 
 }
 
 /// Participants of a board with a message that finally failed.
-pub fn failed_participants(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<String>> {
+pub fn failed_participants(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<ParticipantId>> {
     outbox::table
         .filter(outbox::board_id.eq(board_id))
         .filter(outbox::status.eq(DeliveryStatus::Failed))

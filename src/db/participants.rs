@@ -5,6 +5,7 @@ use super::models::Participant;
 use super::schema::participants;
 use super::DbConn;
 use crate::domain::email::EmailKind;
+use crate::domain::ids::{BoardId, ParticipantId};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -17,11 +18,11 @@ pub fn insert_all(conn: &mut DbConn, rows: &[Participant]) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Participant>> {
+pub fn of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Participant>> {
     participants::table.filter(participants::board_id.eq(board_id)).order((participants::name.asc(), participants::email.asc())).select(Participant::as_select()).load(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Participant>> {
+pub fn find(conn: &mut DbConn, id: &ParticipantId) -> QueryResult<Option<Participant>> {
     participants::table.find(id).select(Participant::as_select()).first(conn).optional()
 }
 
@@ -30,7 +31,7 @@ pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<P
 }
 
 /// Emails among `emails` already on the board.
-pub fn existing_emails(conn: &mut DbConn, board_id: &str, emails: &[String]) -> QueryResult<Vec<String>> {
+pub fn existing_emails(conn: &mut DbConn, board_id: &BoardId, emails: &[String]) -> QueryResult<Vec<String>> {
     let mut found = Vec::new();
     // Chunks keep the IN list under every backend's parameter limit.
     for chunk in emails.chunks(500) {
@@ -39,7 +40,7 @@ pub fn existing_emails(conn: &mut DbConn, board_id: &str, emails: &[String]) -> 
     Ok(found)
 }
 
-pub fn set_token(conn: &mut DbConn, id: &str, hash: &str, expires: PrimitiveDateTime) -> QueryResult<()> {
+pub fn set_token(conn: &mut DbConn, id: &ParticipantId, hash: &str, expires: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set((participants::token_hash.eq(hash), participants::token_expires_at.eq(expires))).execute(conn).map(drop)
 }
 
@@ -50,20 +51,20 @@ pub fn record_sign_in(conn: &mut DbConn, p: &Participant, now: PrimitiveDateTime
         .map(drop)
 }
 
-pub fn touch(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn touch(conn: &mut DbConn, id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set(participants::last_seen_at.eq(now)).execute(conn).map(drop)
 }
 
-pub fn set_attributes(conn: &mut DbConn, id: &str, attributes: &JsonText<super::models::Attributes>) -> QueryResult<()> {
+pub fn set_attributes(conn: &mut DbConn, id: &ParticipantId, attributes: &JsonText<super::models::Attributes>) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set(participants::attributes.eq(attributes)).execute(conn).map(drop)
 }
 
-pub fn record_consent(conn: &mut DbConn, id: &str, screen_name: Option<&str>, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn record_consent(conn: &mut DbConn, id: &ParticipantId, screen_name: Option<&str>, now: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set((participants::consented_at.eq(now), participants::screen_name.eq(screen_name))).execute(conn).map(drop)
 }
 
 /// The screen names chosen on a board, but `except`'s.
-pub fn screen_names_of_board(conn: &mut DbConn, board_id: &str, except: &str) -> QueryResult<Vec<String>> {
+pub fn screen_names_of_board(conn: &mut DbConn, board_id: &BoardId, except: &str) -> QueryResult<Vec<String>> {
     participants::table
         .filter(participants::board_id.eq(board_id))
         .filter(participants::id.ne(except))
@@ -73,7 +74,7 @@ pub fn screen_names_of_board(conn: &mut DbConn, board_id: &str, except: &str) ->
 }
 
 /// Marks as invited those of `ids` who were not yet.
-pub fn mark_invited(conn: &mut DbConn, ids: &[String], now: PrimitiveDateTime) -> QueryResult<usize> {
+pub fn mark_invited(conn: &mut DbConn, ids: &[ParticipantId], now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(participants::table.filter(participants::id.eq_any(ids)).filter(participants::invited_at.is_null())).set(participants::invited_at.eq(now)).execute(conn)
 }
 
@@ -92,6 +93,6 @@ pub fn never_signed_in_with_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Par
         .load(conn)
 }
 
-pub fn set_opt_out(conn: &mut DbConn, id: &str, kinds: &JsonText<Vec<EmailKind>>) -> QueryResult<()> {
+pub fn set_opt_out(conn: &mut DbConn, id: &ParticipantId, kinds: &JsonText<Vec<EmailKind>>) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set(participants::email_opt_out.eq(kinds)).execute(conn).map(drop)
 }

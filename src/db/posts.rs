@@ -3,6 +3,7 @@
 use super::models::{Post, PostRevision};
 use super::schema::{participants, post_revisions, posts, question_reads, users};
 use super::DbConn;
+use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, StageId, UserId};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -10,7 +11,13 @@ use time::PrimitiveDateTime;
 
 /// A post with what is needed to show its author: the participant's screen name and name, or
 /// the staff member's name.
-pub type AuthoredPost = (Post, Option<String>, Option<String>, Option<String>);
+#[derive(Debug, Clone, Queryable)]
+pub struct AuthoredPost {
+    pub post: Post,
+    pub screen_name: Option<String>,
+    pub participant_name: Option<String>,
+    pub staff_name: Option<String>,
+}
 
 pub fn insert(conn: &mut DbConn, post: &Post) -> QueryResult<()> {
     diesel::insert_into(posts::table).values(post).execute(conn).map(drop)
@@ -28,12 +35,12 @@ pub fn insert_answer(conn: &mut DbConn, post: &Post) -> QueryResult<bool> {
     }
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Post>> {
+pub fn find(conn: &mut DbConn, id: &PostId) -> QueryResult<Option<Post>> {
     posts::table.find(id).select(Post::as_select()).first(conn).optional()
 }
 
 /// Every post of a question in one query, oldest first.
-pub fn of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<AuthoredPost>> {
+pub fn of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<Vec<AuthoredPost>> {
     posts::table
         .left_join(participants::table)
         .left_join(users::table)
@@ -43,13 +50,13 @@ pub fn of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<Auth
         .load(conn)
 }
 
-pub fn has_answered(conn: &mut DbConn, participant_id: &str, question_id: &str) -> QueryResult<bool> {
+pub fn has_answered(conn: &mut DbConn, participant_id: &ParticipantId, question_id: &QuestionId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(posts::table.filter(posts::participant_id.eq(participant_id)).filter(posts::question_id.eq(question_id)).filter(posts::parent_id.is_null())))
         .get_result(conn)
 }
 
 /// Questions of a board the participant has answered.
-pub fn answered_questions(conn: &mut DbConn, participant_id: &str) -> QueryResult<Vec<String>> {
+pub fn answered_questions(conn: &mut DbConn, participant_id: &ParticipantId) -> QueryResult<Vec<QuestionId>> {
     posts::table.filter(posts::participant_id.eq(participant_id)).filter(posts::parent_id.is_null()).select(posts::question_id).distinct().load(conn)
 }
 
@@ -60,13 +67,13 @@ pub fn update_body(conn: &mut DbConn, post: &Post, body_md: &str, body_html: &st
     diesel::update(posts::table.find(&post.id)).set((posts::body_md.eq(body_md), posts::body_html.eq(body_html), posts::edited_at.eq(now))).execute(conn).map(drop)
 }
 
-pub fn revisions(conn: &mut DbConn, post_id: &str) -> QueryResult<Vec<PostRevision>> {
+pub fn revisions(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Vec<PostRevision>> {
     post_revisions::table.filter(post_revisions::post_id.eq(post_id)).order(post_revisions::replaced_at.asc()).select(PostRevision::as_select()).load(conn)
 }
 
 /// (question, participant, whether it is an answer rather than a reply) of every post by a
 /// participant on a board, each once.
-pub fn participation_rows(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String, bool)>> {
+pub fn participation_rows(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<(QuestionId, ParticipantId, bool)>> {
     posts::table
         .filter(posts::board_id.eq(board_id))
         .filter(posts::participant_id.is_not_null())
@@ -76,8 +83,8 @@ pub fn participation_rows(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<
 }
 
 /// Per participant of a board: how many posts (answers and replies) they wrote.
-pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &str) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<(Option<String>, i64)> = posts::table
+pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<HashMap<ParticipantId, i64>> {
+    let rows: Vec<(Option<ParticipantId>, i64)> = posts::table
         .filter(posts::board_id.eq(board_id))
         .filter(posts::participant_id.is_not_null())
         .group_by(posts::participant_id)
@@ -89,8 +96,8 @@ pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &str) -> QueryRes
 /// Per question of a board: posts by others the reader has not seen, counted since the
 /// reader last opened that question (all of them if never opened). One grouped query.
 /// Private posts of others count only for staff (`all_private`).
-pub fn unseen_counts(conn: &mut DbConn, board_id: &str, reader_id: &str, all_private: bool) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = posts::table
+pub fn unseen_counts(conn: &mut DbConn, board_id: &BoardId, reader_id: &str, all_private: bool) -> QueryResult<HashMap<QuestionId, i64>> {
+    let rows: Vec<(QuestionId, i64)> = posts::table
         .left_join(question_reads::table.on(question_reads::question_id.eq(posts::question_id).and(question_reads::reader_id.eq(reader_id))))
         .filter(posts::board_id.eq(board_id))
         .filter(posts::participant_id.ne(reader_id).or(posts::participant_id.is_null()))
@@ -103,11 +110,17 @@ pub fn unseen_counts(conn: &mut DbConn, board_id: &str, reader_id: &str, all_pri
     Ok(rows.into_iter().collect())
 }
 
-/// One agreement: (post id, participant id, screen name, name).
-pub type ReactionRow = (String, String, Option<String>, String);
+/// One participant's agreement with a post, with what is needed to name them.
+#[derive(Debug, Clone, Queryable)]
+pub struct Reaction {
+    pub post_id: PostId,
+    pub participant_id: ParticipantId,
+    pub screen_name: Option<String>,
+    pub name: String,
+}
 
 /// Everyone who agreed with a post of a question.
-pub fn reactions_of_question(conn: &mut DbConn, question_id: &str) -> QueryResult<Vec<ReactionRow>> {
+pub fn reactions_of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<Vec<Reaction>> {
     use super::schema::reactions;
     reactions::table
         .inner_join(participants::table)
@@ -118,7 +131,7 @@ pub fn reactions_of_question(conn: &mut DbConn, question_id: &str) -> QueryResul
 }
 
 /// Adds or removes a participant's "agree" on a post; returns whether they now agree.
-pub fn toggle_reaction(conn: &mut DbConn, post: &Post, participant_id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn toggle_reaction(conn: &mut DbConn, post: &Post, participant_id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<bool> {
     use super::schema::reactions;
     let removed = diesel::delete(reactions::table.find((&post.id, participant_id))).execute(conn)?;
     if removed > 0 {
@@ -131,7 +144,7 @@ pub fn toggle_reaction(conn: &mut DbConn, post: &Post, participant_id: &str, now
 }
 
 /// Remembers that the reader saw the question now.
-pub fn mark_read(conn: &mut DbConn, question_id: &str, reader_id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn mark_read(conn: &mut DbConn, question_id: &QuestionId, reader_id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
     let updated = diesel::update(question_reads::table.find((reader_id, question_id))).set(question_reads::read_at.eq(now)).execute(conn)?;
     if updated == 0 {
         let inserted = diesel::insert_into(question_reads::table)
@@ -149,16 +162,16 @@ pub fn mark_read(conn: &mut DbConn, question_id: &str, reader_id: &str, now: Pri
 }
 
 /// Question ids of a stage that have at least one post (such questions are not deleted).
-pub fn question_has_posts(conn: &mut DbConn, question_id: &str) -> QueryResult<bool> {
+pub fn question_has_posts(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(posts::table.filter(posts::question_id.eq(question_id)))).get_result(conn)
 }
 
-pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Post>> {
+pub fn find_many(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<Post>> {
     posts::table.filter(posts::id.eq_any(ids)).select(Post::as_select()).load(conn)
 }
 
 /// (question, participant) of every participant's answer (not replies within threads) on a board.
-pub fn answer_pairs_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String)>> {
+pub fn answer_pairs_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<(QuestionId, ParticipantId)>> {
     posts::table
         .filter(posts::board_id.eq(board_id))
         .filter(posts::parent_id.is_null())
@@ -168,9 +181,9 @@ pub fn answer_pairs_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<V
 }
 
 /// Participants who answered (a post with no parent) at least one question of a stage.
-pub fn answerers_of_stage(conn: &mut DbConn, stage_id: &str) -> QueryResult<Vec<String>> {
+pub fn answerers_of_stage(conn: &mut DbConn, stage_id: &StageId) -> QueryResult<Vec<ParticipantId>> {
     use super::schema::questions;
-    let ids: Vec<Option<String>> = posts::table
+    let ids: Vec<Option<ParticipantId>> = posts::table
         .inner_join(questions::table)
         .filter(questions::stage_id.eq(stage_id))
         .filter(posts::parent_id.is_null())
@@ -181,8 +194,8 @@ pub fn answerers_of_stage(conn: &mut DbConn, stage_id: &str) -> QueryResult<Vec<
 }
 
 /// Every answer of a board as (participant, question, recorded on their behalf).
-pub fn answers_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(String, String, bool)>> {
-    let rows: Vec<(Option<String>, String, Option<String>)> = posts::table
+pub fn answers_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<(ParticipantId, QuestionId, bool)>> {
+    let rows: Vec<(Option<ParticipantId>, QuestionId, Option<UserId>)> = posts::table
         .filter(posts::board_id.eq(board_id))
         .filter(posts::parent_id.is_null())
         .filter(posts::participant_id.is_not_null())
@@ -192,12 +205,12 @@ pub fn answers_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<(S
 }
 
 /// Hides a post with a reason, or shows it again (`None`).
-pub fn set_hidden(conn: &mut DbConn, id: &str, hidden_at: Option<time::PrimitiveDateTime>, reason: Option<&str>) -> QueryResult<()> {
+pub fn set_hidden(conn: &mut DbConn, id: &PostId, hidden_at: Option<time::PrimitiveDateTime>, reason: Option<&str>) -> QueryResult<()> {
     diesel::update(posts::table.find(id)).set((posts::hidden_at.eq(hidden_at), posts::hidden_reason.eq(reason))).execute(conn).map(drop)
 }
 
 /// A board's probes that are not hidden, oldest first.
-pub fn probes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Post>> {
+pub fn probes_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Post>> {
     posts::table
         .filter(posts::board_id.eq(board_id))
         .filter(posts::is_probe.eq(true))
@@ -208,12 +221,12 @@ pub fn probes_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Pos
 }
 
 /// (post id, its participant) of the given posts.
-pub fn participants_of_posts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, Option<String>)>> {
+pub fn participants_of_posts(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<(PostId, Option<ParticipantId>)>> {
     posts::table.filter(posts::id.eq_any(ids)).select((posts::id, posts::participant_id)).load(conn)
 }
 
 /// (parent, participant) of participants' replies under the given posts.
-pub fn participant_replies_under(conn: &mut DbConn, parent_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+pub fn participant_replies_under(conn: &mut DbConn, parent_ids: &[PostId]) -> QueryResult<Vec<(PostId, ParticipantId)>> {
     posts::table
         .filter(posts::parent_id.eq_any(parent_ids))
         .filter(posts::participant_id.is_not_null())
@@ -222,8 +235,8 @@ pub fn participant_replies_under(conn: &mut DbConn, parent_ids: &[String]) -> Qu
 }
 
 /// (participant, question) of every answer to the given questions.
-pub fn answerers_of_questions(conn: &mut DbConn, question_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    let rows: Vec<(Option<String>, String)> = posts::table
+pub fn answerers_of_questions(conn: &mut DbConn, question_ids: &[QuestionId]) -> QueryResult<Vec<(ParticipantId, QuestionId)>> {
+    let rows: Vec<(Option<ParticipantId>, QuestionId)> = posts::table
         .filter(posts::question_id.eq_any(question_ids))
         .filter(posts::parent_id.is_null())
         .select((posts::participant_id, posts::question_id))
@@ -235,18 +248,18 @@ pub fn answerers_of_questions(conn: &mut DbConn, question_ids: &[String]) -> Que
 /// Whose posts a batch is taken from: filtering by the scope's own column lets the database use
 /// its index.
 pub enum PostScope<'a> {
-    Board(&'a str),
-    Question(&'a str),
-    Participant(&'a str),
+    Board(&'a BoardId),
+    Question(&'a QuestionId),
+    Participant(&'a ParticipantId),
 }
 
 /// Up to `limit` posts of `scope` after `after` (created_at, id), oldest first: keyset paging,
 /// so a batch costs the same however far into the board it is.
-pub fn batch(conn: &mut DbConn, scope: PostScope, after: Option<&(time::PrimitiveDateTime, String)>, limit: i64) -> QueryResult<Vec<Post>> {
+pub fn batch(conn: &mut DbConn, scope: PostScope, after: Option<&(time::PrimitiveDateTime, PostId)>, limit: i64) -> QueryResult<Vec<Post>> {
     let mut query = match scope {
-        PostScope::Board(b) => posts::table.filter(posts::board_id.eq(b.to_string())).into_boxed(),
-        PostScope::Question(q) => posts::table.filter(posts::question_id.eq(q.to_string())).into_boxed(),
-        PostScope::Participant(p) => posts::table.filter(posts::participant_id.eq(p.to_string())).into_boxed(),
+        PostScope::Board(b) => posts::table.filter(posts::board_id.eq(b.clone())).into_boxed(),
+        PostScope::Question(q) => posts::table.filter(posts::question_id.eq(q.clone())).into_boxed(),
+        PostScope::Participant(p) => posts::table.filter(posts::participant_id.eq(p.clone())).into_boxed(),
     };
     if let Some((t, id)) = after {
         query = query.filter(posts::created_at.gt(*t).or(posts::created_at.eq(*t).and(posts::id.gt(id.clone()))));
@@ -255,7 +268,7 @@ pub fn batch(conn: &mut DbConn, scope: PostScope, after: Option<&(time::Primitiv
 }
 
 /// (post, how many agreed) for the given posts that have agreements.
-pub fn agree_counts(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, i64)>> {
+pub fn agree_counts(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<(PostId, i64)>> {
     use super::schema::reactions;
     reactions::table.filter(reactions::post_id.eq_any(ids)).group_by(reactions::post_id).select((reactions::post_id, diesel::dsl::count_star())).load(conn)
 }

@@ -4,6 +4,7 @@ use super::json_text::JsonText;
 use super::models::{Question, Stage};
 use super::schema::{question_revisions, questions, stages};
 use super::DbConn;
+use crate::domain::ids::{BoardId, QuestionId, StageId, SummaryId};
 use crate::domain::polls::{PollConfig, QuestionKind};
 use crate::domain::roles::ResponseMode;
 use diesel::prelude::*;
@@ -26,15 +27,15 @@ pub fn update(conn: &mut DbConn, stage: &Stage) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Stage>> {
+pub fn find(conn: &mut DbConn, id: &StageId) -> QueryResult<Option<Stage>> {
     stages::table.find(id).select(Stage::as_select()).first(conn).optional()
 }
 
-pub fn of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Stage>> {
+pub fn of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Stage>> {
     stages::table.filter(stages::board_id.eq(board_id)).order(stages::position.asc()).select(Stage::as_select()).load(conn)
 }
 
-pub fn next_position(conn: &mut DbConn, board_id: &str) -> QueryResult<i32> {
+pub fn next_position(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i32> {
     let max: Option<i32> = stages::table.filter(stages::board_id.eq(board_id)).select(diesel::dsl::max(stages::position)).first(conn)?;
     Ok(max.map_or(1, |m| m + 1))
 }
@@ -46,7 +47,7 @@ pub fn due(conn: &mut DbConn, now: PrimitiveDateTime) -> QueryResult<Vec<Stage>>
 
 /// Marks a stage released unless someone else already did; true for the one caller that did.
 /// This conditional update is what keeps two instances from releasing (and announcing) twice.
-pub fn claim_release(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn claim_release(conn: &mut DbConn, id: &StageId, now: PrimitiveDateTime) -> QueryResult<bool> {
     diesel::update(stages::table.filter(stages::id.eq(id)).filter(stages::released_at.is_null())).set(stages::released_at.eq(now)).execute(conn).map(|n| n == 1)
 }
 
@@ -54,19 +55,19 @@ pub fn insert_question(conn: &mut DbConn, q: &Question) -> QueryResult<()> {
     diesel::insert_into(questions::table).values(q).execute(conn).map(drop)
 }
 
-pub fn find_question(conn: &mut DbConn, id: &str) -> QueryResult<Option<Question>> {
+pub fn find_question(conn: &mut DbConn, id: &QuestionId) -> QueryResult<Option<Question>> {
     questions::table.find(id).select(Question::as_select()).first(conn).optional()
 }
 
-pub fn questions_of_board(conn: &mut DbConn, board_id: &str) -> QueryResult<Vec<Question>> {
+pub fn questions_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Question>> {
     questions::table.filter(questions::board_id.eq(board_id)).order((questions::stage_id.asc(), questions::position.asc())).select(Question::as_select()).load(conn)
 }
 
-pub fn questions_of_stage(conn: &mut DbConn, stage_id: &str) -> QueryResult<Vec<Question>> {
+pub fn questions_of_stage(conn: &mut DbConn, stage_id: &StageId) -> QueryResult<Vec<Question>> {
     questions::table.filter(questions::stage_id.eq(stage_id)).order(questions::position.asc()).select(Question::as_select()).load(conn)
 }
 
-pub fn next_question_position(conn: &mut DbConn, stage_id: &str) -> QueryResult<i32> {
+pub fn next_question_position(conn: &mut DbConn, stage_id: &StageId) -> QueryResult<i32> {
     let max: Option<i32> = questions::table.filter(questions::stage_id.eq(stage_id)).select(diesel::dsl::max(questions::position)).first(conn)?;
     Ok(max.map_or(1, |m| m + 1))
 }
@@ -79,7 +80,7 @@ pub fn update_question(
     q: &Question,
     prompt_md: &str,
     mode: ResponseMode,
-    summary_id: Option<&str>,
+    summary_id: Option<&SummaryId>,
     groups: &JsonText<Vec<String>>,
     (kind, config): (QuestionKind, &JsonText<PollConfig>),
     allow_images: bool,
@@ -88,7 +89,7 @@ pub fn update_question(
     if let Some(at) = revised_at {
         diesel::insert_into(question_revisions::table)
             .values((
-                question_revisions::id.eq(super::new_id()),
+                question_revisions::id.eq(super::new_id::<String>()),
                 question_revisions::question_id.eq(&q.id),
                 question_revisions::prompt_md.eq(&q.prompt_md),
                 question_revisions::replaced_at.eq(at),
@@ -110,15 +111,15 @@ pub fn update_question(
         .map(drop)
 }
 
-pub fn set_question_position(conn: &mut DbConn, id: &str, position: i32) -> QueryResult<()> {
+pub fn set_question_position(conn: &mut DbConn, id: &QuestionId, position: i32) -> QueryResult<()> {
     diesel::update(questions::table.find(id)).set(questions::position.eq(position)).execute(conn).map(drop)
 }
 
-pub fn set_question_stage(conn: &mut DbConn, id: &str, stage_id: &str, position: i32) -> QueryResult<()> {
+pub fn set_question_stage(conn: &mut DbConn, id: &str, stage_id: &StageId, position: i32) -> QueryResult<()> {
     diesel::update(questions::table.find(id)).set((questions::stage_id.eq(stage_id), questions::position.eq(position))).execute(conn).map(drop)
 }
 
-pub fn delete_question(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+pub fn delete_question(conn: &mut DbConn, id: &QuestionId) -> QueryResult<()> {
     diesel::delete(questions::table.find(id)).execute(conn).map(drop)
 }
 

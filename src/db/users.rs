@@ -3,6 +3,7 @@
 use super::models::{ApiToken, SessionRow, User};
 use super::schema::{api_tokens, sessions, users};
 use super::DbConn;
+use crate::domain::ids::{ParticipantId, UserId};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -10,7 +11,7 @@ pub fn insert(conn: &mut DbConn, user: &User) -> QueryResult<()> {
     diesel::insert_into(users::table).values(user).execute(conn).map(drop)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut DbConn, id: &UserId) -> QueryResult<Option<User>> {
     users::table.find(id).select(User::as_select()).first(conn).optional()
 }
 
@@ -19,7 +20,7 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>
 }
 
 /// (id, name) of the given accounts.
-pub fn names(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+pub fn names(conn: &mut DbConn, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
     users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn)
 }
 
@@ -35,12 +36,12 @@ pub fn find_active_token(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Ap
     api_tokens::table.filter(api_tokens::token_hash.eq(hash)).filter(api_tokens::revoked_at.is_null()).select(ApiToken::as_select()).first(conn).optional()
 }
 
-pub fn tokens_of_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<ApiToken>> {
+pub fn tokens_of_user(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<ApiToken>> {
     api_tokens::table.filter(api_tokens::user_id.eq(user_id)).order(api_tokens::created_at.desc()).select(ApiToken::as_select()).load(conn)
 }
 
 /// Revokes one of the user's own tokens; returns whether there was one to revoke.
-pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn revoke_token(conn: &mut DbConn, user_id: &UserId, token_id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
     diesel::update(api_tokens::table.filter(api_tokens::id.eq(token_id)).filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
         .set(api_tokens::revoked_at.eq(now))
         .execute(conn)
@@ -48,7 +49,7 @@ pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str, now: Primi
 }
 
 /// Revokes every API token a participant exchanged from a sign-in link.
-pub fn revoke_participant_tokens(conn: &mut DbConn, participant_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+pub fn revoke_participant_tokens(conn: &mut DbConn, participant_id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(api_tokens::table.filter(api_tokens::participant_id.eq(participant_id)).filter(api_tokens::revoked_at.is_null()))
         .set(api_tokens::revoked_at.eq(now))
         .execute(conn)
@@ -60,19 +61,19 @@ pub fn touch_token(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> Query
 
 /// Revokes every token of a staff account (password changed, account disabled, signed out
 /// everywhere).
-pub fn revoke_user_tokens(conn: &mut DbConn, user_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+pub fn revoke_user_tokens(conn: &mut DbConn, user_id: &UserId, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null())).set(api_tokens::revoked_at.eq(now)).execute(conn)
 }
 
-pub fn set_disabled(conn: &mut DbConn, user_id: &str, at: Option<PrimitiveDateTime>) -> QueryResult<usize> {
+pub fn set_disabled(conn: &mut DbConn, user_id: &UserId, at: Option<PrimitiveDateTime>) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id)).set(users::disabled_at.eq(at)).execute(conn)
 }
 
-pub fn set_board_creation(conn: &mut DbConn, user_id: &str, allow: bool) -> QueryResult<usize> {
+pub fn set_board_creation(conn: &mut DbConn, user_id: &UserId, allow: bool) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id)).set(users::can_create_boards.eq(allow)).execute(conn)
 }
 
-pub fn set_password_hash(conn: &mut DbConn, user_id: &str, hash: &str) -> QueryResult<usize> {
+pub fn set_password_hash(conn: &mut DbConn, user_id: &UserId, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id)).set(users::password_hash.eq(hash)).execute(conn)
 }
 
@@ -94,11 +95,11 @@ pub fn revoke_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> Qu
 }
 
 /// Ends every session of a staff account.
-pub fn revoke_user_sessions(conn: &mut DbConn, user_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+pub fn revoke_user_sessions(conn: &mut DbConn, user_id: &UserId, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null())).set(sessions::revoked_at.eq(now)).execute(conn)
 }
 
 /// Ends every session of a participant (a new link was issued).
-pub fn revoke_participant_sessions(conn: &mut DbConn, participant_id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+pub fn revoke_participant_sessions(conn: &mut DbConn, participant_id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(sessions::table.filter(sessions::participant_id.eq(participant_id)).filter(sessions::revoked_at.is_null())).set(sessions::revoked_at.eq(now)).execute(conn)
 }

@@ -61,6 +61,7 @@ pub(crate) use text_enum;
 
 pub mod codebook;
 pub mod email;
+pub mod ids;
 pub mod images;
 pub mod markdown;
 pub mod participants_csv;

@@ -8,6 +8,7 @@ use crate::clock::SharedClock;
 use crate::db::models::OutboxMessage;
 use crate::db::{self, Db};
 use crate::domain::email::{retry_delay, DeliveryStatus, EmailKind};
+use crate::domain::ids::ParticipantId;
 use crate::error::AppResult;
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
@@ -134,14 +135,14 @@ impl OutboxWorker {
                 return Ok(total);
             }
             let now = self.clock.now();
-            let claim = format!("{}:{}", self.instance, db::new_id());
+            let claim = format!("{}:{}", self.instance, db::new_id::<String>());
             let (c, lease) = (claim.clone(), self.lease);
             let (batch, opt_outs) = self
                 .db
                 .run(move |conn| {
                     let batch = db::outbox::claim(conn, &c, now, now + lease, BATCH)?;
-                    let ids: Vec<String> = batch.iter().filter_map(|m| m.participant_id.clone()).collect();
-                    let opt_outs: HashMap<String, Vec<EmailKind>> = db::outbox::opt_outs(conn, &ids)?.into_iter().map(|(id, kinds)| (id, kinds.into_inner())).collect();
+                    let ids: Vec<ParticipantId> = batch.iter().filter_map(|m| m.participant_id.clone()).collect();
+                    let opt_outs: HashMap<ParticipantId, Vec<EmailKind>> = db::outbox::opt_outs(conn, &ids)?.into_iter().map(|(id, kinds)| (id, kinds.into_inner())).collect();
                     Ok((batch, opt_outs))
                 })
                 .await?;

@@ -13,6 +13,7 @@ mod tabular;
 mod xml;
 
 use crate::db::DbConn;
+use crate::domain::ids::BoardId;
 use crate::error::{AppError, AppResult};
 use crate::service::Access;
 use serde::Deserialize;
@@ -135,7 +136,7 @@ pub fn io_error(e: impl std::fmt::Display) -> AppError {
 }
 
 /// Access for the command line, which runs with the database owner's rights.
-pub fn command_line_access(conn: &mut DbConn, board_id: &str) -> AppResult<Access> {
+pub fn command_line_access(conn: &mut DbConn, board_id: &BoardId) -> AppResult<Access> {
     match crate::service::access(conn, &crate::service::Actor::System, board_id) {
         Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!("There is no board {board_id}."))),
         other => other,

@@ -6,6 +6,7 @@ use super::ExportOptions;
 use crate::db::models::{Board, Code, Coding, Excerpt, Memo, Participant, Post, Question, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::codebook;
+use crate::domain::ids::{CodeId, ExcerptId, ImageId, ParticipantId, PostId, QuestionId, StageId, UserId};
 use crate::domain::redaction::{Redacted, Redactor};
 use crate::domain::roles::ResponseMode;
 use crate::domain::timezone::BoardZone;
@@ -26,26 +27,26 @@ pub struct Frame {
     pub stages: Vec<Stage>,
     /// In board order: by stage, then position. Private questions only when chosen.
     pub questions: Vec<Question>,
-    question_index: HashMap<String, usize>,
-    stage_index: HashMap<String, usize>,
+    question_index: HashMap<QuestionId, usize>,
+    stage_index: HashMap<StageId, usize>,
     /// In pseudonym order (P01 first).
     pub people: Vec<Participant>,
-    pub ids: HashMap<String, String>,
-    person_index: HashMap<String, usize>,
+    pub ids: HashMap<ParticipantId, String>,
+    person_index: HashMap<ParticipantId, usize>,
     /// Every attribute name participants have, sorted.
     pub attributes: Vec<String>,
     /// Each participant's attributes, read once when the frame loads (bad stored data fails
     /// the export instead of showing as empty).
-    pub attribute_values: HashMap<String, serde_json::Map<String, serde_json::Value>>,
+    pub attribute_values: HashMap<ParticipantId, serde_json::Map<String, serde_json::Value>>,
     /// The codebook in tree order, with depth.
     pub codes: Vec<(Code, usize)>,
-    code_index: HashMap<String, usize>,
+    code_index: HashMap<CodeId, usize>,
     /// Memos on codes and on replies that are exported.
     pub memos: Vec<Memo>,
     /// Indexes into `memos` by the reply they are about.
-    memos_by_post: HashMap<String, Vec<usize>>,
+    memos_by_post: HashMap<PostId, Vec<usize>>,
     /// Names of the staff who coded or wrote memos, by user id.
-    pub coders: Vec<(String, String)>,
+    pub coders: Vec<(UserId, String)>,
 }
 
 /// A reply with what exports show of it.
@@ -59,15 +60,15 @@ pub struct Reply {
     /// How many participants agreed with the post.
     pub agrees: i64,
     /// Images attached to the post: (id, alt text).
-    pub images: Vec<(String, String)>,
+    pub images: Vec<(ImageId, String)>,
 }
 
 /// Which replies to read.
 #[derive(Clone, Copy)]
 pub enum Scope<'a> {
     Board,
-    Question(&'a str),
-    Participant(&'a str),
+    Question(&'a QuestionId),
+    Participant(&'a ParticipantId),
 }
 
 impl Frame {
@@ -75,14 +76,14 @@ impl Frame {
         let board_id = board.id.clone();
         let mut stages = db::stages::of_board(conn, &board_id)?;
         stages.sort_by_key(|s| s.position);
-        let stage_index: HashMap<String, usize> = stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        let stage_index: HashMap<StageId, usize> = stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
         let mut questions: Vec<Question> =
             db::stages::questions_of_board(conn, &board_id)?.into_iter().filter(|q| options.include_private || q.mode != ResponseMode::Private).collect();
         questions.sort_by_key(|q| (stage_index.get(&q.stage_id).copied(), q.position));
         let question_index = questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
         let mut people = db::participants::of_board(conn, &board_id)?;
         let ids = pseudonyms(&people);
-        people.sort_by(|a, b| ids.get(&a.id).cmp(&ids.get(&b.id)));
+        people.sort_by(|a, b| ids.get(a.id.as_str()).cmp(&ids.get(b.id.as_str())));
         let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
         let mut attribute_values = HashMap::new();
         for p in &people {
@@ -115,15 +116,15 @@ impl Frame {
         frame.zone = BoardZone::of(&frame.board.time_zone);
         // Memos on replies that are left out of the export stay out with them.
         let memos = db::analysis::memos_of_board(conn, &board_id)?;
-        let memo_posts: Vec<String> = memos.iter().filter_map(|m| m.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let exported: HashSet<String> = db::posts::find_many(conn, &memo_posts)?.into_iter().filter(|p| frame.included(p)).map(|p| p.id).collect();
+        let memo_posts: Vec<PostId> = memos.iter().filter_map(|m| m.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let exported: HashSet<PostId> = db::posts::find_many(conn, &memo_posts)?.into_iter().filter(|p| frame.included(p)).map(|p| p.id).collect();
         frame.memos = memos.into_iter().filter(|m| m.post_id.as_ref().is_none_or(|p| exported.contains(p))).collect();
         for (i, m) in frame.memos.iter().enumerate() {
             if let Some(post) = &m.post_id {
                 frame.memos_by_post.entry(post.clone()).or_default().push(i);
             }
         }
-        let coder_ids: Vec<String> =
+        let coder_ids: Vec<UserId> =
             db::analysis::coders_of_board(conn, &board_id)?.into_iter().chain(frame.memos.iter().map(|m| m.created_by.clone())).collect::<BTreeSet<_>>().into_iter().collect();
         frame.coders = db::users::names(conn, &coder_ids)?;
         frame.coders.sort();
@@ -132,15 +133,15 @@ impl Frame {
 
     /// Whether a post is exported, by the exporter's choices.
     pub fn included(&self, p: &Post) -> bool {
-        self.question_index.contains_key(&p.question_id)
+        self.question_index.contains_key(p.question_id.as_str())
             && (self.options.include_hidden || p.hidden_at.is_none())
             && (self.options.include_private || p.private_to.is_none())
             && (self.options.include_moderators || p.participant_id.is_some())
     }
 
     /// The memos about one reply.
-    pub fn memos_of(&self, post_id: &str) -> impl Iterator<Item = &Memo> {
-        self.memos_by_post.get(post_id).into_iter().flatten().map(|&i| &self.memos[i])
+    pub fn memos_of(&self, post_id: &PostId) -> impl Iterator<Item = &Memo> {
+        self.memos_by_post.get(post_id.as_str()).into_iter().flatten().map(|&i| &self.memos[i])
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {
@@ -148,7 +149,7 @@ impl Frame {
     }
 
     pub fn stage_of(&self, q: &Question) -> Option<&Stage> {
-        self.stage_index.get(&q.stage_id).map(|&i| &self.stages[i])
+        self.stage_index.get(q.stage_id.as_str()).map(|&i| &self.stages[i])
     }
 
     pub fn code(&self, id: &str) -> Option<&Code> {
@@ -161,15 +162,15 @@ impl Frame {
 
     /// A participant's attribute as text ("" when they have none).
     pub fn attribute(&self, p: &Participant, name: &str) -> String {
-        self.attribute_values.get(&p.id).map(|m| crate::db::models::attribute_text(m, name)).unwrap_or_default()
+        self.attribute_values.get(p.id.as_str()).map(|m| crate::db::models::attribute_text(m, name)).unwrap_or_default()
     }
 
     pub fn attributes_of(&self, p: &Participant) -> serde_json::Map<String, serde_json::Value> {
-        self.attribute_values.get(&p.id).cloned().unwrap_or_default()
+        self.attribute_values.get(p.id.as_str()).cloned().unwrap_or_default()
     }
 
-    pub fn pseudonym(&self, participant_id: Option<&str>) -> String {
-        participant_id.and_then(|id| self.ids.get(id).cloned()).unwrap_or_else(|| "moderator".into())
+    pub fn pseudonym(&self, participant_id: Option<&ParticipantId>) -> String {
+        participant_id.and_then(|id| self.ids.get(id.as_str()).cloned()).unwrap_or_else(|| "moderator".into())
     }
 
     pub fn time(&self, t: PrimitiveDateTime) -> String {
@@ -196,7 +197,7 @@ impl Frame {
 
     /// The names of the codes on a reply (whole or excerpts), in codebook order.
     pub fn code_names(&self, reply: &Reply) -> Vec<String> {
-        let mut idx: Vec<usize> = reply.excerpts.iter().flat_map(|(_, c)| c.iter().filter_map(|c| self.code_index.get(&c.code_id).copied())).collect();
+        let mut idx: Vec<usize> = reply.excerpts.iter().flat_map(|(_, c)| c.iter().filter_map(|c| self.code_index.get(c.code_id.as_str()).copied())).collect();
         idx.sort_unstable();
         idx.dedup();
         idx.into_iter().map(|i| self.codes[i].0.name.clone()).collect()
@@ -221,7 +222,7 @@ impl Frame {
 
     /// Calls `f` with the included posts of `scope` alone, a batch at a time, oldest first.
     pub fn each_post_batch(&self, conn: &mut DbConn, scope: Scope, mut f: impl FnMut(&mut DbConn, Vec<Post>) -> AppResult<()>) -> AppResult<()> {
-        let mut after: Option<(PrimitiveDateTime, String)> = None;
+        let mut after: Option<(PrimitiveDateTime, PostId)> = None;
         loop {
             // A question or participant belongs to one board; filtering by it alone lets the
             // database use that column's index.
@@ -247,21 +248,21 @@ impl Frame {
     /// Included posts with their parents' authors, codings, agreements and images: five
     /// queries.
     fn replies(&self, conn: &mut DbConn, batch: Vec<Post>) -> AppResult<Vec<Reply>> {
-        let ids: Vec<String> = batch.iter().map(|p| p.id.clone()).collect();
-        let parent_ids: Vec<String> = batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let parents: HashMap<String, Option<String>> =
+        let ids: Vec<PostId> = batch.iter().map(|p| p.id.clone()).collect();
+        let parent_ids: Vec<PostId> = batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let parents: HashMap<PostId, Option<ParticipantId>> =
             if parent_ids.is_empty() { HashMap::new() } else { db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect() };
-        let mut excerpts: HashMap<String, Vec<(Excerpt, Vec<Coding>)>> = HashMap::new();
-        let mut codings: HashMap<String, Vec<Coding>> = HashMap::new();
+        let mut excerpts: HashMap<PostId, Vec<(Excerpt, Vec<Coding>)>> = HashMap::new();
+        let mut codings: HashMap<ExcerptId, Vec<Coding>> = HashMap::new();
         for c in db::analysis::codings_of_posts(conn, &ids)? {
             codings.entry(c.excerpt_id.clone()).or_default().push(c);
         }
         for e in db::analysis::excerpts_of_posts(conn, &ids)? {
-            let mine = codings.remove(&e.id).unwrap_or_default();
+            let mine = codings.remove(e.id.as_str()).unwrap_or_default();
             excerpts.entry(e.post_id.clone()).or_default().push((e, mine));
         }
-        let mut agrees: HashMap<String, i64> = db::posts::agree_counts(conn, &ids)?.into_iter().collect();
-        let mut images: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut agrees: HashMap<PostId, i64> = db::posts::agree_counts(conn, &ids)?.into_iter().collect();
+        let mut images: HashMap<PostId, Vec<(ImageId, String)>> = HashMap::new();
         for (post, id, alt) in db::images::alt_texts_of_posts(conn, &ids)? {
             images.entry(post).or_default().push((id, alt));
         }
@@ -269,10 +270,10 @@ impl Frame {
             .into_iter()
             .map(|post| Reply {
                 agrees: agrees.remove(&post.id).unwrap_or(0),
-                images: images.remove(&post.id).unwrap_or_default(),
-                author: self.pseudonym(post.participant_id.as_deref()),
-                in_reply_to: post.parent_id.as_ref().map(|parent| format!("{} {parent}", self.pseudonym(parents.get(parent).cloned().flatten().as_deref()))),
-                excerpts: excerpts.remove(&post.id).unwrap_or_default(),
+                images: images.remove(post.id.as_str()).unwrap_or_default(),
+                author: self.pseudonym(post.participant_id.as_ref()),
+                in_reply_to: post.parent_id.as_ref().map(|parent| format!("{} {parent}", self.pseudonym(parents.get(parent).cloned().flatten().as_ref()))),
+                excerpts: excerpts.remove(post.id.as_str()).unwrap_or_default(),
                 post,
             })
             .collect())

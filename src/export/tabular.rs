@@ -25,7 +25,7 @@ fn row(frame: &Frame, reply: &Reply) -> Vec<String> {
         frame.board.title.clone(),
         q.and_then(|q| frame.stage_of(q)).map(|s| s.title.clone()).unwrap_or_default(),
         q.map(|q| frame.prompt(q)).unwrap_or_default(),
-        p.id.clone(),
+        p.id.to_string(),
         reply.author.clone(),
     ];
     row.extend(frame.attributes.iter().map(|a| person.map(|x| frame.attribute(x, a)).unwrap_or_default()));
@@ -90,7 +90,7 @@ pub fn quotes(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult
                     quote,
                     codes.join("; "),
                     frame.time(reply.post.created_at),
-                    reply.post.id.clone(),
+                    reply.post.id.to_string(),
                 ]))
                 .map_err(io_error)?;
             }

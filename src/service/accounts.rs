@@ -4,6 +4,7 @@ use super::{Ctx, Identity};
 use crate::db::models::{ApiToken, User};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailAddress;
+use crate::domain::ids::{ParticipantId, UserId};
 use crate::domain::tokens;
 use crate::error::{AppError, AppResult};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -154,8 +155,8 @@ pub fn create_token(conn: &mut DbConn, ctx: &Ctx, user: &User, input: &TokenInpu
 fn issue_token(
     conn: &mut DbConn,
     ctx: &Ctx,
-    user_id: Option<&str>,
-    participant_id: Option<&str>,
+    user_id: Option<&UserId>,
+    participant_id: Option<&ParticipantId>,
     name: &str,
     expires_at: Option<time::PrimitiveDateTime>,
     read_only: bool,
@@ -163,8 +164,8 @@ fn issue_token(
     let secret = tokens::generate();
     let token = ApiToken {
         id: db::new_id(),
-        user_id: user_id.map(str::to_string),
-        participant_id: participant_id.map(str::to_string),
+        user_id: user_id.cloned(),
+        participant_id: participant_id.cloned(),
         name: name.to_string(),
         token_hash: secret.hash,
         created_at: ctx.now(),
@@ -224,15 +225,15 @@ pub fn start_participant_session(conn: &mut DbConn, ctx: &Ctx, p: &crate::db::mo
     start_session(conn, ctx, None, Some(&p.id), end)
 }
 
-fn start_session(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&str>, participant_id: Option<&str>, expires_at: time::PrimitiveDateTime) -> AppResult<String> {
+fn start_session(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&UserId>, participant_id: Option<&ParticipantId>, expires_at: time::PrimitiveDateTime) -> AppResult<String> {
     let secret = tokens::generate();
     let now = ctx.now();
     db::users::insert_session(
         conn,
         &crate::db::models::SessionRow {
             id: secret.hash,
-            user_id: user_id.map(str::to_string),
-            participant_id: participant_id.map(str::to_string),
+            user_id: user_id.cloned(),
+            participant_id: participant_id.cloned(),
             created_at: now,
             last_seen_at: now,
             expires_at,
@@ -250,7 +251,7 @@ pub fn end_session(conn: &mut DbConn, ctx: &Ctx, secret: &str) -> AppResult<()> 
 
 /// Ends every session and token of a staff account: "sign out everywhere", a new password, a
 /// disabled account.
-pub fn end_everything_of(conn: &mut DbConn, ctx: &Ctx, user_id: &str) -> AppResult<()> {
+pub fn end_everything_of(conn: &mut DbConn, ctx: &Ctx, user_id: &UserId) -> AppResult<()> {
     super::in_tx(conn, |conn| {
         db::users::revoke_user_sessions(conn, user_id, ctx.now())?;
         db::users::revoke_user_tokens(conn, user_id, ctx.now())?;

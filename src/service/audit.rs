@@ -5,6 +5,7 @@ use super::views::When;
 use super::{access, Access, Actor, Ctx};
 use crate::db::models::AuditEntry;
 use crate::db::{self, DbConn};
+use crate::domain::ids::BoardId;
 use crate::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::Value;
@@ -22,7 +23,7 @@ pub fn record(conn: &mut DbConn, ctx: &Ctx, acc: &Access, action: &str, subject:
 pub fn entry(
     conn: &mut DbConn,
     ctx: &Ctx,
-    board_id: Option<&str>,
+    board_id: Option<&BoardId>,
     actor_id: &str,
     actor_name: &str,
     action: &str,
@@ -34,7 +35,7 @@ pub fn entry(
         conn,
         &AuditEntry {
             id: db::new_id(),
-            board_id: board_id.map(str::to_string),
+            board_id: board_id.cloned(),
             actor_id: actor_id.into(),
             actor_name: actor_name.into(),
             action: action.into(),
@@ -64,7 +65,7 @@ pub struct AuditView {
 }
 
 /// The latest 500 entries of a board's log.
-pub fn log(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Vec<AuditView>> {
+pub fn log(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Vec<AuditView>> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.can_manage() {
         return Err(AppError::forbidden("The audit log is for the board's moderators."));

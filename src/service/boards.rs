@@ -4,6 +4,7 @@ use super::views::{BoardView, QuestionView, StageView};
 use super::{access, in_tx, patch_time, Access, Actor, Ctx};
 use crate::db::models::{Board, BoardMember};
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId, UserId};
 use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing};
 use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
@@ -146,7 +147,7 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
     Ok(BoardView::new(&board, Standing::Staff(BoardRole::Moderator)))
 }
 
-pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &BoardInput) -> AppResult<BoardView> {
+pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &BoardInput) -> AppResult<BoardView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let mut board = acc.board.clone();
@@ -165,7 +166,7 @@ pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
     Ok(BoardView::new(&board, acc.standing))
 }
 
-pub fn get_board(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<BoardView> {
+pub fn get_board(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<BoardView> {
     let acc = access(conn, actor, board_id)?;
     Ok(BoardView::new(&acc.board, acc.standing))
 }
@@ -197,7 +198,7 @@ pub struct Funnel {
 pub struct MemberView {
     /// The account, for administrators; board staff see only emails and roles, so that the
     /// list does not tell them which emails have accounts.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub name: Option<String>,
     pub email: String,
     pub role: BoardRole,
@@ -219,7 +220,7 @@ pub struct BoardOverview {
     pub notes: Vec<super::moderation::NoteView>,
 }
 
-pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<BoardOverview> {
+pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> AppResult<BoardOverview> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("This overview is for the board's staff."));
@@ -243,11 +244,11 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> 
 /// Who took part on a board: per question, the participants who answered it (in writing or by
 /// voting), and everyone who posted or voted at all. Two queries.
 pub struct Participation {
-    pub answers: HashMap<String, std::collections::HashSet<String>>,
-    pub active: std::collections::HashSet<String>,
+    pub answers: HashMap<QuestionId, std::collections::HashSet<ParticipantId>>,
+    pub active: std::collections::HashSet<ParticipantId>,
 }
 
-pub fn participation(conn: &mut DbConn, board_id: &str) -> AppResult<Participation> {
+pub fn participation(conn: &mut DbConn, board_id: &BoardId) -> AppResult<Participation> {
     let mut p = Participation { answers: HashMap::new(), active: Default::default() };
     for (q, who, is_answer) in db::posts::participation_rows(conn, board_id)? {
         if is_answer {
@@ -278,12 +279,12 @@ pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate:
     let now = ctx.now();
     let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
     let stage_rows = db::stages::of_board(conn, &acc.board.id)?;
-    let stage_of: HashMap<&str, &crate::db::models::Stage> = stage_rows.iter().map(|s| (s.id.as_str(), s)).collect();
-    let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
+    let stage_of: HashMap<&StageId, &crate::db::models::Stage> = stage_rows.iter().map(|s| (&s.id, s)).collect();
+    let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();
     for q in db::stages::questions_of_board(conn, &acc.board.id)? {
         let mut v = QuestionView::new(&q, &zone);
         v.answered_count = Some(taking_part.answers.get(&q.id).map_or(0, |s| s.len() as i64));
-        v.participant_count = match stage_of.get(q.stage_id.as_str()) {
+        v.participant_count = match stage_of.get(&q.stage_id) {
             Some(s) => Some(super::rules::eligible_count(people, s, &q)?),
             None => None,
         };
@@ -311,7 +312,7 @@ pub struct MemberInput {
 /// Gives a staff account a role on the board. An email with no account yet keeps the role
 /// until an account is created for it. Both answer the same way, so that board staff cannot
 /// use this form to find out who has an account (administrators see accounts anyway).
-pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &MemberInput) -> AppResult<MemberView> {
+pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &MemberInput) -> AppResult<MemberView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let role = BoardRole::parse(input.role.trim()).map_err(AppError::invalid)?;

@@ -6,6 +6,7 @@ use super::boards::{funnel, Funnel};
 use super::views::When;
 use super::{access, Actor, Ctx};
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, ParticipantId, QuestionId};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -22,7 +23,7 @@ pub struct GridFilter {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GridColumn {
-    pub question_id: String,
+    pub question_id: QuestionId,
     pub stage_title: String,
     /// "S1 Q2": the stage and question numbers.
     pub label: String,
@@ -31,7 +32,7 @@ pub struct GridColumn {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GridRow {
-    pub participant_id: String,
+    pub participant_id: ParticipantId,
     pub name: String,
     pub email: String,
     pub screen_name: Option<String>,
@@ -55,7 +56,7 @@ pub struct Grid {
     pub filter: GridFilter,
 }
 
-pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter: &GridFilter) -> AppResult<Grid> {
+pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, filter: &GridFilter) -> AppResult<Grid> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("The participation grid is for the board's staff."));
@@ -77,13 +78,13 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &str, filter
             GridColumn { question_id: q.id.clone(), stage_title: title.into(), label: format!("S{pos} Q{n}"), prompt_md: q.prompt_md.clone() }
         })
         .collect();
-    let mut answered: HashMap<(String, String), bool> = db::posts::answers_of_board(conn, board_id)?.into_iter().map(|(p, q, by)| ((p, q), by)).collect();
+    let mut answered: HashMap<(ParticipantId, QuestionId), bool> = db::posts::answers_of_board(conn, board_id)?.into_iter().map(|(p, q, by)| ((p, q), by)).collect();
     for (q, p) in db::votes::pairs_of_board(conn, board_id)? {
         answered.entry((p, q)).or_insert(false);
     }
-    let probes: HashSet<(String, String)> = super::moderation::open_probes(conn, &acc, None)?.into_iter().map(|p| (p.participant_id, p.question_id)).collect();
-    let failed: HashSet<String> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
-    let posted: HashSet<String> = answered.keys().map(|(p, _)| p.clone()).collect();
+    let probes: HashSet<(ParticipantId, QuestionId)> = super::moderation::open_probes(conn, &acc, None)?.into_iter().map(|p| (p.participant_id, p.question_id)).collect();
+    let failed: HashSet<ParticipantId> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
+    let posted: HashSet<ParticipantId> = answered.keys().map(|(p, _)| p.clone()).collect();
 
     let people = db::participants::of_board(conn, board_id)?;
     // Each participant's attributes and which questions are for them, read once: stored data

@@ -6,29 +6,42 @@ use super::rules::{can_read_post, question_access};
 use super::{audit, Actor, Ctx};
 use crate::db::models::Image;
 use crate::db::{self, DbConn};
+use crate::domain::ids::{ImageId, PostId, QuestionId, StageId, SummaryId};
 use crate::error::{AppError, AppResult};
 
 pub use super::views::{image_view as view, ImageView};
 
 /// What an image is attached to.
-#[derive(Clone, Copy)]
-pub enum Target<'a> {
-    Question(&'a str),
-    Post(&'a str),
+#[derive(Clone, Debug)]
+pub enum Target {
+    Question(QuestionId),
+    Post(PostId),
     /// A stage's introduction.
-    Stage(&'a str),
+    Stage(StageId),
     /// The summary of a stage (by the stage's id).
-    Summary(&'a str),
+    Summary(StageId),
+}
+
+impl Target {
+    /// The target an upload names by kind ("question", "post", "stage") and id.
+    pub fn named(kind: &str, summary: bool, id: &str) -> Target {
+        match (kind, summary) {
+            ("question", _) => Target::Question(id.into()),
+            ("post", _) => Target::Post(id.into()),
+            (_, true) => Target::Summary(id.into()),
+            _ => Target::Stage(id.into()),
+        }
+    }
 }
 
 /// Where an upload would go, once the asker is known to be allowed to put it there.
 pub struct Authorized {
     acc: super::Access,
-    question_id: Option<String>,
-    post_id: Option<String>,
-    stage_id: Option<String>,
-    summary_id: Option<String>,
-    of_question: Option<String>,
+    question_id: Option<QuestionId>,
+    post_id: Option<PostId>,
+    stage_id: Option<StageId>,
+    summary_id: Option<SummaryId>,
+    of_question: Option<QuestionId>,
     alt: String,
 }
 
@@ -37,7 +50,8 @@ pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Tar
     let alt = super::required("A description of the image (alt text)", alt, 300)?;
     let mut stage_id = None;
     let mut summary_id = None;
-    let (acc, question_id, post_id, of_question) = match target {
+    let is_summary = matches!(target, Target::Summary(_));
+    let (acc, question_id, post_id, of_question) = match &target {
         Target::Question(qid) => {
             let (acc, _stage, q) = question_access(conn, actor, qid)?;
             acc.require_manage()?;
@@ -47,7 +61,7 @@ pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Tar
             let stage = db::stages::find(conn, sid)?.ok_or_else(AppError::not_found)?;
             let acc = super::access(conn, actor, &stage.board_id)?;
             acc.require_manage()?;
-            if matches!(target, Target::Summary(_)) {
+            if is_summary {
                 let summary = db::moderation::summary_of_stage(conn, sid)?.ok_or_else(|| AppError::invalid("Write the summary first, then add images to it."))?;
                 summary_id = Some(summary.id);
             } else {
@@ -109,11 +123,11 @@ pub fn store_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target,
         }
         Ok(())
     })?;
-    Ok(view(&image, of_question.as_deref()))
+    Ok(view(&image, of_question.as_ref()))
 }
 
 /// The bytes and content type of an image (or its thumbnail), for someone allowed to see it.
-pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &str, thumb: bool) -> AppResult<(String, Vec<u8>)> {
+pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &ImageId, thumb: bool) -> AppResult<(String, Vec<u8>)> {
     let image = db::images::find(conn, image_id)?.ok_or_else(AppError::not_found)?;
     if let Some(qid) = &image.question_id {
         question_access(conn, actor, qid)?;
@@ -148,7 +162,7 @@ pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &str, thumb: bool) -> A
 pub fn move_files_into_database(conn: &mut DbConn, uploads: &std::path::Path) -> AppResult<usize> {
     let mut moved = 0;
     for id in db::images::without_data(conn)? {
-        let (full, thumb) = (std::fs::read(uploads.join(&id)), std::fs::read(uploads.join(format!("{id}.thumb"))));
+        let (full, thumb) = (std::fs::read(uploads.join(id.as_str())), std::fs::read(uploads.join(format!("{id}.thumb"))));
         match (full, thumb) {
             (Ok(full), Ok(thumb)) => {
                 db::images::insert_data(conn, &id, &full, &thumb)?;

@@ -21,6 +21,7 @@ pub mod views;
 use crate::clock::SharedClock;
 use crate::db::models::{Board, Participant, User};
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, ParticipantId, UserId};
 use crate::domain::roles::{BoardState, Standing};
 use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
@@ -53,22 +54,22 @@ impl Ctx {
     }
 
     /// The sign-in token of a participant whose link expires at `expires`.
-    pub fn link_token(&self, participant_id: &str, expires: PrimitiveDateTime) -> String {
-        sign(&self.link_key, &[participant_id.as_bytes(), &expires.assume_utc().unix_timestamp_nanos().to_be_bytes()], 32)
+    pub fn link_token(&self, participant_id: &ParticipantId, expires: PrimitiveDateTime) -> String {
+        sign(&self.link_key, &[participant_id.as_str().as_bytes(), &expires.assume_utc().unix_timestamp_nanos().to_be_bytes()], 32)
     }
 
     /// An unsubscribe token for one participant and kind of email: `<id>.<kind>.<signature>`.
-    pub fn unsubscribe_token(&self, participant_id: &str, kind: &str) -> String {
-        let sig = sign(&self.mail_key, &[participant_id.as_bytes(), kind.as_bytes()], 16);
+    pub fn unsubscribe_token(&self, participant_id: &ParticipantId, kind: &str) -> String {
+        let sig = sign(&self.mail_key, &[participant_id.as_str().as_bytes(), kind.as_bytes()], 16);
         format!("{participant_id}.{kind}.{sig}")
     }
 
     /// The participant id and kind an unsubscribe token names, if its signature holds.
-    pub fn check_unsubscribe_token(&self, token: &str) -> Option<(String, String)> {
+    pub fn check_unsubscribe_token(&self, token: &str) -> Option<(ParticipantId, String)> {
         let mut parts = token.splitn(3, '.');
         let (id, kind, sig) = (parts.next()?, parts.next()?, parts.next()?);
         let expected = sign(&self.mail_key, &[id.as_bytes(), kind.as_bytes()], 16);
-        crate::domain::tokens::constant_time_eq(&expected, sig).then(|| (id.to_string(), kind.to_string()))
+        crate::domain::tokens::constant_time_eq(&expected, sig).then(|| (ParticipantId::from(id), kind.to_string()))
     }
 
     /// A Message-ID for a new email, in the domain of the base URL.
@@ -114,8 +115,8 @@ impl Actor {
     /// The id under which reads ("new since your last visit") are remembered.
     pub fn reader_id(&self) -> &str {
         match self {
-            Actor::User(u) => &u.id,
-            Actor::Participant(p) => &p.id,
+            Actor::User(u) => u.id.as_str(),
+            Actor::Participant(p) => p.id.as_str(),
             Actor::System => SYSTEM_ACTOR_ID,
         }
     }
@@ -131,8 +132,8 @@ impl Actor {
     /// The id and name the audit log records for this actor.
     pub fn audit_name(&self) -> (&str, &str) {
         match self {
-            Actor::User(u) => (&u.id, &u.name),
-            Actor::Participant(p) => (&p.id, &p.name),
+            Actor::User(u) => (u.id.as_str(), &u.name),
+            Actor::Participant(p) => (p.id.as_str(), &p.name),
             Actor::System => (SYSTEM_ACTOR_ID, SYSTEM_ACTOR_NAME),
         }
     }
@@ -145,14 +146,14 @@ pub enum Identity {
     /// A staff account; `session` is the secret of a browser's session cookie (none for a
     /// bearer token, which was checked when it was read).
     User {
-        id: String,
+        id: UserId,
         session: Option<String>,
     },
     /// A participant; `link` identifies the sign-in link a browser session was started with
     /// (its expiry, which changes whenever a link is issued), so issuing a new link ends
     /// sessions started with the old one. Bearer tokens carry none: they are revoked instead.
     Participant {
-        id: String,
+        id: ParticipantId,
         link: Option<i64>,
         session: Option<String>,
     },
@@ -173,13 +174,13 @@ impl Identity {
             Identity::Anonymous => Err(AppError::Unauthorized),
             Identity::User { id, session } => {
                 if let Some(secret) = session {
-                    check_session(conn, ctx, secret, |s| s.user_id.as_deref() == Some(id.as_str()))?;
+                    check_session(conn, ctx, secret, |s| s.user_id.as_ref() == Some(id))?;
                 }
                 db::users::find(conn, id)?.filter(|u| u.disabled_at.is_none()).map(Actor::User).ok_or(AppError::Unauthorized)
             }
             Identity::Participant { id, link, session } => {
                 if let Some(secret) = session {
-                    check_session(conn, ctx, secret, |s| s.participant_id.as_deref() == Some(id.as_str()))?;
+                    check_session(conn, ctx, secret, |s| s.participant_id.as_ref() == Some(id))?;
                 }
                 db::participants::find(conn, id)?
                     .filter(|p| link.is_none() || *link == link_generation(p))
@@ -215,13 +216,13 @@ pub struct Access {
     pub actor: Actor,
 }
 
-pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Access> {
+pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Access> {
     let board = db::boards::find(conn, board_id)?.ok_or_else(AppError::not_found)?;
     let standing = match actor {
         Actor::User(u) if u.is_admin => Standing::Admin,
         Actor::System => Standing::Admin,
         Actor::User(u) => Standing::Staff(db::boards::member_role(conn, board_id, &u.id)?.ok_or_else(AppError::not_found)?),
-        Actor::Participant(p) if p.board_id == board_id => Standing::Participant,
+        Actor::Participant(p) if &p.board_id == board_id => Standing::Participant,
         Actor::Participant(_) => return Err(AppError::not_found()),
     };
     let state = board.state;
@@ -256,8 +257,8 @@ impl Access {
 }
 
 /// Staff names by user id, in one query (none when there are no ids).
-pub fn user_names(conn: &mut DbConn, ids: impl IntoIterator<Item = String>) -> AppResult<std::collections::HashMap<String, String>> {
-    let ids: Vec<String> = ids.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+pub fn user_names(conn: &mut DbConn, ids: impl IntoIterator<Item = UserId>) -> AppResult<std::collections::HashMap<UserId, String>> {
+    let ids: Vec<UserId> = ids.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     if ids.is_empty() {
         return Ok(Default::default());
     }

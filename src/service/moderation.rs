@@ -7,7 +7,9 @@ use super::post_trees::{recorder_names, thread_tree, Reader, MAX_POST_CHARS};
 use super::views::{participant_label, PostView, When};
 use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Post, StaffNote};
+use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, UserId};
 use crate::domain::markdown;
 use crate::domain::roles::{PostSource, Standing};
 use crate::error::{AppError, AppResult};
@@ -16,7 +18,7 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
-fn post_of_board(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResult<(Access, Post)> {
+fn post_of_board(conn: &mut DbConn, actor: &Actor, post_id: &PostId) -> AppResult<(Access, Post)> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &post.board_id)?;
     if !acc.standing.sees_everything() {
@@ -26,10 +28,10 @@ fn post_of_board(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResult<(
 }
 
 /// One post as the asker sees it.
-fn view(conn: &mut DbConn, acc: &Access, post_id: &str) -> AppResult<PostView> {
+fn view(conn: &mut DbConn, acc: &Access, post_id: &PostId) -> AppResult<PostView> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let all = db::posts::of_question(conn, &post.question_id)?;
-    let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
+    let ap = all.iter().find(|AuthoredPost { post: p, .. }| p.id == post_id).ok_or_else(AppError::not_found)?;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let zone = acc.zone();
     let anonymity = acc.board.anonymity;
@@ -50,7 +52,7 @@ pub struct ProbeInput {
 }
 
 /// A moderator's follow-up on one participant's post; the participant is told by email.
-pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: &ProbeInput) -> AppResult<PostView> {
+pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, input: &ProbeInput) -> AppResult<PostView> {
     let (acc, parent) = post_of_board(conn, actor, post_id)?;
     acc.require_manage()?;
     let Some(participant) = parent.participant_id.clone() else {
@@ -60,7 +62,7 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: 
     let user = actor.user()?;
     let now = ctx.now();
     let private = super::truthy(&input.private);
-    let id = db::new_id();
+    let id: PostId = db::new_id();
     let post = Post {
         thread_id: parent.thread_id.clone(),
         board_id: parent.board_id.clone(),
@@ -102,13 +104,14 @@ pub struct OnBehalfInput {
 
 /// Records an answer a participant gave outside the board. It is marked as such wherever it
 /// is shown and counts like any other answer.
-pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &OnBehalfInput) -> AppResult<PostView> {
+pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, input: &OnBehalfInput) -> AppResult<PostView> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &q.board_id)?;
     acc.require_manage()?;
     let user = actor.user()?;
-    let p =
-        db::participants::find(conn, input.participant_id.trim())?.filter(|p| p.board_id == q.board_id).ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+    let p = db::participants::find(conn, &ParticipantId::from(input.participant_id.trim()))?
+        .filter(|p| p.board_id == q.board_id)
+        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
     let source = match input.source.as_deref().map(str::trim) {
         None | Some("") => PostSource::Email,
         Some("web") => return Err(AppError::invalid("\"web\" is not one of: email, telephone, other")),
@@ -119,7 +122,7 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
     if db::posts::has_answered(conn, &p.id, &q.id)? {
         return Err(AppError::AlreadyAnswered("This participant has already answered this question.".into()));
     }
-    let id = db::new_id();
+    let id: PostId = db::new_id();
     let post = Post {
         thread_id: id.clone(),
         board_id: q.board_id.clone(),
@@ -164,7 +167,7 @@ pub struct HideInput {
 }
 
 /// Hides a post (participants see that something was removed, not what) or restores it.
-pub fn set_hidden(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, hide: bool, input: &HideInput) -> AppResult<PostView> {
+pub fn set_hidden(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, hide: bool, input: &HideInput) -> AppResult<PostView> {
     let (acc, post) = post_of_board(conn, actor, post_id)?;
     acc.require_manage()?;
     let reason = if hide { Some(super::required("The reason", &input.reason, 500)?) } else { None };
@@ -178,39 +181,39 @@ pub fn set_hidden(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, hi
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OpenProbe {
-    pub probe_id: String,
-    pub question_id: String,
+    pub probe_id: PostId,
+    pub question_id: QuestionId,
     pub question: String,
     pub author: String,
     pub body_html: String,
     pub private: bool,
     pub asked: When,
     /// The participant it waits for: their id, and their name for staff.
-    pub participant_id: String,
+    pub participant_id: ParticipantId,
     pub participant: Option<String>,
 }
 
 /// Probes on a board that wait for an answer: for one participant (their board home), or
 /// all of them (the moderators' list). A probe is answered when its participant replies to it.
-pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>) -> AppResult<Vec<OpenProbe>> {
+pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&ParticipantId>) -> AppResult<Vec<OpenProbe>> {
     let probes: Vec<Post> = db::posts::probes_of_board(conn, &acc.board.id)?;
     if probes.is_empty() {
         return Ok(Vec::new());
     }
-    let parent_ids: Vec<String> = probes.iter().filter_map(|p| p.parent_id.clone()).collect();
-    let parents: HashMap<String, Option<String>> = db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect();
-    let probe_ids: Vec<String> = probes.iter().map(|p| p.id.clone()).collect();
-    let answered: HashSet<(String, String)> = db::posts::participant_replies_under(conn, &probe_ids)?.into_iter().collect();
-    let people: HashMap<String, (Option<String>, String)> = db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id, (p.screen_name, p.name))).collect();
-    let questions: HashMap<String, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
-    let staff_names: HashMap<String, String> = db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
+    let parent_ids: Vec<PostId> = probes.iter().filter_map(|p| p.parent_id.clone()).collect();
+    let parents: HashMap<PostId, Option<ParticipantId>> = db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect();
+    let probe_ids: Vec<PostId> = probes.iter().map(|p| p.id.clone()).collect();
+    let answered: HashSet<(PostId, ParticipantId)> = db::posts::participant_replies_under(conn, &probe_ids)?.into_iter().collect();
+    let people: HashMap<ParticipantId, (Option<String>, String)> = db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id, (p.screen_name, p.name))).collect();
+    let questions: HashMap<QuestionId, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
+    let staff_names: HashMap<UserId, String> = db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
     let zone = acc.zone();
     let anonymity = acc.board.anonymity;
     Ok(probes
         .into_iter()
         .filter_map(|probe| {
             let target = parents.get(probe.parent_id.as_deref()?)?.clone()?;
-            if participant_id.is_some_and(|me| me != target) || answered.contains(&(probe.id.clone(), target.clone())) {
+            if participant_id.is_some_and(|me| *me != target) || answered.contains(&(probe.id.clone(), target.clone())) {
                 return None;
             }
             let participant = people.get(&target).map(|(screen, name)| participant_label(screen.as_deref(), name, anonymity, Standing::Admin));
@@ -230,7 +233,7 @@ pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&str>
 }
 
 /// The probes of a board waiting for an answer, for its staff.
-pub fn awaiting_probes(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Vec<OpenProbe>> {
+pub fn awaiting_probes(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Vec<OpenProbe>> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("This list is for the board's staff."));
@@ -243,33 +246,32 @@ pub fn awaiting_probes(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppR
 pub struct NoteInput {
     pub body_md: String,
     /// The question the note is about, if any.
-    pub question_id: Option<String>,
+    pub question_id: Option<QuestionId>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NoteView {
     pub id: String,
     pub author: String,
-    pub question_id: Option<String>,
+    pub question_id: Option<QuestionId>,
     pub body_html: String,
     pub created: When,
 }
 
 /// A note from any of the board's staff (observers and analysts included) to the moderators.
 /// Participants never see notes.
-pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &NoteInput) -> AppResult<NoteView> {
+pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &NoteInput) -> AppResult<NoteView> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Notes are written by the board's staff."));
     }
     let user = actor.user()?;
-    let question_id = input.question_id.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if let Some(q) = question_id {
+    let question_id = input.question_id.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(QuestionId::from);
+    if let Some(q) = &question_id {
         db::stages::find_question(conn, q)?.filter(|q| q.board_id == board_id).ok_or_else(|| AppError::invalid("The question is not part of this board."))?;
     }
     let body = super::required("The note", &input.body_md, 20_000)?;
-    let note =
-        StaffNote { id: db::new_id(), board_id: board_id.into(), question_id: question_id.map(str::to_string), author_id: user.id.clone(), body_md: body, created_at: ctx.now() };
+    let note = StaffNote { id: db::new_id(), board_id: board_id.into(), question_id, author_id: user.id.clone(), body_md: body, created_at: ctx.now() };
     db::moderation::insert_note(conn, &note)?;
     Ok(NoteView {
         id: note.id,
@@ -281,20 +283,20 @@ pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, inp
 }
 
 /// A board's notes (optionally about one question), for its staff.
-pub fn notes(conn: &mut DbConn, actor: &Actor, board_id: &str, question_id: Option<&str>) -> AppResult<Vec<NoteView>> {
+pub fn notes(conn: &mut DbConn, actor: &Actor, board_id: &BoardId, question_id: Option<&QuestionId>) -> AppResult<Vec<NoteView>> {
     let acc = access(conn, actor, board_id)?;
     notes_for(conn, &acc, question_id)
 }
 
-pub fn notes_for(conn: &mut DbConn, acc: &Access, question_id: Option<&str>) -> AppResult<Vec<NoteView>> {
+pub fn notes_for(conn: &mut DbConn, acc: &Access, question_id: Option<&QuestionId>) -> AppResult<Vec<NoteView>> {
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Notes are for the board's staff."));
     }
-    let board_id = acc.board.id.as_str();
+    let board_id = &acc.board.id;
     let zone = acc.zone();
     Ok(db::moderation::notes_of_board(conn, board_id)?
         .into_iter()
-        .filter(|(n, _)| question_id.is_none() || n.question_id.as_deref() == question_id)
+        .filter(|(n, _)| question_id.is_none() || n.question_id.as_ref() == question_id)
         .map(|(n, author)| NoteView { id: n.id, author, question_id: n.question_id, body_html: markdown::render(&n.body_md), created: When::new(&zone, n.created_at) })
         .collect())
 }

@@ -7,6 +7,7 @@ use crate::db::json_text::JsonText;
 use crate::db::models::{Board, OutboxMessage, Participant, Post, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::ids::{BoardId, ParticipantId, QuestionId};
 use crate::domain::markdown;
 use crate::domain::timezone::BoardZone;
 use crate::email::compose::compose;
@@ -43,7 +44,7 @@ pub fn queue(conn: &mut DbConn, ctx: &Ctx, board: &Board, p: &Participant, kind:
         map.extend(extra);
     }
     let composed = compose(kind, &data)?;
-    let id = db::new_id();
+    let id: String = db::new_id();
     let now = ctx.now();
     let message = OutboxMessage {
         message_id: ctx.message_id(&id),
@@ -70,13 +71,13 @@ pub fn queue(conn: &mut DbConn, ctx: &Ctx, board: &Board, p: &Participant, kind:
 }
 
 /// Participants who have been invited to a board: the ones later messages go to.
-fn invited(conn: &mut DbConn, board_id: &str) -> AppResult<Vec<Participant>> {
+fn invited(conn: &mut DbConn, board_id: &BoardId) -> AppResult<Vec<Participant>> {
     Ok(db::participants::of_board(conn, board_id)?.into_iter().filter(|p| p.invited_at.is_some()).collect())
 }
 
 /// Queues an invitation for every participant whose current sign-in link has not been sent
 /// yet: everyone on the first call, then newcomers and those given a new link.
-pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<usize> {
+pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> AppResult<usize> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let now = ctx.now();
@@ -129,8 +130,8 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
 
 /// Tells the author of a post that someone replied to it (not when they reply to themselves).
 pub fn reply_posted(conn: &mut DbConn, ctx: &Ctx, board: &Board, parent: &Post, reply: &Post, replier: &str, question_md: &str) -> AppResult<()> {
-    let Some(author_id) = parent.participant_id.as_deref() else { return Ok(()) };
-    if reply.participant_id.as_deref() == Some(author_id) {
+    let Some(author_id) = parent.participant_id.as_ref() else { return Ok(()) };
+    if reply.participant_id.as_ref() == Some(author_id) {
         return Ok(());
     }
     let Some(author) = db::participants::find(conn, author_id)? else { return Ok(()) };
@@ -168,8 +169,8 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
             continue;
         }
         let stage_questions = db::stages::questions_of_stage(conn, &stage.id)?;
-        let question_ids: Vec<String> = stage_questions.iter().map(|q| q.id.clone()).collect();
-        let mut answered: HashSet<(String, String)> = db::posts::answerers_of_questions(conn, &question_ids)?.into_iter().collect();
+        let question_ids: Vec<QuestionId> = stage_questions.iter().map(|q| q.id.clone()).collect();
+        let mut answered: HashSet<(ParticipantId, QuestionId)> = db::posts::answerers_of_questions(conn, &question_ids)?.into_iter().collect();
         answered.extend(db::votes::pairs_of_board(conn, &board.id)?.into_iter().map(|(q, p)| (p, q)));
         let zone = BoardZone::of(&board.time_zone);
         let people = invited(conn, &board.id)?;
@@ -228,7 +229,7 @@ fn plain_text(md: &str) -> String {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub id: String,
-    pub participant_id: Option<String>,
+    pub participant_id: Option<ParticipantId>,
     pub recipient: String,
     pub kind: EmailKind,
     pub kind_name: String,
@@ -248,13 +249,13 @@ pub struct DeliveryFilter {
 }
 
 /// Every message of a board, newest first (the latest 1,000), for the board's moderators.
-pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &str, filter: &DeliveryFilter) -> AppResult<Vec<DeliveryView>> {
+pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &BoardId, filter: &DeliveryFilter) -> AppResult<Vec<DeliveryView>> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let status = filter.status.as_deref().filter(|s| !s.is_empty()).map(DeliveryStatus::parse).transpose().map_err(AppError::invalid)?;
-    let participant = filter.participant.as_deref().filter(|s| !s.is_empty());
+    let participant = filter.participant.as_deref().filter(|s| !s.is_empty()).map(ParticipantId::from);
     let zone = acc.zone();
-    Ok(db::outbox::of_board(conn, board_id, participant, status, 1000)?
+    Ok(db::outbox::of_board(conn, board_id, participant.as_ref(), status, 1000)?
         .into_iter()
         .map(|m| DeliveryView {
             id: m.id,
@@ -273,7 +274,7 @@ pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &str, filter: &Del
 }
 
 /// Sends failed messages again (one, or all of the board's); returns how many were requeued.
-pub fn resend_failed(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, message_id: Option<&str>) -> AppResult<usize> {
+pub fn resend_failed(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, message_id: Option<&str>) -> AppResult<usize> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let n = db::outbox::requeue_failed(conn, board_id, message_id, ctx.now())?;
@@ -300,7 +301,7 @@ pub struct Preferences {
 }
 
 /// The participant and the kind of email an unsubscribe link names.
-fn token_of(ctx: &Ctx, token: &str) -> AppResult<(String, EmailKind)> {
+fn token_of(ctx: &Ctx, token: &str) -> AppResult<(ParticipantId, EmailKind)> {
     let invalid = || AppError::NotFound("This unsubscribe link is not valid.".into());
     let (id, kind) = ctx.check_unsubscribe_token(token).ok_or_else(invalid)?;
     let kind = EmailKind::parse(&kind).map_err(|_| invalid())?;
@@ -313,7 +314,7 @@ fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<
     Ok((p, kind))
 }
 
-fn set_opt_out(conn: &mut DbConn, participant_id: &str, kinds: Vec<EmailKind>) -> AppResult<()> {
+fn set_opt_out(conn: &mut DbConn, participant_id: &ParticipantId, kinds: Vec<EmailKind>) -> AppResult<()> {
     db::participants::set_opt_out(conn, participant_id, &JsonText::new(kinds)?)?;
     Ok(())
 }

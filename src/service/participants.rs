@@ -5,6 +5,7 @@ use super::{access, in_tx, Actor, Ctx};
 use crate::db::json_text::JsonText;
 use crate::db::models::{Attributes, Participant};
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, ParticipantId};
 use crate::domain::participants_csv::{self, ImportRow, ParsedImport, RowError};
 use crate::domain::roles::Anonymity;
 use crate::domain::tokens;
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::PrimitiveDateTime;
 use utoipa::ToSchema;
 
-pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<Vec<ParticipantView>> {
+pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> AppResult<Vec<ParticipantView>> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("The participant list is for the board's staff."));
@@ -21,7 +22,7 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppR
     let show_links = acc.standing.can_manage();
     let zone = acc.zone();
     let posts = db::posts::post_counts_by_participant(conn, board_id)?;
-    let failed: std::collections::HashSet<String> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
+    let failed: std::collections::HashSet<ParticipantId> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
     db::participants::of_board(conn, board_id)?
         .iter()
         .map(|p| {
@@ -64,7 +65,7 @@ pub struct ImportReport {
 
 /// Reads a CSV file and checks it against the board; with `commit`, adds every row in one
 /// transaction, or none when any row is bad.
-pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: &[u8], commit: bool) -> AppResult<ImportReport> {
+pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, csv: &[u8], commit: bool) -> AppResult<ImportReport> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let ParsedImport { attribute_columns, rows, mut errors } = participants_csv::parse(csv).map_err(AppError::invalid)?;
@@ -84,12 +85,12 @@ pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, csv: 
         .rows
         .iter()
         .map(|r| -> AppResult<Participant> {
-            let id = db::new_id();
+            let id: ParticipantId = db::new_id();
             let hash = tokens::hash(&ctx.link_token(&id, expires));
             let attributes: Attributes = r.attributes.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
             Ok(Participant {
                 id,
-                board_id: board_id.to_string(),
+                board_id: board_id.clone(),
                 email: r.email.clone(),
                 name: r.name.clone(),
                 attributes: JsonText::new(attributes)?,
@@ -123,14 +124,14 @@ fn link_expiry(ctx: &Ctx, now: PrimitiveDateTime) -> PrimitiveDateTime {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SignInLink {
-    pub participant_id: String,
+    pub participant_id: ParticipantId,
     pub url: String,
     pub expires_at: When,
 }
 
 /// Issues a new personal link. The previous one stops working at once, and so do the browser
 /// sessions and API tokens started with it (the moderator's answer to a forwarded link).
-pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str) -> AppResult<SignInLink> {
+pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, participant_id: &ParticipantId) -> AppResult<SignInLink> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let mut p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;
@@ -220,7 +221,7 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
 }
 
 /// Puts a participant in a group (their "group" attribute), or in none with an empty name.
-pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str, group: &str) -> AppResult<ParticipantView> {
+pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, participant_id: &ParticipantId, group: &str) -> AppResult<ParticipantView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;

@@ -5,6 +5,7 @@
 use super::views::{participant_label, PostView, When};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
+use crate::domain::ids::{ParticipantId, PostId, QuestionId, UserId};
 use crate::domain::roles::{Anonymity, PostSource, Standing};
 use crate::error::AppResult;
 use std::collections::{HashMap, HashSet};
@@ -14,26 +15,28 @@ pub const MAX_POST_CHARS: usize = 20_000;
 
 /// What building a thread needs to know about who is reading it.
 pub struct Reader<'a> {
+    /// The reader's id (a participant's or a staff account's).
     pub me: &'a str,
     pub zone: &'a crate::domain::timezone::BoardZone,
     pub anonymity: Anonymity,
     pub standing: Standing,
     /// Names of staff who recorded answers on participants' behalf, by user id.
-    pub recorders: &'a HashMap<String, String>,
+    pub recorders: &'a HashMap<UserId, String>,
     /// Who agreed with each post: post id to (participant id, how staff name them).
     pub reactions: &'a Reactions,
     /// Images of posts, by post id.
-    pub images: &'a HashMap<String, Vec<super::views::ImageView>>,
+    pub images: &'a HashMap<PostId, Vec<super::views::ImageView>>,
 }
 
-pub type Reactions = HashMap<String, Vec<(String, String)>>;
+/// Who agreed with each post: post id to (participant id, how staff name them).
+pub type Reactions = HashMap<PostId, Vec<(ParticipantId, String)>>;
 
 /// The "agree" reactions on a question's posts, in one query.
-pub fn reactions_of(conn: &mut DbConn, question_id: &str, anonymity: Anonymity) -> AppResult<Reactions> {
+pub fn reactions_of(conn: &mut DbConn, question_id: &QuestionId, anonymity: Anonymity) -> AppResult<Reactions> {
     let mut map: Reactions = HashMap::new();
-    for (post, participant, screen, name) in db::posts::reactions_of_question(conn, question_id)? {
-        let label = participant_label(screen.as_deref(), &name, anonymity, Standing::Admin);
-        map.entry(post).or_default().push((participant, label));
+    for r in db::posts::reactions_of_question(conn, question_id)? {
+        let label = participant_label(r.screen_name.as_deref(), &r.name, anonymity, Standing::Admin);
+        map.entry(r.post_id).or_default().push((r.participant_id, label));
     }
     Ok(map)
 }
@@ -42,9 +45,9 @@ pub fn reactions_of(conn: &mut DbConn, question_id: &str, anonymity: Anonymity) 
 pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
     let mut children: HashMap<&str, Vec<&AuthoredPost>> = HashMap::new();
     let mut roots = Vec::new();
-    let ids: HashSet<&str> = posts.iter().map(|(p, ..)| p.id.as_str()).collect();
+    let ids: HashSet<&str> = posts.iter().map(|AuthoredPost { post: p, .. }| p.id.as_str()).collect();
     for ap in posts {
-        match ap.0.parent_id.as_deref() {
+        match ap.post.parent_id.as_deref() {
             Some(parent) if ids.contains(parent) => children.entry(parent).or_default().push(ap),
             _ => roots.push(*ap),
         }
@@ -53,7 +56,7 @@ pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
 }
 
 fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r: &Reader) -> PostView {
-    let (p, screen, name, staff_name) = ap;
+    let AuthoredPost { post: p, screen_name: screen, participant_name: name, staff_name } = ap;
     let staff = r.standing.sees_everything();
     let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
     let (author, kind) = match (&p.participant_id, staff_name) {
@@ -91,7 +94,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         source: p.source,
         recorded_note,
         agrees: r.reactions.get(&p.id).map_or(0, |v| v.len() as i64),
-        agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who == r.me)),
+        agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who.as_str() == r.me)),
         images: if hidden && !staff { Vec::new() } else { r.images.get(&p.id).cloned().unwrap_or_default() },
         agreed_by: if staff { r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default() } else { Vec::new() },
         replies: children.get(p.id.as_str()).map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect()).unwrap_or_default(),
@@ -99,6 +102,6 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
 }
 
 /// Names of the staff who recorded any of `posts` on a participant's behalf.
-pub fn recorder_names(conn: &mut DbConn, posts: &[AuthoredPost]) -> AppResult<HashMap<String, String>> {
-    super::user_names(conn, posts.iter().filter_map(|(p, ..)| p.recorded_by.clone()))
+pub fn recorder_names(conn: &mut DbConn, posts: &[AuthoredPost]) -> AppResult<HashMap<UserId, String>> {
+    super::user_names(conn, posts.iter().filter_map(|AuthoredPost { post: p, .. }| p.recorded_by.clone()))
 }

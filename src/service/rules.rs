@@ -5,12 +5,13 @@
 use super::{access, Access, Actor};
 use crate::db::models::{Participant, Post, Question, Stage};
 use crate::db::{self, DbConn};
+use crate::domain::ids::QuestionId;
 use crate::domain::roles::Standing;
 use crate::domain::visibility::{for_group, participant_scope, ReplyScope};
 use crate::error::{AppError, AppResult};
 
 /// The board, stage and question for someone who may open the question.
-pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
+pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId) -> AppResult<(Access, Stage, Question)> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;

@@ -6,6 +6,7 @@ use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::json_text::JsonText;
 use crate::db::models::{Question, Stage};
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, QuestionId, StageId, SummaryId};
 use crate::domain::polls::{PollConfig, QuestionKind, Scale};
 use crate::domain::roles::ResponseMode;
 use crate::error::{AppError, AppResult};
@@ -66,13 +67,13 @@ fn apply(stage: &mut Stage, acc: &Access, input: &StageInput) -> AppResult<()> {
     Ok(())
 }
 
-fn stage_of_board(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<(Access, Stage)> {
+fn stage_of_board(conn: &mut DbConn, actor: &Actor, stage_id: &StageId) -> AppResult<(Access, Stage)> {
     let stage = db::stages::find(conn, stage_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &stage.board_id)?;
     Ok((acc, stage))
 }
 
-pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &StageInput) -> AppResult<StageView> {
+pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &StageInput) -> AppResult<StageView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let mut stage = Stage {
@@ -96,7 +97,7 @@ pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str,
     Ok(view)
 }
 
-pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &StageInput) -> AppResult<StageView> {
+pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, input: &StageInput) -> AppResult<StageView> {
     let (acc, mut stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
     let before = serde_json::to_value(StageView::new(&stage, &acc.zone(), ctx.now())).ok();
@@ -110,7 +111,7 @@ pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
 }
 
 /// A stage with all its questions, for staff.
-pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> AppResult<StageView> {
+pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId) -> AppResult<StageView> {
     let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::not_found());
@@ -124,7 +125,7 @@ pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str)
 }
 
 /// "Release now": opens the stage at once, whatever its scheduled time.
-pub fn release_now(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> AppResult<StageView> {
+pub fn release_now(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId) -> AppResult<StageView> {
     let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
     if stage.released_at.is_some() {
@@ -242,11 +243,11 @@ fn poll_settings(input: &QuestionInput, current: Option<(QuestionKind, &PollConf
 }
 
 /// The summary a question is tied to: absent keeps `current`, null or empty unties it.
-fn checked_summary(conn: &mut DbConn, board_id: &str, input: &QuestionInput, current: Option<&str>) -> AppResult<Option<String>> {
-    match crate::domain::patch::clearable(&input.summary_id, current).as_deref().map(str::trim) {
+fn checked_summary(conn: &mut DbConn, board_id: &BoardId, input: &QuestionInput, current: Option<&SummaryId>) -> AppResult<Option<SummaryId>> {
+    match crate::domain::patch::clearable(&input.summary_id, current.map(|c| c.as_str())).as_deref().map(str::trim) {
         None => Ok(None),
-        Some(id) if Some(id) == current => Ok(Some(id.to_string())),
-        Some(id) => db::moderation::find_summary(conn, id)?
+        Some(id) if current.is_some_and(|c| c == id) => Ok(current.cloned()),
+        Some(id) => db::moderation::find_summary(conn, &SummaryId::from(id))?
             .filter(|s| s.board_id == board_id)
             .map(|s| Some(s.id))
             .ok_or_else(|| AppError::invalid("The summary is not one of this board's.")),
@@ -269,7 +270,7 @@ fn checked(input: &QuestionInput, current: Option<(&str, ResponseMode)>) -> AppR
     Ok((prompt, mode))
 }
 
-pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &QuestionInput) -> AppResult<QuestionView> {
+pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, input: &QuestionInput) -> AppResult<QuestionView> {
     let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
     let (prompt, mode) = checked(input, None)?;
@@ -298,7 +299,7 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str,
     Ok(view)
 }
 
-fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<(Access, Stage, Question)> {
+fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId) -> AppResult<(Access, Stage, Question)> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let (acc, stage) = stage_of_board(conn, actor, &q.stage_id)?;
     Ok((acc, stage, q))
@@ -306,11 +307,11 @@ fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &str) -> App
 
 /// Edits a question. Before release it simply changes; after release the old wording is kept
 /// and participants see that the question was revised.
-pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &QuestionInput) -> AppResult<QuestionView> {
+pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, input: &QuestionInput) -> AppResult<QuestionView> {
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let (prompt, mode) = checked(input, Some((&q.prompt_md, q.mode)))?;
-    let summary_id = checked_summary(conn, &q.board_id, input, q.summary_id.as_deref())?;
+    let summary_id = checked_summary(conn, &q.board_id, input, q.summary_id.as_ref())?;
     let (kind, config) = poll_settings(input, Some((q.kind, q.config.get())))?;
     if stage.released_at.is_some() && (kind != q.kind || &config != q.config.get()) {
         return Err(AppError::Conflict("The kind and options of a released question stay as they were, so votes keep their meaning.".into()));
@@ -319,7 +320,7 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     in_tx(conn, |conn| {
         let allow_images = if input.allow_images.is_some() { super::truthy(&input.allow_images) } else { q.allow_images };
         let groups = groups_json(&input.groups, &q.groups)?;
-        db::stages::update_question(conn, &q, &prompt, mode, summary_id.as_deref(), &groups, (kind, &JsonText::new(config)?), allow_images, revised)?;
+        db::stages::update_question(conn, &q, &prompt, mode, summary_id.as_ref(), &groups, (kind, &JsonText::new(config)?), allow_images, revised)?;
         audit::record(
             conn,
             ctx,
@@ -335,7 +336,7 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
 }
 
 /// Moves a question one place up or down within its stage; returns the stage's id.
-pub fn move_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, up: bool) -> AppResult<String> {
+pub fn move_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, up: bool) -> AppResult<StageId> {
     let (acc, _stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let siblings = db::stages::questions_of_stage(conn, &q.stage_id)?;
@@ -355,7 +356,7 @@ pub fn move_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
 
 /// Moves a question of an unreleased stage to the end of another unreleased stage of the
 /// same board; returns the new stage's id.
-pub fn move_question_to_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, stage_id: &str) -> AppResult<String> {
+pub fn move_question_to_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, stage_id: &StageId) -> AppResult<StageId> {
     let (acc, from, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let to = db::stages::find(conn, stage_id)?.filter(|s| s.board_id == q.board_id).ok_or_else(|| AppError::invalid("The stage to move to is not a stage of this board."))?;
@@ -371,7 +372,7 @@ pub fn move_question_to_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, quest
 }
 
 /// Opens a closed stage again for new answers (its close time is removed).
-pub fn reopen(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> AppResult<StageView> {
+pub fn reopen(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId) -> AppResult<StageView> {
     let (acc, mut stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
     let before = stage.close_at;
@@ -392,7 +393,7 @@ pub fn reopen(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str) -> Ap
 }
 
 /// Deletes a question of an unreleased stage that nobody has answered.
-pub fn delete_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<String> {
+pub fn delete_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId) -> AppResult<StageId> {
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     if stage.released_at.is_some() || db::posts::question_has_posts(conn, &q.id)? {

@@ -7,6 +7,7 @@ use super::{access, audit, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Board, Participant, Stage, StageSummary};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailKind;
+use crate::domain::ids::{BoardId, ParticipantId, StageId};
 use crate::domain::markdown;
 use crate::domain::visibility::for_group;
 use crate::error::{AppError, AppResult};
@@ -20,7 +21,7 @@ use utoipa::ToSchema;
 pub struct SummaryInput {
     pub body_md: String,
     /// The stage at whose top it is shown; empty: the next stage.
-    pub shown_in_stage_id: Option<String>,
+    pub shown_in_stage_id: Option<StageId>,
     /// true or "on": shown only to participants who answered in the summarised stage.
     #[schema(value_type = Option<String>)]
     pub contributors_only: Option<serde_json::Value>,
@@ -45,7 +46,7 @@ pub fn view(s: &StageSummary, stage_title: &str, acc: &Access) -> SummaryView {
 
 /// Saves the summary of a stage as a draft or published. Publishing the first time emails
 /// the participants who may read it (their email preferences apply).
-pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: &SummaryInput) -> AppResult<SummaryView> {
+pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, input: &SummaryInput) -> AppResult<SummaryView> {
     let stage = db::stages::find(conn, stage_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &stage.board_id)?;
     acc.require_manage()?;
@@ -92,7 +93,7 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &str, input: 
 /// (the stage it is shown in is not released) get it when that stage is released: see
 /// `announce_shown_in`. The dedup key makes both paths send it once.
 fn announce(conn: &mut DbConn, ctx: &Ctx, board: &Board, stage: &Stage, summary: &StageSummary) -> AppResult<()> {
-    let stages: HashMap<String, Stage> = db::stages::of_board(conn, &board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let stages: HashMap<StageId, Stage> = db::stages::of_board(conn, &board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let contributors = contributors(conn, &stage.id)?;
     let extra = json!({"summary": {"stage_title": stage.title, "html": markdown::render(&summary.body_md), "text": summary.body_md}});
     for p in db::participants::of_board(conn, &board.id)? {
@@ -126,7 +127,7 @@ pub fn announce_shown_in(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResu
 /// stage it is shown in are both released and for their group; and, when it is for
 /// contributors only, they answered in the summarised stage. The same rule serves the home
 /// page, the question page, the summary's images and its email.
-fn visible_to(s: &StageSummary, stages: &HashMap<String, Stage>, p: &Participant, contributor: bool) -> AppResult<bool> {
+fn visible_to(s: &StageSummary, stages: &HashMap<StageId, Stage>, p: &Participant, contributor: bool) -> AppResult<bool> {
     let group = p.group();
     let open_to = |id: &str| -> AppResult<bool> {
         Ok(match stages.get(id) {
@@ -142,12 +143,12 @@ fn visible_to(s: &StageSummary, stages: &HashMap<String, Stage>, p: &Participant
 }
 
 /// Participants who answered at least one question of a stage.
-fn contributors(conn: &mut DbConn, stage_id: &str) -> AppResult<HashSet<String>> {
+fn contributors(conn: &mut DbConn, stage_id: &StageId) -> AppResult<HashSet<ParticipantId>> {
     Ok(db::posts::answerers_of_stage(conn, stage_id)?.into_iter().collect())
 }
 
 /// The summary of a stage, draft or published, for staff.
-pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<Option<SummaryView>> {
+pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &StageId) -> AppResult<Option<SummaryView>> {
     let stage = db::stages::find(conn, stage_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &stage.board_id)?;
     if !acc.standing.sees_everything() {
@@ -162,7 +163,7 @@ pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &str) -> AppResult<O
 }
 
 /// Every summary of a board, drafts included, for its staff.
-pub fn of_board(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Vec<SummaryView>> {
+pub fn of_board(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Vec<SummaryView>> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::not_found());
@@ -187,7 +188,7 @@ fn readable_text(conn: &mut DbConn, acc: &Access, participant: Option<&Participa
     if summaries.is_empty() {
         return Ok(Vec::new());
     }
-    let stages: HashMap<String, Stage> = db::stages::of_board(conn, &acc.board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let stages: HashMap<StageId, Stage> = db::stages::of_board(conn, &acc.board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut out = Vec::new();
     for s in summaries {
         if let Some(p) = participant {

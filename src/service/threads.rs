@@ -8,6 +8,7 @@ use crate::db::json_text::JsonText;
 use crate::db::models::{Post, Question, Stage};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, StageId};
 use crate::domain::markdown;
 use crate::domain::polls::{tally, Answer, QuestionKind, Results};
 use crate::domain::roles::{Anonymity, BoardState, PostSource, ResponseMode, Standing};
@@ -38,20 +39,20 @@ pub struct ParticipantHome {
 
 /// A participant's board home: released stages and their questions, which are still
 /// unanswered, and what is new since they last looked.
-pub fn participant_home(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str) -> AppResult<ParticipantHome> {
+pub fn participant_home(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> AppResult<ParticipantHome> {
     let acc = access(conn, actor, board_id)?;
     home(conn, ctx, &acc, false)
 }
 
 /// The board home exactly as participant `participant_id` sees it, for the board's staff.
-pub fn participant_home_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, participant_id: &str) -> AppResult<ParticipantHome> {
+pub fn participant_home_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, participant_id: &ParticipantId) -> AppResult<ParticipantHome> {
     let staff = access(conn, actor, board_id)?;
     let acc = as_participant(conn, staff, participant_id)?;
     home(conn, ctx, &acc, true)
 }
 
 /// Turns a staff member's access into the access of one participant of the same board.
-fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &str) -> AppResult<Access> {
+fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &ParticipantId) -> AppResult<Access> {
     if !staff.standing.sees_everything() {
         return Err(AppError::not_found());
     }
@@ -60,7 +61,7 @@ fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &str) -> App
 }
 
 fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResult<ParticipantHome> {
-    let board_id = acc.board.id.as_str();
+    let board_id = &acc.board.id;
     let me = match (&acc.actor, observing) {
         // Staff look at the board as a participant sees it, consent or not.
         (Actor::Participant(p), true) => p.clone(),
@@ -71,9 +72,9 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     if !observing {
         db::participants::touch(conn, &me.id, now)?;
     }
-    let answered: HashSet<String> = db::posts::answered_questions(conn, &me.id)?.into_iter().chain(db::votes::voted_questions(conn, &me.id)?).collect();
+    let answered: HashSet<QuestionId> = db::posts::answered_questions(conn, &me.id)?.into_iter().chain(db::votes::voted_questions(conn, &me.id)?).collect();
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
-    let mut by_stage: HashMap<String, Vec<QuestionView>> = HashMap::new();
+    let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();
     let group = me.group();
     for q in db::stages::questions_of_board(conn, board_id)? {
         if !for_group(&q.groups, group.as_deref()) {
@@ -100,7 +101,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
         .iter()
         .map(|s| {
             let mut v = StageView::new(s, &zone, now);
-            v.questions = by_stage.remove(&s.id).unwrap_or_default();
+            v.questions = by_stage.remove(s.id.as_str()).unwrap_or_default();
             v.new_posts = v.questions.iter().map(|q| q.new_posts).sum();
             v.feedback = summaries.iter().filter(|f| f.shown_in_stage_id.as_deref() == Some(s.id.as_str())).cloned().collect();
             v.images = intro_images.iter().filter(|i| i.stage_id.as_deref() == Some(s.id.as_str())).map(|i| super::views::image_view(i, None)).collect();
@@ -138,7 +139,7 @@ pub struct QuestionPage {
     pub refusal: Option<String>,
     /// Post first: answers by others that appear once the asker has answered.
     pub hidden_answers: i64,
-    pub your_answer_id: Option<String>,
+    pub your_answer_id: Option<PostId>,
     /// The summary this question asks participants to react to, shown beside the form.
     pub summary: Option<SummaryView>,
     /// Notes from staff about this question; for staff only.
@@ -157,7 +158,7 @@ pub struct QuestionPage {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PersonRef {
-    pub id: String,
+    pub id: ParticipantId,
     pub name: String,
     pub screen_name: Option<String>,
 }
@@ -166,14 +167,14 @@ fn already_answered() -> AppError {
     AppError::AlreadyAnswered("You have already answered this question; edit your answer or reply in a thread.".into())
 }
 
-pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str) -> AppResult<QuestionPage> {
+pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId) -> AppResult<QuestionPage> {
     let (acc, stage, q) = question_access(conn, actor, question_id)?;
     render_question(conn, ctx, acc, stage, q, false)
 }
 
 /// The question exactly as participant `participant_id` sees it (post-first and private rules
 /// included), for the board's staff; nothing can be posted from it.
-pub fn question_page_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, participant_id: &str) -> AppResult<QuestionPage> {
+pub fn question_page_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, participant_id: &ParticipantId) -> AppResult<QuestionPage> {
     let (staff, stage, q) = question_access(conn, actor, question_id)?;
     let acc = as_participant(conn, staff, participant_id)?;
     let for_them = match &acc.actor {
@@ -187,7 +188,7 @@ pub fn question_page_as(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
 }
 
 fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Question, observing: bool) -> AppResult<QuestionPage> {
-    let question_id = q.id.as_str();
+    let question_id = &q.id;
     let actor = &acc.actor;
     let zone = acc.zone();
     let now = ctx.now();
@@ -203,18 +204,26 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
 
     let (visible, hidden_answers, your_answer_id, can_answer, can_reply, refusal) = match acc.standing {
         Standing::Participant => {
-            let own_answer = all.iter().find(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me));
-            let your_answer_id = own_answer.map(|(p, ..)| p.id.clone());
+            let own_answer = all.iter().find(|AuthoredPost { post: p, .. }| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me));
+            let your_answer_id = own_answer.map(|AuthoredPost { post: p, .. }| p.id.clone());
             let has_answered = your_answer_id.is_some() || your_vote.is_some();
             let scope = participant_scope(mode, has_answered);
-            let own_threads: HashSet<&str> = all.iter().filter(|(p, ..)| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me)).map(|(p, ..)| p.id.as_str()).collect();
+            let own_threads: HashSet<&str> = all
+                .iter()
+                .filter(|AuthoredPost { post: p, .. }| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me))
+                .map(|AuthoredPost { post: p, .. }| p.id.as_str())
+                .collect();
             let visible: Vec<&AuthoredPost> = all
                 .iter()
-                .filter(|(p, ..)| scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str()))
+                .filter(|AuthoredPost { post: p, .. }| scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str()))
                 // Private probes and the answers to them reach one participant only.
-                .filter(|(p, ..)| p.private_to.as_deref().is_none_or(|to| to == me))
+                .filter(|AuthoredPost { post: p, .. }| p.private_to.as_deref().is_none_or(|to| to == me))
                 .collect();
-            let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads { all.iter().filter(|(p, ..)| p.parent_id.is_none()).count() as i64 } else { 0 };
+            let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads {
+                all.iter().filter(|AuthoredPost { post: p, .. }| p.parent_id.is_none()).count() as i64
+            } else {
+                0
+            };
             let refusal = answer_refusal(state, phase);
             // A vote can be changed while the stage is open; a written answer is edited instead.
             let can_answer = refusal.is_none() && (kind != QuestionKind::Discussion || your_answer_id.is_none());
@@ -230,8 +239,8 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
             let invited = eligible_count(&db::participants::of_board(conn, &acc.board.id)?, &stage, &q)?;
             let answered: HashSet<&str> = all
                 .iter()
-                .filter(|(p, ..)| p.parent_id.is_none())
-                .filter_map(|(p, ..)| p.participant_id.as_deref())
+                .filter(|AuthoredPost { post: p, .. }| p.parent_id.is_none())
+                .filter_map(|AuthoredPost { post: p, .. }| p.participant_id.as_deref())
                 .chain(votes.iter().map(|v| v.participant_id.as_str()))
                 .collect();
             question.answered_count = Some(answered.len() as i64);
@@ -243,8 +252,8 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
     let anonymity = acc.board.anonymity;
     let recorders = recorder_names(conn, &all)?;
     let reactions = reactions_of(conn, question_id, anonymity)?;
-    let visible_ids: Vec<String> = visible.iter().map(|(p, ..)| p.id.clone()).collect();
-    let mut post_images: HashMap<String, Vec<super::views::ImageView>> = HashMap::new();
+    let visible_ids: Vec<PostId> = visible.iter().map(|AuthoredPost { post: p, .. }| p.id.clone()).collect();
+    let mut post_images: HashMap<PostId, Vec<super::views::ImageView>> = HashMap::new();
     for image in db::images::of_question(conn, question_id, &visible_ids)? {
         match &image.post_id {
             Some(pid) => post_images.entry(pid.clone()).or_default().push(super::views::image_view(&image, Some(question_id))),
@@ -312,17 +321,17 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
 pub struct PostInput {
     pub body_md: String,
     /// The post this replies to; none for an answer to the question.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<PostId>,
 }
 
 /// Writes an answer (no parent) or a reply inside a thread the asker can see.
-pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &PostInput) -> AppResult<PostView> {
+pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, input: &PostInput) -> AppResult<PostView> {
     let (acc, stage, q) = question_access(conn, actor, question_id)?;
     let now = ctx.now();
     let phase = stage_phase(stage.released_at, stage.close_at, now);
     let body = super::required("Your reply", &input.body_md, MAX_POST_CHARS)?;
-    let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    let parent = match parent_id {
+    let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(PostId::from);
+    let parent = match &parent_id {
         Some(pid) => {
             Some(db::posts::find(conn, pid)?.filter(|p| p.question_id == q.id).ok_or_else(|| AppError::invalid("The post you are replying to is not part of this question."))?)
         }
@@ -368,7 +377,7 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
         _ => return Err(AppError::forbidden("Observers and analysts read the board but do not post.")),
     };
     let is_probe = author_user_id.is_some() && parent.as_ref().is_some_and(|p| p.participant_id.is_some());
-    let id = db::new_id();
+    let id: PostId = db::new_id();
     let post = Post {
         thread_id: parent.as_ref().map_or(id.clone(), |p| p.thread_id.clone()),
         id,
@@ -418,10 +427,10 @@ pub fn create_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &st
     find_post_view(conn, actor, &acc, &post.id)
 }
 
-fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str) -> AppResult<PostView> {
+fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &PostId) -> AppResult<PostView> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let all = db::posts::of_question(conn, &post.question_id)?;
-    let ap = all.iter().find(|(p, ..)| p.id == post_id).ok_or_else(AppError::not_found)?;
+    let ap = all.iter().find(|AuthoredPost { post: p, .. }| p.id == post_id).ok_or_else(AppError::not_found)?;
     let anonymity = acc.board.anonymity;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let reactions = reactions_of(conn, &post.question_id, anonymity)?;
@@ -433,7 +442,7 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &str)
 }
 
 /// The author edits their own post; the earlier wording is kept.
-pub fn edit_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, body_md: &str) -> AppResult<PostView> {
+pub fn edit_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, body_md: &str) -> AppResult<PostView> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let (acc, stage, _q) = question_access(conn, actor, &post.question_id)?;
     let me = actor.reader_id();
@@ -469,7 +478,7 @@ pub struct PostHistory {
 }
 
 /// A post's earlier wordings, for its author and the board's staff.
-pub fn post_history(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResult<PostHistory> {
+pub fn post_history(conn: &mut DbConn, actor: &Actor, post_id: &PostId) -> AppResult<PostHistory> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let (acc, ..) = question_access(conn, actor, &post.question_id)?;
     let me = actor.reader_id();
@@ -487,7 +496,7 @@ pub fn post_history(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResul
 
 /// A participant agrees with a post they can read, or takes their agreement back. Returns the
 /// post as they now see it.
-pub fn toggle_agree(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str) -> AppResult<PostView> {
+pub fn toggle_agree(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId) -> AppResult<PostView> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let (acc, stage, _q) = question_access(conn, actor, &post.question_id)?;
     let me = match acc.standing {
@@ -517,7 +526,7 @@ pub struct VoteInput {
 }
 
 /// Casts or changes a participant's vote while the stage is open; every change is kept.
-pub fn vote(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, input: &VoteInput) -> AppResult<QuestionPage> {
+pub fn vote(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, input: &VoteInput) -> AppResult<QuestionPage> {
     let (acc, stage, q) = question_access(conn, actor, question_id)?;
     let me = match acc.standing {
         Standing::Participant => acc.participant()?.clone(),
@@ -549,7 +558,7 @@ pub fn vote(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, inpu
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VoteRecord {
-    pub participant_id: String,
+    pub participant_id: ParticipantId,
     pub answer: Answer,
     pub cast: When,
     /// When a later vote replaced it; empty for the current vote.
@@ -557,7 +566,7 @@ pub struct VoteRecord {
 }
 
 /// Every vote of a question, changed ones included, for the board's staff.
-pub fn vote_history(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppResult<Vec<VoteRecord>> {
+pub fn vote_history(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId) -> AppResult<Vec<VoteRecord>> {
     let (acc, ..) = question_access(conn, actor, question_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Vote histories are for the board's staff."));
@@ -575,14 +584,14 @@ pub fn vote_history(conn: &mut DbConn, actor: &Actor, question_id: &str) -> AppR
 }
 
 /// A vote submitted from the question page's form.
-pub fn vote_from_form(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &str, form: &HashMap<String, String>) -> AppResult<QuestionPage> {
+pub fn vote_from_form(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, form: &HashMap<String, String>) -> AppResult<QuestionPage> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let answer = crate::domain::polls::answer_from_form(q.kind, q.config.options.len(), form).map_err(AppError::invalid)?;
     vote(conn, ctx, actor, question_id, &VoteInput { answer, comment_md: form.get("comment_md").cloned() })
 }
 
 /// The results of a voted question counting only the votes of one group, for staff.
-pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &str, group: &str) -> AppResult<Results> {
+pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId, group: &str) -> AppResult<Results> {
     let (acc, _stage, q) = question_access(conn, actor, question_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Results by group are for the board's staff."));
@@ -591,13 +600,13 @@ pub fn results_for_group(conn: &mut DbConn, actor: &Actor, question_id: &str, gr
     if kind == QuestionKind::Discussion {
         return Err(AppError::invalid("This question takes written answers, not votes."));
     }
-    let mut in_group: HashSet<String> = HashSet::new();
+    let mut in_group: HashSet<ParticipantId> = HashSet::new();
     for p in db::participants::of_board(conn, &q.board_id)? {
         if p.group().is_some_and(|g| g.eq_ignore_ascii_case(group.trim())) {
             in_group.insert(p.id);
         }
     }
     let answers: Vec<Answer> =
-        db::votes::current_of_question(conn, question_id)?.into_iter().filter(|v| in_group.contains(&v.participant_id)).map(|v| v.answer.into_inner()).collect();
+        db::votes::current_of_question(conn, question_id)?.into_iter().filter(|v| in_group.contains(v.participant_id.as_str())).map(|v| v.answer.into_inner()).collect();
     Ok(tally(kind, &q.config, &answers))
 }

@@ -2,6 +2,7 @@
 //! themselves, so nothing (a token hash, another participant's email) slips out by accident.
 
 use crate::db::models::{Board, Question, Stage};
+use crate::domain::ids::{BoardId, ImageId, ParticipantId, PostId, QuestionId, StageId, SummaryId};
 use crate::domain::markdown;
 use crate::domain::polls::QuestionKind;
 use crate::domain::roles::{Anonymity, BoardState, PostSource, ResponseMode, Standing};
@@ -31,7 +32,7 @@ impl When {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BoardView {
-    pub id: String,
+    pub id: BoardId,
     pub title: String,
     pub welcome_md: String,
     pub welcome_html: String,
@@ -81,8 +82,8 @@ impl BoardView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StageView {
-    pub id: String,
-    pub board_id: String,
+    pub id: StageId,
+    pub board_id: BoardId,
     pub position: i32,
     pub title: String,
     pub intro_md: String,
@@ -106,12 +107,12 @@ pub struct StageView {
 /// A moderator's summary of a stage.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SummaryView {
-    pub id: String,
+    pub id: SummaryId,
     /// The stage it summarises.
-    pub stage_id: String,
+    pub stage_id: StageId,
     pub stage_title: String,
     /// The stage at whose top it is shown.
-    pub shown_in_stage_id: Option<String>,
+    pub shown_in_stage_id: Option<StageId>,
     /// The source; for staff.
     pub body_md: Option<String>,
     pub body_html: String,
@@ -152,8 +153,8 @@ pub fn phase_name(p: StagePhase) -> &'static str {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuestionView {
-    pub id: String,
-    pub stage_id: String,
+    pub id: QuestionId,
+    pub stage_id: StageId,
     pub position: i32,
     pub prompt_md: String,
     pub prompt_html: String,
@@ -170,7 +171,7 @@ pub struct QuestionView {
     /// Posts by others since the asker last opened the question.
     pub new_posts: i64,
     /// The summary this question asks participants to react to.
-    pub summary_id: Option<String>,
+    pub summary_id: Option<SummaryId>,
     /// The groups it is for; empty: everyone.
     pub groups: Vec<String>,
     pub kind: QuestionKind,
@@ -208,9 +209,9 @@ impl QuestionView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PostView {
-    pub id: String,
-    pub question_id: String,
-    pub parent_id: Option<String>,
+    pub id: PostId,
+    pub question_id: QuestionId,
+    pub parent_id: Option<PostId>,
     pub author: String,
     /// participant or moderator.
     pub author_kind: String,
@@ -255,7 +256,7 @@ pub fn participant_label(screen_name: Option<&str>, name: &str, anonymity: Anony
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipantView {
-    pub id: String,
+    pub id: ParticipantId,
     pub email: String,
     pub name: String,
     pub screen_name: Option<String>,
@@ -278,9 +279,9 @@ pub struct ParticipantView {
 /// bad data; a view only shows that they could not be read.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImageView {
-    pub id: String,
+    pub id: ImageId,
     /// The question it belongs to, directly or through a post.
-    pub question_id: Option<String>,
+    pub question_id: Option<QuestionId>,
     pub alt_text: String,
     pub url: String,
     pub thumb_url: String,
@@ -289,10 +290,10 @@ pub struct ImageView {
 }
 
 /// An image as pages and the API show it.
-pub fn image_view(i: &crate::db::models::Image, question_id: Option<&str>) -> ImageView {
+pub fn image_view(i: &crate::db::models::Image, question_id: Option<&QuestionId>) -> ImageView {
     ImageView {
         id: i.id.clone(),
-        question_id: question_id.map(str::to_string),
+        question_id: question_id.cloned(),
         alt_text: i.alt_text.clone(),
         url: format!("/images/{}", i.id),
         thumb_url: format!("/images/{}/thumb", i.id),

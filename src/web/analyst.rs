@@ -4,6 +4,7 @@
 use super::errors::PageResult;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
+use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId};
 use crate::error::AppError;
 use crate::export::{self, ExportOptions, Format};
 use crate::service::analysis::{self, CodeInput, CodingFilter, CodingInput, MemoInput};
@@ -41,7 +42,7 @@ fn back_to(back: Option<&str>, fallback: String) -> String {
     }
 }
 
-async fn analysis_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+async fn analysis_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let report = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::report(conn, ctx, actor, &board_id, None)).await?;
     let formats: Vec<_> = Format::ALL.iter().map(|f| json!({"name": f.name(), "label": format_label(*f)})).collect();
@@ -61,7 +62,7 @@ fn format_label(f: Format) -> &'static str {
     }
 }
 
-async fn codebook_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+async fn codebook_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let (board, codes) =
         state.as_actor(viewer.identity.clone(), move |conn, _, actor| Ok((boards::get_board(conn, actor, &board_id)?, analysis::codebook(conn, actor, &board_id)?))).await?;
@@ -69,7 +70,7 @@ async fn codebook_page(state: web::Data<AppState>, viewer: Viewer, board: web::P
     viewer.render("analyst/codebook", "Codebook", &json!({"board": board, "codes": codes, "templates": templates}))
 }
 
-async fn add_code(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<CodeInput>) -> PageResult {
+async fn add_code(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<CodeInput>) -> PageResult {
     let board_id = board.into_inner();
     let id = board_id.clone();
     let code = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code(conn, ctx, actor, &id, &form.0)).await?;
@@ -82,7 +83,7 @@ struct TemplateForm {
     template: String,
 }
 
-async fn apply_template(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<TemplateForm>) -> PageResult {
+async fn apply_template(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<TemplateForm>) -> PageResult {
     let board_id = board.into_inner();
     let id = board_id.clone();
     let result = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::apply_template(conn, ctx, actor, &id, &form.0.template)).await?;
@@ -99,7 +100,7 @@ fn import_notice(result: &analysis::ImportResult) -> String {
 }
 
 /// A .qdc file (multipart: `csrf_token`, `file`).
-async fn import_codebook(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, payload: Multipart) -> PageResult {
+async fn import_codebook(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, payload: Multipart) -> PageResult {
     let board_id = board.into_inner();
     let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
     let file = fields.remove("file").unwrap_or_default();
@@ -112,14 +113,14 @@ async fn import_codebook(state: web::Data<AppState>, viewer: Viewer, board: web:
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
 
-async fn update_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<String>, form: CsrfForm<CodeInput>) -> PageResult {
+async fn update_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<CodeId>, form: CsrfForm<CodeInput>) -> PageResult {
     let id = code.into_inner();
     let code = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::update_code(conn, actor, &id, &form.0)).await?;
     session::notice(&viewer.session, format!("Saved the code \"{}\".", code.name));
     Ok(redirect(&format!("/boards/{}/codebook#code-{}", code.board_id, code.id)))
 }
 
-async fn delete_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<String>, _form: CsrfForm<NoFields>) -> PageResult {
+async fn delete_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<CodeId>, _form: CsrfForm<NoFields>) -> PageResult {
     let id = code.into_inner();
     let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::delete_code(conn, actor, &id)).await?;
     session::notice(&viewer.session, "Deleted the code with its sub-codes and codings.");
@@ -132,7 +133,7 @@ struct MemoForm {
     back: Option<String>,
 }
 
-async fn add_code_memo(state: web::Data<AppState>, viewer: Viewer, code: web::Path<String>, form: CsrfForm<MemoForm>) -> PageResult {
+async fn add_code_memo(state: web::Data<AppState>, viewer: Viewer, code: web::Path<CodeId>, form: CsrfForm<MemoForm>) -> PageResult {
     let id = code.into_inner();
     let MemoForm { body, back } = form.0;
     state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
@@ -140,7 +141,7 @@ async fn add_code_memo(state: web::Data<AppState>, viewer: Viewer, code: web::Pa
     Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
 }
 
-async fn add_post_memo(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String>, form: CsrfForm<MemoForm>) -> PageResult {
+async fn add_post_memo(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<MemoForm>) -> PageResult {
     let id = post.into_inner();
     let MemoForm { body, back } = form.0;
     state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
@@ -160,7 +161,7 @@ async fn delete_memo(state: web::Data<AppState>, viewer: Viewer, memo: web::Path
     Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
 }
 
-async fn coding_page(state: web::Data<AppState>, viewer: Viewer, question: web::Path<String>, filter: web::Query<CodingFilter>) -> PageResult {
+async fn coding_page(state: web::Data<AppState>, viewer: Viewer, question: web::Path<QuestionId>, filter: web::Query<CodingFilter>) -> PageResult {
     let (id, filter) = (question.into_inner(), filter.into_inner());
     let page = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::coding_page(conn, actor, &id, &filter)).await?;
     viewer.render("analyst/coding", "Coding", &json!({"coding": page, "script": "coding.js"}))
@@ -168,7 +169,7 @@ async fn coding_page(state: web::Data<AppState>, viewer: Viewer, question: web::
 
 /// The coding form: repeated `code_id` fields, `start`/`end` filled in by the page's script
 /// when text is selected, `excerpt` (typed or filled in), `quote`, `memo`.
-async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String>, form: CsrfForm<Vec<(String, String)>>) -> PageResult {
+async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<Vec<(String, String)>>) -> PageResult {
     let id = post.into_inner();
     let mut input = CodingInput::default();
     let mut back = None;
@@ -181,7 +182,7 @@ async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<S
     };
     for (k, v) in form.0 {
         match k.as_str() {
-            "code_id" => input.code_ids.push(v),
+            "code_id" => input.code_ids.push(v.into()),
             "start" => input.start = number("start", &v)?,
             "end" => input.end = number("end", &v)?,
             "excerpt" => input.excerpt = Some(v).filter(|v| !v.trim().is_empty()),
@@ -218,7 +219,7 @@ struct QuoteForm {
     back: Option<String>,
 }
 
-async fn set_quote(state: web::Data<AppState>, viewer: Viewer, excerpt: web::Path<String>, form: CsrfForm<QuoteForm>) -> PageResult {
+async fn set_quote(state: web::Data<AppState>, viewer: Viewer, excerpt: web::Path<ExcerptId>, form: CsrfForm<QuoteForm>) -> PageResult {
     let id = excerpt.into_inner();
     let quote = form.0.quote == "true";
     let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::set_quote(conn, actor, &id, quote)).await?;
@@ -231,7 +232,7 @@ struct ReportQuery {
     by: Option<String>,
 }
 
-async fn report_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, q: web::Query<ReportQuery>) -> PageResult {
+async fn report_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, q: web::Query<ReportQuery>) -> PageResult {
     let board_id = board.into_inner();
     let by = q.into_inner().by.filter(|b| !b.is_empty());
     let report = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::report(conn, ctx, actor, &board_id, by.as_deref())).await?;
@@ -253,7 +254,7 @@ impl FormatQuery {
 /// The work of an export download, run on a database worker: checks who asks, then writes
 /// the export to an anonymous temporary file. Returns the file and the board's title.
 pub fn export_job(
-    board_id: String,
+    board_id: BoardId,
     format: Format,
     options: ExportOptions,
 ) -> impl FnOnce(&mut crate::db::DbConn, &crate::service::Ctx, &crate::service::Actor) -> crate::error::AppResult<(std::fs::File, String)> + Send + 'static {
@@ -282,7 +283,7 @@ async fn export_download(
     state: web::Data<AppState>,
     viewer: Viewer,
     req: HttpRequest,
-    board: web::Path<String>,
+    board: web::Path<BoardId>,
     format: web::Query<FormatQuery>,
     options: web::Query<ExportOptions>,
 ) -> PageResult {

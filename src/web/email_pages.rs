@@ -5,6 +5,7 @@ use super::errors::PageResult;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
 use crate::domain::email::DeliveryStatus;
+use crate::domain::ids::BoardId;
 use crate::service::notifications::{self, DeliveryFilter};
 use crate::service::{boards, participants};
 use actix_web::{web, HttpResponse};
@@ -21,7 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/u/{token}/preferences", web::post().to(save_preferences));
 }
 
-async fn send_invitations(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn send_invitations(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, _f: CsrfForm<NoFields>) -> PageResult {
     let board_id = board.into_inner();
     let b = board_id.clone();
     let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| notifications::send_invitations(conn, ctx, actor, &b)).await?;
@@ -36,7 +37,7 @@ async fn send_invitations(state: web::Data<AppState>, viewer: Viewer, board: web
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
 
-async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, filter: web::Query<DeliveryFilter>) -> PageResult {
+async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, filter: web::Query<DeliveryFilter>) -> PageResult {
     let board_id = board.into_inner();
     let filter = filter.into_inner();
     let f = filter.clone();
@@ -59,16 +60,16 @@ async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path
     )
 }
 
-async fn resend_all(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn resend_all(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, _f: CsrfForm<NoFields>) -> PageResult {
     resend(state, viewer, board.into_inner(), None).await
 }
 
-async fn resend_one(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(String, String)>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn resend_one(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(BoardId, String)>, _f: CsrfForm<NoFields>) -> PageResult {
     let (board, message) = path.into_inner();
     resend(state, viewer, board, Some(message)).await
 }
 
-async fn resend(state: web::Data<AppState>, viewer: Viewer, board_id: String, message: Option<String>) -> PageResult {
+async fn resend(state: web::Data<AppState>, viewer: Viewer, board_id: BoardId, message: Option<String>) -> PageResult {
     let b = board_id.clone();
     let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &b, message.as_deref())).await?;
     session::notice(&viewer.session, format!("{n} failed {} queued again.", if n == 1 { "message is" } else { "messages are" }));

@@ -4,6 +4,7 @@
 use super::errors::PageResult;
 use super::session::{self, redirect, Viewer};
 use super::AppState;
+use crate::domain::ids::{ImageId, PostId, QuestionId, StageId};
 use crate::domain::images::MAX_BYTES;
 use crate::error::AppError;
 use crate::service::images::{self, Target};
@@ -23,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stages/{stage}/images", web::post().to(upload_to_stage));
 }
 
-async fn serve(state: &AppState, identity: Identity, id: String, thumb: bool) -> Result<HttpResponse, AppError> {
+async fn serve(state: &AppState, identity: Identity, id: ImageId, thumb: bool) -> Result<HttpResponse, AppError> {
     let (content_type, bytes) = state.as_actor(identity, move |conn, _, actor| images::serve(conn, actor, &id, thumb)).await?;
     Ok(image_response(content_type, bytes))
 }
@@ -36,11 +37,11 @@ pub(super) fn image_response(content_type: String, bytes: Vec<u8>) -> HttpRespon
         .body(bytes)
 }
 
-async fn full(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>) -> PageResult {
+async fn full(state: web::Data<AppState>, viewer: Viewer, id: web::Path<ImageId>) -> PageResult {
     Ok(serve(&state, viewer.identity.clone(), id.into_inner(), false).await?)
 }
 
-async fn thumb(state: web::Data<AppState>, viewer: Viewer, id: web::Path<String>) -> PageResult {
+async fn thumb(state: web::Data<AppState>, viewer: Viewer, id: web::Path<ImageId>) -> PageResult {
     Ok(serve(&state, viewer.identity.clone(), id.into_inner(), true).await?)
 }
 
@@ -69,12 +70,12 @@ async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to: To, i
     state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| images::store_upload(conn, ctx, actor, page_target(to, &id), &alt, processed)).await
 }
 
-fn page_target(to: To, id: &str) -> Target<'_> {
+fn page_target(to: To, id: &str) -> Target {
     match to {
-        To::Question => Target::Question(id),
-        To::Post => Target::Post(id),
-        To::Stage => Target::Stage(id),
-        To::Summary => Target::Summary(id),
+        To::Question => Target::Question(id.into()),
+        To::Post => Target::Post(id.into()),
+        To::Stage => Target::Stage(id.into()),
+        To::Summary => Target::Summary(id.into()),
     }
 }
 
@@ -99,23 +100,23 @@ pub(super) async fn decode(bytes: Vec<u8>) -> Result<crate::domain::images::Proc
     result.map_err(|e| AppError::Internal(anyhow::anyhow!("decoding task failed: {e}")))?.map_err(AppError::invalid)
 }
 
-async fn upload_to_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, payload: Multipart) -> PageResult {
+async fn upload_to_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, payload: Multipart) -> PageResult {
     let qid = q.into_inner();
-    upload(&state, &viewer, payload, To::Question, qid.clone()).await?;
+    upload(&state, &viewer, payload, To::Question, qid.to_string()).await?;
     session::notice(&viewer.session, "The image is added to the question.");
     Ok(redirect(&format!("/q/{qid}")))
 }
 
-async fn upload_to_post(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, payload: Multipart) -> PageResult {
+async fn upload_to_post(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>, payload: Multipart) -> PageResult {
     let pid = p.into_inner();
-    let image = upload(&state, &viewer, payload, To::Post, pid.clone()).await?;
+    let image = upload(&state, &viewer, payload, To::Post, pid.to_string()).await?;
     session::notice(&viewer.session, "The image is added to your post.");
-    Ok(redirect(&format!("/q/{}#post-{pid}", image.question_id.unwrap_or_default())))
+    Ok(redirect(&format!("/q/{}#post-{pid}", image.question_id.map(|q| q.to_string()).unwrap_or_default())))
 }
 
-async fn upload_to_stage(state: web::Data<AppState>, viewer: Viewer, s: web::Path<String>, payload: Multipart) -> PageResult {
+async fn upload_to_stage(state: web::Data<AppState>, viewer: Viewer, s: web::Path<StageId>, payload: Multipart) -> PageResult {
     let sid = s.into_inner();
-    upload(&state, &viewer, payload, To::Stage, sid.clone()).await?;
+    upload(&state, &viewer, payload, To::Stage, sid.to_string()).await?;
     session::notice(&viewer.session, "The image is added.");
     Ok(redirect(&format!("/stages/{sid}")))
 }

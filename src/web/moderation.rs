@@ -4,6 +4,7 @@
 use super::errors::PageResult;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
+use crate::domain::ids::{BoardId, PostId, QuestionId, StageId};
 use crate::service::grid::{self, GridFilter};
 use crate::service::moderation::{self, HideInput, NoteInput, OnBehalfInput, ProbeInput};
 use crate::service::summaries::{self, SummaryInput};
@@ -27,7 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stages/{stage}/preview", web::get().to(preview));
 }
 
-async fn grid_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, filter: web::Query<GridFilter>) -> PageResult {
+async fn grid_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, filter: web::Query<GridFilter>) -> PageResult {
     let board_id = board.into_inner();
     let filter = filter.into_inner();
     let (board, grid) = state
@@ -37,21 +38,21 @@ async fn grid_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<
     viewer.render("moderator/grid", "Participation", &json!({"board": board, "grid": grid, "query": query}))
 }
 
-async fn grid_csv(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, filter: web::Query<GridFilter>) -> PageResult {
+async fn grid_csv(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, filter: web::Query<GridFilter>) -> PageResult {
     let board_id = board.into_inner();
     let filter = filter.into_inner();
     let csv = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| grid::to_csv(&grid::grid(conn, ctx, actor, &board_id, &filter)?)).await?;
     Ok(super::api::csv_download(&csv, "participation.csv"))
 }
 
-async fn audit_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+async fn audit_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let (board, log) = state.as_actor(viewer.identity.clone(), move |conn, _, actor| Ok((boards::get_board(conn, actor, &board_id)?, audit::log(conn, actor, &board_id)?))).await?;
     let entries: Vec<_> = log.iter().map(|e| json!({"e": e, "before": e.before.as_ref().map(|v| v.to_string()), "after": e.after.as_ref().map(|v| v.to_string())})).collect();
     viewer.render("moderator/audit", "Audit log", &json!({"board": board, "entries": entries}))
 }
 
-async fn add_note(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<NoteInput>) -> PageResult {
+async fn add_note(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<NoteInput>) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
     let back = input.question_id.clone().filter(|q| !q.is_empty()).map_or(format!("/boards/{board_id}"), |q| format!("/q/{q}"));
@@ -60,7 +61,7 @@ async fn add_note(state: web::Data<AppState>, viewer: Viewer, board: web::Path<S
     Ok(redirect(&back))
 }
 
-async fn probe(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String>, form: CsrfForm<ProbeInput>) -> PageResult {
+async fn probe(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<ProbeInput>) -> PageResult {
     let post_id = post.into_inner();
     let input = form.0;
     let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::probe(conn, ctx, actor, &post_id, &input)).await?;
@@ -68,7 +69,7 @@ async fn probe(state: web::Data<AppState>, viewer: Viewer, post: web::Path<Strin
     Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
 }
 
-async fn hide(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String>, form: CsrfForm<HideInput>) -> PageResult {
+async fn hide(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<HideInput>) -> PageResult {
     let post_id = post.into_inner();
     let input = form.0;
     let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::set_hidden(conn, ctx, actor, &post_id, true, &input)).await?;
@@ -76,7 +77,7 @@ async fn hide(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String
     Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
 }
 
-async fn restore(state: web::Data<AppState>, viewer: Viewer, post: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn restore(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, _f: CsrfForm<NoFields>) -> PageResult {
     let post_id = post.into_inner();
     let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::set_hidden(conn, ctx, actor, &post_id, false, &HideInput::default())).await?;
     session::notice(&viewer.session, "The post is shown again.");
@@ -90,7 +91,7 @@ struct OnBehalfForm {
     form_token: Option<String>,
 }
 
-async fn on_behalf(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<OnBehalfForm>) -> PageResult {
+async fn on_behalf(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<OnBehalfForm>) -> PageResult {
     let qid = q.into_inner();
     let OnBehalfForm { answer: input, form_token } = form.0;
     let q2 = qid.clone();
@@ -106,10 +107,10 @@ async fn on_behalf(state: web::Data<AppState>, viewer: Viewer, q: web::Path<Stri
 
 #[derive(Deserialize)]
 struct StageForm {
-    stage_id: String,
+    stage_id: StageId,
 }
 
-async fn move_to_stage(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<StageForm>) -> PageResult {
+async fn move_to_stage(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<StageForm>) -> PageResult {
     let qid = q.into_inner();
     let to = form.0.stage_id;
     let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question_to_stage(conn, ctx, actor, &qid, &to)).await?;
@@ -117,7 +118,7 @@ async fn move_to_stage(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
     Ok(redirect(&format!("/stages/{stage}")))
 }
 
-async fn save_summary(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, form: CsrfForm<SummaryInput>) -> PageResult {
+async fn save_summary(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, form: CsrfForm<SummaryInput>) -> PageResult {
     let stage_id = stage.into_inner();
     let input = form.0;
     let s = stage_id.clone();
@@ -126,7 +127,7 @@ async fn save_summary(state: web::Data<AppState>, viewer: Viewer, stage: web::Pa
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
 
-async fn reopen(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn reopen(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, _f: CsrfForm<NoFields>) -> PageResult {
     let stage_id = stage.into_inner();
     let s = stage_id.clone();
     state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::reopen(conn, ctx, actor, &s)).await?;
@@ -135,7 +136,7 @@ async fn reopen(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<Str
 }
 
 /// A stage as participants will see it, before or after its release.
-async fn preview(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>) -> PageResult {
+async fn preview(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>) -> PageResult {
     let stage_id = stage.into_inner();
     let (board, stage) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {

@@ -4,6 +4,7 @@
 use super::errors::{PageError, PageResult};
 use super::session::{self, redirect, CsrfForm, Viewer};
 use super::AppState;
+use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
 use crate::error::AppError;
 use crate::service::participants::ConsentInput;
 use crate::service::threads::{self, PostInput};
@@ -37,12 +38,12 @@ fn welcome_first(actor: &Actor) -> Option<String> {
 #[derive(Deserialize, Default)]
 struct ViewAs {
     #[serde(rename = "as")]
-    participant: Option<String>,
+    participant: Option<ParticipantId>,
     /// Staff: count only this group's votes in the results.
     group: Option<String>,
 }
 
-async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, view_as: web::Query<ViewAs>) -> PageResult {
+async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, view_as: web::Query<ViewAs>) -> PageResult {
     let board_id = board.into_inner();
     let view_as = view_as.into_inner().participant.filter(|p| !p.is_empty());
     let home = state
@@ -64,7 +65,7 @@ async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path
     }
 }
 
-async fn welcome(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+async fn welcome(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let (board, consented) = state
         .as_actor(viewer.identity.clone(), move |conn, _, actor| {
@@ -76,7 +77,7 @@ async fn welcome(state: web::Data<AppState>, viewer: Viewer, board: web::Path<St
     viewer.render("participant/welcome", &board.title.clone(), &json!({"board": board, "consented": consented}))
 }
 
-async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<ConsentInput>) -> PageResult {
+async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<ConsentInput>) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
     let entered = input.screen_name.clone();
@@ -106,7 +107,7 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<St
     }
 }
 
-async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, view_as: web::Query<ViewAs>) -> PageResult {
+async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, view_as: web::Query<ViewAs>) -> PageResult {
     let ViewAs { participant: view_as, group } = view_as.into_inner();
     let view_as = view_as.filter(|p| !p.is_empty());
     if let Some(group) = group.filter(|g| !g.is_empty()) {
@@ -131,7 +132,7 @@ async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<Strin
 }
 
 /// The question page; after a refused post it shows the reason and keeps the text typed.
-async fn show_question(state: &AppState, viewer: &Viewer, question_id: String, error: Option<&AppError>, draft: Option<PostInput>) -> PageResult {
+async fn show_question(state: &AppState, viewer: &Viewer, question_id: QuestionId, error: Option<&AppError>, draft: Option<PostInput>) -> PageResult {
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match welcome_first(actor) {
             Some(to) => Ok(Err(to)),
@@ -168,7 +169,7 @@ struct PostForm {
     form_token: Option<String>,
 }
 
-async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<PostForm>) -> PageResult {
+async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<PostForm>) -> PageResult {
     let question_id = q.into_inner();
     let PostForm { post: input, form_token } = form.0;
     let qid = question_id.clone();
@@ -193,7 +194,7 @@ async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, 
     }
 }
 
-async fn edit_form(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>) -> PageResult {
+async fn edit_form(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>) -> PageResult {
     let post_id = p.into_inner();
     let history = state.as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id)).await?;
     if !history.post.is_yours {
@@ -207,7 +208,7 @@ struct EditForm {
     body_md: String,
 }
 
-async fn edit(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, form: CsrfForm<EditForm>) -> PageResult {
+async fn edit(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>, form: CsrfForm<EditForm>) -> PageResult {
     let post_id = p.into_inner();
     let body = form.0.body_md;
     let post = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::edit_post(conn, ctx, actor, &post_id, &body)).await?;
@@ -215,19 +216,19 @@ async fn edit(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, 
     Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
 }
 
-async fn history(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>) -> PageResult {
+async fn history(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>) -> PageResult {
     let post_id = p.into_inner();
     let history = state.as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id)).await?;
     viewer.render("participant/history", "Post history", &history)
 }
 
-async fn agree(state: web::Data<AppState>, viewer: Viewer, p: web::Path<String>, _f: CsrfForm<super::session::NoFields>) -> PageResult {
+async fn agree(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>, _f: CsrfForm<super::session::NoFields>) -> PageResult {
     let post_id = p.into_inner();
     let post = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &post_id)).await?;
     Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
 }
 
-async fn vote(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<std::collections::HashMap<String, String>>) -> PageResult {
+async fn vote(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<std::collections::HashMap<String, String>>) -> PageResult {
     let qid = q.into_inner();
     let fields = form.0;
     let q2 = qid.clone();

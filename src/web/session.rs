@@ -3,6 +3,7 @@
 
 use super::errors::{PageError, PageResult};
 use crate::db::models::Participant;
+use crate::domain::ids::UserId;
 use crate::domain::tokens;
 use crate::error::AppError;
 use crate::service::Identity;
@@ -27,9 +28,9 @@ const NOTICE: &str = "notice";
 pub fn identity(session: &Session) -> Identity {
     let Ok(Some(sid)) = session.get::<String>(SID) else { return Identity::Anonymous };
     if let Ok(Some(id)) = session.get::<String>(USER) {
-        Identity::User { id, session: Some(sid) }
+        Identity::User { id: id.into(), session: Some(sid) }
     } else if let Ok(Some(id)) = session.get::<String>(PARTICIPANT) {
-        Identity::Participant { id, link: session.get::<i64>(LINK).ok().flatten(), session: Some(sid) }
+        Identity::Participant { id: id.into(), link: session.get::<i64>(LINK).ok().flatten(), session: Some(sid) }
     } else {
         Identity::Anonymous
     }
@@ -53,7 +54,7 @@ fn csrf_token(session: &Session) -> String {
 
 /// Starts a fresh session (a new cookie, a new CSRF token) for a staff member; `secret` names
 /// the session kept on the server.
-pub fn sign_in_user(session: &Session, user_id: &str, secret: &str) -> Result<(), AppError> {
+pub fn sign_in_user(session: &Session, user_id: &UserId, secret: &str) -> Result<(), AppError> {
     start_session(session, USER, user_id, secret)
 }
 

@@ -4,6 +4,7 @@
 use super::errors::{PageError, PageResult};
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::AppState;
+use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId};
 use crate::domain::roles::{BoardRole, ResponseMode};
 use crate::error::AppError;
 use crate::service::boards::{self, BoardInput, MemberInput};
@@ -71,7 +72,7 @@ async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
 
-async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let view = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
@@ -87,7 +88,7 @@ async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<S
     }
 }
 
-async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let board = state
         .as_actor(viewer.identity.clone(), move |conn, _, actor| {
@@ -99,7 +100,7 @@ async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::P
     viewer.render("moderator/board_form", "Board settings", &json!({"board": board}))
 }
 
-async fn save_settings(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<BoardInput>) -> PageResult {
+async fn save_settings(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<BoardInput>) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
     let board = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &board_id, &input)).await?;
@@ -107,7 +108,7 @@ async fn save_settings(state: web::Data<AppState>, viewer: Viewer, board: web::P
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
 
-async fn participants(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>) -> PageResult {
+async fn participants(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let (board, list) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
@@ -119,7 +120,7 @@ async fn participants(state: web::Data<AppState>, viewer: Viewer, board: web::Pa
 }
 
 /// Reads an uploaded CSV file (multipart: `csrf_token`, `file`) and shows what would be imported.
-async fn import_preview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, payload: Multipart) -> PageResult {
+async fn import_preview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, payload: Multipart) -> PageResult {
     let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
     let file = fields.remove("file").unwrap_or_default();
     if file.is_empty() {
@@ -133,11 +134,11 @@ struct ImportForm {
     csv_text: String,
 }
 
-async fn import_commit(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<ImportForm>) -> PageResult {
+async fn import_commit(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<ImportForm>) -> PageResult {
     import(state, viewer, board.into_inner(), form.0.csv_text.into_bytes(), true).await
 }
 
-async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: String, csv: Vec<u8>, commit: bool) -> PageResult {
+async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: BoardId, csv: Vec<u8>, commit: bool) -> PageResult {
     let id = board_id.clone();
     let text = String::from_utf8_lossy(&csv).into_owned();
     let (board, report) = state
@@ -157,7 +158,7 @@ async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: String, cs
     Ok(res)
 }
 
-async fn reissue_link(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(String, String)>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn reissue_link(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(BoardId, ParticipantId)>, _f: CsrfForm<NoFields>) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
     state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| participants::reissue_link(conn, ctx, actor, &b, &participant_id)).await?;
@@ -170,7 +171,7 @@ struct GroupForm {
     group: String,
 }
 
-async fn set_group(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(String, String)>, form: CsrfForm<GroupForm>) -> PageResult {
+async fn set_group(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(BoardId, ParticipantId)>, form: CsrfForm<GroupForm>) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
     let group = form.0.group;
@@ -179,7 +180,7 @@ async fn set_group(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
 
-async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<MemberInput>) -> PageResult {
+async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<MemberInput>) -> PageResult {
     let board_id = board.into_inner();
     let b = board_id.clone();
     let input = form.0;
@@ -188,7 +189,7 @@ async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path
     Ok(redirect(&format!("/boards/{board_id}")))
 }
 
-async fn create_stage(state: web::Data<AppState>, viewer: Viewer, board: web::Path<String>, form: CsrfForm<StageInput>) -> PageResult {
+async fn create_stage(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<StageInput>) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
     let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &board_id, &input)).await?;
@@ -196,7 +197,7 @@ async fn create_stage(state: web::Data<AppState>, viewer: Viewer, board: web::Pa
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
-async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>) -> PageResult {
+async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>) -> PageResult {
     let stage_id = stage.into_inner();
     let (board, stage, summary, overview, summaries) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
@@ -216,7 +217,7 @@ async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path
     viewer.render("moderator/stage", &stage.title.clone(), &json!({"board": board, "stage": stage, "modes": modes(), "summary": summary, "others": others, "summaries": summaries}))
 }
 
-async fn save_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, form: CsrfForm<StageInput>) -> PageResult {
+async fn save_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, form: CsrfForm<StageInput>) -> PageResult {
     let stage_id = stage.into_inner();
     let input = form.0;
     let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &stage_id, &input)).await?;
@@ -224,14 +225,14 @@ async fn save_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
-async fn release_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn release_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, _f: CsrfForm<NoFields>) -> PageResult {
     let stage_id = stage.into_inner();
     let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &stage_id)).await?;
     session::notice(&viewer.session, format!("{} is released: participants can now answer its questions.", stage.title));
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
-async fn add_question(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<String>, form: CsrfForm<QuestionInput>) -> PageResult {
+async fn add_question(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, form: CsrfForm<QuestionInput>) -> PageResult {
     let stage_id = stage.into_inner();
     let s = stage_id.clone();
     let input = form.0;
@@ -240,7 +241,7 @@ async fn add_question(state: web::Data<AppState>, viewer: Viewer, stage: web::Pa
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
 
-async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>) -> PageResult {
+async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>) -> PageResult {
     let qid = q.into_inner();
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
@@ -254,7 +255,7 @@ async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
     viewer.render("moderator/question_form", "Edit question", &json!({"q": page, "modes": modes()}))
 }
 
-async fn save_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<QuestionInput>) -> PageResult {
+async fn save_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<QuestionInput>) -> PageResult {
     let qid = q.into_inner();
     let input = form.0;
     let q = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &qid, &input)).await?;
@@ -267,14 +268,14 @@ struct MoveForm {
     direction: String,
 }
 
-async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, form: CsrfForm<MoveForm>) -> PageResult {
+async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<MoveForm>) -> PageResult {
     let qid = q.into_inner();
     let up = form.0.direction == "up";
     let stage_id = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question(conn, ctx, actor, &qid, up)).await?;
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
 
-async fn delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, _f: CsrfForm<NoFields>) -> PageResult {
     let qid = q.into_inner();
     let stage_id = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &qid)).await?;
     session::notice(&viewer.session, "Question deleted.");

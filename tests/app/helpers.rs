@@ -1,6 +1,7 @@
 use focusboard::clock::ManualClock;
 use focusboard::config::Settings;
 use focusboard::db::{Db, DbConn};
+use focusboard::domain::ids::{BoardId, ParticipantId, QuestionId, StageId};
 use focusboard::email::worker::OutboxWorker;
 use focusboard::error::AppResult;
 use focusboard::scheduler::Scheduler;
@@ -251,11 +252,11 @@ impl TestApp {
 }
 
 pub struct Seeded {
-    pub board: String,
-    pub stage: String,
-    pub question: String,
+    pub board: BoardId,
+    pub stage: StageId,
+    pub question: QuestionId,
     /// (email, participant id, sign-in link), sorted by email.
-    pub participants: Vec<(String, String, String)>,
+    pub participants: Vec<(String, ParticipantId, String)>,
 }
 
 impl Seeded {

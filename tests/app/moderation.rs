@@ -3,6 +3,7 @@
 //! a participant and leaving notes, the participation grid, and live authoring.
 
 use crate::helpers::*;
+use focusboard::domain::ids::{BoardId, ParticipantId, QuestionId, StageId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -18,13 +19,13 @@ crate::on_both_databases!(
 
 struct Board {
     m: Api,
-    board: String,
-    stage: String,
-    question: String,
+    board: BoardId,
+    stage: StageId,
+    question: QuestionId,
     a: Api,
     b: Api,
-    a_id: String,
-    b_id: String,
+    a_id: ParticipantId,
+    b_id: ParticipantId,
 }
 
 /// A board with one released post-first stage and two consented participants, Ann and Bob.

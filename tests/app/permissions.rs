@@ -104,7 +104,7 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     let a2_post = app
         .with_db({
             let q = s.question.clone();
-            move |conn, _| Ok(focusboard::db::posts::of_question(conn, &q)?[0].0.id.clone())
+            move |conn, _| Ok(focusboard::db::posts::of_question(conn, &q)?[0].post.id.clone())
         })
         .await;
     let (st, _) = a1_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "peek", "parent_id": a2_post})).await;

@@ -2,6 +2,7 @@
 //! same pages are counted with 10 and with 200 replies.
 
 use crate::helpers::*;
+use focusboard::domain::ids::ParticipantId;
 use focusboard::service::{self, Actor};
 
 crate::on_both_databases!(page_query_counts_do_not_grow_with_replies);
@@ -18,7 +19,7 @@ async fn board_with_replies(app: &TestApp, moderator: &str, n: usize) -> Seeded 
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
     let s = app.board_with_question(moderator, "open", &refs).await;
     let q = s.question.clone();
-    let ids: Vec<String> = s.participants.iter().map(|p| p.1.clone()).collect();
+    let ids: Vec<ParticipantId> = s.participants.iter().map(|p| p.1.clone()).collect();
     let (board, email) = (s.board.clone(), moderator.to_string());
     app.with_db(move |conn, ctx| {
         // Every reply coded whole and in an excerpt, quoted, with a memo: the analysts' pages

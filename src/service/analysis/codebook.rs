@@ -4,6 +4,7 @@ use super::shared::*;
 use crate::db::models::{Code, Memo};
 use crate::db::{self, DbConn};
 use crate::domain::codebook::{self, CodeSpec};
+use crate::domain::ids::{BoardId, CodeId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::service::views::When;
 use crate::service::{in_tx, optional_text, required, Access, Actor, Ctx};
@@ -13,9 +14,9 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CodeView {
-    pub id: String,
-    pub board_id: String,
-    pub parent_id: Option<String>,
+    pub id: CodeId,
+    pub board_id: BoardId,
+    pub parent_id: Option<CodeId>,
     pub name: String,
     pub description: String,
     pub colour: String,
@@ -23,6 +24,7 @@ pub struct CodeView {
     pub depth: usize,
     /// The names from the root, joined by " › ".
     pub path: String,
+    /// The name of who added it.
     pub created_by: String,
     pub created_at: When,
     pub memos: Vec<MemoView>,
@@ -30,7 +32,7 @@ pub struct CodeView {
 
 /// Codes in tree order with depth and their path of names from the root.
 pub(super) fn with_paths(codes: Vec<Code>) -> Vec<(Code, usize, String)> {
-    let mut paths: HashMap<String, String> = HashMap::new();
+    let mut paths: HashMap<CodeId, String> = HashMap::new();
     tree_order(codes)
         .into_iter()
         .map(|(c, depth)| {
@@ -44,12 +46,12 @@ pub(super) fn with_paths(codes: Vec<Code>) -> Vec<(Code, usize, String)> {
         .collect()
 }
 
-pub(super) fn code_views(codes: Vec<Code>, memos: &[Memo], names: &HashMap<String, String>, acc: &Access) -> Vec<CodeView> {
+pub(super) fn code_views(codes: Vec<Code>, memos: &[Memo], names: &HashMap<UserId, String>, acc: &Access) -> Vec<CodeView> {
     with_paths(codes)
         .into_iter()
         .map(|(c, depth, path)| CodeView {
             memos: memos.iter().filter(|m| m.code_id.as_deref() == Some(c.id.as_str())).map(|m| memo_view(m, names, acc)).collect(),
-            created_by: names.get(&c.created_by).cloned().unwrap_or_default(),
+            created_by: names.get(c.created_by.as_str()).cloned().unwrap_or_default(),
             created_at: When::new(&acc.zone(), c.created_at),
             id: c.id,
             board_id: c.board_id,
@@ -71,7 +73,7 @@ fn codebook_views(conn: &mut DbConn, acc: &Access) -> AppResult<Vec<CodeView>> {
     Ok(code_views(codes, &memos, &names, acc))
 }
 
-pub fn codebook(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Vec<CodeView>> {
+pub fn codebook(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Vec<CodeView>> {
     let acc = analysis_access(conn, actor, board_id)?;
     codebook_views(conn, &acc)
 }
@@ -86,26 +88,26 @@ pub struct CodeInput {
     pub colour: Option<String>,
     /// The parent code, for a code inside another.
     #[serde(default)]
-    pub parent_id: Option<String>,
+    pub parent_id: Option<CodeId>,
 }
 
 struct CleanCode {
     name: String,
     description: String,
     colour: Option<String>,
-    parent_id: Option<String>,
+    parent_id: Option<CodeId>,
 }
 
-fn clean_code(conn: &mut DbConn, acc: &Access, input: &CodeInput, editing: Option<&str>) -> AppResult<CleanCode> {
+fn clean_code(conn: &mut DbConn, acc: &Access, input: &CodeInput, editing: Option<&CodeId>) -> AppResult<CleanCode> {
     let name = required("Name", &input.name, 200)?;
     let description = optional_text("Description", input.description.as_deref().unwrap_or(""), 5000)?;
     let colour = match input.colour.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) => Some(codebook::normalise_colour(c).ok_or_else(|| AppError::invalid(format!("The colour \"{c}\" is not of the form #rrggbb.")))?),
         None => None,
     };
-    let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+    let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(CodeId::from);
     let codes = db::analysis::codes_of_board(conn, &acc.board.id)?;
-    if codes.iter().any(|c| c.name.eq_ignore_ascii_case(&name) && Some(c.id.as_str()) != editing) {
+    if codes.iter().any(|c| c.name.eq_ignore_ascii_case(&name) && Some(&c.id) != editing) {
         return Err(AppError::Conflict(format!("The codebook already has a code named \"{name}\".")));
     }
     if let Some(parent) = &parent_id {
@@ -140,7 +142,7 @@ fn new_code(ctx: &Ctx, acc: &Access, position: i32, clean: CleanCode) -> AppResu
     })
 }
 
-pub fn add_code(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, input: &CodeInput) -> AppResult<CodeView> {
+pub fn add_code(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &CodeInput) -> AppResult<CodeView> {
     let acc = analysis_access(conn, actor, board_id)?;
     let id = in_tx(conn, |conn| {
         let clean = clean_code(conn, &acc, input, None)?;
@@ -152,30 +154,30 @@ pub fn add_code(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, inp
     view_of(conn, &acc, &id)
 }
 
-fn view_of(conn: &mut DbConn, acc: &Access, code_id: &str) -> AppResult<CodeView> {
+fn view_of(conn: &mut DbConn, acc: &Access, code_id: &CodeId) -> AppResult<CodeView> {
     codebook_views(conn, acc)?.into_iter().find(|c| c.id == code_id).ok_or_else(AppError::not_found)
 }
 
 /// The code and the access to its board, for someone who may code it.
-pub(super) fn code_access(conn: &mut DbConn, actor: &Actor, code_id: &str) -> AppResult<(Access, Code)> {
+pub(super) fn code_access(conn: &mut DbConn, actor: &Actor, code_id: &CodeId) -> AppResult<(Access, Code)> {
     let code = db::analysis::find_code(conn, code_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &code.board_id)?;
     Ok((acc, code))
 }
 
-pub fn update_code(conn: &mut DbConn, actor: &Actor, code_id: &str, input: &CodeInput) -> AppResult<CodeView> {
+pub fn update_code(conn: &mut DbConn, actor: &Actor, code_id: &CodeId, input: &CodeInput) -> AppResult<CodeView> {
     let (acc, code) = code_access(conn, actor, code_id)?;
     in_tx(conn, |conn| {
         let clean = clean_code(conn, &acc, input, Some(&code.id))?;
         let colour = clean.colour.unwrap_or(code.colour.clone());
-        db::analysis::update_code(conn, &code.id, &clean.name, &clean.description, &colour, clean.parent_id.as_deref())?;
+        db::analysis::update_code(conn, &code.id, &clean.name, &clean.description, &colour, clean.parent_id.as_ref())?;
         Ok(())
     })?;
     view_of(conn, &acc, &code.id)
 }
 
 /// Deletes a code, its sub-codes, and their codings and memos.
-pub fn delete_code(conn: &mut DbConn, actor: &Actor, code_id: &str) -> AppResult<String> {
+pub fn delete_code(conn: &mut DbConn, actor: &Actor, code_id: &CodeId) -> AppResult<BoardId> {
     let (acc, code) = code_access(conn, actor, code_id)?;
     db::analysis::delete_code(conn, &code.id)?;
     Ok(acc.board.id)
@@ -196,11 +198,11 @@ fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) 
         ctx: &'a Ctx,
         acc: &'a Access,
         position: i32,
-        seen: HashMap<String, String>,
+        seen: HashMap<String, CodeId>,
         rows: Vec<Code>,
         result: ImportResult,
     }
-    fn add(import: &mut Import, parent: Option<&str>, specs: &[CodeSpec]) -> AppResult<()> {
+    fn add(import: &mut Import, parent: Option<&CodeId>, specs: &[CodeSpec]) -> AppResult<()> {
         for spec in specs {
             let name = required("A code's name", &spec.name, 200)?;
             let id = match import.seen.get(&name.to_lowercase()) {
@@ -209,8 +211,7 @@ fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) 
                     id.clone()
                 }
                 None => {
-                    let clean =
-                        CleanCode { name: name.clone(), description: spec.description.trim().to_string(), colour: spec.colour.clone(), parent_id: parent.map(str::to_string) };
+                    let clean = CleanCode { name: name.clone(), description: spec.description.trim().to_string(), colour: spec.colour.clone(), parent_id: parent.cloned() };
                     let code = new_code(import.ctx, import.acc, import.position, clean)?;
                     import.position += 1;
                     import.seen.insert(name.to_lowercase(), code.id.clone());
@@ -242,14 +243,14 @@ fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) 
     })
 }
 
-pub fn apply_template(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, key: &str) -> AppResult<ImportResult> {
+pub fn apply_template(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, key: &str) -> AppResult<ImportResult> {
     let acc = analysis_access(conn, actor, board_id)?;
     let template = codebook::template(key).ok_or_else(|| AppError::invalid(format!("There is no codebook template \"{key}\".")))?;
     insert_specs(conn, ctx, &acc, &[(template.codes)()])
 }
 
 /// Imports a REFI-QDA codebook (.qdc), or the codebook of a project file.
-pub fn import_qdc(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, xml: &[u8]) -> AppResult<ImportResult> {
+pub fn import_qdc(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, xml: &[u8]) -> AppResult<ImportResult> {
     let acc = analysis_access(conn, actor, board_id)?;
     let text = std::str::from_utf8(xml).map_err(|_| AppError::invalid("The codebook is not UTF-8 text; a .qdc file is XML in UTF-8."))?;
     let specs = codebook::parse_qdc(text).map_err(AppError::invalid)?;

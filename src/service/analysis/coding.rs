@@ -3,8 +3,10 @@
 use super::codebook::{code_access, code_views, CodeView};
 use super::shared::*;
 use crate::db::models::{Code, Coding, Excerpt, Memo, Post};
+use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::codebook::{self};
+use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::service::views::When;
 use crate::service::{in_tx, optional_text, required, Access, Actor, Ctx};
@@ -15,7 +17,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CodingView {
     pub id: String,
-    pub code_id: String,
+    pub code_id: CodeId,
     pub code: String,
     pub colour: String,
     pub by: String,
@@ -24,8 +26,8 @@ pub struct CodingView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExcerptView {
-    pub id: String,
-    pub post_id: String,
+    pub id: ExcerptId,
+    pub post_id: PostId,
     /// Characters of the reply's text; absent for the whole reply.
     pub start: Option<i32>,
     pub end: Option<i32>,
@@ -41,7 +43,7 @@ pub struct ExcerptView {
 pub struct CodingInput {
     /// Codes to apply; may be empty when only marking a quote or adding a memo.
     #[serde(default)]
-    pub code_ids: Vec<String>,
+    pub code_ids: Vec<CodeId>,
     /// The selection in characters of the reply's text (start inclusive, end exclusive).
     /// Leave both out to code the whole reply.
     #[serde(default)]
@@ -61,7 +63,7 @@ pub struct CodingInput {
 }
 
 /// The reply and its board, for someone who may code it.
-fn post_access(conn: &mut DbConn, actor: &Actor, post_id: &str) -> AppResult<(Access, Post)> {
+fn post_access(conn: &mut DbConn, actor: &Actor, post_id: &PostId) -> AppResult<(Access, Post)> {
     let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &post.board_id)?;
     Ok((acc, post))
@@ -94,7 +96,7 @@ fn selection(body: &str, input: &CodingInput) -> AppResult<Option<(usize, usize,
 }
 
 /// Codes a reply or an excerpt of it, marks it as a quote, and adds a memo, as one action.
-pub fn code_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: &CodingInput) -> AppResult<ExcerptView> {
+pub fn code_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, input: &CodingInput) -> AppResult<ExcerptView> {
     let (acc, post) = post_access(conn, actor, post_id)?;
     let me = acc.actor.user()?.id.clone();
     let memo = optional_text("Memo", input.memo.as_deref().unwrap_or(""), 20_000)?;
@@ -103,7 +105,7 @@ pub fn code_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, inp
     }
     let range = selection(&post.body_md, input)?;
     let excerpt_id = in_tx(conn, |conn| {
-        let codes: HashMap<String, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+        let codes: HashMap<CodeId, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
         if let Some(missing) = input.code_ids.iter().find(|id| !codes.contains_key(*id)) {
             return Err(AppError::invalid(format!("The code {missing} is not in this board's codebook.")));
         }
@@ -153,12 +155,12 @@ pub fn code_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, inp
     excerpt_views(conn, &acc, std::slice::from_ref(&post.id))?.into_iter().find(|e| e.id == excerpt_id).ok_or_else(AppError::not_found)
 }
 
-fn insert_memo(conn: &mut DbConn, ctx: &Ctx, acc: &Access, post_id: Option<&str>, code_id: Option<&str>, body: &str) -> AppResult<Memo> {
+fn insert_memo(conn: &mut DbConn, ctx: &Ctx, acc: &Access, post_id: Option<&PostId>, code_id: Option<&CodeId>, body: &str) -> AppResult<Memo> {
     let memo = Memo {
         id: db::new_id(),
         board_id: acc.board.id.clone(),
-        post_id: post_id.map(str::to_string),
-        code_id: code_id.map(str::to_string),
+        post_id: post_id.cloned(),
+        code_id: code_id.cloned(),
         body: body.to_string(),
         created_by: acc.actor.user()?.id.clone(),
         created_at: ctx.now(),
@@ -168,17 +170,17 @@ fn insert_memo(conn: &mut DbConn, ctx: &Ctx, acc: &Access, post_id: Option<&str>
 }
 
 /// Excerpts (with their codings) of some replies, in four queries.
-fn excerpt_views(conn: &mut DbConn, acc: &Access, post_ids: &[String]) -> AppResult<Vec<ExcerptView>> {
+fn excerpt_views(conn: &mut DbConn, acc: &Access, post_ids: &[PostId]) -> AppResult<Vec<ExcerptView>> {
     let excerpts = db::analysis::excerpts_of_posts(conn, post_ids)?;
     let codings = db::analysis::codings_of_posts(conn, post_ids)?;
-    let codes: HashMap<String, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let codes: HashMap<CodeId, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let names = crate::service::user_names(conn, excerpts.iter().map(|e| e.created_by.clone()).chain(codings.iter().map(|c| c.created_by.clone())))?;
     Ok(build_excerpt_views(excerpts, codings, &codes, &names, acc))
 }
 
-fn build_excerpt_views(excerpts: Vec<Excerpt>, codings: Vec<Coding>, codes: &HashMap<String, Code>, names: &HashMap<String, String>, acc: &Access) -> Vec<ExcerptView> {
+fn build_excerpt_views(excerpts: Vec<Excerpt>, codings: Vec<Coding>, codes: &HashMap<CodeId, Code>, names: &HashMap<UserId, String>, acc: &Access) -> Vec<ExcerptView> {
     let zone = acc.zone();
-    let mut by_excerpt: HashMap<String, Vec<Coding>> = HashMap::new();
+    let mut by_excerpt: HashMap<ExcerptId, Vec<Coding>> = HashMap::new();
     for c in codings {
         by_excerpt.entry(c.excerpt_id.clone()).or_default().push(c);
     }
@@ -186,23 +188,23 @@ fn build_excerpt_views(excerpts: Vec<Excerpt>, codings: Vec<Coding>, codes: &Has
         .into_iter()
         .map(|e| ExcerptView {
             codings: by_excerpt
-                .remove(&e.id)
+                .remove(e.id.as_str())
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|c| {
-                    let code = codes.get(&c.code_id)?;
+                    let code = codes.get(c.code_id.as_str())?;
                     Some(CodingView {
                         code_id: code.id.clone(),
                         code: code.name.clone(),
                         colour: code.colour.clone(),
-                        by: names.get(&c.created_by).cloned().unwrap_or_default(),
+                        by: names.get(c.created_by.as_str()).cloned().unwrap_or_default(),
                         at: When::new(&zone, c.created_at),
                         id: c.id,
                     })
                 })
                 .collect(),
             whole: e.start_char.is_none(),
-            by: names.get(&e.created_by).cloned().unwrap_or_default(),
+            by: names.get(e.created_by.as_str()).cloned().unwrap_or_default(),
             at: When::new(&zone, e.created_at),
             id: e.id,
             post_id: e.post_id,
@@ -215,7 +217,7 @@ fn build_excerpt_views(excerpts: Vec<Excerpt>, codings: Vec<Coding>, codes: &Has
 }
 
 /// Removes one coding; an excerpt left with no codes and no quote mark goes too.
-pub fn remove_coding(conn: &mut DbConn, actor: &Actor, coding_id: &str) -> AppResult<String> {
+pub fn remove_coding(conn: &mut DbConn, actor: &Actor, coding_id: &str) -> AppResult<BoardId> {
     let coding = db::analysis::find_coding(conn, coding_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &coding.board_id)?;
     in_tx(conn, |conn| {
@@ -230,7 +232,7 @@ pub fn remove_coding(conn: &mut DbConn, actor: &Actor, coding_id: &str) -> AppRe
 }
 
 /// Marks or unmarks an excerpt as a quote; unmarked and uncoded, it goes.
-pub fn set_quote(conn: &mut DbConn, actor: &Actor, excerpt_id: &str, is_quote: bool) -> AppResult<String> {
+pub fn set_quote(conn: &mut DbConn, actor: &Actor, excerpt_id: &ExcerptId, is_quote: bool) -> AppResult<BoardId> {
     let excerpt = db::analysis::find_excerpt(conn, excerpt_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &excerpt.board_id)?;
     in_tx(conn, |conn| {
@@ -248,7 +250,7 @@ pub struct MemoInput {
     pub body: String,
 }
 
-pub fn add_post_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str, input: &MemoInput) -> AppResult<MemoView> {
+pub fn add_post_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, input: &MemoInput) -> AppResult<MemoView> {
     let (acc, post) = post_access(conn, actor, post_id)?;
     let body = required("Memo", &input.body, 20_000)?;
     let memo = insert_memo(conn, ctx, &acc, Some(&post.id), None, &body)?;
@@ -256,7 +258,7 @@ pub fn add_post_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &str,
     Ok(memo_view(&memo, &names, &acc))
 }
 
-pub fn add_code_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, code_id: &str, input: &MemoInput) -> AppResult<MemoView> {
+pub fn add_code_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, code_id: &CodeId, input: &MemoInput) -> AppResult<MemoView> {
     let (acc, code) = code_access(conn, actor, code_id)?;
     let body = required("Memo", &input.body, 20_000)?;
     let memo = insert_memo(conn, ctx, &acc, None, Some(&code.id), &body)?;
@@ -265,7 +267,7 @@ pub fn add_code_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, code_id: &str,
 }
 
 /// A memo is deleted by its author, or by a moderator.
-pub fn delete_memo(conn: &mut DbConn, actor: &Actor, memo_id: &str) -> AppResult<String> {
+pub fn delete_memo(conn: &mut DbConn, actor: &Actor, memo_id: &str) -> AppResult<BoardId> {
     let memo = db::analysis::find_memo(conn, memo_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &memo.board_id)?;
     if acc.actor.user()?.id != memo.created_by && !acc.standing.can_manage() {
@@ -277,7 +279,7 @@ pub fn delete_memo(conn: &mut DbConn, actor: &Actor, memo_id: &str) -> AppResult
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReplyForCoding {
-    pub id: String,
+    pub id: PostId,
     /// P07, or "moderator".
     pub participant: String,
     /// The reply's text as written; excerpts count characters of it.
@@ -287,7 +289,7 @@ pub struct ReplyForCoding {
     pub private: bool,
     pub is_probe: bool,
     /// The post this one answers.
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<PostId>,
     pub source: String,
     pub excerpts: Vec<ExcerptView>,
     pub memos: Vec<MemoView>,
@@ -299,9 +301,9 @@ pub struct CodingPage {
     pub total: usize,
     pub uncoded_only: bool,
     pub code: Option<String>,
-    pub board_id: String,
+    pub board_id: BoardId,
     pub board_title: String,
-    pub question_id: String,
+    pub question_id: QuestionId,
     pub stage_title: String,
     pub prompt_md: String,
     pub replies: Vec<ReplyForCoding>,
@@ -321,14 +323,14 @@ pub struct CodingFilter {
     pub code: Option<String>,
 }
 
-pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str, filter: &CodingFilter) -> AppResult<CodingPage> {
+pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId, filter: &CodingFilter) -> AppResult<CodingPage> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
     let posts = db::posts::of_question(conn, &q.id)?;
     let people = db::participants::of_board(conn, &acc.board.id)?;
     let ids = pseudonyms(&people);
-    let post_ids: Vec<String> = posts.iter().map(|(p, ..)| p.id.clone()).collect();
+    let post_ids: Vec<PostId> = posts.iter().map(|ap| ap.post.id.clone()).collect();
     let codes = db::analysis::codes_of_board(conn, &acc.board.id)?;
     let memos = db::analysis::memos_of_board(conn, &acc.board.id)?;
     let excerpt_rows = db::analysis::excerpts_of_posts(conn, &post_ids)?;
@@ -342,15 +344,15 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &str, filter: 
             .chain(excerpt_rows.iter().map(|e| e.created_by.clone()))
             .chain(coding_rows.iter().map(|c| c.created_by.clone())),
     )?;
-    let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
-    let mut excerpts: HashMap<String, Vec<ExcerptView>> = HashMap::new();
+    let code_map: HashMap<CodeId, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
+    let mut excerpts: HashMap<PostId, Vec<ExcerptView>> = HashMap::new();
     for e in build_excerpt_views(excerpt_rows, coding_rows, &code_map, &names, &acc) {
         excerpts.entry(e.post_id.clone()).or_default().push(e);
     }
     let zone = acc.zone();
     let replies = posts
         .into_iter()
-        .map(|(p, ..)| {
+        .map(|AuthoredPost { post: p, .. }| {
             let mine = excerpts.remove(&p.id).unwrap_or_default();
             ReplyForCoding {
                 participant: p.participant_id.as_ref().and_then(|id| ids.get(id).cloned()).unwrap_or_else(|| "moderator".into()),

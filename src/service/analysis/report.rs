@@ -4,6 +4,7 @@ use super::codebook::with_paths;
 use super::shared::*;
 use crate::db::models::{Code, Participant, Post};
 use crate::db::{self, DbConn};
+use crate::domain::ids::{BoardId, CodeId, ParticipantId, PostId, QuestionId, StageId};
 use crate::error::AppResult;
 use crate::service::views::When;
 use crate::service::{Access, Actor, Ctx};
@@ -13,7 +14,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuestionCount {
-    pub id: String,
+    pub id: QuestionId,
     pub stage: String,
     pub prompt: String,
     /// Participants who answered (a reply or a vote).
@@ -46,7 +47,7 @@ pub struct ParticipantCount {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CodeCount {
-    pub id: String,
+    pub id: CodeId,
     pub path: String,
     pub depth: usize,
     pub colour: String,
@@ -73,7 +74,7 @@ pub struct QuoteView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
-    pub board_id: String,
+    pub board_id: BoardId,
     pub board_title: String,
     pub generated: When,
     pub participants: i64,
@@ -92,13 +93,13 @@ pub struct Report {
 
 /// The counts analysts report: per question, answered of released to; per code, replies and
 /// participants, broken down by one participant attribute. A fixed number of queries.
-pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attribute: Option<&str>) -> AppResult<Report> {
+pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, attribute: Option<&str>) -> AppResult<Report> {
     let acc = analysis_access(conn, actor, board_id)?;
     let people = db::participants::of_board(conn, board_id)?;
     let ids = pseudonyms(&people);
-    let stages: HashMap<String, crate::db::models::Stage> = db::stages::of_board(conn, board_id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let stages: HashMap<StageId, crate::db::models::Stage> = db::stages::of_board(conn, board_id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut questions = db::stages::questions_of_board(conn, board_id)?;
-    questions.sort_by_key(|q| (stages.get(&q.stage_id).map(|s| s.position), q.position));
+    questions.sort_by_key(|q| (stages.get(q.stage_id.as_str()).map(|s| s.position), q.position));
     let answers = db::posts::answer_pairs_of_board(conn, board_id)?;
     let votes = db::votes::pairs_of_board(conn, board_id)?;
     let mut answered: HashMap<&str, HashSet<&str>> = HashMap::new();
@@ -126,7 +127,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     // Who each released question is for, by the group rule, worked out once.
     let mut eligible: HashSet<(&str, &str)> = HashSet::new();
     for q in &questions {
-        if let Some(stage) = stages.get(&q.stage_id) {
+        if let Some(stage) = stages.get(q.stage_id.as_str()) {
             for p in &people {
                 if crate::service::rules::is_for(p, stage, q)? {
                     eligible.insert((p.id.as_str(), q.id.as_str()));
@@ -140,7 +141,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     let question_counts = questions
         .iter()
         .filter_map(|q| {
-            let stage = stages.get(&q.stage_id)?;
+            let stage = stages.get(q.stage_id.as_str())?;
             stage.released_at?;
             let who = answered.get(q.id.as_str());
             let released: Vec<&Participant> = people.iter().filter(|p| eligible.contains(&(p.id.as_str(), q.id.as_str()))).collect();
@@ -160,7 +161,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
         .collect();
 
     let released: Vec<(&crate::db::models::Stage, &crate::db::models::Question)> =
-        questions.iter().filter_map(|q| stages.get(&q.stage_id).filter(|s| s.released_at.is_some()).map(|s| (s, q))).collect();
+        questions.iter().filter_map(|q| stages.get(q.stage_id.as_str()).filter(|s| s.released_at.is_some()).map(|s| (s, q))).collect();
     let mut coded_by: HashMap<&str, HashSet<&str>> = HashMap::new();
     for c in &codings {
         if let Some(who) = &c.participant_id {
@@ -176,7 +177,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
         .map(|p| {
             let theirs: Vec<&&crate::db::models::Question> = released.iter().filter(|(_, q)| eligible.contains(&(p.id.as_str(), q.id.as_str()))).map(|(_, q)| q).collect();
             ParticipantCount {
-                participant: ids.get(&p.id).cloned().unwrap_or_default(),
+                participant: ids.get(p.id.as_str()).cloned().unwrap_or_default(),
                 value: attribute.as_ref().and(value_of.get(p.id.as_str()).cloned()),
                 answered: theirs.iter().filter(|q| answered.get(q.id.as_str()).is_some_and(|s| s.contains(p.id.as_str()))).count() as i64,
                 released_to: theirs.len() as i64,
@@ -188,7 +189,7 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
     person_counts.sort_by(|a, b| a.participant.cmp(&b.participant));
 
     let codes = db::analysis::codes_of_board(conn, board_id)?;
-    let code_map: HashMap<String, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
+    let code_map: HashMap<CodeId, Code> = codes.iter().map(|c| (c.id.clone(), c.clone())).collect();
     let tree = with_paths(codes);
     let code_counts = count_codes(&tree, &codings, &values, &value_of);
 
@@ -211,19 +212,19 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &str, attri
 }
 
 /// The board's quotes with pseudonymous ids, their question and codes: three queries.
-fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<String, String>, prompts: &HashMap<&str, &str>, codes: &HashMap<String, Code>) -> AppResult<Vec<QuoteView>> {
+fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<ParticipantId, String>, prompts: &HashMap<&str, &str>, codes: &HashMap<CodeId, Code>) -> AppResult<Vec<QuoteView>> {
     let quotes = db::analysis::quotes_of_board(conn, &acc.board.id)?;
-    let post_ids: Vec<String> = quotes.iter().map(|q| q.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let posts: HashMap<String, Post> = db::posts::find_many(conn, &post_ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let post_ids: Vec<PostId> = quotes.iter().map(|q| q.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let posts: HashMap<PostId, Post> = db::posts::find_many(conn, &post_ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let codings = db::analysis::codings_of_posts(conn, &post_ids)?;
     Ok(quotes
         .into_iter()
         .filter_map(|q| {
-            let post = posts.get(&q.post_id)?;
+            let post = posts.get(q.post_id.as_str())?;
             Some(QuoteView {
-                participant: post.participant_id.as_ref().and_then(|p| ids.get(p).cloned()).unwrap_or_else(|| "moderator".into()),
+                participant: post.participant_id.as_ref().and_then(|p| ids.get(p.as_str()).cloned()).unwrap_or_else(|| "moderator".into()),
                 question: prompts.get(post.question_id.as_str()).map(|p| p.to_string()).unwrap_or_default(),
-                codes: codings.iter().filter(|c| c.excerpt_id == q.id).filter_map(|c| codes.get(&c.code_id)).map(|c| c.name.clone()).collect(),
+                codes: codings.iter().filter(|c| c.excerpt_id == q.id).filter_map(|c| codes.get(c.code_id.as_str())).map(|c| c.name.clone()).collect(),
                 text: q.text,
             })
         })

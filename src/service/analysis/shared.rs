@@ -2,6 +2,7 @@
 
 use crate::db::models::{Code, Memo, Participant};
 use crate::db::DbConn;
+use crate::domain::ids::{BoardId, CodeId, ParticipantId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::service::views::When;
 use crate::service::{access, Access, Actor};
@@ -10,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
 
 /// Analysts, moderators, co-moderators and administrators: those who code and export.
-pub fn analysis_access(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppResult<Access> {
+pub fn analysis_access(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Access> {
     let acc = access(conn, actor, board_id)?;
     if acc.standing.can_analyse() {
         Ok(acc)
@@ -20,7 +21,7 @@ pub fn analysis_access(conn: &mut DbConn, actor: &Actor, board_id: &str) -> AppR
 }
 
 /// P01, P02 …: stable per board, in the order participants were added.
-pub fn pseudonyms(people: &[Participant]) -> HashMap<String, String> {
+pub fn pseudonyms(people: &[Participant]) -> HashMap<ParticipantId, String> {
     let mut ordered: Vec<&Participant> = people.iter().collect();
     ordered.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let width = ordered.len().to_string().len().max(2);
@@ -29,14 +30,14 @@ pub fn pseudonyms(people: &[Participant]) -> HashMap<String, String> {
 
 /// Codes in tree order (each parent before its children, siblings by position) with depth.
 pub fn tree_order(codes: Vec<Code>) -> Vec<(Code, usize)> {
-    let ids: HashSet<String> = codes.iter().map(|c| c.id.clone()).collect();
-    let mut children: BTreeMap<Option<String>, Vec<Code>> = BTreeMap::new();
+    let ids: HashSet<CodeId> = codes.iter().map(|c| c.id.clone()).collect();
+    let mut children: BTreeMap<Option<CodeId>, Vec<Code>> = BTreeMap::new();
     for c in codes {
         // A parent from another board cannot happen; treat a missing one as a root.
         let parent = c.parent_id.clone().filter(|p| ids.contains(p));
         children.entry(parent).or_default().push(c);
     }
-    fn walk(parent: Option<String>, depth: usize, children: &mut BTreeMap<Option<String>, Vec<Code>>, out: &mut Vec<(Code, usize)>) {
+    fn walk(parent: Option<CodeId>, depth: usize, children: &mut BTreeMap<Option<CodeId>, Vec<Code>>, out: &mut Vec<(Code, usize)>) {
         for c in children.remove(&parent).unwrap_or_default() {
             let id = c.id.clone();
             out.push((c, depth));
@@ -56,6 +57,6 @@ pub struct MemoView {
     pub at: When,
 }
 
-pub fn memo_view(m: &Memo, names: &HashMap<String, String>, acc: &Access) -> MemoView {
-    MemoView { id: m.id.clone(), body: m.body.clone(), by: names.get(&m.created_by).cloned().unwrap_or_default(), at: When::new(&acc.zone(), m.created_at) }
+pub fn memo_view(m: &Memo, names: &HashMap<UserId, String>, acc: &Access) -> MemoView {
+    MemoView { id: m.id.clone(), body: m.body.clone(), by: names.get(m.created_by.as_str()).cloned().unwrap_or_default(), at: When::new(&acc.zone(), m.created_at) }
 }

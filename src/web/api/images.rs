@@ -3,6 +3,7 @@
 //! the pages (`web::images`).
 
 use super::{read_body, Bearer};
+use crate::domain::ids::ImageId;
 use crate::service::images::{self, Target};
 use crate::web::errors::ApiResult;
 use crate::web::images::{decode, image_response, UPLOAD_LIMIT};
@@ -10,13 +11,8 @@ use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-fn api_target<'a>(kind: &str, summary: bool, id: &'a str) -> Target<'a> {
-    match (kind, summary) {
-        ("question", _) => Target::Question(id),
-        ("post", _) => Target::Post(id),
-        (_, true) => Target::Summary(id),
-        _ => Target::Stage(id),
-    }
+fn api_target(kind: &str, summary: bool, id: &str) -> Target {
+    Target::named(kind, summary, id)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -40,7 +36,7 @@ pub async fn api_upload(state: &AppState, bearer: Bearer, kind: &'static str, id
     Ok(HttpResponse::Created().json(view))
 }
 
-pub async fn api_serve(state: &AppState, bearer: Bearer, id: String, thumb: bool) -> ApiResult<HttpResponse> {
+pub async fn api_serve(state: &AppState, bearer: Bearer, id: ImageId, thumb: bool) -> ApiResult<HttpResponse> {
     let (content_type, bytes) = bearer.run(state, move |conn, _, actor| images::serve(conn, actor, &id, thumb)).await?;
     Ok(image_response(content_type, bytes))
 }

@@ -1,5 +1,6 @@
 //! The API operations tagged "account". Who the token belongs to, consent, email preferences, tokens.
 
+use crate::domain::ids::BoardId;
 use crate::error::AppError;
 use crate::service::accounts::{self, NewToken, TokenView};
 use crate::service::Actor;
@@ -22,7 +23,7 @@ pub struct Me {
     pub email: String,
     pub is_admin: bool,
     /// For a participant: their board.
-    pub board_id: Option<String>,
+    pub board_id: Option<BoardId>,
     pub consented: Option<bool>,
     pub screen_name: Option<String>,
 }
@@ -34,7 +35,7 @@ pub async fn me(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
             Ok(match actor {
                 Actor::User(u) => Me {
                     kind: "user".into(),
-                    id: u.id.clone(),
+                    id: u.id.to_string(),
                     name: u.name.clone(),
                     email: u.email.clone(),
                     is_admin: u.is_admin,
@@ -44,7 +45,7 @@ pub async fn me(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
                 },
                 Actor::Participant(p) => Me {
                     kind: "participant".into(),
-                    id: p.id.clone(),
+                    id: p.id.to_string(),
                     name: p.name.clone(),
                     email: p.email.clone(),
                     is_admin: false,

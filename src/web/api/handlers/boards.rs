@@ -1,5 +1,6 @@
 //! The API operations tagged "boards". Boards: creating, settings, the overview, staff.
 
+use crate::domain::ids::BoardId;
 use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
 use crate::service::views::BoardView;
 use crate::web::api::{created, json, Bearer};
@@ -21,25 +22,25 @@ pub async fn create_board(state: State, bearer: Bearer, body: web::Json<BoardInp
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}", tag = "boards", params(("board" = String, Path)), responses((status = 200, body = BoardView), (status = 404)), security(("bearer" = [])))]
-pub async fn get_board(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_board(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, _, actor| boards::get_board(conn, actor, &id)).await.map(json)
 }
 
 #[utoipa::path(patch, path = "/api/v1/boards/{board}", tag = "boards", params(("board" = String, Path)), request_body = BoardInput, responses((status = 200, body = BoardView), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn update_board(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<BoardInput>) -> ApiResult<HttpResponse> {
+pub async fn update_board(state: State, bearer: Bearer, id: web::Path<BoardId>, body: web::Json<BoardInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &id, &input)).await.map(json)
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/overview", tag = "boards", params(("board" = String, Path)), responses((status = 200, body = BoardOverview)), security(("bearer" = [])))]
-pub async fn overview(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn overview(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| boards::overview(conn, ctx, actor, &id)).await.map(json)
 }
 
 #[utoipa::path(put, path = "/api/v1/boards/{board}/members", tag = "boards", params(("board" = String, Path)), request_body = MemberInput, responses((status = 200, body = MemberView)), security(("bearer" = [])))]
-pub async fn set_member(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<MemberInput>) -> ApiResult<HttpResponse> {
+pub async fn set_member(state: State, bearer: Bearer, id: web::Path<BoardId>, body: web::Json<MemberInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &id, &input)).await.map(json)
 }

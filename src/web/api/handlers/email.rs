@@ -1,5 +1,6 @@
 //! The API operations tagged "email". Email: invitations, the delivery list, resending.
 
+use crate::domain::ids::BoardId;
 use crate::error::AppError;
 use crate::service::notifications::{self, DeliveryFilter, DeliveryView};
 use crate::service::Actor;
@@ -19,27 +20,27 @@ pub struct Queued {
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/invitations", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued, description = "Invitations queued for everyone whose current link was not yet sent")), security(("bearer" = [])))]
-pub async fn send_invitations(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn send_invitations(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let queued = bearer.run(&state, move |conn, ctx, actor| notifications::send_invitations(conn, ctx, actor, &id)).await?;
     Ok(json(Queued { queued }))
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/emails", tag = "email", params(("board" = String, Path), DeliveryFilter), responses((status = 200, body = [DeliveryView])), security(("bearer" = [])))]
-pub async fn list_emails(state: State, bearer: Bearer, id: web::Path<String>, filter: web::Query<DeliveryFilter>) -> ApiResult<HttpResponse> {
+pub async fn list_emails(state: State, bearer: Bearer, id: web::Path<BoardId>, filter: web::Query<DeliveryFilter>) -> ApiResult<HttpResponse> {
     let (id, filter) = (id.into_inner(), filter.into_inner());
     bearer.run(&state, move |conn, _, actor| notifications::deliveries(conn, actor, &id, &filter)).await.map(json)
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/emails/resend-failed", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued)), security(("bearer" = [])))]
-pub async fn resend_failed(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn resend_failed(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let queued = bearer.run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &id, None)).await?;
     Ok(json(Queued { queued }))
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/emails/{message}/resend", tag = "email", params(("board" = String, Path), ("message" = String, Path)), responses((status = 200, body = Queued), (status = 409, description = "Not a failed message of this board")), security(("bearer" = [])))]
-pub async fn resend_message(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn resend_message(state: State, bearer: Bearer, path: web::Path<(BoardId, String)>) -> ApiResult<HttpResponse> {
     let (board, message) = path.into_inner();
     let queued = bearer.run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &board, Some(&message))).await?;
     Ok(json(Queued { queued }))

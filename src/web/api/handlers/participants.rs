@@ -1,5 +1,6 @@
 //! The API operations tagged "participants". Participants: import, sign-in links, groups, their home.
 
+use crate::domain::ids::{BoardId, ParticipantId};
 use crate::error::AppError;
 use crate::service::participants::{self, ConsentInput, ImportReport, SignInLink};
 use crate::service::threads::{self, ParticipantHome};
@@ -21,13 +22,13 @@ pub async fn consent(state: State, bearer: Bearer, body: web::Json<ConsentInput>
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/home", tag = "participants", params(("board" = String, Path)), responses((status = 200, body = ParticipantHome)), security(("bearer" = [])))]
-pub async fn home(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn home(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| threads::participant_home(conn, ctx, actor, &id)).await.map(json)
 }
 
 #[utoipa::path(get, path = "/api/v1/boards/{board}/participants", tag = "participants", params(("board" = String, Path)), responses((status = 200, body = [ParticipantView])), security(("bearer" = [])))]
-pub async fn list_participants(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list_participants(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| participants::list(conn, ctx, actor, &id)).await.map(json)
 }
@@ -47,7 +48,7 @@ pub async fn import_participants(
     state: State,
     bearer: Bearer,
     key: IdempotencyKey,
-    id: web::Path<String>,
+    id: web::Path<BoardId>,
     q: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
@@ -68,7 +69,7 @@ pub async fn import_participants(
 }
 
 #[utoipa::path(post, path = "/api/v1/boards/{board}/participants/{participant}/link", tag = "participants", params(("board" = String, Path), ("participant" = String, Path)), responses((status = 200, body = SignInLink)), security(("bearer" = [])))]
-pub async fn reissue_link(state: State, bearer: Bearer, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn reissue_link(state: State, bearer: Bearer, path: web::Path<(BoardId, ParticipantId)>) -> ApiResult<HttpResponse> {
     let (board, participant) = path.into_inner();
     bearer.run(&state, move |conn, ctx, actor| participants::reissue_link(conn, ctx, actor, &board, &participant)).await.map(json)
 }
@@ -80,7 +81,7 @@ pub struct GroupInput {
 }
 
 #[utoipa::path(put, path = "/api/v1/boards/{board}/participants/{participant}/group", tag = "participants", params(("board" = String, Path), ("participant" = String, Path)), request_body = GroupInput, responses((status = 200, body = ParticipantView)), security(("bearer" = [])))]
-pub async fn set_group(state: State, bearer: Bearer, path: web::Path<(String, String)>, body: web::Json<GroupInput>) -> ApiResult<HttpResponse> {
+pub async fn set_group(state: State, bearer: Bearer, path: web::Path<(BoardId, ParticipantId)>, body: web::Json<GroupInput>) -> ApiResult<HttpResponse> {
     let (board, participant) = path.into_inner();
     let group = body.into_inner().group;
     bearer.run(&state, move |conn, ctx, actor| participants::set_group(conn, ctx, actor, &board, &participant, &group)).await.map(json)

@@ -1,5 +1,6 @@
 //! The API operations tagged "questions". Questions: writing, moving, deleting, reading.
 
+use crate::domain::ids::{QuestionId, StageId};
 use crate::error::AppError;
 use crate::service::stages::{self, QuestionInput};
 use crate::service::threads::{self, QuestionPage};
@@ -14,25 +15,25 @@ use utoipa::ToSchema;
 type State = web::Data<AppState>;
 
 #[utoipa::path(post, path = "/api/v1/stages/{stage}/questions", tag = "questions", params(("stage" = String, Path)), request_body = QuestionInput, responses((status = 201, body = QuestionView)), security(("bearer" = [])))]
-pub async fn add_question(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
+pub async fn add_question(state: State, bearer: Bearer, id: web::Path<StageId>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &id, &input)).await.map(created)
 }
 
 #[utoipa::path(get, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), responses((status = 200, body = QuestionPage, description = "The question with the replies the asker may read")), security(("bearer" = [])))]
-pub async fn get_question(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_question(state: State, bearer: Bearer, id: web::Path<QuestionId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| threads::question_page(conn, ctx, actor, &id)).await.map(json)
 }
 
 #[utoipa::path(patch, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), request_body = QuestionInput, responses((status = 200, body = QuestionView)), security(("bearer" = [])))]
-pub async fn update_question(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
+pub async fn update_question(state: State, bearer: Bearer, id: web::Path<QuestionId>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &id, &input)).await.map(json)
 }
 
 #[utoipa::path(delete, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), responses((status = 204), (status = 409, description = "Released or answered")), security(("bearer" = [])))]
-pub async fn delete_question(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete_question(state: State, bearer: Bearer, id: web::Path<QuestionId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -45,7 +46,7 @@ pub struct MoveInput {
 }
 
 #[utoipa::path(post, path = "/api/v1/questions/{question}/move", tag = "questions", params(("question" = String, Path)), request_body = MoveInput, responses((status = 204)), security(("bearer" = [])))]
-pub async fn move_question(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<MoveInput>) -> ApiResult<HttpResponse> {
+pub async fn move_question(state: State, bearer: Bearer, id: web::Path<QuestionId>, body: web::Json<MoveInput>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let up = match body.direction.as_str() {
         "up" => true,
@@ -58,11 +59,11 @@ pub async fn move_question(state: State, bearer: Bearer, id: web::Path<String>, 
 
 #[derive(Deserialize, ToSchema)]
 pub struct StageTarget {
-    pub stage_id: String,
+    pub stage_id: StageId,
 }
 
 #[utoipa::path(post, path = "/api/v1/questions/{question}/stage", tag = "questions", params(("question" = String, Path)), request_body = StageTarget, responses((status = 204), (status = 409, description = "A stage is already released")), security(("bearer" = [])))]
-pub async fn move_to_stage(state: State, bearer: Bearer, id: web::Path<String>, body: web::Json<StageTarget>) -> ApiResult<HttpResponse> {
+pub async fn move_to_stage(state: State, bearer: Bearer, id: web::Path<QuestionId>, body: web::Json<StageTarget>) -> ApiResult<HttpResponse> {
     let (id, stage) = (id.into_inner(), body.into_inner().stage_id);
     bearer.run(&state, move |conn, ctx, actor| stages::move_question_to_stage(conn, ctx, actor, &id, &stage)).await?;
     Ok(HttpResponse::NoContent().finish())
