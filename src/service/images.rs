@@ -145,7 +145,7 @@ pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &ImageId, thumb: bool) 
                     Some(s) => s.released_at.is_some() && crate::domain::visibility::for_group(&s.groups, p.group().as_deref()),
                     None => false,
                 },
-                (None, Some(sum)) => super::summaries::readable(conn, &acc, Some(p))?.iter().any(|s| &s.id == sum),
+                (None, Some(sum)) => super::summaries::readable(conn, &acc, Some(p))?.iter().any(|s| s.id == sum),
                 (None, None) => false,
             };
             if !visible {

@@ -222,7 +222,7 @@ pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult
         Actor::User(u) if u.is_admin => Standing::Admin,
         Actor::System => Standing::Admin,
         Actor::User(u) => Standing::Staff(db::boards::member_role(conn, board_id, &u.id)?.ok_or_else(AppError::not_found)?),
-        Actor::Participant(p) if &p.board_id == board_id => Standing::Participant,
+        Actor::Participant(p) if p.board_id == board_id => Standing::Participant,
         Actor::Participant(_) => return Err(AppError::not_found()),
     };
     let state = board.state;

@@ -269,7 +269,7 @@ fn render_question(conn: &mut DbConn, ctx: &Ctx, acc: Access, stage: Stage, q: Q
         Actor::User(_) | Actor::System => None,
     };
     let summary = match &q.summary_id {
-        Some(id) => super::summaries::readable(conn, &acc, participant)?.into_iter().find(|s| &s.id == id),
+        Some(id) => super::summaries::readable(conn, &acc, participant)?.into_iter().find(|s| s.id == id),
         None => None,
     };
     let (notes, people, groups) = if acc.standing.sees_everything() {

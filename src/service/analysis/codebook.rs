@@ -111,7 +111,7 @@ fn clean_code(conn: &mut DbConn, acc: &Access, input: &CodeInput, editing: Optio
         return Err(AppError::Conflict(format!("The codebook already has a code named \"{name}\".")));
     }
     if let Some(parent) = &parent_id {
-        if !codes.iter().any(|c| &c.id == parent) {
+        if !codes.iter().any(|c| c.id == parent) {
             return Err(AppError::invalid("The parent code is not in this board's codebook."));
         }
         // A code cannot move under itself or one of its descendants.
