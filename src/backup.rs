@@ -32,10 +32,13 @@ pub fn backup(settings: &Settings, output: &Path) -> anyhow::Result<String> {
     let mut conn = db.get().map_err(|e| anyhow::anyhow!(e.detail()))?;
     db::sqlite_snapshot_into(&mut conn, &snapshot).map_err(|e| anyhow::anyhow!(e.detail()))?;
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(parent).with_context(|| format!("cannot write in {}", parent.display()))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(parent).with_context(|| format!("cannot write in {}", parent.display()))?;
     {
         let mut zip = zip::ZipWriter::new(&mut tmp);
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
         zip.start_file(DB_ENTRY, options)?;
         std::io::copy(&mut std::fs::File::open(&snapshot)?, &mut zip)?;
         let key_file = settings.data_dir.join("session.key");
@@ -72,8 +75,9 @@ pub fn restore(settings: &Settings, input: &Path) -> anyhow::Result<String> {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?)
-        .with_context(|| format!("{} is not a focusboard backup", input.display()))?;
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?)
+            .with_context(|| format!("{} is not a focusboard backup", input.display()))?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -89,7 +93,9 @@ pub fn restore(settings: &Settings, input: &Path) -> anyhow::Result<String> {
         entry.read_to_end(&mut key)?;
         let key_file = settings.data_dir.join("session.key");
         match std::fs::read(&key_file) {
-            Ok(existing) if existing != key => bail!("{} holds another session key; move it away to restore this backup's", key_file.display()),
+            Ok(existing) if existing != key => {
+                bail!("{} holds another session key; move it away to restore this backup's", key_file.display())
+            }
             Ok(_) => {}
             Err(_) => {
                 std::fs::create_dir_all(&settings.data_dir)?;

@@ -64,7 +64,9 @@ impl Settings {
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             anyhow::bail!("base_url must start with http:// or https://, got {:?}", self.base_url);
         }
-        if crate::domain::email::EmailAddress::parse(&self.mail_from).is_err() && !self.mail_from.ends_with("@localhost") {
+        if crate::domain::email::EmailAddress::parse(&self.mail_from).is_err()
+            && !self.mail_from.ends_with("@localhost")
+        {
             anyhow::bail!("mail_from must be an email address, got {:?}", self.mail_from);
         }
         if !(1..=256).contains(&self.smtp_connections) {

@@ -7,8 +7,8 @@ use crate::domain::ids::{BoardId, CodeId};
 use crate::error::AppResult;
 use crate::service::boards::BoardInput;
 use crate::service::participants::ConsentInput;
+use crate::service::posting::PostInput;
 use crate::service::stages::{QuestionInput, StageInput};
-use crate::service::threads::PostInput;
 use crate::service::{self, Actor, Ctx};
 use std::fmt::Write;
 
@@ -118,7 +118,9 @@ fn seed_in(conn: &mut DbConn, ctx: &Ctx) -> AppResult<String> {
             let _ = writeln!(out, "           (password as printed when the demo was first created)");
         }
     }
-    for p in participants.iter().filter(|p| ["ann.lee@example.org", "hana.jones@example.org"].contains(&p.email.as_str())) {
+    for p in
+        participants.iter().filter(|p| ["ann.lee@example.org", "hana.jones@example.org"].contains(&p.email.as_str()))
+    {
         let _ = writeln!(out, "Participant {}: {}", p.name, ctx.link_url(p).unwrap_or_default());
     }
     let _ = writeln!(out, "Invitations and stage notices are queued; the server sends them (with no smtp_url set, as .eml files in the data folder's mail/).");
@@ -159,7 +161,13 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<Bo
             ctx,
             moderator,
             &board.id,
-            &StageInput { title: Some((*title).into()), intro_md: Some((*intro).into()), release_at: Some(Some(local(*days))), close_at: Some(Some(local(4))), groups: None },
+            &StageInput {
+                title: Some((*title).into()),
+                intro_md: Some((*intro).into()),
+                release_at: Some(Some(local(*days))),
+                close_at: Some(Some(local(4))),
+                groups: None,
+            },
         )?;
         let mut ids = Vec::new();
         for (prompt, mode) in *questions {
@@ -183,13 +191,24 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<Bo
         db::participants::record_sign_in(conn, &p, now)?;
         let actor = Actor::Participant(p.clone());
         let screen = p.name.split(' ').next().unwrap_or("P").to_string();
-        service::participants::give_consent(conn, ctx, &actor, &ConsentInput { consent: Some("on".into()), screen_name: Some(screen) })?;
+        service::participants::give_consent(
+            conn,
+            ctx,
+            &actor,
+            &ConsentInput { consent: Some("on".into()), screen_name: Some(screen) },
+        )?;
     }
     let mut replies = Vec::new();
     for (who, stage, question, text) in REPLIES {
         let Some(p) = by_email(*who).and_then(|p| db::participants::find(conn, &p.id).ok().flatten()) else { continue };
         let qid = &question_ids[*stage][*question];
-        replies.push(service::threads::create_post(conn, ctx, &Actor::Participant(p), qid, &PostInput { body_md: (*text).into(), parent_id: None })?);
+        replies.push(service::posting::create_post(
+            conn,
+            ctx,
+            &Actor::Participant(p),
+            qid,
+            &PostInput { body_md: (*text).into(), parent_id: None },
+        )?);
     }
     code_some_replies(conn, ctx, moderator, &board.id, &replies)?;
     Ok(board.id)
@@ -197,17 +216,36 @@ fn create_board(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor) -> AppResult<Bo
 
 /// A start on the analysis for the visitor to look at: the value-creation codebook, the first
 /// replies coded, their first sentences quoted, and a memo.
-fn code_some_replies(conn: &mut DbConn, ctx: &Ctx, moderator: &Actor, board_id: &BoardId, replies: &[crate::service::views::PostView]) -> AppResult<()> {
+fn code_some_replies(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    moderator: &Actor,
+    board_id: &BoardId,
+    replies: &[crate::service::views::PostView],
+) -> AppResult<()> {
     use crate::service::analysis::{self, CodingInput};
     analysis::apply_template(conn, ctx, moderator, board_id, "value-creation")?;
     let codes: Vec<CodeId> = analysis::codebook(conn, moderator, board_id)?.into_iter().skip(1).map(|c| c.id).collect();
     for (i, reply) in replies.iter().take(4).enumerate() {
         let Some(post) = db::posts::find(conn, &reply.id)? else { continue };
         let first_sentence = post.body_md.split_inclusive('.').next().unwrap_or("").trim().to_string();
-        analysis::code_post(conn, ctx, moderator, &post.id, &CodingInput { code_ids: vec![codes[i % codes.len()].clone()], ..Default::default() })?;
+        analysis::code_post(
+            conn,
+            ctx,
+            moderator,
+            &post.id,
+            &CodingInput { code_ids: vec![codes[i % codes.len()].clone()], ..Default::default() },
+        )?;
         if !first_sentence.is_empty() {
-            let memo = (i == 0).then(|| "A clear example of value felt at once; compare with later stages.".to_string());
-            let input = CodingInput { code_ids: vec![codes[(i + 1) % codes.len()].clone()], excerpt: Some(first_sentence), quote: true, memo, ..Default::default() };
+            let memo =
+                (i == 0).then(|| "A clear example of value felt at once; compare with later stages.".to_string());
+            let input = CodingInput {
+                code_ids: vec![codes[(i + 1) % codes.len()].clone()],
+                excerpt: Some(first_sentence),
+                quote: true,
+                memo,
+                ..Default::default()
+            };
             analysis::code_post(conn, ctx, moderator, &post.id, &input)?;
         }
     }

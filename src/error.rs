@@ -26,8 +26,9 @@ pub enum AppError {
     Gone(String),
     #[error("The request is larger than the {0} bytes this server accepts.")]
     PayloadTooLarge(usize),
-    #[error("{0}")]
-    Unprocessable(String),
+    /// Input that fails a rule; `field` names the form field or JSON member when there is one.
+    #[error("{message}")]
+    Unprocessable { message: String, field: Option<&'static str> },
     #[error("Too many attempts. Please wait a minute and try again.")]
     TooManyRequests,
     /// The client stopped sending its request body, or took too long.
@@ -53,7 +54,7 @@ impl AppError {
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -72,7 +73,7 @@ impl AppError {
             AppError::Csrf => "Not allowed",
             AppError::Gone(_) => "Link no longer valid",
             AppError::PayloadTooLarge(_) => "Too large",
-            AppError::Unprocessable(_) => "Please check what you entered",
+            AppError::Unprocessable { .. } => "Please check what you entered",
             AppError::TooManyRequests => "Too many attempts",
             AppError::Busy(_) => "Busy",
             AppError::Timeout => "Request timeout",
@@ -102,7 +103,7 @@ impl AppError {
             AppError::Csrf => "csrf",
             AppError::Gone(_) => "gone",
             AppError::PayloadTooLarge(_) => "too_large",
-            AppError::Unprocessable(_) => "validation",
+            AppError::Unprocessable { .. } => "validation",
             AppError::TooManyRequests => "rate_limited",
             AppError::Busy(_) => "busy",
             AppError::Timeout => "timeout",
@@ -137,7 +138,20 @@ impl AppError {
     }
 
     pub fn invalid(why: impl Into<String>) -> Self {
-        AppError::Unprocessable(why.into())
+        AppError::Unprocessable { message: why.into(), field: None }
+    }
+
+    /// Input refused because of one field, named as in the form and the JSON body.
+    pub fn invalid_field(field: &'static str, why: impl Into<String>) -> Self {
+        AppError::Unprocessable { message: why.into(), field: Some(field) }
+    }
+
+    /// The field a validation error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AppError::Unprocessable { field, .. } => *field,
+            _ => None,
+        }
     }
 }
 

@@ -83,7 +83,12 @@ async fn run() -> anyhow::Result<()> {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             let (email, allow) = (args.email, args.allow);
             let user = db.run(move |conn| service::accounts::set_board_creation(conn, &ctx, &email, allow)).await?;
-            println!("{} <{}> {} create boards.", user.name, user.email, if allow { "may now" } else { "may no longer" });
+            println!(
+                "{} <{}> {} create boards.",
+                user.name,
+                user.email,
+                if allow { "may now" } else { "may no longer" }
+            );
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => {
@@ -92,7 +97,9 @@ async fn run() -> anyhow::Result<()> {
             let password = args.password.unwrap_or_else(demo::generate_password);
             let (email, name, admin, creates) = (args.email, args.name, args.admin, !args.no_board_creation);
             let pw = password.clone();
-            let user = db.run(move |conn| service::accounts::create_user_with(conn, &ctx, &email, &name, &pw, admin, creates)).await?;
+            let user = db
+                .run(move |conn| service::accounts::create_user_with(conn, &ctx, &email, &name, &pw, admin, creates))
+                .await?;
             let kind = match (user.is_admin, user.can_create_boards) {
                 (true, _) => "administrator",
                 (false, true) => "moderator",

@@ -40,13 +40,19 @@ impl Application {
     /// `background` runs the scheduler and the outbox worker beside the server (tests drive
     /// them by hand instead).
     pub fn build(settings: Settings, clock: SharedClock, background: bool) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         Self::build_on(listener, settings, clock, background)
     }
 
     /// As `build`, on a listener already bound: the tests bind port 0 and read the port back,
     /// so no other process can take it in between.
-    pub fn build_on(listener: TcpListener, settings: Settings, clock: SharedClock, background: bool) -> anyhow::Result<Self> {
+    pub fn build_on(
+        listener: TcpListener,
+        settings: Settings,
+        clock: SharedClock,
+        background: bool,
+    ) -> anyhow::Result<Self> {
         let (db, ctx) = prepare(&settings, clock.clone())?;
         let outbox = outbox_worker(&settings, db.clone(), clock)?;
         let port = listener.local_addr()?.port();
@@ -56,8 +62,10 @@ impl Application {
         let secure = settings.secure_cookies();
         let max_body = settings.max_body_bytes;
         let session_days = settings.session_days.max(1);
-        let deadline =
-            aweb::Data::new(web::deadline::BodyDeadline { idle: Duration::from_secs(settings.body_idle_secs.max(1)), total: Duration::from_secs(settings.body_total_secs.max(1)) });
+        let deadline = aweb::Data::new(web::deadline::BodyDeadline {
+            idle: Duration::from_secs(settings.body_idle_secs.max(1)),
+            total: Duration::from_secs(settings.body_total_secs.max(1)),
+        });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -72,14 +80,23 @@ impl Application {
                         .cookie_secure(secure)
                         .cookie_http_only(true)
                         .cookie_same_site(SameSite::Lax)
-                        .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(session_days)))
+                        .session_lifecycle(
+                            PersistentSession::default()
+                                .session_ttl(actix_web::cookie::time::Duration::days(session_days)),
+                        )
                         .build(),
                 )
-                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")).add(("X-Frame-Options", "DENY")).add(("Referrer-Policy", "same-origin")).add((
-                    "Content-Security-Policy",
-                    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                              frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-                )))
+                        )),
+                )
                 .wrap(actix_web::middleware::from_fn(web::deadline::enforce))
                 .wrap(actix_web::middleware::from_fn(no_store_by_default))
                 .wrap(actix_web::middleware::from_fn(close_when_draining))
@@ -116,7 +133,10 @@ impl Application {
     /// sent when the worker stops is taken up again after its lease, by this or another instance.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let tasks = if self.background {
-            vec![tokio::spawn(self.scheduler.clone().run(self.scheduler_every)), tokio::spawn(self.outbox.clone().run(self.outbox_every))]
+            vec![
+                tokio::spawn(self.scheduler.clone().run(self.scheduler_every)),
+                tokio::spawn(self.outbox.clone().run(self.outbox_every)),
+            ]
         } else {
             Vec::new()
         };
@@ -175,10 +195,9 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         tracing::info!(migrations = ?applied, "database migrated");
     }
     let uploads = settings.data_dir.join("uploads");
-    let moved = db
-        .get()
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .and_then(|mut conn| crate::service::images::move_files_into_database(&mut conn, &uploads).map_err(|e| anyhow::anyhow!(e.detail())))?;
+    let moved = db.get().map_err(|e| anyhow::anyhow!("{e}")).and_then(|mut conn| {
+        crate::service::images::move_files_into_database(&mut conn, &uploads).map_err(|e| anyhow::anyhow!(e.detail()))
+    })?;
     if moved > 0 {
         tracing::info!(images = moved, folder = %uploads.display(), "moved image files into the database");
     }
@@ -225,7 +244,8 @@ async fn close_when_draining(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> actix_web::Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>> {
-    let draining = req.app_data::<aweb::Data<AppState>>().is_some_and(|s| s.draining.load(std::sync::atomic::Ordering::SeqCst));
+    let draining =
+        req.app_data::<aweb::Data<AppState>>().is_some_and(|s| s.draining.load(std::sync::atomic::Ordering::SeqCst));
     let mut res = next.call(req).await?;
     if draining {
         res.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
@@ -250,7 +270,10 @@ async fn no_store_by_default(
 /// Errors raised inside actix itself (an unreadable path, a body over the limit, a wrong
 /// method) get the same page or problem document as the application's own errors.
 fn foreign_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let foreign = res.response().error().filter(|e| e.as_error::<errors::PageError>().is_none() && e.as_error::<errors::ApiError>().is_none());
+    let foreign = res
+        .response()
+        .error()
+        .filter(|e| e.as_error::<errors::PageError>().is_none() && e.as_error::<errors::ApiError>().is_none());
     let Some(err) = foreign else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
@@ -267,14 +290,16 @@ fn foreign_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRe
         _ => AppError::BadRequest(message),
     };
     let (req, _) = res.into_parts();
-    let response = if req.path().starts_with("/api/") { errors::problem(&app) } else { errors::page_response(&app, &req) };
+    let response =
+        if req.path().starts_with("/api/") { errors::problem(&app) } else { errors::page_response(&app, &req) };
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
 }
 
 /// The 64-byte session key: from the settings, or generated once and kept in the data folder.
 fn session_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if !settings.session_key.is_empty() {
-        let key = hex::decode(settings.session_key.trim()).map_err(|_| anyhow::anyhow!("session_key must be 128 hexadecimal characters"))?;
+        let key = hex::decode(settings.session_key.trim())
+            .map_err(|_| anyhow::anyhow!("session_key must be 128 hexadecimal characters"))?;
         anyhow::ensure!(key.len() >= 64, "session_key must be 64 bytes (128 hexadecimal characters)");
         return Ok(key);
     }

@@ -8,7 +8,11 @@ use crate::domain::ids::{BoardId, CodeId, ExcerptId, ParticipantId, PostId, Ques
 use diesel::prelude::*;
 
 pub fn codes_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Code>> {
-    codes::table.filter(codes::board_id.eq(board_id)).order((codes::position.asc(), codes::id.asc())).select(Code::as_select()).load(conn)
+    codes::table
+        .filter(codes::board_id.eq(board_id))
+        .order((codes::position.asc(), codes::id.asc()))
+        .select(Code::as_select())
+        .load(conn)
 }
 
 pub fn find_code(conn: &mut DbConn, id: &CodeId) -> QueryResult<Option<Code>> {
@@ -24,12 +28,27 @@ pub fn insert_codes(conn: &mut DbConn, rows: &[Code]) -> QueryResult<()> {
 }
 
 pub fn next_code_position(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i32> {
-    let max: Option<i32> = codes::table.filter(codes::board_id.eq(board_id)).select(diesel::dsl::max(codes::position)).first(conn)?;
+    let max: Option<i32> =
+        codes::table.filter(codes::board_id.eq(board_id)).select(diesel::dsl::max(codes::position)).first(conn)?;
     Ok(max.map_or(0, |m| m + 1))
 }
 
-pub fn update_code(conn: &mut DbConn, id: &CodeId, name: &str, description: &str, colour: &str, parent_id: Option<&CodeId>) -> QueryResult<usize> {
-    diesel::update(codes::table.find(id)).set((codes::name.eq(name), codes::description.eq(description), codes::colour.eq(colour), codes::parent_id.eq(parent_id))).execute(conn)
+pub fn update_code(
+    conn: &mut DbConn,
+    id: &CodeId,
+    name: &str,
+    description: &str,
+    colour: &str,
+    parent_id: Option<&CodeId>,
+) -> QueryResult<usize> {
+    diesel::update(codes::table.find(id))
+        .set((
+            codes::name.eq(name),
+            codes::description.eq(description),
+            codes::colour.eq(colour),
+            codes::parent_id.eq(parent_id),
+        ))
+        .execute(conn)
 }
 
 /// Deletes a code with its subtree's codings and memos (the database cascades to children).
@@ -42,7 +61,12 @@ pub fn find_excerpt(conn: &mut DbConn, id: &ExcerptId) -> QueryResult<Option<Exc
 }
 
 /// The excerpt with exactly this range on a post (null range: the whole reply), if any.
-pub fn excerpt_with_range(conn: &mut DbConn, post_id: &PostId, start: Option<i32>, end: Option<i32>) -> QueryResult<Option<Excerpt>> {
+pub fn excerpt_with_range(
+    conn: &mut DbConn,
+    post_id: &PostId,
+    start: Option<i32>,
+    end: Option<i32>,
+) -> QueryResult<Option<Excerpt>> {
     let mut query = excerpts::table.filter(excerpts::post_id.eq(post_id)).into_boxed();
     query = match (start, end) {
         (Some(s), Some(e)) => query.filter(excerpts::start_char.eq(s)).filter(excerpts::end_char.eq(e)),
@@ -72,7 +96,10 @@ pub fn find_coding(conn: &mut DbConn, id: &str) -> QueryResult<Option<Coding>> {
 }
 
 pub fn coding_exists(conn: &mut DbConn, excerpt_id: &ExcerptId, code_id: &CodeId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(codings::table.filter(codings::excerpt_id.eq(excerpt_id)).filter(codings::code_id.eq(code_id)))).get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        codings::table.filter(codings::excerpt_id.eq(excerpt_id)).filter(codings::code_id.eq(code_id)),
+    ))
+    .get_result(conn)
 }
 
 pub fn delete_coding(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
@@ -84,11 +111,19 @@ pub fn codings_left_on_excerpt(conn: &mut DbConn, excerpt_id: &ExcerptId) -> Que
 }
 
 pub fn excerpts_of_posts(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult<Vec<Excerpt>> {
-    excerpts::table.filter(excerpts::post_id.eq_any(post_ids)).order((excerpts::created_at.asc(), excerpts::id.asc())).select(Excerpt::as_select()).load(conn)
+    excerpts::table
+        .filter(excerpts::post_id.eq_any(post_ids))
+        .order((excerpts::created_at.asc(), excerpts::id.asc()))
+        .select(Excerpt::as_select())
+        .load(conn)
 }
 
 pub fn codings_of_posts(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult<Vec<Coding>> {
-    codings::table.filter(codings::post_id.eq_any(post_ids)).order((codings::created_at.asc(), codings::id.asc())).select(Coding::as_select()).load(conn)
+    codings::table
+        .filter(codings::post_id.eq_any(post_ids))
+        .order((codings::created_at.asc(), codings::id.asc()))
+        .select(Coding::as_select())
+        .load(conn)
 }
 
 /// A coding as counted: (code, post, the post's question, the post's participant).
@@ -123,7 +158,11 @@ pub fn quotes_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec
 }
 
 pub fn memos_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Memo>> {
-    memos::table.filter(memos::board_id.eq(board_id)).order((memos::created_at.asc(), memos::id.asc())).select(Memo::as_select()).load(conn)
+    memos::table
+        .filter(memos::board_id.eq(board_id))
+        .order((memos::created_at.asc(), memos::id.asc()))
+        .select(Memo::as_select())
+        .load(conn)
 }
 
 pub fn insert_memo(conn: &mut DbConn, row: &Memo) -> QueryResult<()> {
@@ -140,7 +179,14 @@ pub fn delete_memo(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 
 /// The users who coded or selected excerpts on a board.
 pub fn coders_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<UserId>> {
-    let mut ids: Vec<UserId> = codings::table.filter(codings::board_id.eq(board_id)).select(codings::created_by).distinct().load(conn)?;
-    ids.extend(excerpts::table.filter(excerpts::board_id.eq(board_id)).select(excerpts::created_by).distinct().load::<UserId>(conn)?);
+    let mut ids: Vec<UserId> =
+        codings::table.filter(codings::board_id.eq(board_id)).select(codings::created_by).distinct().load(conn)?;
+    ids.extend(
+        excerpts::table
+            .filter(excerpts::board_id.eq(board_id))
+            .select(excerpts::created_by)
+            .distinct()
+            .load::<UserId>(conn)?,
+    );
     Ok(ids)
 }

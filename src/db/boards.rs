@@ -39,7 +39,9 @@ pub fn member_role(conn: &mut DbConn, board_id: &BoardId, user_id: &UserId) -> Q
 
 /// Adds a staff member, or changes their role if they already have one.
 pub fn set_member(conn: &mut DbConn, member: &BoardMember) -> QueryResult<()> {
-    let changed = diesel::update(board_members::table.find((&member.board_id, &member.user_id))).set(board_members::role.eq(&member.role)).execute(conn)?;
+    let changed = diesel::update(board_members::table.find((&member.board_id, &member.user_id)))
+        .set(board_members::role.eq(&member.role))
+        .execute(conn)?;
     if changed == 0 {
         diesel::insert_into(board_members::table).values(member).execute(conn)?;
     }
@@ -47,11 +49,19 @@ pub fn set_member(conn: &mut DbConn, member: &BoardMember) -> QueryResult<()> {
 }
 
 /// Keeps a role for an email that has no account yet (replacing an earlier one).
-pub fn set_pending_member(conn: &mut DbConn, board_id: &BoardId, email: &str, role: BoardRole, now: time::PrimitiveDateTime) -> QueryResult<()> {
+pub fn set_pending_member(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+    email: &str,
+    role: BoardRole,
+    now: time::PrimitiveDateTime,
+) -> QueryResult<()> {
     use super::schema::pending_members as pm;
     let changed = diesel::update(pm::table.find((board_id, email))).set(pm::role.eq(role)).execute(conn)?;
     if changed == 0 {
-        diesel::insert_into(pm::table).values((pm::board_id.eq(board_id), pm::email.eq(email), pm::role.eq(role), pm::created_at.eq(now))).execute(conn)?;
+        diesel::insert_into(pm::table)
+            .values((pm::board_id.eq(board_id), pm::email.eq(email), pm::role.eq(role), pm::created_at.eq(now)))
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -10,9 +10,24 @@ pub fn find(conn: &mut DbConn, owner: &str, key: &str) -> QueryResult<Option<(St
     keys::table.find((owner, key)).select((keys::action, keys::status, keys::response)).first(conn).optional()
 }
 
-pub fn insert(conn: &mut DbConn, owner: &str, key: &str, action: &str, status: i32, response: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn insert(
+    conn: &mut DbConn,
+    owner: &str,
+    key: &str,
+    action: &str,
+    status: i32,
+    response: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(keys::table)
-        .values((keys::owner_id.eq(owner), keys::key.eq(key), keys::action.eq(action), keys::status.eq(status), keys::response.eq(response), keys::created_at.eq(now)))
+        .values((
+            keys::owner_id.eq(owner),
+            keys::key.eq(key),
+            keys::action.eq(action),
+            keys::status.eq(status),
+            keys::response.eq(response),
+            keys::created_at.eq(now),
+        ))
         .execute(conn)
         .map(drop)
 }

@@ -13,7 +13,10 @@ pub fn insert(conn: &mut DbConn, image: &Image) -> QueryResult<()> {
 /// Stores an image's bytes (the re-encoded image and its thumbnail).
 pub fn insert_data(conn: &mut DbConn, image_id: &ImageId, full: &[u8], thumb: &[u8]) -> QueryResult<()> {
     use super::schema::image_data as d;
-    diesel::insert_into(d::table).values((d::image_id.eq(image_id), d::full_bytes.eq(full), d::thumb_bytes.eq(thumb))).execute(conn).map(drop)
+    diesel::insert_into(d::table)
+        .values((d::image_id.eq(image_id), d::full_bytes.eq(full), d::thumb_bytes.eq(thumb)))
+        .execute(conn)
+        .map(drop)
 }
 
 /// The bytes of an image, or of its thumbnail.
@@ -30,7 +33,10 @@ pub fn data(conn: &mut DbConn, image_id: &ImageId, thumb: bool) -> QueryResult<O
 /// Ids of images whose bytes are not in the database yet (kept as files by earlier versions).
 pub fn without_data(conn: &mut DbConn) -> QueryResult<Vec<ImageId>> {
     use super::schema::image_data as d;
-    images::table.filter(diesel::dsl::not(diesel::dsl::exists(d::table.filter(d::image_id.eq(images::id))))).select(images::id).load(conn)
+    images::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(d::table.filter(d::image_id.eq(images::id)))))
+        .select(images::id)
+        .load(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: &ImageId) -> QueryResult<Option<Image>> {
@@ -49,7 +55,11 @@ pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &BoardId) -> QueryRe
 
 /// The images of a question and of the given posts, in one query.
 pub fn of_question(conn: &mut DbConn, question_id: &QuestionId, post_ids: &[PostId]) -> QueryResult<Vec<Image>> {
-    images::table.filter(images::question_id.eq(question_id).or(images::post_id.eq_any(post_ids))).order(images::created_at.asc()).select(Image::as_select()).load(conn)
+    images::table
+        .filter(images::question_id.eq(question_id).or(images::post_id.eq_any(post_ids)))
+        .order(images::created_at.asc())
+        .select(Image::as_select())
+        .load(conn)
 }
 
 /// (post, image id, alt text) of the images of the given posts, oldest first.

@@ -125,12 +125,15 @@ impl ManageConnection for ConnectionManager {
 impl ConnectionManager {
     fn open(&self) -> Result<DbConn, r2d2::Error> {
         match self.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.url).map(DbConn::Postgresql).map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                diesel::PgConnection::establish(&self.url).map(DbConn::Postgresql).map_err(r2d2::Error::ConnectionError)
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers work while one writer writes; the busy timeout makes a
                 // writer wait for the lock instead of failing at once.
-                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;").map_err(r2d2::Error::QueryError)?;
+                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+                    .map_err(r2d2::Error::QueryError)?;
                 conn.batch_execute(self.synchronous.pragma()).map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -172,7 +175,10 @@ impl Db {
             drop(manager.open()?);
         }
         let queries = manager.queries.clone();
-        let pool = r2d2::Pool::builder().max_size(pool_size).connection_timeout(std::time::Duration::from_secs(10)).build(manager)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(manager)?;
         Ok(Db { pool, backend, queries })
     }
 
@@ -225,10 +231,17 @@ impl Db {
 
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     match conn {
-        DbConn::Sqlite(c) => Ok(c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("migrating SQLite: {e}"))?.into_iter().map(|v| v.to_string()).collect()),
+        DbConn::Sqlite(c) => Ok(c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migrating SQLite: {e}"))?
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect()),
         DbConn::Postgresql(c) => {
             c.batch_execute("SELECT pg_advisory_lock(4747001)")?;
-            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|applied| applied.into_iter().map(|v| v.to_string()).collect());
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|applied| applied.into_iter().map(|v| v.to_string()).collect());
             c.batch_execute("SELECT pg_advisory_unlock(4747001)")?;
             result.map_err(|e| anyhow::anyhow!("migrating PostgreSQL: {e}"))
         }

@@ -2,6 +2,7 @@
 
 use super::json_text::JsonText;
 use super::schema::*;
+use crate::domain::attributes::{self, attribute_text, group_of, Attributes};
 use crate::domain::email::{DeliveryStatus, EmailKind};
 use crate::domain::ids::*;
 use crate::domain::polls::{Answer, PollConfig, QuestionKind};
@@ -87,23 +88,6 @@ pub struct Participant {
     pub invited_at: Option<PrimitiveDateTime>,
 }
 
-/// A participant's free attributes from the import (professional role, organisation, group …).
-pub type Attributes = serde_json::Map<String, serde_json::Value>;
-
-/// Every attribute name in attribute maps already read, sorted.
-pub fn names_in<'a>(maps: impl IntoIterator<Item = &'a Attributes>) -> Vec<String> {
-    maps.into_iter().flat_map(|m| m.keys().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
-}
-
-/// One attribute of an attribute map as text ("" when there is none).
-pub fn attribute_text(map: &Attributes, name: &str) -> String {
-    match map.get(name) {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Null) | None => String::new(),
-        Some(v) => v.to_string(),
-    }
-}
-
 impl Participant {
     /// One attribute as text ("" when the participant has none).
     pub fn attribute(&self, name: &str) -> String {
@@ -112,7 +96,12 @@ impl Participant {
 
     /// The participant's group: their "group" attribute (any capitalisation), if any.
     pub fn group(&self) -> Option<String> {
-        self.attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case("group")).and_then(|(_, v)| v.as_str().map(|s| s.trim().to_string())).filter(|s| !s.is_empty())
+        group_of(&self.attributes)
+    }
+
+    /// Whether a stage's question is for this participant's group.
+    pub fn is_for(&self, stage: &Stage, q: &Question) -> bool {
+        attributes::is_for(self.group().as_deref(), &stage.groups, &q.groups)
     }
 
     /// Whether this participant chose not to receive this kind of email.

@@ -12,11 +12,20 @@ pub fn insert_audit(conn: &mut DbConn, entry: &AuditEntry) -> QueryResult<()> {
 
 /// A board's audit log, newest first.
 pub fn audit_of_board(conn: &mut DbConn, board_id: &BoardId, limit: i64) -> QueryResult<Vec<AuditEntry>> {
-    audit_log::table.filter(audit_log::board_id.eq(board_id)).order((audit_log::at.desc(), audit_log::id.desc())).limit(limit).select(AuditEntry::as_select()).load(conn)
+    audit_log::table
+        .filter(audit_log::board_id.eq(board_id))
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .limit(limit)
+        .select(AuditEntry::as_select())
+        .load(conn)
 }
 
 pub fn summary_of_stage(conn: &mut DbConn, stage_id: &StageId) -> QueryResult<Option<StageSummary>> {
-    stage_summaries::table.filter(stage_summaries::stage_id.eq(stage_id)).select(StageSummary::as_select()).first(conn).optional()
+    stage_summaries::table
+        .filter(stage_summaries::stage_id.eq(stage_id))
+        .select(StageSummary::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_summary(conn: &mut DbConn, id: &SummaryId) -> QueryResult<Option<StageSummary>> {

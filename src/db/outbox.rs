@@ -26,7 +26,12 @@ pub fn insert(conn: &mut DbConn, message: &OutboxMessage) -> QueryResult<bool> {
 pub fn existing_keys(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<String>> {
     let mut found = Vec::new();
     for chunk in keys.chunks(500) {
-        found.extend(outbox::table.filter(outbox::dedup_key.eq_any(chunk)).select(outbox::dedup_key.assume_not_null()).load::<String>(conn)?);
+        found.extend(
+            outbox::table
+                .filter(outbox::dedup_key.eq_any(chunk))
+                .select(outbox::dedup_key.assume_not_null())
+                .load::<String>(conn)?,
+        );
     }
     Ok(found)
 }
@@ -34,16 +39,37 @@ pub fn existing_keys(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<Stri
 /// Claims up to `limit` messages that are due (queued and past their retry time, or left
 /// "sending" by a worker whose lease ran out) for `claim`, and returns them. The conditional
 /// update is what makes each message go to one worker, whichever instance it runs in.
-pub fn claim(conn: &mut DbConn, claim: &str, now: PrimitiveDateTime, lease_until: PrimitiveDateTime, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
-    let due = || outbox::status.eq(DeliveryStatus::Queued).and(outbox::next_attempt_at.le(now)).or(outbox::status.eq(DeliveryStatus::Sending).and(outbox::locked_until.lt(now)));
-    let candidates: Vec<String> = outbox::table.filter(due()).order(outbox::next_attempt_at.asc()).limit(limit).select(outbox::id).load(conn)?;
+pub fn claim(
+    conn: &mut DbConn,
+    claim: &str,
+    now: PrimitiveDateTime,
+    lease_until: PrimitiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxMessage>> {
+    let due = || {
+        outbox::status
+            .eq(DeliveryStatus::Queued)
+            .and(outbox::next_attempt_at.le(now))
+            .or(outbox::status.eq(DeliveryStatus::Sending).and(outbox::locked_until.lt(now)))
+    };
+    let candidates: Vec<String> =
+        outbox::table.filter(due()).order(outbox::next_attempt_at.asc()).limit(limit).select(outbox::id).load(conn)?;
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
     diesel::update(outbox::table.filter(outbox::id.eq_any(&candidates)).filter(due()))
-        .set((outbox::status.eq(DeliveryStatus::Sending), outbox::locked_by.eq(claim), outbox::locked_until.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
+        .set((
+            outbox::status.eq(DeliveryStatus::Sending),
+            outbox::locked_by.eq(claim),
+            outbox::locked_until.eq(lease_until),
+            outbox::attempts.eq(outbox::attempts + 1),
+        ))
         .execute(conn)?;
-    outbox::table.filter(outbox::locked_by.eq(claim)).filter(outbox::status.eq(DeliveryStatus::Sending)).select(OutboxMessage::as_select()).load(conn)
+    outbox::table
+        .filter(outbox::locked_by.eq(claim))
+        .filter(outbox::status.eq(DeliveryStatus::Sending))
+        .select(OutboxMessage::as_select())
+        .load(conn)
 }
 
 /// Records the outcome of one attempt, if the claim still holds.
@@ -93,12 +119,24 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Opt-outs of the participants of `messages`, by participant id.
-pub fn opt_outs(conn: &mut DbConn, participant_ids: &[ParticipantId]) -> QueryResult<Vec<(ParticipantId, JsonText<Vec<EmailKind>>)>> {
-    participants::table.filter(participants::id.eq_any(participant_ids)).select((participants::id, participants::email_opt_out)).load(conn)
+pub fn opt_outs(
+    conn: &mut DbConn,
+    participant_ids: &[ParticipantId],
+) -> QueryResult<Vec<(ParticipantId, JsonText<Vec<EmailKind>>)>> {
+    participants::table
+        .filter(participants::id.eq_any(participant_ids))
+        .select((participants::id, participants::email_opt_out))
+        .load(conn)
 }
 
 /// A board's messages, newest first, optionally for one participant or in one status.
-pub fn of_board(conn: &mut DbConn, board_id: &BoardId, participant_id: Option<&ParticipantId>, status: Option<DeliveryStatus>, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+pub fn of_board(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+    participant_id: Option<&ParticipantId>,
+    status: Option<DeliveryStatus>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxMessage>> {
     let mut q = outbox::table.filter(outbox::board_id.eq(board_id)).into_boxed();
     if let Some(p) = participant_id {
         q = q.filter(outbox::participant_id.eq(p));
@@ -110,12 +148,21 @@ pub fn of_board(conn: &mut DbConn, board_id: &BoardId, participant_id: Option<&P
 }
 
 /// Puts failed messages of a board (one, or all) back in the queue for a fresh set of attempts.
-pub fn requeue_failed(conn: &mut DbConn, board_id: &BoardId, id: Option<&str>, now: PrimitiveDateTime) -> QueryResult<usize> {
-    let mut q = diesel::update(outbox::table).filter(outbox::board_id.eq(board_id)).filter(outbox::status.eq(DeliveryStatus::Failed)).into_boxed();
+pub fn requeue_failed(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+    id: Option<&str>,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    let mut q = diesel::update(outbox::table)
+        .filter(outbox::board_id.eq(board_id))
+        .filter(outbox::status.eq(DeliveryStatus::Failed))
+        .into_boxed();
     if let Some(id) = id {
         q = q.filter(outbox::id.eq(id));
     }
-    q.set((outbox::status.eq(DeliveryStatus::Queued), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now))).execute(conn)
+    q.set((outbox::status.eq(DeliveryStatus::Queued), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
+        .execute(conn)
 }
 
 /// Participants of a board with a message that finally failed.

@@ -19,7 +19,11 @@ pub fn insert_all(conn: &mut DbConn, rows: &[Participant]) -> QueryResult<()> {
 }
 
 pub fn of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Participant>> {
-    participants::table.filter(participants::board_id.eq(board_id)).order((participants::name.asc(), participants::email.asc())).select(Participant::as_select()).load(conn)
+    participants::table
+        .filter(participants::board_id.eq(board_id))
+        .order((participants::name.asc(), participants::email.asc()))
+        .select(Participant::as_select())
+        .load(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: &ParticipantId) -> QueryResult<Option<Participant>> {
@@ -27,7 +31,11 @@ pub fn find(conn: &mut DbConn, id: &ParticipantId) -> QueryResult<Option<Partici
 }
 
 pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Participant>> {
-    participants::table.filter(participants::token_hash.eq(hash)).select(Participant::as_select()).first(conn).optional()
+    participants::table
+        .filter(participants::token_hash.eq(hash))
+        .select(Participant::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Emails among `emails` already on the board.
@@ -35,18 +43,30 @@ pub fn existing_emails(conn: &mut DbConn, board_id: &BoardId, emails: &[String])
     let mut found = Vec::new();
     // Chunks keep the IN list under every backend's parameter limit.
     for chunk in emails.chunks(500) {
-        found.extend(participants::table.filter(participants::board_id.eq(board_id)).filter(participants::email.eq_any(chunk)).select(participants::email).load::<String>(conn)?);
+        found.extend(
+            participants::table
+                .filter(participants::board_id.eq(board_id))
+                .filter(participants::email.eq_any(chunk))
+                .select(participants::email)
+                .load::<String>(conn)?,
+        );
     }
     Ok(found)
 }
 
 pub fn set_token(conn: &mut DbConn, id: &ParticipantId, hash: &str, expires: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(participants::table.find(id)).set((participants::token_hash.eq(hash), participants::token_expires_at.eq(expires))).execute(conn).map(drop)
+    diesel::update(participants::table.find(id))
+        .set((participants::token_hash.eq(hash), participants::token_expires_at.eq(expires)))
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn record_sign_in(conn: &mut DbConn, p: &Participant, now: PrimitiveDateTime) -> QueryResult<()> {
     diesel::update(participants::table.find(&p.id))
-        .set((participants::first_signed_in_at.eq(p.first_signed_in_at.unwrap_or(now)), participants::last_seen_at.eq(now)))
+        .set((
+            participants::first_signed_in_at.eq(p.first_signed_in_at.unwrap_or(now)),
+            participants::last_seen_at.eq(now),
+        ))
         .execute(conn)
         .map(drop)
 }
@@ -55,12 +75,24 @@ pub fn touch(conn: &mut DbConn, id: &ParticipantId, now: PrimitiveDateTime) -> Q
     diesel::update(participants::table.find(id)).set(participants::last_seen_at.eq(now)).execute(conn).map(drop)
 }
 
-pub fn set_attributes(conn: &mut DbConn, id: &ParticipantId, attributes: &JsonText<super::models::Attributes>) -> QueryResult<()> {
+pub fn set_attributes(
+    conn: &mut DbConn,
+    id: &ParticipantId,
+    attributes: &JsonText<crate::domain::attributes::Attributes>,
+) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set(participants::attributes.eq(attributes)).execute(conn).map(drop)
 }
 
-pub fn record_consent(conn: &mut DbConn, id: &ParticipantId, screen_name: Option<&str>, now: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(participants::table.find(id)).set((participants::consented_at.eq(now), participants::screen_name.eq(screen_name))).execute(conn).map(drop)
+pub fn record_consent(
+    conn: &mut DbConn,
+    id: &ParticipantId,
+    screen_name: Option<&str>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(participants::table.find(id))
+        .set((participants::consented_at.eq(now), participants::screen_name.eq(screen_name)))
+        .execute(conn)
+        .map(drop)
 }
 
 /// The screen names chosen on a board, but `except`'s.
@@ -75,7 +107,9 @@ pub fn screen_names_of_board(conn: &mut DbConn, board_id: &BoardId, except: &str
 
 /// Marks as invited those of `ids` who were not yet.
 pub fn mark_invited(conn: &mut DbConn, ids: &[ParticipantId], now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(participants::table.filter(participants::id.eq_any(ids)).filter(participants::invited_at.is_null())).set(participants::invited_at.eq(now)).execute(conn)
+    diesel::update(participants::table.filter(participants::id.eq_any(ids)).filter(participants::invited_at.is_null()))
+        .set(participants::invited_at.eq(now))
+        .execute(conn)
 }
 
 /// Invited participants of open boards that remind those who never sign in, who never signed
@@ -88,7 +122,9 @@ pub fn never_signed_in_with_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Par
         .filter(boards::remind_not_signed_in_hours.is_not_null())
         .filter(participants::invited_at.is_not_null())
         .filter(participants::first_signed_in_at.is_null())
-        .filter(diesel::dsl::not(diesel::dsl::exists(posts::table.filter(posts::participant_id.eq(participants::id.nullable())))))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            posts::table.filter(posts::participant_id.eq(participants::id.nullable())),
+        )))
         .select((Participant::as_select(), super::models::Board::as_select()))
         .load(conn)
 }

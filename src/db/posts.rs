@@ -46,34 +46,70 @@ pub fn of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<V
         .left_join(users::table)
         .filter(posts::question_id.eq(question_id))
         .order((posts::created_at.asc(), posts::id.asc()))
-        .select((Post::as_select(), participants::screen_name.nullable(), participants::name.nullable(), users::name.nullable()))
+        .select((
+            Post::as_select(),
+            participants::screen_name.nullable(),
+            participants::name.nullable(),
+            users::name.nullable(),
+        ))
         .load(conn)
 }
 
 pub fn has_answered(conn: &mut DbConn, participant_id: &ParticipantId, question_id: &QuestionId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(posts::table.filter(posts::participant_id.eq(participant_id)).filter(posts::question_id.eq(question_id)).filter(posts::parent_id.is_null())))
-        .get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        posts::table
+            .filter(posts::participant_id.eq(participant_id))
+            .filter(posts::question_id.eq(question_id))
+            .filter(posts::parent_id.is_null()),
+    ))
+    .get_result(conn)
 }
 
 /// Questions of a board the participant has answered.
 pub fn answered_questions(conn: &mut DbConn, participant_id: &ParticipantId) -> QueryResult<Vec<QuestionId>> {
-    posts::table.filter(posts::participant_id.eq(participant_id)).filter(posts::parent_id.is_null()).select(posts::question_id).distinct().load(conn)
+    posts::table
+        .filter(posts::participant_id.eq(participant_id))
+        .filter(posts::parent_id.is_null())
+        .select(posts::question_id)
+        .distinct()
+        .load(conn)
 }
 
-pub fn update_body(conn: &mut DbConn, post: &Post, body_md: &str, body_html: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn update_body(
+    conn: &mut DbConn,
+    post: &Post,
+    body_md: &str,
+    body_html: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(post_revisions::table)
-        .values(PostRevision { id: super::new_id(), post_id: post.id.clone(), body_md: post.body_md.clone(), replaced_at: now })
+        .values(PostRevision {
+            id: super::new_id(),
+            post_id: post.id.clone(),
+            body_md: post.body_md.clone(),
+            replaced_at: now,
+        })
         .execute(conn)?;
-    diesel::update(posts::table.find(&post.id)).set((posts::body_md.eq(body_md), posts::body_html.eq(body_html), posts::edited_at.eq(now))).execute(conn).map(drop)
+    diesel::update(posts::table.find(&post.id))
+        .set((posts::body_md.eq(body_md), posts::body_html.eq(body_html), posts::edited_at.eq(now)))
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn revisions(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Vec<PostRevision>> {
-    post_revisions::table.filter(post_revisions::post_id.eq(post_id)).order(post_revisions::replaced_at.asc()).select(PostRevision::as_select()).load(conn)
+    post_revisions::table
+        .filter(post_revisions::post_id.eq(post_id))
+        .order(post_revisions::replaced_at.asc())
+        .select(PostRevision::as_select())
+        .load(conn)
 }
 
 /// (question, participant, whether it is an answer rather than a reply) of every post by a
 /// participant on a board, each once.
-pub fn participation_rows(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<(QuestionId, ParticipantId, bool)>> {
+pub fn participation_rows(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+) -> QueryResult<Vec<(QuestionId, ParticipantId, bool)>> {
     posts::table
         .filter(posts::board_id.eq(board_id))
         .filter(posts::participant_id.is_not_null())
@@ -96,14 +132,31 @@ pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &BoardId) -> Quer
 /// Per question of a board: posts by others the reader has not seen, counted since the
 /// reader last opened that question (all of them if never opened). One grouped query.
 /// Private posts of others count only for staff (`all_private`).
-pub fn unseen_counts(conn: &mut DbConn, board_id: &BoardId, reader_id: &str, all_private: bool) -> QueryResult<HashMap<QuestionId, i64>> {
+pub fn unseen_counts(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+    reader_id: &str,
+    all_private: bool,
+) -> QueryResult<HashMap<QuestionId, i64>> {
     let rows: Vec<(QuestionId, i64)> = posts::table
-        .left_join(question_reads::table.on(question_reads::question_id.eq(posts::question_id).and(question_reads::reader_id.eq(reader_id))))
+        .left_join(
+            question_reads::table
+                .on(question_reads::question_id.eq(posts::question_id).and(question_reads::reader_id.eq(reader_id))),
+        )
         .filter(posts::board_id.eq(board_id))
         .filter(posts::participant_id.ne(reader_id).or(posts::participant_id.is_null()))
         .filter(posts::author_user_id.ne(reader_id).or(posts::author_user_id.is_null()))
-        .filter(question_reads::read_at.is_null().or(posts::created_at.gt(question_reads::read_at.nullable().assume_not_null())))
-        .filter(posts::private_to.is_null().or(posts::private_to.eq(reader_id)).or(all_private.into_sql::<diesel::sql_types::Bool>()))
+        .filter(
+            question_reads::read_at
+                .is_null()
+                .or(posts::created_at.gt(question_reads::read_at.nullable().assume_not_null())),
+        )
+        .filter(
+            posts::private_to
+                .is_null()
+                .or(posts::private_to.eq(reader_id))
+                .or(all_private.into_sql::<diesel::sql_types::Bool>()),
+        )
         .group_by(posts::question_id)
         .select((posts::question_id, count_star()))
         .load(conn)?;
@@ -131,24 +184,45 @@ pub fn reactions_of_question(conn: &mut DbConn, question_id: &QuestionId) -> Que
 }
 
 /// Adds or removes a participant's "agree" on a post; returns whether they now agree.
-pub fn toggle_reaction(conn: &mut DbConn, post: &Post, participant_id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn toggle_reaction(
+    conn: &mut DbConn,
+    post: &Post,
+    participant_id: &ParticipantId,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
     use super::schema::reactions;
     let removed = diesel::delete(reactions::table.find((&post.id, participant_id))).execute(conn)?;
     if removed > 0 {
         return Ok(false);
     }
     diesel::insert_into(reactions::table)
-        .values((reactions::post_id.eq(&post.id), reactions::participant_id.eq(participant_id), reactions::question_id.eq(&post.question_id), reactions::created_at.eq(now)))
+        .values((
+            reactions::post_id.eq(&post.id),
+            reactions::participant_id.eq(participant_id),
+            reactions::question_id.eq(&post.question_id),
+            reactions::created_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(true)
 }
 
 /// Remembers that the reader saw the question now.
-pub fn mark_read(conn: &mut DbConn, question_id: &QuestionId, reader_id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
-    let updated = diesel::update(question_reads::table.find((reader_id, question_id))).set(question_reads::read_at.eq(now)).execute(conn)?;
+pub fn mark_read(
+    conn: &mut DbConn,
+    question_id: &QuestionId,
+    reader_id: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    let updated = diesel::update(question_reads::table.find((reader_id, question_id)))
+        .set(question_reads::read_at.eq(now))
+        .execute(conn)?;
     if updated == 0 {
         let inserted = diesel::insert_into(question_reads::table)
-            .values((question_reads::question_id.eq(question_id), question_reads::reader_id.eq(reader_id), question_reads::read_at.eq(now)))
+            .values((
+                question_reads::question_id.eq(question_id),
+                question_reads::reader_id.eq(reader_id),
+                question_reads::read_at.eq(now),
+            ))
             .execute(conn);
         match inserted {
             // Another request of the same reader inserted first: its mark is as good.
@@ -205,8 +279,16 @@ pub fn answers_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Ve
 }
 
 /// Hides a post with a reason, or shows it again (`None`).
-pub fn set_hidden(conn: &mut DbConn, id: &PostId, hidden_at: Option<time::PrimitiveDateTime>, reason: Option<&str>) -> QueryResult<()> {
-    diesel::update(posts::table.find(id)).set((posts::hidden_at.eq(hidden_at), posts::hidden_reason.eq(reason))).execute(conn).map(drop)
+pub fn set_hidden(
+    conn: &mut DbConn,
+    id: &PostId,
+    hidden_at: Option<time::PrimitiveDateTime>,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(posts::table.find(id))
+        .set((posts::hidden_at.eq(hidden_at), posts::hidden_reason.eq(reason)))
+        .execute(conn)
+        .map(drop)
 }
 
 /// A board's probes that are not hidden, oldest first.
@@ -226,7 +308,10 @@ pub fn participants_of_posts(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<V
 }
 
 /// (parent, participant) of participants' replies under the given posts.
-pub fn participant_replies_under(conn: &mut DbConn, parent_ids: &[PostId]) -> QueryResult<Vec<(PostId, ParticipantId)>> {
+pub fn participant_replies_under(
+    conn: &mut DbConn,
+    parent_ids: &[PostId],
+) -> QueryResult<Vec<(PostId, ParticipantId)>> {
     posts::table
         .filter(posts::parent_id.eq_any(parent_ids))
         .filter(posts::participant_id.is_not_null())
@@ -235,7 +320,10 @@ pub fn participant_replies_under(conn: &mut DbConn, parent_ids: &[PostId]) -> Qu
 }
 
 /// (participant, question) of every answer to the given questions.
-pub fn answerers_of_questions(conn: &mut DbConn, question_ids: &[QuestionId]) -> QueryResult<Vec<(ParticipantId, QuestionId)>> {
+pub fn answerers_of_questions(
+    conn: &mut DbConn,
+    question_ids: &[QuestionId],
+) -> QueryResult<Vec<(ParticipantId, QuestionId)>> {
     let rows: Vec<(Option<ParticipantId>, QuestionId)> = posts::table
         .filter(posts::question_id.eq_any(question_ids))
         .filter(posts::parent_id.is_null())
@@ -255,7 +343,12 @@ pub enum PostScope<'a> {
 
 /// Up to `limit` posts of `scope` after `after` (created_at, id), oldest first: keyset paging,
 /// so a batch costs the same however far into the board it is.
-pub fn batch(conn: &mut DbConn, scope: PostScope, after: Option<&(time::PrimitiveDateTime, PostId)>, limit: i64) -> QueryResult<Vec<Post>> {
+pub fn batch(
+    conn: &mut DbConn,
+    scope: PostScope,
+    after: Option<&(time::PrimitiveDateTime, PostId)>,
+    limit: i64,
+) -> QueryResult<Vec<Post>> {
     let mut query = match scope {
         PostScope::Board(b) => posts::table.filter(posts::board_id.eq(b.clone())).into_boxed(),
         PostScope::Question(q) => posts::table.filter(posts::question_id.eq(q.clone())).into_boxed(),
@@ -270,5 +363,9 @@ pub fn batch(conn: &mut DbConn, scope: PostScope, after: Option<&(time::Primitiv
 /// (post, how many agreed) for the given posts that have agreements.
 pub fn agree_counts(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<(PostId, i64)>> {
     use super::schema::reactions;
-    reactions::table.filter(reactions::post_id.eq_any(ids)).group_by(reactions::post_id).select((reactions::post_id, diesel::dsl::count_star())).load(conn)
+    reactions::table
+        .filter(reactions::post_id.eq_any(ids))
+        .group_by(reactions::post_id)
+        .select((reactions::post_id, diesel::dsl::count_star()))
+        .load(conn)
 }

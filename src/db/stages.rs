@@ -32,23 +32,35 @@ pub fn find(conn: &mut DbConn, id: &StageId) -> QueryResult<Option<Stage>> {
 }
 
 pub fn of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Stage>> {
-    stages::table.filter(stages::board_id.eq(board_id)).order(stages::position.asc()).select(Stage::as_select()).load(conn)
+    stages::table
+        .filter(stages::board_id.eq(board_id))
+        .order(stages::position.asc())
+        .select(Stage::as_select())
+        .load(conn)
 }
 
 pub fn next_position(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i32> {
-    let max: Option<i32> = stages::table.filter(stages::board_id.eq(board_id)).select(diesel::dsl::max(stages::position)).first(conn)?;
+    let max: Option<i32> =
+        stages::table.filter(stages::board_id.eq(board_id)).select(diesel::dsl::max(stages::position)).first(conn)?;
     Ok(max.map_or(1, |m| m + 1))
 }
 
 /// Stages whose release time has come and that have not been released.
 pub fn due(conn: &mut DbConn, now: PrimitiveDateTime) -> QueryResult<Vec<Stage>> {
-    stages::table.filter(stages::released_at.is_null()).filter(stages::release_at.le(now)).select(Stage::as_select()).load(conn)
+    stages::table
+        .filter(stages::released_at.is_null())
+        .filter(stages::release_at.le(now))
+        .select(Stage::as_select())
+        .load(conn)
 }
 
 /// Marks a stage released unless someone else already did; true for the one caller that did.
 /// This conditional update is what keeps two instances from releasing (and announcing) twice.
 pub fn claim_release(conn: &mut DbConn, id: &StageId, now: PrimitiveDateTime) -> QueryResult<bool> {
-    diesel::update(stages::table.filter(stages::id.eq(id)).filter(stages::released_at.is_null())).set(stages::released_at.eq(now)).execute(conn).map(|n| n == 1)
+    diesel::update(stages::table.filter(stages::id.eq(id)).filter(stages::released_at.is_null()))
+        .set(stages::released_at.eq(now))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 pub fn insert_question(conn: &mut DbConn, q: &Question) -> QueryResult<()> {
@@ -60,15 +72,26 @@ pub fn find_question(conn: &mut DbConn, id: &QuestionId) -> QueryResult<Option<Q
 }
 
 pub fn questions_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Question>> {
-    questions::table.filter(questions::board_id.eq(board_id)).order((questions::stage_id.asc(), questions::position.asc())).select(Question::as_select()).load(conn)
+    questions::table
+        .filter(questions::board_id.eq(board_id))
+        .order((questions::stage_id.asc(), questions::position.asc()))
+        .select(Question::as_select())
+        .load(conn)
 }
 
 pub fn questions_of_stage(conn: &mut DbConn, stage_id: &StageId) -> QueryResult<Vec<Question>> {
-    questions::table.filter(questions::stage_id.eq(stage_id)).order(questions::position.asc()).select(Question::as_select()).load(conn)
+    questions::table
+        .filter(questions::stage_id.eq(stage_id))
+        .order(questions::position.asc())
+        .select(Question::as_select())
+        .load(conn)
 }
 
 pub fn next_question_position(conn: &mut DbConn, stage_id: &StageId) -> QueryResult<i32> {
-    let max: Option<i32> = questions::table.filter(questions::stage_id.eq(stage_id)).select(diesel::dsl::max(questions::position)).first(conn)?;
+    let max: Option<i32> = questions::table
+        .filter(questions::stage_id.eq(stage_id))
+        .select(diesel::dsl::max(questions::position))
+        .first(conn)?;
     Ok(max.map_or(1, |m| m + 1))
 }
 
@@ -116,7 +139,10 @@ pub fn set_question_position(conn: &mut DbConn, id: &QuestionId, position: i32) 
 }
 
 pub fn set_question_stage(conn: &mut DbConn, id: &str, stage_id: &StageId, position: i32) -> QueryResult<()> {
-    diesel::update(questions::table.find(id)).set((questions::stage_id.eq(stage_id), questions::position.eq(position))).execute(conn).map(drop)
+    diesel::update(questions::table.find(id))
+        .set((questions::stage_id.eq(stage_id), questions::position.eq(position)))
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn delete_question(conn: &mut DbConn, id: &QuestionId) -> QueryResult<()> {
@@ -124,7 +150,10 @@ pub fn delete_question(conn: &mut DbConn, id: &QuestionId) -> QueryResult<()> {
 }
 
 /// Released stages that close after `now`, on open boards that remind before a stage closes.
-pub fn closing_with_reminders(conn: &mut DbConn, now: time::PrimitiveDateTime) -> QueryResult<Vec<(Stage, super::models::Board)>> {
+pub fn closing_with_reminders(
+    conn: &mut DbConn,
+    now: time::PrimitiveDateTime,
+) -> QueryResult<Vec<(Stage, super::models::Board)>> {
     use super::schema::boards;
     stages::table
         .inner_join(boards::table)

@@ -33,26 +33,48 @@ pub fn insert_token(conn: &mut DbConn, token: &ApiToken) -> QueryResult<()> {
 }
 
 pub fn find_active_token(conn: &mut DbConn, hash: &str) -> QueryResult<Option<ApiToken>> {
-    api_tokens::table.filter(api_tokens::token_hash.eq(hash)).filter(api_tokens::revoked_at.is_null()).select(ApiToken::as_select()).first(conn).optional()
+    api_tokens::table
+        .filter(api_tokens::token_hash.eq(hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(ApiToken::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn tokens_of_user(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<ApiToken>> {
-    api_tokens::table.filter(api_tokens::user_id.eq(user_id)).order(api_tokens::created_at.desc()).select(ApiToken::as_select()).load(conn)
+    api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::created_at.desc())
+        .select(ApiToken::as_select())
+        .load(conn)
 }
 
 /// Revokes one of the user's own tokens; returns whether there was one to revoke.
 pub fn revoke_token(conn: &mut DbConn, user_id: &UserId, token_id: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
-    diesel::update(api_tokens::table.filter(api_tokens::id.eq(token_id)).filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
-        .set(api_tokens::revoked_at.eq(now))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::id.eq(token_id))
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Revokes every API token a participant exchanged from a sign-in link.
-pub fn revoke_participant_tokens(conn: &mut DbConn, participant_id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(api_tokens::table.filter(api_tokens::participant_id.eq(participant_id)).filter(api_tokens::revoked_at.is_null()))
-        .set(api_tokens::revoked_at.eq(now))
-        .execute(conn)
+pub fn revoke_participant_tokens(
+    conn: &mut DbConn,
+    participant_id: &ParticipantId,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::participant_id.eq(participant_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
 }
 
 pub fn touch_token(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
@@ -62,7 +84,9 @@ pub fn touch_token(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> Query
 /// Revokes every token of a staff account (password changed, account disabled, signed out
 /// everywhere).
 pub fn revoke_user_tokens(conn: &mut DbConn, user_id: &UserId, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null())).set(api_tokens::revoked_at.eq(now)).execute(conn)
+    diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(now))
+        .execute(conn)
 }
 
 pub fn set_disabled(conn: &mut DbConn, user_id: &UserId, at: Option<PrimitiveDateTime>) -> QueryResult<usize> {
@@ -83,7 +107,13 @@ pub fn insert_session(conn: &mut DbConn, session: &SessionRow) -> QueryResult<()
 
 /// A session that is neither revoked nor past its absolute end.
 pub fn find_live_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<Option<SessionRow>> {
-    sessions::table.find(id).filter(sessions::revoked_at.is_null()).filter(sessions::expires_at.gt(now)).select(SessionRow::as_select()).first(conn).optional()
+    sessions::table
+        .find(id)
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn touch_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
@@ -91,15 +121,27 @@ pub fn touch_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> Que
 }
 
 pub fn revoke_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null())).set(sessions::revoked_at.eq(now)).execute(conn)
+    diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
 }
 
 /// Ends every session of a staff account.
 pub fn revoke_user_sessions(conn: &mut DbConn, user_id: &UserId, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null())).set(sessions::revoked_at.eq(now)).execute(conn)
+    diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
 }
 
 /// Ends every session of a participant (a new link was issued).
-pub fn revoke_participant_sessions(conn: &mut DbConn, participant_id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(sessions::table.filter(sessions::participant_id.eq(participant_id)).filter(sessions::revoked_at.is_null())).set(sessions::revoked_at.eq(now)).execute(conn)
+pub fn revoke_participant_sessions(
+    conn: &mut DbConn,
+    participant_id: &ParticipantId,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table.filter(sessions::participant_id.eq(participant_id)).filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
 }

@@ -54,7 +54,8 @@ pub const TEMPLATES: &[Template] = &[
     Template {
         key: "value-creation",
         title: "Value creation cycles",
-        source: "Wenger, Trayner and de Laat (2011), Promoting and assessing value creation in communities and networks",
+        source:
+            "Wenger, Trayner and de Laat (2011), Promoting and assessing value creation in communities and networks",
         codes: value_creation,
     },
     Template {
@@ -91,9 +92,21 @@ fn four_pillars() -> CodeSpec {
         colour: Some("#9467bd".into()),
         children: vec![
             CodeSpec::leaf("Maintaining momentum", "Keeping the community active and engaged over time.", "#af7aa1"),
-            CodeSpec::leaf("Achieving and demonstrating progress and added value", "Showing what the community has achieved and the value it adds.", "#ff9da7"),
-            CodeSpec::leaf("Sustaining a rhythm of learning", "Regular occasions and habits for learning together.", "#9c755f"),
-            CodeSpec::leaf("Nurturing culture and principles", "The shared culture, norms and principles that hold the community together.", "#bab0ac"),
+            CodeSpec::leaf(
+                "Achieving and demonstrating progress and added value",
+                "Showing what the community has achieved and the value it adds.",
+                "#ff9da7",
+            ),
+            CodeSpec::leaf(
+                "Sustaining a rhythm of learning",
+                "Regular occasions and habits for learning together.",
+                "#9c755f",
+            ),
+            CodeSpec::leaf(
+                "Nurturing culture and principles",
+                "The shared culture, norms and principles that hold the community together.",
+                "#bab0ac",
+            ),
         ],
     }
 }
@@ -117,10 +130,18 @@ pub fn parse_qdc(xml: &str) -> Result<Vec<CodeSpec>, String> {
                 match e.local_name().as_ref() {
                     "CodeBook" => saw_codebook = true,
                     "Code" => {
-                        let mut code = CodeSpec { name: String::new(), description: String::new(), colour: None, children: vec![] };
+                        let mut code = CodeSpec {
+                            name: String::new(),
+                            description: String::new(),
+                            colour: None,
+                            children: vec![],
+                        };
                         for attr in e.attributes() {
                             let attr = attr.map_err(|e| format!("A code has a malformed attribute: {e}"))?;
-                            let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| format!("A code has a malformed attribute: {e}"))?.to_string();
+                            let value = attr
+                                .normalized_value(XmlVersion::Implicit1_0)
+                                .map_err(|e| format!("A code has a malformed attribute: {e}"))?
+                                .to_string();
                             match attr.key.local_name().as_ref() {
                                 "name" => code.name = value.trim().to_string(),
                                 "color" => code.colour = normalise_colour(&value),
@@ -149,7 +170,8 @@ pub fn parse_qdc(xml: &str) -> Result<Vec<CodeSpec>, String> {
             }
             Event::GeneralRef(r) if in_description => {
                 let entity = format!("&{};", &*r);
-                let resolved = quick_xml::escape::unescape(&entity).map_err(|e| format!("A description has an unknown entity: {e}"))?;
+                let resolved = quick_xml::escape::unescape(&entity)
+                    .map_err(|e| format!("A description has an unknown entity: {e}"))?;
                 if let Some(code) = stack.last_mut() {
                     code.description.push_str(&resolved);
                 }
@@ -220,7 +242,8 @@ mod tests {
         assert!(parse_qdc("<Project/>").is_err());
         assert!(parse_qdc("<CodeBook><Codes><Code name='x'>").is_err());
         assert!(parse_qdc("<CodeBook><Codes><Code name=''/></Codes></CodeBook>").is_err());
-        let deep = format!("<CodeBook><Codes>{}{}</Codes></CodeBook>", "<Code name='x'>".repeat(40), "</Code>".repeat(40));
+        let deep =
+            format!("<CodeBook><Codes>{}{}</Codes></CodeBook>", "<Code name='x'>".repeat(40), "</Code>".repeat(40));
         assert_eq!(parse_qdc(&deep).unwrap_err(), "Codes are nested more than 32 levels deep.");
     }
 

@@ -40,7 +40,10 @@ pub fn process(bytes: &[u8]) -> Result<Processed, String> {
     let decoder = reader.into_decoder().map_err(|_| not_image())?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(format!("The image has more than {} million pixels; please make it smaller.", MAX_PIXELS / 1_000_000));
+        return Err(format!(
+            "The image has more than {} million pixels; please make it smaller.",
+            MAX_PIXELS / 1_000_000
+        ));
     }
     if decoder.total_bytes() > MAX_DECODED_BYTES {
         return Err(format!(
@@ -49,7 +52,8 @@ pub fn process(bytes: &[u8]) -> Result<Processed, String> {
             MAX_DECODED_BYTES / 1024 / 1024
         ));
     }
-    let img = image::DynamicImage::from_decoder(decoder).map_err(|_| "The image could not be read; it may be damaged.".to_string())?;
+    let img = image::DynamicImage::from_decoder(decoder)
+        .map_err(|_| "The image could not be read; it may be damaged.".to_string())?;
     // Photos stay JPEG; everything else becomes PNG. Only pixels are written: no metadata.
     // The decoded buffer is written as it is; a JPEG is converted only if it is not RGB already.
     let full = if format == ImageFormat::Jpeg {
@@ -62,7 +66,11 @@ pub fn process(bytes: &[u8]) -> Result<Processed, String> {
     };
     let thumb = img.thumbnail(THUMB, THUMB);
     drop(img);
-    let thumb = if format == ImageFormat::Jpeg { encode(&image::DynamicImage::ImageRgb8(thumb.to_rgb8()), ImageFormat::Jpeg)? } else { encode(&thumb, ImageFormat::Png)? };
+    let thumb = if format == ImageFormat::Jpeg {
+        encode(&image::DynamicImage::ImageRgb8(thumb.to_rgb8()), ImageFormat::Jpeg)?
+    } else {
+        encode(&thumb, ImageFormat::Png)?
+    };
     let content_type = if format == ImageFormat::Jpeg { "image/jpeg" } else { "image/png" };
     Ok(Processed { content_type, full, thumb, width, height })
 }

@@ -59,6 +59,7 @@ macro_rules! text_enum {
 }
 pub(crate) use text_enum;
 
+pub mod attributes;
 pub mod codebook;
 pub mod email;
 pub mod ids;

@@ -42,12 +42,17 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedImport, String> {
     }
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let header = reader.byte_headers().map_err(|e| format!("The header row cannot be read: {e}"))?.clone();
-    let header: Vec<String> = header.iter().map(|h| String::from_utf8(h.to_vec())).collect::<Result<_, _>>().map_err(|_| not_utf8(1))?;
+    let header: Vec<String> =
+        header.iter().map(|h| String::from_utf8(h.to_vec())).collect::<Result<_, _>>().map_err(|_| not_utf8(1))?;
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.to_lowercase().as_str()));
     let email_col = find(&["email", "e-mail", "email address"]).ok_or("The header row has no \"email\" column.")?;
     let name_col = find(&["name", "full name"]);
-    let attribute_cols: Vec<(usize, String)> =
-        header.iter().enumerate().filter(|(i, h)| *i != email_col && Some(*i) != name_col && !h.is_empty()).map(|(i, h)| (i, h.clone())).collect();
+    let attribute_cols: Vec<(usize, String)> = header
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| *i != email_col && Some(*i) != name_col && !h.is_empty())
+        .map(|(i, h)| (i, h.clone()))
+        .collect();
 
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -76,7 +81,10 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedImport, String> {
             }
         };
         if fields.len() != header.len() {
-            errors.push(RowError { line, reason: format!("has {} fields but the header has {}", fields.len(), header.len()) });
+            errors.push(RowError {
+                line,
+                reason: format!("has {} fields but the header has {}", fields.len(), header.len()),
+            });
             continue;
         }
         let email = match EmailAddress::parse(&fields[email_col]) {
@@ -91,8 +99,17 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedImport, String> {
             continue;
         }
         seen.insert(email.as_str().to_string(), line);
-        let attributes = attribute_cols.iter().filter(|(i, _)| !fields[*i].is_empty()).map(|(i, h)| (h.clone(), fields[*i].clone())).collect();
-        rows.push(ImportRow { line, email: email.as_str().to_string(), name: name_col.map(|i| fields[i].clone()).unwrap_or_default(), attributes });
+        let attributes = attribute_cols
+            .iter()
+            .filter(|(i, _)| !fields[*i].is_empty())
+            .map(|(i, h)| (h.clone(), fields[*i].clone()))
+            .collect();
+        rows.push(ImportRow {
+            line,
+            email: email.as_str().to_string(),
+            name: name_col.map(|i| fields[i].clone()).unwrap_or_default(),
+            attributes,
+        });
     }
     if rows.is_empty() && errors.is_empty() {
         return Err("The file has a header row but no participants.".into());
@@ -121,7 +138,8 @@ mod tests {
 
     #[test]
     fn reports_each_bad_row_by_line() {
-        let mut bytes = b"email,name\nann@nhs.net,Ann\n,No Email\nnot-an-email,X\nANN@nhs.net,Again\nok@x.org,One,Extra\n".to_vec();
+        let mut bytes =
+            b"email,name\nann@nhs.net,Ann\n,No Email\nnot-an-email,X\nANN@nhs.net,Again\nok@x.org,One,Extra\n".to_vec();
         bytes.extend_from_slice(b"latin@x.org,Ren\xe9e\n");
         let p = parse(&bytes).unwrap();
         let lines: Vec<u64> = p.errors.iter().map(|e| e.line).collect();

@@ -56,7 +56,12 @@ impl Answer {
                 Some(scale) => format!("{r} of {}", scale.max),
                 None => r.to_string(),
             },
-            Answer::Ranking(order) => order.iter().enumerate().map(|(n, i)| format!("{}. {}", n + 1, option(i))).collect::<Vec<_>>().join("; "),
+            Answer::Ranking(order) => order
+                .iter()
+                .enumerate()
+                .map(|(n, i)| format!("{}. {}", n + 1, option(i)))
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 }
@@ -117,12 +122,22 @@ impl PollConfig {
 
 /// Reads a vote from a submitted form: `choice` (single), `choice_<i>` checkboxes (multiple),
 /// `rating`, or `rank_<i>` with each item's place from 1 (ranking).
-pub fn answer_from_form(kind: QuestionKind, options: usize, form: &std::collections::HashMap<String, String>) -> Result<Answer, String> {
+pub fn answer_from_form(
+    kind: QuestionKind,
+    options: usize,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<Answer, String> {
     let number = |key: &str| form.get(key).and_then(|v| v.trim().parse::<usize>().ok());
     match kind {
-        QuestionKind::SingleChoice => number("choice").map(Answer::Choice).ok_or_else(|| "Choose an option.".to_string()),
-        QuestionKind::MultipleChoice => Ok(Answer::Choices((0..options).filter(|i| form.contains_key(&format!("choice_{i}"))).collect())),
-        QuestionKind::Rating => number("rating").map(|r| Answer::Rating(r as u32)).ok_or_else(|| "Choose a point on the scale.".to_string()),
+        QuestionKind::SingleChoice => {
+            number("choice").map(Answer::Choice).ok_or_else(|| "Choose an option.".to_string())
+        }
+        QuestionKind::MultipleChoice => {
+            Ok(Answer::Choices((0..options).filter(|i| form.contains_key(&format!("choice_{i}"))).collect()))
+        }
+        QuestionKind::Rating => {
+            number("rating").map(|r| Answer::Rating(r as u32)).ok_or_else(|| "Choose a point on the scale.".to_string())
+        }
         QuestionKind::Ranking => {
             let mut places: Vec<(usize, usize)> = Vec::new();
             for i in 0..options {
@@ -169,14 +184,16 @@ pub fn tally(kind: QuestionKind, config: &PollConfig, answers: &[Answer]) -> Res
     match kind {
         QuestionKind::Rating => {
             let max = config.scale.as_ref().map_or(5, |s| s.max);
-            let ratings: Vec<u32> = answers.iter().filter_map(|a| if let Answer::Rating(r) = a { Some(*r) } else { None }).collect();
+            let ratings: Vec<u32> =
+                answers.iter().filter_map(|a| if let Answer::Rating(r) = a { Some(*r) } else { None }).collect();
             let rows = (1..=max)
                 .map(|point| {
                     let count = ratings.iter().filter(|r| **r == point).count();
                     ResultRow { label: point.to_string(), count, percent: percent(count), average_place: None }
                 })
                 .collect();
-            let average = (!ratings.is_empty()).then(|| round(ratings.iter().sum::<u32>() as f64 / ratings.len() as f64));
+            let average =
+                (!ratings.is_empty()).then(|| round(ratings.iter().sum::<u32>() as f64 / ratings.len() as f64));
             Results { voters, rows, average }
         }
         QuestionKind::Ranking => {
@@ -185,9 +202,19 @@ pub fn tally(kind: QuestionKind, config: &PollConfig, answers: &[Answer]) -> Res
                 .iter()
                 .enumerate()
                 .map(|(i, label)| {
-                    let places: Vec<usize> = answers.iter().filter_map(|a| if let Answer::Ranking(order) = a { order.iter().position(|x| *x == i) } else { None }).collect();
+                    let places: Vec<usize> = answers
+                        .iter()
+                        .filter_map(|a| {
+                            if let Answer::Ranking(order) = a {
+                                order.iter().position(|x| *x == i)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
                     let first = places.iter().filter(|p| **p == 0).count();
-                    let average_place = (!places.is_empty()).then(|| round(places.iter().map(|p| (p + 1) as f64).sum::<f64>() / places.len() as f64));
+                    let average_place = (!places.is_empty())
+                        .then(|| round(places.iter().map(|p| (p + 1) as f64).sum::<f64>() / places.len() as f64));
                     ResultRow { label: label.clone(), count: first, percent: percent(first), average_place }
                 })
                 .collect();
@@ -246,7 +273,8 @@ mod tests {
         let r = PollConfig { options: vec![], scale: Some(Scale { max: 3, ..Default::default() }) };
         let t = tally(QuestionKind::Rating, &r, &[Answer::Rating(3), Answer::Rating(2)]);
         assert_eq!(t.average, Some(2.5));
-        let t = tally(QuestionKind::Ranking, &opts(3), &[Answer::Ranking(vec![2, 0, 1]), Answer::Ranking(vec![2, 1, 0])]);
+        let t =
+            tally(QuestionKind::Ranking, &opts(3), &[Answer::Ranking(vec![2, 0, 1]), Answer::Ranking(vec![2, 1, 0])]);
         assert_eq!((t.rows[0].label.as_str(), t.rows[0].average_place), ("O2", Some(1.0)));
     }
 }
@@ -257,7 +285,10 @@ mod describe_tests {
 
     #[test]
     fn answers_read_as_words() {
-        let config = PollConfig { options: vec!["Calls".into(), "Visits".into()], scale: Some(Scale { max: 5, ..Default::default() }) };
+        let config = PollConfig {
+            options: vec!["Calls".into(), "Visits".into()],
+            scale: Some(Scale { max: 5, ..Default::default() }),
+        };
         assert_eq!(Answer::Choices(vec![1, 0]).describe(&config), "Visits; Calls");
         assert_eq!(Answer::Ranking(vec![1, 0]).describe(&config), "1. Visits; 2. Calls");
         assert_eq!(Answer::Rating(4).describe(&config), "4 of 5");

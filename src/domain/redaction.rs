@@ -52,7 +52,8 @@ impl Redacted {
 
 impl Redactor {
     pub fn new(list: Option<&str>) -> Redactor {
-        let mut names: Vec<String> = list.unwrap_or("").split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect();
+        let mut names: Vec<String> =
+            list.unwrap_or("").split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect();
         // Longer names first, so "Ann Smith" is redacted whole before "Ann".
         names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
         Redactor { names }
@@ -73,7 +74,8 @@ impl Redactor {
     pub fn apply(&self, text: &str) -> Redacted {
         let chars: Vec<char> = text.chars().collect();
         let lowered: Vec<char> = chars.iter().map(|c| c.to_lowercase().next().unwrap_or(*c)).collect();
-        let names: Vec<Vec<char>> = self.names.iter().map(|n| n.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect()).collect();
+        let names: Vec<Vec<char>> =
+            self.names.iter().map(|n| n.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect()).collect();
         let boundary = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_none_or(|c| !c.is_alphanumeric());
         let mut out = String::with_capacity(text.len());
         let mut edits = Vec::new();
@@ -103,7 +105,10 @@ mod tests {
     #[test]
     fn redacts_whole_names_only() {
         let r = Redactor::new(Some("john, Andrée"));
-        assert_eq!(r.text("John and Andrée helped john; Johnson not"), "[redacted] and [redacted] helped [redacted]; Johnson not");
+        assert_eq!(
+            r.text("John and Andrée helped john; Johnson not"),
+            "[redacted] and [redacted] helped [redacted]; Johnson not"
+        );
         assert_eq!(Redactor::new(Some("Ann, Ann Smith")).text("Ann Smith and Ann"), "[redacted] and [redacted]");
         assert_eq!(Redactor::new(None).text("Ann"), "Ann");
     }

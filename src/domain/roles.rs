@@ -74,7 +74,10 @@ impl Standing {
 
     /// Code replies, read the report and export (analysts, moderators, administrators).
     pub fn can_analyse(self) -> bool {
-        matches!(self, Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator | BoardRole::Analyst))
+        matches!(
+            self,
+            Standing::Admin | Standing::Staff(BoardRole::Moderator | BoardRole::CoModerator | BoardRole::Analyst)
+        )
     }
 
     /// Read every reply of every mode (everyone but participants).

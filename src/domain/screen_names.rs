@@ -61,7 +61,8 @@ mod tests {
 
     #[test]
     fn staff_labels_are_refused() {
-        for name in ["Ann Lee (moderator)", "MODERATOR", "Ann (Co-Moderator)", "the admin", "Analyst Bob", "mоderator"] {
+        for name in ["Ann Lee (moderator)", "MODERATOR", "Ann (Co-Moderator)", "the admin", "Analyst Bob", "mоderator"]
+        {
             assert!(normalise(name).is_err(), "{name}");
         }
         assert!(normalise("Ann Lee").is_ok());

@@ -44,7 +44,9 @@ pub fn parse_trusted(list: &[String]) -> Result<Vec<ipnet::IpNet>, String> {
     list.iter()
         .map(|s| {
             let s = s.trim();
-            s.parse::<ipnet::IpNet>().or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from)).map_err(|_| format!("trusted_proxies: {s:?} is not an address or network"))
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("trusted_proxies: {s:?} is not an address or network"))
         })
         .collect()
 }

@@ -51,8 +51,10 @@ impl BoardZone {
     /// A time skipped by a daylight-saving change moves forward, as clocks do.
     pub fn parse_local(&self, input: &str) -> Result<PrimitiveDateTime, String> {
         let input = input.trim().replace(' ', "T");
-        let civil: jiff::civil::DateTime = input.parse().map_err(|_| format!("{input:?} is not a date and time like 2021-03-26T09:00"))?;
-        let zoned = civil.to_zoned(self.tz.clone()).map_err(|e| format!("{input:?} cannot be placed in {}: {e}", self.name))?;
+        let civil: jiff::civil::DateTime =
+            input.parse().map_err(|_| format!("{input:?} is not a date and time like 2021-03-26T09:00"))?;
+        let zoned =
+            civil.to_zoned(self.tz.clone()).map_err(|e| format!("{input:?} cannot be placed in {}: {e}", self.name))?;
         let utc = OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).map_err(|e| e.to_string())?;
         Ok(PrimitiveDateTime::new(utc.date(), utc.time()))
     }

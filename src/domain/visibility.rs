@@ -31,7 +31,11 @@ pub enum StagePhase {
     Closed,
 }
 
-pub fn stage_phase(released_at: Option<PrimitiveDateTime>, close_at: Option<PrimitiveDateTime>, now: PrimitiveDateTime) -> StagePhase {
+pub fn stage_phase(
+    released_at: Option<PrimitiveDateTime>,
+    close_at: Option<PrimitiveDateTime>,
+    now: PrimitiveDateTime,
+) -> StagePhase {
     match (released_at, close_at) {
         (None, _) => StagePhase::Scheduled,
         (Some(_), Some(close)) if now >= close => StagePhase::Closed,
@@ -42,7 +46,9 @@ pub fn stage_phase(released_at: Option<PrimitiveDateTime>, close_at: Option<Prim
 /// Why a participant may not write a new answer now, if they may not.
 pub fn answer_refusal(board: BoardState, phase: StagePhase) -> Option<&'static str> {
     match (board, phase) {
-        (BoardState::Closed | BoardState::Archived, _) => Some("This board is closed: it can be read but takes no new posts."),
+        (BoardState::Closed | BoardState::Archived, _) => {
+            Some("This board is closed: it can be read but takes no new posts.")
+        }
         (BoardState::Draft, _) => Some("This board has not opened yet."),
         (_, StagePhase::Scheduled) => Some("This question has not been released yet."),
         (_, StagePhase::Closed) => Some("This stage is closed: it can be read but takes no new answers."),

@@ -14,7 +14,10 @@ pub struct Composed {
 
 pub fn compose(kind: EmailKind, data: &Value) -> anyhow::Result<Composed> {
     let name = kind.as_str();
-    let render = |part: &str, data: &Value| templates::render(&format!("email/{name}/{part}"), data).map_err(|e| anyhow::anyhow!("email template {name}/{part}: {e}"));
+    let render = |part: &str, data: &Value| {
+        templates::render(&format!("email/{name}/{part}"), data)
+            .map_err(|e| anyhow::anyhow!("email template {name}/{part}: {e}"))
+    };
     let subject = render("subject", data)?.split_whitespace().collect::<Vec<_>>().join(" ");
     // The HTML part's <title> is the subject.
     let mut data = data.clone();

@@ -23,7 +23,11 @@ pub struct SendError {
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         if settings.smtp_url.trim().is_empty() {
-            let dir = if settings.mail_dir.as_os_str().is_empty() { settings.data_dir.join("mail") } else { settings.mail_dir.clone() };
+            let dir = if settings.mail_dir.as_os_str().is_empty() {
+                settings.data_dir.join("mail")
+            } else {
+                settings.mail_dir.clone()
+            };
             std::fs::create_dir_all(&dir)?;
             tracing::info!(folder = %dir.display(), "no smtp_url set: emails are written as .eml files to this folder");
             return Ok(Mailer::Files(AsyncFileTransport::new(&dir), dir));
@@ -40,8 +44,14 @@ impl Mailer {
     pub async fn send(&self, from: &Mailbox, m: &OutboxMessage) -> Result<(), SendError> {
         let email = build(from, m).map_err(|message| SendError { permanent: true, message })?;
         match self {
-            Mailer::Smtp(t) => t.send(email).await.map(drop).map_err(|e| SendError { permanent: e.is_permanent(), message: e.to_string() }),
-            Mailer::Files(t, _) => t.send(email).await.map(drop).map_err(|e| SendError { permanent: false, message: e.to_string() }),
+            Mailer::Smtp(t) => t
+                .send(email)
+                .await
+                .map(drop)
+                .map_err(|e| SendError { permanent: e.is_permanent(), message: e.to_string() }),
+            Mailer::Files(t, _) => {
+                t.send(email).await.map(drop).map_err(|e| SendError { permanent: false, message: e.to_string() })
+            }
         }
     }
 
@@ -53,23 +63,40 @@ impl Mailer {
             .to(to)
             .subject("focusboard: test message")
             .header(ContentType::TEXT_PLAIN)
-            .body(format!("This is a test message from the focusboard at {base_url}.\nIf you can read it, email is set up.\n"))
+            .body(format!(
+                "This is a test message from the focusboard at {base_url}.\nIf you can read it, email is set up.\n"
+            ))
             .map_err(|e| e.to_string())?;
         match self {
-            Mailer::Smtp(t) => t.send(email).await.map(|r| format!("accepted: {}", r.code())).map_err(|e| e.to_string()),
-            Mailer::Files(t, dir) => t.send(email).await.map(|id| format!("written to {}/{id}.eml", dir.display())).map_err(|e| e.to_string()),
+            Mailer::Smtp(t) => {
+                t.send(email).await.map(|r| format!("accepted: {}", r.code())).map_err(|e| e.to_string())
+            }
+            Mailer::Files(t, dir) => t
+                .send(email)
+                .await
+                .map(|id| format!("written to {}/{id}.eml", dir.display()))
+                .map_err(|e| e.to_string()),
         }
     }
 }
 
 fn build(from: &Mailbox, m: &OutboxMessage) -> Result<Message, String> {
     let to: Mailbox = m.recipient.parse().map_err(|e| format!("the address {:?} is not valid: {e}", m.recipient))?;
-    let mut builder = Message::builder().from(from.clone()).to(to).subject(&m.subject).message_id(Some(m.message_id.clone())).date_now();
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(&m.subject)
+        .message_id(Some(m.message_id.clone()))
+        .date_now();
     if let Some(url) = &m.unsubscribe_url {
         // RFC 8058: one click in the mail program unsubscribes, by a POST to this address.
-        builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
+        builder = builder
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
     }
-    builder.multipart(MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone())).map_err(|e| e.to_string())
+    builder
+        .multipart(MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()))
+        .map_err(|e| e.to_string())
 }
 
 macro_rules! text_header {

@@ -70,7 +70,18 @@ impl OutboxWorker {
         instance: String,
         lease: time::Duration,
     ) -> Self {
-        Self { db, clock, mailer, from, instance, lease, stopping: Arc::default(), max_attempts, retry_base, concurrency: concurrency.max(1) }
+        Self {
+            db,
+            clock,
+            mailer,
+            from,
+            instance,
+            lease,
+            stopping: Arc::default(),
+            max_attempts,
+            retry_base,
+            concurrency: concurrency.max(1),
+        }
     }
 
     /// Stops claiming; the current pass finishes the messages already being sent and puts
@@ -114,7 +125,10 @@ impl OutboxWorker {
         let mut wait = Duration::from_millis(200);
         loop {
             let (id, claim, error) = (m.id.clone(), claim.to_string(), error.clone());
-            let result = self.db.run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status, error.as_deref(), next, sent_at)?)).await;
+            let result = self
+                .db
+                .run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status, error.as_deref(), next, sent_at)?))
+                .await;
             match result {
                 Ok(()) => return Ok(()),
                 Err(e) if started.elapsed() < MARK_RETRY_FOR => {
@@ -142,7 +156,10 @@ impl OutboxWorker {
                 .run(move |conn| {
                     let batch = db::outbox::claim(conn, &c, now, now + lease, BATCH)?;
                     let ids: Vec<ParticipantId> = batch.iter().filter_map(|m| m.participant_id.clone()).collect();
-                    let opt_outs: HashMap<ParticipantId, Vec<EmailKind>> = db::outbox::opt_outs(conn, &ids)?.into_iter().map(|(id, kinds)| (id, kinds.into_inner())).collect();
+                    let opt_outs: HashMap<ParticipantId, Vec<EmailKind>> = db::outbox::opt_outs(conn, &ids)?
+                        .into_iter()
+                        .map(|(id, kinds)| (id, kinds.into_inner()))
+                        .collect();
                     Ok((batch, opt_outs))
                 })
                 .await?;
@@ -152,7 +169,11 @@ impl OutboxWorker {
             let t_send = std::time::Instant::now();
             let outcomes: Vec<AppResult<Option<Outcome>>> = futures_util::stream::iter(batch)
                 .map(|m| {
-                    let opted_out = m.participant_id.as_ref().and_then(|p| opt_outs.get(p)).is_some_and(|kinds| kinds.contains(&m.kind));
+                    let opted_out = m
+                        .participant_id
+                        .as_ref()
+                        .and_then(|p| opt_outs.get(p))
+                        .is_some_and(|kinds| kinds.contains(&m.kind));
                     let claim = &claim;
                     async move {
                         // Shutting down: what has not been handed to the server goes back.
@@ -165,7 +186,9 @@ impl OutboxWorker {
                             match self.mailer.send(&self.from, &m).await {
                                 Ok(()) => Outcome::Sent,
                                 Err(SendError { permanent: true, message }) => Outcome::Failed(message),
-                                Err(SendError { message, .. }) if m.attempts >= self.max_attempts => Outcome::Failed(message),
+                                Err(SendError { message, .. }) if m.attempts >= self.max_attempts => {
+                                    Outcome::Failed(message)
+                                }
                                 Err(SendError { message, .. }) => Outcome::Retry(message),
                             }
                         };
@@ -208,7 +231,13 @@ impl OutboxWorker {
             interval.tick().await;
             match self.drain().await {
                 Ok(d) if d == Drained::default() => {}
-                Ok(d) => tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, cancelled = d.cancelled, "outbox drained"),
+                Ok(d) => tracing::info!(
+                    sent = d.sent,
+                    retrying = d.retrying,
+                    failed = d.failed,
+                    cancelled = d.cancelled,
+                    "outbox drained"
+                ),
                 Err(e) => tracing::warn!(error = %e.detail(), "outbox worker pass failed; will retry"),
             }
         }

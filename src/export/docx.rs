@@ -144,7 +144,12 @@ fn package<'s>(
     body: impl FnOnce(&mut DbConn, &mut Doc<&mut ZipWriter<&'s mut dyn Sink>>) -> AppResult<()>,
 ) -> AppResult<()> {
     let mut zip = ZipWriter::new(out);
-    for (name, content) in [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS), ("word/_rels/document.xml.rels", DOCUMENT_RELS), ("word/styles.xml", STYLES)] {
+    for (name, content) in [
+        ("[Content_Types].xml", CONTENT_TYPES),
+        ("_rels/.rels", ROOT_RELS),
+        ("word/_rels/document.xml.rels", DOCUMENT_RELS),
+        ("word/styles.xml", STYLES),
+    ] {
         zip.start_file(name, options()).map_err(io_error)?;
         zip.write_all(content.as_bytes()).map_err(io_error)?;
     }
@@ -153,7 +158,10 @@ fn package<'s>(
         let mut xml = Xml::new(&mut zip)?;
         xml.open(
             "cp:coreProperties",
-            &[("xmlns:cp", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"), ("xmlns:dc", "http://purl.org/dc/elements/1.1/")],
+            &[
+                ("xmlns:cp", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"),
+                ("xmlns:dc", "http://purl.org/dc/elements/1.1/"),
+            ],
         )?;
         xml.element("dc:title", &[], title)?;
         xml.element("dc:creator", &[], "focusboard")?;
@@ -175,8 +183,18 @@ fn package<'s>(
         body(conn, &mut doc)?;
         doc.xml.open("w:sectPr", &[])?;
         doc.xml.empty("w:pgSz", &[("w:w", "11906"), ("w:h", "16838")])?;
-        doc.xml
-            .empty("w:pgMar", &[("w:top", "1440"), ("w:right", "1440"), ("w:bottom", "1440"), ("w:left", "1440"), ("w:header", "708"), ("w:footer", "708"), ("w:gutter", "0")])?;
+        doc.xml.empty(
+            "w:pgMar",
+            &[
+                ("w:top", "1440"),
+                ("w:right", "1440"),
+                ("w:bottom", "1440"),
+                ("w:left", "1440"),
+                ("w:header", "708"),
+                ("w:footer", "708"),
+                ("w:gutter", "0"),
+            ],
+        )?;
         doc.xml.close("w:sectPr")?;
         doc.xml.close("w:body")?;
         doc.xml.close("w:document")?;
@@ -217,7 +235,12 @@ pub fn by_participant(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> A
         for person in &frame.people {
             let id = frame.pseudonym(Some(&person.id));
             doc.paragraph(Some("Heading1"), &[plain(&id)])?;
-            let attributes: Vec<String> = frame.attributes.iter().map(|a| format!("{a}: {}", frame.attribute(person, a))).filter(|s| !s.ends_with(": ")).collect();
+            let attributes: Vec<String> = frame
+                .attributes
+                .iter()
+                .map(|a| format!("{a}: {}", frame.attribute(person, a)))
+                .filter(|s| !s.ends_with(": "))
+                .collect();
             if !attributes.is_empty() {
                 doc.paragraph(None, &[plain(&attributes.join("; "))])?;
             }

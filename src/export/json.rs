@@ -39,7 +39,7 @@ pub fn write(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<
     value(out, &Value::Array(stages))?;
     put(out, b",\n\"participants\":")?;
     let people: Vec<Value> =
-        frame.people.iter().map(|p| json!({"id": frame.pseudonym(Some(&p.id)), "attributes": frame.attributes_of(p), "signed_in": p.first_signed_in_at.is_some()})).collect();
+        frame.people.iter().map(|p| json!({"id": frame.pseudonym(Some(&p.id)), "attributes": p.attributes.get(), "signed_in": p.first_signed_in_at.is_some()})).collect();
     value(out, &Value::Array(people))?;
     put(out, b",\n\"codebook\":")?;
     let codes: Vec<Value> = frame

@@ -49,7 +49,16 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [Format::Csv, Format::Xlsx, Format::Json, Format::DocxByQuestion, Format::DocxByParticipant, Format::Quotes, Format::Codebook, Format::Qdpx];
+    pub const ALL: [Format; 8] = [
+        Format::Csv,
+        Format::Xlsx,
+        Format::Json,
+        Format::DocxByQuestion,
+        Format::DocxByParticipant,
+        Format::Quotes,
+        Format::Codebook,
+        Format::Qdpx,
+    ];
 
     pub fn parse(name: &str) -> AppResult<Format> {
         Format::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
@@ -76,14 +85,17 @@ impl Format {
             Format::Csv | Format::Quotes => "text/csv; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Format::Json => "application/json",
-            Format::DocxByQuestion | Format::DocxByParticipant => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Format::DocxByQuestion | Format::DocxByParticipant => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
             Format::Codebook => "application/xml",
             Format::Qdpx => "application/zip",
         }
     }
 
     pub fn file_name(self, board_title: &str) -> String {
-        let stem: String = board_title.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let stem: String =
+            board_title.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
         let stem = stem.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
         let stem = if stem.is_empty() { "board".to_string() } else { stem.chars().take(60).collect() };
         match self {
@@ -105,7 +117,13 @@ impl<T: Write + Seek + Send> Sink for T {}
 
 /// Writes the export of `format` to `out`; `acc` must come from `exporter_access` (or the
 /// command line).
-pub fn write<W: Write + Seek + Send>(conn: &mut DbConn, acc: &Access, format: Format, options: &ExportOptions, out: W) -> AppResult<()> {
+pub fn write<W: Write + Seek + Send>(
+    conn: &mut DbConn,
+    acc: &Access,
+    format: Format,
+    options: &ExportOptions,
+    out: W,
+) -> AppResult<()> {
     let frame = Frame::load(conn, acc.board.clone(), options.clone())?;
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     let sink: &mut dyn Sink = &mut out;
@@ -124,7 +142,12 @@ pub fn write<W: Write + Seek + Send>(conn: &mut DbConn, acc: &Access, format: Fo
 }
 
 /// The export in an anonymous temporary file (gone when closed), rewound for reading.
-pub fn to_temp_file(conn: &mut DbConn, acc: &Access, format: Format, options: &ExportOptions) -> AppResult<std::fs::File> {
+pub fn to_temp_file(
+    conn: &mut DbConn,
+    acc: &Access,
+    format: Format,
+    options: &ExportOptions,
+) -> AppResult<std::fs::File> {
     let mut file = tempfile::tempfile().map_err(io_error)?;
     write(conn, acc, format, options, &mut file)?;
     file.rewind().map_err(io_error)?;

@@ -64,7 +64,10 @@ pub fn codebook(frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
     // The schema requires at least one code; an empty codebook still gets a valid file.
     if frame.codes.is_empty() {
         xml.open("Codes", &[])?;
-        xml.empty("Code", &[("guid", &derived_guid(frame, "code", "uncoded")), ("name", "Uncoded"), ("isCodable", "false")])?;
+        xml.empty(
+            "Code",
+            &[("guid", &derived_guid(frame, "code", "uncoded")), ("name", "Uncoded"), ("isCodable", "false")],
+        )?;
         xml.close("Codes")?;
     } else {
         codes(&mut xml, frame, false)?;
@@ -73,7 +76,14 @@ pub fn codebook(frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
 }
 
 fn coding<W: Write>(xml: &mut Xml<W>, frame: &Frame, c: &crate::db::models::Coding) -> AppResult<()> {
-    xml.open("Coding", &[("guid", &guid(frame, &c.id)), ("creatingUser", &guid(frame, &c.created_by)), ("creationDateTime", &datetime(c.created_at))])?;
+    xml.open(
+        "Coding",
+        &[
+            ("guid", &guid(frame, &c.id)),
+            ("creatingUser", &guid(frame, &c.created_by)),
+            ("creationDateTime", &datetime(c.created_at)),
+        ],
+    )?;
     xml.empty("CodeRef", &[("targetGUID", &guid(frame, &c.code_id))])?;
     xml.close("Coding")
 }
@@ -136,12 +146,21 @@ fn source<W: Write>(xml: &mut Xml<W>, frame: &Frame, reply: &Reply) -> AppResult
 /// The REFI-QDA project: a ZIP with project.qde (sources inline, so no sources/ folder).
 pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
     let mut zip = zip::ZipWriter::new(out);
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
     zip.start_file("project.qde", options).map_err(io_error)?;
     {
         let mut xml = Xml::new(&mut zip)?;
         let created = datetime(frame.board.created_at);
-        xml.open("Project", &[("xmlns", PROJECT_NS), ("name", &frame.board.title), ("origin", "focusboard"), ("creationDateTime", &created)])?;
+        xml.open(
+            "Project",
+            &[
+                ("xmlns", PROJECT_NS),
+                ("name", &frame.board.title),
+                ("origin", "focusboard"),
+                ("creationDateTime", &created),
+            ],
+        )?;
         if !frame.coders.is_empty() {
             xml.open("Users", &[])?;
             for (id, name) in &frame.coders {
@@ -154,7 +173,8 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
             codes(&mut xml, frame, true)?;
             xml.close("CodeBook")?;
         }
-        let variables: HashMap<&str, String> = frame.attributes.iter().map(|a| (a.as_str(), derived_guid(frame, "variable", a))).collect();
+        let variables: HashMap<&str, String> =
+            frame.attributes.iter().map(|a| (a.as_str(), derived_guid(frame, "variable", a))).collect();
         if !frame.attributes.is_empty() {
             xml.open("Variables", &[])?;
             for a in &frame.attributes {
@@ -206,12 +226,19 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
             xml.open("Notes", &[])?;
             for memo in &frame.memos {
                 let about = match (&memo.post_id, &memo.code_id) {
-                    (_, Some(code)) => format!("Memo on the code {}", frame.code(code).map(|c| c.name.as_str()).unwrap_or("")),
+                    (_, Some(code)) => {
+                        format!("Memo on the code {}", frame.code(code).map(|c| c.name.as_str()).unwrap_or(""))
+                    }
                     _ => "Memo on a reply".to_string(),
                 };
                 xml.open(
                     "Note",
-                    &[("guid", &guid(frame, &memo.id)), ("name", &about), ("creatingUser", &guid(frame, &memo.created_by)), ("creationDateTime", &datetime(memo.created_at))],
+                    &[
+                        ("guid", &guid(frame, &memo.id)),
+                        ("name", &about),
+                        ("creatingUser", &guid(frame, &memo.created_by)),
+                        ("creationDateTime", &datetime(memo.created_at)),
+                    ],
                 )?;
                 xml.element("PlainTextContent", &[], &frame.redactor.text(&memo.body))?;
                 xml.close("Note")?;

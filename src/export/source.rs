@@ -37,7 +37,6 @@ pub struct Frame {
     pub attributes: Vec<String>,
     /// Each participant's attributes, read once when the frame loads (bad stored data fails
     /// the export instead of showing as empty).
-    pub attribute_values: HashMap<ParticipantId, serde_json::Map<String, serde_json::Value>>,
     /// The codebook in tree order, with depth.
     pub codes: Vec<(Code, usize)>,
     code_index: HashMap<CodeId, usize>,
@@ -77,19 +76,17 @@ impl Frame {
         let mut stages = db::stages::of_board(conn, &board_id)?;
         stages.sort_by_key(|s| s.position);
         let stage_index: HashMap<StageId, usize> = stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
-        let mut questions: Vec<Question> =
-            db::stages::questions_of_board(conn, &board_id)?.into_iter().filter(|q| options.include_private || q.mode != ResponseMode::Private).collect();
+        let mut questions: Vec<Question> = db::stages::questions_of_board(conn, &board_id)?
+            .into_iter()
+            .filter(|q| options.include_private || q.mode != ResponseMode::Private)
+            .collect();
         questions.sort_by_key(|q| (stage_index.get(&q.stage_id).copied(), q.position));
         let question_index = questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
         let mut people = db::participants::of_board(conn, &board_id)?;
         let ids = pseudonyms(&people);
         people.sort_by(|a, b| ids.get(a.id.as_str()).cmp(&ids.get(b.id.as_str())));
         let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        let mut attribute_values = HashMap::new();
-        for p in &people {
-            attribute_values.insert(p.id.clone(), p.attributes.get().clone());
-        }
-        let attributes = crate::db::models::names_in(attribute_values.values());
+        let attributes = crate::domain::attributes::names_in(people.iter().map(|p| p.attributes.get()));
         let codes = tree_order(db::analysis::codes_of_board(conn, &board_id)?);
         let code_index = codes.iter().enumerate().map(|(i, (c, _))| (c.id.clone(), i)).collect();
         let redactor = Redactor::new(options.redact.as_deref());
@@ -106,7 +103,6 @@ impl Frame {
             ids,
             person_index,
             attributes,
-            attribute_values,
             codes,
             code_index,
             memos: vec![],
@@ -116,16 +112,22 @@ impl Frame {
         frame.zone = BoardZone::of(&frame.board.time_zone);
         // Memos on replies that are left out of the export stay out with them.
         let memos = db::analysis::memos_of_board(conn, &board_id)?;
-        let memo_posts: Vec<PostId> = memos.iter().filter_map(|m| m.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let exported: HashSet<PostId> = db::posts::find_many(conn, &memo_posts)?.into_iter().filter(|p| frame.included(p)).map(|p| p.id).collect();
+        let memo_posts: Vec<PostId> =
+            memos.iter().filter_map(|m| m.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let exported: HashSet<PostId> =
+            db::posts::find_many(conn, &memo_posts)?.into_iter().filter(|p| frame.included(p)).map(|p| p.id).collect();
         frame.memos = memos.into_iter().filter(|m| m.post_id.as_ref().is_none_or(|p| exported.contains(p))).collect();
         for (i, m) in frame.memos.iter().enumerate() {
             if let Some(post) = &m.post_id {
                 frame.memos_by_post.entry(post.clone()).or_default().push(i);
             }
         }
-        let coder_ids: Vec<UserId> =
-            db::analysis::coders_of_board(conn, &board_id)?.into_iter().chain(frame.memos.iter().map(|m| m.created_by.clone())).collect::<BTreeSet<_>>().into_iter().collect();
+        let coder_ids: Vec<UserId> = db::analysis::coders_of_board(conn, &board_id)?
+            .into_iter()
+            .chain(frame.memos.iter().map(|m| m.created_by.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         frame.coders = db::users::names(conn, &coder_ids)?;
         frame.coders.sort();
         Ok(frame)
@@ -162,11 +164,7 @@ impl Frame {
 
     /// A participant's attribute as text ("" when they have none).
     pub fn attribute(&self, p: &Participant, name: &str) -> String {
-        self.attribute_values.get(p.id.as_str()).map(|m| crate::db::models::attribute_text(m, name)).unwrap_or_default()
-    }
-
-    pub fn attributes_of(&self, p: &Participant) -> serde_json::Map<String, serde_json::Value> {
-        self.attribute_values.get(p.id.as_str()).cloned().unwrap_or_default()
+        crate::domain::attributes::attribute_text(&p.attributes, name)
     }
 
     pub fn pseudonym(&self, participant_id: Option<&ParticipantId>) -> String {
@@ -197,7 +195,11 @@ impl Frame {
 
     /// The names of the codes on a reply (whole or excerpts), in codebook order.
     pub fn code_names(&self, reply: &Reply) -> Vec<String> {
-        let mut idx: Vec<usize> = reply.excerpts.iter().flat_map(|(_, c)| c.iter().filter_map(|c| self.code_index.get(c.code_id.as_str()).copied())).collect();
+        let mut idx: Vec<usize> = reply
+            .excerpts
+            .iter()
+            .flat_map(|(_, c)| c.iter().filter_map(|c| self.code_index.get(c.code_id.as_str()).copied()))
+            .collect();
         idx.sort_unstable();
         idx.dedup();
         idx.into_iter().map(|i| self.codes[i].0.name.clone()).collect()
@@ -213,7 +215,12 @@ impl Frame {
 
     /// Calls `f` with the included replies of `scope`, a batch at a time, oldest first, each
     /// with its codings, agreements and images.
-    pub fn each_batch(&self, conn: &mut DbConn, scope: Scope, mut f: impl FnMut(&mut DbConn, &[Reply]) -> AppResult<()>) -> AppResult<()> {
+    pub fn each_batch(
+        &self,
+        conn: &mut DbConn,
+        scope: Scope,
+        mut f: impl FnMut(&mut DbConn, &[Reply]) -> AppResult<()>,
+    ) -> AppResult<()> {
         self.each_post_batch(conn, scope, |conn, posts| {
             let replies = self.replies(conn, posts)?;
             f(conn, &replies)
@@ -221,7 +228,12 @@ impl Frame {
     }
 
     /// Calls `f` with the included posts of `scope` alone, a batch at a time, oldest first.
-    pub fn each_post_batch(&self, conn: &mut DbConn, scope: Scope, mut f: impl FnMut(&mut DbConn, Vec<Post>) -> AppResult<()>) -> AppResult<()> {
+    pub fn each_post_batch(
+        &self,
+        conn: &mut DbConn,
+        scope: Scope,
+        mut f: impl FnMut(&mut DbConn, Vec<Post>) -> AppResult<()>,
+    ) -> AppResult<()> {
         let mut after: Option<(PrimitiveDateTime, PostId)> = None;
         loop {
             // A question or participant belongs to one board; filtering by it alone lets the
@@ -249,9 +261,13 @@ impl Frame {
     /// queries.
     fn replies(&self, conn: &mut DbConn, batch: Vec<Post>) -> AppResult<Vec<Reply>> {
         let ids: Vec<PostId> = batch.iter().map(|p| p.id.clone()).collect();
-        let parent_ids: Vec<PostId> = batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let parents: HashMap<PostId, Option<ParticipantId>> =
-            if parent_ids.is_empty() { HashMap::new() } else { db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect() };
+        let parent_ids: Vec<PostId> =
+            batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let parents: HashMap<PostId, Option<ParticipantId>> = if parent_ids.is_empty() {
+            HashMap::new()
+        } else {
+            db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect()
+        };
         let mut excerpts: HashMap<PostId, Vec<(Excerpt, Vec<Coding>)>> = HashMap::new();
         let mut codings: HashMap<ExcerptId, Vec<Coding>> = HashMap::new();
         for c in db::analysis::codings_of_posts(conn, &ids)? {
@@ -272,7 +288,9 @@ impl Frame {
                 agrees: agrees.remove(&post.id).unwrap_or(0),
                 images: images.remove(post.id.as_str()).unwrap_or_default(),
                 author: self.pseudonym(post.participant_id.as_ref()),
-                in_reply_to: post.parent_id.as_ref().map(|parent| format!("{} {parent}", self.pseudonym(parents.get(parent).cloned().flatten().as_ref()))),
+                in_reply_to: post.parent_id.as_ref().map(|parent| {
+                    format!("{} {parent}", self.pseudonym(parents.get(parent).cloned().flatten().as_ref()))
+                }),
                 excerpts: excerpts.remove(post.id.as_str()).unwrap_or_default(),
                 post,
             })

@@ -12,7 +12,9 @@ use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet};
 fn header(frame: &Frame) -> Vec<String> {
     let mut header: Vec<String> = ["board", "stage", "question", "post_id", "participant"].map(String::from).to_vec();
     header.extend(frame.attributes.iter().cloned());
-    header.extend(["time", "source", "in_reply_to", "hidden", "text", "codes", "quotes", "agrees", "images"].map(String::from));
+    header.extend(
+        ["time", "source", "in_reply_to", "hidden", "text", "codes", "quotes", "agrees", "images"].map(String::from),
+    );
     header
 }
 
@@ -81,7 +83,8 @@ pub fn quotes(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult
                     Some((s, end)) => text.text.chars().skip(s).take(end - s).collect(),
                     None => text.text.clone(),
                 };
-                let codes: Vec<&str> = codings.iter().filter_map(|c| frame.code(&c.code_id)).map(|c| c.name.as_str()).collect();
+                let codes: Vec<&str> =
+                    codings.iter().filter_map(|c| frame.code(&c.code_id)).map(|c| c.name.as_str()).collect();
                 let q = frame.question(&reply.post.question_id);
                 w.write_record(inert_row(vec![
                     reply.author.clone(),
@@ -165,7 +168,12 @@ pub fn xlsx(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<(
         for v in &votes {
             let Some(q) = frame.question(&v.question_id) else { continue };
             let answer = v.answer.describe(&q.config);
-            write_row(sheet, next, &[frame.prompt(q), frame.pseudonym(Some(&v.participant_id)), answer, frame.time(v.created_at)], None)?;
+            write_row(
+                sheet,
+                next,
+                &[frame.prompt(q), frame.pseudonym(Some(&v.participant_id)), answer, frame.time(v.created_at)],
+                None,
+            )?;
             next += 1;
         }
     }
@@ -174,8 +182,14 @@ pub fn xlsx(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<(
         sheet.set_name("Codebook").map_err(io_error)?;
         write_row(sheet, 0, &["code", "parent", "description", "colour"].map(String::from), Some(&bold))?;
         for (i, (code, _)) in frame.codes.iter().enumerate() {
-            let parent = code.parent_id.as_deref().and_then(|p| frame.code(p)).map(|c| c.name.clone()).unwrap_or_default();
-            write_row(sheet, i as u32 + 1, &[code.name.clone(), parent, code.description.clone(), code.colour.clone()], None)?;
+            let parent =
+                code.parent_id.as_deref().and_then(|p| frame.code(p)).map(|c| c.name.clone()).unwrap_or_default();
+            write_row(
+                sheet,
+                i as u32 + 1,
+                &[code.name.clone(), parent, code.description.clone(), code.colour.clone()],
+                None,
+            )?;
         }
     }
     book.save_to_writer(out).map_err(io_error)

@@ -1,6 +1,6 @@
 //! Staff accounts, passwords and API tokens.
 
-use super::{Ctx, Identity};
+use super::{Ctx, Field, Identity};
 use crate::db::models::{ApiToken, User};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailAddress;
@@ -17,7 +17,10 @@ pub const MIN_PASSWORD: usize = 10;
 
 pub fn hash_password(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
 fn verify_password(hash: &str, password: &str) -> bool {
@@ -30,15 +33,33 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real
 
 /// Creates a staff account. `can_create_boards` lets a non-administrator create boards of their
 /// own (administrators always can).
-pub fn create_user(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, password: &str, is_admin: bool) -> AppResult<User> {
+pub fn create_user(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    email: &str,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+) -> AppResult<User> {
     create_user_with(conn, ctx, email, name, password, is_admin, true)
 }
 
-pub fn create_user_with(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, password: &str, is_admin: bool, can_create_boards: bool) -> AppResult<User> {
+pub fn create_user_with(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    email: &str,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+    can_create_boards: bool,
+) -> AppResult<User> {
     let email = EmailAddress::parse(email).map_err(AppError::invalid)?;
-    let name = super::required("Name", name, 200)?;
+    let name = super::required(Field("name", "Name"), name, 200)?;
     if password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::invalid(format!("The password needs at least {MIN_PASSWORD} characters.")));
+        return Err(AppError::invalid_field(
+            "password",
+            format!("The password needs at least {MIN_PASSWORD} characters."),
+        ));
     }
     if db::users::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::Conflict(format!("An account for {} already exists.", email.as_str())));
@@ -57,7 +78,10 @@ pub fn create_user_with(conn: &mut DbConn, ctx: &Ctx, email: &str, name: &str, p
         db::users::insert(conn, &user)?;
         // Roles given on boards to this email before the account existed.
         for (board_id, role) in db::boards::take_pending_roles(conn, &user.email)? {
-            db::boards::set_member(conn, &crate::db::models::BoardMember { board_id, user_id: user.id.clone(), role, created_at: ctx.now() })?;
+            db::boards::set_member(
+                conn,
+                &crate::db::models::BoardMember { board_id, user_id: user.id.clone(), role, created_at: ctx.now() },
+            )?;
         }
         Ok(())
     })?;
@@ -77,7 +101,7 @@ pub fn authenticate(conn: &mut DbConn, email: &str, password: &str) -> AppResult
 }
 
 fn bad_login() -> AppError {
-    AppError::Unprocessable("That email and password do not match an account.".into())
+    AppError::invalid("That email and password do not match an account.")
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -138,18 +162,31 @@ pub struct TokenInput {
 /// A staff member's token, made from their signed-in account page (never with another token:
 /// a leaked token cannot mint fresh ones).
 pub fn create_token(conn: &mut DbConn, ctx: &Ctx, user: &User, input: &TokenInput) -> AppResult<NewToken> {
-    let name = super::required("Token name", &input.name, 100)?;
+    let name = super::required(Field("name", "Token name"), &input.name, 100)?;
     let days = match &input.days {
         None | Some(serde_json::Value::Null) => ctx.token_days,
         Some(serde_json::Value::String(s)) if s.trim().is_empty() => ctx.token_days,
-        Some(serde_json::Value::String(s)) => s.trim().parse().map_err(|_| AppError::invalid("Days must be a whole number from 1 to 366."))?,
-        Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| AppError::invalid("Days must be a whole number from 1 to 366."))?,
-        Some(_) => return Err(AppError::invalid("Days must be a whole number from 1 to 366.")),
+        Some(serde_json::Value::String(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid_field("days", "Days must be a whole number from 1 to 366."))?,
+        Some(serde_json::Value::Number(n)) => {
+            n.as_i64().ok_or_else(|| AppError::invalid_field("days", "Days must be a whole number from 1 to 366."))?
+        }
+        Some(_) => return Err(AppError::invalid_field("days", "Days must be a whole number from 1 to 366.")),
     };
     if !(1..=366).contains(&days) {
-        return Err(AppError::invalid("Days must be a whole number from 1 to 366."));
+        return Err(AppError::invalid_field("days", "Days must be a whole number from 1 to 366."));
     }
-    issue_token(conn, ctx, Some(&user.id), None, &name, Some(ctx.now() + time::Duration::days(days)), super::truthy(&input.read_only))
+    issue_token(
+        conn,
+        ctx,
+        Some(&user.id),
+        None,
+        &name,
+        Some(ctx.now() + time::Duration::days(days)),
+        super::truthy(&input.read_only),
+    )
 }
 
 fn issue_token(
@@ -175,7 +212,13 @@ fn issue_token(
         read_only,
     };
     db::users::insert_token(conn, &token)?;
-    Ok(NewToken { id: token.id, name: token.name, token: format!("fb_{}", secret.plain), expires_at: expires_at.map(utc_text), read_only })
+    Ok(NewToken {
+        id: token.id,
+        name: token.name,
+        token: format!("fb_{}", secret.plain),
+        expires_at: expires_at.map(utc_text),
+        read_only,
+    })
 }
 
 pub fn revoke_token(conn: &mut DbConn, ctx: &Ctx, user: &User, token_id: &str) -> AppResult<()> {
@@ -191,7 +234,9 @@ pub fn revoke_token(conn: &mut DbConn, ctx: &Ctx, user: &User, token_id: &str) -
 pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResult<(Identity, bool)> {
     let plain = bearer.strip_prefix("fb_").ok_or(AppError::Unauthorized)?;
     let now = ctx.now();
-    let token = db::users::find_active_token(conn, &tokens::hash(plain))?.filter(|t| t.expires_at.is_none_or(|end| end > now)).ok_or(AppError::Unauthorized)?;
+    let token = db::users::find_active_token(conn, &tokens::hash(plain))?
+        .filter(|t| t.expires_at.is_none_or(|end| end > now))
+        .ok_or(AppError::Unauthorized)?;
     // Recording every use would make each API read a write; once a minute is enough to see
     // whether a token is in use.
     if token.last_used_at.is_none_or(|t| now - t > time::Duration::minutes(1)) {
@@ -219,13 +264,23 @@ pub fn start_user_session(conn: &mut DbConn, ctx: &Ctx, user: &User) -> AppResul
 }
 
 /// A new browser session for a participant who followed their link; it ends with the link.
-pub fn start_participant_session(conn: &mut DbConn, ctx: &Ctx, p: &crate::db::models::Participant) -> AppResult<String> {
+pub fn start_participant_session(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    p: &crate::db::models::Participant,
+) -> AppResult<String> {
     let end = ctx.now() + ctx.session_max;
     let end = p.token_expires_at.map_or(end, |link_end| link_end.min(end));
     start_session(conn, ctx, None, Some(&p.id), end)
 }
 
-fn start_session(conn: &mut DbConn, ctx: &Ctx, user_id: Option<&UserId>, participant_id: Option<&ParticipantId>, expires_at: time::PrimitiveDateTime) -> AppResult<String> {
+fn start_session(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    user_id: Option<&UserId>,
+    participant_id: Option<&ParticipantId>,
+    expires_at: time::PrimitiveDateTime,
+) -> AppResult<String> {
     let secret = tokens::generate();
     let now = ctx.now();
     db::users::insert_session(
@@ -262,10 +317,13 @@ pub fn end_everything_of(conn: &mut DbConn, ctx: &Ctx, user_id: &UserId) -> AppR
 /// A staff member changes their password; every other session and every token ends.
 pub fn change_password(conn: &mut DbConn, ctx: &Ctx, user: &User, current: &str, new: &str) -> AppResult<()> {
     if !verify_password(&user.password_hash, current) {
-        return Err(AppError::invalid("The current password is not right."));
+        return Err(AppError::invalid_field("current_password", "The current password is not right."));
     }
     if new.chars().count() < MIN_PASSWORD {
-        return Err(AppError::invalid(format!("The password needs at least {MIN_PASSWORD} characters.")));
+        return Err(AppError::invalid_field(
+            "password",
+            format!("The password needs at least {MIN_PASSWORD} characters."),
+        ));
     }
     let hash = hash_password(new)?;
     super::in_tx(conn, |conn| {
@@ -276,7 +334,8 @@ pub fn change_password(conn: &mut DbConn, ctx: &Ctx, user: &User, current: &str,
 
 /// Lets a staff account create boards, or stops it (the command line).
 pub fn set_board_creation(conn: &mut DbConn, _ctx: &Ctx, email: &str, allow: bool) -> AppResult<User> {
-    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?.ok_or_else(|| AppError::NotFound(format!("There is no account for {email}.")))?;
+    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?
+        .ok_or_else(|| AppError::NotFound(format!("There is no account for {email}.")))?;
     db::users::set_board_creation(conn, &user.id, allow)?;
     Ok(User { can_create_boards: allow, ..user })
 }
@@ -284,7 +343,8 @@ pub fn set_board_creation(conn: &mut DbConn, _ctx: &Ctx, email: &str, allow: boo
 /// Disables or re-enables a staff account (administrators; the command line). Disabling ends
 /// its sessions and tokens at once.
 pub fn set_disabled(conn: &mut DbConn, ctx: &Ctx, email: &str, disabled: bool) -> AppResult<User> {
-    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?.ok_or_else(|| AppError::NotFound(format!("There is no account for {email}.")))?;
+    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?
+        .ok_or_else(|| AppError::NotFound(format!("There is no account for {email}.")))?;
     super::in_tx(conn, |conn| {
         db::users::set_disabled(conn, &user.id, disabled.then(|| ctx.now()))?;
         if disabled {

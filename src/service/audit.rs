@@ -13,7 +13,15 @@ use utoipa::ToSchema;
 
 /// Records one action by `actor` on the board of `acc`. `subject` names what was acted on
 /// ("stage 01…", "post 01…").
-pub fn record(conn: &mut DbConn, ctx: &Ctx, acc: &Access, action: &str, subject: impl Into<String>, before: Option<Value>, after: Option<Value>) -> AppResult<()> {
+pub fn record(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    acc: &Access,
+    action: &str,
+    subject: impl Into<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> AppResult<()> {
     let (actor_id, actor_name) = acc.actor.audit_name();
     entry(conn, ctx, Some(&acc.board.id), actor_id, actor_name, action, subject.into(), before, after)
 }

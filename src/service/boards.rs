@@ -1,9 +1,10 @@
 //! Boards: creating, editing, listing, staff membership and the moderator's overview.
 
 use super::views::{BoardView, QuestionView, StageView};
-use super::{access, in_tx, patch_time, Access, Actor, Ctx};
+use super::{access, in_tx, patch_time, Access, Actor, Ctx, Field};
 use crate::db::models::{Board, BoardMember};
 use crate::db::{self, DbConn};
+use crate::domain::attributes::eligible_count;
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId, UserId};
 use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing};
 use crate::domain::timezone::BoardZone;
@@ -59,7 +60,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::
 }
 
 /// Reads an hours setting: absent keeps `current`, empty or null switches it off.
-fn hours(field: &str, value: &Option<serde_json::Value>, current: Option<i32>) -> AppResult<Option<i32>> {
+fn hours(field: Field, value: &Option<serde_json::Value>, current: Option<i32>) -> AppResult<Option<i32>> {
     use serde_json::Value;
     let n = match value {
         None => return Ok(current),
@@ -71,7 +72,10 @@ fn hours(field: &str, value: &Option<serde_json::Value>, current: Option<i32>) -
     };
     match n {
         Some(h) if (0..=24 * 60).contains(&h) => Ok(Some(h as i32)),
-        _ => Err(AppError::invalid(format!("{field} must be a whole number of hours between 0 and 1440, or empty for off."))),
+        _ => Err(AppError::invalid_field(
+            field.0,
+            format!("{} must be a whole number of hours between 0 and 1440, or empty for off.", field.1),
+        )),
     }
 }
 
@@ -82,21 +86,21 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
         Some(z) => BoardZone::parse(z).map_err(AppError::invalid)?,
     };
     if let Some(t) = &input.title {
-        board.title = super::required("Title", t, 200)?;
+        board.title = super::required(Field("title", "Title"), t, 200)?;
     } else if board.title.is_empty() {
-        return Err(AppError::invalid("Title is required."));
+        return Err(AppError::invalid_field("title", "Title is required."));
     }
     if let Some(w) = &input.welcome_md {
-        board.welcome_md = super::optional_text("Welcome text", w, 20_000)?;
+        board.welcome_md = super::optional_text(Field("welcome_md", "Welcome text"), w, 20_000)?;
     }
     if let Some(c) = &input.consent_md {
-        board.consent_md = super::optional_text("Consent text", c, 20_000)?;
+        board.consent_md = super::optional_text(Field("consent_md", "Consent text"), c, 20_000)?;
     }
-    board.opens_at = patch_time(&zone, "Opens", &input.opens_at, board.opens_at)?;
-    board.closes_at = patch_time(&zone, "Closes", &input.closes_at, board.closes_at)?;
+    board.opens_at = patch_time(&zone, Field("opens_at", "Opens"), &input.opens_at, board.opens_at)?;
+    board.closes_at = patch_time(&zone, Field("closes_at", "Closes"), &input.closes_at, board.closes_at)?;
     if let (Some(o), Some(c)) = (board.opens_at, board.closes_at) {
         if c <= o {
-            return Err(AppError::invalid("The board must close after it opens."));
+            return Err(AppError::invalid_field("closes_at", "The board must close after it opens."));
         }
     }
     board.time_zone = zone.name().to_string();
@@ -107,17 +111,27 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
         board.state = BoardState::parse(s).map_err(AppError::invalid)?;
     }
     if let Some(m) = &input.closing_message_md {
-        board.closing_message_md = super::optional_text("Closing message", m, 20_000)?;
+        board.closing_message_md = super::optional_text(Field("closing_message_md", "Closing message"), m, 20_000)?;
     }
-    board.remind_before_close_hours = hours("Reminder before a stage closes", &input.remind_before_close_hours, board.remind_before_close_hours)?;
-    board.remind_not_signed_in_hours = hours("Reminder to those not signed in", &input.remind_not_signed_in_hours, board.remind_not_signed_in_hours)?;
+    board.remind_before_close_hours = hours(
+        Field("remind_before_close_hours", "Reminder before a stage closes"),
+        &input.remind_before_close_hours,
+        board.remind_before_close_hours,
+    )?;
+    board.remind_not_signed_in_hours = hours(
+        Field("remind_not_signed_in_hours", "Reminder to those not signed in"),
+        &input.remind_not_signed_in_hours,
+        board.remind_not_signed_in_hours,
+    )?;
     Ok(())
 }
 
 pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardInput) -> AppResult<BoardView> {
     let user = actor.user()?;
     if !(user.is_admin || user.can_create_boards) {
-        return Err(AppError::forbidden("Creating boards is for administrators and the staff they allow; ask an administrator."));
+        return Err(AppError::forbidden(
+            "Creating boards is for administrators and the staff they allow; ask an administrator.",
+        ));
     }
     let now = ctx.now();
     let mut board = Board {
@@ -140,14 +154,38 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
     in_tx(conn, |conn| {
         db::boards::insert(conn, &board)?;
         let after = serde_json::to_value(BoardView::new(&board, Standing::Staff(BoardRole::Moderator))).ok();
-        super::audit::entry(conn, ctx, Some(&board.id), &user.id, &user.name, "board.create", format!("board {}", board.id), None, after)?;
-        db::boards::set_member(conn, &BoardMember { board_id: board.id.clone(), user_id: user.id.clone(), role: BoardRole::Moderator, created_at: now })?;
+        super::audit::entry(
+            conn,
+            ctx,
+            Some(&board.id),
+            &user.id,
+            &user.name,
+            "board.create",
+            format!("board {}", board.id),
+            None,
+            after,
+        )?;
+        db::boards::set_member(
+            conn,
+            &BoardMember {
+                board_id: board.id.clone(),
+                user_id: user.id.clone(),
+                role: BoardRole::Moderator,
+                created_at: now,
+            },
+        )?;
         Ok(())
     })?;
     Ok(BoardView::new(&board, Standing::Staff(BoardRole::Moderator)))
 }
 
-pub fn update_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &BoardInput) -> AppResult<BoardView> {
+pub fn update_board(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    input: &BoardInput,
+) -> AppResult<BoardView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let mut board = acc.board.clone();
@@ -175,12 +213,16 @@ pub fn get_board(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppRes
 /// one board of a participant.
 pub fn list_boards(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardView>> {
     Ok(match actor {
-        Actor::User(u) if u.is_admin => db::boards::all(conn)?.iter().map(|b| BoardView::new(b, Standing::Admin)).collect(),
+        Actor::User(u) if u.is_admin => {
+            db::boards::all(conn)?.iter().map(|b| BoardView::new(b, Standing::Admin)).collect()
+        }
         Actor::User(u) => {
             let boards = db::boards::of_member(conn, &u.id)?;
             boards.iter().map(|(b, role)| BoardView::new(b, Standing::Staff(*role))).collect()
         }
-        Actor::Participant(p) => db::boards::find(conn, &p.board_id)?.iter().map(|b| BoardView::new(b, Standing::Participant)).collect(),
+        Actor::Participant(p) => {
+            db::boards::find(conn, &p.board_id)?.iter().map(|b| BoardView::new(b, Standing::Participant)).collect()
+        }
         Actor::System => db::boards::all(conn)?.iter().map(|b| BoardView::new(b, Standing::Admin)).collect(),
     })
 }
@@ -232,13 +274,32 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
     let admin = acc.standing == Standing::Admin;
     let mut members: Vec<MemberView> = db::boards::members(conn, board_id)?
         .into_iter()
-        .map(|m| MemberView { user_id: admin.then_some(m.user_id), name: admin.then_some(m.name), email: m.email, role: m.role, pending: admin.then_some(false) })
-        .chain(db::boards::pending_members(conn, board_id)?.into_iter().map(|(email, role)| MemberView { user_id: None, name: None, email, role, pending: admin.then_some(true) }))
+        .map(|m| MemberView {
+            user_id: admin.then_some(m.user_id),
+            name: admin.then_some(m.name),
+            email: m.email,
+            role: m.role,
+            pending: admin.then_some(false),
+        })
+        .chain(db::boards::pending_members(conn, board_id)?.into_iter().map(|(email, role)| MemberView {
+            user_id: None,
+            name: None,
+            email,
+            role,
+            pending: admin.then_some(true),
+        }))
         .collect();
     members.sort_by(|a, b| a.email.cmp(&b.email));
     let awaiting_probes = super::moderation::open_probes(conn, &acc, None)?;
     let notes = super::moderation::notes_for(conn, &acc, None)?;
-    Ok(BoardOverview { board: BoardView::new(&acc.board, acc.standing), stages, funnel, members, awaiting_probes, notes })
+    Ok(BoardOverview {
+        board: BoardView::new(&acc.board, acc.standing),
+        stages,
+        funnel,
+        members,
+        awaiting_probes,
+        notes,
+    })
 }
 
 /// Who took part on a board: per question, the participants who answered it (in writing or by
@@ -264,7 +325,12 @@ pub fn participation(conn: &mut DbConn, board_id: &BoardId) -> AppResult<Partici
 }
 
 /// Invited, signed in, posted (or voted) and failed email.
-pub fn funnel(conn: &mut DbConn, acc: &Access, people: &[crate::db::models::Participant], taking_part: &Participation) -> AppResult<Funnel> {
+pub fn funnel(
+    conn: &mut DbConn,
+    acc: &Access,
+    people: &[crate::db::models::Participant],
+    taking_part: &Participation,
+) -> AppResult<Funnel> {
     let invited = people.len() as i64;
     let signed_in = people.iter().filter(|p| p.first_signed_in_at.is_some()).count() as i64;
     let posted = taking_part.active.len() as i64;
@@ -274,7 +340,13 @@ pub fn funnel(conn: &mut DbConn, acc: &Access, people: &[crate::db::models::Part
 
 /// All stages with all questions and "N of M answered" for each, M being the participants
 /// the question is for.
-pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate::db::models::Participant], taking_part: &Participation) -> AppResult<Vec<StageView>> {
+pub fn staff_stages(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    acc: &Access,
+    people: &[crate::db::models::Participant],
+    taking_part: &Participation,
+) -> AppResult<Vec<StageView>> {
     let zone = acc.zone();
     let now = ctx.now();
     let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
@@ -285,7 +357,7 @@ pub fn staff_stages(conn: &mut DbConn, ctx: &Ctx, acc: &Access, people: &[crate:
         let mut v = QuestionView::new(&q, &zone);
         v.answered_count = Some(taking_part.answers.get(&q.id).map_or(0, |s| s.len() as i64));
         v.participant_count = match stage_of.get(&q.stage_id) {
-            Some(s) => Some(super::rules::eligible_count(people, s, &q)?),
+            Some(s) => Some(eligible_count(people.iter().map(|p| p.group()), &s.groups, &q.groups)),
             None => None,
         };
         v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
@@ -312,15 +384,27 @@ pub struct MemberInput {
 /// Gives a staff account a role on the board. An email with no account yet keeps the role
 /// until an account is created for it. Both answer the same way, so that board staff cannot
 /// use this form to find out who has an account (administrators see accounts anyway).
-pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &MemberInput) -> AppResult<MemberView> {
+pub fn set_member(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    input: &MemberInput,
+) -> AppResult<MemberView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let role = BoardRole::parse(input.role.trim()).map_err(AppError::invalid)?;
-    let email = crate::domain::email::EmailAddress::parse(input.email.trim()).map_err(AppError::invalid)?.as_str().to_lowercase();
+    let email = crate::domain::email::EmailAddress::parse(input.email.trim())
+        .map_err(AppError::invalid)?
+        .as_str()
+        .to_lowercase();
     in_tx(conn, |conn| match db::users::find_by_email(conn, &email)? {
         Some(user) => {
             let before = db::boards::member_role(conn, board_id, &user.id)?;
-            db::boards::set_member(conn, &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role, created_at: ctx.now() })?;
+            db::boards::set_member(
+                conn,
+                &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role, created_at: ctx.now() },
+            )?;
             super::audit::record(
                 conn,
                 ctx,
@@ -333,7 +417,15 @@ pub fn set_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardI
         }
         None => {
             db::boards::set_pending_member(conn, board_id, &email, role, ctx.now())?;
-            super::audit::record(conn, ctx, &acc, "member.set", format!("<{email}>"), None, Some(json!({"role": role.as_str()})))
+            super::audit::record(
+                conn,
+                ctx,
+                &acc,
+                "member.set",
+                format!("<{email}>"),
+                None,
+                Some(json!({"role": role.as_str()})),
+            )
         }
     })?;
     Ok(MemberView { user_id: None, name: None, email, role, pending: None })

@@ -65,7 +65,11 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
     let stages = db::stages::of_board(conn, board_id)?;
     let mut questions = db::stages::questions_of_board(conn, board_id)?;
     let stage_rows: HashMap<&str, &crate::db::models::Stage> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-    let stage_pos: HashMap<&str, (i32, &str)> = stages.iter().filter(|s| s.released_at.is_some()).map(|s| (s.id.as_str(), (s.position, s.title.as_str()))).collect();
+    let stage_pos: HashMap<&str, (i32, &str)> = stages
+        .iter()
+        .filter(|s| s.released_at.is_some())
+        .map(|s| (s.id.as_str(), (s.position, s.title.as_str())))
+        .collect();
     questions.retain(|q| stage_pos.contains_key(q.stage_id.as_str()));
     questions.sort_by_key(|q| (stage_pos[q.stage_id.as_str()].0, q.position));
     let mut numbering: HashMap<&str, i32> = HashMap::new();
@@ -75,35 +79,42 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
             let (pos, title) = stage_pos[q.stage_id.as_str()];
             let n = numbering.entry(q.stage_id.as_str()).or_default();
             *n += 1;
-            GridColumn { question_id: q.id.clone(), stage_title: title.into(), label: format!("S{pos} Q{n}"), prompt_md: q.prompt_md.clone() }
+            GridColumn {
+                question_id: q.id.clone(),
+                stage_title: title.into(),
+                label: format!("S{pos} Q{n}"),
+                prompt_md: q.prompt_md.clone(),
+            }
         })
         .collect();
-    let mut answered: HashMap<(ParticipantId, QuestionId), bool> = db::posts::answers_of_board(conn, board_id)?.into_iter().map(|(p, q, by)| ((p, q), by)).collect();
+    let mut answered: HashMap<(ParticipantId, QuestionId), bool> =
+        db::posts::answers_of_board(conn, board_id)?.into_iter().map(|(p, q, by)| ((p, q), by)).collect();
     for (q, p) in db::votes::pairs_of_board(conn, board_id)? {
         answered.entry((p, q)).or_insert(false);
     }
-    let probes: HashSet<(ParticipantId, QuestionId)> = super::moderation::open_probes(conn, &acc, None)?.into_iter().map(|p| (p.participant_id, p.question_id)).collect();
+    let probes: HashSet<(ParticipantId, QuestionId)> = super::moderation::open_probes(conn, &acc, None)?
+        .into_iter()
+        .map(|p| (p.participant_id, p.question_id))
+        .collect();
     let failed: HashSet<ParticipantId> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
     let posted: HashSet<ParticipantId> = answered.keys().map(|(p, _)| p.clone()).collect();
 
     let people = db::participants::of_board(conn, board_id)?;
-    // Each participant's attributes and which questions are for them, read once: stored data
-    // that does not parse is an error, never a silent default.
-    let mut attributes_of = HashMap::new();
+    // Which questions are for whom, worked out once per pair.
     let mut eligible: HashSet<(&str, &str)> = HashSet::new();
     for p in &people {
-        attributes_of.insert(p.id.as_str(), p.attributes.get());
         for q in &questions {
-            if let Some(s) = stage_rows.get(q.stage_id.as_str()) {
-                if super::rules::is_for(p, s, q)? {
-                    eligible.insert((p.id.as_str(), q.id.as_str()));
-                }
+            if stage_rows.get(q.stage_id.as_str()).is_some_and(|s| p.is_for(s, q)) {
+                eligible.insert((p.id.as_str(), q.id.as_str()));
             }
         }
     }
-    let attributes = crate::db::models::names_in(attributes_of.values().copied());
-    let wanted = |p: &crate::db::models::Participant| match (filter.attribute.as_deref().filter(|a| !a.is_empty()), filter.value.as_deref()) {
-        (Some(a), Some(v)) if !v.is_empty() => attributes_of.get(p.id.as_str()).and_then(|m| m.get(a)).and_then(|x| x.as_str()) == Some(v),
+    let attributes = crate::domain::attributes::names_in(people.iter().map(|p| p.attributes.get()));
+    let wanted = |p: &crate::db::models::Participant| match (
+        filter.attribute.as_deref().filter(|a| !a.is_empty()),
+        filter.value.as_deref(),
+    ) {
+        (Some(a), Some(v)) if !v.is_empty() => p.attributes.get().get(a).and_then(|x| x.as_str()) == Some(v),
         _ => true,
     };
     let rows = people
@@ -161,8 +172,14 @@ pub fn to_csv(grid: &Grid) -> AppResult<Vec<u8>> {
     w.write_record(header.into_iter().map(crate::domain::spreadsheet::inert_cell)).map_err(fail)?;
     for r in &grid.rows {
         let mut rec = vec![r.name.clone(), r.email.clone(), r.screen_name.clone().unwrap_or_default()];
-        rec.extend(grid.attributes.iter().map(|a| r.attributes.get(a).and_then(|v| v.as_str()).unwrap_or("").to_string()));
-        rec.extend([r.status.clone(), r.last_seen.as_ref().map(|w| w.at.clone()).unwrap_or_default(), if r.email_failed { "yes".into() } else { String::new() }]);
+        rec.extend(
+            grid.attributes.iter().map(|a| r.attributes.get(a).and_then(|v| v.as_str()).unwrap_or("").to_string()),
+        );
+        rec.extend([
+            r.status.clone(),
+            r.last_seen.as_ref().map(|w| w.at.clone()).unwrap_or_default(),
+            if r.email_failed { "yes".into() } else { String::new() },
+        ]);
         rec.extend(r.cells.iter().cloned());
         w.write_record(rec.into_iter().map(crate::domain::spreadsheet::inert_cell)).map_err(fail)?;
     }

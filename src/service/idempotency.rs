@@ -17,7 +17,14 @@ pub const KEPT: time::Duration = time::Duration::hours(24);
 /// returned (with `true`). The action and the stored answer share one transaction, so a crash
 /// leaves neither or both; of two concurrent tries with one key, the second gets the first's
 /// answer. Answers are JSON, as the API sends them. Without a key, `f` simply runs.
-pub fn once<T, F>(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, key: Option<&str>, action: &str, f: F) -> AppResult<(Value, bool)>
+pub fn once<T, F>(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    key: Option<&str>,
+    action: &str,
+    f: F,
+) -> AppResult<(Value, bool)>
 where
     T: Serialize,
     F: FnOnce(&mut DbConn) -> AppResult<T>,
@@ -53,7 +60,8 @@ fn replay((stored_action, _status, response): (String, i32, String), action: &st
     if stored_action != action {
         return Err(AppError::invalid("This idempotency key was already used for a different request."));
     }
-    serde_json::from_str(&response).map_err(|e| AppError::Internal(anyhow::anyhow!("a stored answer could not be read: {e}")))
+    serde_json::from_str(&response)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a stored answer could not be read: {e}")))
 }
 
 /// Forgets keys older than a day; the scheduler calls it.

@@ -3,7 +3,7 @@
 //! and group rules included.
 
 use super::rules::{can_read_post, question_access};
-use super::{audit, Actor, Ctx};
+use super::{audit, Actor, Ctx, Field};
 use crate::db::models::Image;
 use crate::db::{self, DbConn};
 use crate::domain::ids::{ImageId, PostId, QuestionId, StageId, SummaryId};
@@ -46,8 +46,14 @@ pub struct Authorized {
 }
 
 /// Checks that `actor` may add an image to `target`, before any byte of it is decoded.
-pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, alt: &str) -> AppResult<Authorized> {
-    let alt = super::required("A description of the image (alt text)", alt, 300)?;
+pub fn authorize_upload(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    target: Target,
+    alt: &str,
+) -> AppResult<Authorized> {
+    let alt = super::required(Field("alt", "A description of the image (alt text)"), alt, 300)?;
     let mut stage_id = None;
     let mut summary_id = None;
     let is_summary = matches!(target, Target::Summary(_));
@@ -62,7 +68,8 @@ pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Tar
             let acc = super::access(conn, actor, &stage.board_id)?;
             acc.require_manage()?;
             if is_summary {
-                let summary = db::moderation::summary_of_stage(conn, sid)?.ok_or_else(|| AppError::invalid("Write the summary first, then add images to it."))?;
+                let summary = db::moderation::summary_of_stage(conn, sid)?
+                    .ok_or_else(|| AppError::invalid("Write the summary first, then add images to it."))?;
                 summary_id = Some(summary.id);
             } else {
                 stage_id = Some(stage.id);
@@ -98,8 +105,16 @@ pub fn authorize_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Tar
 
 /// Stores a decoded image, checking the asker's right again (it may have changed while the
 /// image was decoded).
-pub fn store_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target, alt: &str, processed: crate::domain::images::Processed) -> AppResult<ImageView> {
-    let Authorized { acc, question_id, post_id, stage_id, summary_id, of_question, alt } = authorize_upload(conn, ctx, actor, target, alt)?;
+pub fn store_upload(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    target: Target,
+    alt: &str,
+    processed: crate::domain::images::Processed,
+) -> AppResult<ImageView> {
+    let Authorized { acc, question_id, post_id, stage_id, summary_id, of_question, alt } =
+        authorize_upload(conn, ctx, actor, target, alt)?;
     let image = Image {
         id: db::new_id(),
         board_id: acc.board.id.clone(),
@@ -119,7 +134,15 @@ pub fn store_upload(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, target: Target,
         db::images::insert(conn, &image)?;
         db::images::insert_data(conn, &image.id, &processed.full, &processed.thumb)?;
         if acc.standing.can_manage() {
-            audit::record(conn, ctx, &acc, "image.upload", format!("image {}", image.id), None, Some(serde_json::json!({"alt_text": image.alt_text})))?;
+            audit::record(
+                conn,
+                ctx,
+                &acc,
+                "image.upload",
+                format!("image {}", image.id),
+                None,
+                Some(serde_json::json!({"alt_text": image.alt_text})),
+            )?;
         }
         Ok(())
     })?;
@@ -142,7 +165,9 @@ pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &ImageId, thumb: bool) 
         if let super::Actor::Participant(p) = actor {
             let visible = match (&image.stage_id, &image.summary_id) {
                 (Some(sid), _) => match db::stages::find(conn, sid)? {
-                    Some(s) => s.released_at.is_some() && crate::domain::visibility::for_group(&s.groups, p.group().as_deref()),
+                    Some(s) => {
+                        s.released_at.is_some() && crate::domain::visibility::for_group(&s.groups, p.group().as_deref())
+                    }
                     None => false,
                 },
                 (None, Some(sum)) => super::summaries::readable(conn, &acc, Some(p))?.iter().any(|s| s.id == sum),
@@ -162,13 +187,16 @@ pub fn serve(conn: &mut DbConn, actor: &Actor, image_id: &ImageId, thumb: bool) 
 pub fn move_files_into_database(conn: &mut DbConn, uploads: &std::path::Path) -> AppResult<usize> {
     let mut moved = 0;
     for id in db::images::without_data(conn)? {
-        let (full, thumb) = (std::fs::read(uploads.join(id.as_str())), std::fs::read(uploads.join(format!("{id}.thumb"))));
+        let (full, thumb) =
+            (std::fs::read(uploads.join(id.as_str())), std::fs::read(uploads.join(format!("{id}.thumb"))));
         match (full, thumb) {
             (Ok(full), Ok(thumb)) => {
                 db::images::insert_data(conn, &id, &full, &thumb)?;
                 moved += 1;
             }
-            _ => tracing::warn!(image = %id, folder = %uploads.display(), "an image's file is missing; it cannot be shown"),
+            _ => {
+                tracing::warn!(image = %id, folder = %uploads.display(), "an image's file is missing; it cannot be shown")
+            }
         }
     }
     Ok(moved)

@@ -10,13 +10,15 @@ pub mod idempotency;
 pub mod images;
 pub mod moderation;
 pub mod notifications;
+pub mod pages;
 pub mod participants;
 pub mod post_trees;
+pub mod posting;
 pub mod rules;
 pub mod stages;
 pub mod summaries;
-pub mod threads;
 pub mod views;
+pub mod votes;
 
 use crate::clock::SharedClock;
 use crate::db::models::{Board, Participant, User};
@@ -55,7 +57,11 @@ impl Ctx {
 
     /// The sign-in token of a participant whose link expires at `expires`.
     pub fn link_token(&self, participant_id: &ParticipantId, expires: PrimitiveDateTime) -> String {
-        sign(&self.link_key, &[participant_id.as_str().as_bytes(), &expires.assume_utc().unix_timestamp_nanos().to_be_bytes()], 32)
+        sign(
+            &self.link_key,
+            &[participant_id.as_str().as_bytes(), &expires.assume_utc().unix_timestamp_nanos().to_be_bytes()],
+            32,
+        )
     }
 
     /// An unsubscribe token for one participant and kind of email: `<id>.<kind>.<signature>`.
@@ -176,7 +182,10 @@ impl Identity {
                 if let Some(secret) = session {
                     check_session(conn, ctx, secret, |s| s.user_id.as_ref() == Some(id))?;
                 }
-                db::users::find(conn, id)?.filter(|u| u.disabled_at.is_none()).map(Actor::User).ok_or(AppError::Unauthorized)
+                db::users::find(conn, id)?
+                    .filter(|u| u.disabled_at.is_none())
+                    .map(Actor::User)
+                    .ok_or(AppError::Unauthorized)
             }
             Identity::Participant { id, link, session } => {
                 if let Some(secret) = session {
@@ -194,9 +203,16 @@ impl Identity {
 
 /// Checks a browser session: it exists, is not revoked, has not passed its end or been idle
 /// longer than allowed, and belongs to whom the cookie says. Notes its use once a minute.
-fn check_session(conn: &mut DbConn, ctx: &Ctx, secret: &str, owner: impl Fn(&crate::db::models::SessionRow) -> bool) -> AppResult<()> {
+fn check_session(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    secret: &str,
+    owner: impl Fn(&crate::db::models::SessionRow) -> bool,
+) -> AppResult<()> {
     let now = ctx.now();
-    let row = db::users::find_live_session(conn, &crate::domain::tokens::hash(secret), now)?.filter(|s| owner(s)).ok_or(AppError::Unauthorized)?;
+    let row = db::users::find_live_session(conn, &crate::domain::tokens::hash(secret), now)?
+        .filter(|s| owner(s))
+        .ok_or(AppError::Unauthorized)?;
     if now - row.last_seen_at > ctx.session_idle {
         return Err(AppError::Unauthorized);
     }
@@ -221,7 +237,9 @@ pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult
     let standing = match actor {
         Actor::User(u) if u.is_admin => Standing::Admin,
         Actor::System => Standing::Admin,
-        Actor::User(u) => Standing::Staff(db::boards::member_role(conn, board_id, &u.id)?.ok_or_else(AppError::not_found)?),
+        Actor::User(u) => {
+            Standing::Staff(db::boards::member_role(conn, board_id, &u.id)?.ok_or_else(AppError::not_found)?)
+        }
         Actor::Participant(p) if p.board_id == board_id => Standing::Participant,
         Actor::Participant(_) => return Err(AppError::not_found()),
     };
@@ -242,7 +260,9 @@ impl Access {
     pub fn participant(&self) -> AppResult<&Participant> {
         match &self.actor {
             Actor::Participant(p) if p.consented_at.is_some() => Ok(p),
-            Actor::Participant(_) => Err(AppError::forbidden("Please read the welcome and give your consent before taking part.")),
+            Actor::Participant(_) => {
+                Err(AppError::forbidden("Please read the welcome and give your consent before taking part."))
+            }
             Actor::User(_) | Actor::System => Err(AppError::forbidden("Only participants answer questions.")),
         }
     }
@@ -257,7 +277,10 @@ impl Access {
 }
 
 /// Staff names by user id, in one query (none when there are no ids).
-pub fn user_names(conn: &mut DbConn, ids: impl IntoIterator<Item = UserId>) -> AppResult<std::collections::HashMap<UserId, String>> {
+pub fn user_names(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = UserId>,
+) -> AppResult<std::collections::HashMap<UserId, String>> {
     let ids: Vec<UserId> = ids.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     if ids.is_empty() {
         return Ok(Default::default());
@@ -273,38 +296,56 @@ pub fn in_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) 
 
 /// A checkbox or flag from a form ("on") or JSON (true).
 pub fn truthy(v: &Option<serde_json::Value>) -> bool {
-    matches!(v, Some(serde_json::Value::Bool(true))) || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
+    matches!(v, Some(serde_json::Value::Bool(true)))
+        || matches!(v, Some(serde_json::Value::String(s)) if matches!(s.as_str(), "on" | "true" | "1" | "yes"))
+}
+
+/// A form field or JSON member: its name, for programs (a problem's `field`), and its label,
+/// for people (the message).
+#[derive(Debug, Clone, Copy)]
+pub struct Field(pub &'static str, pub &'static str);
+
+impl Field {
+    pub fn invalid(self, why: impl std::fmt::Display) -> AppError {
+        AppError::invalid_field(self.0, format!("{} {why}", self.1))
+    }
 }
 
 /// Trims a required text field, refusing it when empty or longer than `max` characters.
-pub fn required(field: &str, value: &str, max: usize) -> AppResult<String> {
+pub fn required(field: Field, value: &str, max: usize) -> AppResult<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(AppError::invalid(format!("{field} is required.")));
+        return Err(field.invalid("is required."));
     }
     optional_text(field, v, max)
 }
 
-pub fn optional_text(field: &str, value: &str, max: usize) -> AppResult<String> {
+pub fn optional_text(field: Field, value: &str, max: usize) -> AppResult<String> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(AppError::invalid(format!("{field} is longer than {max} characters.")));
+        return Err(field.invalid(format!("is longer than {max} characters.")));
     }
     Ok(v.to_string())
 }
 
 /// A time entered in the board's zone ("2021-03-29T09:00") or as RFC 3339; empty is none.
-pub fn parse_time(zone: &crate::domain::timezone::BoardZone, field: &str, value: &Option<String>) -> AppResult<Option<time::PrimitiveDateTime>> {
+pub fn parse_time(
+    zone: &crate::domain::timezone::BoardZone,
+    field: Field,
+    value: &Option<String>,
+) -> AppResult<Option<time::PrimitiveDateTime>> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => crate::domain::timezone::parse_api_time(zone, v).map(Some).map_err(|e| AppError::invalid(format!("{field}: {e}"))),
+        Some(v) => crate::domain::timezone::parse_api_time(zone, v)
+            .map(Some)
+            .map_err(|e| AppError::invalid_field(field.0, format!("{}: {e}", field.1))),
     }
 }
 
 /// A clearable time of a partial update: absent keeps `current`, null or empty clears it.
 pub fn patch_time(
     zone: &crate::domain::timezone::BoardZone,
-    field: &str,
+    field: Field,
     value: &Option<Option<String>>,
     current: Option<time::PrimitiveDateTime>,
 ) -> AppResult<Option<time::PrimitiveDateTime>> {

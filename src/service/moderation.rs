@@ -5,7 +5,7 @@
 use super::parse_time;
 use super::post_trees::{recorder_names, thread_tree, Reader, MAX_POST_CHARS};
 use super::views::{participant_label, PostView, When};
-use super::{access, audit, in_tx, Access, Actor, Ctx};
+use super::{access, audit, in_tx, Access, Actor, Ctx, Field};
 use crate::db::models::{Post, StaffNote};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
@@ -37,7 +37,15 @@ fn view(conn: &mut DbConn, acc: &Access, post_id: &PostId) -> AppResult<PostView
     let anonymity = acc.board.anonymity;
     let reactions = super::post_trees::reactions_of(conn, &post.question_id, anonymity)?;
     let no_images = HashMap::new();
-    let reader = Reader { me: acc.actor.reader_id(), zone: &zone, anonymity, standing: acc.standing, recorders: &recorders, reactions: &reactions, images: &no_images };
+    let reader = Reader {
+        me: acc.actor.reader_id(),
+        zone: &zone,
+        anonymity,
+        standing: acc.standing,
+        recorders: &recorders,
+        reactions: &reactions,
+        images: &no_images,
+    };
     thread_tree(&[ap], &reader).pop().ok_or_else(AppError::not_found)
 }
 
@@ -58,7 +66,7 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, inpu
     let Some(participant) = parent.participant_id.clone() else {
         return Err(AppError::invalid("Probes follow up a participant's post."));
     };
-    let body = super::required("The probe", &input.body_md, MAX_POST_CHARS)?;
+    let body = super::required(Field("body_md", "The probe"), &input.body_md, MAX_POST_CHARS)?;
     let user = actor.user()?;
     let now = ctx.now();
     let private = super::truthy(&input.private);
@@ -85,8 +93,24 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, inpu
     let q = db::stages::find_question(conn, &post.question_id)?.ok_or_else(AppError::not_found)?;
     in_tx(conn, |conn| {
         db::posts::insert(conn, &post)?;
-        super::notifications::reply_posted(conn, ctx, &acc.board, &parent, &post, &format!("{} (moderator)", user.name), &q.prompt_md)?;
-        audit::record(conn, ctx, &acc, "post.probe", format!("post {}", parent.id), None, Some(json!({"probe": post.id, "private": private, "body_md": post.body_md})))
+        super::notifications::reply_posted(
+            conn,
+            ctx,
+            &acc.board,
+            &parent,
+            &post,
+            &format!("{} (moderator)", user.name),
+            &q.prompt_md,
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "post.probe",
+            format!("post {}", parent.id),
+            None,
+            Some(json!({"probe": post.id, "private": private, "body_md": post.body_md})),
+        )
     })?;
     view(conn, &acc, &post.id)
 }
@@ -104,7 +128,13 @@ pub struct OnBehalfInput {
 
 /// Records an answer a participant gave outside the board. It is marked as such wherever it
 /// is shown and counts like any other answer.
-pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, input: &OnBehalfInput) -> AppResult<PostView> {
+pub fn record_on_behalf(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    question_id: &QuestionId,
+    input: &OnBehalfInput,
+) -> AppResult<PostView> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &q.board_id)?;
     acc.require_manage()?;
@@ -115,10 +145,12 @@ pub fn record_on_behalf(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id
     let source = match input.source.as_deref().map(str::trim) {
         None | Some("") => PostSource::Email,
         Some("web") => return Err(AppError::invalid("\"web\" is not one of: email, telephone, other")),
-        Some(other) => PostSource::parse(other).map_err(|_| AppError::invalid(format!("{other:?} is not one of: email, telephone, other")))?,
+        Some(other) => PostSource::parse(other)
+            .map_err(|_| AppError::invalid(format!("{other:?} is not one of: email, telephone, other")))?,
     };
-    let body = super::required("The answer", &input.body_md, MAX_POST_CHARS)?;
-    let given_at = parse_time(&acc.zone(), "Given on", &input.given_at)?.unwrap_or_else(|| ctx.now());
+    let body = super::required(Field("body_md", "The answer"), &input.body_md, MAX_POST_CHARS)?;
+    let given_at =
+        parse_time(&acc.zone(), Field("given_at", "Given on"), &input.given_at)?.unwrap_or_else(|| ctx.now());
     if db::posts::has_answered(conn, &p.id, &q.id)? {
         return Err(AppError::AlreadyAnswered("This participant has already answered this question.".into()));
     }
@@ -167,14 +199,29 @@ pub struct HideInput {
 }
 
 /// Hides a post (participants see that something was removed, not what) or restores it.
-pub fn set_hidden(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, hide: bool, input: &HideInput) -> AppResult<PostView> {
+pub fn set_hidden(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    post_id: &PostId,
+    hide: bool,
+    input: &HideInput,
+) -> AppResult<PostView> {
     let (acc, post) = post_of_board(conn, actor, post_id)?;
     acc.require_manage()?;
-    let reason = if hide { Some(super::required("The reason", &input.reason, 500)?) } else { None };
+    let reason = if hide { Some(super::required(Field("reason", "The reason"), &input.reason, 500)?) } else { None };
     let before = json!({"hidden": post.hidden_at.is_some(), "reason": post.hidden_reason});
     in_tx(conn, |conn| {
         db::posts::set_hidden(conn, &post.id, hide.then(|| ctx.now()), reason.as_deref())?;
-        audit::record(conn, ctx, &acc, if hide { "post.hide" } else { "post.restore" }, format!("post {}", post.id), Some(before), Some(json!({"hidden": hide, "reason": reason})))
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            if hide { "post.hide" } else { "post.restore" },
+            format!("post {}", post.id),
+            Some(before),
+            Some(json!({"hidden": hide, "reason": reason})),
+        )
     })?;
     view(conn, &acc, post_id)
 }
@@ -195,32 +242,50 @@ pub struct OpenProbe {
 
 /// Probes on a board that wait for an answer: for one participant (their board home), or
 /// all of them (the moderators' list). A probe is answered when its participant replies to it.
-pub fn open_probes(conn: &mut DbConn, acc: &Access, participant_id: Option<&ParticipantId>) -> AppResult<Vec<OpenProbe>> {
+pub fn open_probes(
+    conn: &mut DbConn,
+    acc: &Access,
+    participant_id: Option<&ParticipantId>,
+) -> AppResult<Vec<OpenProbe>> {
     let probes: Vec<Post> = db::posts::probes_of_board(conn, &acc.board.id)?;
     if probes.is_empty() {
         return Ok(Vec::new());
     }
     let parent_ids: Vec<PostId> = probes.iter().filter_map(|p| p.parent_id.clone()).collect();
-    let parents: HashMap<PostId, Option<ParticipantId>> = db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect();
+    let parents: HashMap<PostId, Option<ParticipantId>> =
+        db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect();
     let probe_ids: Vec<PostId> = probes.iter().map(|p| p.id.clone()).collect();
-    let answered: HashSet<(PostId, ParticipantId)> = db::posts::participant_replies_under(conn, &probe_ids)?.into_iter().collect();
-    let people: HashMap<ParticipantId, (Option<String>, String)> = db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id, (p.screen_name, p.name))).collect();
-    let questions: HashMap<QuestionId, String> = db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
-    let staff_names: HashMap<UserId, String> = db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?.into_iter().collect();
+    let answered: HashSet<(PostId, ParticipantId)> =
+        db::posts::participant_replies_under(conn, &probe_ids)?.into_iter().collect();
+    let people: HashMap<ParticipantId, (Option<String>, String)> =
+        db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id, (p.screen_name, p.name))).collect();
+    let questions: HashMap<QuestionId, String> =
+        db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
+    let staff_names: HashMap<UserId, String> =
+        db::users::names(conn, &probes.iter().filter_map(|p| p.author_user_id.clone()).collect::<Vec<_>>())?
+            .into_iter()
+            .collect();
     let zone = acc.zone();
     let anonymity = acc.board.anonymity;
     Ok(probes
         .into_iter()
         .filter_map(|probe| {
             let target = parents.get(probe.parent_id.as_deref()?)?.clone()?;
-            if participant_id.is_some_and(|me| *me != target) || answered.contains(&(probe.id.clone(), target.clone())) {
+            if participant_id.is_some_and(|me| *me != target) || answered.contains(&(probe.id.clone(), target.clone()))
+            {
                 return None;
             }
-            let participant = people.get(&target).map(|(screen, name)| participant_label(screen.as_deref(), name, anonymity, Standing::Admin));
+            let participant = people
+                .get(&target)
+                .map(|(screen, name)| participant_label(screen.as_deref(), name, anonymity, Standing::Admin));
             Some(OpenProbe {
                 question: questions.get(&probe.question_id).cloned().unwrap_or_default(),
                 question_id: probe.question_id,
-                author: probe.author_user_id.as_ref().and_then(|u| staff_names.get(u)).map_or("Moderator".into(), |n| format!("{n} (moderator)")),
+                author: probe
+                    .author_user_id
+                    .as_ref()
+                    .and_then(|u| staff_names.get(u))
+                    .map_or("Moderator".into(), |n| format!("{n} (moderator)")),
                 body_html: probe.body_html,
                 private: probe.private_to.is_some(),
                 asked: When::new(&zone, probe.created_at),
@@ -260,7 +325,13 @@ pub struct NoteView {
 
 /// A note from any of the board's staff (observers and analysts included) to the moderators.
 /// Participants never see notes.
-pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &NoteInput) -> AppResult<NoteView> {
+pub fn add_note(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    input: &NoteInput,
+) -> AppResult<NoteView> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("Notes are written by the board's staff."));
@@ -268,10 +339,19 @@ pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId,
     let user = actor.user()?;
     let question_id = input.question_id.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(QuestionId::from);
     if let Some(q) = &question_id {
-        db::stages::find_question(conn, q)?.filter(|q| q.board_id == board_id).ok_or_else(|| AppError::invalid("The question is not part of this board."))?;
+        db::stages::find_question(conn, q)?
+            .filter(|q| q.board_id == board_id)
+            .ok_or_else(|| AppError::invalid("The question is not part of this board."))?;
     }
-    let body = super::required("The note", &input.body_md, 20_000)?;
-    let note = StaffNote { id: db::new_id(), board_id: board_id.into(), question_id, author_id: user.id.clone(), body_md: body, created_at: ctx.now() };
+    let body = super::required(Field("body_md", "The note"), &input.body_md, 20_000)?;
+    let note = StaffNote {
+        id: db::new_id(),
+        board_id: board_id.into(),
+        question_id,
+        author_id: user.id.clone(),
+        body_md: body,
+        created_at: ctx.now(),
+    };
     db::moderation::insert_note(conn, &note)?;
     Ok(NoteView {
         id: note.id,
@@ -283,7 +363,12 @@ pub fn add_note(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId,
 }
 
 /// A board's notes (optionally about one question), for its staff.
-pub fn notes(conn: &mut DbConn, actor: &Actor, board_id: &BoardId, question_id: Option<&QuestionId>) -> AppResult<Vec<NoteView>> {
+pub fn notes(
+    conn: &mut DbConn,
+    actor: &Actor,
+    board_id: &BoardId,
+    question_id: Option<&QuestionId>,
+) -> AppResult<Vec<NoteView>> {
     let acc = access(conn, actor, board_id)?;
     notes_for(conn, &acc, question_id)
 }
@@ -297,6 +382,12 @@ pub fn notes_for(conn: &mut DbConn, acc: &Access, question_id: Option<&QuestionI
     Ok(db::moderation::notes_of_board(conn, board_id)?
         .into_iter()
         .filter(|(n, _)| question_id.is_none() || n.question_id.as_ref() == question_id)
-        .map(|(n, author)| NoteView { id: n.id, author, question_id: n.question_id, body_html: markdown::render(&n.body_md), created: When::new(&zone, n.created_at) })
+        .map(|(n, author)| NoteView {
+            id: n.id,
+            author,
+            question_id: n.question_id,
+            body_html: markdown::render(&n.body_md),
+            created: When::new(&zone, n.created_at),
+        })
         .collect())
 }

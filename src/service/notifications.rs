@@ -20,7 +20,15 @@ use utoipa::ToSchema;
 
 /// Renders and queues one message to a participant, unless they turned this kind off or a
 /// message with the same `dedup` key exists. Returns whether it was queued.
-pub fn queue(conn: &mut DbConn, ctx: &Ctx, board: &Board, p: &Participant, kind: EmailKind, dedup: Option<String>, extra: Value) -> AppResult<bool> {
+pub fn queue(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    board: &Board,
+    p: &Participant,
+    kind: EmailKind,
+    dedup: Option<String>,
+    extra: Value,
+) -> AppResult<bool> {
     if kind.can_opt_out() && p.opted_out_of(kind) {
         return Ok(false);
     }
@@ -94,7 +102,15 @@ pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &
         }
         db::participants::mark_invited(conn, &queued, now)?;
         if !queued.is_empty() {
-            super::audit::record(conn, ctx, &acc, "email.invitations", format!("{} participants", queued.len()), None, Some(json!({"participants": queued})))?;
+            super::audit::record(
+                conn,
+                ctx,
+                &acc,
+                "email.invitations",
+                format!("{} participants", queued.len()),
+                None,
+                Some(json!({"participants": queued})),
+            )?;
         }
         Ok(queued.len())
     })
@@ -111,7 +127,7 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
         // Each participant hears only of the questions that are for their group.
         let mut theirs: Vec<Value> = Vec::new();
         for q in &questions {
-            if super::rules::is_for(&p, stage, q)? {
+            if p.is_for(stage, q) {
                 theirs.push(json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}));
             }
         }
@@ -129,7 +145,15 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
 }
 
 /// Tells the author of a post that someone replied to it (not when they reply to themselves).
-pub fn reply_posted(conn: &mut DbConn, ctx: &Ctx, board: &Board, parent: &Post, reply: &Post, replier: &str, question_md: &str) -> AppResult<()> {
+pub fn reply_posted(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    board: &Board,
+    parent: &Post,
+    reply: &Post,
+    replier: &str,
+    question_md: &str,
+) -> AppResult<()> {
     let Some(author_id) = parent.participant_id.as_ref() else { return Ok(()) };
     if reply.participant_id.as_ref() == Some(author_id) {
         return Ok(());
@@ -170,7 +194,8 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         }
         let stage_questions = db::stages::questions_of_stage(conn, &stage.id)?;
         let question_ids: Vec<QuestionId> = stage_questions.iter().map(|q| q.id.clone()).collect();
-        let mut answered: HashSet<(ParticipantId, QuestionId)> = db::posts::answerers_of_questions(conn, &question_ids)?.into_iter().collect();
+        let mut answered: HashSet<(ParticipantId, QuestionId)> =
+            db::posts::answerers_of_questions(conn, &question_ids)?.into_iter().collect();
         answered.extend(db::votes::pairs_of_board(conn, &board.id)?.into_iter().map(|(q, p)| (p, q)));
         let zone = BoardZone::of(&board.time_zone);
         let people = invited(conn, &board.id)?;
@@ -180,7 +205,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
             // Only the questions that are for this participant's group count.
             let mut missing = 0;
             for q in &stage_questions {
-                missing += (super::rules::is_for(p, &stage, q)? && !answered.contains(&(p.id.clone(), q.id.clone()))) as usize;
+                missing += (p.is_for(&stage, q) && !answered.contains(&(p.id.clone(), q.id.clone()))) as usize;
             }
             if missing == 0 || done.contains(&key) {
                 continue;
@@ -222,7 +247,12 @@ fn plain_text(md: &str) -> String {
             _ => {}
         }
     }
-    let text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -249,10 +279,21 @@ pub struct DeliveryFilter {
 }
 
 /// Every message of a board, newest first (the latest 1,000), for the board's moderators.
-pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &BoardId, filter: &DeliveryFilter) -> AppResult<Vec<DeliveryView>> {
+pub fn deliveries(
+    conn: &mut DbConn,
+    actor: &Actor,
+    board_id: &BoardId,
+    filter: &DeliveryFilter,
+) -> AppResult<Vec<DeliveryView>> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let status = filter.status.as_deref().filter(|s| !s.is_empty()).map(DeliveryStatus::parse).transpose().map_err(AppError::invalid)?;
+    let status = filter
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(DeliveryStatus::parse)
+        .transpose()
+        .map_err(AppError::invalid)?;
     let participant = filter.participant.as_deref().filter(|s| !s.is_empty()).map(ParticipantId::from);
     let zone = acc.zone();
     Ok(db::outbox::of_board(conn, board_id, participant.as_ref(), status, 1000)?
@@ -274,14 +315,28 @@ pub fn deliveries(conn: &mut DbConn, actor: &Actor, board_id: &BoardId, filter: 
 }
 
 /// Sends failed messages again (one, or all of the board's); returns how many were requeued.
-pub fn resend_failed(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, message_id: Option<&str>) -> AppResult<usize> {
+pub fn resend_failed(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    message_id: Option<&str>,
+) -> AppResult<usize> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let n = db::outbox::requeue_failed(conn, board_id, message_id, ctx.now())?;
     if message_id.is_some() && n == 0 {
         return Err(AppError::Conflict("Only a failed message of this board can be sent again.".into()));
     }
-    super::audit::record(conn, ctx, &acc, "email.resend", message_id.map_or_else(|| format!("{n} failed messages"), |m| format!("message {m}")), None, None)?;
+    super::audit::record(
+        conn,
+        ctx,
+        &acc,
+        "email.resend",
+        message_id.map_or_else(|| format!("{n} failed messages"), |m| format!("message {m}")),
+        None,
+        None,
+    )?;
     Ok(n)
 }
 
@@ -310,7 +365,8 @@ fn token_of(ctx: &Ctx, token: &str) -> AppResult<(ParticipantId, EmailKind)> {
 
 fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<(Participant, EmailKind)> {
     let (id, kind) = token_of(ctx, token)?;
-    let p = db::participants::find(conn, &id)?.ok_or_else(|| AppError::NotFound("This unsubscribe link is not valid.".into()))?;
+    let p = db::participants::find(conn, &id)?
+        .ok_or_else(|| AppError::NotFound("This unsubscribe link is not valid.".into()))?;
     Ok((p, kind))
 }
 
@@ -333,7 +389,11 @@ pub fn unsubscribe(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Email
         }
         Err(e) => return Err(e.into()),
     };
-    let turning_off: Vec<EmailKind> = if kind.can_opt_out() { vec![kind] } else { EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out()).collect() };
+    let turning_off: Vec<EmailKind> = if kind.can_opt_out() {
+        vec![kind]
+    } else {
+        EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out()).collect()
+    };
     for k in turning_off {
         if !off.contains(&k) {
             off.push(k);
@@ -354,7 +414,15 @@ pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferenc
     Ok(Preferences {
         board_title: board.title,
         email: p.email.clone(),
-        kinds: EmailKind::ALL.iter().map(|k| KindChoice { kind: *k, label: k.label().into(), receiving: !p.opted_out_of(*k), can_opt_out: k.can_opt_out() }).collect(),
+        kinds: EmailKind::ALL
+            .iter()
+            .map(|k| KindChoice {
+                kind: *k,
+                label: k.label().into(),
+                receiving: !p.opted_out_of(*k),
+                can_opt_out: k.can_opt_out(),
+            })
+            .collect(),
     })
 }
 
@@ -368,6 +436,10 @@ pub fn set_preferences_of(conn: &mut DbConn, p: &Participant, receive: &[String]
     for kind in receive {
         EmailKind::parse(kind).map_err(AppError::invalid)?;
     }
-    let off: Vec<EmailKind> = EmailKind::ALL.iter().copied().filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str())).collect();
+    let off: Vec<EmailKind> = EmailKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str()))
+        .collect();
     set_opt_out(conn, &p.id, off)
 }

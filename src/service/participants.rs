@@ -1,10 +1,11 @@
 //! Participants: importing them, their personal sign-in links, consent and screen names.
 
 use super::views::{ParticipantView, When};
-use super::{access, in_tx, Actor, Ctx};
+use super::{access, in_tx, Actor, Ctx, Field};
 use crate::db::json_text::JsonText;
-use crate::db::models::{Attributes, Participant};
+use crate::db::models::Participant;
 use crate::db::{self, DbConn};
+use crate::domain::attributes::Attributes;
 use crate::domain::ids::{BoardId, ParticipantId};
 use crate::domain::participants_csv::{self, ImportRow, ParsedImport, RowError};
 use crate::domain::roles::Anonymity;
@@ -22,7 +23,8 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
     let show_links = acc.standing.can_manage();
     let zone = acc.zone();
     let posts = db::posts::post_counts_by_participant(conn, board_id)?;
-    let failed: std::collections::HashSet<ParticipantId> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
+    let failed: std::collections::HashSet<ParticipantId> =
+        db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
     db::participants::of_board(conn, board_id)?
         .iter()
         .map(|p| {
@@ -65,14 +67,23 @@ pub struct ImportReport {
 
 /// Reads a CSV file and checks it against the board; with `commit`, adds every row in one
 /// transaction, or none when any row is bad.
-pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, csv: &[u8], commit: bool) -> AppResult<ImportReport> {
+pub fn import(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    csv: &[u8],
+    commit: bool,
+) -> AppResult<ImportReport> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let ParsedImport { attribute_columns, rows, mut errors } = participants_csv::parse(csv).map_err(AppError::invalid)?;
+    let ParsedImport { attribute_columns, rows, mut errors } =
+        participants_csv::parse(csv).map_err(AppError::invalid)?;
     let emails: Vec<String> = rows.iter().map(|r| r.email.clone()).collect();
     let existing = db::participants::existing_emails(conn, board_id, &emails)?;
     for row in rows.iter().filter(|r| existing.contains(&r.email)) {
-        errors.push(RowError { line: row.line, reason: format!("{} is already a participant of this board", row.email) });
+        errors
+            .push(RowError { line: row.line, reason: format!("{} is already a participant of this board", row.email) });
     }
     errors.sort_by_key(|e| e.line);
     let mut report = ImportReport { attribute_columns, rows, errors, imported: false };
@@ -87,7 +98,8 @@ pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, c
         .map(|r| -> AppResult<Participant> {
             let id: ParticipantId = db::new_id();
             let hash = tokens::hash(&ctx.link_token(&id, expires));
-            let attributes: Attributes = r.attributes.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+            let attributes: Attributes =
+                r.attributes.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
             Ok(Participant {
                 id,
                 board_id: board_id.clone(),
@@ -109,7 +121,15 @@ pub fn import(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, c
     in_tx(conn, |conn| {
         db::participants::insert_all(conn, &new)?;
         let emails: Vec<&str> = new.iter().map(|p| p.email.as_str()).collect();
-        super::audit::record(conn, ctx, &acc, "participants.import", format!("{} participants", new.len()), None, Some(serde_json::json!({"emails": emails})))
+        super::audit::record(
+            conn,
+            ctx,
+            &acc,
+            "participants.import",
+            format!("{} participants", new.len()),
+            None,
+            Some(serde_json::json!({"emails": emails})),
+        )
     })?;
     report.imported = true;
     Ok(report)
@@ -131,10 +151,18 @@ pub struct SignInLink {
 
 /// Issues a new personal link. The previous one stops working at once, and so do the browser
 /// sessions and API tokens started with it (the moderator's answer to a forwarded link).
-pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, participant_id: &ParticipantId) -> AppResult<SignInLink> {
+pub fn reissue_link(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    participant_id: &ParticipantId,
+) -> AppResult<SignInLink> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let mut p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;
+    let mut p = db::participants::find(conn, participant_id)?
+        .filter(|p| p.board_id == board_id)
+        .ok_or_else(AppError::not_found)?;
     let mut expires = link_expiry(ctx, ctx.now());
     if p.token_expires_at == Some(expires) {
         // Reissued twice within a second: move on a second so the token changes.
@@ -145,10 +173,22 @@ pub fn reissue_link(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &Boar
         db::participants::set_token(conn, &p.id, &hash, expires)?;
         db::users::revoke_participant_tokens(conn, &p.id, ctx.now())?;
         db::users::revoke_participant_sessions(conn, &p.id, ctx.now())?;
-        super::audit::record(conn, ctx, &acc, "participant.new_link", format!("participant {} <{}>", p.id, p.email), None, None)
+        super::audit::record(
+            conn,
+            ctx,
+            &acc,
+            "participant.new_link",
+            format!("participant {} <{}>", p.id, p.email),
+            None,
+            None,
+        )
     })?;
     p.token_expires_at = Some(expires);
-    Ok(SignInLink { participant_id: p.id.clone(), url: ctx.link_url(&p).unwrap_or_default(), expires_at: When::new(&acc.zone(), expires) })
+    Ok(SignInLink {
+        participant_id: p.id.clone(),
+        url: ctx.link_url(&p).unwrap_or_default(),
+        expires_at: When::new(&acc.zone(), expires),
+    })
 }
 
 /// The participant a sign-in link belongs to, if it is current and not expired.
@@ -199,19 +239,25 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
     };
     let acc = access(conn, actor, &p.board_id)?;
     if !input.agreed() {
-        return Err(AppError::invalid("Please tick the box to say you agree to take part."));
+        return Err(AppError::invalid_field("consent", "Please tick the box to say you agree to take part."));
     }
     let screen_name = match acc.board.anonymity {
         Anonymity::RealNames => None,
         Anonymity::ScreenNames => {
             use crate::domain::screen_names;
-            let name = screen_names::normalise(input.screen_name.as_deref().unwrap_or("")).map_err(AppError::invalid)?;
+            let name =
+                screen_names::normalise(input.screen_name.as_deref().unwrap_or("")).map_err(AppError::invalid)?;
             // Taken when it looks like another participant's name, whatever the case, spacing
             // or look-alike letters: one query for the board's names, compared here.
             let key = screen_names::comparison_key(&name);
-            let taken = db::participants::screen_names_of_board(conn, &p.board_id, &p.id)?.iter().any(|other| screen_names::comparison_key(other) == key);
+            let taken = db::participants::screen_names_of_board(conn, &p.board_id, &p.id)?
+                .iter()
+                .any(|other| screen_names::comparison_key(other) == key);
             if taken {
-                return Err(AppError::invalid(format!("The screen name “{name}” is taken, or looks too like one that is; please choose another.")));
+                return Err(AppError::invalid_field(
+                    "screen_name",
+                    format!("The screen name “{name}” is taken, or looks too like one that is; please choose another."),
+                ));
             }
             Some(name)
         }
@@ -221,11 +267,20 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
 }
 
 /// Puts a participant in a group (their "group" attribute), or in none with an empty name.
-pub fn set_group(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, participant_id: &ParticipantId, group: &str) -> AppResult<ParticipantView> {
+pub fn set_group(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    participant_id: &ParticipantId,
+    group: &str,
+) -> AppResult<ParticipantView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let p = db::participants::find(conn, participant_id)?.filter(|p| p.board_id == board_id).ok_or_else(AppError::not_found)?;
-    let group = super::optional_text("Group", group, 100)?;
+    let p = db::participants::find(conn, participant_id)?
+        .filter(|p| p.board_id == board_id)
+        .ok_or_else(AppError::not_found)?;
+    let group = super::optional_text(Field("group", "Group"), group, 100)?;
     let before = p.group();
     let mut attributes = p.attributes.get().clone();
     attributes.retain(|k, _| !k.eq_ignore_ascii_case("group"));

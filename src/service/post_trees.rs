@@ -60,7 +60,10 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
     let staff = r.standing.sees_everything();
     let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
     let (author, kind) = match (&p.participant_id, staff_name) {
-        (Some(_), _) => (participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing), "participant"),
+        (Some(_), _) => (
+            participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing),
+            "participant",
+        ),
         (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
         (None, None) => ("Moderator".to_string(), "moderator"),
     };
@@ -83,7 +86,11 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         author,
         author_kind: kind.into(),
         is_yours,
-        body_html: if hidden && !staff { "<p><em>This post was hidden by the moderators.</em></p>".into() } else { p.body_html.clone() },
+        body_html: if hidden && !staff {
+            "<p><em>This post was hidden by the moderators.</em></p>".into()
+        } else {
+            p.body_html.clone()
+        },
         body_md: (is_yours && !hidden).then(|| p.body_md.clone()),
         created: When::new(r.zone, p.created_at),
         edited: When::opt(r.zone, p.edited_at),
@@ -96,8 +103,15 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         agrees: r.reactions.get(&p.id).map_or(0, |v| v.len() as i64),
         agreed_by_you: r.reactions.get(&p.id).is_some_and(|v| v.iter().any(|(who, _)| who.as_str() == r.me)),
         images: if hidden && !staff { Vec::new() } else { r.images.get(&p.id).cloned().unwrap_or_default() },
-        agreed_by: if staff { r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default() } else { Vec::new() },
-        replies: children.get(p.id.as_str()).map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect()).unwrap_or_default(),
+        agreed_by: if staff {
+            r.reactions.get(&p.id).map(|v| v.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        replies: children
+            .get(p.id.as_str())
+            .map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect())
+            .unwrap_or_default(),
     }
 }
 

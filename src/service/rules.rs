@@ -3,22 +3,26 @@
 //! follow-ups and hidden posts. Below the pages and actions that use them.
 
 use super::{access, Access, Actor};
-use crate::db::models::{Participant, Post, Question, Stage};
+use crate::db::models::{Post, Question, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::ids::QuestionId;
 use crate::domain::roles::Standing;
-use crate::domain::visibility::{for_group, participant_scope, ReplyScope};
+use crate::domain::visibility::{participant_scope, ReplyScope};
 use crate::error::{AppError, AppResult};
 
 /// The board, stage and question for someone who may open the question.
-pub fn question_access(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId) -> AppResult<(Access, Stage, Question)> {
+pub fn question_access(
+    conn: &mut DbConn,
+    actor: &Actor,
+    question_id: &QuestionId,
+) -> AppResult<(Access, Stage, Question)> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
     if acc.standing == Standing::Participant {
         let p = acc.participant()?;
         // Unreleased questions, and those for other groups, do not exist for participants.
-        if stage.released_at.is_none() || !is_for(p, &stage, &q)? {
+        if stage.released_at.is_none() || !p.is_for(&stage, &q) {
             return Err(AppError::not_found());
         }
     }
@@ -34,8 +38,10 @@ pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult
     }
     let me = acc.participant()?;
     let mode = q.mode;
-    let answered = db::posts::has_answered(conn, &me.id, &q.id)? || db::votes::current_vote(conn, &me.id, &q.id)?.is_some();
-    let own_thread = db::posts::find(conn, &post.thread_id)?.is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
+    let answered =
+        db::posts::has_answered(conn, &me.id, &q.id)? || db::votes::current_vote(conn, &me.id, &q.id)?.is_some();
+    let own_thread = db::posts::find(conn, &post.thread_id)?
+        .is_some_and(|root| root.participant_id.as_deref() == Some(me.id.as_str()));
     Ok((participant_scope(mode, answered) == ReplyScope::All || own_thread)
         && post.private_to.as_deref().is_none_or(|to| to == me.id)
         && (post.hidden_at.is_none() || post.participant_id.as_deref() == Some(me.id.as_str())))
@@ -57,19 +63,4 @@ pub fn may_write_under(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResu
         }
     }
     Ok(true)
-}
-
-/// Whether a stage's question is for this participant's group.
-pub fn is_for(p: &Participant, stage: &Stage, q: &Question) -> AppResult<bool> {
-    let group = p.group();
-    Ok(for_group(&stage.groups, group.as_deref()) && for_group(&q.groups, group.as_deref()))
-}
-
-/// How many of `people` a question is for ("N of M answered").
-pub fn eligible_count(people: &[Participant], stage: &Stage, q: &Question) -> AppResult<i64> {
-    let mut n = 0;
-    for p in people {
-        n += is_for(p, stage, q)? as i64;
-    }
-    Ok(n)
 }

@@ -2,7 +2,7 @@
 
 use super::patch_time;
 use super::views::{QuestionView, StageView};
-use super::{access, audit, in_tx, Access, Actor, Ctx};
+use super::{access, audit, in_tx, Access, Actor, Ctx, Field};
 use crate::db::json_text::JsonText;
 use crate::db::models::{Question, Stage};
 use crate::db::{self, DbConn};
@@ -49,19 +49,19 @@ fn groups_json(input: &Option<String>, current: &[String]) -> AppResult<JsonText
 fn apply(stage: &mut Stage, acc: &Access, input: &StageInput) -> AppResult<()> {
     let zone = acc.zone();
     if let Some(t) = &input.title {
-        stage.title = super::required("Stage title", t, 200)?;
+        stage.title = super::required(Field("title", "Stage title"), t, 200)?;
     } else if stage.title.is_empty() {
-        return Err(AppError::invalid("Stage title is required."));
+        return Err(AppError::invalid_field("title", "Stage title is required."));
     }
     if let Some(i) = &input.intro_md {
-        stage.intro_md = super::optional_text("Introduction", i, 20_000)?;
+        stage.intro_md = super::optional_text(Field("intro_md", "Introduction"), i, 20_000)?;
     }
     stage.groups = groups_json(&input.groups, &stage.groups)?;
-    stage.release_at = patch_time(&zone, "Release time", &input.release_at, stage.release_at)?;
-    stage.close_at = patch_time(&zone, "Close time", &input.close_at, stage.close_at)?;
+    stage.release_at = patch_time(&zone, Field("release_at", "Release time"), &input.release_at, stage.release_at)?;
+    stage.close_at = patch_time(&zone, Field("close_at", "Close time"), &input.close_at, stage.close_at)?;
     if let (Some(r), Some(c)) = (stage.release_at.or(stage.released_at), stage.close_at) {
         if c <= r {
-            return Err(AppError::invalid("The stage must close after it is released."));
+            return Err(AppError::invalid_field("close_at", "The stage must close after it is released."));
         }
     }
     Ok(())
@@ -73,7 +73,13 @@ fn stage_of_board(conn: &mut DbConn, actor: &Actor, stage_id: &StageId) -> AppRe
     Ok((acc, stage))
 }
 
-pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &StageInput) -> AppResult<StageView> {
+pub fn create_stage(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    input: &StageInput,
+) -> AppResult<StageView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let mut stage = Stage {
@@ -92,12 +98,26 @@ pub fn create_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &Boar
     let view = StageView::new(&stage, &acc.zone(), ctx.now());
     in_tx(conn, |conn| {
         db::stages::insert(conn, &stage)?;
-        audit::record(conn, ctx, &acc, "stage.create", format!("stage {}", stage.id), None, serde_json::to_value(&view).ok())
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "stage.create",
+            format!("stage {}", stage.id),
+            None,
+            serde_json::to_value(&view).ok(),
+        )
     })?;
     Ok(view)
 }
 
-pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, input: &StageInput) -> AppResult<StageView> {
+pub fn update_stage(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    stage_id: &StageId,
+    input: &StageInput,
+) -> AppResult<StageView> {
     let (acc, mut stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
     let before = serde_json::to_value(StageView::new(&stage, &acc.zone(), ctx.now())).ok();
@@ -105,7 +125,15 @@ pub fn update_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &Stag
     let view = StageView::new(&stage, &acc.zone(), ctx.now());
     in_tx(conn, |conn| {
         db::stages::update(conn, &stage)?;
-        audit::record(conn, ctx, &acc, "stage.update", format!("stage {}", stage.id), before, serde_json::to_value(&view).ok())
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "stage.update",
+            format!("stage {}", stage.id),
+            before,
+            serde_json::to_value(&view).ok(),
+        )
     })?;
     Ok(view)
 }
@@ -118,9 +146,13 @@ pub fn stage_detail(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &Stag
     }
     let zone = acc.zone();
     let mut view = StageView::new(&stage, &zone, ctx.now());
-    view.images =
-        db::images::of_stages_and_summaries(conn, &stage.board_id)?.iter().filter(|i| i.stage_id.as_deref() == Some(stage_id)).map(|i| super::views::image_view(i, None)).collect();
-    view.questions = db::stages::questions_of_stage(conn, stage_id)?.iter().map(|q| QuestionView::new(q, &zone)).collect();
+    view.images = db::images::of_stages_and_summaries(conn, &stage.board_id)?
+        .iter()
+        .filter(|i| i.stage_id.as_deref() == Some(stage_id))
+        .map(|i| super::views::image_view(i, None))
+        .collect();
+    view.questions =
+        db::stages::questions_of_stage(conn, stage_id)?.iter().map(|q| QuestionView::new(q, &zone)).collect();
     Ok(view)
 }
 
@@ -157,7 +189,17 @@ pub fn release_due(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> AppR
     let mut released = 0;
     for stage in db::stages::due(conn, now)? {
         if release(conn, ctx, &stage, now)? {
-            audit::entry(conn, ctx, Some(&stage.board_id), "scheduler", "scheduler", "stage.release", format!("stage {}", stage.id), None, None)?;
+            audit::entry(
+                conn,
+                ctx,
+                Some(&stage.board_id),
+                "scheduler",
+                "scheduler",
+                "stage.release",
+                format!("stage {}", stage.id),
+                None,
+                None,
+            )?;
             released += 1;
         }
     }
@@ -200,8 +242,15 @@ pub struct QuestionInput {
 
 /// The kind and the JSON configuration of a question from its input; what the input leaves
 /// out comes from `current`.
-fn poll_settings(input: &QuestionInput, current: Option<(QuestionKind, &PollConfig)>) -> AppResult<(QuestionKind, PollConfig)> {
-    let touched = input.kind.is_some() || input.options.is_some() || input.scale_max.is_some() || input.scale_low.is_some() || input.scale_high.is_some();
+fn poll_settings(
+    input: &QuestionInput,
+    current: Option<(QuestionKind, &PollConfig)>,
+) -> AppResult<(QuestionKind, PollConfig)> {
+    let touched = input.kind.is_some()
+        || input.options.is_some()
+        || input.scale_max.is_some()
+        || input.scale_low.is_some()
+        || input.scale_high.is_some();
     if let (false, Some((kind, config))) = (touched, current) {
         return Ok((kind, config.clone()));
     }
@@ -214,8 +263,12 @@ fn poll_settings(input: &QuestionInput, current: Option<(QuestionKind, &PollConf
         None => current_kind.unwrap_or(QuestionKind::Discussion),
     };
     let options: Vec<String> = match &input.options {
-        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        Some(serde_json::Value::String(text)) => text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        Some(serde_json::Value::Array(items)) => {
+            items.iter().filter_map(|v| v.as_str()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        }
+        Some(serde_json::Value::String(text)) => {
+            text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+        }
         Some(_) => Vec::new(),
         None => current_config.options.clone(),
     };
@@ -243,7 +296,12 @@ fn poll_settings(input: &QuestionInput, current: Option<(QuestionKind, &PollConf
 }
 
 /// The summary a question is tied to: absent keeps `current`, null or empty unties it.
-fn checked_summary(conn: &mut DbConn, board_id: &BoardId, input: &QuestionInput, current: Option<&SummaryId>) -> AppResult<Option<SummaryId>> {
+fn checked_summary(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+    input: &QuestionInput,
+    current: Option<&SummaryId>,
+) -> AppResult<Option<SummaryId>> {
     match crate::domain::patch::clearable(&input.summary_id, current.map(|c| c.as_str())).as_deref().map(str::trim) {
         None => Ok(None),
         Some(id) if current.is_some_and(|c| c == id) => Ok(current.cloned()),
@@ -258,9 +316,9 @@ fn checked_summary(conn: &mut DbConn, board_id: &BoardId, input: &QuestionInput,
 /// (a new question has no prompt yet and is post-first).
 fn checked(input: &QuestionInput, current: Option<(&str, ResponseMode)>) -> AppResult<(String, ResponseMode)> {
     let prompt = match (&input.prompt_md, current) {
-        (Some(p), _) => super::required("The question", p, 20_000)?,
+        (Some(p), _) => super::required(Field("prompt_md", "The question"), p, 20_000)?,
         (None, Some((p, _))) => p.to_string(),
-        (None, None) => return Err(AppError::invalid("The question is required.")),
+        (None, None) => return Err(AppError::invalid_field("prompt_md", "The question is required.")),
     };
     let mode = match (input.mode.as_deref().map(str::trim), current) {
         (Some(m), _) if !m.is_empty() => ResponseMode::parse(m).map_err(AppError::invalid)?,
@@ -270,7 +328,13 @@ fn checked(input: &QuestionInput, current: Option<(&str, ResponseMode)>) -> AppR
     Ok((prompt, mode))
 }
 
-pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, input: &QuestionInput) -> AppResult<QuestionView> {
+pub fn add_question(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    stage_id: &StageId,
+    input: &QuestionInput,
+) -> AppResult<QuestionView> {
     let (acc, stage) = stage_of_board(conn, actor, stage_id)?;
     acc.require_manage()?;
     let (prompt, mode) = checked(input, None)?;
@@ -294,12 +358,24 @@ pub fn add_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &Stag
     let view = QuestionView::new(&q, &acc.zone());
     in_tx(conn, |conn| {
         db::stages::insert_question(conn, &q)?;
-        audit::record(conn, ctx, &acc, "question.create", format!("question {}", q.id), None, Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})))
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "question.create",
+            format!("question {}", q.id),
+            None,
+            Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})),
+        )
     })?;
     Ok(view)
 }
 
-fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId) -> AppResult<(Access, Stage, Question)> {
+fn question_of_board(
+    conn: &mut DbConn,
+    actor: &Actor,
+    question_id: &QuestionId,
+) -> AppResult<(Access, Stage, Question)> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let (acc, stage) = stage_of_board(conn, actor, &q.stage_id)?;
     Ok((acc, stage, q))
@@ -307,20 +383,39 @@ fn question_of_board(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId)
 
 /// Edits a question. Before release it simply changes; after release the old wording is kept
 /// and participants see that the question was revised.
-pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, input: &QuestionInput) -> AppResult<QuestionView> {
+pub fn update_question(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    question_id: &QuestionId,
+    input: &QuestionInput,
+) -> AppResult<QuestionView> {
     let (acc, stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let (prompt, mode) = checked(input, Some((&q.prompt_md, q.mode)))?;
     let summary_id = checked_summary(conn, &q.board_id, input, q.summary_id.as_ref())?;
     let (kind, config) = poll_settings(input, Some((q.kind, q.config.get())))?;
     if stage.released_at.is_some() && (kind != q.kind || &config != q.config.get()) {
-        return Err(AppError::Conflict("The kind and options of a released question stay as they were, so votes keep their meaning.".into()));
+        return Err(AppError::Conflict(
+            "The kind and options of a released question stay as they were, so votes keep their meaning.".into(),
+        ));
     }
     let revised = (stage.released_at.is_some() && prompt != q.prompt_md).then(|| ctx.now());
     in_tx(conn, |conn| {
-        let allow_images = if input.allow_images.is_some() { super::truthy(&input.allow_images) } else { q.allow_images };
+        let allow_images =
+            if input.allow_images.is_some() { super::truthy(&input.allow_images) } else { q.allow_images };
         let groups = groups_json(&input.groups, &q.groups)?;
-        db::stages::update_question(conn, &q, &prompt, mode, summary_id.as_ref(), &groups, (kind, &JsonText::new(config)?), allow_images, revised)?;
+        db::stages::update_question(
+            conn,
+            &q,
+            &prompt,
+            mode,
+            summary_id.as_ref(),
+            &groups,
+            (kind, &JsonText::new(config)?),
+            allow_images,
+            revised,
+        )?;
         audit::record(
             conn,
             ctx,
@@ -336,7 +431,13 @@ pub fn update_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
 }
 
 /// Moves a question one place up or down within its stage; returns the stage's id.
-pub fn move_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, up: bool) -> AppResult<StageId> {
+pub fn move_question(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    question_id: &QuestionId,
+    up: bool,
+) -> AppResult<StageId> {
     let (acc, _stage, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
     let siblings = db::stages::questions_of_stage(conn, &q.stage_id)?;
@@ -349,24 +450,50 @@ pub fn move_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &
         for (pos, s) in order.iter().enumerate() {
             db::stages::set_question_position(conn, &s.id, pos as i32 + 1)?;
         }
-        audit::record(conn, ctx, &acc, "question.move", format!("question {}", q.id), Some(json!({"position": i + 1})), Some(json!({"position": j + 1})))
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "question.move",
+            format!("question {}", q.id),
+            Some(json!({"position": i + 1})),
+            Some(json!({"position": j + 1})),
+        )
     })?;
     Ok(q.stage_id)
 }
 
 /// Moves a question of an unreleased stage to the end of another unreleased stage of the
 /// same board; returns the new stage's id.
-pub fn move_question_to_stage(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId, stage_id: &StageId) -> AppResult<StageId> {
+pub fn move_question_to_stage(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    question_id: &QuestionId,
+    stage_id: &StageId,
+) -> AppResult<StageId> {
     let (acc, from, q) = question_of_board(conn, actor, question_id)?;
     acc.require_manage()?;
-    let to = db::stages::find(conn, stage_id)?.filter(|s| s.board_id == q.board_id).ok_or_else(|| AppError::invalid("The stage to move to is not a stage of this board."))?;
+    let to = db::stages::find(conn, stage_id)?
+        .filter(|s| s.board_id == q.board_id)
+        .ok_or_else(|| AppError::invalid("The stage to move to is not a stage of this board."))?;
     if from.released_at.is_some() || to.released_at.is_some() {
-        return Err(AppError::Conflict("Only questions of unreleased stages move, and only to an unreleased stage.".into()));
+        return Err(AppError::Conflict(
+            "Only questions of unreleased stages move, and only to an unreleased stage.".into(),
+        ));
     }
     let position = db::stages::next_question_position(conn, &to.id)?;
     in_tx(conn, |conn| {
         db::stages::set_question_stage(conn, &q.id, &to.id, position)?;
-        audit::record(conn, ctx, &acc, "question.move_stage", format!("question {}", q.id), Some(json!({"stage_id": from.id})), Some(json!({"stage_id": to.id})))
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "question.move_stage",
+            format!("question {}", q.id),
+            Some(json!({"stage_id": from.id})),
+            Some(json!({"stage_id": to.id})),
+        )
     })?;
     Ok(to.id)
 }
@@ -401,7 +528,15 @@ pub fn delete_question(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id:
     }
     in_tx(conn, |conn| {
         db::stages::delete_question(conn, &q.id)?;
-        audit::record(conn, ctx, &acc, "question.delete", format!("question {}", q.id), Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})), None)
+        audit::record(
+            conn,
+            ctx,
+            &acc,
+            "question.delete",
+            format!("question {}", q.id),
+            Some(json!({"prompt_md": q.prompt_md, "mode": q.mode})),
+            None,
+        )
     })?;
     Ok(stage.id)
 }

@@ -3,7 +3,7 @@
 //! contributed, with an email to the participants when it is published.
 
 use super::views::{SummaryView, When};
-use super::{access, audit, in_tx, Access, Actor, Ctx};
+use super::{access, audit, in_tx, Access, Actor, Ctx, Field};
 use crate::db::models::{Board, Participant, Stage, StageSummary};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailKind;
@@ -46,16 +46,28 @@ pub fn view(s: &StageSummary, stage_title: &str, acc: &Access) -> SummaryView {
 
 /// Saves the summary of a stage as a draft or published. Publishing the first time emails
 /// the participants who may read it (their email preferences apply).
-pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, input: &SummaryInput) -> AppResult<SummaryView> {
+pub fn save(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    stage_id: &StageId,
+    input: &SummaryInput,
+) -> AppResult<SummaryView> {
     let stage = db::stages::find(conn, stage_id)?.ok_or_else(AppError::not_found)?;
     let acc = access(conn, actor, &stage.board_id)?;
     acc.require_manage()?;
     let stages = db::stages::of_board(conn, &stage.board_id)?;
     let shown_in = match input.shown_in_stage_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(id) => Some(stages.iter().find(|s| s.id == id).map(|s| s.id.clone()).ok_or_else(|| AppError::invalid("Choose a stage of this board to show the summary in."))?),
+        Some(id) => Some(
+            stages
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.id.clone())
+                .ok_or_else(|| AppError::invalid("Choose a stage of this board to show the summary in."))?,
+        ),
         None => stages.iter().find(|s| s.position > stage.position).map(|s| s.id.clone()),
     };
-    let body = super::required("The summary", &input.body_md, 50_000)?;
+    let body = super::required(Field("body_md", "The summary"), &input.body_md, 50_000)?;
     let existing = db::moderation::summary_of_stage(conn, stage_id)?;
     let now = ctx.now();
     let publish = super::truthy(&input.publish);
@@ -83,7 +95,9 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, inp
             if first_publication { "summary.publish" } else { "summary.save" },
             format!("stage {}", stage.id),
             before,
-            Some(json!({"body_md": summary.body_md, "published": summary.published_at.is_some(), "contributors_only": summary.contributors_only})),
+            Some(
+                json!({"body_md": summary.body_md, "published": summary.published_at.is_some(), "contributors_only": summary.contributors_only}),
+            ),
         )
     })?;
     Ok(view(&summary, &stage.title, &acc))
@@ -93,14 +107,23 @@ pub fn save(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, stage_id: &StageId, inp
 /// (the stage it is shown in is not released) get it when that stage is released: see
 /// `announce_shown_in`. The dedup key makes both paths send it once.
 fn announce(conn: &mut DbConn, ctx: &Ctx, board: &Board, stage: &Stage, summary: &StageSummary) -> AppResult<()> {
-    let stages: HashMap<StageId, Stage> = db::stages::of_board(conn, &board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let stages: HashMap<StageId, Stage> =
+        db::stages::of_board(conn, &board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let contributors = contributors(conn, &stage.id)?;
     let extra = json!({"summary": {"stage_title": stage.title, "html": markdown::render(&summary.body_md), "text": summary.body_md}});
     for p in db::participants::of_board(conn, &board.id)? {
         if p.invited_at.is_none() || !visible_to(summary, &stages, &p, contributors.contains(&p.id))? {
             continue;
         }
-        super::notifications::queue(conn, ctx, board, &p, EmailKind::Summary, Some(format!("summary:{}:{}", p.id, summary.id)), extra.clone())?;
+        super::notifications::queue(
+            conn,
+            ctx,
+            board,
+            &p,
+            EmailKind::Summary,
+            Some(format!("summary:{}:{}", p.id, summary.id)),
+            extra.clone(),
+        )?;
     }
     Ok(())
 }
@@ -127,7 +150,12 @@ pub fn announce_shown_in(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResu
 /// stage it is shown in are both released and for their group; and, when it is for
 /// contributors only, they answered in the summarised stage. The same rule serves the home
 /// page, the question page, the summary's images and its email.
-fn visible_to(s: &StageSummary, stages: &HashMap<StageId, Stage>, p: &Participant, contributor: bool) -> AppResult<bool> {
+fn visible_to(
+    s: &StageSummary,
+    stages: &HashMap<StageId, Stage>,
+    p: &Participant,
+    contributor: bool,
+) -> AppResult<bool> {
     let group = p.group();
     let open_to = |id: &str| -> AppResult<bool> {
         Ok(match stages.get(id) {
@@ -157,7 +185,11 @@ pub fn of_stage(conn: &mut DbConn, actor: &Actor, stage_id: &StageId) -> AppResu
     let images = db::images::of_stages_and_summaries(conn, &stage.board_id)?;
     Ok(db::moderation::summary_of_stage(conn, stage_id)?.map(|s| {
         let mut v = view(&s, &stage.title, &acc);
-        v.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::views::image_view(i, None)).collect();
+        v.images = images
+            .iter()
+            .filter(|i| i.summary_id.as_deref() == Some(s.id.as_str()))
+            .map(|i| super::views::image_view(i, None))
+            .collect();
         v
     }))
 }
@@ -177,18 +209,26 @@ pub fn readable(conn: &mut DbConn, acc: &Access, participant: Option<&Participan
     if !out.is_empty() {
         let images = db::images::of_stages_and_summaries(conn, &acc.board.id)?;
         for s in &mut out {
-            s.images = images.iter().filter(|i| i.summary_id.as_deref() == Some(s.id.as_str())).map(|i| super::views::image_view(i, None)).collect();
+            s.images = images
+                .iter()
+                .filter(|i| i.summary_id.as_deref() == Some(s.id.as_str()))
+                .map(|i| super::views::image_view(i, None))
+                .collect();
         }
     }
     Ok(out)
 }
 
 fn readable_text(conn: &mut DbConn, acc: &Access, participant: Option<&Participant>) -> AppResult<Vec<SummaryView>> {
-    let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &acc.board.id)?.into_iter().filter(|s| s.published_at.is_some() || participant.is_none()).collect();
+    let summaries: Vec<StageSummary> = db::moderation::summaries_of_board(conn, &acc.board.id)?
+        .into_iter()
+        .filter(|s| s.published_at.is_some() || participant.is_none())
+        .collect();
     if summaries.is_empty() {
         return Ok(Vec::new());
     }
-    let stages: HashMap<StageId, Stage> = db::stages::of_board(conn, &acc.board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let stages: HashMap<StageId, Stage> =
+        db::stages::of_board(conn, &acc.board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut out = Vec::new();
     for s in summaries {
         if let Some(p) = participant {

@@ -44,7 +44,9 @@ fn back_to(back: Option<&str>, fallback: String) -> String {
 
 async fn analysis_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
-    let report = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::report(conn, ctx, actor, &board_id, None)).await?;
+    let report = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::report(conn, ctx, actor, &board_id, None))
+        .await?;
     let formats: Vec<_> = Format::ALL.iter().map(|f| json!({"name": f.name(), "label": format_label(*f)})).collect();
     viewer.render("analyst/analysis", "Analysis", &json!({"report": report, "formats": formats}))
 }
@@ -64,16 +66,29 @@ fn format_label(f: Format) -> &'static str {
 
 async fn codebook_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
-    let (board, codes) =
-        state.as_actor(viewer.identity.clone(), move |conn, _, actor| Ok((boards::get_board(conn, actor, &board_id)?, analysis::codebook(conn, actor, &board_id)?))).await?;
-    let templates: Vec<_> = crate::domain::codebook::TEMPLATES.iter().map(|t| json!({"key": t.key, "title": t.title, "source": t.source})).collect();
+    let (board, codes) = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            Ok((boards::get_board(conn, actor, &board_id)?, analysis::codebook(conn, actor, &board_id)?))
+        })
+        .await?;
+    let templates: Vec<_> = crate::domain::codebook::TEMPLATES
+        .iter()
+        .map(|t| json!({"key": t.key, "title": t.title, "source": t.source}))
+        .collect();
     viewer.render("analyst/codebook", "Codebook", &json!({"board": board, "codes": codes, "templates": templates}))
 }
 
-async fn add_code(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<CodeInput>) -> PageResult {
+async fn add_code(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<CodeInput>,
+) -> PageResult {
     let board_id = board.into_inner();
     let id = board_id.clone();
-    let code = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code(conn, ctx, actor, &id, &form.0)).await?;
+    let code = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code(conn, ctx, actor, &id, &form.0))
+        .await?;
     session::notice(&viewer.session, format!("Added the code \"{}\".", code.name));
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
@@ -83,10 +98,19 @@ struct TemplateForm {
     template: String,
 }
 
-async fn apply_template(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<TemplateForm>) -> PageResult {
+async fn apply_template(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<TemplateForm>,
+) -> PageResult {
     let board_id = board.into_inner();
     let id = board_id.clone();
-    let result = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::apply_template(conn, ctx, actor, &id, &form.0.template)).await?;
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            analysis::apply_template(conn, ctx, actor, &id, &form.0.template)
+        })
+        .await?;
     session::notice(&viewer.session, import_notice(&result));
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
@@ -100,7 +124,12 @@ fn import_notice(result: &analysis::ImportResult) -> String {
 }
 
 /// A .qdc file (multipart: `csrf_token`, `file`).
-async fn import_codebook(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, payload: Multipart) -> PageResult {
+async fn import_codebook(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    payload: Multipart,
+) -> PageResult {
     let board_id = board.into_inner();
     let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
     let file = fields.remove("file").unwrap_or_default();
@@ -108,21 +137,36 @@ async fn import_codebook(state: web::Data<AppState>, viewer: Viewer, board: web:
         return Err(AppError::invalid("Choose a codebook file (.qdc) to import.").into());
     }
     let id = board_id.clone();
-    let result = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &file)).await?;
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &file))
+        .await?;
     session::notice(&viewer.session, import_notice(&result));
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
 
-async fn update_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<CodeId>, form: CsrfForm<CodeInput>) -> PageResult {
+async fn update_code(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    code: web::Path<CodeId>,
+    form: CsrfForm<CodeInput>,
+) -> PageResult {
     let id = code.into_inner();
-    let code = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::update_code(conn, actor, &id, &form.0)).await?;
+    let code = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::update_code(conn, actor, &id, &form.0))
+        .await?;
     session::notice(&viewer.session, format!("Saved the code \"{}\".", code.name));
     Ok(redirect(&format!("/boards/{}/codebook#code-{}", code.board_id, code.id)))
 }
 
-async fn delete_code(state: web::Data<AppState>, viewer: Viewer, code: web::Path<CodeId>, _form: CsrfForm<NoFields>) -> PageResult {
+async fn delete_code(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    code: web::Path<CodeId>,
+    _form: CsrfForm<NoFields>,
+) -> PageResult {
     let id = code.into_inner();
-    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::delete_code(conn, actor, &id)).await?;
+    let board_id =
+        state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::delete_code(conn, actor, &id)).await?;
     session::notice(&viewer.session, "Deleted the code with its sub-codes and codings.");
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
@@ -133,18 +177,36 @@ struct MemoForm {
     back: Option<String>,
 }
 
-async fn add_code_memo(state: web::Data<AppState>, viewer: Viewer, code: web::Path<CodeId>, form: CsrfForm<MemoForm>) -> PageResult {
+async fn add_code_memo(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    code: web::Path<CodeId>,
+    form: CsrfForm<MemoForm>,
+) -> PageResult {
     let id = code.into_inner();
     let MemoForm { body, back } = form.0;
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            analysis::add_code_memo(conn, ctx, actor, &id, &MemoInput { body })
+        })
+        .await?;
     session::notice(&viewer.session, "Memo added.");
     Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
 }
 
-async fn add_post_memo(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<MemoForm>) -> PageResult {
+async fn add_post_memo(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    post: web::Path<PostId>,
+    form: CsrfForm<MemoForm>,
+) -> PageResult {
     let id = post.into_inner();
     let MemoForm { body, back } = form.0;
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })
+        })
+        .await?;
     session::notice(&viewer.session, "Memo added.");
     Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
 }
@@ -154,22 +216,40 @@ struct BackForm {
     back: Option<String>,
 }
 
-async fn delete_memo(state: web::Data<AppState>, viewer: Viewer, memo: web::Path<String>, form: CsrfForm<BackForm>) -> PageResult {
+async fn delete_memo(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    memo: web::Path<String>,
+    form: CsrfForm<BackForm>,
+) -> PageResult {
     let id = memo.into_inner();
-    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::delete_memo(conn, actor, &id)).await?;
+    let board_id =
+        state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::delete_memo(conn, actor, &id)).await?;
     session::notice(&viewer.session, "Memo deleted.");
     Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
 }
 
-async fn coding_page(state: web::Data<AppState>, viewer: Viewer, question: web::Path<QuestionId>, filter: web::Query<CodingFilter>) -> PageResult {
+async fn coding_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    question: web::Path<QuestionId>,
+    filter: web::Query<CodingFilter>,
+) -> PageResult {
     let (id, filter) = (question.into_inner(), filter.into_inner());
-    let page = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::coding_page(conn, actor, &id, &filter)).await?;
+    let page = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::coding_page(conn, actor, &id, &filter))
+        .await?;
     viewer.render("analyst/coding", "Coding", &json!({"coding": page, "script": "coding.js"}))
 }
 
 /// The coding form: repeated `code_id` fields, `start`/`end` filled in by the page's script
 /// when text is selected, `excerpt` (typed or filled in), `quote`, `memo`.
-async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<Vec<(String, String)>>) -> PageResult {
+async fn code_post(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    post: web::Path<PostId>,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
     let id = post.into_inner();
     let mut input = CodingInput::default();
     let mut back = None;
@@ -177,7 +257,10 @@ async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<P
         if v.trim().is_empty() {
             Ok(None)
         } else {
-            v.trim().parse().map(Some).map_err(|_| AppError::invalid(format!("The selection's {field} must be a whole number.")))
+            v.trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::invalid(format!("The selection's {field} must be a whole number.")))
         }
     };
     for (k, v) in form.0 {
@@ -196,19 +279,32 @@ async fn code_post(state: web::Data<AppState>, viewer: Viewer, post: web::Path<P
     // The form also takes a memo on its own, without codes or a quote.
     if input.code_ids.is_empty() && !input.quote && input.memo.as_deref().is_some_and(|m| !m.trim().is_empty()) {
         let body = input.memo.unwrap_or_default();
-        state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })).await?;
+        state
+            .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+                analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })
+            })
+            .await?;
         session::notice(&viewer.session, "Memo added.");
         return Ok(redirect(&back));
     }
-    let excerpt = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::code_post(conn, ctx, actor, &id, &input)).await?;
+    let excerpt = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::code_post(conn, ctx, actor, &id, &input))
+        .await?;
     let what = if excerpt.whole { "the whole reply".to_string() } else { format!("“{}”", excerpt.text) };
     session::notice(&viewer.session, format!("Saved: {what}."));
     Ok(redirect(&back))
 }
 
-async fn remove_coding(state: web::Data<AppState>, viewer: Viewer, coding: web::Path<String>, form: CsrfForm<BackForm>) -> PageResult {
+async fn remove_coding(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    coding: web::Path<String>,
+    form: CsrfForm<BackForm>,
+) -> PageResult {
     let id = coding.into_inner();
-    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::remove_coding(conn, actor, &id)).await?;
+    let board_id = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::remove_coding(conn, actor, &id))
+        .await?;
     session::notice(&viewer.session, "Coding removed.");
     Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
 }
@@ -219,10 +315,17 @@ struct QuoteForm {
     back: Option<String>,
 }
 
-async fn set_quote(state: web::Data<AppState>, viewer: Viewer, excerpt: web::Path<ExcerptId>, form: CsrfForm<QuoteForm>) -> PageResult {
+async fn set_quote(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    excerpt: web::Path<ExcerptId>,
+    form: CsrfForm<QuoteForm>,
+) -> PageResult {
     let id = excerpt.into_inner();
     let quote = form.0.quote == "true";
-    let board_id = state.as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::set_quote(conn, actor, &id, quote)).await?;
+    let board_id = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::set_quote(conn, actor, &id, quote))
+        .await?;
     session::notice(&viewer.session, if quote { "Marked as a quote." } else { "No longer a quote." });
     Ok(redirect(&back_to(form.0.back.as_deref(), format!("/boards/{board_id}/analysis"))))
 }
@@ -232,10 +335,19 @@ struct ReportQuery {
     by: Option<String>,
 }
 
-async fn report_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, q: web::Query<ReportQuery>) -> PageResult {
+async fn report_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    q: web::Query<ReportQuery>,
+) -> PageResult {
     let board_id = board.into_inner();
     let by = q.into_inner().by.filter(|b| !b.is_empty());
-    let report = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::report(conn, ctx, actor, &board_id, by.as_deref())).await?;
+    let report = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            analysis::report(conn, ctx, actor, &board_id, by.as_deref())
+        })
+        .await?;
     viewer.render("analyst/report", "Report", &json!({"report": report}))
 }
 
@@ -257,7 +369,13 @@ pub fn export_job(
     board_id: BoardId,
     format: Format,
     options: ExportOptions,
-) -> impl FnOnce(&mut crate::db::DbConn, &crate::service::Ctx, &crate::service::Actor) -> crate::error::AppResult<(std::fs::File, String)> + Send + 'static {
+) -> impl FnOnce(
+    &mut crate::db::DbConn,
+    &crate::service::Ctx,
+    &crate::service::Actor,
+) -> crate::error::AppResult<(std::fs::File, String)>
+       + Send
+       + 'static {
     move |conn, _, actor| {
         let acc = export::exporter_access(conn, actor, &board_id)?;
         Ok((export::to_temp_file(conn, &acc, format, &options)?, acc.board.title))
@@ -265,7 +383,12 @@ pub fn export_job(
 }
 
 /// Sends an export file as a download that is not cached.
-pub fn file_response(req: &HttpRequest, file: std::fs::File, format: Format, title: &str) -> Result<HttpResponse, AppError> {
+pub fn file_response(
+    req: &HttpRequest,
+    file: std::fs::File,
+    format: Format,
+    title: &str,
+) -> Result<HttpResponse, AppError> {
     let name = format.file_name(title);
     let mime: mime::Mime = format.content_type().parse().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let named = actix_files::NamedFile::from_file(file, &name).map_err(export::io_error)?;
@@ -273,7 +396,10 @@ pub fn file_response(req: &HttpRequest, file: std::fs::File, format: Format, tit
         .use_etag(false)
         .use_last_modified(false)
         .set_content_type(mime)
-        .set_content_disposition(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .set_content_disposition(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
         .into_response(req);
     res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(res)
@@ -288,6 +414,7 @@ async fn export_download(
     options: web::Query<ExportOptions>,
 ) -> PageResult {
     let format = format.format()?;
-    let (file, title) = state.as_actor(viewer.identity.clone(), export_job(board.into_inner(), format, options.into_inner())).await?;
+    let (file, title) =
+        state.as_actor(viewer.identity.clone(), export_job(board.into_inner(), format, options.into_inner())).await?;
     Ok(file_response(&req, file, format, &title)?)
 }

@@ -72,7 +72,7 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, for
         .await;
     match &result {
         Ok(_) => state.account_attempt(&account, true),
-        Err(AppError::Unprocessable(_)) => state.account_attempt(&account, false),
+        Err(AppError::Unprocessable { .. }) => state.account_attempt(&account, false),
         Err(_) => {}
     }
     match result {
@@ -80,7 +80,7 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, for
             session::sign_in_user(&viewer.session, &user.id, &secret)?;
             Ok(redirect("/boards"))
         }
-        Err(AppError::Unprocessable(why)) => {
+        Err(AppError::Unprocessable { message: why, .. }) => {
             let mut res = viewer.render("login", "Sign in", &json!({"error": why, "email": entered}))?;
             *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
@@ -114,7 +114,12 @@ async fn link_landing(state: web::Data<AppState>, viewer: Viewer, token: web::Pa
     viewer.render("participant/link", &board.title, &json!({"board_title": board.title, "name": p.name}))
 }
 
-async fn link_sign_in(state: web::Data<AppState>, viewer: Viewer, token: web::Path<String>, _form: CsrfForm<NoFields>) -> PageResult {
+async fn link_sign_in(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    token: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> PageResult {
     let ctx = state.ctx.clone();
     let token = token.into_inner();
     let (p, secret) = state

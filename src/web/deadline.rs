@@ -18,7 +18,10 @@ pub struct BodyDeadline {
     pub total: Duration,
 }
 
-pub async fn enforce(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn enforce(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
     use actix_web::HttpMessage;
     // A request without either header has no body: nothing to time.
@@ -39,7 +42,13 @@ fn timed_out(what: &str) -> PayloadError {
 fn with_deadline(payload: Payload, limits: BodyDeadline) -> Deadline {
     let now = tokio::time::Instant::now();
     let end = now + limits.total;
-    Deadline { inner: payload, idle: limits.idle, end, timer: Box::pin(tokio::time::sleep_until((now + limits.idle).min(end))), done: false }
+    Deadline {
+        inner: payload,
+        idle: limits.idle,
+        end,
+        timer: Box::pin(tokio::time::sleep_until((now + limits.idle).min(end))),
+        done: false,
+    }
 }
 
 /// The request body, ending in a `TimedOut` error when it pauses longer than `idle` or runs
@@ -75,7 +84,11 @@ impl Stream for Deadline {
             Poll::Pending => match this.timer.as_mut().poll(cx) {
                 Poll::Ready(()) => {
                     this.done = true;
-                    let why = if tokio::time::Instant::now() >= this.end { "the request body took too long" } else { "the client stopped sending the request body" };
+                    let why = if tokio::time::Instant::now() >= this.end {
+                        "the request body took too long"
+                    } else {
+                        "the client stopped sending the request body"
+                    };
                     Poll::Ready(Some(Err(timed_out(why))))
                 }
                 Poll::Pending => Poll::Pending,

@@ -22,10 +22,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/u/{token}/preferences", web::post().to(save_preferences));
 }
 
-async fn send_invitations(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn send_invitations(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let board_id = board.into_inner();
     let b = board_id.clone();
-    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| notifications::send_invitations(conn, ctx, actor, &b)).await?;
+    let n = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            notifications::send_invitations(conn, ctx, actor, &b)
+        })
+        .await?;
     session::notice(
         &viewer.session,
         match n {
@@ -37,7 +46,12 @@ async fn send_invitations(state: web::Data<AppState>, viewer: Viewer, board: web
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
 
-async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, filter: web::Query<DeliveryFilter>) -> PageResult {
+async fn deliveries(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    filter: web::Query<DeliveryFilter>,
+) -> PageResult {
     let board_id = board.into_inner();
     let filter = filter.into_inner();
     let f = filter.clone();
@@ -48,7 +62,10 @@ async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path
         })
         .await?;
     let names: HashMap<&str, &str> = participants.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
-    let rows: Vec<_> = messages.iter().map(|m| json!({"m": m, "name": m.participant_id.as_deref().and_then(|p| names.get(p))})).collect();
+    let rows: Vec<_> = messages
+        .iter()
+        .map(|m| json!({"m": m, "name": m.participant_id.as_deref().and_then(|p| names.get(p))}))
+        .collect();
     let failed = messages.iter().filter(|m| m.status == DeliveryStatus::Failed).count();
     viewer.render(
         "moderator/emails",
@@ -60,19 +77,36 @@ async fn deliveries(state: web::Data<AppState>, viewer: Viewer, board: web::Path
     )
 }
 
-async fn resend_all(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn resend_all(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     resend(state, viewer, board.into_inner(), None).await
 }
 
-async fn resend_one(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(BoardId, String)>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn resend_one(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let (board, message) = path.into_inner();
     resend(state, viewer, board, Some(message)).await
 }
 
 async fn resend(state: web::Data<AppState>, viewer: Viewer, board_id: BoardId, message: Option<String>) -> PageResult {
     let b = board_id.clone();
-    let n = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &b, message.as_deref())).await?;
-    session::notice(&viewer.session, format!("{n} failed {} queued again.", if n == 1 { "message is" } else { "messages are" }));
+    let n = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            notifications::resend_failed(conn, ctx, actor, &b, message.as_deref())
+        })
+        .await?;
+    session::notice(
+        &viewer.session,
+        format!("{n} failed {} queued again.", if n == 1 { "message is" } else { "messages are" }),
+    );
     Ok(redirect(&format!("/boards/{board_id}/emails")))
 }
 
@@ -91,12 +125,20 @@ async fn one_click(state: web::Data<AppState>, token: web::Path<String>) -> Page
     let ctx = state.ctx.clone();
     let t = token.clone();
     let kind = state.db.run(move |conn| notifications::unsubscribe(conn, &ctx, &t)).await?;
-    let html = crate::templates::render("participant/unsubscribed", &json!({"label": kind.label(), "can_opt_out": kind.can_opt_out(), "token": token}))
-        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let html = crate::templates::render(
+        "participant/unsubscribed",
+        &json!({"label": kind.label(), "can_opt_out": kind.can_opt_out(), "token": token}),
+    )
+    .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }
 
-async fn save_preferences(state: web::Data<AppState>, viewer: Viewer, token: web::Path<String>, form: CsrfForm<HashMap<String, String>>) -> PageResult {
+async fn save_preferences(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    token: web::Path<String>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> PageResult {
     let token = token.into_inner();
     let receive: Vec<String> = form.0.keys().filter_map(|k| k.strip_prefix("receive_")).map(str::to_string).collect();
     let ctx = state.ctx.clone();

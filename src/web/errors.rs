@@ -115,6 +115,9 @@ pub fn problem_with(e: &AppError, mut members: serde_json::Map<String, serde_jso
     members.insert("title".into(), e.title().into());
     members.insert("status".into(), status.as_u16().into());
     members.insert("detail".into(), e.to_string().into());
+    if let Some(field) = e.field() {
+        members.insert("field".into(), field.into());
+    }
     res.body(serde_json::Value::Object(members).to_string())
 }
 
@@ -129,9 +132,13 @@ pub fn from_payload_error(e: &PayloadError, limit: usize) -> AppError {
 
 pub fn from_json_error(e: &JsonPayloadError, limit: usize) -> AppError {
     match e {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge(limit),
-        JsonPayloadError::ContentType => AppError::BadRequest("Send a JSON body with Content-Type: application/json.".into()),
-        JsonPayloadError::Deserialize(d) => AppError::Unprocessable(format!("The JSON body is not as expected: {d}")),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::PayloadTooLarge(limit)
+        }
+        JsonPayloadError::ContentType => {
+            AppError::BadRequest("Send a JSON body with Content-Type: application/json.".into())
+        }
+        JsonPayloadError::Deserialize(d) => AppError::invalid(format!("The JSON body is not as expected: {d}")),
         JsonPayloadError::Payload(p) => from_payload_error(p, limit),
         other => AppError::BadRequest(format!("The JSON body could not be read: {other}")),
     }

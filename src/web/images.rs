@@ -25,7 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn serve(state: &AppState, identity: Identity, id: ImageId, thumb: bool) -> Result<HttpResponse, AppError> {
-    let (content_type, bytes) = state.as_actor(identity, move |conn, _, actor| images::serve(conn, actor, &id, thumb)).await?;
+    let (content_type, bytes) =
+        state.as_actor(identity, move |conn, _, actor| images::serve(conn, actor, &id, thumb)).await?;
     Ok(image_response(content_type, bytes))
 }
 
@@ -53,7 +54,13 @@ enum To {
     Summary,
 }
 
-async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to: To, id: String) -> Result<images::ImageView, AppError> {
+async fn upload(
+    state: &AppState,
+    viewer: &Viewer,
+    payload: Multipart,
+    to: To,
+    id: String,
+) -> Result<images::ImageView, AppError> {
     let mut fields = session::checked_multipart(&viewer.session, payload, UPLOAD_LIMIT).await?;
     let file = fields.remove("file").unwrap_or_default();
     if file.is_empty() {
@@ -65,9 +72,17 @@ async fn upload(state: &AppState, viewer: &Viewer, payload: Multipart, to: To, i
         (to, _) => to,
     };
     let (i, a) = (id.clone(), alt.clone());
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| images::authorize_upload(conn, ctx, actor, page_target(to, &i), &a).map(drop)).await?;
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            images::authorize_upload(conn, ctx, actor, page_target(to, &i), &a).map(drop)
+        })
+        .await?;
     let processed = decode(file).await?;
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| images::store_upload(conn, ctx, actor, page_target(to, &id), &alt, processed)).await
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            images::store_upload(conn, ctx, actor, page_target(to, &id), &alt, processed)
+        })
+        .await
 }
 
 fn page_target(to: To, id: &str) -> Target {
@@ -100,21 +115,36 @@ pub(super) async fn decode(bytes: Vec<u8>) -> Result<crate::domain::images::Proc
     result.map_err(|e| AppError::Internal(anyhow::anyhow!("decoding task failed: {e}")))?.map_err(AppError::invalid)
 }
 
-async fn upload_to_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, payload: Multipart) -> PageResult {
+async fn upload_to_question(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    payload: Multipart,
+) -> PageResult {
     let qid = q.into_inner();
     upload(&state, &viewer, payload, To::Question, qid.to_string()).await?;
     session::notice(&viewer.session, "The image is added to the question.");
     Ok(redirect(&format!("/q/{qid}")))
 }
 
-async fn upload_to_post(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>, payload: Multipart) -> PageResult {
+async fn upload_to_post(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    p: web::Path<PostId>,
+    payload: Multipart,
+) -> PageResult {
     let pid = p.into_inner();
     let image = upload(&state, &viewer, payload, To::Post, pid.to_string()).await?;
     session::notice(&viewer.session, "The image is added to your post.");
     Ok(redirect(&format!("/q/{}#post-{pid}", image.question_id.map(|q| q.to_string()).unwrap_or_default())))
 }
 
-async fn upload_to_stage(state: web::Data<AppState>, viewer: Viewer, s: web::Path<StageId>, payload: Multipart) -> PageResult {
+async fn upload_to_stage(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    s: web::Path<StageId>,
+    payload: Multipart,
+) -> PageResult {
     let sid = s.into_inner();
     upload(&state, &viewer, payload, To::Stage, sid.to_string()).await?;
     session::notice(&viewer.session, "The image is added.");

@@ -51,7 +51,8 @@ const MAX_TRACKED_ACCOUNTS: usize = 100_000;
 impl AppState {
     pub fn new(db: Db, ctx: Ctx, settings: Settings) -> anyhow::Result<Self> {
         let quota = Quota::per_minute(NonZeroU32::new(60).expect("non-zero"));
-        let trusted = crate::domain::throttle::parse_trusted(&settings.trusted_proxies).map_err(|e| anyhow::anyhow!(e))?;
+        let trusted =
+            crate::domain::throttle::parse_trusted(&settings.trusted_proxies).map_err(|e| anyhow::anyhow!(e))?;
         Ok(Self {
             db,
             ctx,

@@ -28,58 +28,118 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stages/{stage}/preview", web::get().to(preview));
 }
 
-async fn grid_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, filter: web::Query<GridFilter>) -> PageResult {
+async fn grid_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    filter: web::Query<GridFilter>,
+) -> PageResult {
     let board_id = board.into_inner();
     let filter = filter.into_inner();
     let (board, grid) = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| Ok((boards::get_board(conn, actor, &board_id)?, grid::grid(conn, ctx, actor, &board_id, &filter)?)))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            Ok((boards::get_board(conn, actor, &board_id)?, grid::grid(conn, ctx, actor, &board_id, &filter)?))
+        })
         .await?;
     let query = serde_urlencoded::to_string(&grid.filter).unwrap_or_default();
     viewer.render("moderator/grid", "Participation", &json!({"board": board, "grid": grid, "query": query}))
 }
 
-async fn grid_csv(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, filter: web::Query<GridFilter>) -> PageResult {
+async fn grid_csv(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    filter: web::Query<GridFilter>,
+) -> PageResult {
     let board_id = board.into_inner();
     let filter = filter.into_inner();
-    let csv = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| grid::to_csv(&grid::grid(conn, ctx, actor, &board_id, &filter)?)).await?;
+    let csv = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            grid::to_csv(&grid::grid(conn, ctx, actor, &board_id, &filter)?)
+        })
+        .await?;
     Ok(super::api::csv_download(&csv, "participation.csv"))
 }
 
 async fn audit_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
-    let (board, log) = state.as_actor(viewer.identity.clone(), move |conn, _, actor| Ok((boards::get_board(conn, actor, &board_id)?, audit::log(conn, actor, &board_id)?))).await?;
+    let (board, log) = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            Ok((boards::get_board(conn, actor, &board_id)?, audit::log(conn, actor, &board_id)?))
+        })
+        .await?;
     let entries: Vec<_> = log.iter().map(|e| json!({"e": e, "before": e.before.as_ref().map(|v| v.to_string()), "after": e.after.as_ref().map(|v| v.to_string())})).collect();
     viewer.render("moderator/audit", "Audit log", &json!({"board": board, "entries": entries}))
 }
 
-async fn add_note(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<NoteInput>) -> PageResult {
+async fn add_note(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<NoteInput>,
+) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
-    let back = input.question_id.clone().filter(|q| !q.is_empty()).map_or(format!("/boards/{board_id}"), |q| format!("/q/{q}"));
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::add_note(conn, ctx, actor, &board_id, &input)).await?;
+    let back = input
+        .question_id
+        .clone()
+        .filter(|q| !q.is_empty())
+        .map_or(format!("/boards/{board_id}"), |q| format!("/q/{q}"));
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            moderation::add_note(conn, ctx, actor, &board_id, &input)
+        })
+        .await?;
     session::notice(&viewer.session, "Your note is saved for the moderators.");
     Ok(redirect(&back))
 }
 
-async fn probe(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<ProbeInput>) -> PageResult {
+async fn probe(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    post: web::Path<PostId>,
+    form: CsrfForm<ProbeInput>,
+) -> PageResult {
     let post_id = post.into_inner();
     let input = form.0;
-    let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::probe(conn, ctx, actor, &post_id, &input)).await?;
+    let p = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            moderation::probe(conn, ctx, actor, &post_id, &input)
+        })
+        .await?;
     session::notice(&viewer.session, if p.private { "Your private probe is posted." } else { "Your probe is posted." });
     Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
 }
 
-async fn hide(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, form: CsrfForm<HideInput>) -> PageResult {
+async fn hide(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    post: web::Path<PostId>,
+    form: CsrfForm<HideInput>,
+) -> PageResult {
     let post_id = post.into_inner();
     let input = form.0;
-    let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::set_hidden(conn, ctx, actor, &post_id, true, &input)).await?;
+    let p = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            moderation::set_hidden(conn, ctx, actor, &post_id, true, &input)
+        })
+        .await?;
     session::notice(&viewer.session, "The post is hidden from participants.");
     Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
 }
 
-async fn restore(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn restore(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    post: web::Path<PostId>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let post_id = post.into_inner();
-    let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::set_hidden(conn, ctx, actor, &post_id, false, &HideInput::default())).await?;
+    let p = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            moderation::set_hidden(conn, ctx, actor, &post_id, false, &HideInput::default())
+        })
+        .await?;
     session::notice(&viewer.session, "The post is shown again.");
     Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
 }
@@ -91,14 +151,21 @@ struct OnBehalfForm {
     form_token: Option<String>,
 }
 
-async fn on_behalf(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<OnBehalfForm>) -> PageResult {
+async fn on_behalf(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    form: CsrfForm<OnBehalfForm>,
+) -> PageResult {
     let qid = q.into_inner();
     let OnBehalfForm { answer: input, form_token } = form.0;
     let q2 = qid.clone();
     let key = session::form_key(form_token.as_deref(), &[&qid, &input.participant_id]);
     let (p, _) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.on_behalf", |conn| moderation::record_on_behalf(conn, ctx, actor, &q2, &input))
+            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.on_behalf", |conn| {
+                moderation::record_on_behalf(conn, ctx, actor, &q2, &input)
+            })
         })
         .await?;
     session::notice(&viewer.session, "The answer is recorded on the participant's behalf.");
@@ -110,24 +177,48 @@ struct StageForm {
     stage_id: StageId,
 }
 
-async fn move_to_stage(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<StageForm>) -> PageResult {
+async fn move_to_stage(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    form: CsrfForm<StageForm>,
+) -> PageResult {
     let qid = q.into_inner();
     let to = form.0.stage_id;
-    let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question_to_stage(conn, ctx, actor, &qid, &to)).await?;
+    let stage = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            stages::move_question_to_stage(conn, ctx, actor, &qid, &to)
+        })
+        .await?;
     session::notice(&viewer.session, "The question moved to this stage.");
     Ok(redirect(&format!("/stages/{stage}")))
 }
 
-async fn save_summary(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, form: CsrfForm<SummaryInput>) -> PageResult {
+async fn save_summary(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    stage: web::Path<StageId>,
+    form: CsrfForm<SummaryInput>,
+) -> PageResult {
     let stage_id = stage.into_inner();
     let input = form.0;
     let s = stage_id.clone();
-    let saved = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| summaries::save(conn, ctx, actor, &s, &input)).await?;
-    session::notice(&viewer.session, if saved.published.is_some() { "The summary is published." } else { "The summary is saved as a draft." });
+    let saved = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| summaries::save(conn, ctx, actor, &s, &input))
+        .await?;
+    session::notice(
+        &viewer.session,
+        if saved.published.is_some() { "The summary is published." } else { "The summary is saved as a draft." },
+    );
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
 
-async fn reopen(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn reopen(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    stage: web::Path<StageId>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let stage_id = stage.into_inner();
     let s = stage_id.clone();
     state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::reopen(conn, ctx, actor, &s)).await?;

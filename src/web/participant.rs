@@ -7,8 +7,9 @@ use super::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
 use crate::error::AppError;
 use crate::service::participants::ConsentInput;
-use crate::service::threads::{self, PostInput};
+use crate::service::posting::{self, PostInput};
 use crate::service::{self, access, Actor};
+use crate::service::{pages, votes};
 use actix_web::web;
 use serde::Deserialize;
 use serde_json::json;
@@ -43,19 +44,24 @@ struct ViewAs {
     group: Option<String>,
 }
 
-async fn board_home(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, view_as: web::Query<ViewAs>) -> PageResult {
+async fn board_home(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    view_as: web::Query<ViewAs>,
+) -> PageResult {
     let board_id = board.into_inner();
     let view_as = view_as.into_inner().participant.filter(|p| !p.is_empty());
     let home = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match (actor, view_as) {
-            (Actor::User(_), Some(p)) => threads::participant_home_as(conn, ctx, actor, &board_id, &p).map(Ok),
+            (Actor::User(_), Some(p)) => pages::participant_home_as(conn, ctx, actor, &board_id, &p).map(Ok),
             (Actor::User(_), None) => Ok(Err(format!("/boards/{board_id}"))),
             (actor, _) => match welcome_first(actor) {
                 Some(to) => {
                     access(conn, actor, &board_id)?;
                     Ok(Err(to))
                 }
-                None => threads::participant_home(conn, ctx, actor, &board_id).map(Ok),
+                None => pages::participant_home(conn, ctx, actor, &board_id).map(Ok),
             },
         })
         .await?;
@@ -77,7 +83,12 @@ async fn welcome(state: web::Data<AppState>, viewer: Viewer, board: web::Path<Bo
     viewer.render("participant/welcome", &board.title.clone(), &json!({"board": board, "consented": consented}))
 }
 
-async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<ConsentInput>) -> PageResult {
+async fn consent(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<ConsentInput>,
+) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
     let entered = input.screen_name.clone();
@@ -90,7 +101,7 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<Bo
         .await;
     match result {
         Ok(()) => Ok(redirect(&format!("/b/{board_id}"))),
-        Err(AppError::Unprocessable(why)) => {
+        Err(AppError::Unprocessable { message: why, .. }) => {
             // Show the form again with the reason and what was typed.
             let b = board_id.clone();
             let board = state
@@ -99,7 +110,11 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<Bo
                     Ok(service::views::BoardView::new(&acc.board, acc.standing))
                 })
                 .await?;
-            let mut res = viewer.render("participant/welcome", &board.title.clone(), &json!({"board": board, "error": why, "screen_name": entered}))?;
+            let mut res = viewer.render(
+                "participant/welcome",
+                &board.title.clone(),
+                &json!({"board": board, "error": why, "screen_name": entered}),
+            )?;
             *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
@@ -107,15 +122,20 @@ async fn consent(state: web::Data<AppState>, viewer: Viewer, board: web::Path<Bo
     }
 }
 
-async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, view_as: web::Query<ViewAs>) -> PageResult {
+async fn question(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    view_as: web::Query<ViewAs>,
+) -> PageResult {
     let ViewAs { participant: view_as, group } = view_as.into_inner();
     let view_as = view_as.filter(|p| !p.is_empty());
     if let Some(group) = group.filter(|g| !g.is_empty()) {
         let qid = q.into_inner();
         let (mut page, results) = state
             .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-                let results = threads::results_for_group(conn, actor, &qid, &group)?;
-                Ok((threads::question_page(conn, ctx, actor, &qid)?, (group, results)))
+                let results = votes::results_for_group(conn, actor, &qid, &group)?;
+                Ok((pages::question_page(conn, ctx, actor, &qid)?, (group, results)))
             })
             .await?;
         page.results = Some(results.1);
@@ -124,7 +144,11 @@ async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<Quest
     }
     if let Some(p) = view_as {
         let qid = q.into_inner();
-        let page = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::question_page_as(conn, ctx, actor, &qid, &p)).await?;
+        let page = state
+            .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+                pages::question_page_as(conn, ctx, actor, &qid, &p)
+            })
+            .await?;
         let title = format!("{} · {}", page.stage.title, page.board.title);
         return viewer.render("question", &title, &json!({"q": page}));
     }
@@ -132,11 +156,17 @@ async fn question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<Quest
 }
 
 /// The question page; after a refused post it shows the reason and keeps the text typed.
-async fn show_question(state: &AppState, viewer: &Viewer, question_id: QuestionId, error: Option<&AppError>, draft: Option<PostInput>) -> PageResult {
+async fn show_question(
+    state: &AppState,
+    viewer: &Viewer,
+    question_id: QuestionId,
+    error: Option<&AppError>,
+    draft: Option<PostInput>,
+) -> PageResult {
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match welcome_first(actor) {
             Some(to) => Ok(Err(to)),
-            None => threads::question_page(conn, ctx, actor, &question_id).map(Ok),
+            None => pages::question_page(conn, ctx, actor, &question_id).map(Ok),
         })
         .await?;
     let page = match page {
@@ -169,7 +199,12 @@ struct PostForm {
     form_token: Option<String>,
 }
 
-async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<PostForm>) -> PageResult {
+async fn post(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    form: CsrfForm<PostForm>,
+) -> PageResult {
     let question_id = q.into_inner();
     let PostForm { post: input, form_token } = form.0;
     let qid = question_id.clone();
@@ -178,7 +213,9 @@ async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionI
     let key = session::form_key(form_token.as_deref(), &[&question_id, input.parent_id.as_deref().unwrap_or("")]);
     let result = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.create", |conn| threads::create_post(conn, ctx, actor, &qid, &input))
+            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.create", |conn| {
+                posting::create_post(conn, ctx, actor, &qid, &input)
+            })
         })
         .await;
     match result {
@@ -187,16 +224,21 @@ async fn post(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionI
             session::notice(&viewer.session, if reply { "Your reply is posted." } else { "Your answer is posted." });
             Ok(redirect(&format!("/q/{question_id}#post-{}", post["id"].as_str().unwrap_or_default())))
         }
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_) | AppError::AlreadyAnswered(_) | AppError::Forbidden(_))) => {
-            show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await
-        }
+        Err(
+            e @ (AppError::Unprocessable { .. }
+            | AppError::Conflict(_)
+            | AppError::AlreadyAnswered(_)
+            | AppError::Forbidden(_)),
+        ) => show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await,
         Err(e) => Err(e.into()),
     }
 }
 
 async fn edit_form(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>) -> PageResult {
     let post_id = p.into_inner();
-    let history = state.as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id)).await?;
+    let history = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| posting::post_history(conn, actor, &post_id))
+        .await?;
     if !history.post.is_yours {
         return Err(PageError(AppError::forbidden("Only the author can edit a post.")));
     }
@@ -208,37 +250,66 @@ struct EditForm {
     body_md: String,
 }
 
-async fn edit(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>, form: CsrfForm<EditForm>) -> PageResult {
+async fn edit(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    p: web::Path<PostId>,
+    form: CsrfForm<EditForm>,
+) -> PageResult {
     let post_id = p.into_inner();
     let body = form.0.body_md;
-    let post = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::edit_post(conn, ctx, actor, &post_id, &body)).await?;
+    let post = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            posting::edit_post(conn, ctx, actor, &post_id, &body)
+        })
+        .await?;
     session::notice(&viewer.session, "Your changes are saved; the earlier wording is kept in the history.");
     Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
 }
 
 async fn history(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>) -> PageResult {
     let post_id = p.into_inner();
-    let history = state.as_actor(viewer.identity.clone(), move |conn, _, actor| threads::post_history(conn, actor, &post_id)).await?;
+    let history = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| posting::post_history(conn, actor, &post_id))
+        .await?;
     viewer.render("participant/history", "Post history", &history)
 }
 
-async fn agree(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>, _f: CsrfForm<super::session::NoFields>) -> PageResult {
+async fn agree(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    p: web::Path<PostId>,
+    _f: CsrfForm<super::session::NoFields>,
+) -> PageResult {
     let post_id = p.into_inner();
-    let post = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::toggle_agree(conn, ctx, actor, &post_id)).await?;
+    let post = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| posting::toggle_agree(conn, ctx, actor, &post_id))
+        .await?;
     Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
 }
 
-async fn vote(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<std::collections::HashMap<String, String>>) -> PageResult {
+async fn vote(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    form: CsrfForm<std::collections::HashMap<String, String>>,
+) -> PageResult {
     let qid = q.into_inner();
     let fields = form.0;
     let q2 = qid.clone();
-    let result = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| threads::vote_from_form(conn, ctx, actor, &q2, &fields)).await;
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            votes::vote_from_form(conn, ctx, actor, &q2, &fields)
+        })
+        .await;
     match result {
         Ok(_) => {
             session::notice(&viewer.session, "Your vote is saved. You can change it while the stage is open.");
             Ok(redirect(&format!("/q/{qid}")))
         }
-        Err(e @ (AppError::Unprocessable(_) | AppError::Forbidden(_))) => show_question(&state, &viewer, qid, Some(&e), None).await,
+        Err(e @ (AppError::Unprocessable { .. } | AppError::Forbidden(_))) => {
+            show_question(&state, &viewer, qid, Some(&e), None).await
+        }
         Err(e) => Err(e.into()),
     }
 }

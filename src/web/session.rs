@@ -132,7 +132,10 @@ impl Viewer {
         };
         let data = serde_json::to_value(&chrome).map_err(|e| AppError::Internal(e.into()))?;
         let html = templates::render(template, &data).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8")).insert_header((header::CACHE_CONTROL, "no-store")).body(html))
+        Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html))
     }
 }
 
@@ -165,7 +168,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let limit = req.app_data::<web::Data<super::AppState>>().map_or(1 << 20, |s| s.settings.max_body_bytes);
-        let is_form = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_form {
@@ -178,9 +185,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 };
                 PageError(app)
             })?;
-            let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|e| PageError(AppError::BadRequest(format!("The form could not be read: {e}"))))?;
+            let field: CsrfField = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| PageError(AppError::BadRequest(format!("The form could not be read: {e}"))))?;
             check_csrf(&session, &field.csrf_token).map_err(PageError)?;
-            let value = serde_urlencoded::from_bytes(&bytes).map_err(|e| PageError(AppError::BadRequest(format!("The form could not be read: {e}"))))?;
+            let value = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| PageError(AppError::BadRequest(format!("The form could not be read: {e}"))))?;
             Ok(CsrfForm(value))
         })
     }
@@ -188,7 +197,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 
 /// Reads a multipart form (a file upload) up to `limit` bytes in all, and checks its
 /// `csrf_token` field against the session's. Returns the other fields by name.
-pub async fn checked_multipart(session: &Session, mut payload: actix_multipart::Multipart, limit: usize) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
+pub async fn checked_multipart(
+    session: &Session,
+    mut payload: actix_multipart::Multipart,
+    limit: usize,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
     use futures_util::StreamExt;
     // Who is asking and the CSRF token are checked before any file is read: a stranger's
     // upload is refused without taking its bytes in. The forms send the token first.

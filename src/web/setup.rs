@@ -67,7 +67,9 @@ async fn new_board(viewer: Viewer) -> PageResult {
 
 async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<BoardInput>) -> PageResult {
     let input = form.0;
-    let board = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input)).await?;
+    let board = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input))
+        .await?;
     session::notice(&viewer.session, "Board created. Add stages and questions, then import participants.");
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
@@ -83,7 +85,9 @@ async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<B
         })
         .await?;
     match view {
-        Ok(view) => viewer.render("moderator/board", &view.board.title.clone(), &json!({"o": view, "roles": BoardRole::ALL})),
+        Ok(view) => {
+            viewer.render("moderator/board", &view.board.title.clone(), &json!({"o": view, "roles": BoardRole::ALL}))
+        }
         Err(to) => Ok(redirect(&to)),
     }
 }
@@ -100,10 +104,19 @@ async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::P
     viewer.render("moderator/board_form", "Board settings", &json!({"board": board}))
 }
 
-async fn save_settings(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<BoardInput>) -> PageResult {
+async fn save_settings(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<BoardInput>,
+) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
-    let board = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &board_id, &input)).await?;
+    let board = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            boards::update_board(conn, ctx, actor, &board_id, &input)
+        })
+        .await?;
     session::notice(&viewer.session, "Settings saved.");
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
@@ -120,7 +133,12 @@ async fn participants(state: web::Data<AppState>, viewer: Viewer, board: web::Pa
 }
 
 /// Reads an uploaded CSV file (multipart: `csrf_token`, `file`) and shows what would be imported.
-async fn import_preview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, payload: Multipart) -> PageResult {
+async fn import_preview(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    payload: Multipart,
+) -> PageResult {
     let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
     let file = fields.remove("file").unwrap_or_default();
     if file.is_empty() {
@@ -134,11 +152,22 @@ struct ImportForm {
     csv_text: String,
 }
 
-async fn import_commit(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<ImportForm>) -> PageResult {
+async fn import_commit(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<ImportForm>,
+) -> PageResult {
     import(state, viewer, board.into_inner(), form.0.csv_text.into_bytes(), true).await
 }
 
-async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: BoardId, csv: Vec<u8>, commit: bool) -> PageResult {
+async fn import(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board_id: BoardId,
+    csv: Vec<u8>,
+    commit: bool,
+) -> PageResult {
     let id = board_id.clone();
     let text = String::from_utf8_lossy(&csv).into_owned();
     let (board, report) = state
@@ -148,20 +177,36 @@ async fn import(state: web::Data<AppState>, viewer: Viewer, board_id: BoardId, c
         })
         .await?;
     if report.imported {
-        session::notice(&viewer.session, format!("{} participants imported. Their sign-in links are below.", report.rows.len()));
+        session::notice(
+            &viewer.session,
+            format!("{} participants imported. Their sign-in links are below.", report.rows.len()),
+        );
         return Ok(redirect(&format!("/boards/{board_id}/participants")));
     }
-    let mut res = viewer.render("moderator/import", "Import participants", &json!({"board": board, "report": report, "csv_text": text}))?;
+    let mut res = viewer.render(
+        "moderator/import",
+        "Import participants",
+        &json!({"board": board, "report": report, "csv_text": text}),
+    )?;
     if !report.errors.is_empty() {
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(res)
 }
 
-async fn reissue_link(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(BoardId, ParticipantId)>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn reissue_link(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, ParticipantId)>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| participants::reissue_link(conn, ctx, actor, &b, &participant_id)).await?;
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            participants::reissue_link(conn, ctx, actor, &b, &participant_id)
+        })
+        .await?;
     session::notice(&viewer.session, "A new sign-in link was issued; the previous one no longer works.");
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
@@ -171,28 +216,59 @@ struct GroupForm {
     group: String,
 }
 
-async fn set_group(state: web::Data<AppState>, viewer: Viewer, path: web::Path<(BoardId, ParticipantId)>, form: CsrfForm<GroupForm>) -> PageResult {
+async fn set_group(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, ParticipantId)>,
+    form: CsrfForm<GroupForm>,
+) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
     let group = form.0.group;
-    let p = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| participants::set_group(conn, ctx, actor, &b, &participant_id, &group)).await?;
-    session::notice(&viewer.session, format!("{} is in group {}.", p.name, p.attributes.get("group").and_then(|g| g.as_str()).unwrap_or("none")));
+    let p = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            participants::set_group(conn, ctx, actor, &b, &participant_id, &group)
+        })
+        .await?;
+    session::notice(
+        &viewer.session,
+        format!("{} is in group {}.", p.name, p.attributes.get("group").and_then(|g| g.as_str()).unwrap_or("none")),
+    );
     Ok(redirect(&format!("/boards/{board_id}/participants")))
 }
 
-async fn set_member(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<MemberInput>) -> PageResult {
+async fn set_member(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<MemberInput>,
+) -> PageResult {
     let board_id = board.into_inner();
     let b = board_id.clone();
     let input = form.0;
-    let m = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &b, &input)).await?;
-    session::notice(&viewer.session, format!("{} is now {} of this board.", m.email, m.role.as_str().replace('_', "-")));
+    let m = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &b, &input))
+        .await?;
+    session::notice(
+        &viewer.session,
+        format!("{} is now {} of this board.", m.email, m.role.as_str().replace('_', "-")),
+    );
     Ok(redirect(&format!("/boards/{board_id}")))
 }
 
-async fn create_stage(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>, form: CsrfForm<StageInput>) -> PageResult {
+async fn create_stage(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<StageInput>,
+) -> PageResult {
     let board_id = board.into_inner();
     let input = form.0;
-    let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &board_id, &input)).await?;
+    let stage = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            stages::create_stage(conn, ctx, actor, &board_id, &input)
+        })
+        .await?;
     session::notice(&viewer.session, "Stage added. Now write its questions.");
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
@@ -217,26 +293,52 @@ async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path
     viewer.render("moderator/stage", &stage.title.clone(), &json!({"board": board, "stage": stage, "modes": modes(), "summary": summary, "others": others, "summaries": summaries}))
 }
 
-async fn save_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, form: CsrfForm<StageInput>) -> PageResult {
+async fn save_stage(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    stage: web::Path<StageId>,
+    form: CsrfForm<StageInput>,
+) -> PageResult {
     let stage_id = stage.into_inner();
     let input = form.0;
-    let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &stage_id, &input)).await?;
+    let stage = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            stages::update_stage(conn, ctx, actor, &stage_id, &input)
+        })
+        .await?;
     session::notice(&viewer.session, "Stage saved.");
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
-async fn release_stage(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn release_stage(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    stage: web::Path<StageId>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let stage_id = stage.into_inner();
-    let stage = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &stage_id)).await?;
-    session::notice(&viewer.session, format!("{} is released: participants can now answer its questions.", stage.title));
+    let stage = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &stage_id))
+        .await?;
+    session::notice(
+        &viewer.session,
+        format!("{} is released: participants can now answer its questions.", stage.title),
+    );
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
-async fn add_question(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>, form: CsrfForm<QuestionInput>) -> PageResult {
+async fn add_question(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    stage: web::Path<StageId>,
+    form: CsrfForm<QuestionInput>,
+) -> PageResult {
     let stage_id = stage.into_inner();
     let s = stage_id.clone();
     let input = form.0;
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &s, &input)).await?;
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &s, &input))
+        .await?;
     session::notice(&viewer.session, "Question added.");
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
@@ -245,7 +347,7 @@ async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
     let qid = q.into_inner();
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let page = crate::service::threads::question_page(conn, ctx, actor, &qid)?;
+            let page = crate::service::pages::question_page(conn, ctx, actor, &qid)?;
             if !page.board.can_manage {
                 return Err(AppError::forbidden("Only the board's moderators can edit questions."));
             }
@@ -255,10 +357,19 @@ async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
     viewer.render("moderator/question_form", "Edit question", &json!({"q": page, "modes": modes()}))
 }
 
-async fn save_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<QuestionInput>) -> PageResult {
+async fn save_question(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    form: CsrfForm<QuestionInput>,
+) -> PageResult {
     let qid = q.into_inner();
     let input = form.0;
-    let q = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &qid, &input)).await?;
+    let q = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            stages::update_question(conn, ctx, actor, &qid, &input)
+        })
+        .await?;
     session::notice(&viewer.session, "Question saved.");
     Ok(redirect(&format!("/stages/{}", q.stage_id)))
 }
@@ -268,16 +379,30 @@ struct MoveForm {
     direction: String,
 }
 
-async fn move_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, form: CsrfForm<MoveForm>) -> PageResult {
+async fn move_question(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    form: CsrfForm<MoveForm>,
+) -> PageResult {
     let qid = q.into_inner();
     let up = form.0.direction == "up";
-    let stage_id = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question(conn, ctx, actor, &qid, up)).await?;
+    let stage_id = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::move_question(conn, ctx, actor, &qid, up))
+        .await?;
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
 
-async fn delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn delete_question(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    q: web::Path<QuestionId>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let qid = q.into_inner();
-    let stage_id = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &qid)).await?;
+    let stage_id = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &qid))
+        .await?;
     session::notice(&viewer.session, "Question deleted.");
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
@@ -293,19 +418,37 @@ async fn render_account(state: &AppState, viewer: &Viewer, new_token: Option<acc
             Ok((user.name.clone(), user.email.clone(), accounts::list_tokens(conn, user)?))
         })
         .await?;
-    viewer.render("moderator/account", "Your account", &json!({"name": name, "email": email, "tokens": tokens, "new_token": new_token}))
+    viewer.render(
+        "moderator/account",
+        "Your account",
+        &json!({"name": name, "email": email, "tokens": tokens, "new_token": new_token}),
+    )
 }
 
 async fn create_token(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<accounts::TokenInput>) -> PageResult {
     let input = form.0;
-    let token = state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::create_token(conn, ctx, actor.user()?, &input)).await?;
+    let token = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            accounts::create_token(conn, ctx, actor.user()?, &input)
+        })
+        .await?;
     // Shown on this response only; it is never stored in readable form.
     render_account(&state, &viewer, Some(token)).await
 }
 
-async fn revoke_token(state: web::Data<AppState>, viewer: Viewer, t: web::Path<String>, _f: CsrfForm<NoFields>) -> PageResult {
+async fn revoke_token(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    t: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
     let id = t.into_inner();
-    state.as_actor(viewer.identity.clone(), move |conn, ctx, actor| accounts::revoke_token(conn, ctx, actor.user()?, &id)).await.map_err(PageError)?;
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            accounts::revoke_token(conn, ctx, actor.user()?, &id)
+        })
+        .await
+        .map_err(PageError)?;
     session::notice(&viewer.session, "Token revoked.");
     Ok(redirect("/account"))
 }
@@ -333,7 +476,7 @@ async fn change_password(state: web::Data<AppState>, viewer: Viewer, form: CsrfF
             session::notice(&viewer.session, "Password changed. Every other session and every API token has ended.");
             Ok(redirect("/account"))
         }
-        Err(AppError::Unprocessable(why)) => {
+        Err(AppError::Unprocessable { message: why, .. }) => {
             session::notice(&viewer.session, why);
             Ok(redirect("/account"))
         }

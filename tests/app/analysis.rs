@@ -16,7 +16,12 @@ pub fn assert_valid(xml: &[u8], schema: &str) {
         .args(["--noout", "--schema", &xsd, file.to_str().unwrap()])
         .output()
         .expect("xmllint (Debian libxml2-utils; scripts/test installs it)");
-    assert!(out.status.success(), "{schema}: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&xml[..xml.len().min(3000)]));
+    assert!(
+        out.status.success(),
+        "{schema}: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&xml[..xml.len().min(3000)])
+    );
 }
 
 /// A new account named after its email's local part, made an analyst of the board.
@@ -40,10 +45,19 @@ pub async fn add_member(m: &Api, board: &str, email: &str, role: &str) {
 }
 
 fn names(codes: &Value) -> Vec<(String, u64)> {
-    codes.as_array().unwrap().iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["depth"].as_u64().unwrap())).collect()
+    codes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_string(), c["depth"].as_u64().unwrap()))
+        .collect()
 }
 
-crate::on_both_databases!(codebook_templates_and_refi_qda_codebook_round_trip, coding_by_two_analysts_with_counts_and_report, who_may_code_a_matrix);
+crate::on_both_databases!(
+    codebook_templates_and_refi_qda_codebook_round_trip,
+    coding_by_two_analysts_with_counts_and_report,
+    who_may_code_a_matrix
+);
 
 async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let app = spawn(backend).await;
@@ -52,10 +66,12 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
     let codes_url = format!("/api/v1/boards/{}/codes", s.board);
 
-    let (st, added) = ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
+    let (st, added) =
+        ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
     assert_eq!(st, StatusCode::OK, "{added}");
     assert_eq!(added["added"], 6);
-    let (_, again) = ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
+    let (_, again) =
+        ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
     assert_eq!(again["added"], 0, "a template applied twice adds nothing");
     ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "four-pillars"})).await;
     let (_, codes) = ana.get(&codes_url).await;
@@ -68,7 +84,8 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     assert!(tree.iter().any(|(n, d)| n == "Nurturing culture and principles" && *d == 1));
 
     // A code of one's own, with bad input refused and nothing lost.
-    let (st, own) = ana.post(&codes_url, json!({"name": "Workload", "description": "Time & pressure <b>", "colour": "#C00"})).await;
+    let (st, own) =
+        ana.post(&codes_url, json!({"name": "Workload", "description": "Time & pressure <b>", "colour": "#C00"})).await;
     assert_eq!(st, StatusCode::CREATED, "{own}");
     assert_eq!(own["colour"], "#cc0000");
     assert_eq!(ana.post(&codes_url, json!({"name": "workload"})).await.0, StatusCode::CONFLICT);
@@ -77,13 +94,19 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     assert!(problem["detail"].as_str().unwrap().contains("#rrggbb"));
     let parent = codes[0]["id"].as_str().unwrap();
     let child = codes[1]["id"].as_str().unwrap();
-    let (st, _) = ana.put(&format!("/api/v1/codes/{parent}"), json!({"name": "Value creation cycles", "parent_id": child})).await;
+    let (st, _) =
+        ana.put(&format!("/api/v1/codes/{parent}"), json!({"name": "Value creation cycles", "parent_id": child})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a code cannot go inside its own child");
-    let (st, moved) =
-        ana.put(&format!("/api/v1/codes/{}", own["id"].as_str().unwrap()), json!({"name": "Workload", "description": "Time & pressure <b>", "parent_id": parent})).await;
+    let (st, moved) = ana
+        .put(
+            &format!("/api/v1/codes/{}", own["id"].as_str().unwrap()),
+            json!({"name": "Workload", "description": "Time & pressure <b>", "parent_id": parent}),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(moved["path"], "Value creation cycles › Workload");
-    let (st, memo) = ana.post(&format!("/api/v1/codes/{parent}/memos"), json!({"body": "Use for all five cycles"})).await;
+    let (st, memo) =
+        ana.post(&format!("/api/v1/codes/{parent}/memos"), json!({"body": "Use for all five cycles"})).await;
     assert_eq!(st, StatusCode::CREATED, "{memo}");
 
     // Out as a REFI-QDA codebook, valid against the schema.
@@ -95,18 +118,26 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let parsed = roxmltree::Document::parse(&doc).unwrap();
     let workload = parsed.descendants().find(|n| n.attribute("name") == Some("Workload")).unwrap();
     assert_eq!(workload.parent_element().unwrap().attribute("name"), Some("Value creation cycles"), "the tree is kept");
-    assert_eq!(workload.children().find(|n| n.has_tag_name("Description")).unwrap().text(), Some("Time & pressure <b>"));
+    assert_eq!(
+        workload.children().find(|n| n.has_tag_name("Description")).unwrap().text(),
+        Some("Time & pressure <b>")
+    );
 
     // And back in, into another board: the same tree.
     let other = app.board_with_question("mod@example.org", "open", &[]).await;
     add_member(&m, &other.board, "ana@example.org", "analyst").await;
     let ana2 = &ana;
-    let (st, imported) = ana2.post_raw(&format!("/api/v1/boards/{}/codebook/import", other.board), "application/xml", qdc.clone()).await;
+    let (st, imported) =
+        ana2.post_raw(&format!("/api/v1/boards/{}/codebook/import", other.board), "application/xml", qdc.clone()).await;
     assert_eq!(st, StatusCode::OK, "{imported}");
     assert_eq!(imported["added"], 12);
     let (_, copied) = ana2.get(&format!("/api/v1/boards/{}/codes", other.board)).await;
     assert_eq!(names(&copied), names(&ana.get(&codes_url).await.1));
-    assert!(copied.as_array().unwrap().iter().any(|c| c["name"] == "Workload" && c["colour"] == "#cc0000" && c["description"] == "Time & pressure <b>"));
+    assert!(copied
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "Workload" && c["colour"] == "#cc0000" && c["description"] == "Time & pressure <b>"));
 
     // Files that are not codebooks are refused with a reason, and change nothing.
     for (body, why) in [
@@ -115,7 +146,8 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
         (b"not xml at all".to_vec(), "no CodeBook"),
         (vec![0xff, 0xfe, 0x00], "UTF-8"),
     ] {
-        let (st, problem) = ana2.post_raw(&format!("/api/v1/boards/{}/codebook/import", other.board), "application/xml", body).await;
+        let (st, problem) =
+            ana2.post_raw(&format!("/api/v1/boards/{}/codebook/import", other.board), "application/xml", body).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert!(problem["detail"].as_str().unwrap().contains(why), "{problem}");
     }
@@ -128,24 +160,43 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let fresh = app.board_with_question("mod@example.org", "open", &[]).await;
     add_member(&m, &fresh.board, "ana@example.org", "analyst").await;
     let html = page.get_ok(&format!("/boards/{}/codebook", fresh.board)).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", csrf_of(&html))
-        .part("file", reqwest::multipart::Part::bytes(qdc).file_name("codebook.qdc").mime_str("application/xml").unwrap());
-    let res = page.client.post(app.url(&format!("/boards/{}/codebook/import", fresh.board))).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf_token", csrf_of(&html)).part(
+        "file",
+        reqwest::multipart::Part::bytes(qdc).file_name("codebook.qdc").mime_str("application/xml").unwrap(),
+    );
+    let res = page
+        .client
+        .post(app.url(&format!("/boards/{}/codebook/import", fresh.board)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("Added 12 codes."), "{html}");
     assert_eq!(texts(&html, ".codebook .code strong").len(), 12);
     // Edit a code from the page (rename, recolour, move to the top level), then delete one.
     let (_, fresh_codes) = ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await;
-    let workload = fresh_codes.as_array().unwrap().iter().find(|c| c["name"] == "Workload").unwrap()["id"].as_str().unwrap().to_string();
+    let workload = fresh_codes.as_array().unwrap().iter().find(|c| c["name"] == "Workload").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let page_url = format!("/boards/{}/codebook", fresh.board);
-    let res = page.submit(&page_url, &format!("/codes/{workload}"), &[("name", "Workload and time"), ("description", ""), ("colour", "#00aa00"), ("parent_id", "")]).await;
+    let res = page
+        .submit(
+            &page_url,
+            &format!("/codes/{workload}"),
+            &[("name", "Workload and time"), ("description", ""), ("colour", "#00aa00"), ("parent_id", "")],
+        )
+        .await;
     let html = res.text().await.unwrap();
     assert!(texts(&html, ".notice").contains(&"Saved the code \"Workload and time\".".to_string()), "{html}");
     let (_, after) = ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await;
     let edited = after.as_array().unwrap().iter().find(|c| c["id"] == workload.as_str()).unwrap();
-    assert_eq!((edited["colour"].as_str(), edited["depth"].as_u64(), edited["parent_id"].is_null()), (Some("#00aa00"), Some(0), true));
+    assert_eq!(
+        (edited["colour"].as_str(), edited["depth"].as_u64(), edited["parent_id"].is_null()),
+        (Some("#00aa00"), Some(0), true)
+    );
     let res = page.submit(&page_url, &format!("/codes/{workload}/delete"), &[]).await;
     assert!(res.text().await.unwrap().contains("Deleted the code"));
     assert_eq!(ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await.1.as_array().unwrap().len(), 11);
@@ -153,14 +204,18 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
 
 async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     let app = spawn(backend).await;
-    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"]).await;
+    let s = app
+        .board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"])
+        .await;
     let m = app.api_of("mod@example.org").await;
     // Bob is a Manager; Ann and Cat stay Nurses.
     let bob_id = s.participants[1].1.clone();
     app.with_db(move |conn, _| {
         use diesel::prelude::*;
         use focusboard::db::schema::participants;
-        diesel::update(participants::table.find(&bob_id)).set(participants::attributes.eq(r#"{"Role":"Manager"}"#)).execute(conn)?;
+        diesel::update(participants::table.find(&bob_id))
+            .set(participants::attributes.eq(r#"{"Role":"Manager"}"#))
+            .execute(conn)?;
         Ok(())
     })
     .await;
@@ -174,39 +229,45 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     let ben = analyst(&app, &m, &s.board, "ben@example.org").await;
     ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
     let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", s.board)).await;
-    let code = |name: &str| codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string();
+    let code = |name: &str| {
+        codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+    };
     let (immediate, applied) = (code("Immediate value"), code("Applied value"));
 
     // Whole reply; an excerpt by characters (é counts as one); an excerpt by its words.
-    let (st, whole) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate]})).await;
+    let (st, whole) = ana.code_post(&a, json!({"code_ids": [immediate]})).await;
     assert_eq!(st, StatusCode::CREATED, "{whole}");
     assert_eq!(whole["whole"], true);
     let (st, excerpt) =
-        ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [applied], "start": 19, "end": 48, "excerpt": "I now plan my week with the t", "quote": true})).await;
+        ana.code_post(&a, json!({"code_ids": [applied], "start": 19, "end": 48, "excerpt": "I now plan my week with the t", "quote": true})).await;
     assert_eq!(st, StatusCode::CREATED, "{excerpt}");
     assert_eq!(excerpt["text"], "I now plan my week with the t");
     assert_eq!(excerpt["is_quote"], true);
-    let (st, by_words) =
-        ben.post(&format!("/api/v1/posts/{b}/codings"), json!({"code_ids": [applied, immediate], "excerpt": "I plan better now", "memo": "Compare with P01"})).await;
+    let (st, by_words) = ben
+        .code_post(
+            &b,
+            json!({"code_ids": [applied, immediate], "excerpt": "I plan better now", "memo": "Compare with P01"}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{by_words}");
     assert_eq!((by_words["start"].as_i64(), by_words["end"].as_i64()), (Some(16), Some(33)));
     // The second analyst codes the same excerpt as the first: both codings stay, with who.
-    let (_, shared) = ben.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "start": 19, "end": 48})).await;
+    let (_, shared) = ben.code_post(&a, json!({"code_ids": [immediate], "start": 19, "end": 48})).await;
     assert_eq!(shared["id"], excerpt["id"], "the same selection is one excerpt");
     let coders: Vec<&str> = shared["codings"].as_array().unwrap().iter().map(|c| c["by"].as_str().unwrap()).collect();
     assert_eq!(coders.len(), 2);
 
     // Selections that do not fit are refused with a reason.
-    let (st, p) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "start": 40, "end": 400})).await;
+    let (st, p) = ana.code_post(&a, json!({"code_ids": [immediate], "start": 40, "end": 400})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p["detail"].as_str().unwrap().contains("52 characters"), "{p}");
-    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "start": 0, "end": 4, "excerpt": "Tea "})).await;
+    let (st, _) = ana.code_post(&a, json!({"code_ids": [immediate], "start": 0, "end": 4, "excerpt": "Tea "})).await;
     assert_eq!(st, StatusCode::CONFLICT, "the text there is not what was selected");
-    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "excerpt": "not in the reply"})).await;
+    let (st, _) = ana.code_post(&a, json!({"code_ids": [immediate], "excerpt": "not in the reply"})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": ["no-such-code"]})).await;
+    let (st, _) = ana.code_post(&a, json!({"code_ids": ["no-such-code"]})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({})).await;
+    let (st, _) = ana.code_post(&a, json!({})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "nothing to save");
 
     // The coding view: every reply with excerpts, codings (who, when) and memos.
@@ -223,7 +284,10 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     let cat = app.participant_api(s.link(2)).await;
     assert_eq!(cat.post(&q, json!({"body_md": "Not coded yet"})).await.0, StatusCode::CREATED);
     let (_, uncoded) = ana.get(&format!("/api/v1/questions/{}/coding?uncoded=true", s.question)).await;
-    assert_eq!(uncoded["replies"].as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap()).collect::<Vec<_>>(), ["Not coded yet"]);
+    assert_eq!(
+        uncoded["replies"].as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["Not coded yet"]
+    );
 
     // Counts: per question, answered of released to; per code, replies and participants, by Role.
     let (_, report) = ana.get(&format!("/api/v1/boards/{}/report?by=Role", s.board)).await;
@@ -236,28 +300,64 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["participant"].as_str().unwrap(), p["value"].as_str().unwrap(), p["answered"].as_i64().unwrap(), p["replies"].as_i64().unwrap(), p["coded"].as_i64().unwrap()))
+        .map(|p| {
+            (
+                p["participant"].as_str().unwrap(),
+                p["value"].as_str().unwrap(),
+                p["answered"].as_i64().unwrap(),
+                p["replies"].as_i64().unwrap(),
+                p["coded"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(people, [("P01", "Nurse", 1, 1, 1), ("P02", "Manager", 1, 1, 1), ("P03", "Nurse", 1, 1, 0)]);
     assert_eq!(report["values"], json!(["Manager", "Nurse"]));
     assert_eq!(report["value_sizes"], json!([1, 2]));
-    let count = |name: &str| report["codes"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap().ends_with(name)).unwrap().clone();
-    assert_eq!((count("Immediate value")["replies"].as_i64(), count("Immediate value")["participants"].as_i64()), (Some(2), Some(2)));
+    let count = |name: &str| {
+        report["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (count("Immediate value")["replies"].as_i64(), count("Immediate value")["participants"].as_i64()),
+        (Some(2), Some(2))
+    );
     assert_eq!(count("Immediate value")["by_value"], json!([1, 1]));
     assert_eq!(count("Applied value")["by_value"], json!([1, 1]));
     assert_eq!(count("Realised value")["replies"], 0);
     let parent = &report["codes"][0];
     assert_eq!(parent["path"], "Value creation cycles");
-    assert_eq!((parent["replies"].as_i64(), parent["replies_in_tree"].as_i64(), parent["participants_in_tree"].as_i64()), (Some(0), Some(2), Some(2)), "sub-codes roll up");
+    assert_eq!(
+        (parent["replies"].as_i64(), parent["replies_in_tree"].as_i64(), parent["participants_in_tree"].as_i64()),
+        (Some(0), Some(2), Some(2)),
+        "sub-codes roll up"
+    );
     assert_eq!(parent["by_value"], json!([1, 1]));
     assert_eq!(report["quotes"][0]["text"], "I now plan my week with the t");
     assert_eq!(report["quotes"][0]["participant"], "P01");
 
     // Removing a coding: the excerpt stays while it has codes or is a quote.
-    let ben_coding = shared["codings"].as_array().unwrap().iter().find(|c| c["by"].as_str().unwrap().contains("ben")).unwrap()["id"].as_str().unwrap().to_string();
+    let ben_coding =
+        shared["codings"].as_array().unwrap().iter().find(|c| c["by"].as_str().unwrap().contains("ben")).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
     assert_eq!(ben.delete(&format!("/api/v1/codings/{ben_coding}")).await, StatusCode::NO_CONTENT);
     let (_, report) = ana.get(&format!("/api/v1/boards/{}/report", s.board)).await;
-    assert_eq!(report["codes"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap().ends_with("Immediate value")).unwrap()["replies"], 2, "Ann's whole reply keeps it");
+    assert_eq!(
+        report["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"].as_str().unwrap().ends_with("Immediate value"))
+            .unwrap()["replies"],
+        2,
+        "Ann's whole reply keeps it"
+    );
 
     // The pages: code by selecting in the page (the form carries the range), and the report.
     let page = app.signed_in("ana@example.org").await;
@@ -269,7 +369,14 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
         .submit(
             &coding_url,
             &format!("/posts/{b}/codings"),
-            &[("code_id", &realised), ("code_id", &immediate), ("start", "0"), ("end", "10"), ("excerpt", "Mostly fun"), ("back", &coding_url)],
+            &[
+                ("code_id", &realised),
+                ("code_id", &immediate),
+                ("start", "0"),
+                ("end", "10"),
+                ("excerpt", "Mostly fun"),
+                ("back", &coding_url),
+            ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -277,12 +384,24 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert!(html.contains("Saved: “Mostly fun”."), "{html}");
     assert!(texts(&html, ".excerpts q").contains(&"Mostly fun".to_string()));
     // A memo alone from the same form: no excerpt is made for it.
-    let res = page.submit(&coding_url, &format!("/posts/{b}/codings"), &[("excerpt", ""), ("memo", "Fun is immediate value"), ("back", &coding_url)]).await;
+    let res = page
+        .submit(
+            &coding_url,
+            &format!("/posts/{b}/codings"),
+            &[("excerpt", ""), ("memo", "Fun is immediate value"), ("back", &coding_url)],
+        )
+        .await;
     let html = res.text().await.unwrap();
     assert!(texts(&html, ".note .pre").contains(&"Fun is immediate value".to_string()), "{html}");
     let (_, view) = ana.get(&format!("/api/v1/questions/{}/coding", s.question)).await;
-    assert_eq!(view["replies"][1]["excerpts"].as_array().unwrap().len(), 2, "Ben's excerpt and “Mostly fun”, nothing more");
-    let res = page.submit(&coding_url, &format!("/posts/{b}/codings"), &[("code_id", &realised), ("start", "0"), ("end", "99")]).await;
+    assert_eq!(
+        view["replies"][1]["excerpts"].as_array().unwrap().len(),
+        2,
+        "Ben's excerpt and “Mostly fun”, nothing more"
+    );
+    let res = page
+        .submit(&coding_url, &format!("/posts/{b}/codings"), &[("code_id", &realised), ("start", "0"), ("end", "99")])
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "an error page with the reason");
     assert!(res.text().await.unwrap().contains("34 characters"));
     let html = page.get_ok(&format!("/boards/{}/report?by=Role", s.board)).await;
@@ -301,12 +420,12 @@ async fn who_may_code_a_matrix(backend: Backend) {
     let other = app.board_with_question("modb@example.org", "open", &["zed@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
-    let (_, post) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Secret answer for the analysts"})).await;
+    let (_, post) = ann.write_post(&s.question, json!({"body_md": "Secret answer for the analysts"})).await;
     let post = post["id"].as_str().unwrap().to_string();
     let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
     let (_, code) = ana.post(&format!("/api/v1/boards/{}/codes", s.board), json!({"name": "Trust"})).await;
     let code = code["id"].as_str().unwrap().to_string();
-    let (_, excerpt) = ana.post(&format!("/api/v1/posts/{post}/codings"), json!({"code_ids": [code], "excerpt": "Secret", "quote": true})).await;
+    let (_, excerpt) = ana.code_post(&post, json!({"code_ids": [code], "excerpt": "Secret", "quote": true})).await;
     let coding = excerpt["codings"][0]["id"].as_str().unwrap().to_string();
     let excerpt = excerpt["id"].as_str().unwrap().to_string();
     let (_, memo) = ana.post(&format!("/api/v1/posts/{post}/memos"), json!({"body": "memo"})).await;
@@ -356,8 +475,16 @@ async fn who_may_code_a_matrix(backend: Backend) {
         for (path, body) in writes(who) {
             assert_eq!(api.post(&path, body).await.0, expected, "{who} POST {path}");
         }
-        assert_eq!(api.put(&format!("/api/v1/codes/{code}"), json!({"name": "Renamed"})).await.0, expected, "{who} rename");
-        assert_eq!(api.put(&format!("/api/v1/excerpts/{excerpt}/quote"), json!({"quote": false})).await.0, expected, "{who} unquote");
+        assert_eq!(
+            api.put(&format!("/api/v1/codes/{code}"), json!({"name": "Renamed"})).await.0,
+            expected,
+            "{who} rename"
+        );
+        assert_eq!(
+            api.put(&format!("/api/v1/excerpts/{excerpt}/quote"), json!({"quote": false})).await.0,
+            expected,
+            "{who} unquote"
+        );
         assert_eq!(api.delete(&format!("/api/v1/codings/{coding}")).await, expected, "{who} uncode");
         assert_eq!(api.delete(&format!("/api/v1/memos/{memo}")).await, expected, "{who} delete memo");
         assert_eq!(api.delete(&format!("/api/v1/codes/{code}")).await, expected, "{who} delete code");
@@ -380,8 +507,14 @@ async fn who_may_code_a_matrix(backend: Backend) {
     }
     // Only its author or a moderator deletes a memo.
     let (_, memo_of_co) = co.post(&format!("/api/v1/posts/{post}/memos"), json!({"body": "mine"})).await;
-    assert_eq!(ana.delete(&format!("/api/v1/memos/{}", memo_of_co["id"].as_str().unwrap())).await, StatusCode::FORBIDDEN);
-    assert_eq!(co.delete(&format!("/api/v1/memos/{}", memo_of_co["id"].as_str().unwrap())).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        ana.delete(&format!("/api/v1/memos/{}", memo_of_co["id"].as_str().unwrap())).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        co.delete(&format!("/api/v1/memos/{}", memo_of_co["id"].as_str().unwrap())).await,
+        StatusCode::NO_CONTENT
+    );
 
     // The pages, for a participant, an observer, and another board's moderator.
     let pages = [
@@ -391,21 +524,31 @@ async fn who_may_code_a_matrix(backend: Backend) {
         format!("/q/{}/coding", s.question),
         format!("/boards/{}/export?format=csv", s.board),
     ];
-    let participant = app.participant(s.link(0)).await;
+    let participant = app.sign_in_participant(s.link(0)).await;
     let observer = app.signed_in("obs@example.org").await;
     let stranger = app.signed_in("modb@example.org").await;
-    for (who, browser, expected) in
-        [("participant", &participant, StatusCode::FORBIDDEN), ("observer", &observer, StatusCode::FORBIDDEN), ("stranger", &stranger, StatusCode::NOT_FOUND)]
-    {
+    for (who, browser, expected) in [
+        ("participant", &participant, StatusCode::FORBIDDEN),
+        ("observer", &observer, StatusCode::FORBIDDEN),
+        ("stranger", &stranger, StatusCode::NOT_FOUND),
+    ] {
         for path in &pages {
             let res = browser.get(path).await;
             assert_eq!(res.status(), expected, "{who} {path}");
             assert!(!res.text().await.unwrap().contains("Secret answer"), "{who} {path} leaks");
         }
         let html = browser.get_ok(if who == "stranger" { "/boards" } else { "/" }).await;
-        let res =
-            browser.client.post(app.url(&format!("/posts/{post}/codings"))).form(&[("csrf_token", csrf_of(&html).as_str()), ("code_id", code.as_str())]).send().await.unwrap();
+        let res = browser
+            .client
+            .post(app.url(&format!("/posts/{post}/codings")))
+            .form(&[("csrf_token", csrf_of(&html).as_str()), ("code_id", code.as_str())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), expected, "{who} codes through the page");
-        assert!(!res.text().await.unwrap().contains("This form has expired"), "refused for who they are, not for the form");
+        assert!(
+            !res.text().await.unwrap().contains("This form has expired"),
+            "refused for who they are, not for the form"
+        );
     }
 }

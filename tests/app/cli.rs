@@ -37,13 +37,17 @@ fn every_subcommand_has_help() {
 #[test]
 fn user_create_migrate_and_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, out) = focusboard(dir.path(), &["user", "create", "--admin", "--email", "Admin@Example.org", "--name", "Admin"]);
+    let (ok, out) =
+        focusboard(dir.path(), &["user", "create", "--admin", "--email", "Admin@Example.org", "--name", "Admin"]);
     assert!(ok, "{out}");
     assert!(out.contains("Created administrator Admin <admin@example.org>") && out.contains("Password: "));
     let (ok, out) = focusboard(dir.path(), &["user", "create", "--email", "admin@example.org", "--name", "Again"]);
     assert!(!ok && out.contains("already exists"), "{out}");
     // Board creation is a permission an administrator gives and takes back.
-    let (ok, out) = focusboard(dir.path(), &["user", "create", "--no-board-creation", "--email", "obs@example.org", "--name", "Obs"]);
+    let (ok, out) = focusboard(
+        dir.path(),
+        &["user", "create", "--no-board-creation", "--email", "obs@example.org", "--name", "Obs"],
+    );
     assert!(ok && out.contains("staff member"), "{out}");
     let (ok, out) = focusboard(dir.path(), &["user", "board-creation", "--email", "obs@example.org", "--allow"]);
     assert!(ok && out.contains("may now create boards"), "{out}");
@@ -58,7 +62,11 @@ fn user_create_migrate_and_demo() {
     // Running it again does not duplicate the board.
     let (ok, again) = focusboard(dir.path(), &["demo"]);
     assert!(ok && again.contains("as printed when the demo was first created"));
-    let bad = Command::new(env!("CARGO_BIN_EXE_focusboard")).arg("migrate").env("FOCUSBOARD_CONFIG", dir.path().join("missing.toml")).output().unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_focusboard"))
+        .arg("migrate")
+        .env("FOCUSBOARD_CONFIG", dir.path().join("missing.toml"))
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a readable file"));
 }

@@ -26,12 +26,18 @@ const CSV: &str = "email,name,Role\nann@example.org,Ann Lee,Nurse\nbob@example.o
 async fn board(app: &TestApp, csv: &str, close: &str) -> (Browser, String, String, String) {
     let m = app.moderator("mod@example.org").await;
     let api = app.api_of("mod@example.org").await;
-    let (_, b) = api.post("/api/v1/boards", json!({"title": "CoP consultation", "time_zone": "Europe/London", "closes_at": "2021-04-01T17:00"})).await;
+    let (_, b) = api
+        .post(
+            "/api/v1/boards",
+            json!({"title": "CoP consultation", "time_zone": "Europe/London", "closes_at": "2021-04-01T17:00"}),
+        )
+        .await;
     let board = b["id"].as_str().unwrap().to_string();
-    let (_, st) = api.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Stage 1: hopes", "close_at": close})).await;
+    let (_, st) = api.add_stage(&board, json!({"title": "Stage 1: hopes", "close_at": close})).await;
     let stage = st["id"].as_str().unwrap().to_string();
-    let (_, q) = api.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "What did you *hope* for?"})).await;
-    let (s, _) = api.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), csv.to_string()).await;
+    let (_, q) = api.add_question(&stage, json!({"prompt_md": "What did you *hope* for?"})).await;
+    let (s, _) =
+        api.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), csv.to_string()).await;
     assert_eq!(s, StatusCode::OK);
     (m, board, stage, q["id"].as_str().unwrap().to_string())
 }
@@ -61,20 +67,24 @@ async fn invitations_arrive_and_their_link_signs_in(backend: Backend) {
     let unsubscribe = mail.header("List-Unsubscribe").unwrap();
     assert!(unsubscribe.starts_with(&format!("<{}/u/", app.base)), "{unsubscribe}");
     assert_eq!(mail.header("List-Unsubscribe-Post").unwrap(), "List-Unsubscribe=One-Click");
-    assert!(mail.text().contains("Hello Ann Lee") && mail.text().contains("closes Thu 1 Apr 2021, 17:00 BST"), "times in the board's zone: {}", mail.text());
+    assert!(
+        mail.text().contains("Hello Ann Lee") && mail.text().contains("closes Thu 1 Apr 2021, 17:00 BST"),
+        "times in the board's zone: {}",
+        mail.text()
+    );
     let link = mail.link(&format!("{}/p/", app.base));
     assert!(mail.html().contains(&format!("href=\"{link}\"")), "the same link in the HTML part");
 
     // Following the link signs Ann in.
-    let ann = app.participant(&link).await;
-    assert!(ann.get_ok(&format!("/b/{board}")).await.contains("Before you start"));
+    let ann = app.sign_in_participant(&link).await;
+    assert!(ann.board_home_page(&board).await.contains("Before you start"));
 
     // Inviting again sends nothing to those who have their current link...
     assert!(invite(&m, &board).await.contains("Everyone already has an invitation"));
     assert_eq!(app.outbox.drain().await.unwrap(), Drained::default());
     // ...but a new link is mailed when the moderator issues one.
     let api = app.api_of("mod@example.org").await;
-    let (_, people) = api.get(&format!("/api/v1/boards/{board}/participants")).await;
+    let (_, people) = api.participants(&board).await;
     let ann_id = people[0]["id"].as_str().unwrap();
     assert_eq!(people[0]["email"], "ann@example.org");
     api.post(&format!("/api/v1/boards/{board}/participants/{ann_id}/link"), json!({})).await;
@@ -106,7 +116,10 @@ async fn temporary_failures_are_retried_then_given_up(backend: Backend) {
     app.clock.advance(time::Duration::seconds(121));
     assert_eq!(app.outbox.drain().await.unwrap(), Drained { failed: 1, ..Default::default() });
     let (_, failed) = api.get(&format!("/api/v1/boards/{board}/emails?status=failed")).await;
-    assert_eq!((failed[0]["recipient"].as_str(), failed[0]["attempts"].as_i64()), (Some("tempfail-9-bob@example.org"), Some(3)));
+    assert_eq!(
+        (failed[0]["recipient"].as_str(), failed[0]["attempts"].as_i64()),
+        (Some("tempfail-9-bob@example.org"), Some(3))
+    );
     let (st, _) = api.get(&format!("/api/v1/boards/{board}/emails?status=lost")).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -131,14 +144,17 @@ async fn permanent_failures_are_shown_and_can_be_resent(backend: Backend) {
     // A participant of the board cannot see the delivery list, in the API or the pages.
     let ann_link = sink.to("ann@example.org")[0].link(&format!("{}/p/", app.base));
     let ann = app.participant_api(&ann_link).await;
-    assert_eq!(ann.get(&format!("/api/v1/boards/{board}/emails")).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(ann.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await.0, StatusCode::FORBIDDEN);
-    let ann_page = app.participant(&ann_link).await;
+    assert_eq!(ann.emails(&board).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(ann.invite(&board, json!({})).await.0, StatusCode::FORBIDDEN);
+    let ann_page = app.sign_in_participant(&ann_link).await;
     assert_eq!(ann_page.get(&format!("/boards/{board}/emails")).await.status(), StatusCode::FORBIDDEN);
     // Another board's moderator cannot see or resend these.
     let other = app.staff_api("other@example.org", false).await;
-    assert_eq!(other.get(&format!("/api/v1/boards/{board}/emails")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(other.post(&format!("/api/v1/boards/{board}/emails/resend-failed"), json!({})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.emails(&board).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.post(&format!("/api/v1/boards/{board}/emails/resend-failed"), json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn stage_notices_reminders_and_replies(backend: Backend) {
@@ -159,7 +175,7 @@ async fn stage_notices_reminders_and_replies(backend: Backend) {
     let ann_link = sink.to("ann@example.org")[0].link(&format!("{}/p/", app.base));
     let ann = app.participant_api(&ann_link).await;
     ann.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": "Annie"})).await;
-    let (_, answer) = ann.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Networking"})).await;
+    let (_, answer) = ann.write_post(&q, json!({"body_md": "Networking"})).await;
 
     // Bob signs in but does not answer.
     let bob_link = sink.to("bob@example.org")[0].link(&format!("{}/p/", app.base));
@@ -180,16 +196,22 @@ async fn stage_notices_reminders_and_replies(backend: Backend) {
     assert_eq!(sink.to("ann@example.org").len(), 2, "Ann answered: no reminder");
 
     // Bob replies to Ann: Ann is told, with a link to the reply.
-    bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Me too"})).await;
-    let (_, reply) = bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Agreed, **Annie**", "parent_id": answer["id"]})).await;
+    bob.write_post(&q, json!({"body_md": "Me too"})).await;
+    let (_, reply) = bob.write_post(&q, json!({"body_md": "Agreed, **Annie**", "parent_id": answer["id"]})).await;
     assert_eq!(app.outbox.drain().await.unwrap(), sent(1));
     let told = sink.to("ann@example.org").pop().unwrap();
     assert_eq!(told.subject(), "Bobby replied to your post");
-    assert!(told.text().contains("Agreed, Annie") && told.text().contains(&format!("#post-{}", reply["id"].as_str().unwrap())));
+    assert!(
+        told.text().contains("Agreed, Annie")
+            && told.text().contains(&format!("#post-{}", reply["id"].as_str().unwrap()))
+    );
     assert!(!told.text().contains("Bob Ray"), "screen names only, as on the board");
 
     // Never signed in: Cat, invited, reminded 48 hours later, once.
-    app.api_of("mod@example.org").await.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email\ncat@example.org\n").await;
+    app.api_of("mod@example.org")
+        .await
+        .post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email\ncat@example.org\n")
+        .await;
     invite(&m, &board).await;
     app.outbox.drain().await.unwrap();
     app.clock.advance(time::Duration::hours(48));
@@ -210,15 +232,21 @@ async fn one_click_unsubscribe_stops_that_kind(backend: Backend) {
     let notice = sink.to("ann@example.org").into_iter().find(|m| m.subject().starts_with("New questions")).unwrap();
     let url = notice.header("List-Unsubscribe").unwrap().trim_matches(['<', '>']).to_string();
     // What a mail program does: a POST with no cookies and no CSRF token.
-    let res = reqwest::Client::new().post(&url).header("content-type", "application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click").send().await.unwrap();
+    let res = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("You will no longer receive: A new stage of questions is open"));
     // A second stage opens: Bob is told, Ann is not.
     let api = app.api_of("mod@example.org").await;
-    let (_, s2) = api.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Stage 2"})).await;
+    let (_, s2) = api.add_stage(&board, json!({"title": "Stage 2"})).await;
     // A stage notice lists the stage's questions; a stage without any announces nothing.
-    api.post(&format!("/api/v1/stages/{}/questions", s2["id"].as_str().unwrap()), json!({"prompt_md": "And now?"})).await;
-    api.post(&format!("/api/v1/stages/{}/release", s2["id"].as_str().unwrap()), json!({})).await;
+    api.add_question(&s2["id"].as_str().unwrap(), json!({"prompt_md": "And now?"})).await;
+    api.release_stage(&s2["id"].as_str().unwrap(), json!({})).await;
     assert_eq!(app.outbox.drain().await.unwrap(), sent(1));
     assert_eq!(sink.to("bob@example.org").len(), 3);
     assert_eq!(sink.to("ann@example.org").len(), 2);
@@ -227,12 +255,17 @@ async fn one_click_unsubscribe_stops_that_kind(backend: Backend) {
     let page = b.get_ok(&url).await;
     assert!(!page.contains("name=\"receive_stage_open\" checked"));
     assert!(page.contains("name=\"receive_reminder\" checked"));
-    let res = b.submit(&url, &format!("{url}/preferences"), &[("receive_stage_open", "on"), ("receive_reminder", "on")]).await;
+    let res = b
+        .submit(&url, &format!("{url}/preferences"), &[("receive_stage_open", "on"), ("receive_reminder", "on")])
+        .await;
     let page = res.text().await.unwrap();
     assert!(page.contains("name=\"receive_stage_open\" checked") && !page.contains("name=\"receive_reply\" checked"));
     // A forged token is refused.
     let forged = format!("{}x", url);
-    assert_eq!(reqwest::Client::new().post(&forged).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        reqwest::Client::new().post(&forged).body("List-Unsubscribe=One-Click").send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn a_crash_before_sending_still_delivers_once(backend: Backend) {
@@ -241,7 +274,12 @@ async fn a_crash_before_sending_still_delivers_once(backend: Backend) {
     invite(&m, &board).await;
     // The instance that queued them dies before its worker runs; a new one starts on the same
     // database and sends them.
-    let restarted = focusboard::startup::outbox_worker(&app.settings, focusboard::db::Db::connect(&app.database_url, 2).unwrap(), app.clock.clone()).unwrap();
+    let restarted = focusboard::startup::outbox_worker(
+        &app.settings,
+        focusboard::db::Db::connect(&app.database_url, 2).unwrap(),
+        app.clock.clone(),
+    )
+    .unwrap();
     assert_eq!(restarted.drain().await.unwrap(), sent(2));
     assert_eq!(restarted.drain().await.unwrap(), Drained::default());
     assert_eq!(app.outbox.drain().await.unwrap(), Drained::default());
@@ -249,10 +287,17 @@ async fn a_crash_before_sending_still_delivers_once(backend: Backend) {
 
     // A worker that claimed a message and died mid-send: the message waits for the lease to
     // run out, then is sent once.
-    app.api_of("mod@example.org").await.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email\ncat@example.org\n").await;
+    app.api_of("mod@example.org")
+        .await
+        .post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email\ncat@example.org\n")
+        .await;
     invite(&m, &board).await;
     let now = app.clock_now();
-    let claimed = app.with_db(move |conn, _| Ok(focusboard::db::outbox::claim(conn, "dead-worker", now, now + time::Duration::minutes(5), 10)?.len())).await;
+    let claimed = app
+        .with_db(move |conn, _| {
+            Ok(focusboard::db::outbox::claim(conn, "dead-worker", now, now + time::Duration::minutes(5), 10)?.len())
+        })
+        .await;
     assert_eq!(claimed, 1);
     assert_eq!(app.outbox.drain().await.unwrap(), Drained::default(), "not while the lease holds");
     app.clock.advance(time::Duration::minutes(6));
@@ -268,7 +313,12 @@ async fn two_workers_send_each_message_once(backend: Backend) {
     }
     let (m, board, _, _) = board(&app, &csv, "").await;
     invite(&m, &board).await;
-    let other = focusboard::startup::outbox_worker(&app.settings, focusboard::db::Db::connect(&app.database_url, 4).unwrap(), app.clock.clone()).unwrap();
+    let other = focusboard::startup::outbox_worker(
+        &app.settings,
+        focusboard::db::Db::connect(&app.database_url, 4).unwrap(),
+        app.clock.clone(),
+    )
+    .unwrap();
     let (a, b) = tokio::join!(app.outbox.drain(), other.drain());
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.sent + b.sent, 40, "{a:?} {b:?}");
@@ -285,11 +335,18 @@ async fn closing_notice_goes_once_and_respects_late_opt_outs(backend: Backend) {
     app.outbox.drain().await.unwrap();
     let api = app.api_of("mod@example.org").await;
     let close = json!({"title": "CoP consultation", "time_zone": "Europe/London", "state": "closed"});
-    assert_eq!(api.patch(&format!("/api/v1/boards/{board}"), close.clone()).await.0, StatusCode::OK);
+    assert_eq!(api.edit_board(&board, close.clone()).await.0, StatusCode::OK);
     // Bob turns closing notices off after they were queued, through the API: his is cancelled.
     let bob_link = sink.to("bob@example.org")[0].link(&format!("{}/p/", app.base));
     let bob = app.participant_api(&bob_link).await;
-    let res = bob.client.put(app.url("/api/v1/me/email-preferences")).bearer_auth(&bob.token).json(&json!({"receive": ["reminder", "reply"]})).send().await.unwrap();
+    let res = bob
+        .client
+        .put(app.url("/api/v1/me/email-preferences"))
+        .bearer_auth(&bob.token)
+        .json(&json!({"receive": ["reminder", "reply"]}))
+        .send()
+        .await
+        .unwrap();
     let (st, prefs) = read(res).await;
     assert_eq!(st, StatusCode::OK);
     let closing = prefs["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "closing").unwrap();
@@ -299,8 +356,8 @@ async fn closing_notice_goes_once_and_respects_late_opt_outs(backend: Backend) {
     assert_eq!(ann.subject(), "CoP consultation is now closed");
     assert_eq!(sink.to("bob@example.org").len(), 1, "only Bob's invitation");
     // Saving the closed board again sends nothing more.
-    api.patch(&format!("/api/v1/boards/{board}"), close).await;
+    api.edit_board(&board, close).await;
     assert_eq!(app.outbox.drain().await.unwrap(), Drained::default());
-    let (_, overview) = api.get(&format!("/api/v1/boards/{board}/overview")).await;
+    let (_, overview) = api.overview(&board).await;
     assert_eq!(overview["funnel"]["email_failed"], 0);
 }

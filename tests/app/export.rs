@@ -29,7 +29,11 @@ fn docx_runs(bytes: &[u8]) -> Vec<(String, String, bool)> {
     let doc = roxmltree::Document::parse(&xml).expect("well-formed WordprocessingML");
     let mut out = Vec::new();
     for p in doc.descendants().filter(|n| n.has_tag_name("p")) {
-        let style = p.descendants().find(|n| n.has_tag_name("pStyle")).and_then(|n| n.attributes().next().map(|a| a.value().to_string())).unwrap_or_default();
+        let style = p
+            .descendants()
+            .find(|n| n.has_tag_name("pStyle"))
+            .and_then(|n| n.attributes().next().map(|a| a.value().to_string()))
+            .unwrap_or_default();
         for r in p.children().filter(|n| n.has_tag_name("r")) {
             let italic = r.descendants().any(|n| n.has_tag_name("i"));
             let text: String = r.descendants().filter(|n| n.has_tag_name("t")).filter_map(|n| n.text()).collect();
@@ -39,75 +43,159 @@ fn docx_runs(bytes: &[u8]) -> Vec<(String, String, bool)> {
     out
 }
 
-crate::on_both_databases!(every_export_parses_back_with_choices_and_redaction);
+crate::on_both_databases!(
+    csv_has_the_chosen_rows_pseudonymous_and_formula_safe,
+    xlsx_holds_the_same_rows_and_the_other_sheets,
+    json_and_docx_carry_codes_memos_and_quotes,
+    refi_qda_project_has_cases_sources_selections_and_notes,
+    exports_refuse_unknown_formats_and_other_people,
+    command_line_writes_each_format
+);
 
-async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
-    let app = spawn(backend).await;
-    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
-    let m = app.api_of("mod@example.org").await;
-    let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
-    let q = format!("/api/v1/questions/{}/posts", s.question);
-    let ann_text = "John helped us a lot. Weekly calls kept us going.";
-    let (_, a) = ann.post(&q, json!({"body_md": ann_text})).await;
-    let (_, b) = bob.post(&q, json!({"body_md": "Rude remark"})).await;
-    let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
-    m.post(&format!("/api/v1/posts/{b}/hide"), json!({"reason": "rude"})).await;
-    m.post(&format!("/api/v1/posts/{a}/probe"), json!({"body_md": "How?"})).await;
-    let (_, private) = m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Private?", "mode": "private"})).await;
-    // Text a spreadsheet would run as a formula.
-    ann.post(&format!("/api/v1/questions/{}/posts", private["id"].as_str().unwrap()), json!({"body_md": "=1+2 just for you"})).await;
-    let (st, _) = bob.post(&format!("/api/v1/posts/{a}/agree"), json!({})).await;
-    assert_eq!(st, StatusCode::OK);
-    let (_, ranking) =
-        m.post(&format!("/api/v1/stages/{}/questions", s.stage), json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Calls\nVisits", "mode": "open"})).await;
-    let (st, _) = bob.post(&format!("/api/v1/questions/{}/vote", ranking["id"].as_str().unwrap()), json!({"answer": {"ranking": [1, 0]}})).await;
-    assert_eq!(st, StatusCode::OK);
+const REDACTED: &str = "[redacted] helped us a lot. Weekly calls kept us going.";
+const QUOTE: &str = "Weekly calls kept us going";
+const ALL_QUERY: &str = "format=csv&include_hidden=true&include_private=true&include_moderators=true";
 
-    let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
-    ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
-    let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", s.board)).await;
-    let code = |name: &str| codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string();
-    let (immediate, applied) = (code("Immediate value"), code("Applied value"));
-    ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [immediate], "memo": "Strong example"})).await;
-    let quote = "Weekly calls kept us going";
-    let (st, _) = ana.post(&format!("/api/v1/posts/{a}/codings"), json!({"code_ids": [applied], "excerpt": quote, "quote": true})).await;
-    assert_eq!(st, StatusCode::CREATED);
-    let export = |query: String| {
-        let (api, board) = (&ana, s.board.clone());
-        async move {
-            let (st, ct, bytes) = api.download(&format!("/api/v1/boards/{board}/export?{query}")).await;
-            assert_eq!(st, StatusCode::OK, "{query}: {}", String::from_utf8_lossy(&bytes));
-            (ct, bytes)
-        }
-    };
-    let redacted = "[redacted] helped us a lot. Weekly calls kept us going.";
+/// A board with two participants' replies (one hidden, one probed, one private, one agreed
+/// with), a ranking vote, and an analyst's codes, memo and quote.
+struct Coded {
+    app: TestApp,
+    s: Seeded,
+    m: Api,
+    ann: Api,
+    ana: Api,
+    /// Ann's reply, coded whole with `immediate` and in part (the quote) with `applied`.
+    a: String,
+    immediate: String,
+    applied: String,
+}
 
+impl Coded {
+    async fn new(backend: Backend) -> Coded {
+        let app = spawn(backend).await;
+        let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+        let m = app.api_of("mod@example.org").await;
+        let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+        let q = format!("/api/v1/questions/{}/posts", s.question);
+        let ann_text = "John helped us a lot. Weekly calls kept us going.";
+        let (_, a) = ann.post(&q, json!({"body_md": ann_text})).await;
+        let (_, b) = bob.post(&q, json!({"body_md": "Rude remark"})).await;
+        let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+        m.hide_post(&b, json!({"reason": "rude"})).await;
+        m.probe(&a, json!({"body_md": "How?"})).await;
+        let (_, private) = m.add_question(&s.stage, json!({"prompt_md": "Private?", "mode": "private"})).await;
+        // Text a spreadsheet would run as a formula.
+        ann.write_post(&private["id"].as_str().unwrap(), json!({"body_md": "=1+2 just for you"})).await;
+        let (st, _) = bob.post(&format!("/api/v1/posts/{a}/agree"), json!({})).await;
+        assert_eq!(st, StatusCode::OK);
+        let (_, ranking) = m
+            .add_question(
+                &s.stage,
+                json!({"prompt_md": "Rank these", "kind": "ranking", "options": "Calls\nVisits", "mode": "open"}),
+            )
+            .await;
+        let (st, _) = bob.vote(&ranking["id"].as_str().unwrap(), json!({"answer": {"ranking": [1, 0]}})).await;
+        assert_eq!(st, StatusCode::OK);
+
+        let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
+        ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
+        let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", s.board)).await;
+        let code = |name: &str| {
+            codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+        };
+        let (immediate, applied) = (code("Immediate value"), code("Applied value"));
+        ana.code_post(&a, json!({"code_ids": [immediate], "memo": "Strong example"})).await;
+        let (st, _) = ana.code_post(&a, json!({"code_ids": [applied], "excerpt": QUOTE, "quote": true})).await;
+        assert_eq!(st, StatusCode::CREATED);
+        Coded { app, s, m, ann, ana, a, immediate, applied }
+    }
+
+    /// An export as the analyst downloads it: content type and bytes.
+    async fn export(&self, query: &str) -> (String, Vec<u8>) {
+        let (st, ct, bytes) = self.ana.download(&format!("/api/v1/boards/{}/export?{query}", self.s.board)).await;
+        assert_eq!(st, StatusCode::OK, "{query}: {}", String::from_utf8_lossy(&bytes));
+        (ct, bytes)
+    }
+}
+
+const HEADER: [&str; 15] = [
+    "board",
+    "stage",
+    "question",
+    "post_id",
+    "participant",
+    "Role",
+    "time",
+    "source",
+    "in_reply_to",
+    "hidden",
+    "text",
+    "codes",
+    "quotes",
+    "agrees",
+    "images",
+];
+
+fn col(name: &str) -> usize {
+    HEADER.iter().position(|h| *h == name).unwrap()
+}
+
+/// CSV: by default participants' visible, non-private replies with codes and quotes; more when chosen.
+async fn csv_has_the_chosen_rows_pseudonymous_and_formula_safe(backend: Backend) {
+    let c = Coded::new(backend).await;
     // CSV: by default participants' visible, non-private replies, with codes and quotes.
-    let (ct, bytes) = export("format=csv&redact=John".into()).await;
+    let (ct, bytes) = c.export("format=csv&redact=John").await;
     assert!(ct.starts_with("text/csv"));
     let (header, rows) = csv_rows(&bytes);
-    assert_eq!(header, ["board", "stage", "question", "post_id", "participant", "Role", "time", "source", "in_reply_to", "hidden", "text", "codes", "quotes", "agrees", "images"]);
+    assert_eq!(
+        header,
+        [
+            "board",
+            "stage",
+            "question",
+            "post_id",
+            "participant",
+            "Role",
+            "time",
+            "source",
+            "in_reply_to",
+            "hidden",
+            "text",
+            "codes",
+            "quotes",
+            "agrees",
+            "images"
+        ]
+    );
     assert_eq!(rows.len(), 1, "{rows:?}");
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(rows[0][col("participant")], "P01");
     assert_eq!(rows[0][col("Role")], "Nurse");
-    assert_eq!(rows[0][col("text")], redacted);
+    assert_eq!(rows[0][col("text")], REDACTED);
     assert_eq!(rows[0][col("codes")], "Immediate value; Applied value");
-    assert_eq!(rows[0][col("quotes")], quote);
+    assert_eq!(rows[0][col("quotes")], QUOTE);
     assert_eq!(rows[0][col("time")], "2021-03-26T08:00:00+00:00");
     assert_eq!(rows[0][col("agrees")], "1");
     assert!(!rows.iter().flatten().any(|c| c.contains("ann@example.org") || c.contains("John")), "no names or emails");
     // Everything, when chosen; pseudonyms stable.
-    let all_query = "format=csv&include_hidden=true&include_private=true&include_moderators=true";
-    let (_, all) = csv_rows(&export(all_query.into()).await.1);
-    assert_eq!(all.iter().map(|r| r[col("participant")].as_str()).collect::<Vec<_>>(), ["P01", "P02", "moderator", "P01"]);
+    let (_, all) = csv_rows(&c.export(ALL_QUERY).await.1);
+    assert_eq!(
+        all.iter().map(|r| r[col("participant")].as_str()).collect::<Vec<_>>(),
+        ["P01", "P02", "moderator", "P01"]
+    );
     assert_eq!(all[1][col("hidden")], "hidden");
     assert!(all[2][col("in_reply_to")].starts_with("P01 "), "the probe answers P01");
     assert_eq!(all[3][col("text")], "'=1+2 just for you", "a formula is made inert in CSV");
-    assert_eq!(all, csv_rows(&export(all_query.into()).await.1).1, "the same export twice");
+    assert_eq!(all, csv_rows(&c.export(ALL_QUERY).await.1).1, "the same export twice");
+}
 
+/// XLSX: the CSV's rows kept as text, and the participants, codebook and votes on their own sheets.
+async fn xlsx_holds_the_same_rows_and_the_other_sheets(backend: Backend) {
+    let c = Coded::new(backend).await;
+    let (_, all) = csv_rows(&c.export(ALL_QUERY).await.1);
+    let header = HEADER;
     // XLSX: the same rows, the participants and the codebook on their own sheets.
-    let (ct, bytes) = export(all_query.replace("csv", "xlsx")).await;
+    let (ct, bytes) = c.export(&ALL_QUERY.replace("csv", "xlsx")).await;
     assert_eq!(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     use calamine::Reader as _;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX workbook");
@@ -121,16 +209,21 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     let people = book.worksheet_range("Participants").unwrap();
     assert_eq!(people.rows().map(|r| r[0].to_string()).collect::<Vec<_>>(), ["participant", "P01", "P02"]);
     assert_eq!(book.worksheet_range("Codebook").unwrap().rows().count(), 7);
-    let votes: Vec<Vec<String>> = book.worksheet_range("Votes").unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let votes: Vec<Vec<String>> =
+        book.worksheet_range("Votes").unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(votes[1][..3], ["Rank these", "P02", "1. Visits; 2. Calls"], "votes in words");
+}
 
+/// JSON, DOCX (by question and by participant) and the quotes file.
+async fn json_and_docx_carry_codes_memos_and_quotes(backend: Backend) {
+    let c = Coded::new(backend).await;
     // JSON: the whole board, the excerpt's range pointing at the quote after redaction.
-    let (_, bytes) = export("format=json&redact=John".into()).await;
+    let (_, bytes) = c.export("format=json&redact=John").await;
     let doc: Value = serde_json::from_slice(&bytes).expect("one JSON document");
     assert_eq!(doc["participants"][1]["id"], "P02");
     assert_eq!(doc["codebook"].as_array().unwrap().len(), 6);
     let post = &doc["posts"][0];
-    assert_eq!(post["text"], redacted);
+    assert_eq!(post["text"], REDACTED);
     assert_eq!(post["memos"][0]["body"], "Strong example");
     assert_eq!(post["memos"][0]["by"], "ana");
     assert_eq!(post["agrees"], 1);
@@ -138,34 +231,38 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     assert_eq!(doc["votes"][0]["answer"], json!({"ranking": [1, 0]}));
     let ranged = post["excerpts"].as_array().unwrap().iter().find(|e| e["whole"] == false).unwrap();
     let (start, end) = (ranged["start"].as_u64().unwrap() as usize, ranged["end"].as_u64().unwrap() as usize);
-    assert_eq!(redacted.chars().skip(start).take(end - start).collect::<String>(), quote);
+    assert_eq!(REDACTED.chars().skip(start).take(end - start).collect::<String>(), QUOTE);
     assert_eq!(ranged["codings"][0]["code"], "Applied value");
 
     // DOCX by question: headings, the reply, the quote in italics and nothing else.
-    let (ct, bytes) = export("format=docx&redact=John".into()).await;
+    let (ct, bytes) = c.export("format=docx&redact=John").await;
     assert_eq!(ct, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
     let runs = docx_runs(&bytes);
     assert!(runs.iter().any(|(style, text, _)| style == "Heading2" && text == "What did you hope for?"));
     assert!(runs.iter().any(|(style, text, _)| style == "Heading1" && text == "Stage 1"));
     let italic: Vec<&str> = runs.iter().filter(|r| r.2).map(|r| r.1.as_str()).collect();
-    assert_eq!(italic, [quote]);
+    assert_eq!(italic, [QUOTE]);
     let body: String = runs.iter().filter(|r| r.0.is_empty()).map(|r| r.1.as_str()).collect();
-    assert!(body.contains(redacted), "{body}");
-    assert!(!runs.iter().any(|r| r.1.contains("John") || r.1.contains("Rude")), "redacted, hidden left out");
+    assert!(body.contains(REDACTED), "{body}");
+    assert!(!runs.iter().any(|r| r.1.contains("John") || r.1.contains("Rude")), "REDACTED, hidden left out");
     // DOCX by participant: a section per pseudonym.
-    let runs = docx_runs(&export("format=docx-participants".into()).await.1);
+    let runs = docx_runs(&c.export("format=docx-participants").await.1);
     let sections: Vec<&str> = runs.iter().filter(|r| r.0 == "Heading1").map(|r| r.1.as_str()).collect();
     assert_eq!(sections, ["P01", "P02"]);
     assert!(runs.iter().any(|r| r.1 == "Role: Nurse"));
 
     // The quotes with their pseudonymous ids.
-    let (header, quotes) = csv_rows(&export("format=quotes".into()).await.1);
+    let (header, quotes) = csv_rows(&c.export("format=quotes").await.1);
     assert_eq!(header[..4], ["participant", "stage", "question", "quote"]);
     assert_eq!(quotes.len(), 1);
-    assert_eq!((quotes[0][0].as_str(), quotes[0][3].as_str(), quotes[0][4].as_str()), ("P01", quote, "Applied value"));
+    assert_eq!((quotes[0][0].as_str(), quotes[0][3].as_str(), quotes[0][4].as_str()), ("P01", QUOTE, "Applied value"));
+}
 
+/// The REFI-QDA project: valid against the schema, with cases, sources, selections and notes.
+async fn refi_qda_project_has_cases_sources_selections_and_notes(backend: Backend) {
+    let c = Coded::new(backend).await;
     // The REFI-QDA project: valid against the schema, cases, sources, selections, notes.
-    let (ct, bytes) = export("format=qdpx&redact=John".into()).await;
+    let (ct, bytes) = c.export("format=qdpx&redact=John").await;
     assert_eq!(ct, "application/zip");
     let qde = unzip(&bytes, "project.qde");
     assert_valid(qde.as_bytes(), "Project-mrt2019.xsd");
@@ -173,52 +270,78 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     let cases: Vec<roxmltree::Node> = doc.descendants().filter(|n| n.has_tag_name("Case")).collect();
     assert_eq!(cases.iter().map(|c| c.attribute("name").unwrap()).collect::<Vec<_>>(), ["P01", "P02"]);
     assert!(cases[0].descendants().any(|n| n.has_tag_name("TextValue") && n.text() == Some("Nurse")));
-    assert!(cases[0].descendants().any(|n| n.has_tag_name("SourceRef") && n.attribute("targetGUID") == Some(a.as_str())));
+    assert!(cases[0]
+        .descendants()
+        .any(|n| n.has_tag_name("SourceRef") && n.attribute("targetGUID") == Some(c.a.as_str())));
     assert!(!cases[1].descendants().any(|n| n.has_tag_name("SourceRef")), "Bob's only reply is hidden");
-    let source = doc.descendants().find(|n| n.has_tag_name("TextSource") && n.attribute("guid") == Some(a.as_str())).unwrap();
+    let source =
+        doc.descendants().find(|n| n.has_tag_name("TextSource") && n.attribute("guid") == Some(c.a.as_str())).unwrap();
     let content = source.children().find(|n| n.has_tag_name("PlainTextContent")).unwrap().text().unwrap();
-    assert_eq!(content, redacted);
+    assert_eq!(content, REDACTED);
     let selection = source.children().find(|n| n.has_tag_name("PlainTextSelection")).unwrap();
-    let (start, end): (usize, usize) = (selection.attribute("startPosition").unwrap().parse().unwrap(), selection.attribute("endPosition").unwrap().parse().unwrap());
-    assert_eq!(content.chars().skip(start).take(end - start).collect::<String>(), quote);
-    let code_ref = |n: roxmltree::Node| n.descendants().find(|x| x.has_tag_name("CodeRef")).unwrap().attribute("targetGUID").unwrap().to_string();
-    assert_eq!(code_ref(selection), applied);
+    let (start, end): (usize, usize) = (
+        selection.attribute("startPosition").unwrap().parse().unwrap(),
+        selection.attribute("endPosition").unwrap().parse().unwrap(),
+    );
+    assert_eq!(content.chars().skip(start).take(end - start).collect::<String>(), QUOTE);
+    let code_ref = |n: roxmltree::Node| {
+        n.descendants().find(|x| x.has_tag_name("CodeRef")).unwrap().attribute("targetGUID").unwrap().to_string()
+    };
+    assert_eq!(code_ref(selection), c.applied);
     let whole = source.children().find(|n| n.has_tag_name("Coding")).unwrap();
-    assert_eq!(code_ref(whole), immediate, "the whole-reply coding sits on the source");
+    assert_eq!(code_ref(whole), c.immediate, "the whole-reply coding sits on the source");
     let note_ref = source.children().find(|n| n.has_tag_name("NoteRef")).unwrap().attribute("targetGUID").unwrap();
     let note = doc.descendants().find(|n| n.has_tag_name("Note") && n.attribute("guid") == Some(note_ref)).unwrap();
     assert!(note.descendants().any(|n| n.text() == Some("Strong example")));
     assert!(doc.descendants().any(|n| n.has_tag_name("User") && n.attribute("name") == Some("ana")));
     assert_eq!(doc.descendants().filter(|n| n.has_tag_name("Code")).count(), 6);
+}
 
+/// Unknown formats, and people who may not export; the page's download is a named attachment.
+async fn exports_refuse_unknown_formats_and_other_people(backend: Backend) {
+    let c = Coded::new(backend).await;
     // Unknown formats are refused with the list of formats.
-    let (st, problem) = ana.get(&format!("/api/v1/boards/{}/export?format=pdf", s.board)).await;
+    let (st, problem) = c.ana.get(&format!("/api/v1/boards/{}/export?format=pdf", c.s.board)).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem["detail"].as_str().unwrap().contains("qdpx"));
 
     // Who may export: analysts, moderators, administrators of this board only.
-    add_member(&m, &s.board, &app.create_user("obs@example.org", false).await.email, "observer").await;
-    let obs = app.api_of("obs@example.org").await;
-    assert_eq!(obs.get(&format!("/api/v1/boards/{}/export", s.board)).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(ann.get(&format!("/api/v1/boards/{}/export", s.board)).await.0, StatusCode::FORBIDDEN);
-    let other = app.staff_api("other@example.org", false).await;
-    assert_eq!(other.get(&format!("/api/v1/boards/{}/export", s.board)).await.0, StatusCode::NOT_FOUND);
+    add_member(&c.m, &c.s.board, &c.app.create_user("obs@example.org", false).await.email, "observer").await;
+    let obs = c.app.api_of("obs@example.org").await;
+    assert_eq!(obs.get(&format!("/api/v1/boards/{}/export", c.s.board)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(c.ann.get(&format!("/api/v1/boards/{}/export", c.s.board)).await.0, StatusCode::FORBIDDEN);
+    let other = c.app.staff_api("other@example.org", false).await;
+    assert_eq!(other.get(&format!("/api/v1/boards/{}/export", c.s.board)).await.0, StatusCode::NOT_FOUND);
 
     // The page's download: a named attachment.
-    let page = app.signed_in("mod@example.org").await;
-    let res = page.get(&format!("/boards/{}/export?format=docx-participants", s.board)).await;
+    let page = c.app.signed_in("mod@example.org").await;
+    let res = page.get(&format!("/boards/{}/export?format=docx-participants", c.s.board)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let disposition = res.headers().get("content-disposition").unwrap().to_str().unwrap().to_string();
     assert!(disposition.starts_with("attachment") && disposition.contains("-by-participant.docx"), "{disposition}");
     assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
+}
 
+/// The command line, against the same database: a file per format.
+async fn command_line_writes_each_format(backend: Backend) {
+    let c = Coded::new(backend).await;
     // The command line, against the same database: a file per format.
     let dir = tempfile::tempdir().unwrap();
     for (format, file) in [("json", "board.json"), ("xlsx", "board.xlsx"), ("qdpx", "board.qdpx")] {
         let out = dir.path().join(file);
         let run = std::process::Command::new(env!("CARGO_BIN_EXE_focusboard"))
-            .args(["export", "--board", &s.board, "--format", format, "--output", out.to_str().unwrap(), "--redact", "John"])
-            .env("FOCUSBOARD_DATABASE_URL", &app.database_url)
+            .args([
+                "export",
+                "--board",
+                &c.s.board,
+                "--format",
+                format,
+                "--output",
+                out.to_str().unwrap(),
+                "--redact",
+                "John",
+            ])
+            .env("FOCUSBOARD_DATABASE_URL", &c.app.database_url)
             .env("FOCUSBOARD_DATA_DIR", dir.path())
             .env("FOCUSBOARD_LOG", "warn")
             .output()
@@ -227,8 +350,13 @@ async fn every_export_parses_back_with_choices_and_redaction(backend: Backend) {
     }
     let doc: Value = serde_json::from_slice(&std::fs::read(dir.path().join("board.json")).unwrap()).unwrap();
     assert_eq!(doc["posts"][0]["participant"], "P01");
-    assert_eq!(doc["posts"][0]["text"], redacted);
-    assert_valid(unzip(&std::fs::read(dir.path().join("board.qdpx")).unwrap(), "project.qde").as_bytes(), "Project-mrt2019.xsd");
-    let mut book = calamine::Xlsx::new(std::io::Cursor::new(std::fs::read(dir.path().join("board.xlsx")).unwrap())).unwrap();
+    assert_eq!(doc["posts"][0]["text"], REDACTED);
+    assert_valid(
+        unzip(&std::fs::read(dir.path().join("board.qdpx")).unwrap(), "project.qde").as_bytes(),
+        "Project-mrt2019.xsd",
+    );
+    use calamine::Reader as _;
+    let mut book =
+        calamine::Xlsx::new(std::io::Cursor::new(std::fs::read(dir.path().join("board.xlsx")).unwrap())).unwrap();
     assert_eq!(book.worksheet_range("Replies").unwrap().rows().count(), 2);
 }

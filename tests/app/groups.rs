@@ -12,23 +12,33 @@ async fn questions_for_one_group_never_reach_another(backend: Backend) {
     let m = app.staff_api("mod@example.org", false).await;
     let (_, b) = m.post("/api/v1/boards", json!({"title": "Groups", "time_zone": "Europe/London"})).await;
     let board = b["id"].as_str().unwrap().to_string();
-    let (_, s1) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Everyone"})).await;
+    let (_, s1) = m.add_stage(&board, json!({"title": "Everyone"})).await;
     let s1 = s1["id"].as_str().unwrap().to_string();
-    let (_, q1) = m.post(&format!("/api/v1/stages/{s1}/questions"), json!({"prompt_md": "For all?", "mode": "open"})).await;
-    let (_, q3) = m.post(&format!("/api/v1/stages/{s1}/questions"), json!({"prompt_md": "Nurses only?", "mode": "open", "groups": "Nurses"})).await;
-    let (_, s2) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "GP stage", "groups": "GPs"})).await;
+    let (_, q1) = m.add_question(&s1, json!({"prompt_md": "For all?", "mode": "open"})).await;
+    let (_, q3) = m.add_question(&s1, json!({"prompt_md": "Nurses only?", "mode": "open", "groups": "Nurses"})).await;
+    let (_, s2) = m.add_stage(&board, json!({"title": "GP stage", "groups": "GPs"})).await;
     let s2 = s2["id"].as_str().unwrap().to_string();
     assert_eq!(json!(["GPs"]), s2_groups(&m, &s2).await);
-    let (_, q2) = m.post(&format!("/api/v1/stages/{s2}/questions"), json!({"prompt_md": "GPs only?", "mode": "open"})).await;
+    let (_, q2) = m.add_question(&s2, json!({"prompt_md": "GPs only?", "mode": "open"})).await;
     let (q1, q2, q3) = (q1["id"].as_str().unwrap(), q2["id"].as_str().unwrap(), q3["id"].as_str().unwrap());
-    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email,name,Group\nann@example.org,Ann,Nurses\nbob@example.org,Bob,GPs\ncat@example.org,Cat,\n")
-        .await;
-    m.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await;
-    m.post(&format!("/api/v1/stages/{s1}/release"), json!({})).await;
-    m.post(&format!("/api/v1/stages/{s2}/release"), json!({})).await;
-    let (_, people) = m.get(&format!("/api/v1/boards/{board}/participants")).await;
-    let link = |email: &str| people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"].as_str().unwrap().to_string();
-    let id = |email: &str| people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["id"].as_str().unwrap().to_string();
+    m.post_csv(
+        &format!("/api/v1/boards/{board}/participants/import?commit=true"),
+        "email,name,Group\nann@example.org,Ann,Nurses\nbob@example.org,Bob,GPs\ncat@example.org,Cat,\n",
+    )
+    .await;
+    m.invite(&board, json!({})).await;
+    m.release_stage(&s1, json!({})).await;
+    m.release_stage(&s2, json!({})).await;
+    let (_, people) = m.participants(&board).await;
+    let link = |email: &str| {
+        people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let id = |email: &str| {
+        people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["id"].as_str().unwrap().to_string()
+    };
     let mut apis = Vec::new();
     for (email, screen) in [("ann@example.org", "Ann"), ("bob@example.org", "Bob"), ("cat@example.org", "Cat")] {
         let api = app.participant_api(&link(email)).await;
@@ -37,29 +47,42 @@ async fn questions_for_one_group_never_reach_another(backend: Backend) {
     }
     let (ann, bob, cat) = (&apis[0], &apis[1], &apis[2]);
     let seen = |home: &Value| -> Vec<String> {
-        home["stages"].as_array().unwrap().iter().flat_map(|s| s["questions"].as_array().unwrap().iter().map(|q| q["prompt_md"].as_str().unwrap().to_string())).collect()
+        home["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                s["questions"].as_array().unwrap().iter().map(|q| q["prompt_md"].as_str().unwrap().to_string())
+            })
+            .collect()
     };
-    assert_eq!(seen(&ann.get(&format!("/api/v1/boards/{board}/home")).await.1), vec!["For all?", "Nurses only?"]);
-    assert_eq!(seen(&bob.get(&format!("/api/v1/boards/{board}/home")).await.1), vec!["For all?", "GPs only?"]);
-    assert_eq!(seen(&cat.get(&format!("/api/v1/boards/{board}/home")).await.1), vec!["For all?"]);
+    assert_eq!(seen(&ann.home(&board).await.1), vec!["For all?", "Nurses only?"]);
+    assert_eq!(seen(&bob.home(&board).await.1), vec!["For all?", "GPs only?"]);
+    assert_eq!(seen(&cat.home(&board).await.1), vec!["For all?"]);
     // Another group's question does not exist: JSON, posting, the page, and a staff "view as".
-    assert_eq!(ann.get(&format!("/api/v1/questions/{q2}")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(ann.post(&format!("/api/v1/questions/{q2}/posts"), json!({"body_md": "x"})).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(bob.get(&format!("/api/v1/questions/{q3}")).await.0, StatusCode::NOT_FOUND);
-    let ann_page = app.participant(&link("ann@example.org")).await;
+    assert_eq!(ann.question(&q2).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(ann.write_post(&q2, json!({"body_md": "x"})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(bob.question(&q3).await.0, StatusCode::NOT_FOUND);
+    let ann_page = app.sign_in_participant(&link("ann@example.org")).await;
     assert_eq!(ann_page.get(&format!("/q/{q2}")).await.status(), StatusCode::NOT_FOUND);
-    assert!(!ann_page.get_ok(&format!("/b/{board}")).await.contains("GP stage"));
+    assert!(!ann_page.board_home_page(&board).await.contains("GP stage"));
     assert_eq!(m.get(&format!("/api/v1/questions/{q2}/as/{}", id("ann@example.org"))).await.0, StatusCode::NOT_FOUND);
     // "N of M": M counts those the question is for.
-    let (_, overview) = m.get(&format!("/api/v1/boards/{board}/overview")).await;
+    let (_, overview) = m.overview(&board).await;
     let m_of = |prompt: &str| -> i64 {
-        overview["stages"].as_array().unwrap().iter().flat_map(|s| s["questions"].as_array().unwrap().iter()).find(|q| q["prompt_md"] == prompt).unwrap()["participant_count"]
+        overview["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["questions"].as_array().unwrap().iter())
+            .find(|q| q["prompt_md"] == prompt)
+            .unwrap()["participant_count"]
             .as_i64()
             .unwrap()
     };
     assert_eq!((m_of("For all?"), m_of("Nurses only?"), m_of("GPs only?")), (3, 1, 1));
     // Stage notices went only to those the stage is for.
-    let (_, mails) = m.get(&format!("/api/v1/boards/{board}/emails")).await;
+    let (_, mails) = m.emails(&board).await;
     let notices: Vec<&str> = mails
         .as_array()
         .unwrap()
@@ -84,9 +107,9 @@ async fn questions_for_one_group_never_reach_another(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(seen(&cat.get(&format!("/api/v1/boards/{board}/home")).await.1), vec!["For all?", "GPs only?"]);
-    assert_eq!(cat.post(&format!("/api/v1/questions/{q2}/posts"), json!({"body_md": "Now I can"})).await.0, StatusCode::CREATED);
-    assert_eq!(cat.get(&format!("/api/v1/questions/{q1}")).await.0, StatusCode::OK);
+    assert_eq!(seen(&cat.home(&board).await.1), vec!["For all?", "GPs only?"]);
+    assert_eq!(cat.write_post(&q2, json!({"body_md": "Now I can"})).await.0, StatusCode::CREATED);
+    assert_eq!(cat.question(&q1).await.0, StatusCode::OK);
 }
 
 async fn s2_groups(m: &Api, stage: &str) -> Value {

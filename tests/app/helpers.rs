@@ -9,6 +9,7 @@ use focusboard::service::{self, Actor, Ctx};
 use focusboard::startup::Application;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
+use std::fmt::Display;
 use std::sync::Arc;
 use time::macros::datetime;
 
@@ -114,7 +115,17 @@ pub async fn spawn_on(database_url: String, dir: tempfile::TempDir, adjust: impl
     assert_eq!(app.port(), port);
     let (db, ctx, scheduler, outbox) = (app.db.clone(), app.ctx.clone(), app.scheduler.clone(), app.outbox.clone());
     tokio::spawn(app.run_until_stopped());
-    TestApp { base: format!("http://127.0.0.1:{port}"), clock, db, ctx, scheduler, outbox, settings, database_url, _dir: dir }
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        clock,
+        db,
+        ctx,
+        scheduler,
+        outbox,
+        settings,
+        database_url,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -128,14 +139,18 @@ impl TestApp {
     }
 
     /// Runs a service call directly, for setting up what a test is not about.
-    pub async fn with_db<T: Send + 'static>(&self, f: impl FnOnce(&mut DbConn, &Ctx) -> AppResult<T> + Send + 'static) -> T {
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn, &Ctx) -> AppResult<T> + Send + 'static,
+    ) -> T {
         let ctx = self.ctx.clone();
         self.db.run(move |conn| f(conn, &ctx)).await.expect("setup step succeeds")
     }
 
     pub async fn create_user(&self, email: &str, admin: bool) -> focusboard::db::models::User {
         let email = email.to_string();
-        self.with_db(move |conn, ctx| service::accounts::create_user(conn, ctx, &email, "Test User", PASSWORD, admin)).await
+        self.with_db(move |conn, ctx| service::accounts::create_user(conn, ctx, &email, "Test User", PASSWORD, admin))
+            .await
     }
 
     /// A browser with its own cookie jar; follows redirects like a browser does.
@@ -166,7 +181,12 @@ impl TestApp {
         let token = self
             .with_db(move |conn, ctx| {
                 let user = focusboard::db::users::find_by_email(conn, &email)?.expect("the account exists");
-                service::accounts::create_token(conn, ctx, &user, &service::accounts::TokenInput { name: "test".into(), ..Default::default() })
+                service::accounts::create_token(
+                    conn,
+                    ctx,
+                    &user,
+                    &service::accounts::TokenInput { name: "test".into(), ..Default::default() },
+                )
             })
             .await;
         self.api(&token.token)
@@ -175,8 +195,16 @@ impl TestApp {
     /// An API client for a new staff account.
     pub async fn staff_api(&self, email: &str, admin: bool) -> Api {
         let user = self.create_user(email, admin).await;
-        let token =
-            self.with_db(move |conn, ctx| service::accounts::create_token(conn, ctx, &user, &service::accounts::TokenInput { name: "test".into(), ..Default::default() })).await;
+        let token = self
+            .with_db(move |conn, ctx| {
+                service::accounts::create_token(
+                    conn,
+                    ctx,
+                    &user,
+                    &service::accounts::TokenInput { name: "test".into(), ..Default::default() },
+                )
+            })
+            .await;
         self.api(&token.token)
     }
 
@@ -196,7 +224,11 @@ impl TestApp {
                 conn,
                 ctx,
                 &m,
-                &service::boards::BoardInput { title: Some(format!("Board of {email}")), time_zone: Some("Europe/London".into()), ..Default::default() },
+                &service::boards::BoardInput {
+                    title: Some(format!("Board of {email}")),
+                    time_zone: Some("Europe/London".into()),
+                    ..Default::default()
+                },
             )?;
             let mut csv = String::from("email,name,Role\n");
             for p in &people {
@@ -205,13 +237,23 @@ impl TestApp {
             if !people.is_empty() {
                 service::participants::import(conn, ctx, &m, &board.id, csv.as_bytes(), true)?;
             }
-            let stage = service::stages::create_stage(conn, ctx, &m, &board.id, &service::stages::StageInput { title: Some("Stage 1".into()), ..Default::default() })?;
+            let stage = service::stages::create_stage(
+                conn,
+                ctx,
+                &m,
+                &board.id,
+                &service::stages::StageInput { title: Some("Stage 1".into()), ..Default::default() },
+            )?;
             let q = service::stages::add_question(
                 conn,
                 ctx,
                 &m,
                 &stage.id,
-                &service::stages::QuestionInput { prompt_md: Some("What did you hope for?".into()), mode: Some(mode), ..Default::default() },
+                &service::stages::QuestionInput {
+                    prompt_md: Some("What did you hope for?".into()),
+                    mode: Some(mode),
+                    ..Default::default()
+                },
             )?;
             service::stages::release_now(conn, ctx, &m, &stage.id)?;
             let mut ids = Vec::new();
@@ -221,7 +263,10 @@ impl TestApp {
                     conn,
                     ctx,
                     &a,
-                    &service::participants::ConsentInput { consent: Some("on".into()), screen_name: Some(format!("sn-{}", &p.email[..p.email.find('@').unwrap_or(1)])) },
+                    &service::participants::ConsentInput {
+                        consent: Some("on".into()),
+                        screen_name: Some(format!("sn-{}", &p.email[..p.email.find('@').unwrap_or(1)])),
+                    },
                 )?;
                 ids.push((p.email.clone(), p.id.clone(), ctx.link_url(&p).unwrap_or_default()));
             }
@@ -232,7 +277,7 @@ impl TestApp {
     }
 
     /// Signs a participant in through their link, in a new browser.
-    pub async fn participant(&self, link: &str) -> Browser {
+    pub async fn sign_in_participant(&self, link: &str) -> Browser {
         let b = self.browser();
         let page = b.get_ok(link).await;
         let csrf = csrf_of(&page);
@@ -244,7 +289,12 @@ impl TestApp {
     /// A participant's API token, exchanged from their link.
     pub async fn participant_api(&self, link: &str) -> Api {
         let token = link.rsplit('/').next().unwrap_or_default();
-        let res = Client::new().post(self.url("/api/v1/auth/participant")).json(&serde_json::json!({"token": token})).send().await.expect("post");
+        let res = Client::new()
+            .post(self.url("/api/v1/auth/participant"))
+            .json(&serde_json::json!({"token": token}))
+            .send()
+            .await
+            .expect("post");
         assert_eq!(res.status(), StatusCode::CREATED);
         let body: Value = res.json().await.expect("json");
         self.api(body["token"].as_str().expect("token"))
@@ -273,14 +323,20 @@ pub struct Browser {
 pub fn csrf_of(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse("input[name=csrf_token]").expect("selector");
-    doc.select(&sel).next().and_then(|e| e.value().attr("value")).expect("the page has a form with a CSRF token").to_string()
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("the page has a form with a CSRF token")
+        .to_string()
 }
 
 /// The visible text of the elements matching `selector`.
 pub fn texts(html: &str, selector: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(selector).expect("selector");
-    doc.select(&sel).map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    doc.select(&sel)
+        .map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 impl Browser {
@@ -307,7 +363,13 @@ impl Browser {
 
     pub async fn login(&self, email: &str, password: &str) {
         let page = self.get_ok("/login").await;
-        let res = self.client.post(self.abs("/login")).form(&[("csrf_token", csrf_of(&page).as_str()), ("email", email), ("password", password)]).send().await.expect("post");
+        let res = self
+            .client
+            .post(self.abs("/login"))
+            .form(&[("csrf_token", csrf_of(&page).as_str()), ("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("post");
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.url().path().starts_with("/boards"), "signed in lands on boards, got {}", res.url());
     }
@@ -319,6 +381,16 @@ impl Browser {
         let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
         form.extend_from_slice(fields);
         self.client.post(self.abs(action)).form(&form).send().await.expect("post")
+    }
+
+    /// The question page as this browser's person sees it (must answer 200).
+    pub async fn question_page(&self, question: impl Display) -> String {
+        self.get_ok(&format!("/q/{question}")).await
+    }
+
+    /// A participant's board home page (must answer 200).
+    pub async fn board_home_page(&self, board: impl Display) -> String {
+        self.get_ok(&format!("/b/{board}")).await
     }
 }
 
@@ -361,8 +433,21 @@ impl Api {
     }
 
     /// Posts a raw body with a content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-        read(self.req(reqwest::Method::POST, path).header("content-type", content_type).body(body).send().await.expect("request")).await
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        read(
+            self.req(reqwest::Method::POST, path)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     /// Posts raw image bytes to an upload route, as the API takes them.
@@ -371,7 +456,92 @@ impl Api {
     }
 
     pub async fn post_csv(&self, path: &str, csv: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-        read(self.req(reqwest::Method::POST, path).header("content-type", "text/csv").body(csv).send().await.expect("request")).await
+        read(
+            self.req(reqwest::Method::POST, path)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    // What people do through the API, named for the action, so test bodies read as a story.
+
+    /// Posts an answer to a question, or with `parent_id` in the body a reply.
+    pub async fn write_post(&self, question: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/questions/{question}/posts"), body).await
+    }
+
+    /// The question as this token's owner may read it, with its replies.
+    pub async fn question(&self, question: impl Display) -> (StatusCode, Value) {
+        self.get(&format!("/api/v1/questions/{question}")).await
+    }
+
+    /// A participant's board home.
+    pub async fn home(&self, board: impl Display) -> (StatusCode, Value) {
+        self.get(&format!("/api/v1/boards/{board}/home")).await
+    }
+
+    pub async fn add_stage(&self, board: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/boards/{board}/stages"), body).await
+    }
+
+    pub async fn edit_stage(&self, stage: impl Display, body: Value) -> (StatusCode, Value) {
+        self.patch(&format!("/api/v1/stages/{stage}"), body).await
+    }
+
+    pub async fn add_question(&self, stage: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/stages/{stage}/questions"), body).await
+    }
+
+    /// Releases a stage now (the body may carry nothing).
+    pub async fn release_stage(&self, stage: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/stages/{stage}/release"), body).await
+    }
+
+    pub async fn edit_board(&self, board: impl Display, body: Value) -> (StatusCode, Value) {
+        self.patch(&format!("/api/v1/boards/{board}"), body).await
+    }
+
+    pub async fn participants(&self, board: impl Display) -> (StatusCode, Value) {
+        self.get(&format!("/api/v1/boards/{board}/participants")).await
+    }
+
+    pub async fn overview(&self, board: impl Display) -> (StatusCode, Value) {
+        self.get(&format!("/api/v1/boards/{board}/overview")).await
+    }
+
+    /// The board's outbox as the moderator's email page lists it.
+    pub async fn emails(&self, board: impl Display) -> (StatusCode, Value) {
+        self.get(&format!("/api/v1/boards/{board}/emails")).await
+    }
+
+    pub async fn invite(&self, board: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/boards/{board}/invitations"), body).await
+    }
+
+    pub async fn vote(&self, question: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/questions/{question}/vote"), body).await
+    }
+
+    /// A moderator records an answer given by email or telephone.
+    pub async fn answer_on_behalf(&self, question: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/questions/{question}/on-behalf"), body).await
+    }
+
+    pub async fn probe(&self, post: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/posts/{post}/probe"), body).await
+    }
+
+    pub async fn hide_post(&self, post: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/posts/{post}/hide"), body).await
+    }
+
+    /// An analyst codes a reply (or a selection of it).
+    pub async fn code_post(&self, post: impl Display, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/posts/{post}/codings"), body).await
     }
 }
 
@@ -415,7 +585,11 @@ impl SmtpSink {
             .expect("start the SMTP sink (python3 with aiosmtpd; scripts/test installs it)");
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("sink output");
-        let port = line.trim().strip_prefix("ready ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("SMTP sink did not start: {line:?}"));
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("SMTP sink did not start: {line:?}"));
         SmtpSink { child, port, dir }
     }
 
@@ -425,8 +599,11 @@ impl SmtpSink {
 
     /// Every message received so far, in order of arrival.
     pub fn messages(&self) -> Vec<Received> {
-        let mut files: Vec<_> =
-            std::fs::read_dir(self.dir.path()).expect("sink folder").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .expect("sink folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
         files.sort();
         files.into_iter().map(|p| Received { raw: std::fs::read(p).expect("message") }).collect()
     }
@@ -479,6 +656,8 @@ impl Received {
 /// A PNG of one colour, `w` × `h` pixels.
 pub fn png(w: u32, h: u32) -> Vec<u8> {
     let mut buf = std::io::Cursor::new(Vec::new());
-    image::RgbImage::from_pixel(w, h, image::Rgb([200, 80, 20])).write_to(&mut buf, image::ImageFormat::Png).expect("encode a PNG");
+    image::RgbImage::from_pixel(w, h, image::Rgb([200, 80, 20]))
+        .write_to(&mut buf, image::ImageFormat::Png)
+        .expect("encode a PNG");
     buf.into_inner()
 }

@@ -11,7 +11,9 @@ crate::on_both_databases!(images_are_cleaned_and_guarded);
 /// A JPEG photo carrying an EXIF block with a GPS position, as phones write them.
 fn jpeg_with_gps() -> Vec<u8> {
     let mut buf = Cursor::new(Vec::new());
-    image::RgbImage::from_pixel(64, 48, image::Rgb([10, 110, 80])).write_to(&mut buf, image::ImageFormat::Jpeg).unwrap();
+    image::RgbImage::from_pixel(64, 48, image::Rgb([10, 110, 80]))
+        .write_to(&mut buf, image::ImageFormat::Jpeg)
+        .unwrap();
     let jpeg = buf.into_inner();
     let payload = b"Exif\0\0MM\0*GPSLatitude 52.2053 N GPSLongitude 0.1218 E";
     let mut out = jpeg[..2].to_vec();
@@ -31,51 +33,71 @@ async fn images_are_cleaned_and_guarded(backend: Backend) {
     let s = app.board_with_question("mod@example.org", "post_first", &["ann@example.org", "bob@example.org"]).await;
     let other = app.board_with_question("other@example.org", "open", &["zed@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
-    let (ann, bob, zed) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await, app.participant_api(other.link(0)).await);
+    let (ann, bob, zed) = (
+        app.participant_api(s.link(0)).await,
+        app.participant_api(s.link(1)).await,
+        app.participant_api(other.link(0)).await,
+    );
     // A diagram on the question, for everyone on the board.
-    let (st, diagram) = upload(&m, &format!("/api/v1/questions/{}/images", s.question), "The%20four%20pillars", png(1200, 800)).await;
+    let (st, diagram) =
+        upload(&m, &format!("/api/v1/questions/{}/images", s.question), "The%20four%20pillars", png(1200, 800)).await;
     assert_eq!(st, StatusCode::CREATED, "{diagram}");
     let id = diagram["id"].as_str().unwrap();
     let res = ann.client.get(app.url(&format!("/api/v1/images/{id}"))).bearer_auth(&ann.token).send().await.unwrap();
     assert_eq!(res.headers()["content-type"], "image/png");
     let full = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
     assert_eq!((full.width(), full.height()), (1200, 800));
-    let res = ann.client.get(app.url(&format!("/api/v1/images/{id}/thumb"))).bearer_auth(&ann.token).send().await.unwrap();
+    let res =
+        ann.client.get(app.url(&format!("/api/v1/images/{id}/thumb"))).bearer_auth(&ann.token).send().await.unwrap();
     let thumb = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (480, 320));
     assert_eq!(zed.get(&format!("/api/v1/images/{id}")).await.0, StatusCode::NOT_FOUND, "another board's participant");
-    let (_, q) = ann.get(&format!("/api/v1/questions/{}", s.question)).await;
+    let (_, q) = ann.question(&s.question).await;
     assert_eq!(q["question"]["images"][0]["alt_text"], "The four pillars");
     // Not an image, or a name that lies: refused by content.
-    let (st, body) = upload(&m, &format!("/api/v1/questions/{}/images", s.question), "x", b"%PDF-1.7 a report".to_vec()).await;
+    let (st, body) =
+        upload(&m, &format!("/api/v1/questions/{}/images", s.question), "x", b"%PDF-1.7 a report".to_vec()).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["detail"].as_str().unwrap().contains("not an image"));
     let (st, _) = upload(&m, &format!("/api/v1/questions/{}/images", s.question), "", png(10, 10)).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "alt text is required");
     // Participants add images only where the question allows it.
-    let (_, answer) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Here is our ward"})).await;
+    let (_, answer) = ann.write_post(&s.question, json!({"body_md": "Here is our ward"})).await;
     let post_images = format!("/api/v1/posts/{}/images", answer["id"].as_str().unwrap());
     assert_eq!(upload(&ann, &post_images, "Ward", jpeg_with_gps()).await.0, StatusCode::FORBIDDEN);
-    m.patch(&format!("/api/v1/questions/{}", s.question), json!({"prompt_md": "What did you hope for?", "allow_images": true})).await;
+    m.patch(
+        &format!("/api/v1/questions/{}", s.question),
+        json!({"prompt_md": "What did you hope for?", "allow_images": true}),
+    )
+    .await;
     let (st, photo) = upload(&ann, &post_images, "Our%20ward", jpeg_with_gps()).await;
     assert_eq!(st, StatusCode::CREATED, "{photo}");
-    assert_eq!(upload(&bob, &post_images, "Not mine", png(10, 10)).await.0, StatusCode::NOT_FOUND, "Bob cannot even see Ann's post yet");
+    assert_eq!(
+        upload(&bob, &post_images, "Not mine", png(10, 10)).await.0,
+        StatusCode::NOT_FOUND,
+        "Bob cannot even see Ann's post yet"
+    );
     let photo_id = photo["id"].as_str().unwrap();
-    let res = ann.client.get(app.url(&format!("/api/v1/images/{photo_id}"))).bearer_auth(&ann.token).send().await.unwrap();
+    let res =
+        ann.client.get(app.url(&format!("/api/v1/images/{photo_id}"))).bearer_auth(&ann.token).send().await.unwrap();
     assert_eq!(res.headers()["content-type"], "image/jpeg");
     let bytes = res.bytes().await.unwrap();
-    assert!(!bytes.windows(4).any(|w| w == b"Exif") && !bytes.windows(11).any(|w| w == b"GPSLatitude"), "metadata stripped");
+    assert!(
+        !bytes.windows(4).any(|w| w == b"Exif") && !bytes.windows(11).any(|w| w == b"GPSLatitude"),
+        "metadata stripped"
+    );
     // Post first: Bob sees Ann's photo only after answering; hidden, it is refused again.
     assert_eq!(bob.get(&format!("/api/v1/images/{photo_id}")).await.0, StatusCode::NOT_FOUND);
-    bob.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Mine"})).await;
-    let res = bob.client.get(app.url(&format!("/api/v1/images/{photo_id}"))).bearer_auth(&bob.token).send().await.unwrap();
+    bob.write_post(&s.question, json!({"body_md": "Mine"})).await;
+    let res =
+        bob.client.get(app.url(&format!("/api/v1/images/{photo_id}"))).bearer_auth(&bob.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    m.post(&format!("/api/v1/posts/{}/hide", answer["id"].as_str().unwrap()), json!({"reason": "Shows a patient"})).await;
+    m.hide_post(&answer["id"].as_str().unwrap(), json!({"reason": "Shows a patient"})).await;
     assert_eq!(bob.get(&format!("/api/v1/images/{photo_id}")).await.0, StatusCode::NOT_FOUND);
     let staff = app.signed_in("mod@example.org").await;
     assert_eq!(staff.get(&format!("/images/{photo_id}")).await.status(), StatusCode::OK, "staff still see it");
     // In the page, with its alt text; and through the page's upload form.
-    let page = staff.get_ok(&format!("/q/{}", s.question)).await;
+    let page = staff.question_page(&s.question).await;
     assert!(page.contains("alt=\"The four pillars\""));
     let form = reqwest::multipart::Form::new()
         .text("csrf_token", csrf_of(&page))
@@ -84,30 +106,41 @@ async fn images_are_cleaned_and_guarded(backend: Backend) {
     let res = staff.client.post(app.url(&format!("/q/{}/images", s.question))).multipart(form).send().await.unwrap();
     assert!(res.text().await.unwrap().contains("alt=\"A second diagram\""));
     // A diagram in a stage's introduction: invisible to participants until the stage is out.
-    let (_, later) = m.post(&format!("/api/v1/boards/{}/stages", s.board), json!({"title": "Later"})).await;
+    let (_, later) = m.add_stage(&s.board, json!({"title": "Later"})).await;
     let later = later["id"].as_str().unwrap();
     let (st, intro) = upload(&m, &format!("/api/v1/stages/{later}/images"), "A%20map", png(40, 40)).await;
     assert_eq!(st, StatusCode::CREATED);
     let intro_id = intro["id"].as_str().unwrap();
     assert_eq!(ann.get(&format!("/api/v1/images/{intro_id}")).await.0, StatusCode::NOT_FOUND, "stage not released");
-    m.post(&format!("/api/v1/stages/{later}/release"), json!({})).await;
-    let res = ann.client.get(app.url(&format!("/api/v1/images/{intro_id}"))).bearer_auth(&ann.token).send().await.unwrap();
+    m.release_stage(&later, json!({})).await;
+    let res =
+        ann.client.get(app.url(&format!("/api/v1/images/{intro_id}"))).bearer_auth(&ann.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let (_, home) = ann.get(&format!("/api/v1/boards/{}/home", s.board)).await;
+    let (_, home) = ann.home(&s.board).await;
     assert_eq!(home["stages"][1]["images"][0]["alt_text"], "A map");
     // A diagram in a summary: there must be a summary, and participants see it once published.
     let summary_image = format!("/api/v1/stages/{}/images", s.stage);
     let (st, body) = upload(&m, &summary_image, "Themes&for=summary", png(20, 20)).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let put =
-        |publish: bool| m.client.put(app.url(&format!("/api/v1/stages/{}/summary", s.stage))).bearer_auth(&m.token).json(&json!({"body_md": "Themes", "publish": publish})).send();
+    let put = |publish: bool| {
+        m.client
+            .put(app.url(&format!("/api/v1/stages/{}/summary", s.stage)))
+            .bearer_auth(&m.token)
+            .json(&json!({"body_md": "Themes", "publish": publish}))
+            .send()
+    };
     put(false).await.unwrap();
     let (st, themes) = upload(&m, &summary_image, "Themes&for=summary", png(20, 20)).await;
     assert_eq!(st, StatusCode::CREATED);
     let themes_id = themes["id"].as_str().unwrap();
-    assert_eq!(ann.get(&format!("/api/v1/images/{themes_id}")).await.0, StatusCode::NOT_FOUND, "a draft's images stay with the staff");
+    assert_eq!(
+        ann.get(&format!("/api/v1/images/{themes_id}")).await.0,
+        StatusCode::NOT_FOUND,
+        "a draft's images stay with the staff"
+    );
     put(true).await.unwrap();
-    let res = ann.client.get(app.url(&format!("/api/v1/images/{themes_id}"))).bearer_auth(&ann.token).send().await.unwrap();
+    let res =
+        ann.client.get(app.url(&format!("/api/v1/images/{themes_id}"))).bearer_auth(&ann.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let anon = app.browser();
     assert_eq!(anon.get(&format!("/images/{id}")).await.url().path(), "/login", "strangers are sent to sign in");

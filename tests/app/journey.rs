@@ -5,7 +5,11 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use time::macros::datetime;
 
-crate::on_both_databases!(whole_journey_through_the_pages, closed_stage_refuses_answers_and_keeps_the_draft, released_question_edit_is_visible);
+crate::on_both_databases!(
+    whole_journey_through_the_pages,
+    closed_stage_refuses_answers_and_keeps_the_draft,
+    released_question_edit_is_visible
+);
 
 async fn whole_journey_through_the_pages(backend: Backend) {
     let app = spawn(backend).await;
@@ -38,26 +42,61 @@ async fn whole_journey_through_the_pages(backend: Backend) {
         .submit(
             &board_path,
             &format!("{board_path}/stages"),
-            &[("title", "Stage 1: hopes"), ("intro_md", "Tell us what you hoped for."), ("release_at", "2021-03-26T09:00"), ("close_at", "")],
+            &[
+                ("title", "Stage 1: hopes"),
+                ("intro_md", "Tell us what you hoped for."),
+                ("release_at", "2021-03-26T09:00"),
+                ("close_at", ""),
+            ],
         )
         .await;
     let stage1 = res.url().path().to_string();
-    moderator.submit(&stage1, &format!("{stage1}/questions"), &[("prompt_md", "What did you hope to achieve?"), ("mode", "post_first")]).await;
+    moderator
+        .submit(
+            &stage1,
+            &format!("{stage1}/questions"),
+            &[("prompt_md", "What did you hope to achieve?"), ("mode", "post_first")],
+        )
+        .await;
     let res = moderator
-        .submit(&board_path, &format!("{board_path}/stages"), &[("title", "Stage 2: reflections"), ("intro_md", ""), ("release_at", "2021-03-29T09:00"), ("close_at", "")])
+        .submit(
+            &board_path,
+            &format!("{board_path}/stages"),
+            &[
+                ("title", "Stage 2: reflections"),
+                ("intro_md", ""),
+                ("release_at", "2021-03-29T09:00"),
+                ("close_at", ""),
+            ],
+        )
         .await;
     let stage2 = res.url().path().to_string();
-    let html =
-        moderator.submit(&stage2, &format!("{stage2}/questions"), &[("prompt_md", "Do you agree with the views summarised here?"), ("mode", "open")]).await.text().await.unwrap();
+    let html = moderator
+        .submit(
+            &stage2,
+            &format!("{stage2}/questions"),
+            &[("prompt_md", "Do you agree with the views summarised here?"), ("mode", "open")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Mon 29 Mar 2021, 09:00 BST"), "release time shown in the board's zone");
 
     // Import three participants: preview first, nothing added yet.
     let csv = "email,name,Professional role,Organisation\nann@nhs.net,Ann Lee,Nurse,NHS\nbob@council.gov.uk,Bob Ray,Social worker,Council\ncat@vol.org,Cat Sim,Volunteer,Charity\n";
     let page = moderator.get_ok(&format!("{board_path}/participants")).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", csrf_of(&page))
-        .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("people.csv").mime_str("text/csv").unwrap());
-    let res = moderator.client.post(app.url(&format!("{board_path}/participants/preview"))).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf_token", csrf_of(&page)).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("people.csv").mime_str("text/csv").unwrap(),
+    );
+    let res = moderator
+        .client
+        .post(app.url(&format!("{board_path}/participants/preview")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let status = res.status();
     let preview = res.text().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{preview}");
@@ -65,8 +104,13 @@ async fn whole_journey_through_the_pages(backend: Backend) {
     assert!(preview.contains("Professional role"));
     let before = moderator.get_ok(&format!("{board_path}/participants")).await;
     assert!(!before.contains("ann@nhs.net"), "a preview adds nobody");
-    let res =
-        moderator.client.post(app.url(&format!("{board_path}/participants/import"))).form(&[("csrf_token", csrf_of(&preview).as_str()), ("csv_text", csv)]).send().await.unwrap();
+    let res = moderator
+        .client
+        .post(app.url(&format!("{board_path}/participants/import")))
+        .form(&[("csrf_token", csrf_of(&preview).as_str()), ("csv_text", csv)])
+        .send()
+        .await
+        .unwrap();
     let list = res.text().await.unwrap();
     assert!(list.contains("3 participants imported"));
     let links: Vec<String> = {
@@ -80,23 +124,34 @@ async fn whole_journey_through_the_pages(backend: Backend) {
 
     // Before 09:00 nothing is released; the scheduler releases stage 1 on time, not stage 2.
     assert_eq!(app.scheduler.tick().await.unwrap(), 0);
-    let ann = app.participant(ann_link).await;
-    let home = ann.get_ok(&format!("/b/{board_id}")).await;
+    let ann = app.sign_in_participant(ann_link).await;
+    let home = ann.board_home_page(&board_id).await;
     assert!(home.contains("Before you start"), "first visit asks for consent: {home}");
     app.clock.set(datetime!(2021-03-26 09:00 UTC));
     assert_eq!(app.scheduler.tick().await.unwrap(), 1);
     assert_eq!(app.scheduler.tick().await.unwrap(), 0, "released once only");
 
     // Consent with a screen name, then the board home lists the unanswered question.
-    let res = ann.submit(&format!("/b/{board_id}/welcome"), &format!("/b/{board_id}/welcome"), &[("consent", "on"), ("screen_name", "Annie")]).await;
+    let res = ann
+        .submit(
+            &format!("/b/{board_id}/welcome"),
+            &format!("/b/{board_id}/welcome"),
+            &[("consent", "on"), ("screen_name", "Annie")],
+        )
+        .await;
     let home = res.text().await.unwrap();
     assert!(home.contains("Stage 1: hopes"));
     assert!(!home.contains("Stage 2"), "unreleased stages stay hidden");
     assert!(home.contains("1</strong> question is waiting for your answer"), "{home}");
 
     // Bob answers first.
-    let bob = app.participant(bob_link).await;
-    bob.submit(&format!("/b/{board_id}/welcome"), &format!("/b/{board_id}/welcome"), &[("consent", "on"), ("screen_name", "Bobby")]).await;
+    let bob = app.sign_in_participant(bob_link).await;
+    bob.submit(
+        &format!("/b/{board_id}/welcome"),
+        &format!("/b/{board_id}/welcome"),
+        &[("consent", "on"), ("screen_name", "Bobby")],
+    )
+    .await;
     let q_path = {
         let doc = scraper::Html::parse_document(&home);
         let sel = scraper::Selector::parse("ol.questions a").unwrap();
@@ -110,7 +165,12 @@ async fn whole_journey_through_the_pages(backend: Backend) {
     let page = ann.get_ok(&q_path).await;
     assert!(!page.contains("simpler"), "others' answers are hidden before posting");
     assert!(page.contains("1 answer from others will appear here once you have posted your own"));
-    let page = ann.submit(&q_path, &format!("{q_path}/posts"), &[("body_md", "Networking with others")]).await.text().await.unwrap();
+    let page = ann
+        .submit(&q_path, &format!("{q_path}/posts"), &[("body_md", "Networking with others")])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Networking with others"));
     assert!(page.contains("<em>simpler</em>"), "after posting, others' answers appear");
     assert_eq!(texts(&page, "article.post > header strong"), vec!["Bobby", "Annie"], "screen names, not real names");
@@ -133,7 +193,12 @@ async fn whole_journey_through_the_pages(backend: Backend) {
         let sel = scraper::Selector::parse("section.thread > article.yours > footer a[href$='/edit']").unwrap();
         doc.select(&sel).next().unwrap().value().attr("href").unwrap().to_string()
     };
-    let page = ann.submit(&edit_link, &edit_link, &[("body_md", "Networking, and learning from others")]).await.text().await.unwrap();
+    let page = ann
+        .submit(&edit_link, &edit_link, &[("body_md", "Networking, and learning from others")])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("learning from others"));
     let history = ann.get_ok(&edit_link.replace("/edit", "/history")).await;
     assert!(history.contains("Networking with others") && history.contains("learning from others"), "{history}");
@@ -150,12 +215,12 @@ async fn whole_journey_through_the_pages(backend: Backend) {
     assert!(mod_q.contains("2 of 3</strong> participants answered"));
 
     // New since last visit: Bob has read the thread; a later reply by Ann shows as new.
-    assert!(!bob.get_ok(&format!("/b/{board_id}")).await.contains(" new</span>"));
+    assert!(!bob.board_home_page(&board_id).await.contains(" new</span>"));
     ann.submit(&q_path, &format!("{q_path}/posts"), &[("body_md", "One more thought"), ("parent_id", &bob_post)]).await;
-    let bob_home = bob.get_ok(&format!("/b/{board_id}")).await;
+    let bob_home = bob.board_home_page(&board_id).await;
     assert!(bob_home.contains("1 new"), "{bob_home}");
     bob.get_ok(&q_path).await;
-    let bob_home = bob.get_ok(&format!("/b/{board_id}")).await;
+    let bob_home = bob.board_home_page(&board_id).await;
     assert!(!bob_home.contains(" new</span>"), "read posts are no longer new");
 }
 
@@ -164,13 +229,25 @@ async fn closed_stage_refuses_answers_and_keeps_the_draft(backend: Backend) {
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
     let moderator = app.signed_in("mod@example.org").await;
     let stage = format!("/stages/{}", s.stage);
-    moderator.submit(&stage, &stage, &[("title", "Stage 1"), ("intro_md", ""), ("release_at", ""), ("close_at", "2021-03-26T10:00")]).await;
-    let ann = app.participant(s.link(0)).await;
+    moderator
+        .submit(
+            &stage,
+            &stage,
+            &[("title", "Stage 1"), ("intro_md", ""), ("release_at", ""), ("close_at", "2021-03-26T10:00")],
+        )
+        .await;
+    let ann = app.sign_in_participant(s.link(0)).await;
     let q = format!("/q/{}", s.question);
     let page = ann.get_ok(&q).await;
     assert!(page.contains("id=\"answer\""), "open before the close time");
     app.clock.set(datetime!(2021-03-26 10:00 UTC));
-    let res = ann.client.post(app.url(&format!("{q}/posts"))).form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "My long considered answer")]).send().await.unwrap();
+    let res = ann
+        .client
+        .post(app.url(&format!("{q}/posts")))
+        .form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "My long considered answer")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let page = res.text().await.unwrap();
     assert!(page.contains("This stage is closed"), "{page}");
@@ -185,9 +262,11 @@ async fn released_question_edit_is_visible(backend: Backend) {
     let moderator = app.signed_in("mod@example.org").await;
     let edit = format!("/questions/{}/edit", s.question);
     app.clock.set(datetime!(2021-03-27 12:00 UTC));
-    moderator.submit(&edit, &edit, &[("prompt_md", "What did you hope to achieve, in a sentence?"), ("mode", "open")]).await;
-    let ann = app.participant(s.link(0)).await;
-    let page = ann.get_ok(&format!("/q/{}", s.question)).await;
+    moderator
+        .submit(&edit, &edit, &[("prompt_md", "What did you hope to achieve, in a sentence?"), ("mode", "open")])
+        .await;
+    let ann = app.sign_in_participant(s.link(0)).await;
+    let page = ann.question_page(&s.question).await;
     assert!(page.contains("in a sentence?"));
     assert!(page.contains("Wording updated Sat 27 Mar 2021, 12:00 GMT"), "{page}");
 }

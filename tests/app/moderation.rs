@@ -50,48 +50,65 @@ fn texts_of(v: &Value) -> String {
 async fn summaries_are_fed_back_and_tied_to_a_question(backend: Backend) {
     let app = spawn(backend).await;
     let t = setup(&app).await;
-    t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Networking"})).await;
-    let (_, s2) = t.m.post(&format!("/api/v1/boards/{}/stages", t.board), json!({"title": "Stage 2"})).await;
+    t.a.write_post(&t.question, json!({"body_md": "Networking"})).await;
+    let (_, s2) = t.m.add_stage(&t.board, json!({"title": "Stage 2"})).await;
     let s2 = s2["id"].as_str().unwrap().to_string();
     // A draft is for staff only.
     let put = |body: Value| {
         let (m, stage) = (&t.m, t.stage.clone());
-        async move { read(m.client.put(format!("{}/api/v1/stages/{stage}/summary", m.base)).bearer_auth(&m.token).json(&body).send().await.unwrap()).await }
+        async move {
+            read(
+                m.client
+                    .put(format!("{}/api/v1/stages/{stage}/summary", m.base))
+                    .bearer_auth(&m.token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
     };
     let (st, draft) = put(json!({"body_md": "The system is *confusing*.", "contributors_only": true})).await;
     assert_eq!(st, StatusCode::OK, "{draft}");
     assert!(draft["published"].is_null());
     assert_eq!(draft["shown_in_stage_id"], s2.as_str(), "the next stage by default");
     let summary_id = draft["id"].as_str().unwrap().to_string();
-    let (_, q2) = t.m.post(&format!("/api/v1/stages/{s2}/questions"), json!({"prompt_md": "Do you agree with the views summarised here?", "summary_id": summary_id})).await;
-    t.m.post(&format!("/api/v1/stages/{s2}/release"), json!({})).await;
-    let (_, home) = t.a.get(&format!("/api/v1/boards/{}/home", t.board)).await;
+    let (_, q2) =
+        t.m.add_question(
+            &s2,
+            json!({"prompt_md": "Do you agree with the views summarised here?", "summary_id": summary_id}),
+        )
+        .await;
+    t.m.release_stage(&s2, json!({})).await;
+    let (_, home) = t.a.home(&t.board).await;
     assert!(!texts_of(&home).contains("confusing"), "drafts are not shown");
     // Published, to contributors only: Ann sees it at the top of stage 2 and beside the
     // reflection question; Bob, who did not answer stage 1, does not.
-    let (st, published) = put(json!({"body_md": "The system is *confusing*.", "contributors_only": true, "publish": true})).await;
+    let (st, published) =
+        put(json!({"body_md": "The system is *confusing*.", "contributors_only": true, "publish": true})).await;
     assert_eq!(st, StatusCode::OK);
     assert!(published["published"]["at"].is_string());
-    let (_, home) = t.a.get(&format!("/api/v1/boards/{}/home", t.board)).await;
+    let (_, home) = t.a.home(&t.board).await;
     let stage2 = home["stages"].as_array().unwrap().iter().find(|s| s["id"] == s2.as_str()).unwrap();
     assert_eq!(stage2["feedback"][0]["body_html"], "<p>The system is <em>confusing</em>.</p>\n");
     assert!(stage2["feedback"][0]["body_md"].is_null(), "participants get the text, not the source");
     let q2id = q2["id"].as_str().unwrap();
-    let (_, page) = t.a.get(&format!("/api/v1/questions/{q2id}")).await;
+    let (_, page) = t.a.question(&q2id).await;
     assert!(page["summary"]["body_html"].as_str().unwrap().contains("confusing"));
-    let (_, bob_home) = t.b.get(&format!("/api/v1/boards/{}/home", t.board)).await;
+    let (_, bob_home) = t.b.home(&t.board).await;
     assert!(!texts_of(&bob_home).contains("confusing"));
-    let (_, bob_page) = t.b.get(&format!("/api/v1/questions/{q2id}")).await;
+    let (_, bob_page) = t.b.question(&q2id).await;
     assert!(bob_page["summary"].is_null());
     // Ann answers the reflection question; the announcement was queued for her alone.
-    let (st, _) = t.a.post(&format!("/api/v1/questions/{q2id}/posts"), json!({"body_md": "I agree"})).await;
+    let (st, _) = t.a.write_post(&q2id, json!({"body_md": "I agree"})).await;
     assert_eq!(st, StatusCode::CREATED);
-    let (_, mails) = t.m.get(&format!("/api/v1/boards/{}/emails", t.board)).await;
+    let (_, mails) = t.m.emails(&t.board).await;
     let summary_mails: Vec<&Value> = mails.as_array().unwrap().iter().filter(|m| m["kind"] == "summary").collect();
     assert_eq!(summary_mails.len(), 0, "nobody was invited by email in this board");
     // The page shows it to Ann too.
     let ann = app
-        .participant(
+        .sign_in_participant(
             &app.with_db({
                 let id = t.a_id.clone();
                 move |conn, ctx| Ok(ctx.link_url(&focusboard::db::participants::find(conn, &id)?.unwrap()).unwrap())
@@ -99,43 +116,48 @@ async fn summaries_are_fed_back_and_tied_to_a_question(backend: Backend) {
             .await,
         )
         .await;
-    let html = ann.get_ok(&format!("/b/{}", t.board)).await;
+    let html = ann.board_home_page(&t.board).await;
     assert!(html.contains("The system is <em>confusing</em>"));
 }
 
 async fn probes_reach_only_whom_they_should(backend: Backend) {
     let app = spawn(backend).await;
     let t = setup(&app).await;
-    let (_, answer) = t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Networking"})).await;
-    t.b.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Learning"})).await;
+    let (_, answer) = t.a.write_post(&t.question, json!({"body_md": "Networking"})).await;
+    t.b.write_post(&t.question, json!({"body_md": "Learning"})).await;
     let aid = answer["id"].as_str().unwrap();
-    let (st, private) = t.m.post(&format!("/api/v1/posts/{aid}/probe"), json!({"body_md": "Which networks, privately?", "private": true})).await;
+    let (st, private) = t.m.probe(&aid, json!({"body_md": "Which networks, privately?", "private": true})).await;
     assert_eq!(st, StatusCode::CREATED);
     assert!(private["is_probe"].as_bool().unwrap() && private["private"].as_bool().unwrap());
-    t.m.post(&format!("/api/v1/posts/{aid}/probe"), json!({"body_md": "Anyone else use networks?"})).await;
+    t.m.probe(&aid, json!({"body_md": "Anyone else use networks?"})).await;
     // Ann sees both and has two open probes; Bob sees only the public one.
-    let (_, for_ann) = t.a.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_ann) = t.a.question(&t.question).await;
     assert!(texts_of(&for_ann).contains("Which networks, privately?") && texts_of(&for_ann).contains("Anyone else"));
-    let (_, home) = t.a.get(&format!("/api/v1/boards/{}/home", t.board)).await;
+    let (_, home) = t.a.home(&t.board).await;
     assert_eq!(home["open_probes"].as_array().unwrap().len(), 2);
-    let (_, for_bob) = t.b.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_bob) = t.b.question(&t.question).await;
     assert!(!texts_of(&for_bob).contains("privately") && texts_of(&for_bob).contains("Anyone else"));
-    let (_, bob_home) = t.b.get(&format!("/api/v1/boards/{}/home", t.board)).await;
+    let (_, bob_home) = t.b.home(&t.board).await;
     assert_eq!(bob_home["open_probes"].as_array().unwrap().len(), 0);
     // Ann answers the private probe: the answer stays private; one probe still waits.
-    let (_, reply) = t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "The carers' network", "parent_id": private["id"]})).await;
+    let (_, reply) =
+        t.a.write_post(&t.question, json!({"body_md": "The carers' network", "parent_id": private["id"]})).await;
     assert_eq!(reply["private"], true);
-    let (_, for_bob) = t.b.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_bob) = t.b.question(&t.question).await;
     assert!(!texts_of(&for_bob).contains("carers"));
     let (_, waiting) = t.m.get(&format!("/api/v1/boards/{}/probes", t.board)).await;
     assert_eq!(waiting.as_array().unwrap().len(), 1);
     assert_eq!(waiting[0]["participant_id"], t.a_id.as_str());
     let m = app.signed_in("mod@example.org").await;
     let overview = m.get_ok(&format!("/boards/{}", t.board)).await;
-    assert_eq!(texts(&overview, "ul.probes li strong"), vec!["sn-ann (ann@example.org)"], "the moderators' list of probes awaiting an answer");
+    assert_eq!(
+        texts(&overview, "ul.probes li strong"),
+        vec!["sn-ann (ann@example.org)"],
+        "the moderators' list of probes awaiting an answer"
+    );
     // Bob's page never shows the private exchange either, and his new-post count ignores it.
     let bob = app
-        .participant(
+        .sign_in_participant(
             &app.with_db({
                 let id = t.b_id.clone();
                 move |conn, ctx| Ok(ctx.link_url(&focusboard::db::participants::find(conn, &id)?.unwrap()).unwrap())
@@ -143,10 +165,10 @@ async fn probes_reach_only_whom_they_should(backend: Backend) {
             .await,
         )
         .await;
-    let page = bob.get_ok(&format!("/q/{}", t.question)).await;
+    let page = bob.question_page(&t.question).await;
     assert!(!page.contains("privately") && !page.contains("carers"));
     // Participants cannot probe.
-    assert_eq!(t.b.post(&format!("/api/v1/posts/{aid}/probe"), json!({"body_md": "x"})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(t.b.probe(&aid, json!({"body_md": "x"})).await.0, StatusCode::NOT_FOUND);
 }
 
 async fn answers_on_behalf_are_marked_and_counted(backend: Backend) {
@@ -162,46 +184,50 @@ async fn answers_on_behalf_are_marked_and_counted(backend: Backend) {
     assert_eq!(post["source"], "email");
     assert_eq!(post["created"]["text"], "Fri 26 Mar 2021, 07:30 GMT");
     assert!(post["recorded_note"].as_str().unwrap().contains("recorded by Mod"), "{post}");
-    let (_, overview) = t.m.get(&format!("/api/v1/boards/{}/overview", t.board)).await;
+    let (_, overview) = t.m.overview(&t.board).await;
     assert_eq!(overview["stages"][0]["questions"][0]["answered_count"], 1);
     assert_eq!(overview["funnel"]["posted"], 1);
     // Bob sees it as his own answer, marked; a second one is refused.
-    let (_, for_bob) = t.b.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_bob) = t.b.question(&t.question).await;
     assert_eq!(for_bob["posts"][0]["is_yours"], true);
     assert_eq!(for_bob["posts"][0]["recorded_note"], "Answer given by email, recorded by the moderators");
-    let (st, _) = t.m.post(&format!("/api/v1/questions/{}/on-behalf", t.question), json!({"participant_id": t.b_id, "body_md": "again"})).await;
+    let (st, _) = t.m.answer_on_behalf(&t.question, json!({"participant_id": t.b_id, "body_md": "again"})).await;
     assert_eq!(st, StatusCode::CONFLICT);
     let other = app.board_with_question("other@example.org", "open", &["zed@example.org"]).await;
-    let (st, _) = t.m.post(&format!("/api/v1/questions/{}/on-behalf", t.question), json!({"participant_id": other.participants[0].1, "body_md": "x"})).await;
+    let (st, _) =
+        t.m.answer_on_behalf(&t.question, json!({"participant_id": other.participants[0].1, "body_md": "x"})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a participant of another board");
-    let (st, _) = t.a.post(&format!("/api/v1/questions/{}/on-behalf", t.question), json!({"participant_id": t.b_id, "body_md": "x"})).await;
+    let (st, _) = t.a.answer_on_behalf(&t.question, json!({"participant_id": t.b_id, "body_md": "x"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "participants cannot record for others");
     // Ann, after answering, sees Bob's answer marked the same way in the page.
-    t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Mine"})).await;
+    t.a.write_post(&t.question, json!({"body_md": "Mine"})).await;
     let m = app.signed_in("mod@example.org").await;
-    let page = m.get_ok(&format!("/q/{}", t.question)).await;
+    let page = m.question_page(&t.question).await;
     assert!(page.contains("Answer given by email, recorded by Mod"));
 }
 
 async fn hiding_is_reasoned_and_audited(backend: Backend) {
     let app = spawn(backend).await;
     let t = setup(&app).await;
-    let (_, post) = t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Names a colleague rudely"})).await;
-    t.b.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Fine"})).await;
+    let (_, post) = t.a.write_post(&t.question, json!({"body_md": "Names a colleague rudely"})).await;
+    t.b.write_post(&t.question, json!({"body_md": "Fine"})).await;
     let pid = post["id"].as_str().unwrap();
-    let (st, _) = t.m.post(&format!("/api/v1/posts/{pid}/hide"), json!({"reason": ""})).await;
+    let (st, _) = t.m.hide_post(&pid, json!({"reason": ""})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
-    assert_eq!(t.b.post(&format!("/api/v1/posts/{pid}/hide"), json!({"reason": "x"})).await.0, StatusCode::NOT_FOUND);
-    let (st, hidden) = t.m.post(&format!("/api/v1/posts/{pid}/hide"), json!({"reason": "Names a third party"})).await;
+    assert_eq!(t.b.hide_post(&pid, json!({"reason": "x"})).await.0, StatusCode::NOT_FOUND);
+    let (st, hidden) = t.m.hide_post(&pid, json!({"reason": "Names a third party"})).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!((hidden["hidden"].as_bool(), hidden["hidden_reason"].as_str()), (Some(true), Some("Names a third party")));
-    let (_, for_bob) = t.b.get(&format!("/api/v1/questions/{}", t.question)).await;
+    assert_eq!(
+        (hidden["hidden"].as_bool(), hidden["hidden_reason"].as_str()),
+        (Some(true), Some("Names a third party"))
+    );
+    let (_, for_bob) = t.b.question(&t.question).await;
     assert!(!texts_of(&for_bob).contains("rudely") && texts_of(&for_bob).contains("hidden by the moderators"));
     assert!(!texts_of(&for_bob).contains("third party"), "the reason is for staff");
-    let (_, for_mod) = t.m.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_mod) = t.m.question(&t.question).await;
     assert!(texts_of(&for_mod).contains("rudely"));
     t.m.post(&format!("/api/v1/posts/{pid}/restore"), json!({})).await;
-    let (_, for_bob) = t.b.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_bob) = t.b.question(&t.question).await;
     assert!(texts_of(&for_bob).contains("rudely"));
     // The audit log: who, what, when, before and after; co-moderators read it, observers do not.
     let co = app.staff_api("co@example.org", false).await;
@@ -223,12 +249,23 @@ async fn hiding_is_reasoned_and_audited(backend: Backend) {
     let (st, log) = co.get(&format!("/api/v1/boards/{}/audit", t.board)).await;
     assert_eq!(st, StatusCode::OK);
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for a in ["post.hide", "post.restore", "member.set", "stage.release_now", "question.create", "participants.import", "board.create"] {
+    for a in [
+        "post.hide",
+        "post.restore",
+        "member.set",
+        "stage.release_now",
+        "question.create",
+        "participants.import",
+        "board.create",
+    ] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
     let hide = log.as_array().unwrap().iter().find(|e| e["action"] == "post.hide").unwrap();
     assert_eq!(hide["actor_name"], "Mod");
-    assert_eq!((hide["before"]["hidden"].as_bool(), hide["after"]["reason"].as_str()), (Some(false), Some("Names a third party")));
+    assert_eq!(
+        (hide["before"]["hidden"].as_bool(), hide["after"]["reason"].as_str()),
+        (Some(false), Some("Names a third party"))
+    );
     assert_eq!(obs.get(&format!("/api/v1/boards/{}/audit", t.board)).await.0, StatusCode::FORBIDDEN);
     assert_eq!(t.a.get(&format!("/api/v1/boards/{}/audit", t.board)).await.0, StatusCode::FORBIDDEN);
 }
@@ -236,7 +273,7 @@ async fn hiding_is_reasoned_and_audited(backend: Backend) {
 async fn observers_view_as_a_participant_and_leave_notes(backend: Backend) {
     let app = spawn(backend).await;
     let t = setup(&app).await;
-    t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Networking"})).await;
+    t.a.write_post(&t.question, json!({"body_md": "Networking"})).await;
     let obs = app.staff_api("obs@example.org", false).await;
     t.m.client
         .put(format!("{}/api/v1/boards/{}/members", app.base, t.board))
@@ -254,37 +291,53 @@ async fn observers_view_as_a_participant_and_leave_notes(backend: Backend) {
     let (_, as_ann) = obs.get(&format!("/api/v1/questions/{}/as/{}", t.question, t.a_id)).await;
     assert_eq!(as_ann["posts"].as_array().unwrap().len(), 1);
     // Viewing as Ann does not mark anything read for Ann.
-    t.b.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Learning"})).await;
+    t.b.write_post(&t.question, json!({"body_md": "Learning"})).await;
     obs.get(&format!("/api/v1/questions/{}/as/{}", t.question, t.a_id)).await;
-    let (_, home) = t.a.get(&format!("/api/v1/boards/{}/home", t.board)).await;
+    let (_, home) = t.a.home(&t.board).await;
     assert_eq!(home["new_posts"], 1, "Bob's answer is still new for Ann");
     let (st, _) = obs.get(&format!("/api/v1/boards/{}/participants/{}/home", t.board, t.a_id)).await;
     assert_eq!(st, StatusCode::OK);
     // Participants cannot view as each other.
     assert_eq!(t.a.get(&format!("/api/v1/questions/{}/as/{}", t.question, t.b_id)).await.0, StatusCode::NOT_FOUND);
     // Notes reach staff only.
-    let (st, note) = obs.post(&format!("/api/v1/boards/{}/notes", t.board), json!({"body_md": "Ann seems unsure; probe?", "question_id": t.question})).await;
+    let (st, note) = obs
+        .post(
+            &format!("/api/v1/boards/{}/notes", t.board),
+            json!({"body_md": "Ann seems unsure; probe?", "question_id": t.question}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{note}");
     let (_, notes) = t.m.get(&format!("/api/v1/boards/{}/notes", t.board)).await;
     assert_eq!(notes[0]["author"], "Test User");
-    let (_, for_mod) = t.m.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_mod) = t.m.question(&t.question).await;
     assert_eq!(for_mod["notes"].as_array().unwrap().len(), 1);
-    let (_, for_ann) = t.a.get(&format!("/api/v1/questions/{}", t.question)).await;
+    let (_, for_ann) = t.a.question(&t.question).await;
     assert!(!texts_of(&for_ann).contains("unsure"));
     assert_eq!(t.a.get(&format!("/api/v1/boards/{}/notes", t.board)).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(t.a.post(&format!("/api/v1/boards/{}/notes", t.board), json!({"body_md": "x"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.a.post(&format!("/api/v1/boards/{}/notes", t.board), json!({"body_md": "x"})).await.0,
+        StatusCode::FORBIDDEN
+    );
     // An observer still never posts.
-    assert_eq!(obs.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "x"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(obs.write_post(&t.question, json!({"body_md": "x"})).await.0, StatusCode::FORBIDDEN);
 }
 
 async fn the_grid_shows_every_state_and_downloads_as_csv(backend: Backend) {
     let app = spawn(backend).await;
     let t = setup(&app).await;
-    let (_, answer) = t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "Networking"})).await;
-    t.m.post(&format!("/api/v1/posts/{}/probe", answer["id"].as_str().unwrap()), json!({"body_md": "More?"})).await;
-    let (_, q2) = t.m.post(&format!("/api/v1/stages/{}/questions", t.stage), json!({"prompt_md": "Second?"})).await;
-    t.m.post(&format!("/api/v1/questions/{}/on-behalf", q2["id"].as_str().unwrap()), json!({"participant_id": t.a_id, "body_md": "by phone", "source": "telephone"})).await;
-    t.m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", t.board), "email,name,Role\ncat@example.org,Cat,GP\n").await;
+    let (_, answer) = t.a.write_post(&t.question, json!({"body_md": "Networking"})).await;
+    t.m.probe(&answer["id"].as_str().unwrap(), json!({"body_md": "More?"})).await;
+    let (_, q2) = t.m.add_question(&t.stage, json!({"prompt_md": "Second?"})).await;
+    t.m.answer_on_behalf(
+        &q2["id"].as_str().unwrap(),
+        json!({"participant_id": t.a_id, "body_md": "by phone", "source": "telephone"}),
+    )
+    .await;
+    t.m.post_csv(
+        &format!("/api/v1/boards/{}/participants/import?commit=true", t.board),
+        "email,name,Role\ncat@example.org,Cat,GP\n",
+    )
+    .await;
     let (st, grid) = t.m.get(&format!("/api/v1/boards/{}/grid", t.board)).await;
     assert_eq!(st, StatusCode::OK);
     let cells = |email: &str| -> Vec<String> {
@@ -298,14 +351,27 @@ async fn the_grid_shows_every_state_and_downloads_as_csv(backend: Backend) {
     let (_, by_role) = t.m.get(&format!("/api/v1/boards/{}/grid?attribute=Role&value=GP", t.board)).await;
     assert_eq!(by_role["rows"].as_array().unwrap().len(), 1);
     // The CSV parses back with the same cells.
-    let res = t.m.client.get(format!("{}/api/v1/boards/{}/grid?format=csv", app.base, t.board)).bearer_auth(&t.m.token).send().await.unwrap();
+    let res =
+        t.m.client
+            .get(format!("{}/api/v1/boards/{}/grid?format=csv", app.base, t.board))
+            .bearer_auth(&t.m.token)
+            .send()
+            .await
+            .unwrap();
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let body = res.bytes().await.unwrap();
     let mut reader = csv::Reader::from_reader(body.as_ref());
     let header = reader.headers().unwrap().clone();
     let header: Vec<&str> = header.iter().collect();
     assert_eq!(&header[header.len() - 2..], &["S1 Q1", "S1 Q2"]);
-    let ann: Vec<String> = reader.records().map(|r| r.unwrap()).find(|r| &r[1] == "ann@example.org").unwrap().iter().map(str::to_string).collect();
+    let ann: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[1] == "ann@example.org")
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
     assert_eq!(&ann[ann.len() - 2..], &["probe_waiting".to_string(), "on_behalf".to_string()]);
     assert_eq!(t.a.get(&format!("/api/v1/boards/{}/grid", t.board)).await.0, StatusCode::FORBIDDEN);
     // The page, and its CSV download.
@@ -320,9 +386,9 @@ async fn the_grid_shows_every_state_and_downloads_as_csv(backend: Backend) {
 async fn questions_move_stages_reopen_and_the_board_closes_in_order(backend: Backend) {
     let app = spawn(backend).await;
     let t = setup(&app).await;
-    let (_, s2) = t.m.post(&format!("/api/v1/boards/{}/stages", t.board), json!({"title": "Two"})).await;
-    let (_, s3) = t.m.post(&format!("/api/v1/boards/{}/stages", t.board), json!({"title": "Three"})).await;
-    let (_, q) = t.m.post(&format!("/api/v1/stages/{}/questions", s2["id"].as_str().unwrap()), json!({"prompt_md": "Moving?"})).await;
+    let (_, s2) = t.m.add_stage(&t.board, json!({"title": "Two"})).await;
+    let (_, s3) = t.m.add_stage(&t.board, json!({"title": "Three"})).await;
+    let (_, q) = t.m.add_question(&s2["id"].as_str().unwrap(), json!({"prompt_md": "Moving?"})).await;
     let qid = q["id"].as_str().unwrap();
     let (st, _) = t.m.post(&format!("/api/v1/questions/{qid}/stage"), json!({"stage_id": s3["id"]})).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
@@ -331,20 +397,20 @@ async fn questions_move_stages_reopen_and_the_board_closes_in_order(backend: Bac
     let (st, _) = t.m.post(&format!("/api/v1/questions/{}/stage", t.question), json!({"stage_id": s3["id"]})).await;
     assert_eq!(st, StatusCode::CONFLICT, "released questions stay");
     // Close stage 1, then reopen it: answers are possible again.
-    t.m.patch(&format!("/api/v1/stages/{}", t.stage), json!({"title": "Stage 1", "close_at": "2021-03-26T08:30"})).await;
+    t.m.edit_stage(&t.stage, json!({"title": "Stage 1", "close_at": "2021-03-26T08:30"})).await;
     app.clock.advance(time::Duration::hours(1));
-    assert_eq!(t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "late"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(t.a.write_post(&t.question, json!({"body_md": "late"})).await.0, StatusCode::FORBIDDEN);
     let (st, reopened) = t.m.post(&format!("/api/v1/stages/{}/reopen", t.stage), json!({})).await;
     assert_eq!((st, reopened["phase"].as_str()), (StatusCode::OK, Some("open")));
-    assert_eq!(t.a.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "late"})).await.0, StatusCode::CREATED);
+    assert_eq!(t.a.write_post(&t.question, json!({"body_md": "late"})).await.0, StatusCode::CREATED);
     // Closing the board: read-only, with the closing message, and nothing deleted.
     let (st, _) =
-        t.m.patch(&format!("/api/v1/boards/{}", t.board), json!({"title": "Board", "time_zone": "Europe/London", "state": "closed", "closing_message_md": "Thank you **all**."}))
+        t.m.edit_board(&t.board, json!({"title": "Board", "time_zone": "Europe/London", "state": "closed", "closing_message_md": "Thank you **all**."}))
             .await;
     assert_eq!(st, StatusCode::OK);
-    let (_, home) = t.b.get(&format!("/api/v1/boards/{}/home", t.board)).await;
+    let (_, home) = t.b.home(&t.board).await;
     assert_eq!(home["closing_message_html"], "<p>Thank you <strong>all</strong>.</p>\n");
-    assert_eq!(t.b.post(&format!("/api/v1/questions/{}/posts", t.question), json!({"body_md": "x"})).await.0, StatusCode::FORBIDDEN);
-    let (_, page) = t.m.get(&format!("/api/v1/questions/{}", t.question)).await;
+    assert_eq!(t.b.write_post(&t.question, json!({"body_md": "x"})).await.0, StatusCode::FORBIDDEN);
+    let (_, page) = t.m.question(&t.question).await;
     assert_eq!(page["posts"].as_array().unwrap().len(), 1, "Ann's answer is kept");
 }

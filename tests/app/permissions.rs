@@ -21,14 +21,19 @@ async fn participants_never_reach_another_board(backend: Backend) {
     let app = spawn(backend).await;
     let a = app.board_with_question("moda@example.org", "open", &["a1@example.org"]).await;
     let b = app.board_with_question("modb@example.org", "open", &["b1@example.org"]).await;
-    let b1 = app.participant(b.link(0)).await;
+    let b1 = app.sign_in_participant(b.link(0)).await;
     let b1_api = app.participant_api(b.link(0)).await;
     // A post on board A, which b1 must never read or answer.
     let a1_api = app.participant_api(a.link(0)).await;
-    let (s, post) = a1_api.post(&format!("/api/v1/questions/{}/posts", a.question), json!({"body_md": "board A secret"})).await;
+    let (s, post) = a1_api.write_post(&a.question, json!({"body_md": "board A secret"})).await;
     assert_eq!(s, StatusCode::CREATED);
 
-    for path in [format!("/b/{}", a.board), format!("/q/{}", a.question), format!("/posts/{}/history", post["id"].as_str().unwrap()), format!("/boards/{}/participants", a.board)] {
+    for path in [
+        format!("/b/{}", a.board),
+        format!("/q/{}", a.question),
+        format!("/posts/{}/history", post["id"].as_str().unwrap()),
+        format!("/boards/{}/participants", a.board),
+    ] {
         let res = b1.get(&path).await;
         let status = res.status();
         let body = res.text().await.unwrap();
@@ -45,13 +50,19 @@ async fn participants_never_reach_another_board(backend: Backend) {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(!body.to_string().contains("board A secret"));
     }
-    let (status, _) = b1_api.post(&format!("/api/v1/questions/{}/posts", a.question), json!({"body_md": "intrusion"})).await;
+    let (status, _) = b1_api.write_post(&a.question, json!({"body_md": "intrusion"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let page = b1.get_ok(&format!("/q/{}", b.question)).await;
-    let res = b1.client.post(app.url(&format!("/q/{}/posts", a.question))).form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "intrusion")]).send().await.unwrap();
+    let page = b1.question_page(&b.question).await;
+    let res = b1
+        .client
+        .post(app.url(&format!("/q/{}/posts", a.question)))
+        .form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "intrusion")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // Replying on one's own board to a post of another board is refused too.
-    let (status, body) = b1_api.post(&format!("/api/v1/questions/{}/posts", b.question), json!({"body_md": "hi", "parent_id": post["id"]})).await;
+    let (status, body) = b1_api.write_post(&b.question, json!({"body_md": "hi", "parent_id": post["id"]})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     // The board list holds only the participant's own board.
     let (_, boards) = b1_api.get("/api/v1/boards").await;
@@ -72,33 +83,47 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
                 ctx,
                 &m,
                 &stage,
-                &service::stages::QuestionInput { prompt_md: Some("Private depth".into()), mode: Some("private".into()), ..Default::default() },
+                &service::stages::QuestionInput {
+                    prompt_md: Some("Private depth".into()),
+                    mode: Some("private".into()),
+                    ..Default::default()
+                },
             )?;
-            let later = service::stages::create_stage(conn, ctx, &m, &board, &service::stages::StageInput { title: Some("Later".into()), ..Default::default() })?;
+            let later = service::stages::create_stage(
+                conn,
+                ctx,
+                &m,
+                &board,
+                &service::stages::StageInput { title: Some("Later".into()), ..Default::default() },
+            )?;
             let h = service::stages::add_question(
                 conn,
                 ctx,
                 &m,
                 &later.id,
-                &service::stages::QuestionInput { prompt_md: Some("Not yet released".into()), mode: None, ..Default::default() },
+                &service::stages::QuestionInput {
+                    prompt_md: Some("Not yet released".into()),
+                    mode: None,
+                    ..Default::default()
+                },
             )?;
             Ok((p.id, h.id))
         })
         .await;
-    let a1 = app.participant(s.link(0)).await;
+    let a1 = app.sign_in_participant(s.link(0)).await;
     let a1_api = app.participant_api(s.link(0)).await;
     let a2_api = app.participant_api(s.link(1)).await;
-    a2_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "a2 public answer"})).await;
-    let (st, _) = a2_api.post(&format!("/api/v1/questions/{private_q}/posts"), json!({"body_md": "a2 private answer"})).await;
+    a2_api.write_post(&s.question, json!({"body_md": "a2 public answer"})).await;
+    let (st, _) = a2_api.write_post(&private_q, json!({"body_md": "a2 private answer"})).await;
     assert_eq!(st, StatusCode::CREATED);
 
     // Before answering: neither page nor JSON shows a2's answer.
-    let page = a1.get_ok(&format!("/q/{}", s.question)).await;
+    let page = a1.question_page(&s.question).await;
     assert!(!page.contains("a2 public answer"));
-    let (_, q) = a1_api.get(&format!("/api/v1/questions/{}", s.question)).await;
+    let (_, q) = a1_api.question(&s.question).await;
     assert_eq!(q["posts"].as_array().unwrap().len(), 0);
     assert_eq!(q["hidden_answers"], 1);
-    let (_, home) = a1_api.get(&format!("/api/v1/boards/{}/home", s.board)).await;
+    let (_, home) = a1_api.home(&s.board).await;
     assert_eq!(home["new_posts"], 0, "hidden answers are not counted as new");
     // Replying into a2's thread before answering is refused like a missing post.
     let a2_post = app
@@ -107,35 +132,35 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
             move |conn, _| Ok(focusboard::db::posts::of_question(conn, &q)?[0].post.id.clone())
         })
         .await;
-    let (st, _) = a1_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "peek", "parent_id": a2_post})).await;
+    let (st, _) = a1_api.write_post(&s.question, json!({"body_md": "peek", "parent_id": a2_post})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
 
     // After answering: both show it.
-    a1_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "a1 answer"})).await;
-    assert!(a1.get_ok(&format!("/q/{}", s.question)).await.contains("a2 public answer"));
-    let (_, q) = a1_api.get(&format!("/api/v1/questions/{}", s.question)).await;
+    a1_api.write_post(&s.question, json!({"body_md": "a1 answer"})).await;
+    assert!(a1.question_page(&s.question).await.contains("a2 public answer"));
+    let (_, q) = a1_api.question(&s.question).await;
     assert_eq!(q["posts"].as_array().unwrap().len(), 2);
-    let (st, _) = a1_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "again"})).await;
+    let (st, _) = a1_api.write_post(&s.question, json!({"body_md": "again"})).await;
     assert_eq!(st, StatusCode::CONFLICT, "one answer per question; edits and replies for more");
 
     // Private: a1 never sees a2's private answer, even after answering it too.
-    a1_api.post(&format!("/api/v1/questions/{private_q}/posts"), json!({"body_md": "a1 private answer"})).await;
-    let page = a1.get_ok(&format!("/q/{private_q}")).await;
+    a1_api.write_post(&private_q, json!({"body_md": "a1 private answer"})).await;
+    let page = a1.question_page(&private_q).await;
     assert!(page.contains("a1 private answer") && !page.contains("a2 private answer"));
-    let (_, q) = a1_api.get(&format!("/api/v1/questions/{private_q}")).await;
+    let (_, q) = a1_api.question(&private_q).await;
     assert!(!q.to_string().contains("a2 private answer"));
     assert!(q["question"]["answered_count"].is_null(), "participants get no counts of private answers");
     // The moderator sees both.
     let moderator = app.signed_in("mod@example.org").await;
-    let page = moderator.get_ok(&format!("/q/{private_q}")).await;
+    let page = moderator.question_page(&private_q).await;
     assert!(page.contains("a1 private answer") && page.contains("a2 private answer"));
 
     // Unreleased questions do not exist for participants.
     assert_eq!(a1.get(&format!("/q/{hidden_q}")).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(a1_api.get(&format!("/api/v1/questions/{hidden_q}")).await.0, StatusCode::NOT_FOUND);
-    let (st, _) = a1_api.post(&format!("/api/v1/questions/{hidden_q}/posts"), json!({"body_md": "early"})).await;
+    assert_eq!(a1_api.question(&hidden_q).await.0, StatusCode::NOT_FOUND);
+    let (st, _) = a1_api.write_post(&hidden_q, json!({"body_md": "early"})).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    assert!(!a1.get_ok(&format!("/b/{}", s.board)).await.contains("Not yet released"));
+    assert!(!a1.board_home_page(&s.board).await.contains("Not yet released"));
     assert_eq!(moderator.get(&format!("/q/{hidden_q}")).await.status(), StatusCode::OK);
 
     // Nobody edits someone else's post.
@@ -147,7 +172,7 @@ async fn observers_and_analysts_read_but_never_post(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "post_first", &["a1@example.org"]).await;
     let a1_api = app.participant_api(s.link(0)).await;
-    let (_, post) = a1_api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "a1 answer"})).await;
+    let (_, post) = a1_api.write_post(&s.question, json!({"body_md": "a1 answer"})).await;
     for (email, role) in [("obs@example.org", "observer"), ("ana@example.org", "analyst")] {
         let api = app.staff_api(email, false).await;
         let board = s.board.clone();
@@ -157,25 +182,29 @@ async fn observers_and_analysts_read_but_never_post(backend: Backend) {
             service::boards::set_member(conn, ctx, &m, &board, &service::boards::MemberInput { email: e, role: r })
         })
         .await;
-        let (st, q) = api.get(&format!("/api/v1/questions/{}", s.question)).await;
+        let (st, q) = api.question(&s.question).await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(q["posts"][0]["body_md"], serde_json::Value::Null, "only authors get the source");
         assert!(q.to_string().contains("a1 answer"), "{role} reads every reply");
-        let (st, _) = api.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "x", "parent_id": post["id"]})).await;
+        let (st, _) = api.write_post(&s.question, json!({"body_md": "x", "parent_id": post["id"]})).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{role} cannot post");
-        let (st, _) = api.post(&format!("/api/v1/boards/{}/stages", s.board), json!({"title": "x"})).await;
+        let (st, _) = api.add_stage(&s.board, json!({"title": "x"})).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{role} cannot manage");
-        let (st, people) = api.get(&format!("/api/v1/boards/{}/participants", s.board)).await;
+        let (st, people) = api.participants(&s.board).await;
         assert_eq!(st, StatusCode::OK);
         assert!(people[0]["sign_in_link"].is_null(), "{role} never sees sign-in links");
         // And in the pages.
         let b = app.signed_in(email).await;
-        let page = b.get_ok(&format!("/q/{}", s.question)).await;
+        let page = b.question_page(&s.question).await;
         assert!(page.contains("a1 answer") && !page.contains("Post reply"));
         let res = b
             .client
             .post(app.url(&format!("/q/{}/posts", s.question)))
-            .form(&[("csrf_token", csrf_of(&page).as_str()), ("body_md", "x"), ("parent_id", post["id"].as_str().unwrap())])
+            .form(&[
+                ("csrf_token", csrf_of(&page).as_str()),
+                ("body_md", "x"),
+                ("parent_id", post["id"].as_str().unwrap()),
+            ])
             .send()
             .await
             .unwrap();
@@ -185,7 +214,13 @@ async fn observers_and_analysts_read_but_never_post(backend: Backend) {
     // A moderator may reply in a thread but not answer as a participant.
     let m = app.signed_in("mod@example.org").await;
     let q = format!("/q/{}", s.question);
-    let res = m.submit(&q, &format!("{q}/posts"), &[("body_md", "Can you say more?"), ("parent_id", post["id"].as_str().unwrap())]).await;
+    let res = m
+        .submit(
+            &q,
+            &format!("{q}/posts"),
+            &[("body_md", "Can you say more?"), ("parent_id", post["id"].as_str().unwrap())],
+        )
+        .await;
     assert!(res.text().await.unwrap().contains("Can you say more?"));
 }
 
@@ -194,17 +229,29 @@ async fn staff_of_one_board_cannot_touch_another(backend: Backend) {
     let a = app.board_with_question("moda@example.org", "open", &["a1@example.org"]).await;
     app.board_with_question("modb@example.org", "open", &[]).await;
     let modb = app.signed_in("modb@example.org").await;
-    for path in [format!("/boards/{}", a.board), format!("/boards/{}/participants", a.board), format!("/stages/{}", a.stage), format!("/q/{}", a.question)] {
+    for path in [
+        format!("/boards/{}", a.board),
+        format!("/boards/{}/participants", a.board),
+        format!("/stages/{}", a.stage),
+        format!("/q/{}", a.question),
+    ] {
         assert_eq!(modb.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
     let page = modb.get_ok("/boards").await;
     assert!(!page.contains("Board of moda"));
-    let res = modb.client.post(app.url(&format!("/stages/{}/release", a.stage))).form(&[("csrf_token", csrf_of(&page).as_str())]).send().await.unwrap();
+    let res = modb
+        .client
+        .post(app.url(&format!("/stages/{}/release", a.stage)))
+        .form(&[("csrf_token", csrf_of(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let api = app.staff_api("modc@example.org", false).await;
-    let (st, _) = api.patch(&format!("/api/v1/boards/{}", a.board), json!({"title": "taken over", "time_zone": "UTC"})).await;
+    let (st, _) = api.edit_board(&a.board, json!({"title": "taken over", "time_zone": "UTC"})).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = api.post(&format!("/api/v1/boards/{}/participants/{}/link", a.board, a.participants[0].1), json!({})).await;
+    let (st, _) =
+        api.post(&format!("/api/v1/boards/{}/participants/{}/link", a.board, a.participants[0].1), json!({})).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     // An administrator sees every board.
     let admin = app.staff_api("root@example.org", true).await;
@@ -216,13 +263,14 @@ async fn links_expire_and_are_replaced(backend: Backend) {
     let s = app.board_with_question("mod@example.org", "open", &["a1@example.org"]).await;
     let old = s.link(0).to_string();
     // The link works more than once (it is the participant's way back all week).
-    app.participant(&old).await;
-    let browser = app.participant(&old).await;
+    app.sign_in_participant(&old).await;
+    let browser = app.sign_in_participant(&old).await;
     let old_api = app.participant_api(&old).await;
     assert_eq!(old_api.get("/api/v1/me").await.0, StatusCode::OK);
     // Reissued: the old link stops working at once, the new one works.
     let api = app.api_of("mod@example.org").await;
-    let (st, link) = api.post(&format!("/api/v1/boards/{}/participants/{}/link", s.board, s.participants[0].1), json!({})).await;
+    let (st, link) =
+        api.post(&format!("/api/v1/boards/{}/participants/{}/link", s.board, s.participants[0].1), json!({})).await;
     assert_eq!(st, StatusCode::OK);
     let new = link["url"].as_str().unwrap().to_string();
     assert_ne!(new, old);
@@ -230,14 +278,22 @@ async fn links_expire_and_are_replaced(backend: Backend) {
     assert_eq!(res.status(), StatusCode::GONE);
     assert!(res.text().await.unwrap().contains("replaced by a newer one"));
     let token = old.rsplit('/').next().unwrap();
-    let (st, body) = read(reqwest::Client::new().post(app.url("/api/v1/auth/participant")).json(&json!({"token": token})).send().await.unwrap()).await;
+    let (st, body) = read(
+        reqwest::Client::new()
+            .post(app.url("/api/v1/auth/participant"))
+            .json(&json!({"token": token}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, StatusCode::GONE, "{body}");
     // Sessions and tokens started with the replaced link end with it.
     let res = browser.get(&format!("/b/{}", s.board)).await;
     assert_eq!(res.url().path(), "/login", "the old link's session has ended");
     assert_eq!(old_api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
-    let fresh = app.participant(&new).await;
-    assert!(fresh.get_ok(&format!("/b/{}", s.board)).await.contains("What did you hope for?"));
+    let fresh = app.sign_in_participant(&new).await;
+    assert!(fresh.board_home_page(&s.board).await.contains("What did you hope for?"));
     // Past its expiry the link is refused with a reason.
     app.clock.advance(time::Duration::days(22));
     let res = app.browser().get(&new).await;
@@ -250,7 +306,7 @@ async fn links_expire_and_are_replaced(backend: Backend) {
 async fn forms_need_the_session_csrf_token(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["a1@example.org"]).await;
-    let a1 = app.participant(s.link(0)).await;
+    let a1 = app.sign_in_participant(s.link(0)).await;
     let q = format!("/q/{}", s.question);
     a1.get_ok(&q).await;
     for fields in [vec![("body_md", "no token")], vec![("csrf_token", "forged"), ("body_md", "forged token")]] {
@@ -261,7 +317,13 @@ async fn forms_need_the_session_csrf_token(backend: Backend) {
     // A token from another session does not work either.
     let other = app.browser();
     let other_token = csrf_of(&other.get_ok("/login").await);
-    let res = a1.client.post(app.url(&format!("{q}/posts"))).form(&[("csrf_token", other_token.as_str()), ("body_md", "cross")]).send().await.unwrap();
+    let res = a1
+        .client
+        .post(app.url(&format!("{q}/posts")))
+        .form(&[("csrf_token", other_token.as_str()), ("body_md", "cross")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(!a1.get_ok(&q).await.contains("no token"), "nothing was posted");
 }
@@ -270,7 +332,9 @@ async fn anonymous_visitors_are_turned_away(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["a1@example.org"]).await;
     let anon = app.browser();
-    for path in ["/boards".to_string(), format!("/boards/{}", s.board), format!("/q/{}", s.question), format!("/b/{}", s.board)] {
+    for path in
+        ["/boards".to_string(), format!("/boards/{}", s.board), format!("/q/{}", s.question), format!("/b/{}", s.board)]
+    {
         let res = anon.get(&path).await;
         assert_eq!(res.url().path(), "/login", "{path} sends strangers to sign in");
     }

@@ -15,7 +15,7 @@ async fn two_instances_release_each_stage_once(backend: Backend) {
     let (_, board) = m.post("/api/v1/boards", json!({"title": "B", "time_zone": "Europe/London"})).await;
     let b = board["id"].as_str().unwrap();
     for i in 0..20 {
-        m.post(&format!("/api/v1/boards/{b}/stages"), json!({"title": format!("S{i}"), "release_at": "2021-03-29T09:00"})).await;
+        m.add_stage(&b, json!({"title": format!("S{i}"), "release_at": "2021-03-29T09:00"})).await;
     }
     // A second instance: its own pool and its own clock, same database.
     let other_db = Db::connect(&app.database_url, 4).unwrap();
@@ -41,6 +41,6 @@ async fn two_instances_release_each_stage_once(backend: Backend) {
         },
     );
     assert_eq!(a + b2, 20, "every stage released exactly once between the two instances ({a} + {b2})");
-    let (_, overview) = m.get(&format!("/api/v1/boards/{b}/overview")).await;
+    let (_, overview) = m.overview(&b).await;
     assert!(overview["stages"].as_array().unwrap().iter().all(|s| s["phase"] == "open"));
 }

@@ -39,7 +39,8 @@ fn id(v: &Value) -> String {
 /// an excepted markdown field).
 fn same_but(before: &Value, after: &Value, except: &[&str], what: &str) {
     for (k, v) in before.as_object().unwrap() {
-        let derived = [k.strip_suffix("_html").map(|base| format!("{base}_md")), k.strip_suffix("_label").map(str::to_string)];
+        let derived =
+            [k.strip_suffix("_html").map(|base| format!("{base}_md")), k.strip_suffix("_label").map(str::to_string)];
         if except.contains(&k.as_str()) || derived.iter().flatten().any(|d| except.contains(&d.as_str())) {
             continue;
         }
@@ -76,7 +77,7 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
     ];
     for (field, value) in board_fields {
         let (_, before) = m.get(&format!("/api/v1/boards/{board}")).await;
-        let (st, after) = m.patch(&format!("/api/v1/boards/{board}"), json!({ field: value })).await;
+        let (st, after) = m.edit_board(&board, json!({ field: value })).await;
         assert_eq!(st, StatusCode::OK, "PATCH board {field}: {after}");
         assert_ne!(after, before, "PATCH board {field} changed something");
         // A new zone keeps the stored instants; their local display follows the zone.
@@ -84,7 +85,7 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
         same_but(&before, &after, &moved, &format!("PATCH board {field}"));
     }
     // null clears what may be cleared.
-    let (_, cleared) = m.patch(&format!("/api/v1/boards/{board}"), json!({"closes_at": null})).await;
+    let (_, cleared) = m.edit_board(&board, json!({"closes_at": null})).await;
     assert!(cleared["closes_at"].is_null(), "{cleared}");
     assert!(!cleared["opens_at"].is_null(), "{cleared}");
 
@@ -103,36 +104,52 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
         ("groups", json!("GPs")),
     ] {
         let (_, before) = m.get(&format!("/api/v1/stages/{stage}")).await;
-        let (st, after) = m.patch(&format!("/api/v1/stages/{stage}"), json!({ field: value })).await;
+        let (st, after) = m.edit_stage(&stage, json!({ field: value })).await;
         assert_eq!(st, StatusCode::OK, "PATCH stage {field}: {after}");
         assert_ne!(after[field], before[field], "PATCH stage {field} changed it");
         same_but(&before, &after, &[field, "questions", "images"], &format!("PATCH stage {field}"));
     }
     // The reported case: a title and a close time keep the release time and the intro.
-    let (_, after) = m.patch(&format!("/api/v1/stages/{stage}"), json!({"title": "Renamed", "close_at": "2021-04-02T17:00"})).await;
+    let (_, after) = m.edit_stage(&stage, json!({"title": "Renamed", "close_at": "2021-04-02T17:00"})).await;
     assert!(!after["release_at"].is_null() && after["intro_md"] == "Other intro", "{after}");
-    let (_, after) = m.patch(&format!("/api/v1/stages/{stage}"), json!({"release_at": null})).await;
+    let (_, after) = m.edit_stage(&stage, json!({"release_at": null})).await;
     assert!(after["release_at"].is_null(), "null clears the release time: {after}");
 
-    let (_, q) = m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Privately?", "mode": "private", "groups": "GPs", "allow_images": true})).await;
+    let (_, q) = m
+        .add_question(
+            &stage,
+            json!({"prompt_md": "Privately?", "mode": "private", "groups": "GPs", "allow_images": true}),
+        )
+        .await;
     let question = id(&q);
     let (_, rating) =
-        m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Rate it", "kind": "rating", "scale_max": 7, "scale_low": "Poor", "scale_high": "Great"})).await;
-    for (field, value) in [("prompt_md", json!("Privately, please?")), ("mode", json!("open")), ("groups", json!("Nurses")), ("allow_images", json!(false))] {
+        m.add_question(&stage, json!({"prompt_md": "Rate it", "kind": "rating", "scale_max": 7, "scale_low": "Poor", "scale_high": "Great"})).await;
+    for (field, value) in [
+        ("prompt_md", json!("Privately, please?")),
+        ("mode", json!("open")),
+        ("groups", json!("Nurses")),
+        ("allow_images", json!(false)),
+    ] {
         let (_, before) = m.get(&format!("/api/v1/stages/{stage}")).await;
-        let before = before["questions"].as_array().unwrap().iter().find(|x| x["id"] == question.as_str()).unwrap().clone();
+        let before =
+            before["questions"].as_array().unwrap().iter().find(|x| x["id"] == question.as_str()).unwrap().clone();
         let (st, after) = m.patch(&format!("/api/v1/questions/{question}"), json!({ field: value })).await;
         assert_eq!(st, StatusCode::OK, "PATCH question {field}: {after}");
         same_but(&before, &after, &[field], &format!("PATCH question {field}"));
     }
     // The reported case: only the wording keeps a private question private.
-    let (_, q2) = m.post(&format!("/api/v1/stages/{stage}/questions"), json!({"prompt_md": "Private depth", "mode": "private"})).await;
-    let (_, after) = m.patch(&format!("/api/v1/questions/{}", id(&q2)), json!({"prompt_md": "Private depth, reworded"})).await;
+    let (_, q2) = m.add_question(&stage, json!({"prompt_md": "Private depth", "mode": "private"})).await;
+    let (_, after) =
+        m.patch(&format!("/api/v1/questions/{}", id(&q2)), json!({"prompt_md": "Private depth, reworded"})).await;
     assert_eq!(after["mode"], "private", "{after}");
     // A rating's label alone keeps its scale.
     let (_, after) = m.patch(&format!("/api/v1/questions/{}", id(&rating)), json!({"scale_low": "Bad"})).await;
     assert_eq!(
-        (after["poll"]["scale"]["max"].clone(), after["poll"]["scale"]["low"].clone(), after["poll"]["scale"]["high"].clone()),
+        (
+            after["poll"]["scale"]["max"].clone(),
+            after["poll"]["scale"]["low"].clone(),
+            after["poll"]["scale"]["high"].clone()
+        ),
         (json!(7), json!("Bad"), json!("Great")),
         "{after}"
     );
@@ -148,47 +165,82 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
     let m = app.staff_api("mod@example.org", false).await;
     let (_, b) = m.post("/api/v1/boards", json!({"title": "Groups", "time_zone": "Europe/London"})).await;
     let board = id(&b);
-    let (_, s1) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Nurses' stage", "groups": "Nurses"})).await;
-    let (_, s2) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Everyone's stage"})).await;
+    let (_, s1) = m.add_stage(&board, json!({"title": "Nurses' stage", "groups": "Nurses"})).await;
+    let (_, s2) = m.add_stage(&board, json!({"title": "Everyone's stage"})).await;
     let (s1, s2) = (id(&s1), id(&s2));
-    m.post(&format!("/api/v1/stages/{s1}/questions"), json!({"prompt_md": "Nurses?", "mode": "open"})).await;
-    m.post(&format!("/api/v1/stages/{s2}/questions"), json!({"prompt_md": "All?", "mode": "open"})).await;
-    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email,name,Group\nann@example.org,Ann,Nurses\nbob@example.org,Bob,GPs\n").await;
-    m.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await;
-    m.post(&format!("/api/v1/stages/{s1}/release"), json!({})).await;
-    let (_, people) = m.get(&format!("/api/v1/boards/{board}/participants")).await;
-    let link = |email: &str| people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"].as_str().unwrap().to_string();
+    m.add_question(&s1, json!({"prompt_md": "Nurses?", "mode": "open"})).await;
+    m.add_question(&s2, json!({"prompt_md": "All?", "mode": "open"})).await;
+    m.post_csv(
+        &format!("/api/v1/boards/{board}/participants/import?commit=true"),
+        "email,name,Group\nann@example.org,Ann,Nurses\nbob@example.org,Bob,GPs\n",
+    )
+    .await;
+    m.invite(&board, json!({})).await;
+    m.release_stage(&s1, json!({})).await;
+    let (_, people) = m.participants(&board).await;
+    let link = |email: &str| {
+        people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let ann = app.participant_api(&link("ann@example.org")).await;
     let bob = app.participant_api(&link("bob@example.org")).await;
     for (api, name) in [(&ann, "Ann"), (&bob, "Bob")] {
         api.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": name})).await;
     }
     // The summary of the nurses' stage, shown in stage 2, published while stage 2 waits.
-    let res =
-        m.client.put(app.url(&format!("/api/v1/stages/{s1}/summary"))).bearer_auth(&m.token).json(&json!({"body_md": "Nurses said this", "publish": true})).send().await.unwrap();
+    let res = m
+        .client
+        .put(app.url(&format!("/api/v1/stages/{s1}/summary")))
+        .bearer_auth(&m.token)
+        .json(&json!({"body_md": "Nurses said this", "publish": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let (st, img) = m.upload(&format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary"), png(16, 16)).await;
     assert_eq!(st, StatusCode::CREATED, "{img}");
     let image = id(&img);
     let summary_mails = |mails: &Value| -> Vec<String> {
-        let mut to: Vec<String> = mails.as_array().unwrap().iter().filter(|e| e["kind"] == "summary").map(|e| e["recipient"].as_str().unwrap().to_string()).collect();
+        let mut to: Vec<String> = mails
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "summary")
+            .map(|e| e["recipient"].as_str().unwrap().to_string())
+            .collect();
         to.sort();
         to
     };
-    assert!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1).is_empty(), "nothing is announced before the stage it is shown in is released");
+    assert!(
+        summary_mails(&m.emails(&board).await.1).is_empty(),
+        "nothing is announced before the stage it is shown in is released"
+    );
     assert_eq!(ann.get(&format!("/api/v1/images/{image}")).await.0, StatusCode::NOT_FOUND, "nor shown");
-    m.post(&format!("/api/v1/stages/{s2}/release"), json!({})).await;
-    assert_eq!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1), vec!["ann@example.org"], "announced on release, to the nurses only");
+    m.release_stage(&s2, json!({})).await;
+    assert_eq!(
+        summary_mails(&m.emails(&board).await.1),
+        vec!["ann@example.org"],
+        "announced on release, to the nurses only"
+    );
     let feedback = |home: &Value| -> Vec<String> {
-        home["stages"].as_array().unwrap().iter().flat_map(|s| s["feedback"].as_array().unwrap().iter().map(|f| f["body_html"].as_str().unwrap().to_string())).collect()
+        home["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                s["feedback"].as_array().unwrap().iter().map(|f| f["body_html"].as_str().unwrap().to_string())
+            })
+            .collect()
     };
-    assert_eq!(feedback(&ann.get(&format!("/api/v1/boards/{board}/home")).await.1).len(), 1);
-    assert!(feedback(&bob.get(&format!("/api/v1/boards/{board}/home")).await.1).is_empty(), "a GP never sees the nurses' summary");
+    assert_eq!(feedback(&ann.home(&board).await.1).len(), 1);
+    assert!(feedback(&bob.home(&board).await.1).is_empty(), "a GP never sees the nurses' summary");
     let res = ann.client.get(app.url(&format!("/api/v1/images/{image}"))).bearer_auth(&ann.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(bob.get(&format!("/api/v1/images/{image}")).await.0, StatusCode::NOT_FOUND);
-    let bob_page = app.participant(&link("bob@example.org")).await;
-    assert!(!bob_page.get_ok(&format!("/b/{board}")).await.contains("Nurses said this"));
+    let bob_page = app.sign_in_participant(&link("bob@example.org")).await;
+    assert!(!bob_page.board_home_page(&board).await.contains("Nurses said this"));
     // Publishing again, or releasing again, sends nothing more.
     m.client
         .put(app.url(&format!("/api/v1/stages/{s1}/summary")))
@@ -197,7 +249,7 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
         .send()
         .await
         .unwrap();
-    assert_eq!(summary_mails(&m.get(&format!("/api/v1/boards/{board}/emails")).await.1), vec!["ann@example.org"]);
+    assert_eq!(summary_mails(&m.emails(&board).await.1), vec!["ann@example.org"]);
 }
 
 async fn writing_needs_the_right_to_read(backend: Backend) {
@@ -207,25 +259,39 @@ async fn writing_needs_the_right_to_read(backend: Backend) {
     let ann = app.participant_api(s.link(0)).await;
     let bob = app.participant_api(s.link(1)).await;
     let q = &s.question;
-    let (_, a) = ann.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Ann's answer"})).await;
-    let (_, b) = bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Bob's answer"})).await;
+    let (_, a) = ann.write_post(&q, json!({"body_md": "Ann's answer"})).await;
+    let (_, b) = bob.write_post(&q, json!({"body_md": "Bob's answer"})).await;
     let (a, b) = (id(&a), id(&b));
     // A private probe to Ann: Bob cannot write into it, even knowing its id.
-    let (_, probe) = m.post(&format!("/api/v1/posts/{a}/probe"), json!({"body_md": "Privately: which team?", "private": true})).await;
+    let (_, probe) = m.probe(&a, json!({"body_md": "Privately: which team?", "private": true})).await;
     let probe = id(&probe);
-    let (st, body) = bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Let me in", "parent_id": probe})).await;
+    let (st, body) = bob.write_post(&q, json!({"body_md": "Let me in", "parent_id": probe})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(ann.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "The east team", "parent_id": probe})).await.0, StatusCode::CREATED);
+    assert_eq!(
+        ann.write_post(&q, json!({"body_md": "The east team", "parent_id": probe})).await.0,
+        StatusCode::CREATED
+    );
     // A hidden post takes no replies, from others or from its author, and no edits or images.
-    m.post(&format!("/api/v1/posts/{b}/hide"), json!({"reason": "Names a patient"})).await;
-    let (st, body) = ann.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Under a hidden post", "parent_id": b})).await;
+    m.hide_post(&b, json!({"reason": "Names a patient"})).await;
+    let (st, body) = ann.write_post(&q, json!({"body_md": "Under a hidden post", "parent_id": b})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(bob.post(&format!("/api/v1/questions/{q}/posts"), json!({"body_md": "Still me", "parent_id": b})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(bob.patch(&format!("/api/v1/posts/{b}"), json!({"body_md": "Edited while hidden"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        bob.write_post(&q, json!({"body_md": "Still me", "parent_id": b})).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        bob.patch(&format!("/api/v1/posts/{b}"), json!({"body_md": "Edited while hidden"})).await.0,
+        StatusCode::FORBIDDEN
+    );
     // Nothing was written.
-    let (_, page) = m.get(&format!("/api/v1/questions/{q}")).await;
+    let (_, page) = m.question(&q).await;
     let text = page.to_string();
-    assert!(!text.contains("Let me in") && !text.contains("Under a hidden post") && !text.contains("Still me") && !text.contains("Edited while hidden"));
+    assert!(
+        !text.contains("Let me in")
+            && !text.contains("Under a hidden post")
+            && !text.contains("Still me")
+            && !text.contains("Edited while hidden")
+    );
 }
 
 async fn concurrent_answers_store_one(backend: Backend) {
@@ -238,13 +304,19 @@ async fn concurrent_answers_store_one(backend: Backend) {
     let created = results.iter().filter(|(st, _)| *st == StatusCode::CREATED).count();
     let conflicts = results.iter().filter(|(st, _)| *st == StatusCode::CONFLICT).count();
     assert_eq!((created, conflicts), (1, 7), "{results:?}");
-    assert!(results.iter().any(|(st, b)| *st == StatusCode::CONFLICT && b["detail"].as_str().unwrap().contains("already answered")));
-    assert!(results.iter().filter(|(st, _)| *st == StatusCode::CONFLICT).all(|(_, b)| b["code"] == "already_answered"), "a code programs can match on");
+    assert!(results
+        .iter()
+        .any(|(st, b)| *st == StatusCode::CONFLICT && b["detail"].as_str().unwrap().contains("already answered")));
+    assert!(
+        results.iter().filter(|(st, _)| *st == StatusCode::CONFLICT).all(|(_, b)| b["code"] == "already_answered"),
+        "a code programs can match on"
+    );
     let m = app.api_of("mod@example.org").await;
-    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
+    let (_, page) = m.question(&s.question).await;
     assert_eq!(page["posts"].as_array().unwrap().len(), 1);
     // Recording an answer on her behalf is the same one answer.
-    let (st, _) = m.post(&format!("/api/v1/questions/{}/on-behalf", s.question), json!({"participant_id": s.participants[0].1, "body_md": "By email"})).await;
+    let (st, _) =
+        m.answer_on_behalf(&s.question, json!({"participant_id": s.participants[0].1, "body_md": "By email"})).await;
     assert_eq!(st, StatusCode::CONFLICT);
 }
 
@@ -254,7 +326,7 @@ async fn personal_data_is_never_cached(backend: Backend) {
     let m = app.api_of("mod@example.org").await;
     let moderator = app.signed_in("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
-    let (_, post) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Mine"})).await;
+    let (_, post) = ann.write_post(&s.question, json!({"body_md": "Mine"})).await;
     let (st, img) = m.upload(&format!("/api/v1/questions/{}/images?alt=Map", s.question), png(16, 16)).await;
     assert_eq!(st, StatusCode::CREATED);
     let image = id(&img);
@@ -277,7 +349,8 @@ async fn personal_data_is_never_cached(backend: Backend) {
         assert!(res.status().is_success(), "{path}: {}", res.status());
         assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
     }
-    for path in [format!("/boards/{}/participants", s.board), format!("/q/{}", s.question), format!("/images/{image}")] {
+    for path in [format!("/boards/{}/participants", s.board), format!("/q/{}", s.question), format!("/images/{image}")]
+    {
         let res = moderator.get(&path).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
@@ -292,14 +365,18 @@ async fn exports_survive_characters_xml_forbids(backend: Backend) {
     let m = app.staff_api("mod@example.org", false).await;
     let (_, b) = m.post("/api/v1/boards", json!({"title": "Odd characters", "time_zone": "Europe/London"})).await;
     let board = id(&b);
-    let (_, st) = m.post(&format!("/api/v1/boards/{board}/stages"), json!({"title": "Stage"})).await;
-    let (_, q) = m.post(&format!("/api/v1/stages/{}/questions", id(&st)), json!({"prompt_md": "Anything?", "mode": "open"})).await;
-    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email,name,=HYPERLINK(\"x\")\nann@example.org,Ann,Nurse\n").await;
-    m.post(&format!("/api/v1/stages/{}/release", id(&st)), json!({})).await;
-    let (_, people) = m.get(&format!("/api/v1/boards/{board}/participants")).await;
+    let (_, st) = m.add_stage(&board, json!({"title": "Stage"})).await;
+    let (_, q) = m.add_question(&id(&st), json!({"prompt_md": "Anything?", "mode": "open"})).await;
+    m.post_csv(
+        &format!("/api/v1/boards/{board}/participants/import?commit=true"),
+        "email,name,=HYPERLINK(\"x\")\nann@example.org,Ann,Nurse\n",
+    )
+    .await;
+    m.release_stage(&id(&st), json!({})).await;
+    let (_, people) = m.participants(&board).await;
     let ann = app.participant_api(people[0]["sign_in_link"].as_str().unwrap()).await;
     ann.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": "Ann"})).await;
-    let (st, _) = ann.post(&format!("/api/v1/questions/{}/posts", id(&q)), json!({"body_md": "Odd \u{FFFE} and \u{FFFF} and \u{1} here"})).await;
+    let (st, _) = ann.write_post(&id(&q), json!({"body_md": "Odd \u{FFFE} and \u{FFFF} and \u{1} here"})).await;
     assert_eq!(st, StatusCode::CREATED);
     for format in ["docx", "qdpx"] {
         let (st, _, bytes) = m.download(&format!("/api/v1/boards/{board}/export?format={format}")).await;
@@ -329,11 +406,23 @@ async fn staff_emails_cannot_be_probed_and_boards_need_permission(backend: Backe
     let s = app.board_with_question("mod@example.org", "open", &[]).await;
     app.create_user("known@example.org", false).await;
     let m = app.api_of("mod@example.org").await;
-    let add = |email: &str| m.client.put(app.url(&format!("/api/v1/boards/{}/members", s.board))).bearer_auth(&m.token).json(&json!({"email": email, "role": "observer"})).send();
+    let add = |email: &str| {
+        m.client
+            .put(app.url(&format!("/api/v1/boards/{}/members", s.board)))
+            .bearer_auth(&m.token)
+            .json(&json!({"email": email, "role": "observer"}))
+            .send()
+    };
     let (st_known, known) = read(add("known@example.org").await.unwrap()).await;
     let (st_unknown, unknown) = read(add("nobody@example.org").await.unwrap()).await;
     assert_eq!((st_known, st_unknown), (StatusCode::OK, StatusCode::OK));
-    let shape = |v: &Value| -> Vec<String> { v.as_object().unwrap().iter().map(|(k, v)| format!("{k}:{}", if k == "email" { "…".into() } else { v.to_string() })).collect() };
+    let shape = |v: &Value| -> Vec<String> {
+        v.as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}:{}", if k == "email" { "…".into() } else { v.to_string() }))
+            .collect()
+    };
     assert_eq!(shape(&known), shape(&unknown), "the same answer for an account and for none");
     // The board page lists both the same way for its moderator; the administrator sees which.
     let page = app.signed_in("mod@example.org").await.get_ok(&format!("/boards/{}", s.board)).await;
@@ -344,7 +433,19 @@ async fn staff_emails_cannot_be_probed_and_boards_need_permission(backend: Backe
     let api = app.api_of("nobody@example.org").await;
     assert_eq!(api.get(&format!("/api/v1/boards/{}", s.board)).await.0, StatusCode::OK, "{}", nobody.email);
     // Creating boards is a permission.
-    let staff = app.with_db(|conn, ctx| focusboard::service::accounts::create_user_with(conn, ctx, "analyst@example.org", "Analyst", PASSWORD, false, false)).await;
+    let staff = app
+        .with_db(|conn, ctx| {
+            focusboard::service::accounts::create_user_with(
+                conn,
+                ctx,
+                "analyst@example.org",
+                "Analyst",
+                PASSWORD,
+                false,
+                false,
+            )
+        })
+        .await;
     let analyst = app.api_of(&staff.email).await;
     let (st, body) = analyst.post("/api/v1/boards", json!({"title": "Mine"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
@@ -354,13 +455,19 @@ async fn staff_emails_cannot_be_probed_and_boards_need_permission(backend: Backe
 
 async fn an_instance_takes_back_its_own_claims_and_stops_cleanly(backend: Backend) {
     let (app, sink) = spawn_with_smtp(backend).await;
-    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"]).await;
+    let s = app
+        .board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"])
+        .await;
     let m = app.api_of("mod@example.org").await;
-    m.post(&format!("/api/v1/boards/{}/invitations", s.board), json!({})).await;
+    m.invite(&s.board, json!({})).await;
     // This instance claimed the invitations and was killed before sending them.
     let now = app.clock_now();
     let claim = format!("{}:dead-run", app.settings.instance_name());
-    let claimed = app.with_db(move |conn, _| Ok(focusboard::db::outbox::claim(conn, &claim, now, now + time::Duration::minutes(5), 10)?.len())).await;
+    let claimed = app
+        .with_db(move |conn, _| {
+            Ok(focusboard::db::outbox::claim(conn, &claim, now, now + time::Duration::minutes(5), 10)?.len())
+        })
+        .await;
     assert_eq!(claimed, 3);
     assert_eq!(app.outbox.drain().await.unwrap().sent, 0, "the lease holds against others");
     // Restarted under the same name, it takes them back at once and sends them.
@@ -369,10 +476,14 @@ async fn an_instance_takes_back_its_own_claims_and_stops_cleanly(backend: Backen
     assert_eq!(sink.messages().len(), 3);
     // A worker told to stop claims nothing more.
     m.post(&format!("/api/v1/boards/{}/participants/{}/link", s.board, s.participants[0].1), json!({})).await;
-    m.post(&format!("/api/v1/boards/{}/invitations", s.board), json!({})).await;
+    m.invite(&s.board, json!({})).await;
     app.outbox.stop();
     assert_eq!(app.outbox.drain().await.unwrap().sent, 0);
-    let queued = app.with_db(|conn, _| Ok(focusboard::db::outbox::count_by_status(conn, focusboard::domain::email::DeliveryStatus::Queued)?)).await;
+    let queued = app
+        .with_db(|conn, _| {
+            Ok(focusboard::db::outbox::count_by_status(conn, focusboard::domain::email::DeliveryStatus::Queued)?)
+        })
+        .await;
     assert_eq!(queued, 1, "left queued for the next instance");
     // SQLite keeps every acknowledged write through a power loss.
     if backend == Backend::Sqlite {
@@ -406,12 +517,16 @@ async fn writers_of_every_kind_together_never_fail(backend: Backend) {
     let mut jobs: Vec<Job> = Vec::new();
     for (i, api) in apis.iter().enumerate() {
         let path = format!("/api/v1/questions/{}/posts", s.question);
-        jobs.push(Box::pin(async move { ("post".to_string(), api.post(&path, json!({"body_md": format!("Answer {i}")})).await.0) }));
+        jobs.push(Box::pin(async move {
+            ("post".to_string(), api.post(&path, json!({"body_md": format!("Answer {i}")})).await.0)
+        }));
     }
     for i in 0..6 {
         let (m, board, stage) = (&m, s.board.clone(), s.stage.clone());
-        jobs.push(Box::pin(async move { ("invitations".to_string(), m.post(&format!("/api/v1/boards/{board}/invitations"), json!({})).await.0) }));
-        jobs.push(Box::pin(async move { ("stage".to_string(), m.patch(&format!("/api/v1/stages/{stage}"), json!({"intro_md": format!("Intro {i}")})).await.0) }));
+        jobs.push(Box::pin(async move { ("invitations".to_string(), m.invite(&board, json!({})).await.0) }));
+        jobs.push(Box::pin(async move {
+            ("stage".to_string(), m.edit_stage(&stage, json!({"intro_md": format!("Intro {i}")})).await.0)
+        }));
     }
     let outbox = app.outbox.clone();
     let drained = tokio::spawn(async move { outbox.drain().await.map(|_| ()) });
@@ -426,16 +541,29 @@ async fn no_sign_in_reminder_for_answers_given_by_email(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &[]).await;
     let m = app.api_of("mod@example.org").await;
-    m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), "email,name\nann@example.org,Ann\nbob@example.org,Bob\n").await;
-    m.post(&format!("/api/v1/boards/{}/invitations", s.board), json!({})).await;
-    let (_, people) = m.get(&format!("/api/v1/boards/{}/participants", s.board)).await;
-    let bob = people.as_array().unwrap().iter().find(|p| p["email"] == "bob@example.org").unwrap()["id"].as_str().unwrap().to_string();
-    let (st, _) = m.post(&format!("/api/v1/questions/{}/on-behalf", s.question), json!({"participant_id": bob, "body_md": "Sent by email"})).await;
+    m.post_csv(
+        &format!("/api/v1/boards/{}/participants/import?commit=true", s.board),
+        "email,name\nann@example.org,Ann\nbob@example.org,Bob\n",
+    )
+    .await;
+    m.invite(&s.board, json!({})).await;
+    let (_, people) = m.participants(&s.board).await;
+    let bob = people.as_array().unwrap().iter().find(|p| p["email"] == "bob@example.org").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, _) = m.answer_on_behalf(&s.question, json!({"participant_id": bob, "body_md": "Sent by email"})).await;
     assert_eq!(st, StatusCode::CREATED);
     app.clock.advance(time::Duration::hours(49));
     app.scheduler.tick().await.unwrap();
-    let (_, mails) = m.get(&format!("/api/v1/boards/{}/emails", s.board)).await;
-    let reminded: Vec<&str> = mails.as_array().unwrap().iter().filter(|e| e["kind"] == "reminder").map(|e| e["recipient"].as_str().unwrap()).collect();
+    let (_, mails) = m.emails(&s.board).await;
+    let reminded: Vec<&str> = mails
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reminder")
+        .map(|e| e["recipient"].as_str().unwrap())
+        .collect();
     assert_eq!(reminded, vec!["ann@example.org"], "Bob answered by email: no 'you never signed in'");
 }
 
@@ -446,7 +574,12 @@ fn raw() -> reqwest::Client {
 }
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("focusboard=")).map(|c| c.split(';').next().unwrap().to_string())
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("focusboard="))
+        .map(|c| c.split(';').next().unwrap().to_string())
 }
 
 /// Signs in by hand; returns the session cookie.
@@ -455,7 +588,13 @@ async fn raw_login(app: &TestApp, email: &str) -> String {
     let res = c.get(app.url("/login")).send().await.unwrap();
     let cookie = session_cookie(&res).unwrap();
     let csrf = csrf_of(&res.text().await.unwrap());
-    let res = c.post(app.url("/login")).header("cookie", &cookie).form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", PASSWORD)]).send().await.unwrap();
+    let res = c
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_redirection(), "signed in: {}", res.status());
     session_cookie(&res).expect("a new cookie on sign-in")
 }
@@ -469,12 +608,16 @@ async fn sessions_end_on_the_server(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
     // A participant's session and token end with their link.
-    let ann = app.participant(s.link(0)).await;
+    let ann = app.sign_in_participant(s.link(0)).await;
     let ann_api = app.participant_api(s.link(0)).await;
     assert_eq!(ann.get(&format!("/b/{}", s.board)).await.status(), StatusCode::OK);
     assert_eq!(ann_api.get("/api/v1/me").await.0, StatusCode::OK);
     app.clock.advance(time::Duration::days(22));
-    assert_ne!(ann.get(&format!("/b/{}", s.board)).await.url().path(), format!("/b/{}", s.board), "the link expired, and the session with it");
+    assert_ne!(
+        ann.get(&format!("/b/{}", s.board)).await.url().path(),
+        format!("/b/{}", s.board),
+        "the link expired, and the session with it"
+    );
     assert_eq!(ann_api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     // A copy of the cookie taken before signing out is worth nothing after it.
     let cookie = raw_login(&app, "mod@example.org").await;
@@ -484,7 +627,13 @@ async fn sessions_end_on_the_server(backend: Backend) {
     let res = raw().get(app.url("/account")).header("cookie", &cookie).send().await.unwrap();
     let cookie = session_cookie(&res).unwrap_or(cookie);
     let page = res.text().await.unwrap();
-    let res = raw().post(app.url("/logout")).header("cookie", &cookie).form(&[("csrf_token", csrf_of(&page))]).send().await.unwrap();
+    let res = raw()
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf_token", csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_redirection());
     assert!(!works(&app, &copy, "/account").await, "the copied cookie no longer signs anyone in");
     // Idle and absolute lifetimes.
@@ -514,7 +663,9 @@ async fn sessions_end_on_the_server(backend: Backend) {
     let other = raw_login(&app, "mod@example.org").await;
     let api = app.api_of("mod@example.org").await;
     let browser = app.signed_in("mod@example.org").await;
-    let res = browser.submit("/account", "/account/password", &[("current", PASSWORD), ("new", "an entirely new passphrase")]).await;
+    let res = browser
+        .submit("/account", "/account/password", &[("current", PASSWORD), ("new", "an entirely new passphrase")])
+        .await;
     assert!(res.text().await.unwrap().contains("Password changed"));
     assert!(browser.get("/account").await.url().path() == "/account");
     assert!(!works(&app, &other, "/account").await);
@@ -527,8 +678,14 @@ async fn sessions_end_on_the_server(backend: Backend) {
     assert!(!works(&app, &cookie, "/account").await);
     assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     let page = app.browser().get_ok("/login").await;
-    let res =
-        app.browser().client.post(app.url("/login")).form(&[("csrf_token", csrf_of(&page).as_str()), ("email", "obs@example.org"), ("password", PASSWORD)]).send().await.unwrap();
+    let res = app
+        .browser()
+        .client
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf_of(&page).as_str()), ("email", "obs@example.org"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_ne!(res.url().path(), "/boards");
 }
 
@@ -541,7 +698,14 @@ async fn tokens_have_a_scope_and_an_end(backend: Backend) {
         async move {
             let page = browser.submit("/account", "/account/tokens", &fields).await.text().await.unwrap();
             let doc = scraper::Html::parse_document(&page);
-            let token = doc.select(&scraper::Selector::parse("input.link-copy").unwrap()).next().expect("the new token is shown").value().attr("value").unwrap().to_string();
+            let token = doc
+                .select(&scraper::Selector::parse("input.link-copy").unwrap())
+                .next()
+                .expect("the new token is shown")
+                .value()
+                .attr("value")
+                .unwrap()
+                .to_string();
             (token, page)
         }
     };
@@ -549,7 +713,7 @@ async fn tokens_have_a_scope_and_an_end(backend: Backend) {
     assert!(page.contains("read only"));
     let reader = app.api(&reader);
     assert_eq!(reader.get(&format!("/api/v1/boards/{}", s.board)).await.0, StatusCode::OK);
-    let (st, body) = reader.patch(&format!("/api/v1/boards/{}", s.board), json!({"title": "Changed by a reader"})).await;
+    let (st, body) = reader.edit_board(&s.board, json!({"title": "Changed by a reader"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(reader.post("/api/v1/boards", json!({"title": "New"})).await.0, StatusCode::FORBIDDEN);
     // Neither kind of token makes tokens.
@@ -577,7 +741,11 @@ async fn guessing_one_account_never_locks_out_another(backend: Backend) {
         async move { b.submit("/login", "/login", &[("email", email), ("password", password)]).await }
     };
     for i in 0..5 {
-        assert_eq!(attempt("target@example.org", "wrong password").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "failure {i}");
+        assert_eq!(
+            attempt("target@example.org", "wrong password").await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "failure {i}"
+        );
     }
     // The sixth failure makes the account wait; while it waits even the right password waits.
     assert_eq!(attempt("target@example.org", "wrong password").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -597,9 +765,18 @@ async fn screen_names_cannot_imitate_others(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &[]).await;
     let m = app.api_of("mod@example.org").await;
-    m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), "email,name\nann@example.org,Ann\nbob@example.org,Bob\n").await;
-    let (_, people) = m.get(&format!("/api/v1/boards/{}/participants", s.board)).await;
-    let link = |email: &str| people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"].as_str().unwrap().to_string();
+    m.post_csv(
+        &format!("/api/v1/boards/{}/participants/import?commit=true", s.board),
+        "email,name\nann@example.org,Ann\nbob@example.org,Bob\n",
+    )
+    .await;
+    let (_, people) = m.participants(&s.board).await;
+    let link = |email: &str| {
+        people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()["sign_in_link"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let ann = app.participant_api(&link("ann@example.org")).await;
     let bob = app.participant_api(&link("bob@example.org")).await;
     async fn consent(api: &Api, name: &str) -> (StatusCode, Value) {
@@ -647,8 +824,17 @@ async fn image_bombs_are_refused_before_they_take_memory(backend: Backend) {
     }
     assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
     // A participant who may not upload here never gets as far as decoding.
-    let (st, _) =
-        read(app.api("fb_nobody").client.post(app.url(&format!("/api/v1/questions/{}/images?alt=x", s.question))).bearer_auth("fb_nobody").body(bomb).send().await.unwrap()).await;
+    let (st, _) = read(
+        app.api("fb_nobody")
+            .client
+            .post(app.url(&format!("/api/v1/questions/{}/images?alt=x", s.question)))
+            .bearer_auth("fb_nobody")
+            .body(bomb)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 }
 
@@ -660,7 +846,10 @@ async fn raw_request(app: &TestApp, head: String, body: &[u8]) -> String {
     socket.write_all(head.as_bytes()).await.unwrap();
     socket.write_all(body).await.unwrap();
     let mut answer = vec![0u8; 4096];
-    let n = tokio::time::timeout(std::time::Duration::from_secs(10), socket.read(&mut answer)).await.expect("an answer, not silence").unwrap();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), socket.read(&mut answer))
+        .await
+        .expect("an answer, not silence")
+        .unwrap();
     String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string()
 }
 
@@ -681,7 +870,12 @@ async fn bodies_that_never_end_get_408(backend: Backend) {
     // A stranger's endless upload is refused at once, without its body being read.
     let head = format!("POST /q/{}/images HTTP/1.1\r\nHost: {host}\r\nContent-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: 5000000\r\n\r\n", s.question);
     let started = std::time::Instant::now();
-    let status = raw_request(&app, head, b"--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG...").await;
+    let status = raw_request(
+        &app,
+        head,
+        b"--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG...",
+    )
+    .await;
     assert!(status.contains(" 303 ") || status.contains(" 401 "), "{status}");
     assert!(started.elapsed() < std::time::Duration::from_secs(1), "not after waiting for the body");
     // A participant's answer that stops half-way: 408, and nothing is stored.
@@ -692,7 +886,7 @@ async fn bodies_that_never_end_get_408(backend: Backend) {
     );
     let status = raw_request(&app, head, b"{\"body_md\": \"half").await;
     assert!(status.contains(" 408 "), "{status}");
-    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
+    let (_, page) = m.question(&s.question).await;
     assert!(page["posts"].as_array().unwrap().is_empty());
     assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
 }
@@ -703,8 +897,14 @@ async fn retries_do_not_post_twice(backend: Backend) {
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     let path = format!("/api/v1/questions/{}/posts", s.question);
-    let send =
-        |key: &'static str, text: &'static str| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", key).json(&json!({"body_md": text})).send();
+    let send = |key: &'static str, text: &'static str| {
+        ann.client
+            .post(app.url(&path))
+            .bearer_auth(&ann.token)
+            .header("Idempotency-Key", key)
+            .json(&json!({"body_md": text}))
+            .send()
+    };
     let first = send("k-1", "My answer").await.unwrap();
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
@@ -716,38 +916,75 @@ async fn retries_do_not_post_twice(backend: Backend) {
     assert_eq!(again["id"], first["id"]);
     // Concurrent retries of a reply with one key make one reply.
     let parent = first["id"].as_str().unwrap().to_string();
-    let tries =
-        (0..5).map(|_| ann.client.post(app.url(&path)).bearer_auth(&ann.token).header("Idempotency-Key", "k-2").json(&json!({"body_md": "And more", "parent_id": parent})).send());
+    let tries = (0..5).map(|_| {
+        ann.client
+            .post(app.url(&path))
+            .bearer_auth(&ann.token)
+            .header("Idempotency-Key", "k-2")
+            .json(&json!({"body_md": "And more", "parent_id": parent}))
+            .send()
+    });
     for res in futures_util::future::join_all(tries).await {
         assert_eq!(res.unwrap().status(), StatusCode::CREATED);
     }
-    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
+    let (_, page) = m.question(&s.question).await;
     assert_eq!(page["posts"][0]["replies"].as_array().unwrap().len(), 1, "{page}");
     // A key reused for something else is refused.
     let (st, _) = read(
-        ann.client.post(app.url(&format!("/api/v1/questions/{}/vote", s.question))).bearer_auth(&ann.token).header("Idempotency-Key", "k-1").json(&json!({})).send().await.unwrap(),
+        ann.client
+            .post(app.url(&format!("/api/v1/questions/{}/vote", s.question)))
+            .bearer_auth(&ann.token)
+            .header("Idempotency-Key", "k-1")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     // Another person's same key is theirs alone.
     let bob = app.participant_api(s.link(1)).await;
-    let res = bob.client.post(app.url(&path)).bearer_auth(&bob.token).header("Idempotency-Key", "k-1").json(&json!({"body_md": "Bob's"})).send().await.unwrap();
+    let res = bob
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&bob.token)
+        .header("Idempotency-Key", "k-1")
+        .json(&json!({"body_md": "Bob's"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     assert!(res.headers().get("idempotent-replayed").is_none());
     // In the page, the same form sent twice posts once.
-    let bob_page = app.participant(s.link(1)).await;
-    let html = bob_page.get_ok(&format!("/q/{}", s.question)).await;
+    let bob_page = app.sign_in_participant(s.link(1)).await;
+    let html = bob_page.question_page(&s.question).await;
     let doc = scraper::Html::parse_document(&html);
-    let token = doc.select(&scraper::Selector::parse("input[name=form_token]").unwrap()).next().unwrap().value().attr("value").unwrap().to_string();
-    let form = [("csrf_token", csrf_of(&html)), ("form_token", token), ("body_md", "Reply once".to_string()), ("parent_id", parent.clone())];
+    let token = doc
+        .select(&scraper::Selector::parse("input[name=form_token]").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let form = [
+        ("csrf_token", csrf_of(&html)),
+        ("form_token", token),
+        ("body_md", "Reply once".to_string()),
+        ("parent_id", parent.clone()),
+    ];
     for _ in 0..2 {
-        let res = bob_page.client.post(app.url(&path.replace("/api/v1/questions", "/q"))).form(&form).send().await.unwrap();
+        let res =
+            bob_page.client.post(app.url(&path.replace("/api/v1/questions", "/q"))).form(&form).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let text = res.text().await.unwrap();
         assert!(text.contains("Your reply is posted"), "{}", texts(&text, "main").join(" "));
     }
-    let (_, page) = m.get(&format!("/api/v1/questions/{}", s.question)).await;
-    let replies = page["posts"].as_array().unwrap().iter().find(|p| p["id"] == parent.as_str()).unwrap()["replies"].as_array().unwrap().clone();
+    let (_, page) = m.question(&s.question).await;
+    let replies = page["posts"].as_array().unwrap().iter().find(|p| p["id"] == parent.as_str()).unwrap()["replies"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(replies.iter().filter(|r| r.to_string().contains("Reply once")).count(), 1, "{replies:?}");
     // Recording on someone's behalf through the API, retried.
     let on_behalf = |key: &'static str| {
@@ -760,7 +997,11 @@ async fn retries_do_not_post_twice(backend: Backend) {
     };
     let one = on_behalf("ob").await.unwrap().status();
     let two = on_behalf("ob").await.unwrap().status();
-    assert_eq!((one, two), (StatusCode::CONFLICT, StatusCode::CONFLICT), "Bob already answered: refused both times, nothing stored");
+    assert_eq!(
+        (one, two),
+        (StatusCode::CONFLICT, StatusCode::CONFLICT),
+        "Bob already answered: refused both times, nothing stored"
+    );
 }
 
 async fn a_second_instance_serves_the_first_ones_images(backend: Backend) {
@@ -808,7 +1049,7 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     }
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
-    ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "Written before the backup"})).await;
+    ann.write_post(&s.question, json!({"body_md": "Written before the backup"})).await;
     let (_, img) = m.upload(&format!("/api/v1/questions/{}/images?alt=Map", s.question), png(16, 16)).await;
     let image = id(&img);
     // The backup is taken while the server keeps writing.
@@ -816,14 +1057,17 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
         let bob = app.participant_api(s.link(1)).await;
         let question = s.question.clone();
         tokio::spawn(async move {
-            let (_, a) = bob.post(&format!("/api/v1/questions/{question}/posts"), json!({"body_md": "Bob"})).await;
+            let (_, a) = bob.write_post(&question, json!({"body_md": "Bob"})).await;
             for i in 0..30 {
-                bob.post(&format!("/api/v1/questions/{question}/posts"), json!({"body_md": format!("Reply {i}"), "parent_id": a["id"]})).await;
+                bob.write_post(&question, json!({"body_md": format!("Reply {i}"), "parent_id": a["id"]})).await;
             }
         })
     };
     let (db_url, data_dir) = (app.database_url.clone(), app._dir.path().to_path_buf());
-    let (ok, out) = tokio::task::spawn_blocking(move || focusboard_cli(&db_url, &data_dir, &["backup", "--output", &file_arg])).await.unwrap();
+    let (ok, out) =
+        tokio::task::spawn_blocking(move || focusboard_cli(&db_url, &data_dir, &["backup", "--output", &file_arg]))
+            .await
+            .unwrap();
     assert!(ok, "{out}");
     writer.await.unwrap();
     // Restored into an empty data folder, and served by a new instance.
@@ -835,7 +1079,7 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     assert!(!ok && out.contains("already holds"), "never over a database with data: {out}");
     let other = spawn_on(restored_db, restored, |_| {}).await;
     let there = other.api(&m.token);
-    let (st, page) = there.get(&format!("/api/v1/questions/{}", s.question)).await;
+    let (st, page) = there.question(&s.question).await;
     assert_eq!(st, StatusCode::OK);
     assert!(page.to_string().contains("Written before the backup"));
     assert_eq!(there.download(&format!("/api/v1/images/{image}")).await.0, StatusCode::OK, "images are in the backup");
@@ -843,7 +1087,11 @@ async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     let junk = out_dir.path().join("junk.zip");
     std::fs::write(&junk, b"not a zip").unwrap();
     let empty = tempfile::tempdir().unwrap();
-    let (ok, out) = focusboard_cli(empty.path().join("x.db").to_str().unwrap(), empty.path(), &["restore", "--input", junk.to_str().unwrap()]);
+    let (ok, out) = focusboard_cli(
+        empty.path().join("x.db").to_str().unwrap(),
+        empty.path(),
+        &["restore", "--input", junk.to_str().unwrap()],
+    );
     assert!(!ok && out.contains("not a focusboard backup"), "{out}");
 }
 
@@ -862,7 +1110,11 @@ async fn healthz_says_503_quickly_when_the_database_is_gone(backend: Backend) {
         let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
         admin.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}")).unwrap();
         if !allow {
-            admin.batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).unwrap();
+            admin
+                .batch_execute(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ))
+                .unwrap();
         }
     };
     set(false);
@@ -885,39 +1137,52 @@ async fn stored_values_the_code_does_not_know_are_errors(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "private", &["ann@example.org"]).await;
     let ann = app.participant_api(s.link(0)).await;
-    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::OK);
+    assert_eq!(ann.home(&s.board).await.0, StatusCode::OK);
     // A stage's groups that do not parse must not read as "everyone".
     let stage = s.stage.clone();
-    app.with_db(move |conn, _| Ok(conn.batch_execute(&format!("UPDATE stages SET groups = 'Nurses' WHERE id = '{stage}'"))?)).await;
-    let (st, _) = ann.get(&format!("/api/v1/boards/{}/home", s.board)).await;
+    app.with_db(move |conn, _| {
+        Ok(conn.batch_execute(&format!("UPDATE stages SET groups = 'Nurses' WHERE id = '{stage}'"))?)
+    })
+    .await;
+    let (st, _) = ann.home(&s.board).await;
     assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR, "an error, not the stage shown to everyone");
-    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(ann.question(&s.question).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     let stage = s.stage.clone();
-    app.with_db(move |conn, _| Ok(conn.batch_execute(&format!("UPDATE stages SET groups = '[]' WHERE id = '{stage}'"))?)).await;
+    app.with_db(move |conn, _| {
+        Ok(conn.batch_execute(&format!("UPDATE stages SET groups = '[]' WHERE id = '{stage}'"))?)
+    })
+    .await;
     // A response mode the code does not know must not read as "post first" (or anything else).
     let question = s.question.clone();
-    app.with_db(move |conn, _| Ok(conn.batch_execute(&format!("UPDATE questions SET mode = 'secret' WHERE id = '{question}'"))?)).await;
-    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
-    let (st, _) = ann.post(&format!("/api/v1/questions/{}/posts", s.question), json!({"body_md": "x"})).await;
+    app.with_db(move |conn, _| {
+        Ok(conn.batch_execute(&format!("UPDATE questions SET mode = 'secret' WHERE id = '{question}'"))?)
+    })
+    .await;
+    assert_eq!(ann.question(&s.question).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    let (st, _) = ann.write_post(&s.question, json!({"body_md": "x"})).await;
     assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR);
     let set = |sql: String| async { app.with_db(move |conn, _| Ok(conn.batch_execute(&sql)?)).await };
     set(format!("UPDATE questions SET mode = 'private' WHERE id = '{}'", s.question)).await;
-    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::OK, "readable again once the value is known");
+    assert_eq!(ann.question(&s.question).await.0, StatusCode::OK, "readable again once the value is known");
     // A poll configuration that does not parse must not read as "no options".
     set(format!("UPDATE questions SET config = '{{\"options\": 3}}' WHERE id = '{}'", s.question)).await;
-    assert_eq!(ann.get(&format!("/api/v1/questions/{}", s.question)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(ann.question(&s.question).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     set(format!("UPDATE questions SET config = '{{}}' WHERE id = '{}'", s.question)).await;
     // A board state the code does not know must not read as open (or anything else).
     set(format!("UPDATE boards SET state = 'paused' WHERE id = '{}'", s.board)).await;
-    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(ann.home(&s.board).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     set(format!("UPDATE boards SET state = 'open' WHERE id = '{}'", s.board)).await;
-    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::OK);
+    assert_eq!(ann.home(&s.board).await.0, StatusCode::OK);
     // Attributes that are not a map (they decide groups) and opt-outs naming a kind of email the
     // code does not know stop the participant's requests instead of being read as empty.
     set(format!("UPDATE participants SET attributes = '[\"Nurses\"]' WHERE board_id = '{}'", s.board)).await;
-    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
-    set(format!("UPDATE participants SET attributes = '{{}}', email_opt_out = '[\"newsletter\"]' WHERE board_id = '{}'", s.board)).await;
-    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(ann.home(&s.board).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    set(format!(
+        "UPDATE participants SET attributes = '{{}}', email_opt_out = '[\"newsletter\"]' WHERE board_id = '{}'",
+        s.board
+    ))
+    .await;
+    assert_eq!(ann.home(&s.board).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     set(format!("UPDATE participants SET email_opt_out = '[\"reminder\"]' WHERE board_id = '{}'", s.board)).await;
-    assert_eq!(ann.get(&format!("/api/v1/boards/{}/home", s.board)).await.0, StatusCode::OK);
+    assert_eq!(ann.home(&s.board).await.0, StatusCode::OK);
 }

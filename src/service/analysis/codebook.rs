@@ -7,7 +7,7 @@ use crate::domain::codebook::{self, CodeSpec};
 use crate::domain::ids::{BoardId, CodeId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::service::views::When;
-use crate::service::{in_tx, optional_text, required, Access, Actor, Ctx};
+use crate::service::{in_tx, optional_text, required, Access, Actor, Ctx, Field};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -46,11 +46,20 @@ pub(super) fn with_paths(codes: Vec<Code>) -> Vec<(Code, usize, String)> {
         .collect()
 }
 
-pub(super) fn code_views(codes: Vec<Code>, memos: &[Memo], names: &HashMap<UserId, String>, acc: &Access) -> Vec<CodeView> {
+pub(super) fn code_views(
+    codes: Vec<Code>,
+    memos: &[Memo],
+    names: &HashMap<UserId, String>,
+    acc: &Access,
+) -> Vec<CodeView> {
     with_paths(codes)
         .into_iter()
         .map(|(c, depth, path)| CodeView {
-            memos: memos.iter().filter(|m| m.code_id.as_deref() == Some(c.id.as_str())).map(|m| memo_view(m, names, acc)).collect(),
+            memos: memos
+                .iter()
+                .filter(|m| m.code_id.as_deref() == Some(c.id.as_str()))
+                .map(|m| memo_view(m, names, acc))
+                .collect(),
             created_by: names.get(c.created_by.as_str()).cloned().unwrap_or_default(),
             created_at: When::new(&acc.zone(), c.created_at),
             id: c.id,
@@ -69,7 +78,10 @@ pub(super) fn code_views(codes: Vec<Code>, memos: &[Memo], names: &HashMap<UserI
 fn codebook_views(conn: &mut DbConn, acc: &Access) -> AppResult<Vec<CodeView>> {
     let codes = db::analysis::codes_of_board(conn, &acc.board.id)?;
     let memos = db::analysis::memos_of_board(conn, &acc.board.id)?;
-    let names = crate::service::user_names(conn, codes.iter().map(|c| c.created_by.clone()).chain(memos.iter().map(|m| m.created_by.clone())))?;
+    let names = crate::service::user_names(
+        conn,
+        codes.iter().map(|c| c.created_by.clone()).chain(memos.iter().map(|m| m.created_by.clone())),
+    )?;
     Ok(code_views(codes, &memos, &names, acc))
 }
 
@@ -99,10 +111,13 @@ struct CleanCode {
 }
 
 fn clean_code(conn: &mut DbConn, acc: &Access, input: &CodeInput, editing: Option<&CodeId>) -> AppResult<CleanCode> {
-    let name = required("Name", &input.name, 200)?;
-    let description = optional_text("Description", input.description.as_deref().unwrap_or(""), 5000)?;
+    let name = required(Field("name", "Name"), &input.name, 200)?;
+    let description =
+        optional_text(Field("description", "Description"), input.description.as_deref().unwrap_or(""), 5000)?;
     let colour = match input.colour.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(codebook::normalise_colour(c).ok_or_else(|| AppError::invalid(format!("The colour \"{c}\" is not of the form #rrggbb.")))?),
+        Some(c) => Some(codebook::normalise_colour(c).ok_or_else(|| {
+            AppError::invalid_field("colour", format!("The colour \"{c}\" is not of the form #rrggbb."))
+        })?),
         None => None,
     };
     let parent_id = input.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(CodeId::from);
@@ -112,14 +127,17 @@ fn clean_code(conn: &mut DbConn, acc: &Access, input: &CodeInput, editing: Optio
     }
     if let Some(parent) = &parent_id {
         if !codes.iter().any(|c| c.id == parent) {
-            return Err(AppError::invalid("The parent code is not in this board's codebook."));
+            return Err(AppError::invalid_field("parent_id", "The parent code is not in this board's codebook."));
         }
         // A code cannot move under itself or one of its descendants.
         if let Some(me) = editing {
             let mut at = Some(parent.clone());
             while let Some(id) = at {
                 if id == me {
-                    return Err(AppError::invalid("A code cannot be placed inside itself or one of its own codes."));
+                    return Err(AppError::invalid_field(
+                        "parent_id",
+                        "A code cannot be placed inside itself or one of its own codes.",
+                    ));
                 }
                 at = codes.iter().find(|c| c.id == id).and_then(|c| c.parent_id.clone());
             }
@@ -142,7 +160,13 @@ fn new_code(ctx: &Ctx, acc: &Access, position: i32, clean: CleanCode) -> AppResu
     })
 }
 
-pub fn add_code(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, input: &CodeInput) -> AppResult<CodeView> {
+pub fn add_code(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    input: &CodeInput,
+) -> AppResult<CodeView> {
     let acc = analysis_access(conn, actor, board_id)?;
     let id = in_tx(conn, |conn| {
         let clean = clean_code(conn, &acc, input, None)?;
@@ -204,14 +228,19 @@ fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) 
     }
     fn add(import: &mut Import, parent: Option<&CodeId>, specs: &[CodeSpec]) -> AppResult<()> {
         for spec in specs {
-            let name = required("A code's name", &spec.name, 200)?;
+            let name = required(Field("name", "A code's name"), &spec.name, 200)?;
             let id = match import.seen.get(&name.to_lowercase()) {
                 Some(id) => {
                     import.result.skipped.push(name);
                     id.clone()
                 }
                 None => {
-                    let clean = CleanCode { name: name.clone(), description: spec.description.trim().to_string(), colour: spec.colour.clone(), parent_id: parent.cloned() };
+                    let clean = CleanCode {
+                        name: name.clone(),
+                        description: spec.description.trim().to_string(),
+                        colour: spec.colour.clone(),
+                        parent_id: parent.cloned(),
+                    };
                     let code = new_code(import.ctx, import.acc, import.position, clean)?;
                     import.position += 1;
                     import.seen.insert(name.to_lowercase(), code.id.clone());
@@ -233,7 +262,10 @@ fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) 
             ctx,
             acc,
             position: db::analysis::next_code_position(conn, &acc.board.id)?,
-            seen: db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.name.to_lowercase(), c.id)).collect(),
+            seen: db::analysis::codes_of_board(conn, &acc.board.id)?
+                .into_iter()
+                .map(|c| (c.name.to_lowercase(), c.id))
+                .collect(),
             rows: vec![],
             result: ImportResult { added: 0, skipped: vec![] },
         };
@@ -243,16 +275,30 @@ fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) 
     })
 }
 
-pub fn apply_template(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, key: &str) -> AppResult<ImportResult> {
+pub fn apply_template(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    key: &str,
+) -> AppResult<ImportResult> {
     let acc = analysis_access(conn, actor, board_id)?;
-    let template = codebook::template(key).ok_or_else(|| AppError::invalid(format!("There is no codebook template \"{key}\".")))?;
+    let template = codebook::template(key)
+        .ok_or_else(|| AppError::invalid(format!("There is no codebook template \"{key}\".")))?;
     insert_specs(conn, ctx, &acc, &[(template.codes)()])
 }
 
 /// Imports a REFI-QDA codebook (.qdc), or the codebook of a project file.
-pub fn import_qdc(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, xml: &[u8]) -> AppResult<ImportResult> {
+pub fn import_qdc(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    xml: &[u8],
+) -> AppResult<ImportResult> {
     let acc = analysis_access(conn, actor, board_id)?;
-    let text = std::str::from_utf8(xml).map_err(|_| AppError::invalid("The codebook is not UTF-8 text; a .qdc file is XML in UTF-8."))?;
+    let text = std::str::from_utf8(xml)
+        .map_err(|_| AppError::invalid("The codebook is not UTF-8 text; a .qdc file is XML in UTF-8."))?;
     let specs = codebook::parse_qdc(text).map_err(AppError::invalid)?;
     insert_specs(conn, ctx, &acc, &specs)
 }

@@ -9,7 +9,7 @@ use crate::domain::codebook::{self};
 use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::service::views::When;
-use crate::service::{in_tx, optional_text, required, Access, Actor, Ctx};
+use crate::service::{in_tx, optional_text, required, Access, Actor, Ctx, Field};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -76,7 +76,9 @@ fn selection(body: &str, input: &CodingInput) -> AppResult<Option<(usize, usize,
     match (input.start, input.end) {
         (Some(start), Some(end)) => {
             if start < 0 || end <= start || end as usize > length {
-                return Err(AppError::invalid(format!("The selection {start}..{end} is not within the reply, which has {length} characters.")));
+                return Err(AppError::invalid(format!(
+                    "The selection {start}..{end} is not within the reply, which has {length} characters."
+                )));
             }
             let text = codebook::char_slice(body, start as usize, end as usize);
             if excerpt.is_some_and(|e| e != text) {
@@ -86,26 +88,43 @@ fn selection(body: &str, input: &CodingInput) -> AppResult<Option<(usize, usize,
         }
         (None, None) => match excerpt {
             Some(e) => {
-                let (start, end) = codebook::find_chars(body, e).ok_or_else(|| AppError::invalid("The excerpt is not in the reply's text; copy it exactly as written."))?;
+                let (start, end) = codebook::find_chars(body, e).ok_or_else(|| {
+                    AppError::invalid_field(
+                        "excerpt",
+                        "The excerpt is not in the reply's text; copy it exactly as written.",
+                    )
+                })?;
                 Ok(Some((start, end, e.to_string())))
             }
             None => Ok(None),
         },
-        _ => Err(AppError::invalid("Give both the start and the end of the selection, or neither for the whole reply.")),
+        _ => {
+            Err(AppError::invalid("Give both the start and the end of the selection, or neither for the whole reply."))
+        }
     }
 }
 
 /// Codes a reply or an excerpt of it, marks it as a quote, and adds a memo, as one action.
-pub fn code_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, input: &CodingInput) -> AppResult<ExcerptView> {
+pub fn code_post(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    post_id: &PostId,
+    input: &CodingInput,
+) -> AppResult<ExcerptView> {
     let (acc, post) = post_access(conn, actor, post_id)?;
     let me = acc.actor.user()?.id.clone();
-    let memo = optional_text("Memo", input.memo.as_deref().unwrap_or(""), 20_000)?;
+    let memo = optional_text(Field("memo", "Memo"), input.memo.as_deref().unwrap_or(""), 20_000)?;
     if input.code_ids.is_empty() && !input.quote {
-        return Err(AppError::invalid("Choose at least one code or mark the selection as a quote (a memo alone goes to the reply's memos)."));
+        return Err(AppError::invalid_field(
+            "code_ids",
+            "Choose at least one code or mark the selection as a quote (a memo alone goes to the reply's memos).",
+        ));
     }
     let range = selection(&post.body_md, input)?;
     let excerpt_id = in_tx(conn, |conn| {
-        let codes: HashMap<CodeId, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+        let codes: HashMap<CodeId, Code> =
+            db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
         if let Some(missing) = input.code_ids.iter().find(|id| !codes.contains_key(*id)) {
             return Err(AppError::invalid(format!("The code {missing} is not in this board's codebook.")));
         }
@@ -152,10 +171,20 @@ pub fn code_post(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, 
         }
         Ok(excerpt.id)
     })?;
-    excerpt_views(conn, &acc, std::slice::from_ref(&post.id))?.into_iter().find(|e| e.id == excerpt_id).ok_or_else(AppError::not_found)
+    excerpt_views(conn, &acc, std::slice::from_ref(&post.id))?
+        .into_iter()
+        .find(|e| e.id == excerpt_id)
+        .ok_or_else(AppError::not_found)
 }
 
-fn insert_memo(conn: &mut DbConn, ctx: &Ctx, acc: &Access, post_id: Option<&PostId>, code_id: Option<&CodeId>, body: &str) -> AppResult<Memo> {
+fn insert_memo(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    acc: &Access,
+    post_id: Option<&PostId>,
+    code_id: Option<&CodeId>,
+    body: &str,
+) -> AppResult<Memo> {
     let memo = Memo {
         id: db::new_id(),
         board_id: acc.board.id.clone(),
@@ -173,12 +202,22 @@ fn insert_memo(conn: &mut DbConn, ctx: &Ctx, acc: &Access, post_id: Option<&Post
 fn excerpt_views(conn: &mut DbConn, acc: &Access, post_ids: &[PostId]) -> AppResult<Vec<ExcerptView>> {
     let excerpts = db::analysis::excerpts_of_posts(conn, post_ids)?;
     let codings = db::analysis::codings_of_posts(conn, post_ids)?;
-    let codes: HashMap<CodeId, Code> = db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
-    let names = crate::service::user_names(conn, excerpts.iter().map(|e| e.created_by.clone()).chain(codings.iter().map(|c| c.created_by.clone())))?;
+    let codes: HashMap<CodeId, Code> =
+        db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let names = crate::service::user_names(
+        conn,
+        excerpts.iter().map(|e| e.created_by.clone()).chain(codings.iter().map(|c| c.created_by.clone())),
+    )?;
     Ok(build_excerpt_views(excerpts, codings, &codes, &names, acc))
 }
 
-fn build_excerpt_views(excerpts: Vec<Excerpt>, codings: Vec<Coding>, codes: &HashMap<CodeId, Code>, names: &HashMap<UserId, String>, acc: &Access) -> Vec<ExcerptView> {
+fn build_excerpt_views(
+    excerpts: Vec<Excerpt>,
+    codings: Vec<Coding>,
+    codes: &HashMap<CodeId, Code>,
+    names: &HashMap<UserId, String>,
+    acc: &Access,
+) -> Vec<ExcerptView> {
     let zone = acc.zone();
     let mut by_excerpt: HashMap<ExcerptId, Vec<Coding>> = HashMap::new();
     for c in codings {
@@ -223,7 +262,8 @@ pub fn remove_coding(conn: &mut DbConn, actor: &Actor, coding_id: &str) -> AppRe
     in_tx(conn, |conn| {
         db::analysis::delete_coding(conn, &coding.id)?;
         let excerpt = db::analysis::find_excerpt(conn, &coding.excerpt_id)?;
-        if excerpt.is_some_and(|e| !e.is_quote) && db::analysis::codings_left_on_excerpt(conn, &coding.excerpt_id)? == 0 {
+        if excerpt.is_some_and(|e| !e.is_quote) && db::analysis::codings_left_on_excerpt(conn, &coding.excerpt_id)? == 0
+        {
             db::analysis::delete_excerpt(conn, &coding.excerpt_id)?;
         }
         Ok(())
@@ -250,17 +290,29 @@ pub struct MemoInput {
     pub body: String,
 }
 
-pub fn add_post_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, input: &MemoInput) -> AppResult<MemoView> {
+pub fn add_post_memo(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    post_id: &PostId,
+    input: &MemoInput,
+) -> AppResult<MemoView> {
     let (acc, post) = post_access(conn, actor, post_id)?;
-    let body = required("Memo", &input.body, 20_000)?;
+    let body = required(Field("body", "Memo"), &input.body, 20_000)?;
     let memo = insert_memo(conn, ctx, &acc, Some(&post.id), None, &body)?;
     let names = crate::service::user_names(conn, [memo.created_by.clone()])?;
     Ok(memo_view(&memo, &names, &acc))
 }
 
-pub fn add_code_memo(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, code_id: &CodeId, input: &MemoInput) -> AppResult<MemoView> {
+pub fn add_code_memo(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    code_id: &CodeId,
+    input: &MemoInput,
+) -> AppResult<MemoView> {
     let (acc, code) = code_access(conn, actor, code_id)?;
-    let body = required("Memo", &input.body, 20_000)?;
+    let body = required(Field("body", "Memo"), &input.body, 20_000)?;
     let memo = insert_memo(conn, ctx, &acc, None, Some(&code.id), &body)?;
     let names = crate::service::user_names(conn, [memo.created_by.clone()])?;
     Ok(memo_view(&memo, &names, &acc))
@@ -323,7 +375,12 @@ pub struct CodingFilter {
     pub code: Option<String>,
 }
 
-pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId, filter: &CodingFilter) -> AppResult<CodingPage> {
+pub fn coding_page(
+    conn: &mut DbConn,
+    actor: &Actor,
+    question_id: &QuestionId,
+    filter: &CodingFilter,
+) -> AppResult<CodingPage> {
     let q = db::stages::find_question(conn, question_id)?.ok_or_else(AppError::not_found)?;
     let acc = analysis_access(conn, actor, &q.board_id)?;
     let stage = db::stages::find(conn, &q.stage_id)?.ok_or_else(AppError::not_found)?;
@@ -355,7 +412,11 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId, f
         .map(|AuthoredPost { post: p, .. }| {
             let mine = excerpts.remove(&p.id).unwrap_or_default();
             ReplyForCoding {
-                participant: p.participant_id.as_ref().and_then(|id| ids.get(id).cloned()).unwrap_or_else(|| "moderator".into()),
+                participant: p
+                    .participant_id
+                    .as_ref()
+                    .and_then(|id| ids.get(id).cloned())
+                    .unwrap_or_else(|| "moderator".into()),
                 time: When::new(&zone, p.created_at),
                 hidden: p.hidden_at.is_some(),
                 private: p.private_to.is_some() || q.mode == crate::domain::roles::ResponseMode::Private,
@@ -363,7 +424,11 @@ pub fn coding_page(conn: &mut DbConn, actor: &Actor, question_id: &QuestionId, f
                 in_reply_to: p.parent_id.clone(),
                 source: if p.recorded_by.is_some() { format!("on behalf ({})", p.source) } else { "web".into() },
                 excerpts: mine,
-                memos: memos.iter().filter(|m| m.post_id.as_deref() == Some(p.id.as_str())).map(|m| memo_view(m, &names, &acc)).collect(),
+                memos: memos
+                    .iter()
+                    .filter(|m| m.post_id.as_deref() == Some(p.id.as_str()))
+                    .map(|m| memo_view(m, &names, &acc))
+                    .collect(),
                 text: p.body_md,
                 id: p.id,
             }

@@ -93,11 +93,18 @@ pub struct Report {
 
 /// The counts analysts report: per question, answered of released to; per code, replies and
 /// participants, broken down by one participant attribute. A fixed number of queries.
-pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, attribute: Option<&str>) -> AppResult<Report> {
+pub fn report(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    attribute: Option<&str>,
+) -> AppResult<Report> {
     let acc = analysis_access(conn, actor, board_id)?;
     let people = db::participants::of_board(conn, board_id)?;
     let ids = pseudonyms(&people);
-    let stages: HashMap<StageId, crate::db::models::Stage> = db::stages::of_board(conn, board_id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let stages: HashMap<StageId, crate::db::models::Stage> =
+        db::stages::of_board(conn, board_id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut questions = db::stages::questions_of_board(conn, board_id)?;
     questions.sort_by_key(|q| (stages.get(q.stage_id.as_str()).map(|s| s.position), q.position));
     let answers = db::posts::answer_pairs_of_board(conn, board_id)?;
@@ -116,12 +123,12 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, a
     for c in &codings {
         coded.entry(&c.question_id).or_default().insert(&c.post_id);
     }
-    let maps: Vec<&db::models::Attributes> = people.iter().map(|p| p.attributes.get()).collect();
-    let attributes = db::models::names_in(maps.iter().copied());
+    let maps: Vec<&crate::domain::attributes::Attributes> = people.iter().map(|p| p.attributes.get()).collect();
+    let attributes = crate::domain::attributes::names_in(maps.iter().copied());
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
     let mut value_of: HashMap<&str, String> = HashMap::new();
     for (p, map) in people.iter().zip(&maps) {
-        let v = attribute.as_deref().map(|a| db::models::attribute_text(map, a)).unwrap_or_default();
+        let v = attribute.as_deref().map(|a| crate::domain::attributes::attribute_text(map, a)).unwrap_or_default();
         value_of.insert(p.id.as_str(), if v.is_empty() { "(none)".into() } else { v });
     }
     // Who each released question is for, by the group rule, worked out once.
@@ -129,13 +136,17 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, a
     for q in &questions {
         if let Some(stage) = stages.get(q.stage_id.as_str()) {
             for p in &people {
-                if crate::service::rules::is_for(p, stage, q)? {
+                if p.is_for(stage, q) {
                     eligible.insert((p.id.as_str(), q.id.as_str()));
                 }
             }
         }
     }
-    let values: Vec<String> = if attribute.is_some() { value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect() } else { vec![] };
+    let values: Vec<String> = if attribute.is_some() {
+        value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect()
+    } else {
+        vec![]
+    };
     let value_sizes = values.iter().map(|v| value_of.values().filter(|x| *x == v).count() as i64).collect();
 
     let question_counts = questions
@@ -144,7 +155,8 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, a
             let stage = stages.get(q.stage_id.as_str())?;
             stage.released_at?;
             let who = answered.get(q.id.as_str());
-            let released: Vec<&Participant> = people.iter().filter(|p| eligible.contains(&(p.id.as_str(), q.id.as_str()))).collect();
+            let released: Vec<&Participant> =
+                people.iter().filter(|p| eligible.contains(&(p.id.as_str(), q.id.as_str()))).collect();
             let in_value = |v: &String, p: &str| value_of.get(p) == Some(v);
             Some(QuestionCount {
                 id: q.id.clone(),
@@ -152,16 +164,24 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, a
                 prompt: q.prompt_md.clone(),
                 answered: who.map_or(0, |s| s.len() as i64),
                 released_to: released.len() as i64,
-                answered_by_value: values.iter().map(|v| who.map_or(0, |s| s.iter().filter(|p| in_value(v, p)).count() as i64)).collect(),
-                released_by_value: values.iter().map(|v| released.iter().filter(|p| in_value(v, &p.id)).count() as i64).collect(),
+                answered_by_value: values
+                    .iter()
+                    .map(|v| who.map_or(0, |s| s.iter().filter(|p| in_value(v, p)).count() as i64))
+                    .collect(),
+                released_by_value: values
+                    .iter()
+                    .map(|v| released.iter().filter(|p| in_value(v, &p.id)).count() as i64)
+                    .collect(),
                 replies: replies.get(q.id.as_str()).copied().unwrap_or(0),
                 coded: coded.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
             })
         })
         .collect();
 
-    let released: Vec<(&crate::db::models::Stage, &crate::db::models::Question)> =
-        questions.iter().filter_map(|q| stages.get(q.stage_id.as_str()).filter(|s| s.released_at.is_some()).map(|s| (s, q))).collect();
+    let released: Vec<(&crate::db::models::Stage, &crate::db::models::Question)> = questions
+        .iter()
+        .filter_map(|q| stages.get(q.stage_id.as_str()).filter(|s| s.released_at.is_some()).map(|s| (s, q)))
+        .collect();
     let mut coded_by: HashMap<&str, HashSet<&str>> = HashMap::new();
     for c in &codings {
         if let Some(who) = &c.participant_id {
@@ -175,11 +195,18 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, a
     let mut person_counts: Vec<ParticipantCount> = people
         .iter()
         .map(|p| {
-            let theirs: Vec<&&crate::db::models::Question> = released.iter().filter(|(_, q)| eligible.contains(&(p.id.as_str(), q.id.as_str()))).map(|(_, q)| q).collect();
+            let theirs: Vec<&&crate::db::models::Question> = released
+                .iter()
+                .filter(|(_, q)| eligible.contains(&(p.id.as_str(), q.id.as_str())))
+                .map(|(_, q)| q)
+                .collect();
             ParticipantCount {
                 participant: ids.get(p.id.as_str()).cloned().unwrap_or_default(),
                 value: attribute.as_ref().and(value_of.get(p.id.as_str()).cloned()),
-                answered: theirs.iter().filter(|q| answered.get(q.id.as_str()).is_some_and(|s| s.contains(p.id.as_str()))).count() as i64,
+                answered: theirs
+                    .iter()
+                    .filter(|q| answered.get(q.id.as_str()).is_some_and(|s| s.contains(p.id.as_str())))
+                    .count() as i64,
                 released_to: theirs.len() as i64,
                 replies: replies_by.get(p.id.as_str()).copied().unwrap_or(0),
                 coded: coded_by.get(p.id.as_str()).map_or(0, |s| s.len() as i64),
@@ -212,19 +239,35 @@ pub fn report(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, a
 }
 
 /// The board's quotes with pseudonymous ids, their question and codes: three queries.
-fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<ParticipantId, String>, prompts: &HashMap<&str, &str>, codes: &HashMap<CodeId, Code>) -> AppResult<Vec<QuoteView>> {
+fn quotes(
+    conn: &mut DbConn,
+    acc: &Access,
+    ids: &HashMap<ParticipantId, String>,
+    prompts: &HashMap<&str, &str>,
+    codes: &HashMap<CodeId, Code>,
+) -> AppResult<Vec<QuoteView>> {
     let quotes = db::analysis::quotes_of_board(conn, &acc.board.id)?;
     let post_ids: Vec<PostId> = quotes.iter().map(|q| q.post_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let posts: HashMap<PostId, Post> = db::posts::find_many(conn, &post_ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let posts: HashMap<PostId, Post> =
+        db::posts::find_many(conn, &post_ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let codings = db::analysis::codings_of_posts(conn, &post_ids)?;
     Ok(quotes
         .into_iter()
         .filter_map(|q| {
             let post = posts.get(q.post_id.as_str())?;
             Some(QuoteView {
-                participant: post.participant_id.as_ref().and_then(|p| ids.get(p.as_str()).cloned()).unwrap_or_else(|| "moderator".into()),
+                participant: post
+                    .participant_id
+                    .as_ref()
+                    .and_then(|p| ids.get(p.as_str()).cloned())
+                    .unwrap_or_else(|| "moderator".into()),
                 question: prompts.get(post.question_id.as_str()).map(|p| p.to_string()).unwrap_or_default(),
-                codes: codings.iter().filter(|c| c.excerpt_id == q.id).filter_map(|c| codes.get(c.code_id.as_str())).map(|c| c.name.clone()).collect(),
+                codes: codings
+                    .iter()
+                    .filter(|c| c.excerpt_id == q.id)
+                    .filter_map(|c| codes.get(c.code_id.as_str()))
+                    .map(|c| c.name.clone())
+                    .collect(),
                 text: q.text,
             })
         })
@@ -234,7 +277,12 @@ fn quotes(conn: &mut DbConn, acc: &Access, ids: &HashMap<ParticipantId, String>,
 /// The counts of each code (in tree order, with its depth and path): replies and participants
 /// coded with it, the same over the code and all its sub-codes, and the participants in the
 /// tree by the chosen attribute's values. Pure, so the arithmetic is tested on its own.
-pub fn count_codes(tree: &[(Code, usize, String)], codings: &[db::analysis::CountedCoding], values: &[String], value_of: &HashMap<&str, String>) -> Vec<CodeCount> {
+pub fn count_codes(
+    tree: &[(Code, usize, String)],
+    codings: &[db::analysis::CountedCoding],
+    values: &[String],
+    value_of: &HashMap<&str, String>,
+) -> Vec<CodeCount> {
     // In tree order a code's sub-codes follow it, up to the next code no deeper than it.
     let subtree = |i: usize| -> HashSet<&str> {
         let depth = tree[i].1;
@@ -242,7 +290,8 @@ pub fn count_codes(tree: &[(Code, usize, String)], codings: &[db::analysis::Coun
         tree[i..end].iter().map(|(c, ..)| c.id.as_str()).collect()
     };
     let counted = |ids: &HashSet<&str>| {
-        let mine: Vec<&db::analysis::CountedCoding> = codings.iter().filter(|c| ids.contains(c.code_id.as_str())).collect();
+        let mine: Vec<&db::analysis::CountedCoding> =
+            codings.iter().filter(|c| ids.contains(c.code_id.as_str())).collect();
         let posts: HashSet<&str> = mine.iter().map(|c| c.post_id.as_str()).collect();
         let who: HashSet<&str> = mine.iter().filter_map(|c| c.participant_id.as_deref()).collect();
         (posts.len() as i64, who)
@@ -261,7 +310,10 @@ pub fn count_codes(tree: &[(Code, usize, String)], codings: &[db::analysis::Coun
                 participants: who.len() as i64,
                 replies_in_tree,
                 participants_in_tree: who_in_tree.len() as i64,
-                by_value: values.iter().map(|v| who_in_tree.iter().filter(|p| value_of.get(**p) == Some(v)).count() as i64).collect(),
+                by_value: values
+                    .iter()
+                    .map(|v| who_in_tree.iter().filter(|p| value_of.get(**p) == Some(v)).count() as i64)
+                    .collect(),
             }
         })
         .collect()
@@ -301,7 +353,12 @@ mod tests {
             participant_id: Some(who.into()),
         };
         // post1 (ann) coded immediate and potential; post2 (bob) coded potential; post3 (ann) applied.
-        let codings = vec![c("immediate", "post1", "ann"), c("potential", "post1", "ann"), c("potential", "post2", "bob"), c("applied", "post3", "ann")];
+        let codings = vec![
+            c("immediate", "post1", "ann"),
+            c("potential", "post1", "ann"),
+            c("potential", "post2", "bob"),
+            c("applied", "post3", "ann"),
+        ];
         let values = vec!["Nurse".to_string(), "GP".to_string()];
         let value_of: HashMap<&str, String> = HashMap::from([("ann", "Nurse".to_string()), ("bob", "GP".to_string())]);
         let counts = count_codes(&tree, &codings, &values, &value_of);
@@ -313,6 +370,10 @@ mod tests {
         let potential = by("potential");
         assert_eq!((potential.replies, potential.participants, potential.replies_in_tree), (2, 2, 2));
         let applied = by("applied");
-        assert_eq!((applied.replies_in_tree, applied.by_value.clone()), (1, vec![1, 0]), "the next top-level code ends the tree above");
+        assert_eq!(
+            (applied.replies_in_tree, applied.by_value.clone()),
+            (1, vec![1, 0]),
+            "the next top-level code ends the tree above"
+        );
     }
 }

@@ -37,7 +37,12 @@ pub fn tree_order(codes: Vec<Code>) -> Vec<(Code, usize)> {
         let parent = c.parent_id.clone().filter(|p| ids.contains(p));
         children.entry(parent).or_default().push(c);
     }
-    fn walk(parent: Option<CodeId>, depth: usize, children: &mut BTreeMap<Option<CodeId>, Vec<Code>>, out: &mut Vec<(Code, usize)>) {
+    fn walk(
+        parent: Option<CodeId>,
+        depth: usize,
+        children: &mut BTreeMap<Option<CodeId>, Vec<Code>>,
+        out: &mut Vec<(Code, usize)>,
+    ) {
         for c in children.remove(&parent).unwrap_or_default() {
             let id = c.id.clone();
             out.push((c, depth));
@@ -58,5 +63,10 @@ pub struct MemoView {
 }
 
 pub fn memo_view(m: &Memo, names: &HashMap<UserId, String>, acc: &Access) -> MemoView {
-    MemoView { id: m.id.clone(), body: m.body.clone(), by: names.get(m.created_by.as_str()).cloned().unwrap_or_default(), at: When::new(&acc.zone(), m.created_at) }
+    MemoView {
+        id: m.id.clone(),
+        body: m.body.clone(),
+        by: names.get(m.created_by.as_str()).cloned().unwrap_or_default(),
+        at: When::new(&acc.zone(), m.created_at),
+    }
 }

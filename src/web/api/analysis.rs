@@ -3,7 +3,10 @@
 use super::{created, json, read_body, Bearer};
 use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId};
 use crate::export::ExportOptions;
-use crate::service::analysis::{self, CodeInput, CodeView, CodingFilter, CodingInput, CodingPage, ExcerptView, ImportResult, MemoInput, MemoView, Report};
+use crate::service::analysis::{
+    self, CodeInput, CodeView, CodingFilter, CodingInput, CodingPage, ExcerptView, ImportResult, MemoInput, MemoView,
+    Report,
+};
 use crate::web::analyst::{export_job, file_response, FormatQuery};
 use crate::web::errors::ApiResult;
 use crate::web::AppState;
@@ -31,14 +34,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/memos/{memo}", web::delete().to(delete_memo));
 }
 
-#[utoipa::path(get, path = "/api/v1/boards/{board}/codes", tag = "analysis", params(("board" = String, Path)), responses((status = 200, body = Vec<CodeView>, description = "The codebook in tree order")), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/boards/{board}/codes",
+    tag = "analysis",
+    params(("board" = String, Path)),
+    responses((status = 200, body = Vec<CodeView>, description = "The codebook in tree order")),
+    security(("bearer" = [])),
+)]
 pub async fn list_codes(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, _, actor| analysis::codebook(conn, actor, &id)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/codes", tag = "analysis", params(("board" = String, Path)), request_body = CodeInput, responses((status = 201, body = CodeView), (status = 409, description = "A code of that name exists")), security(("bearer" = [])))]
-pub async fn add_code(state: State, bearer: Bearer, id: web::Path<BoardId>, body: web::Json<CodeInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/codes",
+    tag = "analysis",
+    params(("board" = String, Path)),
+    request_body = CodeInput,
+    responses((status = 201, body = CodeView), (status = 409, description = "A code of that name exists")),
+    security(("bearer" = [])),
+)]
+pub async fn add_code(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    body: web::Json<CodeInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| analysis::add_code(conn, ctx, actor, &id, &input)).await.map(created)
 }
@@ -49,57 +72,173 @@ pub struct TemplateInput {
     pub template: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/codebook/template", tag = "analysis", params(("board" = String, Path)), request_body = TemplateInput, responses((status = 200, body = ImportResult)), security(("bearer" = [])))]
-pub async fn apply_template(state: State, bearer: Bearer, id: web::Path<BoardId>, body: web::Json<TemplateInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/codebook/template",
+    tag = "analysis",
+    params(("board" = String, Path)),
+    request_body = TemplateInput,
+    responses((status = 200, body = ImportResult)),
+    security(("bearer" = [])),
+)]
+pub async fn apply_template(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    body: web::Json<TemplateInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
-    bearer.run(&state, move |conn, ctx, actor| analysis::apply_template(conn, ctx, actor, &id, &input.template)).await.map(json)
+    bearer
+        .run(&state, move |conn, ctx, actor| analysis::apply_template(conn, ctx, actor, &id, &input.template))
+        .await
+        .map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/codebook/import", tag = "analysis", params(("board" = String, Path)), request_body(content = String, content_type = "application/xml", description = "A REFI-QDA codebook (.qdc)"), responses((status = 200, body = ImportResult), (status = 422, description = "Not a readable codebook")), security(("bearer" = [])))]
-pub async fn import_codebook(state: State, bearer: Bearer, id: web::Path<BoardId>, payload: web::Payload) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/codebook/import",
+    tag = "analysis",
+    params(("board" = String, Path)),
+    request_body(content = String, content_type = "application/xml", description = "A REFI-QDA codebook (.qdc)"),
+    responses((status = 200, body = ImportResult), (status = 422, description = "Not a readable codebook")),
+    security(("bearer" = [])),
+)]
+pub async fn import_codebook(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &body)).await.map(json)
 }
 
-#[utoipa::path(put, path = "/api/v1/codes/{code}", tag = "analysis", params(("code" = String, Path)), request_body = CodeInput, responses((status = 200, body = CodeView)), security(("bearer" = [])))]
-pub async fn update_code(state: State, bearer: Bearer, id: web::Path<CodeId>, body: web::Json<CodeInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    put,
+    path = "/api/v1/codes/{code}",
+    tag = "analysis",
+    params(("code" = String, Path)),
+    request_body = CodeInput,
+    responses((status = 200, body = CodeView)),
+    security(("bearer" = [])),
+)]
+pub async fn update_code(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<CodeId>,
+    body: web::Json<CodeInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, _, actor| analysis::update_code(conn, actor, &id, &input)).await.map(json)
 }
 
-#[utoipa::path(delete, path = "/api/v1/codes/{code}", tag = "analysis", params(("code" = String, Path)), responses((status = 204, description = "Deleted with its sub-codes, codings and memos")), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/v1/codes/{code}",
+    tag = "analysis",
+    params(("code" = String, Path)),
+    responses((status = 204, description = "Deleted with its sub-codes, codings and memos")),
+    security(("bearer" = [])),
+)]
 pub async fn delete_code(state: State, bearer: Bearer, id: web::Path<CodeId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, _, actor| analysis::delete_code(conn, actor, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/codes/{code}/memos", tag = "analysis", params(("code" = String, Path)), request_body = MemoInput, responses((status = 201, body = MemoView)), security(("bearer" = [])))]
-pub async fn add_code_memo(state: State, bearer: Bearer, id: web::Path<CodeId>, body: web::Json<MemoInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/codes/{code}/memos",
+    tag = "analysis",
+    params(("code" = String, Path)),
+    request_body = MemoInput,
+    responses((status = 201, body = MemoView)),
+    security(("bearer" = [])),
+)]
+pub async fn add_code_memo(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<CodeId>,
+    body: web::Json<MemoInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
-    bearer.run(&state, move |conn, ctx, actor| analysis::add_code_memo(conn, ctx, actor, &id, &input)).await.map(created)
+    bearer
+        .run(&state, move |conn, ctx, actor| analysis::add_code_memo(conn, ctx, actor, &id, &input))
+        .await
+        .map(created)
 }
 
-#[utoipa::path(get, path = "/api/v1/questions/{question}/coding", tag = "analysis", params(("question" = String, Path), CodingFilter), responses((status = 200, body = CodingPage, description = "Every reply with its excerpts, codings and memos")), security(("bearer" = [])))]
-pub async fn coding(state: State, bearer: Bearer, id: web::Path<QuestionId>, filter: web::Query<CodingFilter>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/questions/{question}/coding",
+    tag = "analysis",
+    params(("question" = String, Path), CodingFilter),
+    responses((status = 200, body = CodingPage, description = "Every reply with its excerpts, codings and memos")),
+    security(("bearer" = [])),
+)]
+pub async fn coding(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<QuestionId>,
+    filter: web::Query<CodingFilter>,
+) -> ApiResult<HttpResponse> {
     let (id, filter) = (id.into_inner(), filter.into_inner());
     bearer.run(&state, move |conn, _, actor| analysis::coding_page(conn, actor, &id, &filter)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/posts/{post}/codings", tag = "analysis", params(("post" = String, Path)), request_body = CodingInput, responses((status = 201, body = ExcerptView), (status = 409, description = "The selection no longer matches the reply's text")), security(("bearer" = [])))]
-pub async fn code_post(state: State, bearer: Bearer, id: web::Path<PostId>, body: web::Json<CodingInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/posts/{post}/codings",
+    tag = "analysis",
+    params(("post" = String, Path)),
+    request_body = CodingInput,
+    responses(
+        (status = 201, body = ExcerptView),
+        (status = 409, description = "The selection no longer matches the reply's text"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn code_post(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<PostId>,
+    body: web::Json<CodingInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| analysis::code_post(conn, ctx, actor, &id, &input)).await.map(created)
 }
 
-#[utoipa::path(post, path = "/api/v1/posts/{post}/memos", tag = "analysis", params(("post" = String, Path)), request_body = MemoInput, responses((status = 201, body = MemoView)), security(("bearer" = [])))]
-pub async fn add_post_memo(state: State, bearer: Bearer, id: web::Path<PostId>, body: web::Json<MemoInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/posts/{post}/memos",
+    tag = "analysis",
+    params(("post" = String, Path)),
+    request_body = MemoInput,
+    responses((status = 201, body = MemoView)),
+    security(("bearer" = [])),
+)]
+pub async fn add_post_memo(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<PostId>,
+    body: web::Json<MemoInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
-    bearer.run(&state, move |conn, ctx, actor| analysis::add_post_memo(conn, ctx, actor, &id, &input)).await.map(created)
+    bearer
+        .run(&state, move |conn, ctx, actor| analysis::add_post_memo(conn, ctx, actor, &id, &input))
+        .await
+        .map(created)
 }
 
-#[utoipa::path(delete, path = "/api/v1/codings/{coding}", tag = "analysis", params(("coding" = String, Path)), responses((status = 204, description = "Removed")), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/v1/codings/{coding}",
+    tag = "analysis",
+    params(("coding" = String, Path)),
+    responses((status = 204, description = "Removed")),
+    security(("bearer" = [])),
+)]
 pub async fn remove_coding(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, _, actor| analysis::remove_coding(conn, actor, &id)).await?;
@@ -111,14 +250,34 @@ pub struct QuoteInput {
     pub quote: bool,
 }
 
-#[utoipa::path(put, path = "/api/v1/excerpts/{excerpt}/quote", tag = "analysis", params(("excerpt" = String, Path)), request_body = QuoteInput, responses((status = 204, description = "Saved")), security(("bearer" = [])))]
-pub async fn set_quote(state: State, bearer: Bearer, id: web::Path<ExcerptId>, body: web::Json<QuoteInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    put,
+    path = "/api/v1/excerpts/{excerpt}/quote",
+    tag = "analysis",
+    params(("excerpt" = String, Path)),
+    request_body = QuoteInput,
+    responses((status = 204, description = "Saved")),
+    security(("bearer" = [])),
+)]
+pub async fn set_quote(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<ExcerptId>,
+    body: web::Json<QuoteInput>,
+) -> ApiResult<HttpResponse> {
     let (id, quote) = (id.into_inner(), body.quote);
     bearer.run(&state, move |conn, _, actor| analysis::set_quote(conn, actor, &id, quote)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(delete, path = "/api/v1/memos/{memo}", tag = "analysis", params(("memo" = String, Path)), responses((status = 204, description = "Deleted")), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/v1/memos/{memo}",
+    tag = "analysis",
+    params(("memo" = String, Path)),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = [])),
+)]
 pub async fn delete_memo(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, _, actor| analysis::delete_memo(conn, actor, &id)).await?;
@@ -131,13 +290,36 @@ pub struct ReportQuery {
     pub by: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/boards/{board}/report", tag = "analysis", params(("board" = String, Path), ReportQuery), responses((status = 200, body = Report)), security(("bearer" = [])))]
-pub async fn report(state: State, bearer: Bearer, id: web::Path<BoardId>, q: web::Query<ReportQuery>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/boards/{board}/report",
+    tag = "analysis",
+    params(("board" = String, Path), ReportQuery),
+    responses((status = 200, body = Report)),
+    security(("bearer" = [])),
+)]
+pub async fn report(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    q: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
     let (id, by) = (id.into_inner(), q.into_inner().by);
     bearer.run(&state, move |conn, ctx, actor| analysis::report(conn, ctx, actor, &id, by.as_deref())).await.map(json)
 }
 
-#[utoipa::path(get, path = "/api/v1/boards/{board}/export", tag = "analysis", params(("board" = String, Path), FormatQuery, ExportOptions), responses((status = 200, description = "The export file, as a download"), (status = 403, description = "Only analysts, moderators and administrators export"), (status = 422, description = "Unknown format")), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/boards/{board}/export",
+    tag = "analysis",
+    params(("board" = String, Path), FormatQuery, ExportOptions),
+    responses(
+        (status = 200, description = "The export file, as a download"),
+        (status = 403, description = "Only analysts, moderators and administrators export"),
+        (status = 422, description = "Unknown format"),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn export(
     state: State,
     bearer: Bearer,

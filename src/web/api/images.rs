@@ -25,14 +25,30 @@ pub struct AltQuery {
 }
 
 /// API: the image bytes as the request body, the alt text in the query.
-pub async fn api_upload(state: &AppState, bearer: Bearer, kind: &'static str, id: String, query: AltQuery, payload: web::Payload) -> ApiResult<HttpResponse> {
+pub async fn api_upload(
+    state: &AppState,
+    bearer: Bearer,
+    kind: &'static str,
+    id: String,
+    query: AltQuery,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let body = read_body(payload, UPLOAD_LIMIT).await?;
     let alt = query.alt;
     let summary = query.target.as_deref() == Some("summary");
     let (i, a) = (id.clone(), alt.clone());
-    bearer.clone().run(state, move |conn, ctx, actor| images::authorize_upload(conn, ctx, actor, api_target(kind, summary, &i), &a).map(drop)).await?;
+    bearer
+        .clone()
+        .run(state, move |conn, ctx, actor| {
+            images::authorize_upload(conn, ctx, actor, api_target(kind, summary, &i), &a).map(drop)
+        })
+        .await?;
     let processed = decode(body).await?;
-    let view = bearer.run(state, move |conn, ctx, actor| images::store_upload(conn, ctx, actor, api_target(kind, summary, &id), &alt, processed)).await?;
+    let view = bearer
+        .run(state, move |conn, ctx, actor| {
+            images::store_upload(conn, ctx, actor, api_target(kind, summary, &id), &alt, processed)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 

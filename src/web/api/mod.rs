@@ -21,9 +21,13 @@ use serde::Serialize;
 use std::future::{ready, Ready};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PathConfig::default().error_handler(|err, _| ApiError(AppError::BadRequest(err.to_string())).into()))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError(AppError::BadRequest(format!("The query string is not as expected: {err}"))).into()))
-        .route("/openapi.json", web::get().to(openapi::serve));
+    cfg.app_data(
+        web::PathConfig::default().error_handler(|err, _| ApiError(AppError::BadRequest(err.to_string())).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError(AppError::BadRequest(format!("The query string is not as expected: {err}"))).into()
+    }))
+    .route("/openapi.json", web::get().to(openapi::serve));
     handlers::configure(cfg);
     analysis::configure(cfg);
 }
@@ -92,18 +96,30 @@ impl FromRequest for IdempotencyKey {
 impl Bearer {
     /// As `run`, done once per `Idempotency-Key`: a retry with the same key gets the first
     /// answer (and `true`), not a second post.
-    pub async fn run_once<T, F>(self, state: &AppState, key: IdempotencyKey, action: &'static str, f: F) -> ApiResult<(serde_json::Value, bool)>
+    pub async fn run_once<T, F>(
+        self,
+        state: &AppState,
+        key: IdempotencyKey,
+        action: &'static str,
+        f: F,
+    ) -> ApiResult<(serde_json::Value, bool)>
     where
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Serialize + Send + 'static,
     {
         let key = key.0;
-        self.run(state, move |conn, ctx, actor| crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))).await
+        self.run(state, move |conn, ctx, actor| {
+            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))
+        })
+        .await
     }
 }
 
 /// A response for `run_once`: the status, the JSON, and `Idempotent-Replayed: true` on a replay.
-pub fn once_response(status: actix_web::http::StatusCode, (value, replayed): (serde_json::Value, bool)) -> HttpResponse {
+pub fn once_response(
+    status: actix_web::http::StatusCode,
+    (value, replayed): (serde_json::Value, bool),
+) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     if replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
@@ -118,7 +134,10 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 
 /// A CSV file to download.
 pub fn csv_download(body: &[u8], filename: &str) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\""))).body(body.to_vec())
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(body.to_vec())
 }
 
 pub fn json<T: Serialize>(value: T) -> HttpResponse {

@@ -33,7 +33,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -52,7 +55,10 @@ impl Modify for ProblemResponses {
             "Problem".into(),
             ObjectBuilder::new()
                 .description(Some("An RFC 9457 problem document; some add members, such as an import's rows."))
-                .property("type", ObjectBuilder::new().schema_type(Type::String).description(Some("urn:focusboard:problem:<code>")))
+                .property(
+                    "type",
+                    ObjectBuilder::new().schema_type(Type::String).description(Some("urn:focusboard:problem:<code>")),
+                )
                 .property(
                     "code",
                     ObjectBuilder::new()
@@ -63,6 +69,12 @@ impl Modify for ProblemResponses {
                 .property("title", ObjectBuilder::new().schema_type(Type::String))
                 .property("status", ObjectBuilder::new().schema_type(Type::Integer))
                 .property("detail", ObjectBuilder::new().schema_type(Type::String))
+                .property(
+                    "field",
+                    ObjectBuilder::new().schema_type(Type::String).description(Some(
+                        "For a validation error about one field: the JSON member (and form field) it is about.",
+                    )),
+                )
                 .required("code")
                 .required("title")
                 .required("status")
@@ -88,7 +100,10 @@ impl Modify for ProblemResponses {
                     op.responses.responses.entry(code.to_string()).or_insert_with(|| {
                         ResponseBuilder::new()
                             .description(*what)
-                            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                            .content(
+                                "application/problem+json",
+                                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                            )
                             .into()
                     });
                 }

@@ -28,7 +28,13 @@ pub struct Me {
     pub screen_name: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "account", responses((status = 200, body = Me), (status = 401, description = "No or unknown token")), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "account",
+    responses((status = 200, body = Me), (status = 401, description = "No or unknown token")),
+    security(("bearer" = [])),
+)]
 pub async fn me(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
     bearer
         .run(&state, |_, _, actor| {
@@ -66,7 +72,13 @@ pub struct LinkTokenInput {
     pub token: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/participant", tag = "account", request_body = LinkTokenInput, responses((status = 201, body = NewToken), (status = 410, description = "Link replaced or expired")))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/participant",
+    tag = "account",
+    request_body = LinkTokenInput,
+    responses((status = 201, body = NewToken), (status = 410, description = "Link replaced or expired")),
+)]
 pub async fn participant_token(state: State, body: web::Json<LinkTokenInput>) -> ApiResult<HttpResponse> {
     let ctx = state.ctx.clone();
     let token = body.into_inner().token;
@@ -74,19 +86,45 @@ pub async fn participant_token(state: State, body: web::Json<LinkTokenInput>) ->
     Ok(created(t))
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "account", responses((status = 200, body = [TokenView])), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "account",
+    responses((status = 200, body = [TokenView])),
+    security(("bearer" = [])),
+)]
 pub async fn list_tokens(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
     bearer.run(&state, |conn, _, actor| accounts::list_tokens(conn, actor.user()?)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = accounts::TokenInput, responses((status = 201, body = NewToken), (status = 403, description = "Tokens are made from the signed-in account page, never with another token")), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "account",
+    request_body = accounts::TokenInput,
+    responses(
+        (status = 201, body = NewToken),
+        (status = 403, description = "Tokens are made from the signed-in account page, never with another token"),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create_token(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
     // Checked so that a stranger still gets 401; a valid token gets the refusal.
     bearer.run(&state, |_, _, _| Ok(())).await?;
-    Err(AppError::forbidden("Tokens are created on the account page, by a signed-in person; a token cannot create another.").into())
+    Err(AppError::forbidden(
+        "Tokens are created on the account page, by a signed-in person; a token cannot create another.",
+    )
+    .into())
 }
 
-#[utoipa::path(delete, path = "/api/v1/tokens/{token}", tag = "account", params(("token" = String, Path)), responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{token}",
+    tag = "account",
+    params(("token" = String, Path)),
+    responses((status = 204)),
+    security(("bearer" = [])),
+)]
 pub async fn revoke_token(state: State, bearer: Bearer, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| accounts::revoke_token(conn, ctx, actor.user()?, &id)).await?;

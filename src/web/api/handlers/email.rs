@@ -19,30 +19,77 @@ pub struct Queued {
     pub queued: usize,
 }
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/invitations", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued, description = "Invitations queued for everyone whose current link was not yet sent")), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/invitations",
+    tag = "email",
+    params(("board" = String, Path)),
+    responses(
+        (
+            status = 200,
+            body = Queued,
+            description = "Invitations queued for everyone whose current link was not yet sent",
+        ),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn send_invitations(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let queued = bearer.run(&state, move |conn, ctx, actor| notifications::send_invitations(conn, ctx, actor, &id)).await?;
+    let queued =
+        bearer.run(&state, move |conn, ctx, actor| notifications::send_invitations(conn, ctx, actor, &id)).await?;
     Ok(json(Queued { queued }))
 }
 
-#[utoipa::path(get, path = "/api/v1/boards/{board}/emails", tag = "email", params(("board" = String, Path), DeliveryFilter), responses((status = 200, body = [DeliveryView])), security(("bearer" = [])))]
-pub async fn list_emails(state: State, bearer: Bearer, id: web::Path<BoardId>, filter: web::Query<DeliveryFilter>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/boards/{board}/emails",
+    tag = "email",
+    params(("board" = String, Path), DeliveryFilter),
+    responses((status = 200, body = [DeliveryView])),
+    security(("bearer" = [])),
+)]
+pub async fn list_emails(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    filter: web::Query<DeliveryFilter>,
+) -> ApiResult<HttpResponse> {
     let (id, filter) = (id.into_inner(), filter.into_inner());
     bearer.run(&state, move |conn, _, actor| notifications::deliveries(conn, actor, &id, &filter)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/emails/resend-failed", tag = "email", params(("board" = String, Path)), responses((status = 200, body = Queued)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/emails/resend-failed",
+    tag = "email",
+    params(("board" = String, Path)),
+    responses((status = 200, body = Queued)),
+    security(("bearer" = [])),
+)]
 pub async fn resend_failed(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let queued = bearer.run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &id, None)).await?;
+    let queued =
+        bearer.run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &id, None)).await?;
     Ok(json(Queued { queued }))
 }
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/emails/{message}/resend", tag = "email", params(("board" = String, Path), ("message" = String, Path)), responses((status = 200, body = Queued), (status = 409, description = "Not a failed message of this board")), security(("bearer" = [])))]
-pub async fn resend_message(state: State, bearer: Bearer, path: web::Path<(BoardId, String)>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/emails/{message}/resend",
+    tag = "email",
+    params(("board" = String, Path), ("message" = String, Path)),
+    responses((status = 200, body = Queued), (status = 409, description = "Not a failed message of this board")),
+    security(("bearer" = [])),
+)]
+pub async fn resend_message(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, String)>,
+) -> ApiResult<HttpResponse> {
     let (board, message) = path.into_inner();
-    let queued = bearer.run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &board, Some(&message))).await?;
+    let queued = bearer
+        .run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &board, Some(&message)))
+        .await?;
     Ok(json(Queued { queued }))
 }
 
@@ -53,7 +100,13 @@ fn participant(actor: &Actor) -> crate::error::AppResult<&crate::db::models::Par
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/me/email-preferences", tag = "email", responses((status = 200, body = notifications::Preferences)), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/email-preferences",
+    tag = "email",
+    responses((status = 200, body = notifications::Preferences)),
+    security(("bearer" = [])),
+)]
 pub async fn email_preferences(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
     bearer.run(&state, |conn, _, actor| notifications::preferences_of(conn, participant(actor)?)).await.map(json)
 }
@@ -64,8 +117,19 @@ pub struct PreferencesInput {
     pub receive: Vec<String>,
 }
 
-#[utoipa::path(put, path = "/api/v1/me/email-preferences", tag = "email", request_body = PreferencesInput, responses((status = 200, body = notifications::Preferences)), security(("bearer" = [])))]
-pub async fn set_email_preferences(state: State, bearer: Bearer, body: web::Json<PreferencesInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/email-preferences",
+    tag = "email",
+    request_body = PreferencesInput,
+    responses((status = 200, body = notifications::Preferences)),
+    security(("bearer" = [])),
+)]
+pub async fn set_email_preferences(
+    state: State,
+    bearer: Bearer,
+    body: web::Json<PreferencesInput>,
+) -> ApiResult<HttpResponse> {
     let receive = body.into_inner().receive;
     bearer
         .run(&state, move |conn, _, actor| {

@@ -2,8 +2,8 @@
 
 use crate::domain::ids::{QuestionId, StageId};
 use crate::error::AppError;
+use crate::service::pages::{self, QuestionPage};
 use crate::service::stages::{self, QuestionInput};
-use crate::service::threads::{self, QuestionPage};
 use crate::service::views::QuestionView;
 use crate::web::api::{created, json, Bearer};
 use crate::web::errors::ApiResult;
@@ -14,25 +14,65 @@ use utoipa::ToSchema;
 
 type State = web::Data<AppState>;
 
-#[utoipa::path(post, path = "/api/v1/stages/{stage}/questions", tag = "questions", params(("stage" = String, Path)), request_body = QuestionInput, responses((status = 201, body = QuestionView)), security(("bearer" = [])))]
-pub async fn add_question(state: State, bearer: Bearer, id: web::Path<StageId>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/stages/{stage}/questions",
+    tag = "questions",
+    params(("stage" = String, Path)),
+    request_body = QuestionInput,
+    responses((status = 201, body = QuestionView)),
+    security(("bearer" = [])),
+)]
+pub async fn add_question(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<StageId>,
+    body: web::Json<QuestionInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &id, &input)).await.map(created)
 }
 
-#[utoipa::path(get, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), responses((status = 200, body = QuestionPage, description = "The question with the replies the asker may read")), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/questions/{question}",
+    tag = "questions",
+    params(("question" = String, Path)),
+    responses((status = 200, body = QuestionPage, description = "The question with the replies the asker may read")),
+    security(("bearer" = [])),
+)]
 pub async fn get_question(state: State, bearer: Bearer, id: web::Path<QuestionId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    bearer.run(&state, move |conn, ctx, actor| threads::question_page(conn, ctx, actor, &id)).await.map(json)
+    bearer.run(&state, move |conn, ctx, actor| pages::question_page(conn, ctx, actor, &id)).await.map(json)
 }
 
-#[utoipa::path(patch, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), request_body = QuestionInput, responses((status = 200, body = QuestionView)), security(("bearer" = [])))]
-pub async fn update_question(state: State, bearer: Bearer, id: web::Path<QuestionId>, body: web::Json<QuestionInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    patch,
+    path = "/api/v1/questions/{question}",
+    tag = "questions",
+    params(("question" = String, Path)),
+    request_body = QuestionInput,
+    responses((status = 200, body = QuestionView)),
+    security(("bearer" = [])),
+)]
+pub async fn update_question(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<QuestionId>,
+    body: web::Json<QuestionInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| stages::update_question(conn, ctx, actor, &id, &input)).await.map(json)
 }
 
-#[utoipa::path(delete, path = "/api/v1/questions/{question}", tag = "questions", params(("question" = String, Path)), responses((status = 204), (status = 409, description = "Released or answered")), security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/api/v1/questions/{question}",
+    tag = "questions",
+    params(("question" = String, Path)),
+    responses((status = 204), (status = 409, description = "Released or answered")),
+    security(("bearer" = [])),
+)]
 pub async fn delete_question(state: State, bearer: Bearer, id: web::Path<QuestionId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| stages::delete_question(conn, ctx, actor, &id)).await?;
@@ -45,8 +85,21 @@ pub struct MoveInput {
     pub direction: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/questions/{question}/move", tag = "questions", params(("question" = String, Path)), request_body = MoveInput, responses((status = 204)), security(("bearer" = [])))]
-pub async fn move_question(state: State, bearer: Bearer, id: web::Path<QuestionId>, body: web::Json<MoveInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/questions/{question}/move",
+    tag = "questions",
+    params(("question" = String, Path)),
+    request_body = MoveInput,
+    responses((status = 204)),
+    security(("bearer" = [])),
+)]
+pub async fn move_question(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<QuestionId>,
+    body: web::Json<MoveInput>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let up = match body.direction.as_str() {
         "up" => true,
@@ -62,8 +115,21 @@ pub struct StageTarget {
     pub stage_id: StageId,
 }
 
-#[utoipa::path(post, path = "/api/v1/questions/{question}/stage", tag = "questions", params(("question" = String, Path)), request_body = StageTarget, responses((status = 204), (status = 409, description = "A stage is already released")), security(("bearer" = [])))]
-pub async fn move_to_stage(state: State, bearer: Bearer, id: web::Path<QuestionId>, body: web::Json<StageTarget>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/questions/{question}/stage",
+    tag = "questions",
+    params(("question" = String, Path)),
+    request_body = StageTarget,
+    responses((status = 204), (status = 409, description = "A stage is already released")),
+    security(("bearer" = [])),
+)]
+pub async fn move_to_stage(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<QuestionId>,
+    body: web::Json<StageTarget>,
+) -> ApiResult<HttpResponse> {
     let (id, stage) = (id.into_inner(), body.into_inner().stage_id);
     bearer.run(&state, move |conn, ctx, actor| stages::move_question_to_stage(conn, ctx, actor, &id, &stage)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -12,37 +12,98 @@ use crate::web::api::images::{api_upload, AltQuery};
 
 type State = web::Data<AppState>;
 
-#[utoipa::path(post, path = "/api/v1/boards/{board}/stages", tag = "stages", params(("board" = String, Path)), request_body = StageInput, responses((status = 201, body = StageView)), security(("bearer" = [])))]
-pub async fn create_stage(state: State, bearer: Bearer, id: web::Path<BoardId>, body: web::Json<StageInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/stages",
+    tag = "stages",
+    params(("board" = String, Path)),
+    request_body = StageInput,
+    responses((status = 201, body = StageView)),
+    security(("bearer" = [])),
+)]
+pub async fn create_stage(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    body: web::Json<StageInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &id, &input)).await.map(created)
 }
 
-#[utoipa::path(get, path = "/api/v1/stages/{stage}", tag = "stages", params(("stage" = String, Path)), responses((status = 200, body = StageView)), security(("bearer" = [])))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/stages/{stage}",
+    tag = "stages",
+    params(("stage" = String, Path)),
+    responses((status = 200, body = StageView)),
+    security(("bearer" = [])),
+)]
 pub async fn get_stage(state: State, bearer: Bearer, id: web::Path<StageId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| stages::stage_detail(conn, ctx, actor, &id)).await.map(json)
 }
 
-#[utoipa::path(patch, path = "/api/v1/stages/{stage}", tag = "stages", params(("stage" = String, Path)), request_body = StageInput, responses((status = 200, body = StageView)), security(("bearer" = [])))]
-pub async fn update_stage(state: State, bearer: Bearer, id: web::Path<StageId>, body: web::Json<StageInput>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    patch,
+    path = "/api/v1/stages/{stage}",
+    tag = "stages",
+    params(("stage" = String, Path)),
+    request_body = StageInput,
+    responses((status = 200, body = StageView)),
+    security(("bearer" = [])),
+)]
+pub async fn update_stage(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<StageId>,
+    body: web::Json<StageInput>,
+) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &id, &input)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/stages/{stage}/release", tag = "stages", params(("stage" = String, Path)), responses((status = 200, body = StageView), (status = 409, description = "Already released")), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/stages/{stage}/release",
+    tag = "stages",
+    params(("stage" = String, Path)),
+    responses((status = 200, body = StageView), (status = 409, description = "Already released")),
+    security(("bearer" = [])),
+)]
 pub async fn release_stage(state: State, bearer: Bearer, id: web::Path<StageId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &id)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/stages/{stage}/reopen", tag = "stages", params(("stage" = String, Path)), responses((status = 200, body = StageView)), security(("bearer" = [])))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/stages/{stage}/reopen",
+    tag = "stages",
+    params(("stage" = String, Path)),
+    responses((status = 200, body = StageView)),
+    security(("bearer" = [])),
+)]
 pub async fn reopen(state: State, bearer: Bearer, id: web::Path<StageId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| stages::reopen(conn, ctx, actor, &id)).await.map(json)
 }
 
-#[utoipa::path(post, path = "/api/v1/stages/{stage}/images", tag = "stages", params(("stage" = String, Path), AltQuery), request_body(content = Vec<u8>, content_type = "image/png"), responses((status = 201, body = crate::service::images::ImageView)), security(("bearer" = [])))]
-pub async fn stage_image(state: State, bearer: Bearer, id: web::Path<StageId>, q: web::Query<AltQuery>, payload: web::Payload) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/stages/{stage}/images",
+    tag = "stages",
+    params(("stage" = String, Path), AltQuery),
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 201, body = crate::service::images::ImageView)),
+    security(("bearer" = [])),
+)]
+pub async fn stage_image(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<StageId>,
+    q: web::Query<AltQuery>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     api_upload(&state, bearer, "stage", id.into_inner().into_string(), q.into_inner(), payload).await
 }

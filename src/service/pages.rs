@@ -1,0 +1,370 @@
+//! The participant's pages: the board home (stages, questions, summaries, what is still to
+//! answer) and the question page with the replies the reader may see. Staff see both as a
+//! participant would ("view as").
+
+use super::post_trees::{reactions_of, recorder_names, thread_tree, Reader};
+use super::rules::question_access;
+use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView};
+use super::{access, Access, Actor, Ctx};
+use crate::db::models::{Question, Stage};
+use crate::db::posts::AuthoredPost;
+use crate::db::{self, DbConn};
+use crate::domain::attributes::eligible_count;
+use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, StageId};
+use crate::domain::markdown;
+use crate::domain::polls::{tally, Answer, QuestionKind, Results};
+use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
+use crate::domain::visibility::{answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope};
+use crate::error::{AppError, AppResult};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantHome {
+    pub board: BoardView,
+    /// Released stages only, newest last.
+    pub stages: Vec<StageView>,
+    pub unanswered: i64,
+    pub new_posts: i64,
+    /// Moderators' follow-ups that wait for this participant's answer.
+    pub open_probes: Vec<super::moderation::OpenProbe>,
+    /// The closing message, once the board is closed.
+    pub closing_message_html: Option<String>,
+    /// Set when a staff member views the board as this participant: nothing can be posted
+    /// and the participant's reads are not touched.
+    pub viewing_as: Option<String>,
+}
+
+/// A participant's board home: released stages and their questions, which are still
+/// unanswered, and what is new since they last looked.
+pub fn participant_home(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> AppResult<ParticipantHome> {
+    let acc = access(conn, actor, board_id)?;
+    home(conn, ctx, &acc, false)
+}
+
+/// The board home exactly as participant `participant_id` sees it, for the board's staff.
+pub fn participant_home_as(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    board_id: &BoardId,
+    participant_id: &ParticipantId,
+) -> AppResult<ParticipantHome> {
+    let staff = access(conn, actor, board_id)?;
+    let acc = as_participant(conn, staff, participant_id)?;
+    home(conn, ctx, &acc, true)
+}
+
+/// Turns a staff member's access into the access of one participant of the same board.
+fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &ParticipantId) -> AppResult<Access> {
+    if !staff.standing.sees_everything() {
+        return Err(AppError::not_found());
+    }
+    let p = db::participants::find(conn, participant_id)?
+        .filter(|p| p.board_id == staff.board.id)
+        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+    Ok(Access { board: staff.board, state: staff.state, standing: Standing::Participant, actor: Actor::Participant(p) })
+}
+
+fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResult<ParticipantHome> {
+    let board_id = &acc.board.id;
+    let me = match (&acc.actor, observing) {
+        // Staff look at the board as a participant sees it, consent or not.
+        (Actor::Participant(p), true) => p.clone(),
+        _ => acc.participant()?.clone(),
+    };
+    let zone = acc.zone();
+    let now = ctx.now();
+    if !observing {
+        db::participants::touch(conn, &me.id, now)?;
+    }
+    let answered: HashSet<QuestionId> = db::posts::answered_questions(conn, &me.id)?
+        .into_iter()
+        .chain(db::votes::voted_questions(conn, &me.id)?)
+        .collect();
+    let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
+    let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();
+    let group = me.group();
+    for q in db::stages::questions_of_board(conn, board_id)? {
+        if !for_group(&q.groups, group.as_deref()) {
+            continue;
+        }
+        let mut v = QuestionView::new(&q, &zone);
+        let done = answered.contains(&q.id);
+        v.answered_by_you = Some(done);
+        // Only count what the participant may read, so nothing about hidden replies leaks.
+        if participant_scope(v.mode, done) == ReplyScope::All {
+            v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
+        }
+        by_stage.entry(q.stage_id.clone()).or_default().push(v);
+    }
+    let summaries = super::summaries::readable(conn, acc, Some(&me))?;
+    let intro_images = db::images::of_stages_and_summaries(conn, board_id)?;
+    let mut open_stages = Vec::new();
+    for s in db::stages::of_board(conn, board_id)? {
+        if s.released_at.is_some() && for_group(&s.groups, group.as_deref()) {
+            open_stages.push(s);
+        }
+    }
+    let stages: Vec<StageView> = open_stages
+        .iter()
+        .map(|s| {
+            let mut v = StageView::new(s, &zone, now);
+            v.questions = by_stage.remove(s.id.as_str()).unwrap_or_default();
+            v.new_posts = v.questions.iter().map(|q| q.new_posts).sum();
+            v.feedback =
+                summaries.iter().filter(|f| f.shown_in_stage_id.as_deref() == Some(s.id.as_str())).cloned().collect();
+            v.images = intro_images
+                .iter()
+                .filter(|i| i.stage_id.as_deref() == Some(s.id.as_str()))
+                .map(|i| super::views::image_view(i, None))
+                .collect();
+            v
+        })
+        .collect();
+    let questions = stages.iter().flat_map(|s| s.questions.iter());
+    let unanswered = questions.clone().filter(|q| q.answered_by_you == Some(false)).count() as i64;
+    let new_posts = questions.map(|q| q.new_posts).sum();
+    let open_probes = super::moderation::open_probes(conn, acc, Some(&me.id))?;
+    let closing_message_html = (acc.state() == BoardState::Closed || acc.state() == BoardState::Archived)
+        .then(|| markdown::render(&acc.board.closing_message_md));
+    Ok(ParticipantHome {
+        board: BoardView::new(&acc.board, acc.standing),
+        stages,
+        unanswered,
+        new_posts,
+        open_probes,
+        closing_message_html,
+        viewing_as: observing
+            .then(|| participant_label(me.screen_name.as_deref(), &me.name, Anonymity::ScreenNames, Standing::Admin)),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionPage {
+    pub board: BoardView,
+    pub stage: StageView,
+    pub question: QuestionView,
+    /// Threads the asker may read, each answer with its replies nested.
+    pub posts: Vec<PostView>,
+    /// The asker may write an answer now.
+    pub can_answer: bool,
+    /// The asker may reply inside the threads shown.
+    pub can_reply: bool,
+    /// Why answering is not possible, when it is not.
+    pub refusal: Option<String>,
+    /// Post first: answers by others that appear once the asker has answered.
+    pub hidden_answers: i64,
+    pub your_answer_id: Option<PostId>,
+    /// The summary this question asks participants to react to, shown beside the form.
+    pub summary: Option<SummaryView>,
+    /// Notes from staff about this question; for staff only.
+    pub notes: Vec<super::moderation::NoteView>,
+    /// Set when a staff member views the question as one participant sees it.
+    pub viewing_as: Option<String>,
+    /// The board's participants, for staff to view as or record an answer for.
+    pub people: Vec<PersonRef>,
+    /// Counts of the current votes, when the asker may see them.
+    pub results: Option<Results>,
+    /// The asker's current vote.
+    pub your_vote: Option<Answer>,
+    /// The participants' groups, for staff to filter the results by.
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: ParticipantId,
+    pub name: String,
+    pub screen_name: Option<String>,
+}
+
+pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId) -> AppResult<QuestionPage> {
+    let (acc, stage, q) = question_access(conn, actor, question_id)?;
+    render_question(conn, ctx, acc, stage, q, false)
+}
+
+/// The question exactly as participant `participant_id` sees it (post-first and private rules
+/// included), for the board's staff; nothing can be posted from it.
+pub fn question_page_as(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    question_id: &QuestionId,
+    participant_id: &ParticipantId,
+) -> AppResult<QuestionPage> {
+    let (staff, stage, q) = question_access(conn, actor, question_id)?;
+    let acc = as_participant(conn, staff, participant_id)?;
+    let for_them = match &acc.actor {
+        Actor::Participant(p) => p.is_for(&stage, &q),
+        Actor::User(_) | Actor::System => false,
+    };
+    if stage.released_at.is_none() || !for_them {
+        return Err(AppError::not_found());
+    }
+    render_question(conn, ctx, acc, stage, q, true)
+}
+
+fn render_question(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    acc: Access,
+    stage: Stage,
+    q: Question,
+    observing: bool,
+) -> AppResult<QuestionPage> {
+    let question_id = &q.id;
+    let actor = &acc.actor;
+    let zone = acc.zone();
+    let now = ctx.now();
+    let mode = q.mode;
+    let all = db::posts::of_question(conn, question_id)?;
+    let me = actor.reader_id().to_string();
+    let mut question = QuestionView::new(&q, &zone);
+    let phase = stage_phase(stage.released_at, stage.close_at, now);
+    let state = acc.state();
+    let kind = q.kind;
+    let votes =
+        if kind == QuestionKind::Discussion { Vec::new() } else { db::votes::current_of_question(conn, question_id)? };
+    let your_vote: Option<Answer> = votes.iter().find(|v| v.participant_id == me).map(|v| v.answer.get().clone());
+
+    let (visible, hidden_answers, your_answer_id, can_answer, can_reply, refusal) = match acc.standing {
+        Standing::Participant => {
+            let own_answer = all
+                .iter()
+                .find(|AuthoredPost { post: p, .. }| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me));
+            let your_answer_id = own_answer.map(|AuthoredPost { post: p, .. }| p.id.clone());
+            let has_answered = your_answer_id.is_some() || your_vote.is_some();
+            let scope = participant_scope(mode, has_answered);
+            let own_threads: HashSet<&str> = all
+                .iter()
+                .filter(|AuthoredPost { post: p, .. }| {
+                    p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me)
+                })
+                .map(|AuthoredPost { post: p, .. }| p.id.as_str())
+                .collect();
+            let visible: Vec<&AuthoredPost> = all
+                .iter()
+                .filter(|AuthoredPost { post: p, .. }| {
+                    scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str())
+                })
+                // Private probes and the answers to them reach one participant only.
+                .filter(|AuthoredPost { post: p, .. }| p.private_to.as_deref().is_none_or(|to| to == me))
+                .collect();
+            let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads {
+                all.iter().filter(|AuthoredPost { post: p, .. }| p.parent_id.is_none()).count() as i64
+            } else {
+                0
+            };
+            let refusal = answer_refusal(state, phase);
+            // A vote can be changed while the stage is open; a written answer is edited instead.
+            let can_answer = refusal.is_none() && (kind != QuestionKind::Discussion || your_answer_id.is_none());
+            let can_reply = reply_refusal(state, phase).is_none();
+            question.answered_by_you = Some(has_answered);
+            let refusal = match (has_answered, refusal) {
+                (true, _) => None,
+                (false, r) => r.map(str::to_string),
+            };
+            (visible, hidden, your_answer_id, can_answer, can_reply, refusal)
+        }
+        standing => {
+            let invited = eligible_count(
+                db::participants::of_board(conn, &acc.board.id)?.iter().map(|p| p.group()),
+                &stage.groups,
+                &q.groups,
+            );
+            let answered: HashSet<&str> = all
+                .iter()
+                .filter(|AuthoredPost { post: p, .. }| p.parent_id.is_none())
+                .filter_map(|AuthoredPost { post: p, .. }| p.participant_id.as_deref())
+                .chain(votes.iter().map(|v| v.participant_id.as_str()))
+                .collect();
+            question.answered_count = Some(answered.len() as i64);
+            question.participant_count = Some(invited);
+            let can_reply = standing.can_manage() && reply_refusal(state, phase).is_none();
+            (all.iter().collect(), 0, None, false, can_reply, None)
+        }
+    };
+    let anonymity = acc.board.anonymity;
+    let recorders = recorder_names(conn, &all)?;
+    let reactions = reactions_of(conn, question_id, anonymity)?;
+    let visible_ids: Vec<PostId> = visible.iter().map(|AuthoredPost { post: p, .. }| p.id.clone()).collect();
+    let mut post_images: HashMap<PostId, Vec<super::views::ImageView>> = HashMap::new();
+    for image in db::images::of_question(conn, question_id, &visible_ids)? {
+        match &image.post_id {
+            Some(pid) => {
+                post_images.entry(pid.clone()).or_default().push(super::views::image_view(&image, Some(question_id)))
+            }
+            None => question.images.push(super::views::image_view(&image, Some(question_id))),
+        }
+    }
+    let posts = thread_tree(
+        &visible,
+        &Reader {
+            me: &me,
+            zone: &zone,
+            anonymity,
+            standing: acc.standing,
+            recorders: &recorders,
+            reactions: &reactions,
+            images: &post_images,
+        },
+    );
+    if !observing {
+        db::posts::mark_read(conn, question_id, &me, now)?;
+    }
+    let participant = match &acc.actor {
+        Actor::Participant(p) => Some(p),
+        Actor::User(_) | Actor::System => None,
+    };
+    let summary = match &q.summary_id {
+        Some(id) => super::summaries::readable(conn, &acc, participant)?.into_iter().find(|s| s.id == id),
+        None => None,
+    };
+    let (notes, people, groups) = if acc.standing.sees_everything() {
+        let rows = db::participants::of_board(conn, &acc.board.id)?;
+        let mut groups = std::collections::BTreeSet::new();
+        for p in &rows {
+            groups.extend(p.group());
+        }
+        let people =
+            rows.into_iter().map(|p| PersonRef { id: p.id, name: p.name, screen_name: p.screen_name }).collect();
+        (super::moderation::notes_for(conn, &acc, Some(question_id))?, people, groups.into_iter().collect())
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
+    let viewing_as = participant
+        .filter(|_| observing)
+        .map(|p| participant_label(p.screen_name.as_deref(), &p.name, Anonymity::ScreenNames, Standing::Admin));
+    // Results: always for staff; for participants as the mode says (post first: once they voted).
+    let results_visible = match (acc.standing, mode) {
+        (Standing::Participant, ResponseMode::Private) => false,
+        (Standing::Participant, ResponseMode::PostFirst) => your_vote.is_some(),
+        _ => true,
+    };
+    let results = (kind != QuestionKind::Discussion && results_visible).then(|| {
+        let answers: Vec<Answer> = votes.iter().map(|v| v.answer.get().clone()).collect();
+        tally(kind, &question.poll, &answers)
+    });
+    let mut stage_view = StageView::new(&stage, &zone, now);
+    stage_view.questions.clear();
+    Ok(QuestionPage {
+        results,
+        your_vote,
+        groups,
+        board: BoardView::new(&acc.board, acc.standing),
+        stage: stage_view,
+        question,
+        posts,
+        can_answer: can_answer && !observing,
+        can_reply: can_reply && !observing,
+        refusal,
+        hidden_answers,
+        your_answer_id,
+        summary,
+        notes,
+        viewing_as,
+        people,
+    })
+}
