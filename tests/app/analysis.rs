@@ -54,12 +54,21 @@ fn names(codes: &Value) -> Vec<(String, u64)> {
 }
 
 crate::on_both_databases!(
-    codebook_templates_and_refi_qda_codebook_round_trip,
-    coding_by_two_analysts_with_counts_and_report,
-    who_may_code_a_matrix
+    codebook_templates_and_own_codes,
+    refi_qda_codebook_round_trip_and_refusals,
+    codebook_page_imports_edits_and_deletes,
+    codings_that_do_not_fit_are_refused,
+    coding_view_filters_and_report_counts,
+    removing_a_coding_keeps_what_others_coded,
+    coding_and_report_pages,
+    analysis_api_refuses_who_may_not_code,
+    analysis_api_serves_who_may_code,
+    analysis_pages_refuse_who_may_not_code
 );
 
-async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
+/// A board whose analyst applied two templates (one twice) and added a code of their own, with
+/// a memo, refusing bad input on the way.
+async fn codebook_with_templates_and_own_code(backend: Backend) -> (TestApp, Seeded, Api, Api) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
@@ -108,7 +117,20 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     let (st, memo) =
         ana.post(&format!("/api/v1/codes/{parent}/memos"), json!({"body": "Use for all five cycles"})).await;
     assert_eq!(st, StatusCode::CREATED, "{memo}");
+    (app, s, m, ana)
+}
 
+async fn codebook_templates_and_own_codes(backend: Backend) {
+    let (_, s, _, ana) = codebook_with_templates_and_own_code(backend).await;
+    let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", s.board)).await;
+    assert_eq!(codes.as_array().unwrap().len(), 12);
+}
+
+/// Out as a REFI-QDA codebook valid against the schema, back into another board with the same
+/// tree; files that are not codebooks are refused with a reason and change nothing.
+async fn refi_qda_codebook_round_trip_and_refusals(backend: Backend) {
+    let (app, s, m, ana) = codebook_with_templates_and_own_code(backend).await;
+    let codes_url = format!("/api/v1/boards/{}/codes", s.board);
     // Out as a REFI-QDA codebook, valid against the schema.
     let (st, ct, qdc) = ana.download(&format!("/api/v1/boards/{}/export?format=qdc", s.board)).await;
     assert_eq!(st, StatusCode::OK);
@@ -152,7 +174,12 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
         assert!(problem["detail"].as_str().unwrap().contains(why), "{problem}");
     }
     assert_eq!(ana2.get(&format!("/api/v1/boards/{}/codes", other.board)).await.1.as_array().unwrap().len(), 12);
+}
 
+/// The codebook page: templates, import by upload, the tree; editing and deleting a code.
+async fn codebook_page_imports_edits_and_deletes(backend: Backend) {
+    let (app, s, m, ana) = codebook_with_templates_and_own_code(backend).await;
+    let (_, _, qdc) = ana.download(&format!("/api/v1/boards/{}/export?format=qdc", s.board)).await;
     // The page: templates, import by upload, the tree.
     let page = app.signed_in("ana@example.org").await;
     let html = page.get_ok(&format!("/boards/{}/codebook", s.board)).await;
@@ -202,61 +229,93 @@ async fn codebook_templates_and_refi_qda_codebook_round_trip(backend: Backend) {
     assert_eq!(ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await.1.as_array().unwrap().len(), 11);
 }
 
-async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
-    let app = spawn(backend).await;
-    let s = app
-        .board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"])
+/// Ann (a Nurse) and Bob (a Manager) have replied, Cat (a Nurse) not yet; two analysts have
+/// coded: Ann's reply whole and in part (a quote, which Ben codes too), Bob's by its words with
+/// a memo.
+struct TwoCoders {
+    app: TestApp,
+    s: Seeded,
+    ana: Api,
+    ben: Api,
+    /// Ann's and Bob's replies.
+    a: String,
+    b: String,
+    codes: Value,
+    immediate: String,
+    applied: String,
+    /// The excerpt of Ann's reply both analysts coded.
+    shared: Value,
+    /// Where participants post to the question.
+    q: String,
+}
+
+impl TwoCoders {
+    async fn new(backend: Backend) -> TwoCoders {
+        let app = spawn(backend).await;
+        let s = app
+            .board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"])
+            .await;
+        let m = app.api_of("mod@example.org").await;
+        // Bob is a Manager; Ann and Cat stay Nurses.
+        let bob_id = s.participants[1].1.clone();
+        app.with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use focusboard::db::schema::participants;
+            diesel::update(participants::table.find(&bob_id))
+                .set(participants::attributes.eq(r#"{"Role":"Manager"}"#))
+                .execute(conn)?;
+            Ok(())
+        })
         .await;
-    let m = app.api_of("mod@example.org").await;
-    // Bob is a Manager; Ann and Cat stay Nurses.
-    let bob_id = s.participants[1].1.clone();
-    app.with_db(move |conn, _| {
-        use diesel::prelude::*;
-        use focusboard::db::schema::participants;
-        diesel::update(participants::table.find(&bob_id))
-            .set(participants::attributes.eq(r#"{"Role":"Manager"}"#))
-            .execute(conn)?;
-        Ok(())
-    })
-    .await;
-    let q = format!("/api/v1/questions/{}/posts", s.question);
-    let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
-    let (_, a) = ann.post(&q, json!({"body_md": "Café talks helped. I now plan my week with the team."})).await;
-    let (_, b) = bob.post(&q, json!({"body_md": "Mostly fun, and I plan better now."})).await;
-    let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+        let q = format!("/api/v1/questions/{}/posts", s.question);
+        let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+        let (_, a) = ann.post(&q, json!({"body_md": "Café talks helped. I now plan my week with the team."})).await;
+        let (_, b) = bob.post(&q, json!({"body_md": "Mostly fun, and I plan better now."})).await;
+        let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
 
-    let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
-    let ben = analyst(&app, &m, &s.board, "ben@example.org").await;
-    ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
-    let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", s.board)).await;
-    let code = |name: &str| {
-        codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
-    };
-    let (immediate, applied) = (code("Immediate value"), code("Applied value"));
+        let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
+        let ben = analyst(&app, &m, &s.board, "ben@example.org").await;
+        ana.post(&format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "value-creation"})).await;
+        let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", s.board)).await;
+        let code = |name: &str| {
+            codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+        };
+        let (immediate, applied) = (code("Immediate value"), code("Applied value"));
 
-    // Whole reply; an excerpt by characters (é counts as one); an excerpt by its words.
-    let (st, whole) = ana.code_post(&a, json!({"code_ids": [immediate]})).await;
-    assert_eq!(st, StatusCode::CREATED, "{whole}");
-    assert_eq!(whole["whole"], true);
-    let (st, excerpt) =
+        // Whole reply; an excerpt by characters (é counts as one); an excerpt by its words.
+        let (st, whole) = ana.code_post(&a, json!({"code_ids": [immediate]})).await;
+        assert_eq!(st, StatusCode::CREATED, "{whole}");
+        assert_eq!(whole["whole"], true);
+        let (st, excerpt) =
         ana.code_post(&a, json!({"code_ids": [applied], "start": 19, "end": 48, "excerpt": "I now plan my week with the t", "quote": true})).await;
-    assert_eq!(st, StatusCode::CREATED, "{excerpt}");
-    assert_eq!(excerpt["text"], "I now plan my week with the t");
-    assert_eq!(excerpt["is_quote"], true);
-    let (st, by_words) = ben
-        .code_post(
-            &b,
-            json!({"code_ids": [applied, immediate], "excerpt": "I plan better now", "memo": "Compare with P01"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{by_words}");
-    assert_eq!((by_words["start"].as_i64(), by_words["end"].as_i64()), (Some(16), Some(33)));
-    // The second analyst codes the same excerpt as the first: both codings stay, with who.
-    let (_, shared) = ben.code_post(&a, json!({"code_ids": [immediate], "start": 19, "end": 48})).await;
-    assert_eq!(shared["id"], excerpt["id"], "the same selection is one excerpt");
-    let coders: Vec<&str> = shared["codings"].as_array().unwrap().iter().map(|c| c["by"].as_str().unwrap()).collect();
-    assert_eq!(coders.len(), 2);
+        assert_eq!(st, StatusCode::CREATED, "{excerpt}");
+        assert_eq!(excerpt["text"], "I now plan my week with the t");
+        assert_eq!(excerpt["is_quote"], true);
+        let (st, by_words) = ben
+            .code_post(
+                &b,
+                json!({"code_ids": [applied, immediate], "excerpt": "I plan better now", "memo": "Compare with P01"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{by_words}");
+        assert_eq!((by_words["start"].as_i64(), by_words["end"].as_i64()), (Some(16), Some(33)));
+        // The second analyst codes the same excerpt as the first: both codings stay, with who.
+        let (_, shared) = ben.code_post(&a, json!({"code_ids": [immediate], "start": 19, "end": 48})).await;
+        assert_eq!(shared["id"], excerpt["id"], "the same selection is one excerpt");
+        let coders: Vec<&str> =
+            shared["codings"].as_array().unwrap().iter().map(|c| c["by"].as_str().unwrap()).collect();
+        assert_eq!(coders.len(), 2);
+        TwoCoders { app, s, ana, ben, a, b, codes, immediate, applied, shared, q }
+    }
 
+    fn code(&self, name: &str) -> String {
+        self.codes.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// Selections that do not fit the reply, or code nothing, are refused with a reason.
+async fn codings_that_do_not_fit_are_refused(backend: Backend) {
+    let TwoCoders { ana, a, immediate, .. } = TwoCoders::new(backend).await;
     // Selections that do not fit are refused with a reason.
     let (st, p) = ana.code_post(&a, json!({"code_ids": [immediate], "start": 40, "end": 400})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
@@ -269,7 +328,13 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let (st, _) = ana.code_post(&a, json!({})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "nothing to save");
+}
 
+/// The coding view (excerpts, codings with who, memos), its filters, and the counts of the
+/// report per question, participant and code, by an attribute.
+async fn coding_view_filters_and_report_counts(backend: Backend) {
+    let c = TwoCoders::new(backend).await;
+    let TwoCoders { app, s, ana, q, applied, .. } = &c;
     // The coding view: every reply with excerpts, codings (who, when) and memos.
     let (st, view) = ana.get(&format!("/api/v1/questions/{}/coding", s.question)).await;
     assert_eq!(st, StatusCode::OK);
@@ -339,7 +404,11 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert_eq!(parent["by_value"], json!([1, 1]));
     assert_eq!(report["quotes"][0]["text"], "I now plan my week with the t");
     assert_eq!(report["quotes"][0]["participant"], "P01");
+}
 
+/// Removing one analyst's coding keeps the excerpt while it has other codes or is a quote.
+async fn removing_a_coding_keeps_what_others_coded(backend: Backend) {
+    let TwoCoders { s, ana, ben, shared, .. } = TwoCoders::new(backend).await;
     // Removing a coding: the excerpt stays while it has codes or is a quote.
     let ben_coding =
         shared["codings"].as_array().unwrap().iter().find(|c| c["by"].as_str().unwrap().contains("ben")).unwrap()["id"]
@@ -358,7 +427,16 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
         2,
         "Ann's whole reply keeps it"
     );
+}
 
+/// The pages: code by selecting in the coding page (the form carries the range), a memo alone,
+/// a selection that does not fit, and the report page.
+async fn coding_and_report_pages(backend: Backend) {
+    let c = TwoCoders::new(backend).await;
+    let TwoCoders { app, s, ana, q, b, immediate, .. } = &c;
+    let code = |name: &str| c.code(name);
+    let cat = app.participant_api(s.link(2)).await;
+    assert_eq!(cat.post(q, json!({"body_md": "Not coded yet"})).await.0, StatusCode::CREATED);
     // The pages: code by selecting in the page (the form carries the range), and the report.
     let page = app.signed_in("ana@example.org").await;
     let coding_url = format!("/q/{}/coding", s.question);
@@ -411,45 +489,57 @@ async fn coding_by_two_analysts_with_counts_and_report(backend: Backend) {
     assert!(texts(&html, "table.people th[scope=row]").contains(&"P03".to_string()));
 }
 
-/// Every analysis route, asked by everyone: the board's analyst, moderator, co-moderator and an
-/// administrator may; its observer and participants may not (403); staff and participants of
-/// another board do not even learn it exists (404); no one signed in, 401. Pages alike.
-async fn who_may_code_a_matrix(backend: Backend) {
-    let app = spawn(backend).await;
-    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
-    let other = app.board_with_question("modb@example.org", "open", &["zed@example.org"]).await;
-    let m = app.api_of("mod@example.org").await;
-    let ann = app.participant_api(s.link(0)).await;
-    let (_, post) = ann.write_post(&s.question, json!({"body_md": "Secret answer for the analysts"})).await;
-    let post = post["id"].as_str().unwrap().to_string();
-    let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
-    let (_, code) = ana.post(&format!("/api/v1/boards/{}/codes", s.board), json!({"name": "Trust"})).await;
-    let code = code["id"].as_str().unwrap().to_string();
-    let (_, excerpt) = ana.code_post(&post, json!({"code_ids": [code], "excerpt": "Secret", "quote": true})).await;
-    let coding = excerpt["codings"][0]["id"].as_str().unwrap().to_string();
-    let excerpt = excerpt["id"].as_str().unwrap().to_string();
-    let (_, memo) = ana.post(&format!("/api/v1/posts/{post}/memos"), json!({"body": "memo"})).await;
-    let memo = memo["id"].as_str().unwrap().to_string();
+/// Who may code, as a matrix: every analysis route and page asked by everyone.
+/// A board with a reply coded, quoted and memoed by its analyst, and another board beside it.
+struct Matrix {
+    app: TestApp,
+    s: Seeded,
+    other: Seeded,
+    m: Api,
+    ann: Api,
+    ana: Api,
+    post: String,
+    code: String,
+    excerpt: String,
+    coding: String,
+    memo: String,
+}
 
-    let co = app.staff_api("co@example.org", false).await;
-    add_member(&m, &s.board, "co@example.org", "co_moderator").await;
-    let obs = app.staff_api("obs@example.org", false).await;
-    add_member(&m, &s.board, "obs@example.org", "observer").await;
-    let admin = app.staff_api("admin@example.org", true).await;
-    let other_mod = app.api_of("modb@example.org").await;
-    let other_ana = analyst(&app, &other_mod, &other.board, "other-ana@example.org").await;
-    let zed = app.participant_api(other.link(0)).await;
-    let nobody = app.api("not-a-token");
+impl Matrix {
+    async fn new(backend: Backend) -> Matrix {
+        let app = spawn(backend).await;
+        let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+        let other = app.board_with_question("modb@example.org", "open", &["zed@example.org"]).await;
+        let m = app.api_of("mod@example.org").await;
+        let ann = app.participant_api(s.link(0)).await;
+        let (_, post) = ann.write_post(&s.question, json!({"body_md": "Secret answer for the analysts"})).await;
+        let post = post["id"].as_str().unwrap().to_string();
+        let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
+        let (_, code) = ana.post(&format!("/api/v1/boards/{}/codes", s.board), json!({"name": "Trust"})).await;
+        let code = code["id"].as_str().unwrap().to_string();
+        let (_, excerpt) = ana.code_post(&post, json!({"code_ids": [code], "excerpt": "Secret", "quote": true})).await;
+        let coding = excerpt["codings"][0]["id"].as_str().unwrap().to_string();
+        let excerpt = excerpt["id"].as_str().unwrap().to_string();
+        let (_, memo) = ana.post(&format!("/api/v1/posts/{post}/memos"), json!({"body": "memo"})).await;
+        let memo = memo["id"].as_str().unwrap().to_string();
+        Matrix { app, s, other, m, ann, ana, post, code, excerpt, coding, memo }
+    }
 
-    // Reads, then writes that leave things in place (a new code, a new memo, a coding again).
-    let reads = [
-        format!("/api/v1/boards/{}/codes", s.board),
-        format!("/api/v1/questions/{}/coding", s.question),
-        format!("/api/v1/boards/{}/report", s.board),
-        format!("/api/v1/boards/{}/export?format=json", s.board),
-        format!("/api/v1/boards/{}/export?format=qdpx", s.board),
-    ];
-    let writes = |who: &str| {
+    /// Every analysis read.
+    fn reads(&self) -> Vec<String> {
+        let s = &self.s;
+        vec![
+            format!("/api/v1/boards/{}/codes", s.board),
+            format!("/api/v1/questions/{}/coding", s.question),
+            format!("/api/v1/boards/{}/report", s.board),
+            format!("/api/v1/boards/{}/export?format=json", s.board),
+            format!("/api/v1/boards/{}/export?format=qdpx", s.board),
+        ]
+    }
+
+    /// Writes that leave things in place (a new code, a new memo, a coding again).
+    fn writes(&self, who: &str) -> Vec<(String, Value)> {
+        let (s, post, code) = (&self.s, &self.post, &self.code);
         vec![
             (format!("/api/v1/boards/{}/codes", s.board), json!({"name": format!("Code by {who}")})),
             (format!("/api/v1/posts/{post}/codings"), json!({"code_ids": [code], "excerpt": "answer"})),
@@ -457,7 +547,23 @@ async fn who_may_code_a_matrix(backend: Backend) {
             (format!("/api/v1/codes/{code}/memos"), json!({"body": "a memo"})),
             (format!("/api/v1/boards/{}/codebook/template", s.board), json!({"template": "four-pillars"})),
         ]
-    };
+    }
+}
+
+/// Every analysis route refuses the board's observer and participants (403), staff and
+/// participants of another board (404, not learning it exists) and no one signed in (401);
+/// nothing changes.
+async fn analysis_api_refuses_who_may_not_code(backend: Backend) {
+    let t = Matrix::new(backend).await;
+    let Matrix { app, s, other, m, ann, ana, code, excerpt, coding, memo, .. } = &t;
+    app.staff_api("obs@example.org", false).await;
+    add_member(m, &s.board, "obs@example.org", "observer").await;
+    let obs = app.api_of("obs@example.org").await;
+    let other_mod = app.api_of("modb@example.org").await;
+    let other_ana = analyst(app, &other_mod, &other.board, "other-ana@example.org").await;
+    let zed = app.participant_api(other.link(0)).await;
+    let nobody = app.api("not-a-token");
+    let (reads, writes) = (t.reads(), |who: &str| t.writes(who));
     let refused: [(&str, &Api, StatusCode); 6] = [
         ("observer", &obs, StatusCode::FORBIDDEN),
         ("participant", &ann, StatusCode::FORBIDDEN),
@@ -495,8 +601,18 @@ async fn who_may_code_a_matrix(backend: Backend) {
     assert_eq!(view["replies"][0]["excerpts"][0]["is_quote"], true);
     assert_eq!(view["replies"][0]["memos"][0]["id"], memo.as_str());
     assert_eq!(view["codebook"].as_array().unwrap().len(), 1);
+}
 
-    for (who, api) in [("analyst", &ana), ("moderator", &m), ("co-moderator", &co), ("administrator", &admin)] {
+/// The board's analyst, moderator, co-moderator and an administrator may read and write;
+/// only a memo's author or a moderator deletes it.
+async fn analysis_api_serves_who_may_code(backend: Backend) {
+    let t = Matrix::new(backend).await;
+    let Matrix { app, s, m, ana, post, .. } = &t;
+    let co = app.staff_api("co@example.org", false).await;
+    add_member(m, &s.board, "co@example.org", "co_moderator").await;
+    let admin = app.staff_api("admin@example.org", true).await;
+    let (reads, writes) = (t.reads(), |who: &str| t.writes(who));
+    for (who, api) in [("analyst", ana), ("moderator", m), ("co-moderator", &co), ("administrator", &admin)] {
         for path in &reads {
             assert_eq!(api.get(path).await.0, StatusCode::OK, "{who} GET {path}");
         }
@@ -515,7 +631,14 @@ async fn who_may_code_a_matrix(backend: Backend) {
         co.delete(&format!("/api/v1/memos/{}", memo_of_co["id"].as_str().unwrap())).await,
         StatusCode::NO_CONTENT
     );
+}
 
+/// The analysis pages and the coding form, for a participant, an observer and another board's
+/// moderator: refused, and refused for who they are rather than for the form.
+async fn analysis_pages_refuse_who_may_not_code(backend: Backend) {
+    let Matrix { app, s, m, post, code, .. } = Matrix::new(backend).await;
+    app.staff_api("obs@example.org", false).await;
+    add_member(&m, &s.board, "obs@example.org", "observer").await;
     // The pages, for a participant, an observer, and another board's moderator.
     let pages = [
         format!("/boards/{}/analysis", s.board),

@@ -5,9 +5,15 @@ use reqwest::StatusCode;
 use serde_json::json;
 use time::macros::datetime;
 
-crate::on_both_databases!(journey_through_the_api, openapi_document_describes_every_route);
+crate::on_both_databases!(
+    board_reminder_settings_default_on_and_switch_off,
+    journey_through_the_api,
+    tokens_are_made_on_the_account_page_and_revoked,
+    openapi_document_describes_every_route
+);
 
-async fn journey_through_the_api(backend: Backend) {
+/// Reminders are on by default; null or empty switches one off, absent keeps it, and junk is refused.
+async fn board_reminder_settings_default_on_and_switch_off(backend: Backend) {
     let app = spawn(backend).await;
     let m = app.staff_api("mod@example.org", false).await;
     let (st, board) = m
@@ -57,6 +63,18 @@ async fn journey_through_the_api(backend: Backend) {
         .post("/api/v1/boards", json!({"title": "Bad", "time_zone": "UTC", "remind_before_close_hours": "soon"}))
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// A board set up, filled, released, answered and watched through the JSON API alone.
+async fn journey_through_the_api(backend: Backend) {
+    let app = spawn(backend).await;
+    let m = app.staff_api("mod@example.org", false).await;
+    let (_, board) = m
+        .post(
+            "/api/v1/boards",
+            json!({"title": "API board", "time_zone": "America/New_York", "opens_at": "2021-03-26T09:00"}),
+        )
+        .await;
     let b = board["id"].as_str().unwrap();
     let (st, stage) = m.add_stage(&b, json!({"title": "One", "release_at": "2021-03-26T10:00:00Z"})).await;
     assert_eq!(st, StatusCode::CREATED);
@@ -121,7 +139,13 @@ async fn journey_through_the_api(backend: Backend) {
     assert_eq!(overview["funnel"], json!({"invited": 2, "signed_in": 1, "posted": 1, "email_failed": 0}));
     let first = &overview["stages"][0]["questions"][1];
     assert_eq!((first["answered_count"].as_i64(), first["participant_count"].as_i64()), (Some(1), Some(2)));
+}
 
+/// Tokens: a token cannot make another; the account page makes them, 90 days by default, and a
+/// revoked token stops at once.
+async fn tokens_are_made_on_the_account_page_and_revoked(backend: Backend) {
+    let app = spawn(backend).await;
+    let m = app.staff_api("mod@example.org", false).await;
     // Tokens: list, revoke, and a revoked token no longer works.
     // A token cannot make another; a signed-in person makes them on the account page.
     let (st, _) = m.post("/api/v1/tokens", json!({"name": "script"})).await;

@@ -6,7 +6,11 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::io::Cursor;
 
-crate::on_both_databases!(images_are_cleaned_and_guarded);
+crate::on_both_databases!(
+    question_images_are_resized_checked_and_kept_to_the_board,
+    participants_images_lose_metadata_and_follow_their_post,
+    images_in_pages_stage_introductions_and_summaries
+);
 
 /// A JPEG photo carrying an EXIF block with a GPS position, as phones write them.
 fn jpeg_with_gps() -> Vec<u8> {
@@ -28,7 +32,8 @@ async fn upload(api: &Api, path: &str, alt: &str, bytes: Vec<u8>) -> (StatusCode
     api.upload(&format!("{path}?alt={alt}"), bytes).await
 }
 
-async fn images_are_cleaned_and_guarded(backend: Backend) {
+/// A post-first board with Ann and Bob, another board with Zed, and their API clients.
+async fn two_boards(backend: Backend) -> (TestApp, Seeded, Api, Api, Api, Api) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "post_first", &["ann@example.org", "bob@example.org"]).await;
     let other = app.board_with_question("other@example.org", "open", &["zed@example.org"]).await;
@@ -38,6 +43,13 @@ async fn images_are_cleaned_and_guarded(backend: Backend) {
         app.participant_api(s.link(1)).await,
         app.participant_api(other.link(0)).await,
     );
+    (app, s, m, ann, bob, zed)
+}
+
+/// A question's diagram is served whole and as a thumbnail to the board only; files that are
+/// not images, or have no alt text, are refused by their content.
+async fn question_images_are_resized_checked_and_kept_to_the_board(backend: Backend) {
+    let (app, s, m, ann, _, zed) = two_boards(backend).await;
     // A diagram on the question, for everyone on the board.
     let (st, diagram) =
         upload(&m, &format!("/api/v1/questions/{}/images", s.question), "The%20four%20pillars", png(1200, 800)).await;
@@ -61,6 +73,12 @@ async fn images_are_cleaned_and_guarded(backend: Backend) {
     assert!(body["detail"].as_str().unwrap().contains("not an image"));
     let (st, _) = upload(&m, &format!("/api/v1/questions/{}/images", s.question), "", png(10, 10)).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "alt text is required");
+}
+
+/// Participants add images only where the question allows, without their metadata; others see
+/// them under post first, and not once the post is hidden (staff still do).
+async fn participants_images_lose_metadata_and_follow_their_post(backend: Backend) {
+    let (app, s, m, ann, bob, _) = two_boards(backend).await;
     // Participants add images only where the question allows it.
     let (_, answer) = ann.write_post(&s.question, json!({"body_md": "Here is our ward"})).await;
     let post_images = format!("/api/v1/posts/{}/images", answer["id"].as_str().unwrap());
@@ -96,6 +114,16 @@ async fn images_are_cleaned_and_guarded(backend: Backend) {
     assert_eq!(bob.get(&format!("/api/v1/images/{photo_id}")).await.0, StatusCode::NOT_FOUND);
     let staff = app.signed_in("mod@example.org").await;
     assert_eq!(staff.get(&format!("/images/{photo_id}")).await.status(), StatusCode::OK, "staff still see it");
+}
+
+/// Images in the question page and its upload form, in a stage's introduction (after release)
+/// and in a summary (once published); strangers are sent to sign in.
+async fn images_in_pages_stage_introductions_and_summaries(backend: Backend) {
+    let (app, s, m, ann, _, _) = two_boards(backend).await;
+    let staff = app.signed_in("mod@example.org").await;
+    let (_, diagram) =
+        upload(&m, &format!("/api/v1/questions/{}/images", s.question), "The%20four%20pillars", png(1200, 800)).await;
+    let id = diagram["id"].as_str().unwrap();
     // In the page, with its alt text; and through the page's upload form.
     let page = staff.question_page(&s.question).await;
     assert!(page.contains("alt=\"The four pillars\""));

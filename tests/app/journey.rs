@@ -14,7 +14,16 @@ crate::on_both_databases!(
 async fn whole_journey_through_the_pages(backend: Backend) {
     let app = spawn(backend).await;
     let moderator = app.moderator("mod@example.org").await;
+    let (board_path, board_id) = set_up_board_and_stages(&moderator).await;
+    let links = import_participants_after_a_preview(&app, &moderator, &board_path).await;
+    let (ann, bob, q_path) = release_on_time_and_consent(&app, &board_id, &links).await;
+    let bob_post = answer_post_first_reply_and_edit(&app, &ann, &bob, &q_path).await;
+    overview_and_new_since_last_visit(&app, &moderator, (&board_path, &board_id), (&ann, &bob), &q_path, &bob_post)
+        .await;
+}
 
+/// A board in London time with two stages, their release times shown in the board's zone.
+async fn set_up_board_and_stages(moderator: &Browser) -> (String, String) {
     // Set up a board in London time.
     let res = moderator
         .submit(
@@ -82,7 +91,11 @@ async fn whole_journey_through_the_pages(backend: Backend) {
         .await
         .unwrap();
     assert!(html.contains("Mon 29 Mar 2021, 09:00 BST"), "release time shown in the board's zone");
+    (board_path, board_id)
+}
 
+/// A CSV import is previewed first (adding nobody), then committed; each person gets a link.
+async fn import_participants_after_a_preview(app: &TestApp, moderator: &Browser, board_path: &str) -> Vec<String> {
     // Import three participants: preview first, nothing added yet.
     let csv = "email,name,Professional role,Organisation\nann@nhs.net,Ann Lee,Nurse,NHS\nbob@council.gov.uk,Bob Ray,Social worker,Council\ncat@vol.org,Cat Sim,Volunteer,Charity\n";
     let page = moderator.get_ok(&format!("{board_path}/participants")).await;
@@ -120,8 +133,13 @@ async fn whole_journey_through_the_pages(backend: Backend) {
     };
     assert_eq!(links.len(), 3);
     assert!(links.iter().all(|l| l.starts_with(&format!("{}/p/", app.base))));
-    let (ann_link, bob_link) = (&links[0], &links[1]);
+    links
+}
 
+/// Nothing shows before the release time; the scheduler releases stage 1 once; consent with a
+/// screen name comes first; Bob answers first. Returns Ann, Bob and the question's page.
+async fn release_on_time_and_consent(app: &TestApp, board_id: &str, links: &[String]) -> (Browser, Browser, String) {
+    let (ann_link, bob_link) = (&links[0], &links[1]);
     // Before 09:00 nothing is released; the scheduler releases stage 1 on time, not stage 2.
     assert_eq!(app.scheduler.tick().await.unwrap(), 0);
     let ann = app.sign_in_participant(ann_link).await;
@@ -159,7 +177,12 @@ async fn whole_journey_through_the_pages(backend: Backend) {
     };
     let res = bob.submit(&q_path, &format!("{q_path}/posts"), &[("body_md", "A *simpler* system to navigate")]).await;
     assert!(res.text().await.unwrap().contains("<em>simpler</em>"));
+    (ann, bob, q_path)
+}
 
+/// Post first hides others' answers until one's own; replies nest; an edit keeps its history.
+/// Returns Bob's post.
+async fn answer_post_first_reply_and_edit(app: &TestApp, ann: &Browser, bob: &Browser, q_path: &str) -> String {
     // Post first: Ann does not see Bob's answer until she has posted hers.
     app.clock.advance(time::Duration::minutes(5));
     let page = ann.get_ok(&q_path).await;
@@ -202,7 +225,18 @@ async fn whole_journey_through_the_pages(backend: Backend) {
     assert!(page.contains("learning from others"));
     let history = ann.get_ok(&edit_link.replace("/edit", "/history")).await;
     assert!(history.contains("Networking with others") && history.contains("learning from others"), "{history}");
+    bob_post
+}
 
+/// The moderator's overview and the participants' "new since your last visit".
+async fn overview_and_new_since_last_visit(
+    app: &TestApp,
+    moderator: &Browser,
+    (board_path, board_id): (&str, &str),
+    (ann, bob): (&Browser, &Browser),
+    q_path: &str,
+    bob_post: &str,
+) {
     app.clock.advance(time::Duration::minutes(5));
     // The moderator's overview: 3 invited, 2 signed in, 2 posted; 2 of 3 answered.
     let overview = moderator.get_ok(&board_path).await;

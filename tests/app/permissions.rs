@@ -9,7 +9,9 @@ use serde_json::json;
 
 crate::on_both_databases!(
     participants_never_reach_another_board,
-    post_first_and_private_in_pages_and_api,
+    post_first_hides_others_until_one_answers,
+    private_answers_reach_only_staff,
+    unreleased_questions_do_not_exist_for_participants,
     observers_and_analysts_read_but_never_post,
     staff_of_one_board_cannot_touch_another,
     links_expire_and_are_replaced,
@@ -70,53 +72,47 @@ async fn participants_never_reach_another_board(backend: Backend) {
     assert_eq!(boards[0]["id"], b.board.as_str());
 }
 
-async fn post_first_and_private_in_pages_and_api(backend: Backend) {
-    let app = spawn(backend).await;
-    let s = app.board_with_question("mod@example.org", "post_first", &["a1@example.org", "a2@example.org"]).await;
-    // A private question and an unreleased one on the same board.
-    let (stage, board) = (s.stage.clone(), s.board.clone());
-    let (private_q, hidden_q) = app
-        .with_db(move |conn, ctx| {
-            let m = Actor::User(focusboard::db::users::find_by_email(conn, "mod@example.org")?.unwrap());
-            let p = service::stages::add_question(
-                conn,
-                ctx,
-                &m,
-                &stage,
-                &service::stages::QuestionInput {
-                    prompt_md: Some("Private depth".into()),
-                    mode: Some("private".into()),
-                    ..Default::default()
-                },
-            )?;
-            let later = service::stages::create_stage(
-                conn,
-                ctx,
-                &m,
-                &board,
-                &service::stages::StageInput { title: Some("Later".into()), ..Default::default() },
-            )?;
-            let h = service::stages::add_question(
-                conn,
-                ctx,
-                &m,
-                &later.id,
-                &service::stages::QuestionInput {
-                    prompt_md: Some("Not yet released".into()),
-                    mode: None,
-                    ..Default::default()
-                },
-            )?;
-            Ok((p.id, h.id))
-        })
-        .await;
-    let a1 = app.sign_in_participant(s.link(0)).await;
-    let a1_api = app.participant_api(s.link(0)).await;
-    let a2_api = app.participant_api(s.link(1)).await;
-    a2_api.write_post(&s.question, json!({"body_md": "a2 public answer"})).await;
-    let (st, _) = a2_api.write_post(&private_q, json!({"body_md": "a2 private answer"})).await;
-    assert_eq!(st, StatusCode::CREATED);
+/// A post-first board where a2 has answered the released question and a private one; a stage
+/// not yet released holds a third question. a1 has not answered anything.
+struct PostFirst {
+    app: TestApp,
+    s: Seeded,
+    private_q: String,
+    hidden_q: String,
+    a1: Browser,
+    a1_api: Api,
+}
 
+impl PostFirst {
+    async fn new(backend: Backend) -> PostFirst {
+        let app = spawn(backend).await;
+        let s = app.board_with_question("mod@example.org", "post_first", &["a1@example.org", "a2@example.org"]).await;
+        let m = app.api_of("mod@example.org").await;
+        let id = |v: serde_json::Value| v["id"].as_str().unwrap().to_string();
+        let private_q = id(m.add_question(&s.stage, json!({"prompt_md": "Private depth", "mode": "private"})).await.1);
+        let later = id(m.add_stage(&s.board, json!({"title": "Later"})).await.1);
+        let hidden_q = id(m.add_question(&later, json!({"prompt_md": "Not yet released"})).await.1);
+        let a1 = app.sign_in_participant(s.link(0)).await;
+        let a1_api = app.participant_api(s.link(0)).await;
+        let a2_api = app.participant_api(s.link(1)).await;
+        a2_api.write_post(&s.question, json!({"body_md": "a2 public answer"})).await;
+        let (st, _) = a2_api.write_post(&private_q, json!({"body_md": "a2 private answer"})).await;
+        assert_eq!(st, StatusCode::CREATED);
+        PostFirst { app, s, private_q, hidden_q, a1, a1_api }
+    }
+
+    /// a2's answer to the released question.
+    async fn a2_post(&self) -> String {
+        let q = self.s.question.clone();
+        self.app.with_db(move |conn, _| Ok(focusboard::db::posts::of_question(conn, &q)?[0].post.id.to_string())).await
+    }
+}
+
+/// Post first in pages and JSON: nothing of others' answers (not even as new) before one's own,
+/// no reply into them, one answer each; nobody edits another's post.
+async fn post_first_hides_others_until_one_answers(backend: Backend) {
+    let t = PostFirst::new(backend).await;
+    let PostFirst { s, a1, a1_api, .. } = &t;
     // Before answering: neither page nor JSON shows a2's answer.
     let page = a1.question_page(&s.question).await;
     assert!(!page.contains("a2 public answer"));
@@ -126,12 +122,7 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     let (_, home) = a1_api.home(&s.board).await;
     assert_eq!(home["new_posts"], 0, "hidden answers are not counted as new");
     // Replying into a2's thread before answering is refused like a missing post.
-    let a2_post = app
-        .with_db({
-            let q = s.question.clone();
-            move |conn, _| Ok(focusboard::db::posts::of_question(conn, &q)?[0].post.id.clone())
-        })
-        .await;
+    let a2_post = t.a2_post().await;
     let (st, _) = a1_api.write_post(&s.question, json!({"body_md": "peek", "parent_id": a2_post})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -142,7 +133,14 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     assert_eq!(q["posts"].as_array().unwrap().len(), 2);
     let (st, _) = a1_api.write_post(&s.question, json!({"body_md": "again"})).await;
     assert_eq!(st, StatusCode::CONFLICT, "one answer per question; edits and replies for more");
+    // Nobody edits someone else's post.
+    let (st, _) = a1_api.patch(&format!("/api/v1/posts/{a2_post}"), json!({"body_md": "rewritten"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
 
+/// Private answers reach the moderator only, never another participant, with no counts.
+async fn private_answers_reach_only_staff(backend: Backend) {
+    let PostFirst { app, private_q, a1, a1_api, .. } = PostFirst::new(backend).await;
     // Private: a1 never sees a2's private answer, even after answering it too.
     a1_api.write_post(&private_q, json!({"body_md": "a1 private answer"})).await;
     let page = a1.question_page(&private_q).await;
@@ -154,7 +152,12 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     let moderator = app.signed_in("mod@example.org").await;
     let page = moderator.question_page(&private_q).await;
     assert!(page.contains("a1 private answer") && page.contains("a2 private answer"));
+}
 
+/// Unreleased questions do not exist for participants: page, JSON, posting, board home.
+async fn unreleased_questions_do_not_exist_for_participants(backend: Backend) {
+    let PostFirst { app, s, hidden_q, a1, a1_api, .. } = PostFirst::new(backend).await;
+    let moderator = app.signed_in("mod@example.org").await;
     // Unreleased questions do not exist for participants.
     assert_eq!(a1.get(&format!("/q/{hidden_q}")).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(a1_api.question(&hidden_q).await.0, StatusCode::NOT_FOUND);
@@ -162,10 +165,6 @@ async fn post_first_and_private_in_pages_and_api(backend: Backend) {
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert!(!a1.board_home_page(&s.board).await.contains("Not yet released"));
     assert_eq!(moderator.get(&format!("/q/{hidden_q}")).await.status(), StatusCode::OK);
-
-    // Nobody edits someone else's post.
-    let (st, _) = a1_api.patch(&format!("/api/v1/posts/{a2_post}"), json!({"body_md": "rewritten"})).await;
-    assert_eq!(st, StatusCode::FORBIDDEN);
 }
 
 async fn observers_and_analysts_read_but_never_post(backend: Backend) {

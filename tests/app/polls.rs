@@ -5,9 +5,15 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::on_both_databases!(voting_counts_hides_results_until_voted_and_keeps_changes);
+crate::on_both_databases!(
+    a_poll_hides_results_until_voted_and_keeps_changes,
+    ratings_rankings_and_votes_as_answers,
+    voting_in_the_page_results_by_group_and_closed_stages
+);
 
-async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Backend) {
+/// A board with a choice poll (post first), a rating and a ranking (open), and three
+/// participants; returns the app, the board, the moderator, Ann, Bob and the three questions.
+async fn three_polls(backend: Backend) -> (TestApp, Seeded, Api, Api, Api, [String; 3]) {
     let app = spawn(backend).await;
     let s = app
         .board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org", "cat@example.org"])
@@ -41,6 +47,13 @@ async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Back
         ranking["id"].as_str().unwrap().to_string(),
     );
     let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+    (app, s, m, ann, bob, [poll, rating, ranking])
+}
+
+/// A choice poll: no results before voting, a vote must be an option and comes before a
+/// comment; a changed vote is counted once and the earlier one kept for staff.
+async fn a_poll_hides_results_until_voted_and_keeps_changes(backend: Backend) {
+    let (_, _, m, ann, bob, [poll, ..]) = three_polls(backend).await;
     // Post first (the default): no results before voting.
     let (_, before) = ann.question(&poll).await;
     assert!(before["results"].is_null());
@@ -63,6 +76,14 @@ async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Back
     assert_eq!(history.as_array().unwrap().len(), 3);
     assert!(history[0]["superseded"].is_object() && history[2]["superseded"].is_null());
     assert_eq!(ann.get(&format!("/api/v1/questions/{poll}/votes")).await.0, StatusCode::FORBIDDEN);
+}
+
+/// Ratings average, rankings order, and votes count as answers in "N of M", the funnel and the
+/// participant's home.
+async fn ratings_rankings_and_votes_as_answers(backend: Backend) {
+    let (_, s, m, ann, bob, [poll, rating, ranking]) = three_polls(backend).await;
+    ann.vote(&poll, json!({"answer": {"choice": 1}})).await;
+    bob.vote(&poll, json!({"answer": {"choice": 1}})).await;
     // Rating and ranking.
     ann.vote(&rating, json!({"answer": {"rating": 4}})).await;
     let (_, r) = bob.vote(&rating, json!({"answer": {"rating": 5}})).await;
@@ -84,6 +105,14 @@ async fn voting_counts_hides_results_until_voted_and_keeps_changes(backend: Back
         .map(|q| q["answered_by_you"].as_bool().unwrap())
         .collect();
     assert_eq!(answered, vec![false, true, true, true]);
+}
+
+/// Voting through the page form with the chart, results by group for staff only, and no votes
+/// once the stage has closed.
+async fn voting_in_the_page_results_by_group_and_closed_stages(backend: Backend) {
+    let (app, s, m, ann, bob, [poll, rating, _]) = three_polls(backend).await;
+    ann.vote(&rating, json!({"answer": {"rating": 4}})).await;
+    bob.vote(&rating, json!({"answer": {"rating": 5}})).await;
     // Through the page: Cat votes on the rating with the form, and sees the chart.
     let cat = app.sign_in_participant(s.link(2)).await;
     let page = cat.question_page(&rating).await;
