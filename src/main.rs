@@ -131,6 +131,7 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     if users == 0 {
         println!("No accounts yet. Create an administrator with:\n  focusboard user create --admin --email you@example.org --name \"Your Name\"");
     }
-    println!("focusboard is listening on {} (open {})", settings.bind, settings.base());
+    // Printed with the port actually bound, so that a `bind` at port 0 can be found.
+    println!("focusboard is listening on {} (open {})", app.address(), settings.base());
     app.run_until_stopped().await
 }

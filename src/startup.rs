@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Application {
-    port: u16,
+    address: std::net::SocketAddr,
     server: Server,
     state: aweb::Data<AppState>,
     /// How long a stopping instance keeps answering while it reports itself unhealthy.
@@ -55,7 +55,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let (db, ctx) = prepare(&settings, clock.clone())?;
         let outbox = outbox_worker(&settings, db.clone(), clock)?;
-        let port = listener.local_addr()?.port();
+        let address = listener.local_addr()?;
         let state = aweb::Data::new(AppState::new(db.clone(), ctx.clone(), settings.clone())?);
         let key = session_key(&settings)?;
         let cookie_key = Key::from(&key);
@@ -110,7 +110,7 @@ impl Application {
         .disable_signals()
         .run();
         Ok(Self {
-            port,
+            address,
             server,
             state: app_state,
             drain: Duration::from_secs(settings.shutdown_drain_secs),
@@ -125,7 +125,12 @@ impl Application {
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
+    }
+
+    /// The address the server listens on (with `bind` at port 0, the port the system chose).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
     }
 
     /// Serves until SIGTERM or Ctrl-C (actix stops accepting, lets requests in flight finish),

@@ -105,17 +105,18 @@ fn email_test_sends_through_the_configured_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_without_dropping_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // Port 0: the system picks a free port, and the server prints the one it bound.
     let mut child = Command::new(env!("CARGO_BIN_EXE_focusboard"))
         .arg("serve")
         .env("FOCUSBOARD_DATABASE_URL", dir.path().join("serve.db"))
         .env("FOCUSBOARD_DATA_DIR", dir.path())
-        .env("FOCUSBOARD_BIND", format!("127.0.0.1:{port}"))
-        .env("FOCUSBOARD_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("FOCUSBOARD_BIND", "127.0.0.1:0")
         .env("FOCUSBOARD_SHUTDOWN_DRAIN_SECS", "2")
         .env("FOCUSBOARD_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("start focusboard serve");
+    let port = listening_port(child.stdout.take().expect("stdout"));
     let url = format!("http://127.0.0.1:{port}/healthz");
     let started = std::time::Instant::now();
     while reqwest::get(&url).await.map(|r| r.status().as_u16()).unwrap_or(0) != 200 {
@@ -157,4 +158,20 @@ async fn sigterm_drains_without_dropping_requests() {
         assert!(waited.elapsed() < std::time::Duration::from_secs(30), "stops after draining");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Reads the server's standard output up to "is listening on 127.0.0.1:PORT" and returns the
+/// port; the rest of the output is drained in the background so the server never blocks on it.
+fn listening_port(stdout: std::process::ChildStdout) -> u16 {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("server output");
+        if let Some(rest) = line.split("is listening on ").nth(1) {
+            let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
+            std::thread::spawn(move || lines.for_each(drop));
+            return addr.port();
+        }
+    }
+    panic!("the server stopped before it said where it listens");
 }

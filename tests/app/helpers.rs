@@ -467,6 +467,11 @@ impl Api {
         .await
     }
 
+    /// POSTs JSON with an `Idempotency-Key`, as a client that retries does; the raw response.
+    pub async fn post_with_key(&self, path: &str, key: &str, body: Value) -> Response {
+        self.req(reqwest::Method::POST, path).header("Idempotency-Key", key).json(&body).send().await.expect("request")
+    }
+
     // What people do through the API, named for the action, so test bodies read as a story.
 
     /// Posts an answer to a question, or with `parent_id` in the body a reply.

@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 crate::on_both_databases!(
-    patch_changes_only_the_fields_sent,
+    patching_a_board_changes_only_the_fields_sent,
+    patching_a_stage_changes_only_the_fields_sent,
+    patching_a_question_changes_only_the_fields_sent,
     summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage,
     writing_needs_the_right_to_read,
     concurrent_answers_store_one,
@@ -18,13 +20,16 @@ crate::on_both_databases!(
     an_instance_takes_back_its_own_claims_and_stops_cleanly,
     writers_of_every_kind_together_never_fail,
     no_sign_in_reminder_for_answers_given_by_email,
-    sessions_end_on_the_server,
+    sessions_end_with_the_link_and_on_sign_out,
+    sessions_end_after_their_idle_and_absolute_lifetimes,
+    sign_out_everywhere_new_password_and_disabling_end_sessions,
     tokens_have_a_scope_and_an_end,
     guessing_one_account_never_locks_out_another,
     screen_names_cannot_imitate_others,
     image_bombs_are_refused_before_they_take_memory,
     bodies_that_never_end_get_408,
-    retries_do_not_post_twice,
+    a_retried_post_with_its_key_is_created_once,
+    forms_and_answers_on_behalf_sent_twice_are_stored_once,
     a_second_instance_serves_the_first_ones_images,
     a_backup_of_a_running_server_restores_whole,
     healthz_says_503_quickly_when_the_database_is_gone,
@@ -48,7 +53,8 @@ fn same_but(before: &Value, after: &Value, except: &[&str], what: &str) {
     }
 }
 
-async fn patch_changes_only_the_fields_sent(backend: Backend) {
+/// A board with every setting given, by a moderator's API client.
+async fn board_with_every_setting(backend: Backend) -> (TestApp, Api, String) {
     let app = spawn(backend).await;
     let m = app.staff_api("mod@example.org", false).await;
     let (st, b) = m
@@ -61,6 +67,12 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     let board = id(&b);
+    (app, m, board)
+}
+
+/// PATCH on a board: each field alone changes that field and nothing else; null clears.
+async fn patching_a_board_changes_only_the_fields_sent(backend: Backend) {
+    let (_app, m, board) = board_with_every_setting(backend).await;
     // Each field alone changes that field and nothing else.
     let board_fields = [
         ("title", json!("Renamed")),
@@ -88,7 +100,12 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
     let (_, cleared) = m.edit_board(&board, json!({"closes_at": null})).await;
     assert!(cleared["closes_at"].is_null(), "{cleared}");
     assert!(!cleared["opens_at"].is_null(), "{cleared}");
+}
 
+/// PATCH on a stage: each field alone; a title and a close time keep the release time and the
+/// introduction; null clears the release time.
+async fn patching_a_stage_changes_only_the_fields_sent(backend: Backend) {
+    let (_app, m, board) = board_with_every_setting(backend).await;
     let (_, s) = m
         .post(
             &format!("/api/v1/boards/{board}/stages"),
@@ -114,7 +131,19 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
     assert!(!after["release_at"].is_null() && after["intro_md"] == "Other intro", "{after}");
     let (_, after) = m.edit_stage(&stage, json!({"release_at": null})).await;
     assert!(after["release_at"].is_null(), "null clears the release time: {after}");
+}
 
+/// PATCH on a question: each field alone; the wording alone keeps a private question private
+/// and a rating's label alone keeps its scale; the OpenAPI document says what absent means.
+async fn patching_a_question_changes_only_the_fields_sent(backend: Backend) {
+    let (_app, m, board) = board_with_every_setting(backend).await;
+    let (_, s) = m
+        .post(
+            &format!("/api/v1/boards/{board}/stages"),
+            json!({"title": "Stage", "intro_md": "Intro", "release_at": "2021-03-29T09:00", "close_at": "2021-03-31T17:00", "groups": "Nurses"}),
+        )
+        .await;
+    let stage = id(&s);
     let (_, q) = m
         .add_question(
             &stage,
@@ -160,6 +189,29 @@ async fn patch_changes_only_the_fields_sent(backend: Backend) {
     assert!(release["description"].as_str().unwrap_or_default().contains("Absent: unchanged"), "{release}");
 }
 
+/// Who the board's outbox holds summary emails for, sorted.
+fn summary_mails(mails: &Value) -> Vec<String> {
+    let mut to: Vec<String> = mails
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "summary")
+        .map(|e| e["recipient"].as_str().unwrap().to_string())
+        .collect();
+    to.sort();
+    to
+}
+
+/// The summaries ("feedback") a participant's board home shows, as HTML.
+fn feedback(home: &Value) -> Vec<String> {
+    home["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["feedback"].as_array().unwrap().iter().map(|f| f["body_html"].as_str().unwrap().to_string()))
+        .collect()
+}
+
 async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(backend: Backend) {
     let app = spawn(backend).await;
     let m = app.staff_api("mod@example.org", false).await;
@@ -190,29 +242,12 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
         api.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": name})).await;
     }
     // The summary of the nurses' stage, shown in stage 2, published while stage 2 waits.
-    let res = m
-        .client
-        .put(app.url(&format!("/api/v1/stages/{s1}/summary")))
-        .bearer_auth(&m.token)
-        .json(&json!({"body_md": "Nurses said this", "publish": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let (st, _) =
+        m.put(&format!("/api/v1/stages/{s1}/summary"), json!({"body_md": "Nurses said this", "publish": true})).await;
+    assert_eq!(st, StatusCode::OK);
     let (st, img) = m.upload(&format!("/api/v1/stages/{s1}/images?alt=Diagram&for=summary"), png(16, 16)).await;
     assert_eq!(st, StatusCode::CREATED, "{img}");
     let image = id(&img);
-    let summary_mails = |mails: &Value| -> Vec<String> {
-        let mut to: Vec<String> = mails
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "summary")
-            .map(|e| e["recipient"].as_str().unwrap().to_string())
-            .collect();
-        to.sort();
-        to
-    };
     assert!(
         summary_mails(&m.emails(&board).await.1).is_empty(),
         "nothing is announced before the stage it is shown in is released"
@@ -224,16 +259,6 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
         vec!["ann@example.org"],
         "announced on release, to the nurses only"
     );
-    let feedback = |home: &Value| -> Vec<String> {
-        home["stages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|s| {
-                s["feedback"].as_array().unwrap().iter().map(|f| f["body_html"].as_str().unwrap().to_string())
-            })
-            .collect()
-    };
     assert_eq!(feedback(&ann.home(&board).await.1).len(), 1);
     assert!(feedback(&bob.home(&board).await.1).is_empty(), "a GP never sees the nurses' summary");
     let res = ann.client.get(app.url(&format!("/api/v1/images/{image}"))).bearer_auth(&ann.token).send().await.unwrap();
@@ -242,13 +267,8 @@ async fn summaries_of_group_stages_stay_in_the_group_and_wait_for_their_stage(ba
     let bob_page = app.sign_in_participant(&link("bob@example.org")).await;
     assert!(!bob_page.board_home_page(&board).await.contains("Nurses said this"));
     // Publishing again, or releasing again, sends nothing more.
-    m.client
-        .put(app.url(&format!("/api/v1/stages/{s1}/summary")))
-        .bearer_auth(&m.token)
-        .json(&json!({"body_md": "Nurses said this, edited", "publish": true}))
-        .send()
-        .await
-        .unwrap();
+    m.put(&format!("/api/v1/stages/{s1}/summary"), json!({"body_md": "Nurses said this, edited", "publish": true}))
+        .await;
     assert_eq!(summary_mails(&m.emails(&board).await.1), vec!["ann@example.org"]);
 }
 
@@ -604,7 +624,9 @@ async fn works(app: &TestApp, cookie: &str, path: &str) -> bool {
     raw().get(app.url(path)).header("cookie", cookie).send().await.unwrap().status() == StatusCode::OK
 }
 
-async fn sessions_end_on_the_server(backend: Backend) {
+/// A participant's session and token end with their link; a copy of a cookie taken before
+/// signing out is worth nothing after it.
+async fn sessions_end_with_the_link_and_on_sign_out(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
     // A participant's session and token end with their link.
@@ -636,6 +658,12 @@ async fn sessions_end_on_the_server(backend: Backend) {
         .unwrap();
     assert!(res.status().is_redirection());
     assert!(!works(&app, &copy, "/account").await, "the copied cookie no longer signs anyone in");
+}
+
+/// A session ends after a week unused, and a month after signing in however it is used.
+async fn sessions_end_after_their_idle_and_absolute_lifetimes(backend: Backend) {
+    let app = spawn(backend).await;
+    app.create_user("mod@example.org", false).await;
     // Idle and absolute lifetimes.
     let cookie = raw_login(&app, "mod@example.org").await;
     app.clock.advance(time::Duration::days(6));
@@ -651,6 +679,13 @@ async fn sessions_end_on_the_server(backend: Backend) {
     assert!(works(&app, &cookie, "/account").await, "29 days");
     app.clock.advance(time::Duration::days(2));
     assert!(!works(&app, &cookie, "/account").await, "31 days after signing in: ended however used");
+}
+
+/// Signing out everywhere and a new password end the account's other sessions and its tokens
+/// (keeping the browser that changed the password); disabling an account stops it at once.
+async fn sign_out_everywhere_new_password_and_disabling_end_sessions(backend: Backend) {
+    let app = spawn(backend).await;
+    app.create_user("mod@example.org", false).await;
     // Sign out everywhere ends other browsers and tokens.
     let other = raw_login(&app, "mod@example.org").await;
     let api = app.api_of("mod@example.org").await;
@@ -891,70 +926,52 @@ async fn bodies_that_never_end_get_408(backend: Backend) {
     assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
 }
 
-async fn retries_do_not_post_twice(backend: Backend) {
+/// The same request retried with its `Idempotency-Key`, in turn or at once, is done once; a key
+/// reused for something else is refused; another person's same key is theirs alone.
+async fn a_retried_post_with_its_key_is_created_once(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
     let m = app.api_of("mod@example.org").await;
     let ann = app.participant_api(s.link(0)).await;
     let path = format!("/api/v1/questions/{}/posts", s.question);
-    let send = |key: &'static str, text: &'static str| {
-        ann.client
-            .post(app.url(&path))
-            .bearer_auth(&ann.token)
-            .header("Idempotency-Key", key)
-            .json(&json!({"body_md": text}))
-            .send()
-    };
-    let first = send("k-1", "My answer").await.unwrap();
+    let first = ann.post_with_key(&path, "k-1", json!({"body_md": "My answer"})).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
     // The answer was lost on the way; the client retries with the same key.
-    let again = send("k-1", "My answer").await.unwrap();
+    let again = ann.post_with_key(&path, "k-1", json!({"body_md": "My answer"})).await;
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(again.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["id"], first["id"]);
     // Concurrent retries of a reply with one key make one reply.
-    let parent = first["id"].as_str().unwrap().to_string();
-    let tries = (0..5).map(|_| {
-        ann.client
-            .post(app.url(&path))
-            .bearer_auth(&ann.token)
-            .header("Idempotency-Key", "k-2")
-            .json(&json!({"body_md": "And more", "parent_id": parent}))
-            .send()
-    });
+    let reply = json!({"body_md": "And more", "parent_id": first["id"]});
+    let tries = (0..5).map(|_| ann.post_with_key(&path, "k-2", reply.clone()));
     for res in futures_util::future::join_all(tries).await {
-        assert_eq!(res.unwrap().status(), StatusCode::CREATED);
+        assert_eq!(res.status(), StatusCode::CREATED);
     }
     let (_, page) = m.question(&s.question).await;
     assert_eq!(page["posts"][0]["replies"].as_array().unwrap().len(), 1, "{page}");
     // A key reused for something else is refused.
-    let (st, _) = read(
-        ann.client
-            .post(app.url(&format!("/api/v1/questions/{}/vote", s.question)))
-            .bearer_auth(&ann.token)
-            .header("Idempotency-Key", "k-1")
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let vote = ann.post_with_key(&format!("/api/v1/questions/{}/vote", s.question), "k-1", json!({})).await;
+    assert_eq!(vote.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Another person's same key is theirs alone.
     let bob = app.participant_api(s.link(1)).await;
-    let res = bob
-        .client
-        .post(app.url(&path))
-        .bearer_auth(&bob.token)
-        .header("Idempotency-Key", "k-1")
-        .json(&json!({"body_md": "Bob's"}))
-        .send()
-        .await
-        .unwrap();
+    let res = bob.post_with_key(&path, "k-1", json!({"body_md": "Bob's"})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert!(res.headers().get("idempotent-replayed").is_none());
+}
+
+/// In the page, the same form sent twice posts once; an answer on someone's behalf retried
+/// through the API is refused both times when they have answered, storing nothing.
+async fn forms_and_answers_on_behalf_sent_twice_are_stored_once(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let (_, first) =
+        app.participant_api(s.link(0)).await.write_post(&s.question, json!({"body_md": "My answer"})).await;
+    let parent = first["id"].as_str().unwrap().to_string();
+    app.participant_api(s.link(1)).await.write_post(&s.question, json!({"body_md": "Bob's"})).await;
+    let path = format!("/q/{}/posts", s.question);
     // In the page, the same form sent twice posts once.
     let bob_page = app.sign_in_participant(s.link(1)).await;
     let html = bob_page.question_page(&s.question).await;
@@ -974,8 +991,7 @@ async fn retries_do_not_post_twice(backend: Backend) {
         ("parent_id", parent.clone()),
     ];
     for _ in 0..2 {
-        let res =
-            bob_page.client.post(app.url(&path.replace("/api/v1/questions", "/q"))).form(&form).send().await.unwrap();
+        let res = bob_page.client.post(app.url(&path)).form(&form).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let text = res.text().await.unwrap();
         assert!(text.contains("Your reply is posted"), "{}", texts(&text, "main").join(" "));
