@@ -347,7 +347,7 @@ async fn coding_view_filters_and_report_counts(backend: Backend) {
     let (_, applied_only) = ana.get(&format!("/api/v1/questions/{}/coding?code={applied}", s.question)).await;
     assert_eq!((applied_only["replies"].as_array().unwrap().len(), applied_only["total"].as_u64()), (2, Some(2)));
     let cat = app.participant_api(s.link(2)).await;
-    assert_eq!(cat.post(&q, json!({"body_md": "Not coded yet"})).await.0, StatusCode::CREATED);
+    assert_eq!(cat.post(q, json!({"body_md": "Not coded yet"})).await.0, StatusCode::CREATED);
     let (_, uncoded) = ana.get(&format!("/api/v1/questions/{}/coding?uncoded=true", s.question)).await;
     assert_eq!(
         uncoded["replies"].as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap()).collect::<Vec<_>>(),
@@ -449,7 +449,7 @@ async fn coding_and_report_pages(backend: Backend) {
             &format!("/posts/{b}/codings"),
             &[
                 ("code_id", &realised),
-                ("code_id", &immediate),
+                ("code_id", immediate),
                 ("start", "0"),
                 ("end", "10"),
                 ("excerpt", "Mostly fun"),
@@ -566,7 +566,7 @@ async fn analysis_api_refuses_who_may_not_code(backend: Backend) {
     let (reads, writes) = (t.reads(), |who: &str| t.writes(who));
     let refused: [(&str, &Api, StatusCode); 6] = [
         ("observer", &obs, StatusCode::FORBIDDEN),
-        ("participant", &ann, StatusCode::FORBIDDEN),
+        ("participant", ann, StatusCode::FORBIDDEN),
         ("another board's moderator", &other_mod, StatusCode::NOT_FOUND),
         ("another board's analyst", &other_ana, StatusCode::NOT_FOUND),
         ("another board's participant", &zed, StatusCode::NOT_FOUND),

@@ -185,11 +185,11 @@ async fn release_on_time_and_consent(app: &TestApp, board_id: &str, links: &[Str
 async fn answer_post_first_reply_and_edit(app: &TestApp, ann: &Browser, bob: &Browser, q_path: &str) -> String {
     // Post first: Ann does not see Bob's answer until she has posted hers.
     app.clock.advance(time::Duration::minutes(5));
-    let page = ann.get_ok(&q_path).await;
+    let page = ann.get_ok(q_path).await;
     assert!(!page.contains("simpler"), "others' answers are hidden before posting");
     assert!(page.contains("1 answer from others will appear here once you have posted your own"));
     let page = ann
-        .submit(&q_path, &format!("{q_path}/posts"), &[("body_md", "Networking with others")])
+        .submit(q_path, &format!("{q_path}/posts"), &[("body_md", "Networking with others")])
         .await
         .text()
         .await
@@ -205,12 +205,12 @@ async fn answer_post_first_reply_and_edit(app: &TestApp, ann: &Browser, bob: &Br
         let sel = scraper::Selector::parse("article.post").unwrap();
         doc.select(&sel).next().unwrap().value().attr("id").unwrap().trim_start_matches("post-").to_string()
     };
-    ann.submit(&q_path, &format!("{q_path}/posts"), &[("body_md", "Agreed, Bobby!"), ("parent_id", &bob_post)]).await;
-    let bob_view = bob.get_ok(&q_path).await;
+    ann.submit(q_path, &format!("{q_path}/posts"), &[("body_md", "Agreed, Bobby!"), ("parent_id", &bob_post)]).await;
+    let bob_view = bob.get_ok(q_path).await;
     assert_eq!(texts(&bob_view, &format!("#post-{bob_post} .replies .prose")), vec!["Agreed, Bobby!"]);
 
     // Ann edits her answer; the history keeps the first wording.
-    let ann_page = ann.get_ok(&q_path).await;
+    let ann_page = ann.get_ok(q_path).await;
     let edit_link = {
         let doc = scraper::Html::parse_document(&ann_page);
         let sel = scraper::Selector::parse("section.thread > article.yours > footer a[href$='/edit']").unwrap();
@@ -239,21 +239,21 @@ async fn overview_and_new_since_last_visit(
 ) {
     app.clock.advance(time::Duration::minutes(5));
     // The moderator's overview: 3 invited, 2 signed in, 2 posted; 2 of 3 answered.
-    let overview = moderator.get_ok(&board_path).await;
+    let overview = moderator.get_ok(board_path).await;
     assert_eq!(texts(&overview, ".figures dd"), vec!["3", "2", "2"]);
     assert!(overview.contains("2 of 3"));
     let participants = moderator.get_ok(&format!("{board_path}/participants")).await;
     assert!(participants.contains("never signed in") && participants.contains("Volunteer"));
-    let mod_q = moderator.get_ok(&q_path).await;
+    let mod_q = moderator.get_ok(q_path).await;
     assert!(mod_q.contains("Annie (Ann Lee)"), "staff see who wrote what");
     assert!(mod_q.contains("2 of 3</strong> participants answered"));
 
     // New since last visit: Bob has read the thread; a later reply by Ann shows as new.
     assert!(!bob.board_home_page(&board_id).await.contains(" new</span>"));
-    ann.submit(&q_path, &format!("{q_path}/posts"), &[("body_md", "One more thought"), ("parent_id", &bob_post)]).await;
+    ann.submit(q_path, &format!("{q_path}/posts"), &[("body_md", "One more thought"), ("parent_id", bob_post)]).await;
     let bob_home = bob.board_home_page(&board_id).await;
     assert!(bob_home.contains("1 new"), "{bob_home}");
-    bob.get_ok(&q_path).await;
+    bob.get_ok(q_path).await;
     let bob_home = bob.board_home_page(&board_id).await;
     assert!(!bob_home.contains(" new</span>"), "read posts are no longer new");
 }
