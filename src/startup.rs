@@ -72,7 +72,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(deadline.clone())
                 .app_data(aweb::PayloadConfig::new(max_body))
-                .app_data(web::api::json_config(max_body))
+                .app_data(web::api::common::json_config(max_body))
                 .wrap(ErrorHandlers::new().default_handler(foreign_error))
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), cookie_key.clone())

@@ -2,9 +2,9 @@
 //! The document is written as WordprocessingML straight into the ZIP container, a batch of
 //! replies at a time, so a transcript of any length is written in bounded memory.
 
+use super::format::{io_error, Sink};
 use super::source::{Frame, Reply, Scope};
 use super::xml::Xml;
-use super::{io_error, Sink};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use std::io::Write;

@@ -2,8 +2,8 @@
 //! pseudonyms, the codebook with memos, every reply with its excerpts, codings and memos, and
 //! the votes. Replies are written a batch at a time.
 
+use super::format::{io_error, Sink};
 use super::source::{Frame, Scope};
-use super::{io_error, Sink};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use serde_json::{json, Value};

@@ -4,9 +4,9 @@
 //! selections with their codings, whole-reply codings sit on the source, and memos are notes.
 //! GUIDs are the rows' own UUIDs, so exporting twice gives the same GUIDs.
 
+use super::format::{io_error, Sink};
 use super::source::{Frame, Reply, Scope};
 use super::xml::Xml;
-use super::{io_error, Sink};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use std::collections::HashMap;

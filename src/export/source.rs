@@ -2,7 +2,7 @@
 //! pseudonyms, the codebook, memos), loaded once, and the replies, read in batches in a stable
 //! order so that memory does not grow with the size of the board.
 
-use super::ExportOptions;
+use super::format::ExportOptions;
 use crate::db::models::{Board, Code, Coding, Excerpt, Memo, Participant, Post, Question, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::codebook;

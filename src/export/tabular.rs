@@ -1,8 +1,8 @@
 //! One row per reply, as CSV or as an XLSX workbook (with the participants and the codebook on
 //! sheets of their own), and the list of quotes as CSV.
 
+use super::format::{io_error, Sink};
 use super::source::{Frame, Reply, Scope};
-use super::{io_error, Sink};
 use crate::db::DbConn;
 use crate::domain::spreadsheet::inert_cell;
 use crate::error::AppResult;

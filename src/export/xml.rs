@@ -1,7 +1,7 @@
 //! A small layer over quick-xml's writer for the exports' XML (DOCX parts, REFI-QDA files):
 //! elements with attributes, escaped text, and characters XML 1.0 cannot hold left out.
 
-use super::io_error;
+use super::format::io_error;
 use crate::error::AppResult;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::io::Write;

@@ -3,7 +3,7 @@
 
 use super::errors::PageResult;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
-use super::AppState;
+use super::state::AppState;
 use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId};
 use crate::error::AppError;
 use crate::export::{self, ExportOptions, Format};

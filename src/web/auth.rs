@@ -2,7 +2,7 @@
 
 use super::errors::{PageError, PageResult};
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
-use super::AppState;
+use super::state::AppState;
 use crate::error::AppError;
 use crate::service::{self, participants, Identity};
 use actix_web::{web, HttpRequest};

@@ -3,7 +3,7 @@
 
 use super::errors::PageResult;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
-use super::AppState;
+use super::state::AppState;
 use crate::domain::email::DeliveryStatus;
 use crate::domain::ids::BoardId;
 use crate::service::notifications::{self, DeliveryFilter};

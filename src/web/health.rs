@@ -1,4 +1,4 @@
-use crate::web::AppState;
+use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 
 use super::errors::PageResult;
 use super::session::{self, redirect, Viewer};
-use super::AppState;
+use super::state::AppState;
 use crate::domain::ids::{ImageId, PostId, QuestionId, StageId};
 use crate::domain::images::MAX_BYTES;
 use crate::error::AppError;

@@ -15,100 +15,11 @@ pub mod moderation;
 pub mod participant;
 pub mod session;
 pub mod setup;
+pub mod state;
 
-use crate::config::Settings;
-use crate::db::{Db, DbConn};
-use crate::error::AppResult;
-use crate::service::{Actor, Ctx, Identity};
+pub use state::AppState;
+
 use actix_web::web;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Arc;
-
-/// Shared by every request.
-pub struct AppState {
-    pub db: Db,
-    pub ctx: Ctx,
-    pub settings: Settings,
-    /// Sign-in attempts per client address: a ceiling high enough for everyone behind one
-    /// proxy, which only stops floods.
-    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Failed sign-ins per account, and until when it must wait: slows guessing one account
-    /// from many addresses, and never touches another account.
-    pub account_failures: Arc<std::sync::Mutex<std::collections::HashMap<String, (u32, time::PrimitiveDateTime)>>>,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
-    /// Set on SIGTERM: `/healthz` answers 503 so the load balancer stops sending, and each
-    /// response closes its connection, while requests still arriving are answered.
-    pub draining: Arc<std::sync::atomic::AtomicBool>,
-}
-
-/// Accounts with recent failures kept in memory at most; past it, those whose wait is over are
-/// forgotten first.
-const MAX_TRACKED_ACCOUNTS: usize = 100_000;
-
-impl AppState {
-    pub fn new(db: Db, ctx: Ctx, settings: Settings) -> anyhow::Result<Self> {
-        let quota = Quota::per_minute(NonZeroU32::new(60).expect("non-zero"));
-        let trusted =
-            crate::domain::throttle::parse_trusted(&settings.trusted_proxies).map_err(|e| anyhow::anyhow!(e))?;
-        Ok(Self {
-            db,
-            ctx,
-            settings,
-            login_limiter: Arc::new(RateLimiter::keyed(quota)),
-            account_failures: Arc::default(),
-            trusted_proxies: Arc::new(trusted),
-            draining: Arc::default(),
-        })
-    }
-
-    /// The address a request comes from, through trusted proxies.
-    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> IpAddr {
-        let peer = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        crate::domain::throttle::client_address(peer, forwarded, &self.trusted_proxies)
-    }
-
-    /// Seconds `email` must still wait before its password is checked again.
-    pub fn account_wait(&self, email: &str) -> i64 {
-        let now = self.ctx.now();
-        let map = self.account_failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(email).map_or(0, |(_, until)| (*until - now).whole_seconds().max(0))
-    }
-
-    /// Records a sign-in's outcome for `email`.
-    pub fn account_attempt(&self, email: &str, ok: bool) {
-        let now = self.ctx.now();
-        let mut map = self.account_failures.lock().unwrap_or_else(|e| e.into_inner());
-        if ok {
-            map.remove(email);
-            return;
-        }
-        if map.len() >= MAX_TRACKED_ACCOUNTS {
-            map.retain(|_, (_, until)| *until > now);
-        }
-        let entry = map.entry(email.to_string()).or_insert((0, now));
-        entry.0 += 1;
-        entry.1 = now + time::Duration::seconds(crate::domain::throttle::wait_after(entry.0));
-    }
-
-    /// Loads the person behind `identity` and runs `f` with them on a pooled connection.
-    pub async fn as_actor<T, F>(&self, identity: Identity, f: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let ctx = self.ctx.clone();
-        self.db
-            .run(move |conn| {
-                let actor = identity.load(conn, &ctx)?;
-                f(conn, &ctx, &actor)
-            })
-            .await
-    }
-}
 
 /// The single URL map of the application.
 pub fn configure(cfg: &mut web::ServiceConfig) {

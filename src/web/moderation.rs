@@ -3,7 +3,7 @@
 
 use super::errors::PageResult;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
-use super::AppState;
+use super::state::AppState;
 use crate::domain::ids::{BoardId, PostId, QuestionId, StageId};
 use crate::service::grid::{self, GridFilter};
 use crate::service::moderation::{self, HideInput, NoteInput, OnBehalfInput, ProbeInput};
@@ -58,7 +58,7 @@ async fn grid_csv(
             grid::to_csv(&grid::grid(conn, ctx, actor, &board_id, &filter)?)
         })
         .await?;
-    Ok(super::api::csv_download(&csv, "participation.csv"))
+    Ok(super::api::common::csv_download(&csv, "participation.csv"))
 }
 
 async fn audit_page(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {

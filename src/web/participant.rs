@@ -3,7 +3,7 @@
 
 use super::errors::{PageError, PageResult};
 use super::session::{self, redirect, CsrfForm, Viewer};
-use super::AppState;
+use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
 use crate::error::AppError;
 use crate::service::participants::ConsentInput;

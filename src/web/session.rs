@@ -167,7 +167,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = req.get_session();
-        let limit = req.app_data::<web::Data<super::AppState>>().map_or(1 << 20, |s| s.settings.max_body_bytes);
+        let limit = req.app_data::<web::Data<super::state::AppState>>().map_or(1 << 20, |s| s.settings.max_body_bytes);
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)

@@ -3,7 +3,7 @@
 
 use super::errors::{PageError, PageResult};
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
-use super::AppState;
+use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId};
 use crate::domain::roles::{BoardRole, ResponseMode};
 use crate::error::AppError;

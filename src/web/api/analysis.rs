@@ -1,6 +1,6 @@
 //! The analysts' API: the codebook, coding, memos, the report's counts and exports.
 
-use super::{created, json, read_body, Bearer};
+use super::common::{created, json, read_body, Bearer};
 use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId};
 use crate::export::ExportOptions;
 use crate::service::analysis::{
@@ -9,7 +9,7 @@ use crate::service::analysis::{
 };
 use crate::web::analyst::{export_job, file_response, FormatQuery};
 use crate::web::errors::ApiResult;
-use crate::web::AppState;
+use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};

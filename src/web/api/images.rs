@@ -2,12 +2,12 @@
 //! the bytes of an image for those who may see it. Decoding and the response are shared with
 //! the pages (`web::images`).
 
-use super::{read_body, Bearer};
+use super::common::{read_body, Bearer};
 use crate::domain::ids::ImageId;
 use crate::service::images::{self, Target};
 use crate::web::errors::ApiResult;
 use crate::web::images::{decode, image_response, UPLOAD_LIMIT};
-use crate::web::AppState;
+use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 

@@ -4,21 +4,14 @@
 //! link. Errors are RFC 9457 problem documents.
 
 mod analysis;
+pub mod common;
 mod handlers;
 mod images;
 pub mod openapi;
 
-use super::errors::{from_json_error, ApiError, ApiResult};
-use super::AppState;
-use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
-use crate::service::{accounts, Actor, Ctx};
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use serde::Serialize;
-use std::future::{ready, Ready};
+use super::errors::ApiError;
+use crate::error::AppError;
+use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
@@ -30,133 +23,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/openapi.json", web::get().to(openapi::serve));
     handlers::configure(cfg);
     analysis::configure(cfg);
-}
-
-/// The bearer token of a request, looked up when the handler runs.
-#[derive(Clone)]
-pub struct Bearer {
-    token: Option<String>,
-    /// Whether the request only reads: a read-only token may make no other.
-    reads_only: bool,
-}
-
-impl FromRequest for Bearer {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(|t| t.trim().to_string());
-        let reads_only = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
-        ready(Ok(Bearer { token, reads_only }))
-    }
-}
-
-impl Bearer {
-    /// Resolves the token to a person and runs `f` for them, all on one pooled connection.
-    pub async fn run<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
-    where
-        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let token = self.token.ok_or(AppError::Unauthorized)?;
-        let reads_only = self.reads_only;
-        let ctx = state.ctx.clone();
-        Ok(state
-            .db
-            .run(move |conn| {
-                let (identity, read_only) = accounts::identity_of_bearer(conn, &ctx, &token)?;
-                if read_only && !reads_only {
-                    return Err(AppError::forbidden("This token may only read."));
-                }
-                let actor = identity.load(conn, &ctx)?;
-                f(conn, &ctx, &actor)
-            })
-            .await?)
-    }
-}
-
-/// The `Idempotency-Key` header of a request, if any.
-pub struct IdempotencyKey(pub Option<String>);
-
-impl FromRequest for IdempotencyKey {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|v| v.trim().to_string());
-        ready(Ok(IdempotencyKey(key)))
-    }
-}
-
-impl Bearer {
-    /// As `run`, done once per `Idempotency-Key`: a retry with the same key gets the first
-    /// answer (and `true`), not a second post.
-    pub async fn run_once<T, F>(
-        self,
-        state: &AppState,
-        key: IdempotencyKey,
-        action: &'static str,
-        f: F,
-    ) -> ApiResult<(serde_json::Value, bool)>
-    where
-        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
-        T: Serialize + Send + 'static,
-    {
-        let key = key.0;
-        self.run(state, move |conn, ctx, actor| {
-            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))
-        })
-        .await
-    }
-}
-
-/// A response for `run_once`: the status, the JSON, and `Idempotent-Replayed: true` on a replay.
-pub fn once_response(
-    status: actix_web::http::StatusCode,
-    (value, replayed): (serde_json::Value, bool),
-) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    if replayed {
-        res.insert_header(("Idempotent-Replayed", "true"));
-    }
-    res.json(value)
-}
-
-/// JSON bodies up to the configured size; errors as problem documents.
-pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default().limit(limit).error_handler(move |err, _| ApiError(from_json_error(&err, limit)).into())
-}
-
-/// A CSV file to download.
-pub fn csv_download(body: &[u8], filename: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
-        .body(body.to_vec())
-}
-
-pub fn json<T: Serialize>(value: T) -> HttpResponse {
-    HttpResponse::Ok().json(value)
-}
-
-pub fn created<T: Serialize>(value: T) -> HttpResponse {
-    HttpResponse::Created().json(value)
-}
-
-/// Reads a raw request body (a CSV upload) up to the configured limit.
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> AppResult<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| super::errors::from_payload_error(&e, limit))?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }

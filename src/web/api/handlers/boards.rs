@@ -3,9 +3,9 @@
 use crate::domain::ids::BoardId;
 use crate::service::boards::{self, BoardInput, BoardOverview, MemberInput, MemberView};
 use crate::service::views::BoardView;
-use crate::web::api::{created, json, Bearer};
+use crate::web::api::common::{created, json, Bearer};
 use crate::web::errors::ApiResult;
-use crate::web::AppState;
+use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 
 type State = web::Data<AppState>;

@@ -9,9 +9,9 @@ use crate::service::pages::{self, ParticipantHome, QuestionPage};
 use crate::service::summaries::{self, SummaryInput};
 use crate::service::views::PostView;
 use crate::service::views::SummaryView;
-use crate::web::api::{created, csv_download, json, once_response, Bearer, IdempotencyKey};
+use crate::web::api::common::{created, csv_download, json, once_response, Bearer, IdempotencyKey};
 use crate::web::errors::ApiResult;
-use crate::web::AppState;
+use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 

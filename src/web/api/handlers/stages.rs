@@ -3,9 +3,9 @@
 use crate::domain::ids::{BoardId, StageId};
 use crate::service::stages::{self, StageInput};
 use crate::service::views::StageView;
-use crate::web::api::{created, json, Bearer};
+use crate::web::api::common::{created, json, Bearer};
 use crate::web::errors::ApiResult;
-use crate::web::AppState;
+use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 
 use crate::web::api::images::{api_upload, AltQuery};
