@@ -51,7 +51,8 @@ class Server:
         self.base = f"http://127.0.0.1:{port}"
         self.env = dict(os.environ, FOCUSBOARD_DATABASE_URL=os.path.join(self.work, "bench.db"), FOCUSBOARD_DATA_DIR=self.work,
                         FOCUSBOARD_BIND=f"127.0.0.1:{port}", FOCUSBOARD_BASE_URL=self.base, FOCUSBOARD_LOG=os.environ.get("FOCUSBOARD_BENCH_LOG", "warn"),
-                        FOCUSBOARD_NEW_PASSWORD=PASSWORD, **(extra_env or {}))
+                        FOCUSBOARD_NEW_PASSWORD=PASSWORD)
+        self.env.update(extra_env or {})
         subprocess.run([BIN, "user", "create", "--email", "bench@example.org", "--name", "Bench"], env=self.env, check=True,
                        stdout=subprocess.DEVNULL)
         self.proc = subprocess.Popen([BIN, *args], env=self.env, stdout=subprocess.DEVNULL)
@@ -102,7 +103,13 @@ def start_sink():
 
 def wrk(url, cookie, seconds, connections):
     """Loads one page with wrk; returns (requests per second, p99, full output)."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}", url],
+    return wrk_with(url, f"Cookie: {cookie}", seconds, connections)
+
+
+def wrk_with(url, header, seconds, connections):
+    """As `wrk`, sending `header` (a whole "Name: value" line, or "" for none)."""
+    extra = ["-H", header] if header else []
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url],
                          capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+(\S+)", out).group(1)

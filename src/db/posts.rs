@@ -55,6 +55,23 @@ pub fn of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<V
         .load(conn)
 }
 
+/// One post with its author's names: the same row `of_question` gives, without reading the rest
+/// of the question.
+pub fn authored(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Option<AuthoredPost>> {
+    posts::table
+        .left_join(participants::table)
+        .left_join(users::table)
+        .filter(posts::id.eq(post_id))
+        .select((
+            Post::as_select(),
+            participants::screen_name.nullable(),
+            participants::name.nullable(),
+            users::name.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 pub fn has_answered(conn: &mut DbConn, participant_id: &ParticipantId, question_id: &QuestionId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         posts::table
@@ -183,6 +200,17 @@ pub fn reactions_of_question(conn: &mut DbConn, question_id: &QuestionId) -> Que
         .load(conn)
 }
 
+/// The "agree" reactions on one post (by the primary key).
+pub fn reactions_of_post(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Vec<Reaction>> {
+    use super::schema::reactions;
+    reactions::table
+        .inner_join(participants::table)
+        .filter(reactions::post_id.eq(post_id))
+        .order(reactions::created_at.asc())
+        .select((reactions::post_id, reactions::participant_id, participants::screen_name, participants::name))
+        .load(conn)
+}
+
 /// Adds or removes a participant's "agree" on a post; returns whether they now agree.
 pub fn toggle_reaction(
     conn: &mut DbConn,
@@ -207,6 +235,15 @@ pub fn toggle_reaction(
 }
 
 /// Remembers that the reader saw the question now.
+/// When `reader_id` last read the question, if ever (by the primary key).
+pub fn read_mark(
+    conn: &mut DbConn,
+    question_id: &QuestionId,
+    reader_id: &str,
+) -> QueryResult<Option<PrimitiveDateTime>> {
+    question_reads::table.find((reader_id, question_id)).select(question_reads::read_at).first(conn).optional()
+}
+
 pub fn mark_read(
     conn: &mut DbConn,
     question_id: &QuestionId,

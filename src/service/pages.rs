@@ -76,7 +76,8 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     };
     let zone = acc.zone();
     let now = ctx.now();
-    if !observing {
+    // "Last seen" to the minute is enough, and keeps the board home from writing on every view.
+    if !observing && me.last_seen_at.is_none_or(|seen| now - seen > time::Duration::minutes(1)) {
         db::participants::touch(conn, &me.id, now)?;
     }
     let answered: HashSet<QuestionId> = db::posts::answered_questions(conn, &me.id)?
@@ -311,8 +312,14 @@ fn render_question(
             images: &post_images,
         },
     );
+    // A view writes its "read" mark only when it shows a post newer than the last one: a page
+    // read again and again, or by many at once, never waits for the database's writer.
     if !observing {
-        db::posts::mark_read(conn, question_id, &me, now)?;
+        if let Some(latest) = all.iter().map(|ap| ap.post.created_at).max() {
+            if db::posts::read_mark(conn, question_id, &me)?.is_none_or(|mark| latest > mark) {
+                db::posts::mark_read(conn, question_id, &me, now)?;
+            }
+        }
     }
     let participant = match &acc.actor {
         Actor::Participant(p) => Some(p),

@@ -33,12 +33,21 @@ pub type Reactions = HashMap<PostId, Vec<(ParticipantId, String)>>;
 
 /// The "agree" reactions on a question's posts, in one query.
 pub fn reactions_of(conn: &mut DbConn, question_id: &QuestionId, anonymity: Anonymity) -> AppResult<Reactions> {
+    Ok(reactions_by_post(db::posts::reactions_of_question(conn, question_id)?, anonymity))
+}
+
+/// The "agree" reactions on one post.
+pub fn reactions_of_post(conn: &mut DbConn, post_id: &PostId, anonymity: Anonymity) -> AppResult<Reactions> {
+    Ok(reactions_by_post(db::posts::reactions_of_post(conn, post_id)?, anonymity))
+}
+
+fn reactions_by_post(rows: Vec<db::posts::Reaction>, anonymity: Anonymity) -> Reactions {
     let mut map: Reactions = HashMap::new();
-    for r in db::posts::reactions_of_question(conn, question_id)? {
+    for r in rows {
         let label = participant_label(r.screen_name.as_deref(), &r.name, anonymity, Standing::Admin);
         map.entry(r.post_id).or_default().push((r.participant_id, label));
     }
-    Ok(map)
+    map
 }
 
 /// Nests replies under the post they answer, keeping creation order at every level.

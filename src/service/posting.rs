@@ -1,12 +1,11 @@
 //! Writing answers: posting an answer or a reply under the rules of its question, editing
 //! with history, and agreeing with another's post.
 
-use super::post_trees::{reactions_of, recorder_names, thread_tree, Reader};
+use super::post_trees::{reactions_of_post, recorder_names, thread_tree, Reader};
 use super::rules::{can_read_post, may_write_under, question_access};
 use super::views::{participant_label, PostView, When};
 use super::{Access, Actor, Ctx, Field};
 use crate::db::models::Post;
-use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::ids::{PostId, QuestionId};
 use crate::domain::markdown;
@@ -144,12 +143,13 @@ pub fn create_post(
 }
 
 fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &PostId) -> AppResult<PostView> {
-    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
-    let all = db::posts::of_question(conn, &post.question_id)?;
-    let ap = all.iter().find(|AuthoredPost { post: p, .. }| p.id == post_id).ok_or_else(AppError::not_found)?;
+    // This post alone (its row, its reactions): the cost of answering does not grow with the
+    // number of posts in the question.
+    let ap = db::posts::authored(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let ap = &ap;
     let anonymity = acc.board.anonymity;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
-    let reactions = reactions_of(conn, &post.question_id, anonymity)?;
+    let reactions = reactions_of_post(conn, post_id, anonymity)?;
     let zone = acc.zone();
     let no_images = HashMap::new();
     let mut tree = thread_tree(

@@ -489,8 +489,8 @@ async fn coding_and_report_pages(backend: Backend) {
     assert!(texts(&html, "table.people th[scope=row]").contains(&"P03".to_string()));
 }
 
-/// Who may code, as a matrix: every analysis route and page asked by everyone.
-/// A board with a reply coded, quoted and memoed by its analyst, and another board beside it.
+/// Who may code, as a matrix, every analysis route and page asked by everyone, on this set-up:
+/// a board with a reply coded, quoted and memoed by its analyst, and another board beside it.
 struct Matrix {
     app: TestApp,
     s: Seeded,

@@ -52,31 +52,29 @@ impl Grouped {
         m.release_stage(&s2, json!({})).await;
         let (q1, q2, q3) = (q1.to_string(), q2.to_string(), q3.to_string());
         let (_, people) = m.participants(&board).await;
-        let mut t = Grouped { ann: app.api(""), bob: app.api(""), cat: app.api(""), app, m, board, q1, q2, q3, people };
+        // Each consents with a screen name through their own token.
         let mut apis = Vec::new();
         for (email, screen) in [("ann@example.org", "Ann"), ("bob@example.org", "Bob"), ("cat@example.org", "Cat")] {
-            let api = t.app.participant_api(&t.link(email)).await;
+            let api = app.participant_api(&person(&people, email, "sign_in_link")).await;
             api.post("/api/v1/me/consent", json!({"consent": "true", "screen_name": screen})).await;
             apis.push(api);
         }
-        (t.cat, t.bob, t.ann) = (apis.pop().unwrap(), apis.pop().unwrap(), apis.pop().unwrap());
-        t
-    }
-
-    fn person(&self, email: &str, field: &str) -> String {
-        self.people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()[field]
-            .as_str()
-            .unwrap()
-            .to_string()
+        let (cat, bob, ann) = (apis.pop().unwrap(), apis.pop().unwrap(), apis.pop().unwrap());
+        Grouped { app, m, board, q1, q2, q3, people, ann, bob, cat }
     }
 
     fn link(&self, email: &str) -> String {
-        self.person(email, "sign_in_link")
+        person(&self.people, email, "sign_in_link")
     }
 
     fn id(&self, email: &str) -> String {
-        self.person(email, "id")
+        person(&self.people, email, "id")
     }
+}
+
+/// One field of a participant in the board's participant list, found by email.
+fn person(people: &Value, email: &str, field: &str) -> String {
+    people.as_array().unwrap().iter().find(|p| p["email"] == email).unwrap()[field].as_str().unwrap().to_string()
 }
 
 /// The questions a participant's board home lists, in order.
