@@ -68,6 +68,14 @@ class Server:
         page = form(mod, self.base + "/account/tokens", {"csrf_token": csrf(page), "name": "bench"})
         return re.search(r'value="(fb_[^"]+)"', page).group(1)
 
+    def released_question(self, token, prompt="Q?", mode="open"):
+        """A board with one stage, released now, holding one question: (board, stage, question)."""
+        board = self.api("POST", "/api/v1/boards", {"title": "Bench", "time_zone": "Europe/London"}, token)
+        stage = self.api("POST", f"/api/v1/boards/{board['id']}/stages", {"title": "Stage 1"}, token)
+        q = self.api("POST", f"/api/v1/stages/{stage['id']}/questions", {"prompt_md": prompt, "mode": mode}, token)
+        self.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
+        return board, stage, q
+
     def api(self, method, path, body=None, token=None, ctype="application/json"):
         return call(self.plain, method, self.base + path, body, token, ctype)
 

@@ -39,10 +39,7 @@ def main():
     server = Server(args=("serve", "--web-only"))
     try:
         token = server.staff_token()
-        board = server.api("POST", "/api/v1/boards", {"title": "Bench", "time_zone": "Europe/London"}, token)
-        stage = server.api("POST", f"/api/v1/boards/{board['id']}/stages", {"title": "S"}, token)
-        q = server.api("POST", f"/api/v1/stages/{stage['id']}/questions", {"prompt_md": "Q?", "mode": "open"}, token)
-        server.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
+        board, _, q = server.released_question(token)
         server.api("POST", f"/api/v1/boards/{board['id']}/participants/import?commit=true", b"email,name\np@example.org,P\n", token, "text/csv")
         person = server.api("GET", f"/api/v1/boards/{board['id']}/participants", token=token)[0]
         t = server.api("POST", "/api/v1/auth/participant", {"token": person["sign_in_link"].rsplit("/", 1)[1]})["token"]

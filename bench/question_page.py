@@ -23,10 +23,7 @@ def main():
     server = Server(args=("serve", "--web-only"))
     try:
         token = server.staff_token()
-        board = server.api("POST", "/api/v1/boards", {"title": "Bench", "time_zone": "Europe/London"}, token)
-        stage = server.api("POST", f"/api/v1/boards/{board['id']}/stages", {"title": "S"}, token)
-        q = server.api("POST", f"/api/v1/stages/{stage['id']}/questions", {"prompt_md": "Q?", "mode": "open"}, token)
-        server.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
+        board, _, q = server.released_question(token)
         csv = "email,name,Role\n" + "".join(f"p{i}@example.org,P {i},Nurse\n" for i in range(args.replies))
         server.api("POST", f"/api/v1/boards/{board['id']}/participants/import?commit=true", csv.encode(), token, "text/csv")
         people = server.api("GET", f"/api/v1/boards/{board['id']}/participants", token=token)
