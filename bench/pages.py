@@ -9,9 +9,9 @@ the exact bytes, serves them from a bare actix-web handler (examples/static_byte
 both with the same wrk settings, one after the other, printing requests per second, p99 and
 the ratio. Everything runs on 127.0.0.1 and stops by itself.
 
-Usage: bench/pages.py [--seconds 10] [--connections 32] [--replies 50] [--postgres URL]
+Usage: bench/pages.py [--seconds 10] [--connections 32] [--replies 50] [--postgres URL] [--perf DIR]
 """
-import argparse, os, random, shutil, subprocess, sys, tempfile, time, urllib.request
+import argparse, os, random, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 from common import ROOT, Server, call, free_port, wait_healthy, wrk_with
 
 WORDS = ("the ward team weekly calls helped us plan care with families and colleagues across services "
@@ -46,8 +46,17 @@ def static_server(body, content_type):
     return proc, base
 
 
-def compare(name, url, headers, body, content_type, args):
+def compare(name, url, headers, body, content_type, args, server):
+    perf = None
+    if args.perf:
+        # The profile of focusboard under this load, for `perf report -i`.
+        out = os.path.join(args.perf, name.split(" (")[0].replace(" ", "-") + ("-json" if "JSON" in name else "") + ".data")
+        perf = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "199", "-o", out, "-p", str(server.proc.pid)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rps, p99, _ = wrk_with(url, headers, args.seconds, args.connections)
+    if perf:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
     proc, base = static_server(body, content_type)
     try:
         srps, sp99, _ = wrk_with(base + "/page", "", args.seconds, args.connections)
@@ -65,6 +74,7 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--replies", type=int, default=50)
     ap.add_argument("--postgres", help="an empty PostgreSQL database to run on instead of SQLite")
+    ap.add_argument("--perf", help="a folder to write a perf profile of focusboard under each load into")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -92,10 +102,10 @@ def main():
         home = call(browser, "GET", f"{server.base}/b/{board['id']}").encode()
         backend = "PostgreSQL" if args.postgres else "SQLite"
         print(f"{backend}, {args.replies} replies, wrk -t2 -c{args.connections} -d{args.seconds}s, {os.cpu_count()} cores")
-        compare("question page (HTML)", f"{server.base}/q/{q['id']}", f"Cookie: {cookie}", html, "text/html; charset=utf-8", args)
+        compare("question page (HTML)", f"{server.base}/q/{q['id']}", f"Cookie: {cookie}", html, "text/html; charset=utf-8", args, server)
         compare("question (JSON)", f"{server.base}/api/v1/questions/{q['id']}", f"Authorization: Bearer {tokens[0]}", js,
-                "application/json", args)
-        compare("board home (HTML)", f"{server.base}/b/{board['id']}", f"Cookie: {cookie}", home, "text/html; charset=utf-8", args)
+                "application/json", args, server)
+        compare("board home (HTML)", f"{server.base}/b/{board['id']}", f"Cookie: {cookie}", home, "text/html; charset=utf-8", args, server)
     finally:
         server.stop()
 

@@ -32,6 +32,6 @@ pub fn registry() -> &'static Handlebars<'static> {
 }
 
 /// Renders a template by its path under `templates/` without the extension ("participant/home").
-pub fn render(name: &str, data: &serde_json::Value) -> Result<String, handlebars::RenderError> {
+pub fn render<T: serde::Serialize>(name: &str, data: &T) -> Result<String, handlebars::RenderError> {
     registry().render(name, data)
 }

@@ -1,7 +1,7 @@
 //! Images attached to questions and posts.
 
 use super::models::Image;
-use super::schema::images;
+use super::schema::{images, posts};
 use super::DbConn;
 use crate::domain::ids::{BoardId, ImageId, PostId, QuestionId};
 use diesel::prelude::*;
@@ -53,10 +53,13 @@ pub fn of_stages_and_summaries(conn: &mut DbConn, board_id: &BoardId) -> QueryRe
         .load(conn)
 }
 
-/// The images of a question and of the given posts, in one query.
-pub fn of_question(conn: &mut DbConn, question_id: &QuestionId, post_ids: &[PostId]) -> QueryResult<Vec<Image>> {
+/// The images of a question and of all its posts, in one query.
+// One statement whatever the number of posts, so it is prepared once per connection: a list
+// of post ids made a new statement to parse on every page view.
+pub fn of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<Vec<Image>> {
+    let posts_of_question = posts::table.filter(posts::question_id.eq(question_id)).select(posts::id.nullable());
     images::table
-        .filter(images::question_id.eq(question_id).or(images::post_id.eq_any(post_ids)))
+        .filter(images::question_id.eq(question_id).or(images::post_id.eq_any(posts_of_question)))
         .order(images::created_at.asc())
         .select(Image::as_select())
         .load(conn)

@@ -177,6 +177,9 @@ impl Db {
         let queries = manager.queries.clone();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
+            // A SQLite file does not drop its connections; a PostgreSQL server can, so there a
+            // connection is checked before it is handed out.
+            .test_on_check_out(backend == Backend::Postgres)
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)?;
         Ok(Db { pool, backend, queries })

@@ -16,6 +16,7 @@ pub mod participant;
 pub mod session;
 pub mod setup;
 pub mod state;
+pub mod threads;
 
 pub use state::AppState;
 

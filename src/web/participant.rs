@@ -6,12 +6,13 @@ use super::session::{self, redirect, CsrfForm, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
 use crate::error::AppError;
+use crate::service::pages::{self, QuestionPage};
 use crate::service::participants::ConsentInput;
 use crate::service::posting::{self, PostInput};
+use crate::service::votes;
 use crate::service::{self, access, Actor};
-use crate::service::{pages, votes};
 use actix_web::web;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -139,8 +140,7 @@ async fn question(
             })
             .await?;
         page.results = Some(results.1);
-        let title = format!("{} · {}", page.stage.title, page.board.title);
-        return viewer.render("question", &title, &json!({"q": page, "group": results.0}));
+        return question_html(&viewer, page, json!({"group": results.0}));
     }
     if let Some(p) = view_as {
         let qid = q.into_inner();
@@ -149,8 +149,7 @@ async fn question(
                 pages::question_page_as(conn, ctx, actor, &qid, &p)
             })
             .await?;
-        let title = format!("{} · {}", page.stage.title, page.board.title);
-        return viewer.render("question", &title, &json!({"q": page}));
+        return question_html(&viewer, page, json!({}));
     }
     show_question(&state, &viewer, q.into_inner(), None, None).await
 }
@@ -173,22 +172,33 @@ async fn show_question(
         Ok(p) => p,
         Err(to) => return Ok(redirect(&to)),
     };
-    let title = format!("{} · {}", page.stage.title, page.board.title);
     let status = error.map(AppError::status);
-    let mut res = viewer.render(
-        "question",
-        &title,
-        &json!({
-            "q": page,
-            "error": error.map(ToString::to_string),
-            "draft": draft.as_ref().map(|d| &d.body_md),
-            "draft_parent": draft.as_ref().and_then(|d| d.parent_id.clone()),
-        }),
-    )?;
+    let extra = json!({
+        "error": error.map(ToString::to_string),
+        "draft": draft.as_ref().map(|d| &d.body_md),
+        "draft_parent": draft.as_ref().and_then(|d| d.parent_id.clone()),
+    });
+    let mut res = question_html(viewer, page, extra)?;
     if let Some(status) = status {
         *res.status_mut() = status;
     }
     Ok(res)
+}
+
+#[derive(Serialize)]
+struct QuestionHtml {
+    q: QuestionPage,
+    posts_html: String,
+    #[serde(flatten)]
+    extra: serde_json::Value,
+}
+
+/// The question page as HTML; `extra` holds the fields of this view (a refused post's error
+/// and draft, the group the results are of).
+fn question_html(viewer: &Viewer, mut page: QuestionPage, extra: serde_json::Value) -> PageResult {
+    let title = format!("{} · {}", page.stage.title, page.board.title);
+    let posts_html = super::threads::posts_html(viewer, &mut page)?;
+    viewer.render("question", &title, &QuestionHtml { q: page, posts_html, extra })
 }
 
 /// The answer and reply forms: the post, and the page's one-time token.

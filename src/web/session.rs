@@ -93,6 +93,9 @@ pub struct Viewer {
     pub csrf: String,
     pub notice: Option<String>,
     pub session: Session,
+    /// The page's one-time form token, made when first asked for: the page and the parts of it
+    /// rendered apart (each post's reply form) share it.
+    form_token: std::cell::OnceCell<String>,
 }
 
 impl FromRequest for Viewer {
@@ -102,7 +105,13 @@ impl FromRequest for Viewer {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let notice = session.remove_as::<String>(NOTICE).and_then(Result::ok);
-        ready(Ok(Viewer { identity: identity(&session), csrf: csrf_token(&session), notice, session }))
+        ready(Ok(Viewer {
+            identity: identity(&session),
+            csrf: csrf_token(&session),
+            notice,
+            session,
+            form_token: std::cell::OnceCell::new(),
+        }))
     }
 }
 
@@ -111,7 +120,7 @@ struct Chrome<'a, T: Serialize> {
     title: &'a str,
     csrf: &'a str,
     /// A fresh token for the forms that create something: submitting one twice creates it once.
-    form_token: String,
+    form_token: &'a str,
     notice: Option<&'a str>,
     signed_in: bool,
     staff: bool,
@@ -119,19 +128,23 @@ struct Chrome<'a, T: Serialize> {
 }
 
 impl Viewer {
+    /// A fresh token for the forms of this page that create something.
+    pub fn form_token(&self) -> &str {
+        self.form_token.get_or_init(|| tokens::generate().plain)
+    }
+
     /// Renders `templates/<template>.hbs` with the page data under `page`.
     pub fn render<T: Serialize>(&self, template: &str, title: &str, page: &T) -> PageResult {
         let chrome = Chrome {
             title,
             csrf: &self.csrf,
-            form_token: tokens::generate().plain,
+            form_token: self.form_token(),
             notice: self.notice.as_deref(),
             signed_in: self.identity != Identity::Anonymous,
             staff: matches!(self.identity, Identity::User { .. }),
             page,
         };
-        let data = serde_json::to_value(&chrome).map_err(|e| AppError::Internal(e.into()))?;
-        let html = templates::render(template, &data).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let html = templates::render(template, &chrome).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((header::CACHE_CONTROL, "no-store"))
