@@ -145,7 +145,6 @@ impl Application {
         } else {
             Vec::new()
         };
-        let marks = tokio::spawn(flush_read_marks(self.db.clone(), self.ctx.read_marks.clone()));
         let handle = self.server.handle();
         let (state, drain) = (self.state.clone(), self.drain);
         let signals = tokio::spawn(async move {
@@ -160,12 +159,6 @@ impl Application {
         });
         let result = self.server.await;
         signals.abort();
-        // No view is in flight any more: the read marks still held are written now.
-        marks.abort();
-        let held = self.ctx.read_marks.clone();
-        if let Err(e) = self.db.run(move |conn| held.flush(conn)).await {
-            tracing::warn!(error = %e.detail(), "read marks could not be written at shutdown");
-        }
         // The server has answered what was in flight. The worker stops claiming, finishes the
         // messages it is sending and puts back the rest; then the process may exit.
         self.outbox.stop();
@@ -180,18 +173,6 @@ impl Application {
         }
         tracing::info!("server stopped");
         Ok(result?)
-    }
-}
-
-/// Writes the read marks that views leave in memory, every few seconds.
-async fn flush_read_marks(db: Db, marks: Arc<crate::service::read_marks::ReadMarks>) {
-    let mut tick = tokio::time::interval(crate::service::read_marks::FLUSH_EVERY);
-    loop {
-        tick.tick().await;
-        let marks = marks.clone();
-        if let Err(e) = db.run(move |conn| marks.flush(conn)).await {
-            tracing::warn!(error = %e.detail(), "read marks could not be written; trying again");
-        }
     }
 }
 
@@ -235,7 +216,6 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         session_idle: time::Duration::hours(settings.session_idle_hours.max(1)),
         session_max: time::Duration::days(settings.session_days.max(1)),
         token_days: settings.token_days.max(1),
-        read_marks: Arc::default(),
     };
     Ok((db, ctx))
 }

@@ -236,6 +236,14 @@ pub fn toggle_reaction(
 
 /// Remembers that the reader saw the question now.
 /// When `reader_id` last read the question, if ever (by the primary key).
+pub fn read_mark(
+    conn: &mut DbConn,
+    question_id: &QuestionId,
+    reader_id: &str,
+) -> QueryResult<Option<PrimitiveDateTime>> {
+    question_reads::table.find((reader_id, question_id)).select(question_reads::read_at).first(conn).optional()
+}
+
 pub fn mark_read(
     conn: &mut DbConn,
     question_id: &QuestionId,
@@ -246,16 +254,13 @@ pub fn mark_read(
         .set(question_reads::read_at.eq(now))
         .execute(conn)?;
     if updated == 0 {
-        // In its own (nested) transaction, so a refused insert leaves an enclosing one usable.
-        let inserted = conn.transaction(|conn| {
-            diesel::insert_into(question_reads::table)
-                .values((
-                    question_reads::question_id.eq(question_id),
-                    question_reads::reader_id.eq(reader_id),
-                    question_reads::read_at.eq(now),
-                ))
-                .execute(conn)
-        });
+        let inserted = diesel::insert_into(question_reads::table)
+            .values((
+                question_reads::question_id.eq(question_id),
+                question_reads::reader_id.eq(reader_id),
+                question_reads::read_at.eq(now),
+            ))
+            .execute(conn);
         match inserted {
             // Another request of the same reader inserted first: its mark is as good.
             Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
@@ -265,11 +270,6 @@ pub fn mark_read(
         }
     }
     Ok(())
-}
-
-/// Writes many read marks in one transaction: (question, reader, read up to).
-pub fn mark_read_all(conn: &mut DbConn, marks: &[(&QuestionId, &str, PrimitiveDateTime)]) -> QueryResult<()> {
-    conn.transaction(|conn| marks.iter().try_for_each(|(question, reader, at)| mark_read(conn, question, reader, *at)))
 }
 
 /// Question ids of a stage that have at least one post (such questions are not deleted).

@@ -349,11 +349,7 @@ pub fn staff_stages(
 ) -> AppResult<Vec<StageView>> {
     let zone = acc.zone();
     let now = ctx.now();
-    let mut unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
-    // Questions read in the last seconds have their marks in memory: nothing new there.
-    for q in ctx.read_marks.read_since_flush(acc.actor.reader_id()) {
-        unseen.remove(&q);
-    }
+    let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
     let stage_rows = db::stages::of_board(conn, &acc.board.id)?;
     let stage_of: HashMap<&StageId, &crate::db::models::Stage> = stage_rows.iter().map(|s| (&s.id, s)).collect();
     let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();

@@ -14,7 +14,6 @@ pub mod pages;
 pub mod participants;
 pub mod post_trees;
 pub mod posting;
-pub mod read_marks;
 pub mod rules;
 pub mod stages;
 pub mod summaries;
@@ -49,8 +48,6 @@ pub struct Ctx {
     pub session_max: time::Duration,
     /// How long a staff API token lasts unless its maker says otherwise.
     pub token_days: i64,
-    /// Read marks waiting to be written.
-    pub read_marks: Arc<read_marks::ReadMarks>,
 }
 
 impl Ctx {

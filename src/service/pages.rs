@@ -84,11 +84,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
         .into_iter()
         .chain(db::votes::voted_questions(conn, &me.id)?)
         .collect();
-    let mut unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
-    // Questions read in the last seconds have their marks in memory: nothing new there.
-    for q in ctx.read_marks.read_since_flush(&me.id) {
-        unseen.remove(&q);
-    }
+    let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();
     let group = me.group();
     for q in db::stages::questions_of_board(conn, board_id)? {
@@ -316,9 +312,14 @@ fn render_question(
             images: &post_images,
         },
     );
-    // The "read" mark waits in memory with the others and is written within seconds.
-    if !observing && !all.is_empty() {
-        ctx.read_marks.note(question_id, &me, now);
+    // A view writes its "read" mark only when it shows a post newer than the last one: a page
+    // read again and again, or by many at once, never waits for the database's writer.
+    if !observing {
+        if let Some(latest) = all.iter().map(|ap| ap.post.created_at).max() {
+            if db::posts::read_mark(conn, question_id, &me)?.is_none_or(|mark| latest > mark) {
+                db::posts::mark_read(conn, question_id, &me, now)?;
+            }
+        }
     }
     let participant = match &acc.actor {
         Actor::Participant(p) => Some(p),
