@@ -55,6 +55,40 @@ pub fn of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<V
         .load(conn)
 }
 
+/// What ordering and paging a question's threads needs of each post, without its text.
+#[derive(Debug, Clone, Queryable)]
+pub struct PostOutline {
+    pub id: PostId,
+    pub parent_id: Option<PostId>,
+    pub thread_id: PostId,
+    pub participant_id: Option<ParticipantId>,
+    pub private_to: Option<ParticipantId>,
+}
+
+/// The outline of every post of a question, oldest first (the index on question and time).
+pub fn outline_of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<Vec<PostOutline>> {
+    posts::table
+        .filter(posts::question_id.eq(question_id))
+        .order((posts::created_at.asc(), posts::id.asc()))
+        .select((posts::id, posts::parent_id, posts::thread_id, posts::participant_id, posts::private_to))
+        .load(conn)
+}
+
+/// The given posts with their authors' names (one page of a question), in no set order.
+pub fn authored_many(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<AuthoredPost>> {
+    posts::table
+        .left_join(participants::table)
+        .left_join(users::table)
+        .filter(posts::id.eq_any(ids))
+        .select((
+            Post::as_select(),
+            participants::screen_name.nullable(),
+            participants::name.nullable(),
+            users::name.nullable(),
+        ))
+        .load(conn)
+}
+
 /// One post with its author's names: the same row `of_question` gives, without reading the rest
 /// of the question.
 pub fn authored(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Option<AuthoredPost>> {
@@ -206,6 +240,17 @@ pub fn reactions_of_post(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Vec
     reactions::table
         .inner_join(participants::table)
         .filter(reactions::post_id.eq(post_id))
+        .order(reactions::created_at.asc())
+        .select((reactions::post_id, reactions::participant_id, participants::screen_name, participants::name))
+        .load(conn)
+}
+
+/// The "agree" reactions on the given posts (one page of a question).
+pub fn reactions_of_posts(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult<Vec<Reaction>> {
+    use super::schema::reactions;
+    reactions::table
+        .inner_join(participants::table)
+        .filter(reactions::post_id.eq_any(post_ids))
         .order(reactions::created_at.asc())
         .select((reactions::post_id, reactions::participant_id, participants::screen_name, participants::name))
         .load(conn)

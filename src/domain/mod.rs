@@ -72,6 +72,7 @@ pub mod redaction;
 pub mod roles;
 pub mod screen_names;
 pub mod spreadsheet;
+pub mod threads;
 pub mod throttle;
 pub mod timezone;
 pub mod tokens;

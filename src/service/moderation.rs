@@ -7,7 +7,6 @@ use super::post_trees::{recorder_names, thread_tree, Reader, MAX_POST_CHARS};
 use super::views::{participant_label, PostView, When};
 use super::{access, audit, in_tx, Access, Actor, Ctx, Field};
 use crate::db::models::{Post, StaffNote};
-use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, UserId};
 use crate::domain::markdown;
@@ -29,13 +28,13 @@ fn post_of_board(conn: &mut DbConn, actor: &Actor, post_id: &PostId) -> AppResul
 
 /// One post as the asker sees it.
 fn view(conn: &mut DbConn, acc: &Access, post_id: &PostId) -> AppResult<PostView> {
-    let post = db::posts::find(conn, post_id)?.ok_or_else(AppError::not_found)?;
-    let all = db::posts::of_question(conn, &post.question_id)?;
-    let ap = all.iter().find(|AuthoredPost { post: p, .. }| p.id == post_id).ok_or_else(AppError::not_found)?;
+    // This post alone: the cost does not grow with the number of posts in the question.
+    let ap = db::posts::authored(conn, post_id)?.ok_or_else(AppError::not_found)?;
+    let ap = &ap;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let zone = acc.zone();
     let anonymity = acc.board.anonymity;
-    let reactions = super::post_trees::reactions_of(conn, &post.question_id, anonymity)?;
+    let reactions = super::post_trees::reactions_of_post(conn, post_id, anonymity)?;
     let no_images = HashMap::new();
     let reader = Reader {
         me: acc.actor.reader_id(),

@@ -164,7 +164,7 @@ pub fn reply_posted(
         "replier": replier,
         "question": plain_text(question_md),
         "excerpt": excerpt,
-        "post_url": format!("{}/q/{}#post-{}", ctx.base_url, reply.question_id, reply.id),
+        "post_url": format!("{}/q/{}?post={id}#post-{id}", ctx.base_url, reply.question_id, id = reply.id),
     });
     queue(conn, ctx, board, &author, EmailKind::Reply, Some(format!("reply:{}", reply.id)), extra)?;
     Ok(())

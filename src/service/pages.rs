@@ -2,21 +2,22 @@
 //! answer) and the question page with the replies the reader may see. Staff see both as a
 //! participant would ("view as").
 
-use super::post_trees::{reactions_of, recorder_names, thread_tree, Reader};
+use super::post_trees::{reactions_of, reactions_of_posts, recorder_names, thread_tree, Reader};
 use super::rules::question_access;
 use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView};
 use super::{access, Access, Actor, Ctx};
 use crate::db::models::{Question, Stage};
-use crate::db::posts::AuthoredPost;
+use crate::db::posts::PostOutline;
 use crate::db::{self, DbConn};
 use crate::domain::attributes::eligible_count;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, StageId};
 use crate::domain::markdown;
 use crate::domain::polls::{tally, Answer, QuestionKind, Results};
 use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
+use crate::domain::threads::{self, PageSpan, PageWanted};
 use crate::domain::visibility::{answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope};
 use crate::error::{AppError, AppResult};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
@@ -147,8 +148,10 @@ pub struct QuestionPage {
     pub board: BoardView,
     pub stage: StageView,
     pub question: QuestionView,
-    /// Threads the asker may read, each answer with its replies nested.
+    /// One page of the threads the asker may read, each answer with its replies nested.
     pub posts: Vec<PostView>,
+    /// Which page of the question's posts `posts` is.
+    pub pages: PageSpan,
     /// The asker may write an answer now.
     pub can_answer: bool,
     /// The asker may reply inside the threads shown.
@@ -181,9 +184,25 @@ pub struct PersonRef {
     pub screen_name: Option<String>,
 }
 
-pub fn question_page(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, question_id: &QuestionId) -> AppResult<QuestionPage> {
+/// Which page of a question's posts to show: by number, or the page that holds a post (how
+/// links to one post reach it). Neither gives the first page.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct PageAt {
+    /// The page, from 1; past the last, the last.
+    pub page: Option<usize>,
+    /// The page holding this post; a post the reader may not see gives the first page.
+    pub post: Option<PostId>,
+}
+
+pub fn question_page(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    question_id: &QuestionId,
+    at: &PageAt,
+) -> AppResult<QuestionPage> {
     let (acc, stage, q) = question_access(conn, actor, question_id)?;
-    render_question(conn, ctx, acc, stage, q, false)
+    render_question(conn, ctx, acc, stage, q, at, false)
 }
 
 /// The question exactly as participant `participant_id` sees it (post-first and private rules
@@ -194,6 +213,7 @@ pub fn question_page_as(
     actor: &Actor,
     question_id: &QuestionId,
     participant_id: &ParticipantId,
+    at: &PageAt,
 ) -> AppResult<QuestionPage> {
     let (staff, stage, q) = question_access(conn, actor, question_id)?;
     let acc = as_participant(conn, staff, participant_id)?;
@@ -204,7 +224,7 @@ pub fn question_page_as(
     if stage.released_at.is_none() || !for_them {
         return Err(AppError::not_found());
     }
-    render_question(conn, ctx, acc, stage, q, true)
+    render_question(conn, ctx, acc, stage, q, at, true)
 }
 
 fn render_question(
@@ -213,6 +233,7 @@ fn render_question(
     acc: Access,
     stage: Stage,
     q: Question,
+    at: &PageAt,
     observing: bool,
 ) -> AppResult<QuestionPage> {
     let question_id = &q.id;
@@ -220,7 +241,7 @@ fn render_question(
     let zone = acc.zone();
     let now = ctx.now();
     let mode = q.mode;
-    let all = db::posts::of_question(conn, question_id)?;
+    let outline = db::posts::outline_of_question(conn, question_id)?;
     let me = actor.reader_id().to_string();
     let mut question = QuestionView::new(&q, &zone);
     let phase = stage_phase(stage.released_at, stage.close_at, now);
@@ -232,29 +253,23 @@ fn render_question(
 
     let (visible, hidden_answers, your_answer_id, can_answer, can_reply, refusal) = match acc.standing {
         Standing::Participant => {
-            let own_answer = all
-                .iter()
-                .find(|AuthoredPost { post: p, .. }| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me));
-            let your_answer_id = own_answer.map(|AuthoredPost { post: p, .. }| p.id.clone());
+            let own_answer = outline.iter().find(|p| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me));
+            let your_answer_id = own_answer.map(|p| p.id.clone());
             let has_answered = your_answer_id.is_some() || your_vote.is_some();
             let scope = participant_scope(mode, has_answered);
-            let own_threads: HashSet<&str> = all
+            let own_threads: HashSet<&str> = outline
                 .iter()
-                .filter(|AuthoredPost { post: p, .. }| {
-                    p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me)
-                })
-                .map(|AuthoredPost { post: p, .. }| p.id.as_str())
+                .filter(|p| p.parent_id.is_none() && p.participant_id.as_deref() == Some(&me))
+                .map(|p| p.id.as_str())
                 .collect();
-            let visible: Vec<&AuthoredPost> = all
+            let visible: Vec<&PostOutline> = outline
                 .iter()
-                .filter(|AuthoredPost { post: p, .. }| {
-                    scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str())
-                })
+                .filter(|p| scope == ReplyScope::All || own_threads.contains(p.thread_id.as_str()))
                 // Private probes and the answers to them reach one participant only.
-                .filter(|AuthoredPost { post: p, .. }| p.private_to.as_deref().is_none_or(|to| to == me))
+                .filter(|p| p.private_to.as_deref().is_none_or(|to| to == me))
                 .collect();
             let hidden = if mode == ResponseMode::PostFirst && scope == ReplyScope::OwnThreads {
-                all.iter().filter(|AuthoredPost { post: p, .. }| p.parent_id.is_none()).count() as i64
+                outline.iter().filter(|p| p.parent_id.is_none()).count() as i64
             } else {
                 0
             };
@@ -275,33 +290,55 @@ fn render_question(
                 &stage.groups,
                 &q.groups,
             );
-            let answered: HashSet<&str> = all
+            let answered: HashSet<&str> = outline
                 .iter()
-                .filter(|AuthoredPost { post: p, .. }| p.parent_id.is_none())
-                .filter_map(|AuthoredPost { post: p, .. }| p.participant_id.as_deref())
+                .filter(|p| p.parent_id.is_none())
+                .filter_map(|p| p.participant_id.as_deref())
                 .chain(votes.iter().map(|v| v.participant_id.as_str()))
                 .collect();
             question.answered_count = Some(answered.len() as i64);
             question.participant_count = Some(invited);
             let can_reply = standing.can_manage() && reply_refusal(state, phase).is_none();
-            (all.iter().collect(), 0, None, false, can_reply, None)
+            (outline.iter().collect(), 0, None, false, can_reply, None)
         }
     };
+    // One page of the threads in reading order; a question of any length costs one page.
+    let order =
+        threads::reading_order(&visible.iter().map(|p| (p.id.as_str(), p.parent_id.as_deref())).collect::<Vec<_>>());
+    let wanted = match at {
+        PageAt { post: Some(post), .. } => {
+            order.iter().position(|&i| visible[i].id == *post).map_or(PageWanted::First, PageWanted::Holding)
+        }
+        PageAt { page: Some(n), .. } => PageWanted::Number(*n),
+        PageAt { .. } => PageWanted::First,
+    };
+    let span = PageSpan::of(order.len(), wanted);
     let anonymity = acc.board.anonymity;
-    let recorders = recorder_names(conn, &all)?;
-    let reactions = reactions_of(conn, question_id, anonymity)?;
+    let (shown, reactions) = if span.is_whole() && visible.len() == outline.len() {
+        // The common case, every post on one page: the fixed statements by question.
+        (db::posts::of_question(conn, question_id)?, reactions_of(conn, question_id, anonymity)?)
+    } else {
+        let ids: Vec<PostId> = order[span.start..span.end].iter().map(|&i| visible[i].id.clone()).collect();
+        let mut rows = db::posts::authored_many(conn, &ids)?;
+        let position: HashMap<&PostId, usize> = ids.iter().enumerate().map(|(n, id)| (id, n)).collect();
+        rows.sort_by_key(|ap| position.get(&ap.post.id).copied().unwrap_or(usize::MAX));
+        (rows, reactions_of_posts(conn, &ids, anonymity)?)
+    };
+    let recorders = recorder_names(conn, &shown)?;
     // Images of posts the reader may not see are never looked up: the threads hold visible posts.
+    let on_page: HashSet<&PostId> = shown.iter().map(|ap| &ap.post.id).collect();
     let mut post_images: HashMap<PostId, Vec<super::views::ImageView>> = HashMap::new();
     for image in db::images::of_question(conn, question_id)? {
         match &image.post_id {
-            Some(pid) => {
+            Some(pid) if on_page.contains(pid) => {
                 post_images.entry(pid.clone()).or_default().push(super::views::image_view(&image, Some(question_id)))
             }
+            Some(_) => {}
             None => question.images.push(super::views::image_view(&image, Some(question_id))),
         }
     }
     let posts = thread_tree(
-        &visible,
+        &shown.iter().collect::<Vec<_>>(),
         &Reader {
             me: &me,
             zone: &zone,
@@ -313,11 +350,12 @@ fn render_question(
         },
     );
     // A view writes its "read" mark only when it shows a post newer than the last one: a page
-    // read again and again, or by many at once, never waits for the database's writer.
+    // read again and again, or by many at once, never waits for the database's writer. The
+    // mark is the newest post shown, so newer posts on other pages stay new.
     if !observing {
-        if let Some(latest) = all.iter().map(|ap| ap.post.created_at).max() {
+        if let Some(latest) = shown.iter().map(|ap| ap.post.created_at).max() {
             if db::posts::read_mark(conn, question_id, &me)?.is_none_or(|mark| latest > mark) {
-                db::posts::mark_read(conn, question_id, &me, now)?;
+                db::posts::mark_read(conn, question_id, &me, latest)?;
             }
         }
     }
@@ -364,6 +402,7 @@ fn render_question(
         stage: stage_view,
         question,
         posts,
+        pages: span,
         can_answer: can_answer && !observing,
         can_reply: can_reply && !observing,
         refusal,

@@ -36,6 +36,11 @@ pub fn reactions_of(conn: &mut DbConn, question_id: &QuestionId, anonymity: Anon
     Ok(reactions_by_post(db::posts::reactions_of_question(conn, question_id)?, anonymity))
 }
 
+/// The "agree" reactions on the given posts (one page of a question).
+pub fn reactions_of_posts(conn: &mut DbConn, post_ids: &[PostId], anonymity: Anonymity) -> AppResult<Reactions> {
+    Ok(reactions_by_post(db::posts::reactions_of_posts(conn, post_ids)?, anonymity))
+}
+
 /// The "agree" reactions on one post.
 pub fn reactions_of_post(conn: &mut DbConn, post_id: &PostId, anonymity: Anonymity) -> AppResult<Reactions> {
     Ok(reactions_by_post(db::posts::reactions_of_post(conn, post_id)?, anonymity))
@@ -61,7 +66,14 @@ pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
             _ => roots.push(*ap),
         }
     }
-    roots.iter().map(|ap| post_view(ap, &children, reader)).collect()
+    roots
+        .iter()
+        .map(|ap| {
+            let mut view = post_view(ap, &children, reader);
+            view.continues_thread = ap.post.parent_id.is_some();
+            view
+        })
+        .collect()
 }
 
 fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r: &Reader) -> PostView {
@@ -117,6 +129,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         } else {
             Vec::new()
         },
+        continues_thread: false,
         replies: children
             .get(p.id.as_str())
             .map(|c| c.iter().map(|ap| post_view(ap, children, r)).collect())

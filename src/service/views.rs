@@ -239,6 +239,8 @@ pub struct PostView {
     /// Who agreed; for the board's staff (moderators, observers, analysts).
     pub agreed_by: Vec<String>,
     pub images: Vec<ImageView>,
+    /// Replies to a post not shown with it (on an earlier page of the question).
+    pub continues_thread: bool,
     #[schema(no_recursion)]
     pub replies: Vec<PostView>,
 }

@@ -1,7 +1,7 @@
 //! Poll, rating and ranking questions: voting (a changed vote is kept in the history), the
 //! results as a participant may see them, and the votes for staff.
 
-use super::pages::{question_page, QuestionPage};
+use super::pages::{question_page, PageAt, QuestionPage};
 use super::posting::{create_post, PostInput};
 use super::rules::question_access;
 use super::views::When;
@@ -59,7 +59,7 @@ pub fn vote(
             create_post(conn, ctx, actor, question_id, &PostInput { body_md: comment.into(), parent_id: None })?;
         }
     }
-    question_page(conn, ctx, actor, question_id)
+    question_page(conn, ctx, actor, question_id, &PageAt::default())
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

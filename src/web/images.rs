@@ -136,7 +136,7 @@ async fn upload_to_post(
     let pid = p.into_inner();
     let image = upload(&state, &viewer, payload, To::Post, pid.to_string()).await?;
     session::notice(&viewer.session, "The image is added to your post.");
-    Ok(redirect(&format!("/q/{}#post-{pid}", image.question_id.map(|q| q.to_string()).unwrap_or_default())))
+    Ok(redirect(&format!("/q/{}?post={pid}#post-{pid}", image.question_id.map(|q| q.to_string()).unwrap_or_default())))
 }
 
 async fn upload_to_stage(

@@ -108,7 +108,7 @@ async fn probe(
         })
         .await?;
     session::notice(&viewer.session, if p.private { "Your private probe is posted." } else { "Your probe is posted." });
-    Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
+    Ok(redirect(&format!("/q/{}?post={id}#post-{id}", p.question_id, id = p.id)))
 }
 
 async fn hide(
@@ -125,7 +125,7 @@ async fn hide(
         })
         .await?;
     session::notice(&viewer.session, "The post is hidden from participants.");
-    Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
+    Ok(redirect(&format!("/q/{}?post={id}#post-{id}", p.question_id, id = p.id)))
 }
 
 async fn restore(
@@ -141,7 +141,7 @@ async fn restore(
         })
         .await?;
     session::notice(&viewer.session, "The post is shown again.");
-    Ok(redirect(&format!("/q/{}#post-{}", p.question_id, p.id)))
+    Ok(redirect(&format!("/q/{}?post={id}#post-{id}", p.question_id, id = p.id)))
 }
 
 #[derive(Deserialize)]
@@ -169,7 +169,7 @@ async fn on_behalf(
         })
         .await?;
     session::notice(&viewer.session, "The answer is recorded on the participant's behalf.");
-    Ok(redirect(&format!("/q/{qid}#post-{}", p["id"].as_str().unwrap_or_default())))
+    Ok(redirect(&format!("/q/{qid}?post={id}#post-{id}", id = p["id"].as_str().unwrap_or_default())))
 }
 
 #[derive(Deserialize)]

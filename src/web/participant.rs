@@ -6,7 +6,7 @@ use super::session::{self, redirect, CsrfForm, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
 use crate::error::AppError;
-use crate::service::pages::{self, QuestionPage};
+use crate::service::pages::{self, PageAt, QuestionPage};
 use crate::service::participants::ConsentInput;
 use crate::service::posting::{self, PostInput};
 use crate::service::votes;
@@ -43,6 +43,9 @@ struct ViewAs {
     participant: Option<ParticipantId>,
     /// Staff: count only this group's votes in the results.
     group: Option<String>,
+    /// The question page: which page of its posts (see `PageAt`).
+    page: Option<usize>,
+    post: Option<PostId>,
 }
 
 async fn board_home(
@@ -129,29 +132,32 @@ async fn question(
     q: web::Path<QuestionId>,
     view_as: web::Query<ViewAs>,
 ) -> PageResult {
-    let ViewAs { participant: view_as, group } = view_as.into_inner();
+    let ViewAs { participant: view_as, group, page, post } = view_as.into_inner();
     let view_as = view_as.filter(|p| !p.is_empty());
+    let at = PageAt { page, post: post.filter(|p| !p.is_empty()) };
     if let Some(group) = group.filter(|g| !g.is_empty()) {
         let qid = q.into_inner();
         let (mut page, results) = state
             .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
                 let results = votes::results_for_group(conn, actor, &qid, &group)?;
-                Ok((pages::question_page(conn, ctx, actor, &qid)?, (group, results)))
+                Ok((pages::question_page(conn, ctx, actor, &qid, &at)?, (group, results)))
             })
             .await?;
         page.results = Some(results.1);
-        return question_html(&viewer, page, json!({"group": results.0}));
+        let keep = query_prefix("group", &results.0);
+        return question_html(&viewer, page, &keep, json!({"group": results.0}));
     }
     if let Some(p) = view_as {
         let qid = q.into_inner();
+        let keep = query_prefix("as", &p);
         let page = state
             .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-                pages::question_page_as(conn, ctx, actor, &qid, &p)
+                pages::question_page_as(conn, ctx, actor, &qid, &p, &at)
             })
             .await?;
-        return question_html(&viewer, page, json!({}));
+        return question_html(&viewer, page, &keep, json!({}));
     }
-    show_question(&state, &viewer, q.into_inner(), None, None).await
+    show_question(&state, &viewer, q.into_inner(), at, None, None).await
 }
 
 /// The question page; after a refused post it shows the reason and keeps the text typed.
@@ -159,13 +165,14 @@ async fn show_question(
     state: &AppState,
     viewer: &Viewer,
     question_id: QuestionId,
+    at: PageAt,
     error: Option<&AppError>,
     draft: Option<PostInput>,
 ) -> PageResult {
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match welcome_first(actor) {
             Some(to) => Ok(Err(to)),
-            None => pages::question_page(conn, ctx, actor, &question_id).map(Ok),
+            None => pages::question_page(conn, ctx, actor, &question_id, &at).map(Ok),
         })
         .await?;
     let page = match page {
@@ -178,27 +185,39 @@ async fn show_question(
         "draft": draft.as_ref().map(|d| &d.body_md),
         "draft_parent": draft.as_ref().and_then(|d| d.parent_id.clone()),
     });
-    let mut res = question_html(viewer, page, extra)?;
+    let mut res = question_html(viewer, page, "", extra)?;
     if let Some(status) = status {
         *res.status_mut() = status;
     }
     Ok(res)
 }
 
+/// `name=value&`, encoded, for page links to carry.
+fn query_prefix(name: &str, value: &str) -> String {
+    serde_urlencoded::to_string([(name, value)]).map(|q| q + "&").unwrap_or_default()
+}
+
 #[derive(Serialize)]
 struct QuestionHtml {
     q: QuestionPage,
     posts_html: String,
+    /// Links to the other pages of a long question; none when it fits on one.
+    pager: Option<super::threads::Pager>,
     #[serde(flatten)]
     extra: serde_json::Value,
 }
 
 /// The question page as HTML; `extra` holds the fields of this view (a refused post's error
-/// and draft, the group the results are of).
-fn question_html(viewer: &Viewer, mut page: QuestionPage, extra: serde_json::Value) -> PageResult {
-    let title = format!("{} · {}", page.stage.title, page.board.title);
+/// and draft, the group the results are of), `keep` the query its page links carry
+/// (`as=…&`).
+fn question_html(viewer: &Viewer, mut page: QuestionPage, keep: &str, extra: serde_json::Value) -> PageResult {
+    let mut title = format!("{} · {}", page.stage.title, page.board.title);
+    if page.pages.count > 1 {
+        title = format!("{title} (page {} of {})", page.pages.number, page.pages.count);
+    }
     let posts_html = super::threads::posts_html(viewer, &mut page)?;
-    viewer.render("question", &title, &QuestionHtml { q: page, posts_html, extra })
+    let pager = super::threads::Pager::new(&page.question.id, &page.pages, keep);
+    viewer.render("question", &title, &QuestionHtml { q: page, posts_html, pager, extra })
 }
 
 /// The answer and reply forms: the post, and the page's one-time token.
@@ -232,14 +251,18 @@ async fn post(
         Ok((post, _)) => {
             let reply = !post["parent_id"].is_null();
             session::notice(&viewer.session, if reply { "Your reply is posted." } else { "Your answer is posted." });
-            Ok(redirect(&format!("/q/{question_id}#post-{}", post["id"].as_str().unwrap_or_default())))
+            Ok(redirect(&format!("/q/{question_id}?post={id}#post-{id}", id = post["id"].as_str().unwrap_or_default())))
         }
         Err(
             e @ (AppError::Unprocessable { .. }
             | AppError::Conflict(_)
             | AppError::AlreadyAnswered(_)
             | AppError::Forbidden(_)),
-        ) => show_question(&state, &viewer, question_id, Some(&e), Some(keep)).await,
+        ) => {
+            // Back on the page of the post replied to, where the reply form was.
+            let at = PageAt { page: None, post: keep.parent_id.clone() };
+            show_question(&state, &viewer, question_id, at, Some(&e), Some(keep)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -274,7 +297,7 @@ async fn edit(
         })
         .await?;
     session::notice(&viewer.session, "Your changes are saved; the earlier wording is kept in the history.");
-    Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
+    Ok(redirect(&format!("/q/{}?post={id}#post-{id}", post.question_id, id = post.id)))
 }
 
 async fn history(state: web::Data<AppState>, viewer: Viewer, p: web::Path<PostId>) -> PageResult {
@@ -295,7 +318,7 @@ async fn agree(
     let post = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| posting::toggle_agree(conn, ctx, actor, &post_id))
         .await?;
-    Ok(redirect(&format!("/q/{}#post-{}", post.question_id, post.id)))
+    Ok(redirect(&format!("/q/{}?post={id}#post-{id}", post.question_id, id = post.id)))
 }
 
 async fn vote(
@@ -318,7 +341,7 @@ async fn vote(
             Ok(redirect(&format!("/q/{qid}")))
         }
         Err(e @ (AppError::Unprocessable { .. } | AppError::Forbidden(_))) => {
-            show_question(&state, &viewer, qid, Some(&e), None).await
+            show_question(&state, &viewer, qid, PageAt::default(), Some(&e), None).await
         }
         Err(e) => Err(e.into()),
     }

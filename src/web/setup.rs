@@ -347,7 +347,7 @@ async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<
     let qid = q.into_inner();
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let page = crate::service::pages::question_page(conn, ctx, actor, &qid)?;
+            let page = crate::service::pages::question_page(conn, ctx, actor, &qid, &Default::default())?;
             if !page.board.can_manage {
                 return Err(AppError::forbidden("Only the board's moderators can edit questions."));
             }

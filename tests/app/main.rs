@@ -15,6 +15,7 @@ mod groups;
 mod images;
 mod journey;
 mod moderation;
+mod paging;
 mod permissions;
 mod polls;
 mod queries;

@@ -71,7 +71,8 @@ async fn page_query_counts_do_not_grow_with_replies(backend: Backend) {
             cost(&app, &staff, &format!("/boards/{}/analysis", s.board)).await,
             cost(&app, &staff, &format!("/boards/{}/codebook", s.board)).await,
         ];
-        assert!(staff.question_page(&s.question).await.matches("class=\"post ").count() == n);
+        // Fifty posts to a page: the 200 replies come in four.
+        assert_eq!(staff.question_page(&s.question).await.matches("class=\"post ").count(), n.min(50));
         costs.push(pages);
     }
     assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants, coding, report, analysis, codebook)");

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::service::audit::{self, AuditView};
 use crate::service::grid::{self, Grid, GridFilter};
 use crate::service::moderation::{self, HideInput, NoteInput, NoteView, OnBehalfInput, OpenProbe, ProbeInput};
-use crate::service::pages::{self, ParticipantHome, QuestionPage};
+use crate::service::pages::{self, PageAt, ParticipantHome, QuestionPage};
 use crate::service::summaries::{self, SummaryInput};
 use crate::service::views::PostView;
 use crate::service::views::SummaryView;
@@ -128,7 +128,7 @@ pub async fn home_as(
     get,
     path = "/api/v1/questions/{question}/as/{participant}",
     tag = "moderation",
-    params(("question" = String, Path), ("participant" = String, Path)),
+    params(("question" = String, Path), ("participant" = String, Path), PageAt),
     responses((status = 200, body = QuestionPage, description = "The question exactly as this participant sees it")),
     security(("bearer" = [])),
 )]
@@ -136,10 +136,12 @@ pub async fn question_as(
     state: State,
     bearer: Bearer,
     path: web::Path<(QuestionId, ParticipantId)>,
+    at: web::Query<PageAt>,
 ) -> ApiResult<HttpResponse> {
     let (question, participant) = path.into_inner();
+    let at = at.into_inner();
     bearer
-        .run(&state, move |conn, ctx, actor| pages::question_page_as(conn, ctx, actor, &question, &participant))
+        .run(&state, move |conn, ctx, actor| pages::question_page_as(conn, ctx, actor, &question, &participant, &at))
         .await
         .map(json)
 }

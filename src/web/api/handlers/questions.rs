@@ -2,7 +2,7 @@
 
 use crate::domain::ids::{QuestionId, StageId};
 use crate::error::AppError;
-use crate::service::pages::{self, QuestionPage};
+use crate::service::pages::{self, PageAt, QuestionPage};
 use crate::service::stages::{self, QuestionInput};
 use crate::service::views::QuestionView;
 use crate::web::api::common::{created, json, Bearer};
@@ -37,13 +37,22 @@ pub async fn add_question(
     get,
     path = "/api/v1/questions/{question}",
     tag = "questions",
-    params(("question" = String, Path)),
-    responses((status = 200, body = QuestionPage, description = "The question with the replies the asker may read")),
+    params(("question" = String, Path), PageAt),
+    responses((
+        status = 200,
+        body = QuestionPage,
+        description = "One page (50 posts) of the replies the asker may read, with the question"
+    )),
     security(("bearer" = [])),
 )]
-pub async fn get_question(state: State, bearer: Bearer, id: web::Path<QuestionId>) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    bearer.run(&state, move |conn, ctx, actor| pages::question_page(conn, ctx, actor, &id)).await.map(json)
+pub async fn get_question(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<QuestionId>,
+    at: web::Query<PageAt>,
+) -> ApiResult<HttpResponse> {
+    let (id, at) = (id.into_inner(), at.into_inner());
+    bearer.run(&state, move |conn, ctx, actor| pages::question_page(conn, ctx, actor, &id, &at)).await.map(json)
 }
 
 #[utoipa::path(
