@@ -9,15 +9,17 @@ use crate::db::models::OutboxMessage;
 use crate::db::{self, Db};
 use crate::domain::email::{retry_delay, DeliveryStatus, EmailKind};
 use crate::domain::ids::ParticipantId;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
-/// Messages claimed at once. Each is marked sent as soon as the SMTP server accepts it, so a
-/// crash re-sends at most the few messages in flight, not the batch.
+/// Messages claimed at once. Each is marked sent as soon as the SMTP server accepts it (with
+/// those accepted meanwhile), so a crash re-sends at most the few messages in flight, not the
+/// batch.
 const BATCH: i64 = 100;
 /// How long marking a message sent is retried while the database is away, before the message
 /// is left to its lease (and may then be sent again).
@@ -48,6 +50,17 @@ pub struct Drained {
     pub retrying: usize,
     pub failed: usize,
     pub cancelled: usize,
+}
+
+/// How one message's outcome is written to its row.
+#[derive(Clone)]
+struct Mark {
+    id: String,
+    claim: String,
+    status: DeliveryStatus,
+    error: Option<String>,
+    next: time::PrimitiveDateTime,
+    sent_at: Option<time::PrimitiveDateTime>,
 }
 
 enum Outcome {
@@ -105,9 +118,8 @@ impl OutboxWorker {
         Ok(n)
     }
 
-    /// Records one outcome, retrying while the database is unreachable: a message the SMTP
-    /// server accepted must be marked sent, or it would be sent again after its lease.
-    async fn record(&self, m: &OutboxMessage, claim: &str, outcome: &Outcome) -> AppResult<()> {
+    /// The row update that records `outcome` of message `m`.
+    fn mark(&self, m: &OutboxMessage, claim: &str, outcome: &Outcome) -> Mark {
         let now = self.clock.now();
         let (status, error, next, sent_at) = match outcome {
             Outcome::Sent => (DeliveryStatus::Sent, None, m.next_attempt_at, Some(now)),
@@ -121,22 +133,57 @@ impl OutboxWorker {
             }
             Outcome::Cancelled => (DeliveryStatus::Cancelled, None, m.next_attempt_at, None),
         };
-        let started = std::time::Instant::now();
-        let mut wait = Duration::from_millis(200);
-        loop {
-            let (id, claim, error) = (m.id.clone(), claim.to_string(), error.clone());
-            let result = self
-                .db
-                .run(move |conn| Ok(db::outbox::finish(conn, &id, &claim, status, error.as_deref(), next, sent_at)?))
-                .await;
-            match result {
-                Ok(()) => return Ok(()),
-                Err(e) if started.elapsed() < MARK_RETRY_FOR => {
-                    tracing::warn!(message = %m.id, error = %e.detail(), "could not record the outcome of an email; retrying");
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(5));
+        Mark { id: m.id.to_string(), claim: claim.to_string(), status, error, next, sent_at }
+    }
+
+    /// Records outcomes as they come, all those waiting in one transaction (group commit):
+    /// each is durable before its sender goes on, as with one commit per message, but a
+    /// commit serves every connection that finished meanwhile. Retries while the database is
+    /// unreachable: a message the SMTP server accepted must be marked sent, or it would be
+    /// sent again after its lease.
+    async fn record_marks(&self, mut waiting: mpsc::UnboundedReceiver<(Mark, oneshot::Sender<Result<(), String>>)>) {
+        while let Some(first) = waiting.recv().await {
+            let mut group = vec![first];
+            while let Ok(next) = waiting.try_recv() {
+                group.push(next);
+            }
+            let marks: Arc<Vec<Mark>> = Arc::new(group.iter().map(|(m, _)| m.clone()).collect());
+            let started = std::time::Instant::now();
+            let mut wait = Duration::from_millis(200);
+            let result = loop {
+                let these = marks.clone();
+                let result = self
+                    .db
+                    .run(move |conn| {
+                        db::transaction(conn, |conn| {
+                            for m in these.iter() {
+                                db::outbox::finish(
+                                    conn,
+                                    &m.id,
+                                    &m.claim,
+                                    m.status,
+                                    m.error.as_deref(),
+                                    m.next,
+                                    m.sent_at,
+                                )?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .await;
+                match result {
+                    Ok(()) => break Ok(()),
+                    Err(e) if started.elapsed() < MARK_RETRY_FOR => {
+                        tracing::warn!(messages = marks.len(), error = %e.detail(), "could not record the outcome of emails; retrying");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(Duration::from_secs(5));
+                    }
+                    Err(e) => break Err(e.detail()),
                 }
-                Err(e) => return Err(e),
+            };
+            for (_, done) in group {
+                // The sender is gone only if the pass was dropped; nothing waits then.
+                let _ = done.send(result.clone());
             }
         }
     }
@@ -167,14 +214,17 @@ impl OutboxWorker {
                 return Ok(total);
             }
             let t_send = std::time::Instant::now();
-            let outcomes: Vec<AppResult<Option<Outcome>>> = futures_util::stream::iter(batch)
-                .map(|m| {
+            let (to_record, waiting) = mpsc::unbounded_channel();
+            let recorder = self.record_marks(waiting);
+            let (opt_outs, claim_ref) = (&opt_outs, &claim);
+            let sends = futures_util::stream::iter(batch)
+                .map(move |m| {
                     let opted_out = m
                         .participant_id
                         .as_ref()
                         .and_then(|p| opt_outs.get(p))
                         .is_some_and(|kinds| kinds.contains(&m.kind));
-                    let claim = &claim;
+                    let (claim, to_record) = (claim_ref, to_record.clone());
                     async move {
                         // Shutting down: what has not been handed to the server goes back.
                         if self.is_stopping() {
@@ -192,14 +242,24 @@ impl OutboxWorker {
                                 Err(SendError { message, .. }) => Outcome::Retry(message),
                             }
                         };
-                        // Marked at once, message by message.
-                        self.record(&m, claim, &outcome).await?;
-                        Ok(Some(outcome))
+                        // Recorded before this connection takes the next message.
+                        let (done, recorded) = oneshot::channel();
+                        let recording = to_record.send((self.mark(&m, claim, &outcome), done));
+                        match (recording, recorded.await) {
+                            (Ok(()), Ok(Ok(()))) => Ok(Some(outcome)),
+                            (_, Ok(Err(e))) => {
+                                Err(AppError::Internal(anyhow::anyhow!("recording an email's outcome: {e}")))
+                            }
+                            _ => Err(AppError::Internal(anyhow::anyhow!("the outbox recorder stopped"))),
+                        }
                     }
                 })
                 .buffer_unordered(self.concurrency)
-                .collect()
-                .await;
+                .collect::<Vec<AppResult<Option<Outcome>>>>();
+            // The recorder ends once every sender has dropped its handle: the last one goes
+            // with the stream, dropped as soon as it has been awaited.
+            let sending = async move { sends.await };
+            let (outcomes, ()) = tokio::join!(sending, recorder);
             tracing::debug!(n = outcomes.len(), ms = t_send.elapsed().as_millis() as u64, "batch sent");
             for outcome in outcomes {
                 match outcome? {
