@@ -257,9 +257,8 @@ impl OutboxWorker {
                 .buffer_unordered(self.concurrency)
                 .collect::<Vec<AppResult<Option<Outcome>>>>();
             // The recorder ends once every sender has dropped its handle: the last one goes
-            // with the stream, dropped as soon as it has been awaited.
-            let sending = async move { sends.await };
-            let (outcomes, ()) = tokio::join!(sending, recorder);
+            // with the stream, which `join!` drops as soon as it completes.
+            let (outcomes, ()) = tokio::join!(sends, recorder);
             tracing::debug!(n = outcomes.len(), ms = t_send.elapsed().as_millis() as u64, "batch sent");
             for outcome in outcomes {
                 match outcome? {
