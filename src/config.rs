@@ -25,6 +25,7 @@ pub struct Settings {
     pub body_total_secs: u64,
     pub db_pool_size: u32,
     pub sqlite_synchronous: crate::db::Synchronous,
+    pub sqlite_group_commit: bool,
     pub smtp_url: String,
     pub mail_from: String,
     pub mail_from_name: String,

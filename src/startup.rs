@@ -194,7 +194,12 @@ pub fn outbox_worker(settings: &Settings, db: Db, clock: SharedClock) -> anyhow:
 /// Opens and migrates the database and builds the services' context: all that the commands
 /// other than `serve` need.
 pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, Ctx)> {
-    let db = Db::connect_with(&settings.database_url, settings.db_pool_size, settings.sqlite_synchronous)?;
+    let db = Db::connect_with(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.sqlite_synchronous,
+        settings.sqlite_group_commit,
+    )?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");

@@ -15,9 +15,12 @@ pub mod schema;
 pub mod stages;
 pub mod users;
 pub mod votes;
+pub mod writer;
 
 use crate::error::{AppError, AppResult};
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -32,6 +35,29 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 pub enum DbConn {
     Postgresql(diesel::PgConnection),
     Sqlite(diesel::SqliteConnection),
+}
+
+/// The writer's groups go to the backend's own connection so that SQLite's begins with
+/// `BEGIN IMMEDIATE` (the writer runs on SQLite only; PostgreSQL writes from the pool).
+impl writer::GroupConnection for DbConn {
+    fn begin_group(&mut self) -> diesel::QueryResult<()> {
+        match self {
+            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+            DbConn::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+        }
+    }
+    fn commit_group(&mut self) -> diesel::QueryResult<()> {
+        match self {
+            DbConn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
+            DbConn::Postgresql(c) => AnsiTransactionManager::commit_transaction(c),
+        }
+    }
+    fn rollback_group(&mut self) -> diesel::QueryResult<()> {
+        match self {
+            DbConn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+            DbConn::Postgresql(c) => AnsiTransactionManager::rollback_transaction(c),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,15 +176,19 @@ pub struct Db {
     pool: Pool,
     pub backend: Backend,
     queries: Arc<AtomicU64>,
+    /// SQLite: the one writer that commits waiting writes together (see `write`).
+    writer: Option<writer::Writer<DbConn>>,
 }
 
 impl Db {
     /// A pool with the durable default (`synchronous = FULL` on SQLite).
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
-        Self::connect_with(url, pool_size, Synchronous::Full)
+        Self::connect_with(url, pool_size, Synchronous::Full, true)
     }
 
-    pub fn connect_with(url: &str, pool_size: u32, synchronous: Synchronous) -> anyhow::Result<Db> {
+    /// `group_commit`: on SQLite, participants' writes go through the single writer (see
+    /// `write`); off, each commits on its own from the pool (kept to compare the two).
+    pub fn connect_with(url: &str, pool_size: u32, synchronous: Synchronous, group_commit: bool) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
         if backend == Backend::Sqlite {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
@@ -175,6 +205,17 @@ impl Db {
             drop(manager.open()?);
         }
         let queries = manager.queries.clone();
+        let writer = match backend {
+            Backend::Sqlite if group_commit => {
+                let (own, counter) = (ConnectionManager::new(url, synchronous), queries.clone());
+                Some(writer::Writer::start(move || {
+                    let mut conn = own.open()?;
+                    conn.set_instrumentation(QueryCounter(counter.clone()));
+                    Ok(conn)
+                })?)
+            }
+            Backend::Sqlite | Backend::Postgres => None,
+        };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             // A SQLite file does not drop its connections; a PostgreSQL server can, so there a
@@ -182,7 +223,7 @@ impl Db {
             .test_on_check_out(backend == Backend::Postgres)
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)?;
-        Ok(Db { pool, backend, queries })
+        Ok(Db { pool, backend, queries, writer })
     }
 
     /// Statements run through this pool since it was opened (the pool's own health checks
@@ -207,6 +248,21 @@ impl Db {
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// As `run`, for the writes participants make many of at once (posts, votes): on SQLite they
+    /// go to the single writer, which commits every write waiting in one durable commit, so
+    /// the rate of writes is not the rate of disk syncs. `f` must not wait on anything but the
+    /// database: every write behind it waits too.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write(f).await,
+            None => self.run(f).await,
+        }
     }
 
     /// As `run`, but waits at most `wait` for a connection from the pool (the health check).

@@ -241,7 +241,7 @@ async fn post(
     // Sent twice (a double click, a retry after a lost answer): posted once.
     let key = session::form_key(form_token.as_deref(), &[&question_id, input.parent_id.as_deref().unwrap_or("")]);
     let result = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+        .writing_as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.create", |conn| {
                 posting::create_post(conn, ctx, actor, &qid, &input)
             })
@@ -292,7 +292,7 @@ async fn edit(
     let post_id = p.into_inner();
     let body = form.0.body_md;
     let post = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+        .writing_as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             posting::edit_post(conn, ctx, actor, &post_id, &body)
         })
         .await?;
@@ -316,7 +316,9 @@ async fn agree(
 ) -> PageResult {
     let post_id = p.into_inner();
     let post = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| posting::toggle_agree(conn, ctx, actor, &post_id))
+        .writing_as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            posting::toggle_agree(conn, ctx, actor, &post_id)
+        })
         .await?;
     Ok(redirect(&format!("/q/{}?post={id}#post-{id}", post.question_id, id = post.id)))
 }

@@ -92,4 +92,20 @@ impl AppState {
             })
             .await
     }
+
+    /// As `as_actor`, through the database's writer (`Db::write`): for the writes many
+    /// participants make at once.
+    pub async fn writing_as_actor<T, F>(&self, identity: Identity, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let ctx = self.ctx.clone();
+        self.db
+            .write(move |conn| {
+                let actor = identity.load(conn, &ctx)?;
+                f(conn, &ctx, &actor)
+            })
+            .await
+    }
 }

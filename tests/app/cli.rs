@@ -1,5 +1,6 @@
 //! The `focusboard` binary: help for every subcommand, creating accounts, and the demo board.
 
+use crate::helpers::listening_port;
 use std::process::Command;
 
 fn focusboard(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
@@ -158,20 +159,4 @@ async fn sigterm_drains_without_dropping_requests() {
         assert!(waited.elapsed() < std::time::Duration::from_secs(30), "stops after draining");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-}
-
-/// Reads the server's standard output up to "is listening on 127.0.0.1:PORT" and returns the
-/// port; the rest of the output is drained in the background so the server never blocks on it.
-fn listening_port(stdout: std::process::ChildStdout) -> u16 {
-    use std::io::BufRead;
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("server output");
-        if let Some(rest) = line.split("is listening on ").nth(1) {
-            let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
-            std::thread::spawn(move || lines.for_each(drop));
-            return addr.port();
-        }
-    }
-    panic!("the server stopped before it said where it listens");
 }

@@ -666,3 +666,19 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
         .expect("encode a PNG");
     buf.into_inner()
 }
+
+/// Reads the server's standard output up to "is listening on 127.0.0.1:PORT" and returns the
+/// port; the rest of the output is drained in the background so the server never blocks on it.
+pub fn listening_port(stdout: std::process::ChildStdout) -> u16 {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("server output");
+        if let Some(rest) = line.split("is listening on ").nth(1) {
+            let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
+            std::thread::spawn(move || lines.for_each(drop));
+            return addr.port();
+        }
+    }
+    panic!("the server stopped before it said where it listens");
+}

@@ -34,6 +34,7 @@ crate::on_both_databases!(
     a_backup_of_a_running_server_restores_whole,
     healthz_says_503_quickly_when_the_database_is_gone,
     stored_values_the_code_does_not_know_are_errors,
+    posts_acknowledged_under_load_survive_kill_9,
 );
 
 fn id(v: &Value) -> String {
@@ -1201,4 +1202,109 @@ async fn stored_values_the_code_does_not_know_are_errors(backend: Backend) {
     assert_eq!(ann.home(&s.board).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     set(format!("UPDATE participants SET email_opt_out = '[\"reminder\"]' WHERE board_id = '{}'", s.board)).await;
     assert_eq!(ann.home(&s.board).await.0, StatusCode::OK);
+}
+
+/// Participants posting at once, then the server killed with SIGKILL mid-load: every post it
+/// acknowledged is in the database afterwards (on SQLite the single writer answers only after
+/// the commit its group shares), and what it did not acknowledge is either there whole or not.
+async fn posts_acknowledged_under_load_survive_kill_9(backend: Backend) {
+    use std::process::Command;
+    let app = spawn(backend).await;
+    let people: Vec<String> = (0..8).map(|i| format!("k{i}@example.org")).collect();
+    let refs: Vec<&str> = people.iter().map(String::as_str).collect();
+    let s = app.board_with_question("mod@example.org", "open", &refs).await;
+    // The second process runs on the real clock, years after this app's: its links must still
+    // be valid there.
+    app.with_db(|conn, _| {
+        use diesel::prelude::*;
+        use focusboard::db::schema::participants;
+        diesel::update(participants::table)
+            .set(participants::token_expires_at.eq(time::macros::datetime!(2100-01-01 00:00)))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await;
+    // A second process on the same database, the one to be killed.
+    let child = Command::new(env!("CARGO_BIN_EXE_focusboard"))
+        .arg("serve")
+        .env("FOCUSBOARD_DATABASE_URL", &app.database_url)
+        .env("FOCUSBOARD_DATA_DIR", &app.settings.data_dir)
+        .env("FOCUSBOARD_BIND", "127.0.0.1:0")
+        .env("FOCUSBOARD_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start focusboard serve");
+    let mut child = KillOnDrop(child);
+    let base = format!("http://127.0.0.1:{}", listening_port(child.0.stdout.take().expect("stdout")));
+    // Its clock is the real one, so its participants' tokens are exchanged there.
+    let mut tokens = Vec::new();
+    for i in 0..people.len() {
+        let link = s.link(i).rsplit('/').next().unwrap_or_default();
+        let res = reqwest::Client::new()
+            .post(format!("{base}/api/v1/auth/participant"))
+            .json(&json!({"token": link}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        tokens.push(res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string());
+    }
+    let path = format!("/api/v1/questions/{}/posts", s.question);
+    let writers: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let api = Api { base: base.clone(), token, client: reqwest::Client::new() };
+            let path = path.clone();
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                let (st, answer) = api.post(&path, json!({"body_md": format!("Answer {i}")})).await;
+                assert_eq!(st, StatusCode::CREATED, "{answer}");
+                acknowledged.push(id(&answer));
+                let parent = id(&answer);
+                loop {
+                    let body = json!({"body_md": format!("Reply {} of {i}", acknowledged.len()), "parent_id": parent});
+                    // Once the server is gone a request fails: the writer stops there.
+                    let Ok(res) =
+                        api.client.post(format!("{}{path}", api.base)).bearer_auth(&api.token).json(&body).send().await
+                    else {
+                        return acknowledged;
+                    };
+                    let st = res.status();
+                    let Ok(answer) = res.json::<Value>().await else { return acknowledged };
+                    assert_eq!(st, StatusCode::CREATED, "{answer}");
+                    acknowledged.push(id(&answer));
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(Command::new("kill").args(["-KILL", &child.0.id().to_string()]).status().unwrap().success());
+    child.0.wait().unwrap();
+    let mut acknowledged = Vec::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    assert!(acknowledged.len() > 8, "the load ran: {} posts acknowledged", acknowledged.len());
+    let question = s.question.clone();
+    let stored: std::collections::HashSet<String> = app
+        .with_db(move |conn, _| {
+            Ok(focusboard::db::posts::outline_of_question(conn, &question)?
+                .into_iter()
+                .map(|p| p.id.to_string())
+                .collect())
+        })
+        .await;
+    let lost: Vec<_> = acknowledged.iter().filter(|p| !stored.contains(*p)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged posts lost: {lost:?}", lost.len(), acknowledged.len());
+}
+
+/// A server process that a failing test must not leave running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

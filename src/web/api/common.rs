@@ -44,20 +44,36 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_on(state, false, f).await
+    }
+
+    /// As `run`, through the database's writer (`Db::write`): for the writes many
+    /// participants make at once (posts, votes, agreements).
+    pub async fn write<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_on(state, true, f).await
+    }
+
+    async fn run_on<T, F>(self, state: &AppState, writer: bool, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let token = self.token.ok_or(AppError::Unauthorized)?;
         let reads_only = self.reads_only;
         let ctx = state.ctx.clone();
-        Ok(state
-            .db
-            .run(move |conn| {
-                let (identity, read_only) = accounts::identity_of_bearer(conn, &ctx, &token)?;
-                if read_only && !reads_only {
-                    return Err(AppError::forbidden("This token may only read."));
-                }
-                let actor = identity.load(conn, &ctx)?;
-                f(conn, &ctx, &actor)
-            })
-            .await?)
+        let job = move |conn: &mut DbConn| {
+            let (identity, read_only) = accounts::identity_of_bearer(conn, &ctx, &token)?;
+            if read_only && !reads_only {
+                return Err(AppError::forbidden("This token may only read."));
+            }
+            let actor = identity.load(conn, &ctx)?;
+            f(conn, &ctx, &actor)
+        };
+        Ok(if writer { state.db.write(job).await? } else { state.db.run(job).await? })
     }
 }
 
@@ -90,6 +106,25 @@ impl Bearer {
     {
         let key = key.0;
         self.run(state, move |conn, ctx, actor| {
+            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))
+        })
+        .await
+    }
+
+    /// As `run_once`, through the database's writer.
+    pub async fn write_once<T, F>(
+        self,
+        state: &AppState,
+        key: IdempotencyKey,
+        action: &'static str,
+        f: F,
+    ) -> ApiResult<(serde_json::Value, bool)>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Serialize + Send + 'static,
+    {
+        let key = key.0;
+        self.write(state, move |conn, ctx, actor| {
             crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))
         })
         .await

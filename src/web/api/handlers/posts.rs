@@ -47,7 +47,7 @@ pub async fn create_post(
     let (id, input) = (id.into_inner(), body.into_inner());
     let action = "post.create";
     let done = bearer
-        .run_once(&state, key, action, move |conn, ctx, actor| posting::create_post(conn, ctx, actor, &id, &input))
+        .write_once(&state, key, action, move |conn, ctx, actor| posting::create_post(conn, ctx, actor, &id, &input))
         .await?;
     Ok(once_response(StatusCode::CREATED, done))
 }
@@ -73,7 +73,7 @@ pub async fn edit_post(
     body: web::Json<EditInput>,
 ) -> ApiResult<HttpResponse> {
     let (id, text) = (id.into_inner(), body.into_inner().body_md);
-    bearer.run(&state, move |conn, ctx, actor| posting::edit_post(conn, ctx, actor, &id, &text)).await.map(json)
+    bearer.write(&state, move |conn, ctx, actor| posting::edit_post(conn, ctx, actor, &id, &text)).await.map(json)
 }
 
 #[utoipa::path(
@@ -99,7 +99,7 @@ pub async fn post_history(state: State, bearer: Bearer, id: web::Path<PostId>) -
 )]
 pub async fn agree(state: State, bearer: Bearer, id: web::Path<PostId>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    bearer.run(&state, move |conn, ctx, actor| posting::toggle_agree(conn, ctx, actor, &id)).await.map(json)
+    bearer.write(&state, move |conn, ctx, actor| posting::toggle_agree(conn, ctx, actor, &id)).await.map(json)
 }
 
 #[utoipa::path(
