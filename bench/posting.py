@@ -3,15 +3,16 @@
 
 Runs twice in one go on fresh SQLite files with `synchronous = FULL`: first with
 `sqlite_group_commit = false` (every post commits on its own, the baseline), then with the
-default single writer that commits the posts waiting together. Each run seeds one open
-question and `--participants` participants who each answer it through the API; then wrk,
-one connection per participant, has each reply under their own answer with 60-150 words of
-markdown, each request with its participant's token, while a second wrk loads the first
-participant's question page (first page, HTML). Afterwards the script counts the posts the
-question holds and checks that every request wrk saw answered 201 is among them.
+default single writer that commits the posts waiting together. Each run seeds a stage of
+`--questions` open questions and `--participants` participants who each answer every one
+through the API; then wrk, one connection per participant, has them reply under their own
+answers with 60-150 words of markdown, each request with its participant's token, while a
+second wrk loads the first participant's page of the first question (first page, HTML).
+Afterwards the script counts the posts the questions hold and checks that every request wrk
+saw answered 201 is among them.
 Everything runs on 127.0.0.1 and stops by itself.
 
-Usage: bench/posting.py [--participants 200] [--seconds 15] [--page-connections 8]
+Usage: bench/posting.py [--participants 200] [--questions 10] [--seconds 15] [--page-connections 8]
 """
 import argparse, json, os, random, re, shutil, subprocess, sys, tempfile
 from common import Server
@@ -20,16 +21,16 @@ from pages import reply
 LUA = """
 local creds = {}
 for line in io.lines(os.getenv("POSTING_CREDS")) do
-  local token, body = line:match("^(%S+) (.*)$")
-  creds[#creds + 1] = {token, body}
+  local token, path, body = line:match("^(%S+) (%S+) (.*)$")
+  creds[#creds + 1] = {token, path, body}
 end
-local path = os.getenv("POSTING_PATH")
 local n = 0
--- Each request is the next participant's: over the run every one posts about as often.
+-- Each request is the next participant's, on the next question: over the run every one posts
+-- about as often, under their own answers.
 request = function()
   n = n + 1
   local c = creds[(n % #creds) + 1]
-  return wrk.format("POST", path, {["Authorization"] = "Bearer " .. c[1], ["Content-Type"] = "application/json"}, c[2])
+  return wrk.format("POST", c[2], {["Authorization"] = "Bearer " .. c[1], ["Content-Type"] = "application/json"}, c[3])
 end
 """
 
@@ -49,7 +50,13 @@ def one_run(label, group_commit, args):
     work = tempfile.mkdtemp(prefix="focusboard-posting-")
     try:
         token = server.staff_token()
-        board, _, q = server.released_question(token, "What did you hope for?")
+        board = server.api("POST", "/api/v1/boards", {"title": "Bench", "time_zone": "Europe/London"}, token)
+        stage = server.api("POST", f"/api/v1/boards/{board['id']}/stages", {"title": "Stage 1"}, token)
+        questions = [server.api("POST", f"/api/v1/stages/{stage['id']}/questions",
+                                {"prompt_md": f"Question {i + 1}: what did you hope for?", "mode": "open"}, token)
+                     for i in range(args.questions)]
+        server.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
+        q = questions[0]
         csv = "email,name\n" + "".join(f"p{i:03d}@example.org,P {i}\n" for i in range(args.participants))
         server.api("POST", f"/api/v1/boards/{board['id']}/participants/import?commit=true", csv.encode(), token, "text/csv")
         people = server.api("GET", f"/api/v1/boards/{board['id']}/participants", token=token)
@@ -60,8 +67,11 @@ def one_run(label, group_commit, args):
             first_link = first_link or link
             t = server.api("POST", "/api/v1/auth/participant", {"token": link.rsplit("/", 1)[1]})["token"]
             server.api("POST", "/api/v1/me/consent", {"consent": "true", "screen_name": f"Poster {i}"}, t)
-            answer = server.api("POST", f"/api/v1/questions/{q['id']}/posts", {"body_md": reply(rng)}, t)
-            lines.append(f"{t} {json.dumps({'body_md': reply(rng), 'parent_id': answer['id']})}")
+            for question in questions:
+                path = f"/api/v1/questions/{question['id']}/posts"
+                answer = server.api("POST", path, {"body_md": reply(rng)}, t)
+                lines.append(f"{t} {path} {json.dumps({'body_md': reply(rng), 'parent_id': answer['id']})}")
+        rng.shuffle(lines)
         creds = os.path.join(work, "creds.txt")
         with open(creds, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -69,7 +79,7 @@ def one_run(label, group_commit, args):
         with open(script, "w") as f:
             f.write(LUA)
         _, cookie = server.participant_cookie(first_link)
-        env = dict(os.environ, POSTING_CREDS=creds, POSTING_PATH=f"/api/v1/questions/{q['id']}/posts")
+        env = dict(os.environ, POSTING_CREDS=creds)
         page = subprocess.Popen(["wrk", "-t1", f"-c{args.page_connections}", f"-d{args.seconds}s", "--latency",
                                  "-H", f"Cookie: {cookie}", f"{server.base}/q/{q['id']}"],
                                 stdout=subprocess.PIPE, text=True)
@@ -80,7 +90,8 @@ def one_run(label, group_commit, args):
         page_p99 = re.search(r"99%\s+(\S+)", page_out).group(1)
         # Every post wrk saw acknowledged is in the question (wrk may stop with some in flight,
         # which the server can still have written: hence at least, not exactly).
-        stored = server.api("GET", f"/api/v1/questions/{q['id']}", token=token)["pages"]["total_posts"] - args.participants
+        stored = sum(server.api("GET", f"/api/v1/questions/{question['id']}", token=token)["pages"]["total_posts"]
+                     for question in questions) - args.participants * len(questions)
         acknowledged = done - non2xx
         assert non2xx == 0, f"{non2xx} posts refused"
         assert stored >= acknowledged, (stored, acknowledged)
@@ -95,12 +106,13 @@ def one_run(label, group_commit, args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--participants", type=int, default=200)
+    ap.add_argument("--questions", type=int, default=10)
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--page-connections", type=int, default=8)
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
-    print(f"SQLite, synchronous = FULL, {args.participants} participants posting (wrk -t2 -c{args.participants} "
+    print(f"SQLite, synchronous = FULL, {args.participants} participants posting on {args.questions} questions (wrk -t2 -c{args.participants} "
           f"-d{args.seconds}s), question page wrk -t1 -c{args.page_connections}, {os.cpu_count()} cores")
     base = one_run("each post its own commit", False, args)
     group = one_run("single writer, group commit", True, args)

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::email::transport::{self, Mailer};
 use crate::email::worker::OutboxWorker;
 use crate::scheduler::Scheduler;
-use crate::service::Ctx;
+use crate::service::{self, Ctx};
 use crate::web::{self, errors, AppState};
 use actix_session::config::PersistentSession;
 use actix_session::storage::CookieSessionStore;
@@ -32,6 +32,8 @@ pub struct Application {
     pub outbox: OutboxWorker,
     scheduler_every: Duration,
     outbox_every: Duration,
+    /// How often "read up to here" marks are written (None: only before counts and at stop).
+    reads_every: Option<Duration>,
     background: bool,
 }
 
@@ -120,6 +122,8 @@ impl Application {
             db,
             scheduler_every: Duration::from_secs(settings.scheduler_interval_secs.max(1)),
             outbox_every: Duration::from_millis(settings.outbox_interval_ms.max(50)),
+            reads_every: (settings.read_marks_flush_ms > 0)
+                .then(|| Duration::from_millis(settings.read_marks_flush_ms)),
             background,
         })
     }
@@ -145,6 +149,8 @@ impl Application {
         } else {
             Vec::new()
         };
+        let marks =
+            self.reads_every.map(|every| tokio::spawn(flush_read_marks(self.db.clone(), self.ctx.clone(), every)));
         let handle = self.server.handle();
         let (state, drain) = (self.state.clone(), self.drain);
         let signals = tokio::spawn(async move {
@@ -159,6 +165,15 @@ impl Application {
         });
         let result = self.server.await;
         signals.abort();
+        // No view notes a mark any more: the last ones are written before the process exits.
+        if let Some(marks) = marks {
+            marks.abort();
+        }
+        let reads = self.ctx.reads.clone();
+        match self.db.write(move |conn| service::reads::flush_all(conn, &reads)).await {
+            Ok(n) => tracing::info!(marks = n, "read marks written"),
+            Err(e) => tracing::warn!(error = %e.detail(), "read marks could not be written at stop"),
+        }
         // The server has answered what was in flight. The worker stops claiming, finishes the
         // messages it is sending and puts back the rest; then the process may exit.
         self.outbox.stop();
@@ -173,6 +188,22 @@ impl Application {
         }
         tracing::info!("server stopped");
         Ok(result?)
+    }
+}
+
+/// Writes the views' "read up to here" marks every `every`, together, through the writer.
+async fn flush_read_marks(db: Db, ctx: Ctx, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if ctx.reads.waiting() == 0 {
+            continue;
+        }
+        let reads = ctx.reads.clone();
+        if let Err(e) = db.write(move |conn| service::reads::flush_all(conn, &reads)).await {
+            tracing::warn!(error = %e.detail(), "read marks not written; trying again");
+        }
     }
 }
 
@@ -221,6 +252,7 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         session_idle: time::Duration::hours(settings.session_idle_hours.max(1)),
         session_max: time::Duration::days(settings.session_days.max(1)),
         token_days: settings.token_days.max(1),
+        reads: Arc::default(),
     };
     Ok((db, ctx))
 }

@@ -279,7 +279,6 @@ pub fn toggle_reaction(
     Ok(true)
 }
 
-/// Remembers that the reader saw the question now.
 /// When `reader_id` last read the question, if ever (by the primary key).
 pub fn read_mark(
     conn: &mut DbConn,
@@ -289,30 +288,44 @@ pub fn read_mark(
     question_reads::table.find((reader_id, question_id)).select(question_reads::read_at).first(conn).optional()
 }
 
+/// Records that the reader has seen the question up to `at`. `stored`: the reader had a mark
+/// when the view was made, so it is updated (one statement); otherwise it is inserted.
 pub fn mark_read(
     conn: &mut DbConn,
     question_id: &QuestionId,
     reader_id: &str,
-    now: PrimitiveDateTime,
+    at: PrimitiveDateTime,
+    stored: bool,
 ) -> QueryResult<()> {
-    let updated = diesel::update(question_reads::table.find((reader_id, question_id)))
-        .set(question_reads::read_at.eq(now))
-        .execute(conn)?;
-    if updated == 0 {
+    // A mark only moves forward: marks are written late, and by several instances.
+    let update = |conn: &mut DbConn| {
+        diesel::update(question_reads::table.find((reader_id, question_id)))
+            .filter(question_reads::read_at.lt(at))
+            .set(question_reads::read_at.eq(at))
+            .execute(conn)
+    };
+    // False when the reader has a mark already (a later one, or one another instance wrote).
+    let insert = |conn: &mut DbConn| {
         let inserted = diesel::insert_into(question_reads::table)
             .values((
                 question_reads::question_id.eq(question_id),
                 question_reads::reader_id.eq(reader_id),
-                question_reads::read_at.eq(now),
+                question_reads::read_at.eq(at),
             ))
             .execute(conn);
         match inserted {
-            // Another request of the same reader inserted first: its mark is as good.
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
-            other => {
-                other?;
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+                Ok(false)
             }
+            other => other.map(|_| true),
         }
+    };
+    if stored {
+        if update(conn)? == 0 {
+            insert(conn)?;
+        }
+    } else if !insert(conn)? {
+        update(conn)?;
     }
     Ok(())
 }

@@ -349,6 +349,7 @@ pub fn staff_stages(
 ) -> AppResult<Vec<StageView>> {
     let zone = acc.zone();
     let now = ctx.now();
+    super::reads::flush_reader(conn, &ctx.reads, acc.actor.reader_id())?;
     let unseen = db::posts::unseen_counts(conn, &acc.board.id, acc.actor.reader_id(), true)?;
     let stage_rows = db::stages::of_board(conn, &acc.board.id)?;
     let stage_of: HashMap<&StageId, &crate::db::models::Stage> = stage_rows.iter().map(|s| (&s.id, s)).collect();

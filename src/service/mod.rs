@@ -14,6 +14,7 @@ pub mod pages;
 pub mod participants;
 pub mod post_trees;
 pub mod posting;
+pub mod reads;
 pub mod rules;
 pub mod stages;
 pub mod summaries;
@@ -48,6 +49,8 @@ pub struct Ctx {
     pub session_max: time::Duration,
     /// How long a staff API token lasts unless its maker says otherwise.
     pub token_days: i64,
+    /// "Read up to here" marks waiting to be written together.
+    pub reads: Arc<reads::ReadMarks>,
 }
 
 impl Ctx {

@@ -85,6 +85,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
         .into_iter()
         .chain(db::votes::voted_questions(conn, &me.id)?)
         .collect();
+    super::reads::flush_reader(conn, &ctx.reads, me.id.as_str())?;
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();
     let group = me.group();
@@ -349,13 +350,14 @@ fn render_question(
             images: &post_images,
         },
     );
-    // A view writes its "read" mark only when it shows a post newer than the last one: a page
-    // read again and again, or by many at once, never waits for the database's writer. The
-    // mark is the newest post shown, so newer posts on other pages stay new.
+    // A view notes its "read" mark only when it shows a post newer than the last one, and the
+    // marks are written together later (`reads`): a view never waits for the database's
+    // writer. The mark is the newest post shown, so newer posts on other pages stay new.
     if !observing {
         if let Some(latest) = shown.iter().map(|ap| ap.post.created_at).max() {
-            if db::posts::read_mark(conn, question_id, &me)?.is_none_or(|mark| latest > mark) {
-                db::posts::mark_read(conn, question_id, &me, latest)?;
+            let stored = db::posts::read_mark(conn, question_id, &me)?;
+            if stored.max(ctx.reads.pending(&me, question_id)).is_none_or(|mark| latest > mark) {
+                ctx.reads.note(&me, question_id, latest, stored.is_some());
             }
         }
     }

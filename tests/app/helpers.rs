@@ -105,6 +105,9 @@ pub async fn spawn_on(database_url: String, dir: tempfile::TempDir, adjust: impl
         session_key: "ab".repeat(64),
         max_body_bytes: 64 * 1024,
         db_pool_size: 4,
+        // Marks are written before the counts that read them; a timed write in the background
+        // would land in the statement counts of whatever page it met (tests/app/queries.rs).
+        read_marks_flush_ms: 0,
         ..Settings::defaults()
     };
     adjust(&mut settings);

@@ -4,6 +4,7 @@
 //! accounts that cannot be probed, durable SQLite, and an outbox that sends each email once.
 
 use crate::helpers::*;
+use focusboard::domain::ids::ParticipantId;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -35,6 +36,7 @@ crate::on_both_databases!(
     healthz_says_503_quickly_when_the_database_is_gone,
     stored_values_the_code_does_not_know_are_errors,
     posts_acknowledged_under_load_survive_kill_9,
+    read_marks_are_written_within_seconds_and_at_shutdown,
 );
 
 fn id(v: &Value) -> String {
@@ -1208,46 +1210,15 @@ async fn stored_values_the_code_does_not_know_are_errors(backend: Backend) {
 /// acknowledged is in the database afterwards (on SQLite the single writer answers only after
 /// the commit its group shares), and what it did not acknowledge is either there whole or not.
 async fn posts_acknowledged_under_load_survive_kill_9(backend: Backend) {
-    use std::process::Command;
     let app = spawn(backend).await;
     let people: Vec<String> = (0..8).map(|i| format!("k{i}@example.org")).collect();
     let refs: Vec<&str> = people.iter().map(String::as_str).collect();
     let s = app.board_with_question("mod@example.org", "open", &refs).await;
-    // The second process runs on the real clock, years after this app's: its links must still
-    // be valid there.
-    app.with_db(|conn, _| {
-        use diesel::prelude::*;
-        use focusboard::db::schema::participants;
-        diesel::update(participants::table)
-            .set(participants::token_expires_at.eq(time::macros::datetime!(2100-01-01 00:00)))
-            .execute(conn)?;
-        Ok(())
-    })
-    .await;
     // A second process on the same database, the one to be killed.
-    let child = Command::new(env!("CARGO_BIN_EXE_focusboard"))
-        .arg("serve")
-        .env("FOCUSBOARD_DATABASE_URL", &app.database_url)
-        .env("FOCUSBOARD_DATA_DIR", &app.settings.data_dir)
-        .env("FOCUSBOARD_BIND", "127.0.0.1:0")
-        .env("FOCUSBOARD_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start focusboard serve");
-    let mut child = KillOnDrop(child);
-    let base = format!("http://127.0.0.1:{}", listening_port(child.0.stdout.take().expect("stdout")));
-    // Its clock is the real one, so its participants' tokens are exchanged there.
+    let (mut child, base) = second_instance(&app, &[]).await;
     let mut tokens = Vec::new();
     for i in 0..people.len() {
-        let link = s.link(i).rsplit('/').next().unwrap_or_default();
-        let res = reqwest::Client::new()
-            .post(format!("{base}/api/v1/auth/participant"))
-            .json(&json!({"token": link}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED);
-        tokens.push(res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string());
+        tokens.push(token_at(&base, s.link(i)).await);
     }
     let path = format!("/api/v1/questions/{}/posts", s.question);
     let writers: Vec<_> = tokens
@@ -1279,7 +1250,7 @@ async fn posts_acknowledged_under_load_survive_kill_9(backend: Backend) {
         })
         .collect();
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert!(Command::new("kill").args(["-KILL", &child.0.id().to_string()]).status().unwrap().success());
+    assert!(std::process::Command::new("kill").args(["-KILL", &child.0.id().to_string()]).status().unwrap().success());
     child.0.wait().unwrap();
     let mut acknowledged = Vec::new();
     for w in writers {
@@ -1297,6 +1268,85 @@ async fn posts_acknowledged_under_load_survive_kill_9(backend: Backend) {
         .await;
     let lost: Vec<_> = acknowledged.iter().filter(|p| !stored.contains(*p)).collect();
     assert!(lost.is_empty(), "{} of {} acknowledged posts lost: {lost:?}", lost.len(), acknowledged.len());
+}
+
+/// `focusboard serve` in a process of its own on the app's database, with `env` added: the
+/// process and its base URL. It runs on the real clock, years after the app's, so the app's
+/// participants' links are first made to last until then.
+async fn second_instance(app: &TestApp, env: &[(&str, &str)]) -> (KillOnDrop, String) {
+    app.with_db(|conn, _| {
+        use diesel::prelude::*;
+        use focusboard::db::schema::participants;
+        diesel::update(participants::table)
+            .set(participants::token_expires_at.eq(time::macros::datetime!(2100-01-01 00:00)))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_focusboard"))
+        .arg("serve")
+        .env("FOCUSBOARD_DATABASE_URL", &app.database_url)
+        .env("FOCUSBOARD_DATA_DIR", &app.settings.data_dir)
+        .env("FOCUSBOARD_BIND", "127.0.0.1:0")
+        .env("FOCUSBOARD_LOG", "error")
+        .env("FOCUSBOARD_SHUTDOWN_DRAIN_SECS", "0")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start focusboard serve");
+    let mut child = KillOnDrop(child);
+    let base = format!("http://127.0.0.1:{}", listening_port(child.0.stdout.take().expect("stdout")));
+    (child, base)
+}
+
+/// A participant's API token from the instance at `base` (its clock decides the token's end).
+async fn token_at(base: &str, link: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/participant"))
+        .json(&json!({"token": link.rsplit('/').next().unwrap_or_default()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+}
+
+/// Views note "read up to here" in memory: the marks reach the database within the flush
+/// interval, and an instance that is stopped writes the ones still waiting before it exits.
+async fn read_marks_are_written_within_seconds_and_at_shutdown(backend: Backend) {
+    let app = spawn_with(backend, |s| s.read_marks_flush_ms = 200).await;
+    let s = app.board_with_question("mod@example.org", "open", &["a@example.org", "b@example.org"]).await;
+    let (a, b) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+    assert_eq!(b.write_post(&s.question, json!({"body_md": "B's answer"})).await.0, StatusCode::CREATED);
+    assert_eq!(a.write_post(&s.question, json!({"body_md": "A's answer"})).await.0, StatusCode::CREATED);
+    let mark_of = |reader: ParticipantId| {
+        let question = s.question.clone();
+        let app = &app;
+        async move {
+            app.with_db(move |conn, _| Ok(focusboard::db::posts::read_mark(conn, &question, reader.as_str())?)).await
+        }
+    };
+    let reader = s.participants[0].1.clone();
+    assert_eq!(a.question(&s.question).await.0, StatusCode::OK);
+    let started = std::time::Instant::now();
+    while mark_of(reader.clone()).await.is_none() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the mark is written within seconds");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // A second instance that writes marks only at its stop: B's view is not in the database
+    // until the instance is told to stop, and is there once it has exited.
+    let (mut child, base) = second_instance(&app, &[("FOCUSBOARD_READ_MARKS_FLUSH_MS", "0")]).await;
+    let b_there = Api { base: base.clone(), token: token_at(&base, s.link(1)).await, client: reqwest::Client::new() };
+    let reader = s.participants[1].1.clone();
+    let (st, page) = b_there.question(&s.question).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(mark_of(reader.clone()).await, None, "noted in memory only");
+    assert!(std::process::Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap().success());
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "stopped cleanly: {status}");
+    assert!(mark_of(reader).await.is_some(), "written before the process exited");
 }
 
 /// A server process that a failing test must not leave running.
