@@ -83,9 +83,15 @@ def one_run(label, group_commit, args):
         page = subprocess.Popen(["wrk", "-t1", f"-c{args.page_connections}", f"-d{args.seconds}s", "--latency",
                                  "-H", f"Cookie: {cookie}", f"{server.base}/q/{q['id']}"],
                                 stdout=subprocess.PIPE, text=True)
+        perf = None
+        if args.perf and group_commit:
+            perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(server.proc.pid), "-o", args.perf,
+                                     "--", "sleep", str(args.seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         done, rps, p99, non2xx, _ = wrk_run(["wrk", "-t2", f"-c{args.participants}", f"-d{args.seconds}s", "--latency",
                                              "-s", script, f"{server.base}/api/v1/questions/{q['id']}/posts"], env)
         page_out = page.communicate(timeout=args.seconds + 60)[0]
+        if perf:
+            perf.wait(timeout=60)
         page_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", page_out).group(1))
         page_p99 = re.search(r"99%\s+(\S+)", page_out).group(1)
         # Every post wrk saw acknowledged is in the question (wrk may stop with some in flight,
@@ -109,6 +115,7 @@ def main():
     ap.add_argument("--questions", type=int, default=10)
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--page-connections", type=int, default=8)
+    ap.add_argument("--perf", help="record a perf profile of the group-commit server to this file")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
