@@ -33,6 +33,15 @@ use sha2::Sha256;
 use std::sync::Arc;
 use time::PrimitiveDateTime;
 
+/// Records that a participant was here. "Last seen" to the minute is enough, and keeps views
+/// and posts from writing it every time.
+fn note_seen(conn: &mut DbConn, p: &Participant, now: PrimitiveDateTime) -> AppResult<()> {
+    if p.last_seen_at.is_none_or(|seen| now - seen > time::Duration::minutes(1)) {
+        db::participants::touch(conn, &p.id, now)?;
+    }
+    Ok(())
+}
+
 /// What services need besides the database.
 #[derive(Clone)]
 pub struct Ctx {

@@ -77,9 +77,8 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     };
     let zone = acc.zone();
     let now = ctx.now();
-    // "Last seen" to the minute is enough, and keeps the board home from writing on every view.
-    if !observing && me.last_seen_at.is_none_or(|seen| now - seen > time::Duration::minutes(1)) {
-        db::participants::touch(conn, &me.id, now)?;
+    if !observing {
+        super::note_seen(conn, &me, now)?;
     }
     let answered: HashSet<QuestionId> = db::posts::answered_questions(conn, &me.id)?
         .into_iter()
