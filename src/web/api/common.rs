@@ -48,7 +48,7 @@ impl Bearer {
     }
 
     /// As `run`, through the database's writer (`Db::write`): for the writes many
-    /// participants make at once (posts, votes, agreements).
+    /// participants make at once (posts, edits, agreements).
     pub async fn write<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
