@@ -250,9 +250,9 @@ impl Db {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
-    /// As `run`, for the writes participants make many of at once (posts, edits, agreements): on SQLite they
-    /// go to the single writer, which commits every write waiting in one durable commit, so
-    /// the rate of writes is not the rate of disk syncs. `f` must not wait on anything but the
+    /// As `run`, for the writes participants make many of at once (posts, edits, agreements):
+    /// on SQLite they go to the single writer, which commits every write waiting in one
+    /// durable commit, so the rate of writes is not the rate of disk syncs. `f` must not wait on anything but the
     /// database: every write behind it waits too.
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
