@@ -31,19 +31,24 @@ def seed(db_path, board, questions, people, codes, n, rng):
     con = sqlite3.connect(db_path, timeout=60)
     start = datetime(2026, 11, 2, 9, 0, 0)
     posts, excerpts, codings = [], [], []
+    # A participant answers a question once; their further replies go under that answer.
+    answers = {}
     for i in range(n):
         pid = str(uuid.uuid4())
         body = " ".join(sentence(rng, rng.randint(8, 14)) for _ in range(4))
         at = (start + timedelta(seconds=i * 7)).strftime("%Y-%m-%d %H:%M:%S.%f")
-        posts.append((pid, board, questions[i % len(questions)], pid, people[i % len(people)], body, f"<p>{body}</p>", at))
+        q, who = questions[i % len(questions)], people[i % len(people)]
+        answer = answers.setdefault((q, who), pid)
+        parent = None if answer == pid else answer
+        posts.append((pid, board, q, answer, parent, who, body, f"<p>{body}</p>", at))
         if i % 10 == 0:
             eid = str(uuid.uuid4())
             s = rng.randint(0, 40)
             excerpts.append((eid, board, pid, s, s + 60, body[s:s + 60], i % 100 == 0, "bench", at))
             codings.append((str(uuid.uuid4()), board, eid, pid, codes[i % len(codes)], "bench", at))
     with con:
-        con.executemany("INSERT INTO posts (id, board_id, question_id, thread_id, participant_id, body_md, body_html, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", posts)
+        con.executemany("INSERT INTO posts (id, board_id, question_id, thread_id, parent_id, participant_id, body_md, body_html, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", posts)
         con.executemany("INSERT INTO excerpts (id, board_id, post_id, start_char, end_char, text, is_quote, created_by, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", excerpts)
         con.executemany("INSERT INTO codings (id, board_id, excerpt_id, post_id, code_id, created_by, created_at) "
