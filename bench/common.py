@@ -76,6 +76,24 @@ class Server:
         self.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
         return board, stage, q
 
+    def study_board(self, token, participants, rng, title="Bench"):
+        """A board as a study runs it: `participants` with two attributes (Role, Site), five
+        stages of four open questions, all released. Returns (board id, question ids,
+        participant ids)."""
+        b = self.api("POST", "/api/v1/boards", {"title": title, "time_zone": "Europe/London"}, token)["id"]
+        csv = "email,name,Role,Site\n" + "".join(f"p{i:05d}@example.org,P {i},{rng.choice(['Nurse', 'Doctor', 'Manager'])},Site {i % 7}\n"
+                                                  for i in range(participants))
+        self.api("POST", f"/api/v1/boards/{b}/participants/import?commit=true", csv.encode(), token, "text/csv")
+        questions = []
+        for s in range(5):
+            stage = self.api("POST", f"/api/v1/boards/{b}/stages", {"title": f"Stage {s + 1}"}, token)
+            for q in range(4):
+                questions.append(self.api("POST", f"/api/v1/stages/{stage['id']}/questions",
+                                          {"prompt_md": f"Question {s + 1}.{q + 1}: what changed for you?", "mode": "open"}, token)["id"])
+            self.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
+        people = [p["id"] for p in self.api("GET", f"/api/v1/boards/{b}/participants", token=token)]
+        return b, questions, people
+
     def api(self, method, path, body=None, token=None, ctype="application/json"):
         return call(self.plain, method, self.base + path, body, token, ctype)
 

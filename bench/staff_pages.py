@@ -49,18 +49,7 @@ def main():
     rng = random.Random(7)
     try:
         token = server.staff_token()
-        b = server.api("POST", "/api/v1/boards", {"title": "Staff pages bench", "time_zone": "Europe/London"}, token)["id"]
-        csv = "email,name,Role,Site\n" + "".join(f"p{i:05d}@example.org,P {i},{rng.choice(['Nurse', 'Doctor', 'Manager'])},Site {i % 7}\n"
-                                                  for i in range(args.participants))
-        server.api("POST", f"/api/v1/boards/{b}/participants/import?commit=true", csv.encode(), token, "text/csv")
-        questions = []
-        for s in range(5):
-            stage = server.api("POST", f"/api/v1/boards/{b}/stages", {"title": f"Stage {s + 1}"}, token)
-            for q in range(4):
-                questions.append(server.api("POST", f"/api/v1/stages/{stage['id']}/questions",
-                                            {"prompt_md": f"Question {s + 1}.{q + 1}: what changed for you?", "mode": "open"}, token)["id"])
-            server.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
-        people = [p["id"] for p in server.api("GET", f"/api/v1/boards/{b}/participants", token=token)]
+        b, questions, people = server.study_board(token, args.participants, rng, "Staff pages bench")
         n = seed_answers(os.path.join(server.work, "bench.db"), b, questions, people, rng)
         mod, jar = browser()
         form(mod, server.base + "/login", {"csrf_token": csrf(call(mod, "GET", server.base + "/login")),

@@ -104,11 +104,7 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Serialize + Send + 'static,
     {
-        let key = key.0;
-        self.run(state, move |conn, ctx, actor| {
-            crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))
-        })
-        .await
+        self.once_on(state, false, key, action, f).await
     }
 
     /// As `run_once`, through the database's writer.
@@ -123,8 +119,23 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Serialize + Send + 'static,
     {
+        self.once_on(state, true, key, action, f).await
+    }
+
+    async fn once_on<T, F>(
+        self,
+        state: &AppState,
+        writer: bool,
+        key: IdempotencyKey,
+        action: &'static str,
+        f: F,
+    ) -> ApiResult<(serde_json::Value, bool)>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Serialize + Send + 'static,
+    {
         let key = key.0;
-        self.write(state, move |conn, ctx, actor| {
+        self.run_on(state, writer, move |conn, ctx, actor| {
             crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))
         })
         .await
