@@ -169,8 +169,7 @@ impl Application {
         if let Some(marks) = marks {
             marks.abort();
         }
-        let reads = self.ctx.reads.clone();
-        match self.db.write(move |conn| service::reads::flush_all(conn, &reads)).await {
+        match write_read_marks(&self.db, &self.ctx).await {
             Ok(n) => tracing::info!(marks = n, "read marks written"),
             Err(e) => tracing::warn!(error = %e.detail(), "read marks could not be written at stop"),
         }
@@ -200,11 +199,16 @@ async fn flush_read_marks(db: Db, ctx: Ctx, every: Duration) {
         if ctx.reads.waiting() == 0 {
             continue;
         }
-        let reads = ctx.reads.clone();
-        if let Err(e) = db.write(move |conn| service::reads::flush_all(conn, &reads)).await {
+        if let Err(e) = write_read_marks(&db, &ctx).await {
             tracing::warn!(error = %e.detail(), "read marks not written; trying again");
         }
     }
+}
+
+/// Every mark waiting, in one job of the writer: how many were written.
+async fn write_read_marks(db: &Db, ctx: &Ctx) -> crate::error::AppResult<usize> {
+    let reads = ctx.reads.clone();
+    db.write(move |conn| service::reads::flush_all(conn, &reads)).await
 }
 
 /// The outbox worker with the configured transport and sender.

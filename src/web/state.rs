@@ -84,13 +84,7 @@ impl AppState {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let ctx = self.ctx.clone();
-        self.db
-            .run(move |conn| {
-                let actor = identity.load(conn, &ctx)?;
-                f(conn, &ctx, &actor)
-            })
-            .await
+        self.db.run(acting(identity, self.ctx.clone(), f)).await
     }
 
     /// As `as_actor`, through the database's writer (`Db::write`): for the writes many
@@ -100,12 +94,17 @@ impl AppState {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let ctx = self.ctx.clone();
-        self.db
-            .write(move |conn| {
-                let actor = identity.load(conn, &ctx)?;
-                f(conn, &ctx, &actor)
-            })
-            .await
+        self.db.write(acting(identity, self.ctx.clone(), f)).await
+    }
+}
+
+/// `f` as a database job: the person behind `identity` is loaded on its connection first.
+fn acting<T, F>(identity: Identity, ctx: Ctx, f: F) -> impl FnOnce(&mut DbConn) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T>,
+{
+    move |conn| {
+        let actor = identity.load(conn, &ctx)?;
+        f(conn, &ctx, &actor)
     }
 }
