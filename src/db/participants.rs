@@ -26,6 +26,14 @@ pub fn of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Partic
         .load(conn)
 }
 
+/// (id, screen name, name) of the participants among `ids`.
+pub fn names_of(conn: &mut DbConn, ids: &[ParticipantId]) -> QueryResult<Vec<(ParticipantId, Option<String>, String)>> {
+    participants::table
+        .filter(participants::id.eq_any(ids))
+        .select((participants::id, participants::screen_name, participants::name))
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConn, id: &ParticipantId) -> QueryResult<Option<Participant>> {
     participants::table.find(id).select(Participant::as_select()).first(conn).optional()
 }
@@ -131,4 +139,17 @@ pub fn never_signed_in_with_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Par
 
 pub fn set_opt_out(conn: &mut DbConn, id: &ParticipantId, kinds: &JsonText<Vec<EmailKind>>) -> QueryResult<()> {
     diesel::update(participants::table.find(id)).set(participants::email_opt_out.eq(kinds)).execute(conn).map(drop)
+}
+
+/// How many of a board's participants posted (an answer or a reply) or voted at all.
+pub fn active_count(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i64> {
+    use super::schema::{posts, votes};
+    use diesel::dsl::exists;
+    participants::table
+        .filter(participants::board_id.eq(board_id))
+        .filter(exists(posts::table.filter(posts::participant_id.eq(participants::id.nullable()))).or(exists(
+            votes::table.filter(votes::participant_id.eq(participants::id)).filter(votes::superseded_at.is_null()),
+        )))
+        .count()
+        .get_result(conn)
 }

@@ -155,18 +155,48 @@ pub fn revisions(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Vec<PostRev
         .load(conn)
 }
 
-/// (question, participant, whether it is an answer rather than a reply) of every post by a
-/// participant on a board, each once.
-pub fn participation_rows(
-    conn: &mut DbConn,
-    board_id: &BoardId,
-) -> QueryResult<Vec<(QuestionId, ParticipantId, bool)>> {
-    posts::table
-        .filter(posts::board_id.eq(board_id))
+/// Per question of a board: how many participants answered it, in writing or by a current
+/// vote (one who did both counted once). One statement over the board's questions, each
+/// counted over its own index entries: the written answers (one per participant and question,
+/// as `posts_one_answer` enforces) and the current votes of those with no written answer. The
+/// answers themselves are not read.
+pub fn answered_counts(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<(QuestionId, i64)>> {
+    use super::schema::{questions, votes};
+    use diesel::dsl::{count, exists, not};
+    let written = posts::table
+        .filter(posts::question_id.eq(questions::id))
+        .filter(posts::parent_id.is_null())
         .filter(posts::participant_id.is_not_null())
-        .select((posts::question_id, posts::participant_id.assume_not_null(), posts::parent_id.is_null()))
-        .distinct()
-        .load(conn)
+        .select(count_star())
+        .single_value();
+    let voted = votes::table
+        .filter(votes::question_id.eq(questions::id))
+        .filter(votes::superseded_at.is_null())
+        .filter(not(exists(
+            posts::table
+                .filter(posts::question_id.eq(votes::question_id))
+                .filter(posts::participant_id.eq(votes::participant_id.nullable()))
+                .filter(posts::parent_id.is_null()),
+        )))
+        .select(count(votes::participant_id).aggregate_distinct())
+        .single_value();
+    let rows: Vec<(QuestionId, Option<i64>, Option<i64>)> =
+        questions::table.filter(questions::board_id.eq(board_id)).select((questions::id, written, voted)).load(conn)?;
+    Ok(rows.into_iter().map(|(q, w, v)| (q, w.unwrap_or(0) + v.unwrap_or(0))).collect())
+}
+
+/// Per participant among `ids`: the questions they answered in writing, and whether someone
+/// else recorded the answer on their behalf.
+pub fn answers_of_participants(
+    conn: &mut DbConn,
+    ids: &[ParticipantId],
+) -> QueryResult<Vec<(ParticipantId, QuestionId, bool)>> {
+    let rows: Vec<(Option<ParticipantId>, QuestionId, Option<UserId>)> = posts::table
+        .filter(posts::participant_id.eq_any(ids))
+        .filter(posts::parent_id.is_null())
+        .select((posts::participant_id, posts::question_id, posts::recorded_by))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(p, q, by)| p.map(|p| (p, q, by.is_some()))).collect())
 }
 
 /// Per participant of a board: how many posts (answers and replies) they wrote.
@@ -181,37 +211,40 @@ pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &BoardId) -> Quer
 }
 
 /// Per question of a board: posts by others the reader has not seen, counted since the
-/// reader last opened that question (all of them if never opened). One grouped query.
-/// Private posts of others count only for staff (`all_private`).
+/// reader last opened that question (all of them if never opened). One query, driven by the
+/// board's questions: each is counted over its own part of the `posts_outline` index, which
+/// holds every column the rules need, so no row and no sort is touched. Private posts of
+/// others count only for staff (`all_private`).
 pub fn unseen_counts(
     conn: &mut DbConn,
     board_id: &BoardId,
     reader_id: &str,
     all_private: bool,
 ) -> QueryResult<HashMap<QuestionId, i64>> {
-    let rows: Vec<(QuestionId, i64)> = posts::table
-        .left_join(
-            question_reads::table
-                .on(question_reads::question_id.eq(posts::question_id).and(question_reads::reader_id.eq(reader_id))),
-        )
-        .filter(posts::board_id.eq(board_id))
+    use super::schema::questions;
+    let read_at = question_reads::read_at.nullable();
+    let unseen = posts::table
+        .filter(posts::question_id.eq(questions::id))
+        .filter(read_at.is_null().or(posts::created_at.nullable().gt(read_at)))
         .filter(posts::participant_id.ne(reader_id).or(posts::participant_id.is_null()))
         .filter(posts::author_user_id.ne(reader_id).or(posts::author_user_id.is_null()))
-        .filter(
-            question_reads::read_at
-                .is_null()
-                .or(posts::created_at.gt(question_reads::read_at.nullable().assume_not_null())),
-        )
         .filter(
             posts::private_to
                 .is_null()
                 .or(posts::private_to.eq(reader_id))
                 .or(all_private.into_sql::<diesel::sql_types::Bool>()),
         )
-        .group_by(posts::question_id)
-        .select((posts::question_id, count_star()))
+        .select(count_star())
+        .single_value();
+    let rows: Vec<(QuestionId, Option<i64>)> = questions::table
+        .left_join(
+            question_reads::table
+                .on(question_reads::question_id.eq(questions::id).and(question_reads::reader_id.eq(reader_id))),
+        )
+        .filter(questions::board_id.eq(board_id))
+        .select((questions::id, unseen))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().filter_map(|(q, n)| n.filter(|&n| n > 0).map(|n| (q, n))).collect())
 }
 
 /// One participant's agreement with a post, with what is needed to name them.

@@ -61,6 +61,18 @@ pub fn pairs_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// Current votes of the participants among `ids`: (question, participant).
+pub fn pairs_of_participants(
+    conn: &mut DbConn,
+    ids: &[ParticipantId],
+) -> QueryResult<Vec<(QuestionId, ParticipantId)>> {
+    votes::table
+        .filter(votes::participant_id.eq_any(ids))
+        .filter(votes::superseded_at.is_null())
+        .select((votes::question_id, votes::participant_id))
+        .load(conn)
+}
+
 /// Questions a participant has voted on.
 pub fn voted_questions(conn: &mut DbConn, participant_id: &ParticipantId) -> QueryResult<Vec<QuestionId>> {
     votes::table

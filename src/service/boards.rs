@@ -5,7 +5,7 @@ use super::{access, in_tx, patch_time, Access, Actor, Ctx, Field};
 use crate::db::models::{Board, BoardMember};
 use crate::db::{self, DbConn};
 use crate::domain::attributes::eligible_count;
-use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId, UserId};
+use crate::domain::ids::{BoardId, QuestionId, StageId, UserId};
 use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing};
 use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
@@ -269,7 +269,7 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
     }
     let people = db::participants::of_board(conn, board_id)?;
     let taking_part = participation(conn, board_id)?;
-    let funnel = funnel(conn, &acc, &people, &taking_part)?;
+    let funnel = funnel(conn, &acc, &people, taking_part.active)?;
     let stages = staff_stages(conn, ctx, &acc, &people, &taking_part)?;
     let admin = acc.standing == Standing::Admin;
     let mut members: Vec<MemberView> = db::boards::members(conn, board_id)?
@@ -302,38 +302,29 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
     })
 }
 
-/// Who took part on a board: per question, the participants who answered it (in writing or by
-/// voting), and everyone who posted or voted at all. Two queries.
+/// Who took part on a board: per question, how many participants answered it (in writing or
+/// by voting), and how many posted or voted at all. Counted by the database in two
+/// statements, so a view does not go through every answer of the board.
 pub struct Participation {
-    pub answers: HashMap<QuestionId, std::collections::HashSet<ParticipantId>>,
-    pub active: std::collections::HashSet<ParticipantId>,
+    pub answered: HashMap<QuestionId, i64>,
+    pub active: i64,
 }
 
 pub fn participation(conn: &mut DbConn, board_id: &BoardId) -> AppResult<Participation> {
-    let mut p = Participation { answers: HashMap::new(), active: Default::default() };
-    for (q, who, is_answer) in db::posts::participation_rows(conn, board_id)? {
-        if is_answer {
-            p.answers.entry(q).or_default().insert(who.clone());
-        }
-        p.active.insert(who);
-    }
-    for (q, who) in db::votes::pairs_of_board(conn, board_id)? {
-        p.answers.entry(q).or_default().insert(who.clone());
-        p.active.insert(who);
-    }
-    Ok(p)
+    let answered: HashMap<QuestionId, i64> = db::posts::answered_counts(conn, board_id)?.into_iter().collect();
+    Ok(Participation { answered, active: db::participants::active_count(conn, board_id)? })
 }
 
-/// Invited, signed in, posted (or voted) and failed email.
+/// Invited, signed in, posted (or voted: `posted`, from `Participation::active`) and failed
+/// email.
 pub fn funnel(
     conn: &mut DbConn,
     acc: &Access,
     people: &[crate::db::models::Participant],
-    taking_part: &Participation,
+    posted: i64,
 ) -> AppResult<Funnel> {
     let invited = people.len() as i64;
     let signed_in = people.iter().filter(|p| p.first_signed_in_at.is_some()).count() as i64;
-    let posted = taking_part.active.len() as i64;
     let email_failed = db::outbox::failed_participants(conn, &acc.board.id)?.len() as i64;
     Ok(Funnel { invited, signed_in, posted, email_failed })
 }
@@ -356,7 +347,7 @@ pub fn staff_stages(
     let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();
     for q in db::stages::questions_of_board(conn, &acc.board.id)? {
         let mut v = QuestionView::new(&q, &zone);
-        v.answered_count = Some(taking_part.answers.get(&q.id).map_or(0, |s| s.len() as i64));
+        v.answered_count = Some(taking_part.answered.get(&q.id).copied().unwrap_or(0));
         v.participant_count = match stage_of.get(&q.stage_id) {
             Some(s) => Some(eligible_count(people.iter().map(|p| p.group()), &s.groups, &q.groups)),
             None => None,

@@ -19,6 +19,24 @@ pub struct GridFilter {
     pub attribute: Option<String>,
     /// Keep participants whose attribute has this value.
     pub value: Option<String>,
+    /// Show this page of participants (from 1), `GRID_PAGE_SIZE` to a page; without it, all.
+    pub page: Option<u32>,
+}
+
+/// Participants to a page of the grid: a board of a thousand is twenty pages, each as quick to
+/// show as a small board's whole grid. The CSV has every row.
+pub const GRID_PAGE_SIZE: usize = 50;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GridPage {
+    /// This page, from 1.
+    pub number: u32,
+    pub pages: u32,
+    /// The participants the filter keeps, on all pages.
+    pub participants: usize,
+    /// The rows on this page, as positions among them (from 1).
+    pub first: usize,
+    pub last: usize,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -54,6 +72,8 @@ pub struct Grid {
     /// Attribute names participants have, for the filter.
     pub attributes: Vec<String>,
     pub filter: GridFilter,
+    /// Where this page lies, when a page was asked for.
+    pub page: Option<GridPage>,
 }
 
 pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, filter: &GridFilter) -> AppResult<Grid> {
@@ -87,9 +107,37 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
             }
         })
         .collect();
+    let people = db::participants::of_board(conn, board_id)?;
+    let attributes = crate::domain::attributes::names_in(people.iter().map(|p| p.attributes.get()));
+    let wanted = |p: &&crate::db::models::Participant| match (
+        filter.attribute.as_deref().filter(|a| !a.is_empty()),
+        filter.value.as_deref(),
+    ) {
+        (Some(a), Some(v)) if !v.is_empty() => p.attributes.get().get(a).and_then(|x| x.as_str()) == Some(v),
+        _ => true,
+    };
+    let kept: Vec<&crate::db::models::Participant> = people.iter().filter(wanted).collect();
+    let (shown, page) = match filter.page {
+        None => (&kept[..], None),
+        Some(asked) => {
+            let pages = kept.len().div_ceil(GRID_PAGE_SIZE).max(1) as u32;
+            let number = asked.clamp(1, pages);
+            let from = ((number - 1) as usize * GRID_PAGE_SIZE).min(kept.len());
+            let to = (from + GRID_PAGE_SIZE).min(kept.len());
+            let page = GridPage { number, pages, participants: kept.len(), first: from + 1, last: to };
+            (&kept[from..to], Some(page))
+        }
+    };
+    // A page reads only its participants' answers, so it costs the same on any board.
+    let (answers, votes) = if page.is_some() {
+        let ids: Vec<ParticipantId> = shown.iter().map(|p| p.id.clone()).collect();
+        (db::posts::answers_of_participants(conn, &ids)?, db::votes::pairs_of_participants(conn, &ids)?)
+    } else {
+        (db::posts::answers_of_board(conn, board_id)?, db::votes::pairs_of_board(conn, board_id)?)
+    };
     let mut answered: HashMap<(ParticipantId, QuestionId), bool> =
-        db::posts::answers_of_board(conn, board_id)?.into_iter().map(|(p, q, by)| ((p, q), by)).collect();
-    for (q, p) in db::votes::pairs_of_board(conn, board_id)? {
+        answers.into_iter().map(|(p, q, by)| ((p, q), by)).collect();
+    for (q, p) in votes {
         answered.entry((p, q)).or_insert(false);
     }
     let probes: HashSet<(ParticipantId, QuestionId)> = super::moderation::open_probes(conn, &acc, None)?
@@ -97,29 +145,10 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
         .map(|p| (p.participant_id, p.question_id))
         .collect();
     let failed: HashSet<ParticipantId> = db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
-    let posted: HashSet<ParticipantId> = answered.keys().map(|(p, _)| p.clone()).collect();
+    let posted: HashSet<&ParticipantId> = answered.keys().map(|(p, _)| p).collect();
 
-    let people = db::participants::of_board(conn, board_id)?;
-    // Which questions are for whom, worked out once per pair.
-    let mut eligible: HashSet<(&str, &str)> = HashSet::new();
-    for p in &people {
-        for q in &questions {
-            if stage_rows.get(q.stage_id.as_str()).is_some_and(|s| p.is_for(s, q)) {
-                eligible.insert((p.id.as_str(), q.id.as_str()));
-            }
-        }
-    }
-    let attributes = crate::domain::attributes::names_in(people.iter().map(|p| p.attributes.get()));
-    let wanted = |p: &crate::db::models::Participant| match (
-        filter.attribute.as_deref().filter(|a| !a.is_empty()),
-        filter.value.as_deref(),
-    ) {
-        (Some(a), Some(v)) if !v.is_empty() => p.attributes.get().get(a).and_then(|x| x.as_str()) == Some(v),
-        _ => true,
-    };
-    let rows = people
+    let rows = shown
         .iter()
-        .filter(|p| wanted(p))
         .map(|p| GridRow {
             participant_id: p.id.clone(),
             name: p.name.clone(),
@@ -134,12 +163,11 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
             .into(),
             last_seen: When::opt(&zone, p.last_seen_at),
             email_failed: failed.contains(&p.id),
-            cells: columns
+            cells: questions
                 .iter()
-                .zip(questions.iter())
-                .map(|(c, q)| {
-                    let key = (p.id.clone(), c.question_id.clone());
-                    let for_them = eligible.contains(&(p.id.as_str(), q.id.as_str()));
+                .map(|q| {
+                    let key = (p.id.clone(), q.id.clone());
+                    let for_them = stage_rows.get(q.stage_id.as_str()).is_some_and(|s| p.is_for(s, q));
                     if !for_them {
                         "not_for_group"
                     } else if probes.contains(&key) {
@@ -157,8 +185,15 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
                 .collect(),
         })
         .collect();
-    let taking_part = super::boards::participation(conn, board_id)?;
-    Ok(Grid { funnel: funnel(conn, &acc, &people, &taking_part)?, columns, rows, attributes, filter: filter.clone() })
+    let posted_at_all = db::participants::active_count(conn, board_id)?;
+    Ok(Grid {
+        funnel: funnel(conn, &acc, &people, posted_at_all)?,
+        columns,
+        rows,
+        attributes,
+        filter: filter.clone(),
+        page,
+    })
 }
 
 /// The grid as CSV: one row per participant, one column per question.

@@ -256,8 +256,12 @@ pub fn open_probes(
     let probe_ids: Vec<PostId> = probes.iter().map(|p| p.id.clone()).collect();
     let answered: HashSet<(PostId, ParticipantId)> =
         db::posts::participant_replies_under(conn, &probe_ids)?.into_iter().collect();
-    let people: HashMap<ParticipantId, (Option<String>, String)> =
-        db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id, (p.screen_name, p.name))).collect();
+    // Only the probes' participants are named: a large board's others are not read.
+    let targets: Vec<ParticipantId> = parents.values().flatten().cloned().collect();
+    let people: HashMap<ParticipantId, (Option<String>, String)> = db::participants::names_of(conn, &targets)?
+        .into_iter()
+        .map(|(id, screen, name)| (id, (screen, name)))
+        .collect();
     let questions: HashMap<QuestionId, String> =
         db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
     let staff_names: HashMap<UserId, String> =

@@ -35,14 +35,28 @@ async fn grid_page(
     filter: web::Query<GridFilter>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let filter = filter.into_inner();
+    let mut filter = filter.into_inner();
+    // The page shows one page of participants; the CSV (linked with the same filter) has all.
+    filter.page = Some(filter.page.unwrap_or(1));
     let (board, grid) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             Ok((boards::get_board(conn, actor, &board_id)?, grid::grid(conn, ctx, actor, &board_id, &filter)?))
         })
         .await?;
-    let query = serde_urlencoded::to_string(&grid.filter).unwrap_or_default();
-    viewer.render("moderator/grid", "Participation", &json!({"board": board, "grid": grid, "query": query}))
+    let at =
+        |page: Option<u32>| serde_urlencoded::to_string(GridFilter { page, ..grid.filter.clone() }).unwrap_or_default();
+    let query = at(None);
+    let (prev, next) = match &grid.page {
+        Some(p) => {
+            ((p.number > 1).then(|| at(Some(p.number - 1))), (p.number < p.pages).then(|| at(Some(p.number + 1))))
+        }
+        None => (None, None),
+    };
+    viewer.render(
+        "moderator/grid",
+        "Participation",
+        &json!({"board": board, "grid": grid, "query": query, "prev": prev, "next": next}),
+    )
 }
 
 async fn grid_csv(
@@ -52,7 +66,7 @@ async fn grid_csv(
     filter: web::Query<GridFilter>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let filter = filter.into_inner();
+    let filter = GridFilter { page: None, ..filter.into_inner() };
     let csv = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             grid::to_csv(&grid::grid(conn, ctx, actor, &board_id, &filter)?)

@@ -14,6 +14,7 @@ crate::on_both_databases!(
     hiding_is_reasoned_and_audited,
     observers_view_as_a_participant_and_leave_notes,
     the_grid_shows_every_state_and_downloads_as_csv,
+    the_grid_of_a_large_board_comes_in_pages_and_its_csv_has_everyone,
     questions_move_stages_reopen_and_the_board_closes_in_order,
 );
 
@@ -381,6 +382,73 @@ async fn the_grid_shows_every_state_and_downloads_as_csv(backend: Backend) {
     let res = m.get(&format!("/boards/{}/grid.csv?attribute=Role&value=GP", t.board)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap().lines().count(), 2, "header and Cat");
+}
+
+async fn the_grid_of_a_large_board_comes_in_pages_and_its_csv_has_everyone(backend: Backend) {
+    let app = spawn(backend).await;
+    let t = setup(&app).await;
+    t.a.write_post(&t.question, json!({"body_md": "Networking"})).await;
+    // 120 more participants, every third a GP: 122 in all, 40 GPs and 82 nurses with Ann and Bob.
+    let csv: String = (0..120)
+        .map(|i| format!("p{i:03}@example.org,P {i:03},{}\n", if i % 3 == 0 { "GP" } else { "Nurse" }))
+        .collect();
+    let (st, _) =
+        t.m.post_csv(
+            &format!("/api/v1/boards/{}/participants/import?commit=true", t.board),
+            format!("email,name,Role\n{csv}"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let m = app.signed_in("mod@example.org").await;
+    let rows = |page: &str| page.matches("<th scope=\"row\">").count();
+    // Links as a browser reads them (the templates escape `=` and `&` in attributes).
+    let unescaped = |page: String| page.replace("&#x3D;", "=").replace("&amp;", "&");
+    let first = unescaped(m.get_ok(&format!("/boards/{}/grid", t.board)).await);
+    assert_eq!(rows(&first), 50);
+    assert!(first.contains("participants 1–50 of 122"), "{first}");
+    assert!(!first.contains("rel=\"prev\""));
+    assert!(first.contains(&format!("href=\"/boards/{}/grid?page=2\" rel=\"next\"", t.board)));
+    // The last page has the rest, and links back; a page past the end shows the last.
+    let last = unescaped(m.get_ok(&format!("/boards/{}/grid?page=3", t.board)).await);
+    assert_eq!(rows(&last), 22);
+    assert!(
+        last.contains("participants 101–122 of 122") && last.contains("rel=\"prev\"") && !last.contains("rel=\"next\"")
+    );
+    assert_eq!(rows(&m.get_ok(&format!("/boards/{}/grid?page=99", t.board)).await), 22);
+    // Ann answered: her row says so on the page she is on, with the funnel counting her.
+    let mut seen = 0;
+    for n in 1..=3 {
+        let page = unescaped(m.get_ok(&format!("/boards/{}/grid?page={n}", t.board)).await);
+        if page.contains(&format!("?as={}\"", t.a_id)) {
+            seen += 1;
+            assert!(page.contains("class=\"cell answered\""), "page {n}");
+        }
+        assert!(page.contains("<dt>Posted</dt><dd>1</dd>"), "page {n}");
+    }
+    assert_eq!(seen, 1, "Ann is on one page");
+    // The filter carries into the page links; the pages count what it keeps.
+    let gps = m.get_ok(&format!("/boards/{}/grid?attribute=Role&value=GP", t.board)).await;
+    assert_eq!(rows(&gps), 40);
+    assert!(!gps.contains("rel=\"next\""), "40 GPs fit on one page");
+    let nurses = unescaped(m.get_ok(&format!("/boards/{}/grid?attribute=Role&value=Nurse", t.board)).await);
+    assert!(nurses.contains("participants 1–50 of 82"), "{nurses}");
+    assert!(nurses.contains(&format!("href=\"/boards/{}/grid?attribute=Role&value=Nurse&page=2\"", t.board)));
+    // The CSV linked from the page has every participant the filter keeps, not one page.
+    let res = m.get(&format!("/boards/{}/grid.csv?attribute=Role&value=Nurse&page=2", t.board)).await;
+    assert_eq!(res.text().await.unwrap().lines().count(), 83, "header and 82 nurses");
+    assert_eq!(m.get(&format!("/boards/{}/grid.csv", t.board)).await.text().await.unwrap().lines().count(), 123);
+    // The API gives everyone unless a page is asked for.
+    let (_, all) = t.m.get(&format!("/api/v1/boards/{}/grid", t.board)).await;
+    assert_eq!(all["rows"].as_array().unwrap().len(), 122);
+    assert!(all["page"].is_null());
+    let (_, two) = t.m.get(&format!("/api/v1/boards/{}/grid?page=2", t.board)).await;
+    assert_eq!(two["rows"].as_array().unwrap().len(), 50);
+    assert_eq!(two["page"], json!({"number": 2, "pages": 3, "participants": 122, "first": 51, "last": 100}));
+    // The board page counts Ann's answer among the 122 it is for.
+    let (_, overview) = t.m.get(&format!("/api/v1/boards/{}/overview", t.board)).await;
+    let q = &overview["stages"][0]["questions"][0];
+    assert_eq!((q["answered_count"].as_i64(), q["participant_count"].as_i64()), (Some(1), Some(122)), "{overview}");
+    assert_eq!(overview["funnel"]["posted"], 1);
 }
 
 async fn questions_move_stages_reopen_and_the_board_closes_in_order(backend: Backend) {

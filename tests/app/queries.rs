@@ -70,12 +70,13 @@ async fn page_query_counts_do_not_grow_with_replies(backend: Backend) {
             cost(&app, &staff, &format!("/boards/{}/report", s.board)).await,
             cost(&app, &staff, &format!("/boards/{}/analysis", s.board)).await,
             cost(&app, &staff, &format!("/boards/{}/codebook", s.board)).await,
+            cost(&app, &staff, &format!("/boards/{}/grid", s.board)).await,
         ];
         // Fifty posts to a page: the 200 replies come in four.
         assert_eq!(staff.question_page(&s.question).await.matches("class=\"post ").count(), n.min(50));
         costs.push(pages);
     }
-    assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants, coding, report, analysis, codebook)");
+    assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants, coding, report, analysis, codebook, grid)");
     // The session lookup is one of them on every page.
     assert!(costs[0].iter().all(|&c| c <= 17), "a small constant number of statements: {:?}", costs[0]);
 }

@@ -2,7 +2,7 @@
 
 use super::codebook::with_paths;
 use super::shared::*;
-use crate::db::models::{Code, Participant, Post};
+use crate::db::models::{Code, Post};
 use crate::db::{self, DbConn};
 use crate::domain::ids::{BoardId, CodeId, ParticipantId, PostId, QuestionId, StageId};
 use crate::error::AppResult;
@@ -107,22 +107,7 @@ pub fn report(
         db::stages::of_board(conn, board_id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut questions = db::stages::questions_of_board(conn, board_id)?;
     questions.sort_by_key(|q| (stages.get(q.stage_id.as_str()).map(|s| s.position), q.position));
-    let answers = db::posts::answer_pairs_of_board(conn, board_id)?;
-    let votes = db::votes::pairs_of_board(conn, board_id)?;
-    let mut answered: HashMap<&str, HashSet<&str>> = HashMap::new();
-    let mut replies: HashMap<&str, i64> = HashMap::new();
-    for (q, p) in &answers {
-        answered.entry(q).or_default().insert(p);
-        *replies.entry(q).or_default() += 1;
-    }
-    for (q, p) in &votes {
-        answered.entry(q).or_default().insert(p);
-    }
     let codings = db::analysis::counted_codings_of_board(conn, board_id)?;
-    let mut coded: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for c in &codings {
-        coded.entry(&c.question_id).or_default().insert(&c.post_id);
-    }
     let maps: Vec<&crate::domain::attributes::Attributes> = people.iter().map(|p| p.attributes.get()).collect();
     let attributes = crate::domain::attributes::names_in(maps.iter().copied());
     let attribute = attribute.filter(|a| attributes.iter().any(|x| x == a)).map(str::to_string);
@@ -131,17 +116,6 @@ pub fn report(
         let v = attribute.as_deref().map(|a| crate::domain::attributes::attribute_text(map, a)).unwrap_or_default();
         value_of.insert(p.id.as_str(), if v.is_empty() { "(none)".into() } else { v });
     }
-    // Who each released question is for, by the group rule, worked out once.
-    let mut eligible: HashSet<(&str, &str)> = HashSet::new();
-    for q in &questions {
-        if let Some(stage) = stages.get(q.stage_id.as_str()) {
-            for p in &people {
-                if p.is_for(stage, q) {
-                    eligible.insert((p.id.as_str(), q.id.as_str()));
-                }
-            }
-        }
-    }
     let values: Vec<String> = if attribute.is_some() {
         value_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect()
     } else {
@@ -149,66 +123,102 @@ pub fn report(
     };
     let value_sizes = values.iter().map(|v| value_of.values().filter(|x| *x == v).count() as i64).collect();
 
-    let question_counts = questions
-        .iter()
-        .filter_map(|q| {
-            let stage = stages.get(q.stage_id.as_str())?;
-            stage.released_at?;
-            let who = answered.get(q.id.as_str());
-            let released: Vec<&Participant> =
-                people.iter().filter(|p| eligible.contains(&(p.id.as_str(), q.id.as_str()))).collect();
-            let in_value = |v: &String, p: &str| value_of.get(p) == Some(v);
-            Some(QuestionCount {
-                id: q.id.clone(),
-                stage: stage.title.clone(),
-                prompt: q.prompt_md.clone(),
-                answered: who.map_or(0, |s| s.len() as i64),
-                released_to: released.len() as i64,
-                answered_by_value: values
+    // Participants and questions by position, so that counting a board of a thousand
+    // participants and twenty questions is arithmetic on vectors, not hashing of id pairs.
+    let (np, nq) = (people.len(), questions.len());
+    let person_at: HashMap<&str, usize> = people.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+    let question_at: HashMap<&str, usize> = questions.iter().enumerate().map(|(i, q)| (q.id.as_str(), i)).collect();
+    let value_at: Vec<Option<usize>> =
+        people.iter().map(|p| value_of.get(p.id.as_str()).and_then(|v| values.iter().position(|x| x == v))).collect();
+    // answered[q * np + p]: a written answer or a current vote.
+    let mut answered = vec![false; np * nq];
+    let mut replies = vec![0i64; nq];
+    let mut replies_by = vec![0i64; np];
+    for (q, p) in db::posts::answer_pairs_of_board(conn, board_id)? {
+        if let (Some(&qi), Some(&pi)) = (question_at.get(q.as_str()), person_at.get(p.as_str())) {
+            answered[qi * np + pi] = true;
+            replies[qi] += 1;
+            replies_by[pi] += 1;
+        }
+    }
+    for (q, p) in db::votes::pairs_of_board(conn, board_id)? {
+        if let (Some(&qi), Some(&pi)) = (question_at.get(q.as_str()), person_at.get(p.as_str())) {
+            answered[qi * np + pi] = true;
+        }
+    }
+    // Who each released question is for, by the group rule: worked out once per group, since
+    // a board has a few groups and many participants.
+    let released_q: Vec<Option<&crate::db::models::Stage>> =
+        questions.iter().map(|q| stages.get(q.stage_id.as_str()).filter(|s| s.released_at.is_some())).collect();
+    let mut by_group: HashMap<Option<String>, Vec<bool>> = HashMap::new();
+    let eligible: Vec<&Vec<bool>> = {
+        let groups: Vec<Option<String>> = people.iter().map(|p| p.group()).collect();
+        for g in &groups {
+            by_group.entry(g.clone()).or_insert_with(|| {
+                questions
                     .iter()
-                    .map(|v| who.map_or(0, |s| s.iter().filter(|p| in_value(v, p)).count() as i64))
-                    .collect(),
-                released_by_value: values
-                    .iter()
-                    .map(|v| released.iter().filter(|p| in_value(v, &p.id)).count() as i64)
-                    .collect(),
-                replies: replies.get(q.id.as_str()).copied().unwrap_or(0),
-                coded: coded.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
-            })
-        })
-        .collect();
-
-    let released: Vec<(&crate::db::models::Stage, &crate::db::models::Question)> = questions
-        .iter()
-        .filter_map(|q| stages.get(q.stage_id.as_str()).filter(|s| s.released_at.is_some()).map(|s| (s, q)))
-        .collect();
+                    .zip(&released_q)
+                    .map(|(q, s)| {
+                        s.is_some_and(|s| crate::domain::attributes::is_for(g.as_deref(), &s.groups, &q.groups))
+                    })
+                    .collect()
+            });
+        }
+        groups.iter().map(|g| &by_group[g]).collect()
+    };
+    let mut coded: HashMap<&str, HashSet<&str>> = HashMap::new();
     let mut coded_by: HashMap<&str, HashSet<&str>> = HashMap::new();
     for c in &codings {
+        coded.entry(&c.question_id).or_default().insert(&c.post_id);
         if let Some(who) = &c.participant_id {
             coded_by.entry(who).or_default().insert(&c.post_id);
         }
     }
-    let mut replies_by: HashMap<&str, i64> = HashMap::new();
-    for (_, p) in &answers {
-        *replies_by.entry(p).or_default() += 1;
-    }
+
+    let question_counts = questions
+        .iter()
+        .enumerate()
+        .filter_map(|(qi, q)| {
+            let stage = released_q[qi]?;
+            let mut count = QuestionCount {
+                id: q.id.clone(),
+                stage: stage.title.clone(),
+                prompt: q.prompt_md.clone(),
+                answered: 0,
+                released_to: 0,
+                answered_by_value: vec![0; values.len()],
+                released_by_value: vec![0; values.len()],
+                replies: replies[qi],
+                coded: coded.get(q.id.as_str()).map_or(0, |s| s.len() as i64),
+            };
+            for pi in 0..np {
+                let did = answered[qi * np + pi];
+                count.answered += i64::from(did);
+                if eligible[pi][qi] {
+                    count.released_to += 1;
+                    if let Some(v) = value_at[pi] {
+                        count.released_by_value[v] += 1;
+                    }
+                }
+                if let (true, Some(v)) = (did, value_at[pi]) {
+                    count.answered_by_value[v] += 1;
+                }
+            }
+            Some(count)
+        })
+        .collect();
+
     let mut person_counts: Vec<ParticipantCount> = people
         .iter()
-        .map(|p| {
-            let theirs: Vec<&&crate::db::models::Question> = released
-                .iter()
-                .filter(|(_, q)| eligible.contains(&(p.id.as_str(), q.id.as_str())))
-                .map(|(_, q)| q)
-                .collect();
+        .enumerate()
+        .map(|(pi, p)| {
+            let theirs = (0..nq).filter(|&qi| eligible[pi][qi]);
             ParticipantCount {
                 participant: ids.get(p.id.as_str()).cloned().unwrap_or_default(),
                 value: attribute.as_ref().and(value_of.get(p.id.as_str()).cloned()),
-                answered: theirs
-                    .iter()
-                    .filter(|q| answered.get(q.id.as_str()).is_some_and(|s| s.contains(p.id.as_str())))
-                    .count() as i64,
-                released_to: theirs.len() as i64,
-                replies: replies_by.get(p.id.as_str()).copied().unwrap_or(0),
+                answered: theirs.clone().filter(|&qi| answered[qi * np + pi]).count() as i64,
+                released_to: theirs.count() as i64,
+                replies: replies_by[pi],
                 coded: coded_by.get(p.id.as_str()).map_or(0, |s| s.len() as i64),
             }
         })

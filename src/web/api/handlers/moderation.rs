@@ -49,9 +49,14 @@ pub async fn grid(
     filter: web::Query<GridFilter>,
     req: actix_web::HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (id, filter) = (id.into_inner(), filter.into_inner());
+    let (id, mut filter) = (id.into_inner(), filter.into_inner());
+    let csv = req.query_string().split('&').any(|kv| kv == "format=csv");
+    if csv {
+        // A download has every row the filter keeps.
+        filter.page = None;
+    }
     let grid = bearer.run(&state, move |conn, ctx, actor| grid::grid(conn, ctx, actor, &id, &filter)).await?;
-    if req.query_string().split('&').any(|kv| kv == "format=csv") {
+    if csv {
         return Ok(csv_download(&grid::to_csv(&grid)?, "participation.csv"));
     }
     Ok(json(grid))
