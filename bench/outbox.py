@@ -9,9 +9,9 @@ closes" reminder is switched on, the next scheduler tick queues 10,000 reminders
 page is loaded again while they drain. Prints messages per second and both p99 latencies.
 Everything runs on 127.0.0.1 and stops by itself (bounded waits).
 
-Usage: bench/outbox.py [--participants 10000] [--connections 16]
+Usage: bench/outbox.py [--participants 10000] [--connections 16] [--smtp-connections 8] [--perf FILE]
 """
-import argparse, os, shutil, subprocess, sys, tempfile, threading, time
+import argparse, os, shutil, signal, subprocess, sys, tempfile, threading, time
 from datetime import datetime, timedelta, timezone
 from common import ROOT, Server, start_sink, wrk
 
@@ -34,6 +34,7 @@ def main():
     ap.add_argument("--participants", type=int, default=10000)
     ap.add_argument("--connections", type=int, default=16, help="wrk connections to the question page")
     ap.add_argument("--smtp-connections", type=int, default=8, help="the server's smtp_connections")
+    ap.add_argument("--perf", help="a file to write a perf profile of focusboard while the invitations drain into")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -55,10 +56,18 @@ def main():
         q = server.api("POST", f"/api/v1/stages/{stage['id']}/questions", {"prompt_md": "What did you hope for?", "mode": "open"}, token)
         server.api("POST", f"/api/v1/stages/{stage['id']}/release", {}, token)
 
+        perf = None
+        if args.perf:
+            perf = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "199", "-o", args.perf, "-p", str(server.proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         t0 = time.monotonic()
         queued = server.api("POST", f"/api/v1/boards/{b}/invitations", None, token)["queued"]
         queue_invites = time.monotonic() - t0
         invite_secs = wait_for(folder, n, 600) + queue_invites
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
         print(f"{queued} invitations: queued in {queue_invites:.2f} s, all delivered after {invite_secs:.1f} s ({n / invite_secs:.0f} messages/s)")
 
         people = server.api("GET", f"/api/v1/boards/{b}/participants", token=token)

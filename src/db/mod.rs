@@ -158,14 +158,8 @@ impl ConnectionManager {
                 let mut conn = diesel::SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers work while one writer writes; the busy timeout makes a
                 // writer wait for the lock instead of failing at once.
-                // An 8 MiB page cache per connection (SQLite's default is 2 MiB) keeps a large
-                // board's indexes in memory instead of re-reading pages through the kernel on
-                // every staff page; it grows only as pages are read.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -8192;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
+                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+                    .map_err(r2d2::Error::QueryError)?;
                 conn.batch_execute(self.synchronous.pragma()).map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }

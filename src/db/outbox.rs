@@ -52,8 +52,27 @@ pub fn claim(
             .and(outbox::next_attempt_at.le(now))
             .or(outbox::status.eq(DeliveryStatus::Sending).and(outbox::locked_until.lt(now)))
     };
-    let candidates: Vec<String> =
-        outbox::table.filter(due()).order(outbox::next_attempt_at.asc()).limit(limit).select(outbox::id).load(conn)?;
+    // Two lookups, each in the order of its index so that it stops after `limit` rows: as one
+    // query with OR, every due message was read and sorted on each claim (10,000 a claim
+    // while a large mailing drained). Lapsed claims first: they have waited longest.
+    let mut candidates: Vec<String> = outbox::table
+        .filter(outbox::status.eq(DeliveryStatus::Sending))
+        .filter(outbox::locked_until.lt(now))
+        .limit(limit)
+        .select(outbox::id)
+        .load(conn)?;
+    let room = limit - candidates.len() as i64;
+    if room > 0 {
+        candidates.extend(
+            outbox::table
+                .filter(outbox::status.eq(DeliveryStatus::Queued))
+                .filter(outbox::next_attempt_at.le(now))
+                .order(outbox::next_attempt_at.asc())
+                .limit(room)
+                .select(outbox::id)
+                .load::<String>(conn)?,
+        );
+    }
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
