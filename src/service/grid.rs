@@ -1,6 +1,7 @@
 //! The participation grid: participants by released questions, each cell saying whether the
 //! participant answered (themselves or on their behalf), has a probe waiting, or has not
-//! answered yet; filterable by a participant attribute and downloadable as CSV.
+//! answered yet; filterable by a participant attribute, shown in pages of participants and
+//! downloadable whole as CSV.
 
 use super::boards::{funnel, Funnel};
 use super::views::When;
