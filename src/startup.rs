@@ -257,6 +257,7 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         session_max: time::Duration::days(settings.session_days.max(1)),
         token_days: settings.token_days.max(1),
         reads: Arc::default(),
+        outlines: Arc::default(),
     };
     Ok((db, ctx))
 }

@@ -63,6 +63,7 @@ pub struct PostOutline {
     pub thread_id: PostId,
     pub participant_id: Option<ParticipantId>,
     pub private_to: Option<ParticipantId>,
+    pub created_at: PrimitiveDateTime,
 }
 
 /// The outline of every post of a question, oldest first (the index on question and time).
@@ -70,8 +71,28 @@ pub fn outline_of_question(conn: &mut DbConn, question_id: &QuestionId) -> Query
     posts::table
         .filter(posts::question_id.eq(question_id))
         .order((posts::created_at.asc(), posts::id.asc()))
-        .select((posts::id, posts::parent_id, posts::thread_id, posts::participant_id, posts::private_to))
+        .select((
+            posts::id,
+            posts::parent_id,
+            posts::thread_id,
+            posts::participant_id,
+            posts::private_to,
+            posts::created_at,
+        ))
         .load(conn)
+}
+
+/// How many posts a question has and when the newest was written: what tells whether a
+/// question's outline read earlier still holds (see `service::outlines`). Counted over the
+/// question's index entries, without decoding them.
+pub fn outline_fingerprint(
+    conn: &mut DbConn,
+    question_id: &QuestionId,
+) -> QueryResult<(i64, Option<PrimitiveDateTime>)> {
+    posts::table
+        .filter(posts::question_id.eq(question_id))
+        .select((count_star(), diesel::dsl::max(posts::created_at)))
+        .first(conn)
 }
 
 /// The given posts with their authors' names (one page of a question), in no set order.

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod images;
 pub mod moderation;
 pub mod notifications;
+pub mod outlines;
 pub mod pages;
 pub mod participants;
 pub mod post_trees;
@@ -60,6 +61,8 @@ pub struct Ctx {
     pub token_days: i64,
     /// "Read up to here" marks waiting to be written together.
     pub reads: Arc<reads::ReadMarks>,
+    /// Large questions' outlines, kept between views.
+    pub outlines: Arc<outlines::Outlines>,
 }
 
 impl Ctx {

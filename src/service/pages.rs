@@ -241,7 +241,7 @@ fn render_question(
     let zone = acc.zone();
     let now = ctx.now();
     let mode = q.mode;
-    let outline = db::posts::outline_of_question(conn, question_id)?;
+    let outline = ctx.outlines.of(conn, question_id)?;
     let me = actor.reader_id().to_string();
     let mut question = QuestionView::new(&q, &zone);
     let phase = stage_phase(stage.released_at, stage.close_at, now);

@@ -3,10 +3,11 @@
 //! before the posts are counted into pages.
 
 use crate::helpers::*;
+use focusboard::service::{self, Actor};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::on_both_databases!(a_long_question_comes_in_pages);
+crate::on_both_databases!(a_long_question_comes_in_pages, a_large_questions_kept_outline_follows_every_new_post);
 
 /// The ids of a page's posts in the order they are shown, replies after their post.
 fn shown(page: &Value) -> Vec<String> {
@@ -142,4 +143,58 @@ fn hrefs(html: &str, selector: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(selector).unwrap();
     doc.select(&sel).filter_map(|e| e.value().attr("href")).map(str::to_string).collect()
+}
+
+/// A question of 520 posts has its outline kept in memory between views (`service::outlines`);
+/// every post written since, through this server or straight into the database as another
+/// instance would, is on the next view, and edits show as always.
+async fn a_large_questions_kept_outline_follows_every_new_post(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+    let (q, ann_id) = (s.question.clone(), s.participants[0].1.clone());
+    let answer =
+        ann.write_post(&s.question, json!({"body_md": "Ann's answer"})).await.1["id"].as_str().unwrap().to_string();
+    let parent = answer.clone();
+    app.with_db(move |conn, ctx| {
+        let ann = Actor::Participant(focusboard::db::participants::find(conn, &ann_id)?.expect("Ann"));
+        for i in 0..519 {
+            let input =
+                service::posting::PostInput { body_md: format!("reply {i}"), parent_id: Some(parent.clone().into()) };
+            service::posting::create_post(conn, ctx, &ann, &q, &input)?;
+        }
+        Ok(())
+    })
+    .await;
+    let last = |n: i64| format!("/api/v1/questions/{}?page={n}", s.question);
+    let (_, page) = ann.get(&last(11)).await;
+    assert_eq!(page["pages"], json!({"number": 11, "count": 11, "total_posts": 520}));
+    assert_eq!(shown(&page).len(), 20);
+    // The same again, now from the kept outline.
+    let (_, again) = ann.get(&last(11)).await;
+    assert_eq!(shown(&again), shown(&page));
+    // A reply through the API is on the next view, for its author and for others.
+    let (st, reply) = bob.write_post(&s.question, json!({"body_md": "Bob replies", "parent_id": answer})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (_, page) = ann.get(&last(11)).await;
+    assert_eq!(page["pages"]["total_posts"], 521);
+    assert!(shown(&page).contains(&reply["id"].as_str().unwrap().to_string()));
+    // One written past this server's knowledge, as another instance would: on the next view.
+    let (q, bob_id, parent) = (s.question.clone(), s.participants[1].1.clone(), answer.clone());
+    let other = app
+        .with_db(move |conn, ctx| {
+            let bob = Actor::Participant(focusboard::db::participants::find(conn, &bob_id)?.expect("Bob"));
+            let input =
+                service::posting::PostInput { body_md: "From elsewhere".into(), parent_id: Some(parent.into()) };
+            Ok(service::posting::create_post(conn, ctx, &bob, &q, &input)?.id.to_string())
+        })
+        .await;
+    let (_, page) = bob.get(&last(11)).await;
+    assert_eq!(page["pages"]["total_posts"], 522);
+    assert!(shown(&page).contains(&other));
+    // An edit changes the text, not the outline: shown at once.
+    let (st, _) = bob.patch(&format!("/api/v1/posts/{other}"), json!({"body_md": "From elsewhere, edited"})).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, page) = ann.get(&last(11)).await;
+    assert!(page.to_string().contains("From elsewhere, edited"));
 }
