@@ -18,8 +18,8 @@ use time::PrimitiveDateTime;
 
 /// Smaller outlines are read each time: counting their posts would cost as much as reading them.
 const KEPT_FROM: usize = 500;
-/// Outlines kept at most (about 100 bytes a post).
-const KEPT_AT_MOST: usize = 256;
+/// Posts kept at most over all outlines (about 300 bytes a post: some 30 MB).
+const POSTS_KEPT_AT_MOST: usize = 100_000;
 
 type Fingerprint = (i64, Option<PrimitiveDateTime>);
 /// Per question: its fingerprint when read, and its outline.
@@ -46,16 +46,15 @@ impl Outlines {
         }
         let outline = Arc::new(db::posts::outline_of_question(conn, question_id)?);
         let mut kept = self.lock();
-        if outline.len() >= KEPT_FROM {
-            if kept.len() >= KEPT_AT_MOST && !kept.contains_key(question_id) {
-                if let Some(any) = kept.keys().next().cloned() {
-                    kept.remove(&any);
-                }
+        kept.remove(question_id);
+        if (KEPT_FROM..=POSTS_KEPT_AT_MOST).contains(&outline.len()) {
+            // Room is made by dropping any others: a dropped outline is only read again.
+            while kept.values().map(|(_, o)| o.len()).sum::<usize>() + outline.len() > POSTS_KEPT_AT_MOST {
+                let Some(any) = kept.keys().next().cloned() else { break };
+                kept.remove(&any);
             }
             let print = (outline.len() as i64, outline.last().map(|p| p.created_at));
             kept.insert(question_id.clone(), (print, outline.clone()));
-        } else {
-            kept.remove(question_id);
         }
         Ok(outline)
     }
