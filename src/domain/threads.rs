@@ -63,15 +63,20 @@ pub struct PageSpan {
 impl PageSpan {
     /// The page `wanted` of `total` posts; a number past the end gives the last page.
     pub fn of(total: usize, wanted: PageWanted) -> PageSpan {
-        let count = total.div_ceil(POSTS_PER_PAGE).max(1);
+        Self::sized(total, wanted, POSTS_PER_PAGE)
+    }
+
+    /// As `of`, for any list shown `per_page` to a page (the participation grid's participants).
+    pub fn sized(total: usize, wanted: PageWanted, per_page: usize) -> PageSpan {
+        let count = total.div_ceil(per_page).max(1);
         let number = match wanted {
             PageWanted::First => 1,
             PageWanted::Number(n) => n,
-            PageWanted::Holding(position) => position / POSTS_PER_PAGE + 1,
+            PageWanted::Holding(position) => position / per_page + 1,
         }
         .clamp(1, count);
-        let start = (number - 1) * POSTS_PER_PAGE;
-        PageSpan { number, count, total_posts: total, start, end: (start + POSTS_PER_PAGE).min(total) }
+        let start = (number - 1) * per_page;
+        PageSpan { number, count, total_posts: total, start, end: (start + per_page).min(total) }
     }
 
     /// Whether every post is on this page.
@@ -108,6 +113,12 @@ mod tests {
         assert_eq!((p.start, p.end), (100, 120));
         assert_eq!(PageSpan::of(120, PageWanted::Number(9)).number, 3);
         assert_eq!(PageSpan::of(120, PageWanted::Number(0)).number, 1);
+        let p = PageSpan::sized(122, PageWanted::Number(3), 50);
+        assert_eq!((p.number, p.count, p.start, p.end), (3, 3, 100, 122));
+        assert_eq!(
+            (PageSpan::sized(0, PageWanted::Number(2), 50).start, PageSpan::sized(0, PageWanted::First, 50).end),
+            (0, 0)
+        );
         assert_eq!(PageSpan::of(120, PageWanted::Holding(50)).number, 2);
         assert_eq!(PageSpan::of(120, PageWanted::Holding(49)).number, 1);
         let empty = PageSpan::of(0, PageWanted::Number(4));

@@ -8,6 +8,7 @@ use super::views::When;
 use super::{access, Actor, Ctx};
 use crate::db::{self, DbConn};
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId};
+use crate::domain::threads::{PageSpan, PageWanted};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -121,12 +122,15 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
     let (shown, page) = match filter.page {
         None => (&kept[..], None),
         Some(asked) => {
-            let pages = kept.len().div_ceil(GRID_PAGE_SIZE).max(1) as u32;
-            let number = asked.clamp(1, pages);
-            let from = ((number - 1) as usize * GRID_PAGE_SIZE).min(kept.len());
-            let to = (from + GRID_PAGE_SIZE).min(kept.len());
-            let page = GridPage { number, pages, participants: kept.len(), first: from + 1, last: to };
-            (&kept[from..to], Some(page))
+            let span = PageSpan::sized(kept.len(), PageWanted::Number(asked as usize), GRID_PAGE_SIZE);
+            let page = GridPage {
+                number: span.number as u32,
+                pages: span.count as u32,
+                participants: kept.len(),
+                first: span.start + 1,
+                last: span.end,
+            };
+            (&kept[span.start..span.end], Some(page))
         }
     };
     // A page reads only its participants' answers, so it costs the same on any board.
