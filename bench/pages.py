@@ -9,7 +9,12 @@ the exact bytes, serves them from a bare actix-web handler (examples/static_byte
 both with the same wrk settings, one after the other, printing requests per second, p99 and
 the ratio. Everything runs on 127.0.0.1 and stops by itself.
 
+Question pages are kept per reader while their board is unchanged (`page_cache_mb`), so the
+load measures a reader opening an unchanged page again; `--page-cache-mb 0` measures every view
+rendered in full, as the first view after any change is.
+
 Usage: bench/pages.py [--seconds 10] [--connections 32] [--replies 50] [--postgres URL] [--perf DIR]
+                      [--page-cache-mb N]
 """
 import argparse, os, random, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 from common import ROOT, Server, call, free_port, wait_healthy, wrk_with
@@ -75,11 +80,15 @@ def main():
     ap.add_argument("--replies", type=int, default=50)
     ap.add_argument("--postgres", help="an empty PostgreSQL database to run on instead of SQLite")
     ap.add_argument("--perf", help="a folder to write a perf profile of focusboard under each load into")
+    ap.add_argument("--page-cache-mb", type=int,
+                    help="the server's page_cache_mb; 0 renders every view in full (the first view after a change)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     subprocess.run(["cargo", "build", "--release", "--locked", "--example", "static_bytes"], cwd=ROOT, check=True)
-    extra = {"FOCUSBOARD_DATABASE_URL": args.postgres} if args.postgres else None
+    extra = {"FOCUSBOARD_DATABASE_URL": args.postgres} if args.postgres else {}
+    if args.page_cache_mb is not None:
+        extra["FOCUSBOARD_PAGE_CACHE_MB"] = str(args.page_cache_mb)
     server = Server(args=("serve", "--web-only"), extra_env=extra)
     rng = random.Random(7)
     try:

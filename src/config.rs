@@ -35,6 +35,7 @@ pub struct Settings {
     pub email_retry_secs: i64,
     pub outbox_interval_ms: u64,
     pub read_marks_flush_ms: u64,
+    pub page_cache_mb: u64,
     pub email_lease_secs: i64,
     pub instance_id: String,
     pub trusted_proxies: Vec<String>,

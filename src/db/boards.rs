@@ -1,9 +1,9 @@
 //! Boards and their staff.
 
 use super::models::{Board, BoardMember};
-use super::schema::{board_members, boards, users};
+use super::schema::{board_members, board_versions, boards, questions, users};
 use super::DbConn;
-use crate::domain::ids::{BoardId, UserId};
+use crate::domain::ids::{BoardId, QuestionId, UserId};
 use crate::domain::roles::BoardRole;
 use diesel::prelude::*;
 
@@ -17,6 +17,20 @@ pub fn update(conn: &mut DbConn, board: &Board) -> QueryResult<()> {
 
 pub fn find(conn: &mut DbConn, id: &BoardId) -> QueryResult<Option<Board>> {
     boards::table.find(id).select(Board::as_select()).first(conn).optional()
+}
+
+/// The version of the board `question_id` belongs to: triggers move it on at every change to
+/// what the board's pages show, on whichever instance or connection it is made.
+pub fn version_of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<Option<i64>> {
+    board_versions::table
+        .filter(
+            board_versions::board_id
+                .nullable()
+                .eq(questions::table.find(question_id).select(questions::board_id).single_value()),
+        )
+        .select(board_versions::version)
+        .first(conn)
+        .optional()
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Board>> {

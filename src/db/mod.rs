@@ -265,6 +265,24 @@ impl Db {
         }
     }
 
+    /// Runs `f` on the calling thread, at once, when the database is SQLite and a pooled
+    /// connection is free; otherwise as `run`. Only for a few indexed reads that write nothing:
+    /// SQLite answers them inside this process in microseconds, without waiting for its writer
+    /// (WAL), so handing them to the blocking pool and back costs more than the reads.
+    /// PostgreSQL's round trips always go to the pool.
+    pub async fn run_reads<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.backend == Backend::Sqlite {
+            if let Some(mut conn) = self.pool.try_get() {
+                return f(&mut conn);
+            }
+        }
+        self.run(f).await
+    }
+
     /// As `run`, but waits at most `wait` for a connection from the pool (the health check).
     pub async fn run_within<T, F>(&self, wait: std::time::Duration, f: F) -> AppResult<T>
     where

@@ -74,6 +74,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Moved on by triggers at every change to what a board's pages show (see the migration).
+    board_versions (board_id) {
+        board_id -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     board_members (board_id, user_id) {
         board_id -> Text,
         user_id -> Text,
@@ -376,6 +384,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pending_members,
     users,
     boards,
+    board_versions,
     board_members,
     participants,
     stages,

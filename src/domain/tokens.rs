@@ -20,6 +20,15 @@ pub fn generate() -> NewSecret {
     NewSecret { plain, hash }
 }
 
+/// 32 random bytes as URL-safe text, from the thread's generator (seeded from the operating
+/// system), with no hash: for values that are compared as sent and never stored as secrets
+/// (a page's one-time form token).
+pub fn random() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 pub fn hash(plain: &str) -> String {
     hex::encode(Sha256::digest(plain.as_bytes()))
 }

@@ -131,14 +131,15 @@ fn utc_text(t: time::PrimitiveDateTime) -> String {
     t.assume_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-pub fn list_tokens(conn: &mut DbConn, user: &User) -> AppResult<Vec<TokenView>> {
+pub fn list_tokens(conn: &mut DbConn, ctx: &Ctx, user: &User) -> AppResult<Vec<TokenView>> {
     Ok(db::users::tokens_of_user(conn, &user.id)?
         .into_iter()
         .map(|t| TokenView {
+            // A use not yet written (`reads`) counts too.
+            last_used_at: t.last_used_at.max(ctx.reads.last_use(super::reads::Used::Token, &t.id)).map(utc_text),
             id: t.id,
             name: t.name,
             created_at: utc_text(t.created_at),
-            last_used_at: t.last_used_at.map(utc_text),
             expires_at: t.expires_at.map(utc_text),
             read_only: t.read_only,
             revoked: t.revoked_at.is_some(),
@@ -238,9 +239,10 @@ pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResu
         .filter(|t| t.expires_at.is_none_or(|end| end > now))
         .ok_or(AppError::Unauthorized)?;
     // Recording every use would make each API read a write; once a minute is enough to see
-    // whether a token is in use.
-    if token.last_used_at.is_none_or(|t| now - t > time::Duration::minutes(1)) {
-        db::users::touch_token(conn, &token.id, now)?;
+    // whether a token is in use, written later with the read marks (`reads`).
+    let waiting = ctx.reads.last_use(super::reads::Used::Token, &token.id);
+    if token.last_used_at.max(waiting).is_none_or(|t| now - t > time::Duration::minutes(1)) {
+        ctx.reads.note_use(super::reads::Used::Token, &token.id, now);
     }
     let identity = match (token.user_id, token.participant_id) {
         (Some(u), _) => Identity::User { id: u, session: None },

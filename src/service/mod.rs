@@ -228,11 +228,13 @@ fn check_session(
     let row = db::users::find_live_session(conn, &crate::domain::tokens::hash(secret), now)?
         .filter(|s| owner(s))
         .ok_or(AppError::Unauthorized)?;
-    if now - row.last_seen_at > ctx.session_idle {
+    let last = ctx.reads.last_use(reads::Used::Session, &row.id).map_or(row.last_seen_at, |t| t.max(row.last_seen_at));
+    if now - last > ctx.session_idle {
         return Err(AppError::Unauthorized);
     }
-    if now - row.last_seen_at > time::Duration::minutes(1) {
-        db::users::touch_session(conn, &row.id, now)?;
+    // Written later with the read marks (`reads`): checking a session writes nothing.
+    if now - last > time::Duration::minutes(1) {
+        ctx.reads.note_use(reads::Used::Session, &row.id, now);
     }
     Ok(())
 }

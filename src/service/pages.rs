@@ -175,6 +175,9 @@ pub struct QuestionPage {
     pub your_vote: Option<Answer>,
     /// The participants' groups, for staff to filter the results by.
     pub groups: Vec<String>,
+    /// When the page changes by itself, with nothing written: its stage closes.
+    #[serde(skip)]
+    pub changes_at: Option<time::PrimitiveDateTime>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -192,6 +195,14 @@ pub struct PageAt {
     pub page: Option<usize>,
     /// The page holding this post; a post the reader may not see gives the first page.
     pub post: Option<PostId>,
+}
+
+/// The version of the board `question_id` is on, moved on by every change to what its pages
+/// show (`db::boards::version_of_question`). It tells nothing about the board's content, so it
+/// needs no permission: it only decides whether a page made earlier for the same reader, after
+/// that reader's own checks, is still the page they would get now.
+pub fn board_version(conn: &mut DbConn, question_id: &QuestionId) -> AppResult<Option<i64>> {
+    Ok(db::boards::version_of_question(conn, question_id)?)
 }
 
 pub fn question_page(
@@ -396,6 +407,7 @@ fn render_question(
     let mut stage_view = StageView::new(&stage, &zone, now);
     stage_view.questions.clear();
     Ok(QuestionPage {
+        changes_at: stage.close_at.filter(|&at| at > now),
         results,
         your_vote,
         groups,

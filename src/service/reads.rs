@@ -3,6 +3,11 @@
 //! second or so, at shutdown, and before anything counts what is new for that reader (so a
 //! board home never counts as new what its reader has just seen). Reads therefore never queue
 //! behind SQLite's single writer.
+//!
+//! The last use of browser sessions and API tokens (noted once a minute each, for their idle
+//! limits and for showing whether a token is in use) waits here likewise: checking who is
+//! asking writes nothing on the request path. A session's idle limit is checked against the
+//! later of its stored and its waiting use, so nothing expires for want of a write.
 
 use crate::db::{self, DbConn};
 use crate::domain::ids::QuestionId;
@@ -21,9 +26,17 @@ struct Mark {
     stored: bool,
 }
 
+/// What a "last used" time is of.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Used {
+    Session,
+    Token,
+}
+
 #[derive(Default)]
 pub struct ReadMarks {
     pending: Mutex<HashMap<Key, Mark>>,
+    used: Mutex<HashMap<(Used, String), PrimitiveDateTime>>,
 }
 
 impl ReadMarks {
@@ -66,9 +79,25 @@ impl ReadMarks {
         }
     }
 
-    /// How many marks wait to be written.
+    /// How many marks and uses wait to be written.
     pub fn waiting(&self) -> usize {
-        self.lock().len()
+        self.lock().len() + self.uses().len()
+    }
+
+    fn uses(&self) -> std::sync::MutexGuard<'_, HashMap<(Used, String), PrimitiveDateTime>> {
+        self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Notes that session or token `id` was used at `at` (a later use wins).
+    pub fn note_use(&self, what: Used, id: &str, at: PrimitiveDateTime) {
+        let mut used = self.uses();
+        let last = used.entry((what, id.to_string())).or_insert(at);
+        *last = (*last).max(at);
+    }
+
+    /// The use of `id` not yet written, if any.
+    pub fn last_use(&self, what: Used, id: &str) -> Option<PrimitiveDateTime> {
+        self.uses().get(&(what, id.to_string())).copied()
     }
 }
 
@@ -93,9 +122,30 @@ fn write(conn: &mut DbConn, marks: &ReadMarks, reader: Option<&str>) -> AppResul
     }
 }
 
-/// Every mark waiting (the periodic flush, and at shutdown).
+/// Every mark and use waiting (the periodic flush, and at shutdown).
 pub fn flush_all(conn: &mut DbConn, marks: &ReadMarks) -> AppResult<usize> {
-    write(conn, marks, None)
+    Ok(write(conn, marks, None)? + write_uses(conn, marks)?)
+}
+
+/// The uses waiting; on failure they wait for the next flush.
+fn write_uses(conn: &mut DbConn, marks: &ReadMarks) -> AppResult<usize> {
+    let taken: Vec<_> = marks.uses().drain().collect();
+    let written: AppResult<()> = taken.iter().try_for_each(|((what, id), at)| {
+        match what {
+            Used::Session => db::users::touch_session(conn, id, *at)?,
+            Used::Token => db::users::touch_token(conn, id, *at)?,
+        }
+        Ok(())
+    });
+    match written {
+        Ok(()) => Ok(taken.len()),
+        Err(e) => {
+            for ((what, id), at) in taken {
+                marks.note_use(what, &id, at);
+            }
+            Err(e)
+        }
+    }
 }
 
 /// The reader's own marks, before counting what is new for them.
@@ -123,5 +173,16 @@ mod tests {
         marks.put_back(taken);
         assert_eq!(marks.take(None).len(), 2);
         assert_eq!(marks.waiting(), 0);
+    }
+
+    #[test]
+    fn a_later_use_wins() {
+        let marks = ReadMarks::default();
+        marks.note_use(Used::Session, "s", datetime!(2021-03-26 09:00));
+        marks.note_use(Used::Session, "s", datetime!(2021-03-26 08:00));
+        marks.note_use(Used::Token, "s", datetime!(2021-03-26 07:00));
+        assert_eq!(marks.last_use(Used::Session, "s"), Some(datetime!(2021-03-26 09:00)));
+        assert_eq!(marks.last_use(Used::Token, "s"), Some(datetime!(2021-03-26 07:00)));
+        assert_eq!(marks.waiting(), 2);
     }
 }

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod health;
 pub mod images;
 pub mod moderation;
+pub mod page_cache;
 pub mod participant;
 pub mod session;
 pub mod setup;

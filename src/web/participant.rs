@@ -2,6 +2,7 @@
 //! threads, and editing their own posts. Staff open the same question page and see everything.
 
 use super::errors::{PageError, PageResult};
+use super::page_cache::{KeptPage, PageKey};
 use super::session::{self, redirect, CsrfForm, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
@@ -14,6 +15,7 @@ use crate::service::{self, access, Actor};
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/b/{board}", web::get().to(board_home))
@@ -160,6 +162,16 @@ async fn question(
     show_question(&state, &viewer, q.into_inner(), at, None, None).await
 }
 
+/// What the first look at a question view found.
+enum Found {
+    /// A participant who has not consented yet goes to the welcome page.
+    Elsewhere(String),
+    /// The page kept from this reader's last view, nothing on the board having changed since.
+    Kept(Arc<KeptPage>),
+    /// Who is asking, and the board's version when the page made for them may be kept.
+    ToMake(Box<Actor>, Option<i64>),
+}
+
 /// The question page; after a refused post it shows the reason and keeps the text typed.
 async fn show_question(
     state: &AppState,
@@ -169,16 +181,39 @@ async fn show_question(
     error: Option<&AppError>,
     draft: Option<PostInput>,
 ) -> PageResult {
-    let page = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match welcome_first(actor) {
-            Some(to) => Ok(Err(to)),
-            None => pages::question_page(conn, ctx, actor, &question_id, &at).map(Ok),
+    // Only the plain page is kept: not one with an error, a draft or a one-time notice.
+    let keep = state.pages.enabled() && error.is_none() && draft.is_none() && viewer.notice.is_none();
+    // First who is asking, the board's version and the page kept for them: a few indexed
+    // reads, on this thread where the database allows (`Db::run_reads`). The version is read
+    // before the page is made, so a page made while a write commits is kept under the version
+    // before it.
+    let (cache, qid, key_at) = (state.pages.clone(), question_id.clone(), at.clone());
+    let found = state
+        .reading_as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            if let Some(to) = welcome_first(actor) {
+                return Ok(Found::Elsewhere(to));
+            }
+            let version = if keep { pages::board_version(conn, &qid)? } else { None };
+            if let Some(kept) = version.and_then(|v| cache.get(&PageKey::html(actor, &qid, &key_at), v, ctx.now())) {
+                return Ok(Found::Kept(kept));
+            }
+            Ok(Found::ToMake(Box::new(actor.clone()), version))
         })
         .await?;
-    let page = match page {
-        Ok(p) => p,
-        Err(to) => return Ok(redirect(&to)),
+    let (actor, version) = match found {
+        Found::Elsewhere(to) => return Ok(redirect(&to)),
+        Found::Kept(kept) => return Ok(session::html_page(kept.body(&viewer.csrf, viewer.form_token()))),
+        Found::ToMake(actor, version) => (*actor, version),
     };
+    let (ctx, key) = (state.ctx.clone(), PageKey::html(&actor, &question_id, &at));
+    let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &question_id, &at)).await?;
+    if let Some(version) = version {
+        let until = page.changes_at;
+        let (csrf, form) = state.pages.marks();
+        let html = question_page_html(&viewer.marked(csrf, form), page, "", json!({}))?;
+        let kept = state.pages.put(key, version, until, html);
+        return Ok(session::html_page(kept.body(&viewer.csrf, viewer.form_token())));
+    }
     let status = error.map(AppError::status);
     let extra = json!({
         "error": error.map(ToString::to_string),
@@ -210,14 +245,23 @@ struct QuestionHtml {
 /// The question page as HTML; `extra` holds the fields of this view (a refused post's error
 /// and draft, the group the results are of), `keep` the query its page links carry
 /// (`as=…&`).
-fn question_html(viewer: &Viewer, mut page: QuestionPage, keep: &str, extra: serde_json::Value) -> PageResult {
+fn question_html(viewer: &Viewer, page: QuestionPage, keep: &str, extra: serde_json::Value) -> PageResult {
+    Ok(session::html_page(question_page_html(viewer, page, keep, extra)?))
+}
+
+fn question_page_html(
+    viewer: &Viewer,
+    mut page: QuestionPage,
+    keep: &str,
+    extra: serde_json::Value,
+) -> Result<String, AppError> {
     let mut title = format!("{} · {}", page.stage.title, page.board.title);
     if page.pages.count > 1 {
         title = format!("{title} (page {} of {})", page.pages.number, page.pages.count);
     }
     let posts_html = super::threads::posts_html(viewer, &mut page)?;
     let pager = super::threads::Pager::new(&page.question.id, &page.pages, keep);
-    viewer.render("question", &title, &QuestionHtml { q: page, posts_html, pager, extra })
+    viewer.render_html("question", &title, &QuestionHtml { q: page, posts_html, pager, extra })
 }
 
 /// The answer and reply forms: the post, and the page's one-time token.

@@ -104,7 +104,10 @@ impl FromRequest for Viewer {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
-        let notice = session.remove_as::<String>(NOTICE).and_then(Result::ok);
+        // Removing marks the session changed, which re-encrypts and re-sends the cookie: only
+        // when there is a notice to take.
+        let notice =
+            session.contains_key(NOTICE).then(|| session.remove_as::<String>(NOTICE)).flatten().and_then(Result::ok);
         ready(Ok(Viewer {
             identity: identity(&session),
             csrf: csrf_token(&session),
@@ -130,11 +133,28 @@ struct Chrome<'a, T: Serialize> {
 impl Viewer {
     /// A fresh token for the forms of this page that create something.
     pub fn form_token(&self) -> &str {
-        self.form_token.get_or_init(|| tokens::generate().plain)
+        self.form_token.get_or_init(tokens::random)
+    }
+
+    /// The same person with `csrf` and `form_token` in place of their tokens and no notice: how
+    /// a page to be kept is rendered (`page_cache`), the tokens going in for each response.
+    pub fn marked(&self, csrf: &str, form_token: &str) -> Viewer {
+        Viewer {
+            identity: self.identity.clone(),
+            csrf: csrf.to_string(),
+            notice: None,
+            session: self.session.clone(),
+            form_token: std::cell::OnceCell::from(form_token.to_string()),
+        }
     }
 
     /// Renders `templates/<template>.hbs` with the page data under `page`.
     pub fn render<T: Serialize>(&self, template: &str, title: &str, page: &T) -> PageResult {
+        Ok(html_page(self.render_html(template, title, page)?))
+    }
+
+    /// The HTML of `render`.
+    pub fn render_html<T: Serialize>(&self, template: &str, title: &str, page: &T) -> Result<String, AppError> {
         let chrome = Chrome {
             title,
             csrf: &self.csrf,
@@ -144,12 +164,16 @@ impl Viewer {
             staff: matches!(self.identity, Identity::User { .. }),
             page,
         };
-        let html = templates::render(template, &chrome).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(html))
+        templates::render(template, &chrome).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
     }
+}
+
+/// A page's HTML as a response; pages are never stored by browsers or proxies.
+pub fn html_page(html: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html)
 }
 
 pub fn redirect(to: &str) -> HttpResponse {

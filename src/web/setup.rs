@@ -413,9 +413,9 @@ async fn account(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
 
 async fn render_account(state: &AppState, viewer: &Viewer, new_token: Option<accounts::NewToken>) -> PageResult {
     let (name, email, tokens) = state
-        .as_actor(viewer.identity.clone(), |conn, _, actor| {
+        .as_actor(viewer.identity.clone(), |conn, ctx, actor| {
             let user = actor.user()?;
-            Ok((user.name.clone(), user.email.clone(), accounts::list_tokens(conn, user)?))
+            Ok((user.name.clone(), user.email.clone(), accounts::list_tokens(conn, ctx, user)?))
         })
         .await?;
     viewer.render(

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Set on SIGTERM: `/healthz` answers 503 so the load balancer stops sending, and each
     /// response closes its connection, while requests still arriving are answered.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Question pages as last rendered for each reader, kept while their board is unchanged.
+    pub pages: Arc<super::page_cache::PageCache>,
 }
 
 /// Accounts with recent failures kept in memory at most; past it, those whose wait is over are
@@ -40,11 +42,12 @@ impl AppState {
         Ok(Self {
             db,
             ctx,
-            settings,
             login_limiter: Arc::new(RateLimiter::keyed(quota)),
             account_failures: Arc::default(),
             trusted_proxies: Arc::new(trusted),
             draining: Arc::default(),
+            pages: Arc::new(super::page_cache::PageCache::new(settings.page_cache_mb * 1024 * 1024)),
+            settings,
         })
     }
 
@@ -85,6 +88,15 @@ impl AppState {
         T: Send + 'static,
     {
         self.db.run(acting(identity, self.ctx.clone(), f)).await
+    }
+
+    /// As `as_actor`, for a few indexed reads that may run on this thread (`Db::run_reads`).
+    pub async fn reading_as_actor<T, F>(&self, identity: Identity, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db.run_reads(acting(identity, self.ctx.clone(), f)).await
     }
 
     /// As `as_actor`, through the database's writer (`Db::write`): for the writes many

@@ -685,3 +685,35 @@ pub fn listening_port(stdout: std::process::ChildStdout) -> u16 {
     }
     panic!("the server stopped before it said where it listens");
 }
+
+/// A client that neither keeps cookies nor follows redirects: the cookie is handled by hand,
+/// as an attacker holding a copy of it would.
+pub fn raw() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("focusboard="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+/// Signs in by hand; returns the session cookie.
+pub async fn raw_login(app: &TestApp, email: &str) -> String {
+    let c = raw();
+    let res = c.get(app.url("/login")).send().await.unwrap();
+    let cookie = session_cookie(&res).unwrap();
+    let csrf = csrf_of(&res.text().await.unwrap());
+    let res = c
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "signed in: {}", res.status());
+    session_cookie(&res).expect("a new cookie on sign-in")
+}

@@ -15,6 +15,7 @@ mod groups;
 mod images;
 mod journey;
 mod moderation;
+mod page_cache;
 mod paging;
 mod permissions;
 mod polls;

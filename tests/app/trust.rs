@@ -590,38 +590,6 @@ async fn no_sign_in_reminder_for_answers_given_by_email(backend: Backend) {
     assert_eq!(reminded, vec!["ann@example.org"], "Bob answered by email: no 'you never signed in'");
 }
 
-/// A client that neither keeps cookies nor follows redirects: the cookie is handled by hand,
-/// as an attacker holding a copy of it would.
-fn raw() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-fn session_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("focusboard="))
-        .map(|c| c.split(';').next().unwrap().to_string())
-}
-
-/// Signs in by hand; returns the session cookie.
-async fn raw_login(app: &TestApp, email: &str) -> String {
-    let c = raw();
-    let res = c.get(app.url("/login")).send().await.unwrap();
-    let cookie = session_cookie(&res).unwrap();
-    let csrf = csrf_of(&res.text().await.unwrap());
-    let res = c
-        .post(app.url("/login"))
-        .header("cookie", &cookie)
-        .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_redirection(), "signed in: {}", res.status());
-    session_cookie(&res).expect("a new cookie on sign-in")
-}
-
 /// Whether the cookie still opens the account page.
 async fn works(app: &TestApp, cookie: &str, path: &str) -> bool {
     raw().get(app.url(path)).header("cookie", cookie).send().await.unwrap().status() == StatusCode::OK

@@ -44,7 +44,16 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run_on(state, false, f).await
+        self.run_on(state, On::Pool, f).await
+    }
+
+    /// As `run`, for a few indexed reads that may run on this thread (`Db::run_reads`).
+    pub async fn read<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_on(state, On::Reads, f).await
     }
 
     /// As `run`, through the database's writer (`Db::write`): for the writes many
@@ -54,10 +63,10 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run_on(state, true, f).await
+        self.run_on(state, On::Writer, f).await
     }
 
-    async fn run_on<T, F>(self, state: &AppState, writer: bool, f: F) -> ApiResult<T>
+    async fn run_on<T, F>(self, state: &AppState, on: On, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
@@ -73,8 +82,19 @@ impl Bearer {
             let actor = identity.load(conn, &ctx)?;
             f(conn, &ctx, &actor)
         };
-        Ok(if writer { state.db.write(job).await? } else { state.db.run(job).await? })
+        Ok(match on {
+            On::Pool => state.db.run(job).await?,
+            On::Writer => state.db.write(job).await?,
+            On::Reads => state.db.run_reads(job).await?,
+        })
     }
+}
+
+/// Where a request's database work runs.
+enum On {
+    Pool,
+    Writer,
+    Reads,
 }
 
 /// The `Idempotency-Key` header of a request, if any.
@@ -104,7 +124,7 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Serialize + Send + 'static,
     {
-        self.once_on(state, false, key, action, f).await
+        self.once_on(state, On::Pool, key, action, f).await
     }
 
     /// As `run_once`, through the database's writer.
@@ -119,13 +139,13 @@ impl Bearer {
         F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
         T: Serialize + Send + 'static,
     {
-        self.once_on(state, true, key, action, f).await
+        self.once_on(state, On::Writer, key, action, f).await
     }
 
     async fn once_on<T, F>(
         self,
         state: &AppState,
-        writer: bool,
+        on: On,
         key: IdempotencyKey,
         action: &'static str,
         f: F,
@@ -135,7 +155,7 @@ impl Bearer {
         T: Serialize + Send + 'static,
     {
         let key = key.0;
-        self.run_on(state, writer, move |conn, ctx, actor| {
+        self.run_on(state, on, move |conn, ctx, actor| {
             crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), action, |conn| f(conn, ctx, actor))
         })
         .await

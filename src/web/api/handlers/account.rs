@@ -94,7 +94,7 @@ pub async fn participant_token(state: State, body: web::Json<LinkTokenInput>) ->
     security(("bearer" = [])),
 )]
 pub async fn list_tokens(state: State, bearer: Bearer) -> ApiResult<HttpResponse> {
-    bearer.run(&state, |conn, _, actor| accounts::list_tokens(conn, actor.user()?)).await.map(json)
+    bearer.run(&state, |conn, ctx, actor| accounts::list_tokens(conn, ctx, actor.user()?)).await.map(json)
 }
 
 #[utoipa::path(

@@ -7,6 +7,7 @@ use crate::service::stages::{self, QuestionInput};
 use crate::service::views::QuestionView;
 use crate::web::api::common::{created, json, Bearer};
 use crate::web::errors::ApiResult;
+use crate::web::page_cache::PageKey;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -52,7 +53,31 @@ pub async fn get_question(
     at: web::Query<PageAt>,
 ) -> ApiResult<HttpResponse> {
     let (id, at) = (id.into_inner(), at.into_inner());
-    bearer.run(&state, move |conn, ctx, actor| pages::question_page(conn, ctx, actor, &id, &at)).await.map(json)
+    // As the HTML page (`participant::show_question`): first who is asking, the board's
+    // version and the bytes kept from this reader's last view (`Db::run_reads`); the page is
+    // made only when there are none, after the version was read.
+    let (cache, qid, key_at) = (state.pages.clone(), id.clone(), at.clone());
+    let found = bearer
+        .read(&state, move |conn, ctx, actor| {
+            let version = if cache.enabled() { pages::board_version(conn, &qid)? } else { None };
+            let key = PageKey::json(actor, &qid, &key_at);
+            if let Some(kept) = version.and_then(|v| cache.get(&key, v, ctx.now())) {
+                return Ok(Err(kept));
+            }
+            Ok(Ok((Box::new(actor.clone()), version.map(|v| (key, v)))))
+        })
+        .await?;
+    let (actor, kept_as) = match found {
+        Err(kept) => return Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(kept.body("", ""))),
+        Ok(to_make) => to_make,
+    };
+    let ctx = state.ctx.clone();
+    let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &id, &at)).await?;
+    let Some((key, version)) = kept_as else { return Ok(json(page)) };
+    let until = page.changes_at;
+    let bytes = serde_json::to_string(&page).map_err(|e| AppError::Internal(e.into()))?;
+    let body = state.pages.put(key, version, until, bytes).body("", "");
+    Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(body))
 }
 
 #[utoipa::path(

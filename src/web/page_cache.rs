@@ -1,0 +1,213 @@
+//! Question pages kept in memory as rendered bytes, per reader, under the version of their
+//! board. A reader who opens a page again while nothing on the board has changed gets the
+//! bytes made for them last time, after the same session check as any request; the first view
+//! after any change is rendered in full.
+//!
+//! The version is read from the database on every view (`pages::board_version`), and triggers
+//! move it on at every write to what the board's pages show, from whichever instance, so a page
+//! is never served stale across instances. It is read before the page's data, so a page made
+//! while a write commits is kept under the older version and made again on the next view.
+//! A page that changes by itself at a time (its stage closes) is kept only until then.
+//!
+//! What differs between two views of one reader is not kept: the session's CSRF token and the
+//! page's one-time form token are holes filled in for each response, so two views never share a
+//! form token (a form sent from each is two posts, not one twice).
+
+use crate::domain::ids::{PostId, QuestionId};
+use crate::domain::tokens;
+use crate::service::pages::PageAt;
+use crate::service::Actor;
+use bytes::{Bytes, BytesMut};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use std::sync::Arc;
+use time::PrimitiveDateTime;
+
+/// One reader's view of one page of a question, in one format.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    reader: String,
+    question: QuestionId,
+    page: Option<usize>,
+    post: Option<PostId>,
+    json: bool,
+}
+
+impl PageKey {
+    pub fn html(reader: &Actor, question: &QuestionId, at: &PageAt) -> Self {
+        Self::new(reader, question, at, false)
+    }
+
+    pub fn json(reader: &Actor, question: &QuestionId, at: &PageAt) -> Self {
+        Self::new(reader, question, at, true)
+    }
+
+    fn new(reader: &Actor, question: &QuestionId, at: &PageAt, json: bool) -> Self {
+        PageKey {
+            reader: reader.reader_id().to_string(),
+            question: question.clone(),
+            page: at.page,
+            post: at.post.clone(),
+            json,
+        }
+    }
+}
+
+/// A piece of a kept page: its own bytes, or a hole for a value of this response.
+#[derive(Debug, PartialEq)]
+enum Part {
+    Bytes(Bytes),
+    Csrf,
+    FormToken,
+}
+
+/// A kept page and what it was made from.
+pub struct KeptPage {
+    version: i64,
+    /// The page changes by itself at this time (its stage closes).
+    until: Option<PrimitiveDateTime>,
+    parts: Vec<Part>,
+    len: usize,
+}
+
+impl KeptPage {
+    /// The page's bytes with this response's tokens in its holes.
+    pub fn body(&self, csrf: &str, form_token: &str) -> Bytes {
+        if let [Part::Bytes(b)] = self.parts.as_slice() {
+            return b.clone();
+        }
+        let mut out = BytesMut::with_capacity(self.len + 64 * self.parts.len());
+        for part in &self.parts {
+            match part {
+                Part::Bytes(b) => out.extend_from_slice(b),
+                Part::Csrf => out.extend_from_slice(csrf.as_bytes()),
+                Part::FormToken => out.extend_from_slice(form_token.as_bytes()),
+            }
+        }
+        out.freeze()
+    }
+}
+
+#[derive(Clone)]
+struct BySize;
+
+impl Weighter<PageKey, Arc<KeptPage>> for BySize {
+    fn weight(&self, key: &PageKey, page: &Arc<KeptPage>) -> u64 {
+        (page.len + key.reader.len() + 200) as u64
+    }
+}
+
+/// The kept pages, at most `bytes` of them in all.
+pub struct PageCache {
+    pages: Option<Cache<PageKey, Arc<KeptPage>, BySize>>,
+    /// Written in place of the CSRF token and the form token when a page is rendered to be kept:
+    /// random per process and made of letters and digits only, so no escaping changes them and
+    /// no text a person wrote can contain them by chance.
+    csrf_mark: String,
+    form_mark: String,
+}
+
+impl PageCache {
+    /// A cache of at most `bytes`; 0 keeps nothing.
+    pub fn new(bytes: u64) -> Self {
+        let prefix = &tokens::generate().hash[..32];
+        PageCache {
+            // About 100 KB a page: the estimate only sizes the table.
+            pages: (bytes > 0).then(|| Cache::with_weighter((bytes / 100_000).max(16) as usize, bytes, BySize)),
+            csrf_mark: format!("{prefix}csrfhole"),
+            form_mark: format!("{prefix}formhole"),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.pages.is_some()
+    }
+
+    /// The page kept for `key` if it was made at `version` and has not changed by itself since.
+    pub fn get(&self, key: &PageKey, version: i64, now: PrimitiveDateTime) -> Option<Arc<KeptPage>> {
+        let page = self.pages.as_ref()?.get(key)?;
+        (page.version == version && page.until.is_none_or(|t| now < t)).then_some(page)
+    }
+
+    /// What a page to be kept is rendered with in place of the CSRF token and the form token.
+    pub fn marks(&self) -> (&str, &str) {
+        (&self.csrf_mark, &self.form_mark)
+    }
+
+    /// Keeps `body`, rendered with `marks()` in place of the tokens, and returns it.
+    pub fn put(&self, key: PageKey, version: i64, until: Option<PrimitiveDateTime>, body: String) -> Arc<KeptPage> {
+        let len = body.len();
+        let page = Arc::new(KeptPage { version, until, parts: self.split(body), len });
+        if let Some(pages) = &self.pages {
+            pages.insert(key, page.clone());
+        }
+        page
+    }
+
+    /// Cuts `body` at the marks.
+    fn split(&self, body: String) -> Vec<Part> {
+        let body = Bytes::from(body);
+        let text = std::str::from_utf8(&body).unwrap_or_default();
+        // Both marks start with the same random prefix; what follows it tells which.
+        let prefix = &self.csrf_mark[..self.csrf_mark.len() - "csrfhole".len()];
+        let mut parts = Vec::new();
+        let mut from = 0;
+        for (at, _) in text.match_indices(prefix) {
+            if at < from {
+                continue;
+            }
+            let rest = &text[at..];
+            let (hole, mark_len) = if rest.starts_with(&self.csrf_mark) {
+                (Part::Csrf, self.csrf_mark.len())
+            } else if rest.starts_with(&self.form_mark) {
+                (Part::FormToken, self.form_mark.len())
+            } else {
+                continue;
+            };
+            if at > from {
+                parts.push(Part::Bytes(body.slice(from..at)));
+            }
+            parts.push(hole);
+            from = at + mark_len;
+        }
+        if from < body.len() || parts.is_empty() {
+            parts.push(Part::Bytes(body.slice(from..)));
+        }
+        parts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(reader: &str) -> PageKey {
+        PageKey { reader: reader.into(), question: "q".to_string().into(), page: None, post: None, json: false }
+    }
+
+    #[test]
+    fn holes_are_filled_per_response() {
+        let cache = PageCache::new(1 << 20);
+        let (csrf, form) = cache.marks();
+        let body = format!("<a>{csrf}</a><b>{form}{form}</b>{csrf}");
+        let page = cache.put(key("r"), 1, None, body);
+        assert_eq!(&page.body("C", "F")[..], b"<a>C</a><b>FF</b>C");
+        assert_eq!(&page.body("c2", "f2")[..], b"<a>c2</a><b>f2f2</b>c2");
+        let plain = cache.put(key("s"), 1, None, "{\"a\":1}".into());
+        assert_eq!(&plain.body("C", "F")[..], b"{\"a\":1}");
+    }
+
+    #[test]
+    fn a_page_is_kept_for_its_version_and_until_it_changes_by_itself() {
+        let cache = PageCache::new(1 << 20);
+        let t = time::macros::datetime!(2026-12-07 10:00);
+        cache.put(key("r"), 7, Some(t), "page".into());
+        assert!(cache.get(&key("r"), 7, t - time::Duration::seconds(1)).is_some());
+        assert!(cache.get(&key("r"), 8, t - time::Duration::seconds(1)).is_none(), "another version");
+        assert!(cache.get(&key("r"), 7, t).is_none(), "the stage closed");
+        assert!(cache.get(&key("someone else"), 7, t - time::Duration::seconds(1)).is_none());
+        let off = PageCache::new(0);
+        off.put(key("r"), 7, None, "page".into());
+        assert!(off.get(&key("r"), 7, t).is_none());
+    }
+}
