@@ -21,16 +21,14 @@ pub fn find(conn: &mut DbConn, id: &BoardId) -> QueryResult<Option<Board>> {
 
 /// The version of the board `question_id` belongs to: triggers move it on at every change to
 /// what the board's pages show, on whichever instance or connection it is made.
+/// On every view of a question, so on the backend's own connection (`on_own_backend`).
 pub fn version_of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<Option<i64>> {
-    board_versions::table
-        .filter(
-            board_versions::board_id
-                .nullable()
-                .eq(questions::table.find(question_id).select(questions::board_id).single_value()),
-        )
+    let board = questions::table.find(question_id).select(questions::board_id).single_value();
+    super::on_own_backend!(conn, |c| board_versions::table
+        .filter(board_versions::board_id.nullable().eq(board))
         .select(board_versions::version)
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Board>> {

@@ -30,6 +30,20 @@ use std::sync::Arc;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Runs one query, written once, on the backend's own connection inside a `DbConn`: for the
+/// statements every request runs. Through the MultiConnection, diesel writes a query's SQL text
+/// afresh in each of its passes over it (whether it may be cached, binding its values) on every
+/// run; on the backend's own connection a prepared statement is found by the query's type alone.
+macro_rules! on_own_backend {
+    ($conn:expr, |$c:ident| $query:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $query,
+            $crate::db::DbConn::Postgresql($c) => $query,
+        }
+    };
+}
+pub(crate) use on_own_backend;
+
 /// A connection to either backend. Queries written against it run on both.
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -277,7 +291,10 @@ impl Db {
     {
         if self.backend == Backend::Sqlite {
             if let Some(mut conn) = self.pool.try_get() {
-                return f(&mut conn);
+                // In one read transaction: each statement on its own begins and ends one, and
+                // each of those takes and releases SQLite's shared-memory locks, a mutex every
+                // connection of the process queues on.
+                return (*conn).transaction(f);
             }
         }
         self.run(f).await

@@ -34,8 +34,9 @@ pub fn names_of(conn: &mut DbConn, ids: &[ParticipantId]) -> QueryResult<Vec<(Pa
         .load(conn)
 }
 
+/// Who is asking, on every request of a participant: on the backend's own connection.
 pub fn find(conn: &mut DbConn, id: &ParticipantId) -> QueryResult<Option<Participant>> {
-    participants::table.find(id).select(Participant::as_select()).first(conn).optional()
+    super::on_own_backend!(conn, |c| participants::table.find(id).select(Participant::as_select()).first(c).optional())
 }
 
 pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Participant>> {

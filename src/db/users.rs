@@ -11,8 +11,9 @@ pub fn insert(conn: &mut DbConn, user: &User) -> QueryResult<()> {
     diesel::insert_into(users::table).values(user).execute(conn).map(drop)
 }
 
+/// Who is asking, on every request of a staff member: on the backend's own connection.
 pub fn find(conn: &mut DbConn, id: &UserId) -> QueryResult<Option<User>> {
-    users::table.find(id).select(User::as_select()).first(conn).optional()
+    super::on_own_backend!(conn, |c| users::table.find(id).select(User::as_select()).first(c).optional())
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
@@ -32,13 +33,14 @@ pub fn insert_token(conn: &mut DbConn, token: &ApiToken) -> QueryResult<()> {
     diesel::insert_into(api_tokens::table).values(token).execute(conn).map(drop)
 }
 
+/// On every API request: on the backend's own connection.
 pub fn find_active_token(conn: &mut DbConn, hash: &str) -> QueryResult<Option<ApiToken>> {
-    api_tokens::table
+    super::on_own_backend!(conn, |c| api_tokens::table
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
         .select(ApiToken::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn tokens_of_user(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<ApiToken>> {
@@ -106,14 +108,15 @@ pub fn insert_session(conn: &mut DbConn, session: &SessionRow) -> QueryResult<()
 }
 
 /// A session that is neither revoked nor past its absolute end.
+/// On every request from a browser: on the backend's own connection.
 pub fn find_live_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<Option<SessionRow>> {
-    sessions::table
+    super::on_own_backend!(conn, |c| sessions::table
         .find(id)
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .select(SessionRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn touch_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {

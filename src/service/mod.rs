@@ -190,6 +190,23 @@ impl Identity {
     /// not idle too long, not past its end, the account not disabled, the participant's link
     /// neither replaced nor expired.
     pub fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<Actor> {
+        self.load_with(conn, ctx, None)
+    }
+
+    /// The id of the person the identity names, before anything is checked.
+    pub fn person_id(&self) -> Option<&str> {
+        match self {
+            Identity::Anonymous => None,
+            Identity::User { id, .. } => Some(id.as_str()),
+            Identity::Participant { id, .. } => Some(id.as_str()),
+        }
+    }
+
+    /// As `load`; `known` is the person as read earlier, used instead of reading them again
+    /// when the caller knows nothing about them has changed since (their board's version is
+    /// the same: `web::page_cache`). The session is checked, and the person's row held to the
+    /// same rules, as always.
+    pub fn load_with(&self, conn: &mut DbConn, ctx: &Ctx, known: Option<&Actor>) -> AppResult<Actor> {
         let now = ctx.now();
         match self {
             Identity::Anonymous => Err(AppError::Unauthorized),
@@ -197,16 +214,21 @@ impl Identity {
                 if let Some(secret) = session {
                     check_session(conn, ctx, secret, |s| s.user_id.as_ref() == Some(id))?;
                 }
-                db::users::find(conn, id)?
-                    .filter(|u| u.disabled_at.is_none())
-                    .map(Actor::User)
-                    .ok_or(AppError::Unauthorized)
+                let user = match known {
+                    Some(Actor::User(u)) if u.id == *id => Some(u.clone()),
+                    _ => db::users::find(conn, id)?,
+                };
+                user.filter(|u| u.disabled_at.is_none()).map(Actor::User).ok_or(AppError::Unauthorized)
             }
             Identity::Participant { id, link, session } => {
                 if let Some(secret) = session {
                     check_session(conn, ctx, secret, |s| s.participant_id.as_ref() == Some(id))?;
                 }
-                db::participants::find(conn, id)?
+                let participant = match known {
+                    Some(Actor::Participant(p)) if p.id == *id => Some(p.clone()),
+                    _ => db::participants::find(conn, id)?,
+                };
+                participant
                     .filter(|p| link.is_none() || *link == link_generation(p))
                     .filter(|p| p.token_expires_at.is_some_and(|end| end > now))
                     .map(Actor::Participant)

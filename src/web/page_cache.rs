@@ -34,22 +34,16 @@ pub struct PageKey {
 }
 
 impl PageKey {
-    pub fn html(reader: &Actor, question: &QuestionId, at: &PageAt) -> Self {
+    pub fn html(reader: &str, question: &QuestionId, at: &PageAt) -> Self {
         Self::new(reader, question, at, false)
     }
 
-    pub fn json(reader: &Actor, question: &QuestionId, at: &PageAt) -> Self {
+    pub fn json(reader: &str, question: &QuestionId, at: &PageAt) -> Self {
         Self::new(reader, question, at, true)
     }
 
-    fn new(reader: &Actor, question: &QuestionId, at: &PageAt, json: bool) -> Self {
-        PageKey {
-            reader: reader.reader_id().to_string(),
-            question: question.clone(),
-            page: at.page,
-            post: at.post.clone(),
-            json,
-        }
+    fn new(reader: &str, question: &QuestionId, at: &PageAt, json: bool) -> Self {
+        PageKey { reader: reader.to_string(), question: question.clone(), page: at.page, post: at.post.clone(), json }
     }
 }
 
@@ -64,6 +58,9 @@ enum Part {
 /// A kept page and what it was made from.
 pub struct KeptPage {
     version: i64,
+    /// The reader as read when the page was made, after the version: while the version holds,
+    /// nothing about them that their access depends on has changed (`Identity::load_with`).
+    reader: Actor,
     /// The page changes by itself at this time (its stage closes).
     until: Option<PrimitiveDateTime>,
     parts: Vec<Part>,
@@ -71,6 +68,10 @@ pub struct KeptPage {
 }
 
 impl KeptPage {
+    pub fn reader(&self) -> &Actor {
+        &self.reader
+    }
+
     /// The page's bytes with this response's tokens in its holes.
     pub fn body(&self, csrf: &str, form_token: &str) -> Bytes {
         if let [Part::Bytes(b)] = self.parts.as_slice() {
@@ -134,10 +135,18 @@ impl PageCache {
         (&self.csrf_mark, &self.form_mark)
     }
 
-    /// Keeps `body`, rendered with `marks()` in place of the tokens, and returns it.
-    pub fn put(&self, key: PageKey, version: i64, until: Option<PrimitiveDateTime>, body: String) -> Arc<KeptPage> {
+    /// Keeps `body`, made for `reader` and rendered with `marks()` in place of the tokens, and
+    /// returns it.
+    pub fn put(
+        &self,
+        key: PageKey,
+        version: i64,
+        until: Option<PrimitiveDateTime>,
+        reader: Actor,
+        body: String,
+    ) -> Arc<KeptPage> {
         let len = body.len();
-        let page = Arc::new(KeptPage { version, until, parts: self.split(body), len });
+        let page = Arc::new(KeptPage { version, reader, until, parts: self.split(body), len });
         if let Some(pages) = &self.pages {
             pages.insert(key, page.clone());
         }
@@ -190,10 +199,10 @@ mod tests {
         let cache = PageCache::new(1 << 20);
         let (csrf, form) = cache.marks();
         let body = format!("<a>{csrf}</a><b>{form}{form}</b>{csrf}");
-        let page = cache.put(key("r"), 1, None, body);
+        let page = cache.put(key("r"), 1, None, Actor::System, body);
         assert_eq!(&page.body("C", "F")[..], b"<a>C</a><b>FF</b>C");
         assert_eq!(&page.body("c2", "f2")[..], b"<a>c2</a><b>f2f2</b>c2");
-        let plain = cache.put(key("s"), 1, None, "{\"a\":1}".into());
+        let plain = cache.put(key("s"), 1, None, Actor::System, "{\"a\":1}".into());
         assert_eq!(&plain.body("C", "F")[..], b"{\"a\":1}");
     }
 
@@ -201,13 +210,13 @@ mod tests {
     fn a_page_is_kept_for_its_version_and_until_it_changes_by_itself() {
         let cache = PageCache::new(1 << 20);
         let t = time::macros::datetime!(2026-12-07 10:00);
-        cache.put(key("r"), 7, Some(t), "page".into());
+        cache.put(key("r"), 7, Some(t), Actor::System, "page".into());
         assert!(cache.get(&key("r"), 7, t - time::Duration::seconds(1)).is_some());
         assert!(cache.get(&key("r"), 8, t - time::Duration::seconds(1)).is_none(), "another version");
         assert!(cache.get(&key("r"), 7, t).is_none(), "the stage closed");
         assert!(cache.get(&key("someone else"), 7, t - time::Duration::seconds(1)).is_none());
         let off = PageCache::new(0);
-        off.put(key("r"), 7, None, "page".into());
+        off.put(key("r"), 7, None, Actor::System, "page".into());
         assert!(off.get(&key("r"), 7, t).is_none());
     }
 }

@@ -183,21 +183,29 @@ async fn show_question(
 ) -> PageResult {
     // Only the plain page is kept: not one with an error, a draft or a one-time notice.
     let keep = state.pages.enabled() && error.is_none() && draft.is_none() && viewer.notice.is_none();
-    // First who is asking, the board's version and the page kept for them: a few indexed
-    // reads, on this thread where the database allows (`Db::run_reads`). The version is read
-    // before the page is made, so a page made while a write commits is kept under the version
-    // before it.
-    let (cache, qid, key_at) = (state.pages.clone(), question_id.clone(), at.clone());
+    // First the board's version, the page kept for this reader and who is asking (the reader
+    // kept with the page stands for them while the version holds): a few indexed reads, on
+    // this thread where the database allows (`Db::run_reads`). The version is read before
+    // anything else, so what is read after it is at least as new as it says, and a page made
+    // while a write commits is kept under the version before it.
+    let (cache, qid, key_at, identity, ctx) =
+        (state.pages.clone(), question_id.clone(), at.clone(), viewer.identity.clone(), state.ctx.clone());
     let found = state
-        .reading_as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            if let Some(to) = welcome_first(actor) {
+        .db
+        .run_reads(move |conn| {
+            let version = if keep { pages::board_version(conn, &qid)? } else { None };
+            let kept = match (version, identity.person_id()) {
+                (Some(v), Some(who)) => cache.get(&PageKey::html(who, &qid, &key_at), v, ctx.now()),
+                _ => None,
+            };
+            let actor = identity.load_with(conn, &ctx, kept.as_ref().map(|k| k.reader()))?;
+            if let Some(to) = welcome_first(&actor) {
                 return Ok(Found::Elsewhere(to));
             }
-            let version = if keep { pages::board_version(conn, &qid)? } else { None };
-            if let Some(kept) = version.and_then(|v| cache.get(&PageKey::html(actor, &qid, &key_at), v, ctx.now())) {
-                return Ok(Found::Kept(kept));
-            }
-            Ok(Found::ToMake(Box::new(actor.clone()), version))
+            Ok(match kept {
+                Some(kept) => Found::Kept(kept),
+                None => Found::ToMake(Box::new(actor), version),
+            })
         })
         .await?;
     let (actor, version) = match found {
@@ -205,13 +213,13 @@ async fn show_question(
         Found::Kept(kept) => return Ok(session::html_page(kept.body(&viewer.csrf, viewer.form_token()))),
         Found::ToMake(actor, version) => (*actor, version),
     };
-    let (ctx, key) = (state.ctx.clone(), PageKey::html(&actor, &question_id, &at));
+    let (ctx, key, reader) = (state.ctx.clone(), PageKey::html(actor.reader_id(), &question_id, &at), actor.clone());
     let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &question_id, &at)).await?;
     if let Some(version) = version {
         let until = page.changes_at;
         let (csrf, form) = state.pages.marks();
         let html = question_page_html(&viewer.marked(csrf, form), page, "", json!({}))?;
-        let kept = state.pages.put(key, version, until, html);
+        let kept = state.pages.put(key, version, until, reader, html);
         return Ok(session::html_page(kept.body(&viewer.csrf, viewer.form_token())));
     }
     let status = error.map(AppError::status);

@@ -90,15 +90,6 @@ impl AppState {
         self.db.run(acting(identity, self.ctx.clone(), f)).await
     }
 
-    /// As `as_actor`, for a few indexed reads that may run on this thread (`Db::run_reads`).
-    pub async fn reading_as_actor<T, F>(&self, identity: Identity, f: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.db.run_reads(acting(identity, self.ctx.clone(), f)).await
-    }
-
     /// As `as_actor`, through the database's writer (`Db::write`): for the writes many
     /// participants make at once.
     pub async fn writing_as_actor<T, F>(&self, identity: Identity, f: F) -> AppResult<T>

@@ -144,12 +144,36 @@ async fn a_kept_page_ends_with_its_session(backend: Backend) {
     assert_ne!(res.url().path(), path, "sent to sign in, not shown the kept page");
     assert!(!res.text().await.unwrap().contains("What did you hope for?"));
     assert_eq!(ann_api.question(&s.question).await.0, StatusCode::UNAUTHORIZED);
-    // A staff member who signs out: a copy of their cookie opens no kept page.
+    // A staff account disabled straight in the database (as another instance or a script
+    // would, its sessions left alone): the person kept with the page is not trusted.
     let cookie = raw_login(&app, "mod@example.org").await;
     let open = |cookie: String| {
         let url = app.url(&path);
         async move { raw().get(url).header("cookie", cookie).send().await.unwrap() }
     };
+    assert_eq!(open(cookie.clone()).await.status(), StatusCode::OK);
+    assert_eq!(open(cookie.clone()).await.status(), StatusCode::OK, "kept");
+    let now = app.clock_now();
+    app.with_db(move |conn, _| {
+        use focusboard::db::schema::users;
+        diesel::update(users::table.filter(users::email.eq("mod@example.org")))
+            .set(users::disabled_at.eq(Some(now)))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await;
+    assert_ne!(open(cookie).await.status(), StatusCode::OK, "a disabled account opens nothing");
+    app.with_db(move |conn, _| {
+        use focusboard::db::schema::users;
+        let none: Option<time::PrimitiveDateTime> = None;
+        diesel::update(users::table.filter(users::email.eq("mod@example.org")))
+            .set(users::disabled_at.eq(none))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await;
+    // A staff member who signs out: a copy of their cookie opens no kept page.
+    let cookie = raw_login(&app, "mod@example.org").await;
     assert_eq!(open(cookie.clone()).await.status(), StatusCode::OK);
     let res = open(cookie.clone()).await;
     assert_eq!(res.status(), StatusCode::OK, "kept, and shown to its session");

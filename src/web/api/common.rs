@@ -3,7 +3,7 @@
 
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::service::{accounts, Actor, Ctx};
+use crate::service::{accounts, Actor, Ctx, Identity};
 use crate::web::errors::{from_json_error, ApiError, ApiResult};
 use crate::web::state::AppState;
 use actix_web::dev::Payload;
@@ -47,13 +47,22 @@ impl Bearer {
         self.run_on(state, On::Pool, f).await
     }
 
-    /// As `run`, for a few indexed reads that may run on this thread (`Db::run_reads`).
-    pub async fn read<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
+    /// For a few indexed reads that may run on this thread (`Db::run_reads`): checks the token
+    /// and gives `f` the identity behind it, for `f` to load the person (`Identity::load_with`).
+    pub async fn read_checked<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &Ctx, &Actor) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn, &Ctx, Identity) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run_on(state, On::Reads, f).await
+        let token = self.token.ok_or(AppError::Unauthorized)?;
+        let (reads_only, ctx) = (self.reads_only, state.ctx.clone());
+        Ok(state
+            .db
+            .run_reads(move |conn| {
+                let identity = checked(conn, &ctx, &token, reads_only)?;
+                f(conn, &ctx, identity)
+            })
+            .await?)
     }
 
     /// As `run`, through the database's writer (`Db::write`): for the writes many
@@ -75,26 +84,29 @@ impl Bearer {
         let reads_only = self.reads_only;
         let ctx = state.ctx.clone();
         let job = move |conn: &mut DbConn| {
-            let (identity, read_only) = accounts::identity_of_bearer(conn, &ctx, &token)?;
-            if read_only && !reads_only {
-                return Err(AppError::forbidden("This token may only read."));
-            }
-            let actor = identity.load(conn, &ctx)?;
+            let actor = checked(conn, &ctx, &token, reads_only)?.load(conn, &ctx)?;
             f(conn, &ctx, &actor)
         };
         Ok(match on {
             On::Pool => state.db.run(job).await?,
             On::Writer => state.db.write(job).await?,
-            On::Reads => state.db.run_reads(job).await?,
         })
     }
+}
+
+/// The identity behind a bearer token, if the token holds and may make this request.
+fn checked(conn: &mut DbConn, ctx: &Ctx, token: &str, reads_only: bool) -> AppResult<Identity> {
+    let (identity, read_only) = accounts::identity_of_bearer(conn, ctx, token)?;
+    if read_only && !reads_only {
+        return Err(AppError::forbidden("This token may only read."));
+    }
+    Ok(identity)
 }
 
 /// Where a request's database work runs.
 enum On {
     Pool,
     Writer,
-    Reads,
 }
 
 /// The `Idempotency-Key` header of a request, if any.

@@ -53,30 +53,36 @@ pub async fn get_question(
     at: web::Query<PageAt>,
 ) -> ApiResult<HttpResponse> {
     let (id, at) = (id.into_inner(), at.into_inner());
-    // As the HTML page (`participant::show_question`): first who is asking, the board's
-    // version and the bytes kept from this reader's last view (`Db::run_reads`); the page is
-    // made only when there are none, after the version was read.
+    // As the HTML page (`participant::show_question`): first the board's version, the bytes
+    // kept from this reader's last view and who is asking (`Db::run_reads`); the page is made
+    // only when there are none.
     let (cache, qid, key_at) = (state.pages.clone(), id.clone(), at.clone());
     let found = bearer
-        .read(&state, move |conn, ctx, actor| {
+        .read_checked(&state, move |conn, ctx, identity| {
             let version = if cache.enabled() { pages::board_version(conn, &qid)? } else { None };
-            let key = PageKey::json(actor, &qid, &key_at);
-            if let Some(kept) = version.and_then(|v| cache.get(&key, v, ctx.now())) {
+            let key = identity.person_id().map(|who| PageKey::json(who, &qid, &key_at));
+            let kept = match (version, &key) {
+                (Some(v), Some(key)) => cache.get(key, v, ctx.now()),
+                _ => None,
+            };
+            let actor = identity.load_with(conn, ctx, kept.as_ref().map(|k| k.reader()))?;
+            if let Some(kept) = kept {
                 return Ok(Err(kept));
             }
-            Ok(Ok((Box::new(actor.clone()), version.map(|v| (key, v)))))
+            Ok(Ok((Box::new(actor), version.zip(key))))
         })
         .await?;
     let (actor, kept_as) = match found {
         Err(kept) => return Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(kept.body("", ""))),
         Ok(to_make) => to_make,
     };
+    let reader = (*actor).clone();
     let ctx = state.ctx.clone();
     let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &id, &at)).await?;
-    let Some((key, version)) = kept_as else { return Ok(json(page)) };
+    let Some((version, key)) = kept_as else { return Ok(json(page)) };
     let until = page.changes_at;
     let bytes = serde_json::to_string(&page).map_err(|e| AppError::Internal(e.into()))?;
-    let body = state.pages.put(key, version, until, bytes).body("", "");
+    let body = state.pages.put(key, version, until, reader, bytes).body("", "");
     Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(body))
 }
 
