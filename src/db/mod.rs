@@ -291,9 +291,9 @@ impl Db {
     {
         if self.backend == Backend::Sqlite {
             if let Some(mut conn) = self.pool.try_get() {
-                // In one read transaction: each statement on its own begins and ends one, and
-                // each of those takes and releases SQLite's shared-memory locks, a mutex every
-                // connection of the process queues on.
+                // In one read transaction: the reads see one snapshot (what follows the board's
+                // version is at least as new as it), and SQLite's shared-memory locks, behind a
+                // mutex every connection of the process shares, are taken once, not per statement.
                 return (*conn).transaction(f);
             }
         }
