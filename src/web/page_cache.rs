@@ -13,10 +13,12 @@
 //! page's one-time form token are holes filled in for each response, so two views never share a
 //! form token (a form sent from each is two posts, not one twice).
 
+use crate::db::DbConn;
 use crate::domain::ids::{PostId, QuestionId};
 use crate::domain::tokens;
-use crate::service::pages::PageAt;
-use crate::service::Actor;
+use crate::error::AppResult;
+use crate::service::pages::{self, PageAt};
+use crate::service::{Actor, Ctx, Identity};
 use bytes::{Bytes, BytesMut};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
@@ -34,17 +36,17 @@ pub struct PageKey {
 }
 
 impl PageKey {
-    pub fn html(reader: &str, question: &QuestionId, at: &PageAt) -> Self {
-        Self::new(reader, question, at, false)
-    }
-
-    pub fn json(reader: &str, question: &QuestionId, at: &PageAt) -> Self {
-        Self::new(reader, question, at, true)
-    }
-
     fn new(reader: &str, question: &QuestionId, at: &PageAt, json: bool) -> Self {
         PageKey { reader: reader.to_string(), question: question.clone(), page: at.page, post: at.post.clone(), json }
     }
+}
+
+/// What the first look at a view of a question page found besides who is asking.
+pub enum Look {
+    /// The page kept from this reader's last view, nothing on the board having changed since.
+    Kept(Arc<KeptPage>),
+    /// No page kept: one made now is kept under this key and version, if it may be kept.
+    Make(Option<(PageKey, i64)>),
 }
 
 /// A piece of a kept page: its own bytes, or a hole for a value of this response.
@@ -68,7 +70,7 @@ pub struct KeptPage {
 }
 
 impl KeptPage {
-    pub fn reader(&self) -> &Actor {
+    fn reader(&self) -> &Actor {
         &self.reader
     }
 
@@ -128,6 +130,35 @@ impl PageCache {
     pub fn get(&self, key: &PageKey, version: i64, now: PrimitiveDateTime) -> Option<Arc<KeptPage>> {
         let page = self.pages.as_ref()?.get(key)?;
         (page.version == version && page.until.is_none_or(|t| now < t)).then_some(page)
+    }
+
+    /// The first look at a view of `question` (HTML, or JSON with `json`), on one connection:
+    /// the board's version first, so whatever is read after it is at least as new as it says
+    /// and a page made while a write commits is kept under the version before it; then the
+    /// page kept for this reader; then who is asking, the reader kept with the page standing
+    /// for them while the version holds (`Identity::load_with`: the session or token is
+    /// checked as always).
+    pub fn first_look(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        identity: &Identity,
+        question: &QuestionId,
+        at: &PageAt,
+        json: bool,
+    ) -> AppResult<(Actor, Look)> {
+        let version = if self.enabled() { pages::board_version(conn, question)? } else { None };
+        let key = identity.person_id().map(|who| PageKey::new(who, question, at, json));
+        let kept = match (version, &key) {
+            (Some(v), Some(key)) => self.get(key, v, ctx.now()),
+            _ => None,
+        };
+        let actor = identity.load_with(conn, ctx, kept.as_ref().map(|k| k.reader()))?;
+        let look = match kept {
+            Some(kept) => Look::Kept(kept),
+            None => Look::Make(key.zip(version)),
+        };
+        Ok((actor, look))
     }
 
     /// What a page to be kept is rendered with in place of the CSRF token and the form token.

@@ -2,7 +2,7 @@
 //! threads, and editing their own posts. Staff open the same question page and see everything.
 
 use super::errors::{PageError, PageResult};
-use super::page_cache::{KeptPage, PageKey};
+use super::page_cache::Look;
 use super::session::{self, redirect, CsrfForm, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
@@ -15,7 +15,6 @@ use crate::service::{self, access, Actor};
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::sync::Arc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/b/{board}", web::get().to(board_home))
@@ -162,16 +161,6 @@ async fn question(
     show_question(&state, &viewer, q.into_inner(), at, None, None).await
 }
 
-/// What the first look at a question view found.
-enum Found {
-    /// A participant who has not consented yet goes to the welcome page.
-    Elsewhere(String),
-    /// The page kept from this reader's last view, nothing on the board having changed since.
-    Kept(Arc<KeptPage>),
-    /// Who is asking, and the board's version when the page made for them may be kept.
-    ToMake(Box<Actor>, Option<i64>),
-}
-
 /// The question page; after a refused post it shows the reason and keeps the text typed.
 async fn show_question(
     state: &AppState,
@@ -183,39 +172,27 @@ async fn show_question(
 ) -> PageResult {
     // Only the plain page is kept: not one with an error, a draft or a one-time notice.
     let keep = state.pages.enabled() && error.is_none() && draft.is_none() && viewer.notice.is_none();
-    // First the board's version, the page kept for this reader and who is asking (the reader
-    // kept with the page stands for them while the version holds): a few indexed reads, on
-    // this thread where the database allows (`Db::run_reads`). The version is read before
-    // anything else, so what is read after it is at least as new as it says, and a page made
-    // while a write commits is kept under the version before it.
-    let (cache, qid, key_at, identity, ctx) =
+    // The first look (`PageCache::first_look`) is a few indexed reads, on this thread where the
+    // database allows (`Db::run_reads`); the page is made on the pool only when none is kept.
+    let (cache, qid, look_at, identity, ctx) =
         (state.pages.clone(), question_id.clone(), at.clone(), viewer.identity.clone(), state.ctx.clone());
-    let found = state
+    let (actor, look) = state
         .db
-        .run_reads(move |conn| {
-            let version = if keep { pages::board_version(conn, &qid)? } else { None };
-            let kept = match (version, identity.person_id()) {
-                (Some(v), Some(who)) => cache.get(&PageKey::html(who, &qid, &key_at), v, ctx.now()),
-                _ => None,
-            };
-            let actor = identity.load_with(conn, &ctx, kept.as_ref().map(|k| k.reader()))?;
-            if let Some(to) = welcome_first(&actor) {
-                return Ok(Found::Elsewhere(to));
-            }
-            Ok(match kept {
-                Some(kept) => Found::Kept(kept),
-                None => Found::ToMake(Box::new(actor), version),
-            })
+        .run_reads(move |conn| match keep {
+            true => cache.first_look(conn, &ctx, &identity, &qid, &look_at, false),
+            false => Ok((identity.load(conn, &ctx)?, Look::Make(None))),
         })
         .await?;
-    let (actor, version) = match found {
-        Found::Elsewhere(to) => return Ok(redirect(&to)),
-        Found::Kept(kept) => return Ok(session::html_page(kept.body(&viewer.csrf, viewer.form_token()))),
-        Found::ToMake(actor, version) => (*actor, version),
+    if let Some(to) = welcome_first(&actor) {
+        return Ok(redirect(&to));
+    }
+    let kept_as = match look {
+        Look::Kept(kept) => return Ok(session::html_page(kept.body(&viewer.csrf, viewer.form_token()))),
+        Look::Make(kept_as) => kept_as,
     };
-    let (ctx, key, reader) = (state.ctx.clone(), PageKey::html(actor.reader_id(), &question_id, &at), actor.clone());
+    let (ctx, reader) = (state.ctx.clone(), actor.clone());
     let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &question_id, &at)).await?;
-    if let Some(version) = version {
+    if let Some((key, version)) = kept_as {
         let until = page.changes_at;
         let (csrf, form) = state.pages.marks();
         let html = question_page_html(&viewer.marked(csrf, form), page, "", json!({}))?;

@@ -7,7 +7,7 @@ use crate::service::stages::{self, QuestionInput};
 use crate::service::views::QuestionView;
 use crate::web::api::common::{created, json, Bearer};
 use crate::web::errors::ApiResult;
-use crate::web::page_cache::PageKey;
+use crate::web::page_cache::Look;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -53,33 +53,20 @@ pub async fn get_question(
     at: web::Query<PageAt>,
 ) -> ApiResult<HttpResponse> {
     let (id, at) = (id.into_inner(), at.into_inner());
-    // As the HTML page (`participant::show_question`): first the board's version, the bytes
-    // kept from this reader's last view and who is asking (`Db::run_reads`); the page is made
-    // only when there are none.
-    let (cache, qid, key_at) = (state.pages.clone(), id.clone(), at.clone());
-    let found = bearer
-        .read_checked(&state, move |conn, ctx, identity| {
-            let version = if cache.enabled() { pages::board_version(conn, &qid)? } else { None };
-            let key = identity.person_id().map(|who| PageKey::json(who, &qid, &key_at));
-            let kept = match (version, &key) {
-                (Some(v), Some(key)) => cache.get(key, v, ctx.now()),
-                _ => None,
-            };
-            let actor = identity.load_with(conn, ctx, kept.as_ref().map(|k| k.reader()))?;
-            if let Some(kept) = kept {
-                return Ok(Err(kept));
-            }
-            Ok(Ok((Box::new(actor), version.zip(key))))
-        })
+    // As the HTML page (`participant::show_question`): the first look, then the page made only
+    // when none is kept.
+    let (cache, qid, look_at) = (state.pages.clone(), id.clone(), at.clone());
+    let (actor, look) = bearer
+        .read_checked(&state, move |conn, ctx, identity| cache.first_look(conn, ctx, &identity, &qid, &look_at, true))
         .await?;
-    let (actor, kept_as) = match found {
-        Err(kept) => return Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(kept.body("", ""))),
-        Ok(to_make) => to_make,
+    let kept_as = match look {
+        Look::Kept(kept) => return Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(kept.body("", ""))),
+        Look::Make(kept_as) => kept_as,
     };
-    let reader = (*actor).clone();
+    let reader = actor.clone();
     let ctx = state.ctx.clone();
     let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &id, &at)).await?;
-    let Some((version, key)) = kept_as else { return Ok(json(page)) };
+    let Some((key, version)) = kept_as else { return Ok(json(page)) };
     let until = page.changes_at;
     let bytes = serde_json::to_string(&page).map_err(|e| AppError::Internal(e.into()))?;
     let body = state.pages.put(key, version, until, reader, bytes).body("", "");
