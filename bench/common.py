@@ -118,10 +118,19 @@ def wait_healthy(base, tries=100):
             time.sleep(0.1)
 
 
-def start_sink():
-    """A real SMTP server on loopback (tests/support/smtp_sink.py): (process, folder, port)."""
+def start_sink(kind="python"):
+    """A real SMTP server on loopback: (process, folder, port). `python` is the test suite's
+    (tests/support/smtp_sink.py, aiosmtpd), `rust` the same files from bench/smtp_sink (a package of its
+    own on mailin-embedded), which costs the machine far less per message."""
     folder = tempfile.mkdtemp(prefix="focusboard-sink-")
-    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "support", "smtp_sink.py"), "--dir", folder],
+    if kind == "rust":
+        target = os.path.join(ROOT, "target", "bench-smtp-sink")
+        subprocess.run(["cargo", "build", "--release", "--locked", "--manifest-path", os.path.join(ROOT, "bench", "smtp_sink", "Cargo.toml"),
+                        "--target-dir", target], check=True)
+        command = [os.path.join(target, "release", "focusboard-bench-smtp-sink"), folder]
+    else:
+        command = [sys.executable, os.path.join(ROOT, "tests", "support", "smtp_sink.py"), "--dir", folder]
+    proc = subprocess.Popen(command,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     port = int(proc.stdout.readline().split()[1])
     return proc, folder, port

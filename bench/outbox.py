@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: 10,000 reminders queued by the scheduler and delivered by the outbox worker to a
-real SMTP server on loopback (aiosmtpd, tests/support/smtp_sink.py), and what the draining
-does to the participant's question page.
+real SMTP server on loopback, and what the draining does to the participant's question page.
+The sink is bench/smtp_sink (mailin-embedded) unless `--sink python` picks the test
+suite's aiosmtpd sink (tests/support/smtp_sink.py), which takes most of a core at these rates.
 
 Steps: 10,000 participants are imported and invited (the invitations are delivered and timed
 too); the question page is loaded with wrk for a baseline; then the board's "before a stage
@@ -9,7 +10,7 @@ closes" reminder is switched on, the next scheduler tick queues 10,000 reminders
 page is loaded again while they drain. Prints messages per second and both p99 latencies.
 Everything runs on 127.0.0.1 and stops by itself (bounded waits).
 
-Usage: bench/outbox.py [--participants 10000] [--connections 16] [--smtp-connections 8] [--perf FILE]
+Usage: bench/outbox.py [--participants 10000] [--connections 16] [--smtp-connections 8] [--perf FILE] [--sink rust|python]
 """
 import argparse, os, shutil, signal, subprocess, sys, tempfile, threading, time
 from datetime import datetime, timedelta, timezone
@@ -35,10 +36,12 @@ def main():
     ap.add_argument("--connections", type=int, default=16, help="wrk connections to the question page")
     ap.add_argument("--smtp-connections", type=int, default=8, help="the server's smtp_connections")
     ap.add_argument("--perf", help="a file to write a perf profile of focusboard while the invitations drain into")
+    ap.add_argument("--sink", choices=("rust", "python"), default="rust",
+                    help="rust: bench/smtp_sink (mailin-embedded); python: the test suite's aiosmtpd sink")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
-    sink, folder, port = start_sink()
+    sink, folder, port = start_sink(args.sink)
     server = Server(extra_env={"FOCUSBOARD_SMTP_URL": f"smtp://127.0.0.1:{port}", "FOCUSBOARD_MAIL_FROM": "board@focusboard.test",
                                "FOCUSBOARD_SCHEDULER_INTERVAL_SECS": "1", "FOCUSBOARD_OUTBOX_INTERVAL_MS": "200",
                                "FOCUSBOARD_SMTP_CONNECTIONS": str(args.smtp_connections)})
