@@ -5,7 +5,10 @@ Starts the release binary on a fresh SQLite file, sets up one open question, and
 participant post an answer and then `--posts` replies under it, one at a time over one kept-alive
 loopback connection, timing each request. Prints the median and p90 time of posts 10-59 (the
 baseline, measured in the same run) and of the last 50, and their ratio; also the time to read
-the question (JSON) at both sizes. Everything runs on 127.0.0.1 and stops by itself.
+the question (JSON) at both sizes: opened again unchanged (the page kept for its reader), and
+as the first view after a change (the board's settings saved again between reads, which moves
+its version and adds no post), rendered in full. Everything runs on 127.0.0.1 and stops by
+itself.
 
 Usage: bench/post_cost.py [--posts 2000]
 """
@@ -48,18 +51,27 @@ def main():
         path = f"/api/v1/questions/{q['id']}/posts"
         _, answer = timed(conn, "POST", path, t, {"body_md": "My answer, with *emphasis*."})
         text = "A reply of a realistic length, with *emphasis* and a list:\n\n- one point\n- another point\n\n" + "More words here. " * 20
-        times, reads = [], {}
+        times, reads, fresh = [], {}, {}
+        settings = {"title": "Bench", "time_zone": "Europe/London"}
+
+        def fresh_read():
+            server.api("PATCH", f"/api/v1/boards/{board['id']}", settings, token)
+            return timed(conn, "GET", f"/api/v1/questions/{q['id']}", t)[0]
+
         for i in range(args.posts):
             elapsed, _ = timed(conn, "POST", path, t, {"body_md": text, "parent_id": answer["id"]})
             times.append(elapsed)
             if i + 1 in (49, args.posts):  # 50 posts: one whole page; then many pages
                 reads[i + 1] = summary([timed(conn, "GET", f"/api/v1/questions/{q['id']}", t)[0] for _ in range(20)])
+                fresh[i + 1] = summary([fresh_read() for _ in range(20)])
         early, late = summary(times[9:59]), summary(times[-50:])
         print(f"create a post, posts 10-59:        median {early[0]:.2f} ms, p90 {early[1]:.2f} ms")
         print(f"create a post, posts {args.posts - 49}-{args.posts}:  median {late[0]:.2f} ms, p90 {late[1]:.2f} ms")
         print(f"ratio (last / early, median):      {late[0] / early[0]:.2f}")
         for n, (med, p90) in reads.items():
-            print(f"read the question (JSON, first page) at {n + 1} posts: median {med:.2f} ms, p90 {p90:.2f} ms")
+            print(f"read the question (JSON, first page) at {n + 1} posts, opened again: median {med:.2f} ms, p90 {p90:.2f} ms")
+            med, p90 = fresh[n]
+            print(f"read the question (JSON, first page) at {n + 1} posts, first view after a change: median {med:.2f} ms, p90 {p90:.2f} ms")
     finally:
         server.stop()
 

@@ -31,6 +31,15 @@ pub fn version_of_question(conn: &mut DbConn, question_id: &QuestionId) -> Query
         .optional())
 }
 
+/// The version of a board (`version_of_question`), for the staff's pages of the board.
+pub fn version_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Option<i64>> {
+    super::on_own_backend!(conn, |c| board_versions::table
+        .find(board_id)
+        .select(board_versions::version)
+        .first(c)
+        .optional())
+}
+
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Board>> {
     boards::table.order(boards::created_at.desc()).select(Board::as_select()).load(conn)
 }

@@ -268,6 +268,23 @@ pub fn unseen_counts(
     Ok(rows.into_iter().filter_map(|(q, n)| n.filter(|&n| n > 0).map(|n| (q, n))).collect())
 }
 
+/// Where a reader has read up to in each question of a board that they have opened: what, with
+/// the board's posts, decides what is new for them.
+pub fn read_marks_on_board(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+    reader_id: &str,
+) -> QueryResult<Vec<(QuestionId, PrimitiveDateTime)>> {
+    use super::schema::questions;
+    question_reads::table
+        .inner_join(questions::table.on(questions::id.eq(question_reads::question_id)))
+        .filter(question_reads::reader_id.eq(reader_id))
+        .filter(questions::board_id.eq(board_id))
+        .order(question_reads::question_id.asc())
+        .select((question_reads::question_id, question_reads::read_at))
+        .load(conn)
+}
+
 /// One participant's agreement with a post, with what is needed to name them.
 #[derive(Debug, Clone, Queryable)]
 pub struct Reaction {

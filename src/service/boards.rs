@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
+use time::PrimitiveDateTime;
 use utoipa::ToSchema;
 
 /// A board's settings as entered in the form or sent to the API. Times are local to the
@@ -260,6 +261,10 @@ pub struct BoardOverview {
     pub awaiting_probes: Vec<super::moderation::OpenProbe>,
     /// Notes from observers and staff, newest first.
     pub notes: Vec<super::moderation::NoteView>,
+    /// When the page changes by itself, a stage closing: a page kept until then
+    /// (`web::page_cache`) is not shown after it.
+    #[serde(skip)]
+    pub changes_at: Option<PrimitiveDateTime>,
 }
 
 pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> AppResult<BoardOverview> {
@@ -270,7 +275,7 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
     let people = db::participants::of_board(conn, board_id)?;
     let taking_part = participation(conn, board_id)?;
     let funnel = funnel(conn, &acc, &people, taking_part.active)?;
-    let stages = staff_stages(conn, ctx, &acc, &people, &taking_part)?;
+    let (stages, changes_at) = staff_stages(conn, ctx, &acc, &people, &taking_part)?;
     let admin = acc.standing == Standing::Admin;
     let mut members: Vec<MemberView> = db::boards::members(conn, board_id)?
         .into_iter()
@@ -299,6 +304,7 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
         members,
         awaiting_probes,
         notes,
+        changes_at,
     })
 }
 
@@ -330,14 +336,14 @@ pub fn funnel(
 }
 
 /// All stages with all questions and "N of M answered" for each, M being the participants
-/// the question is for.
+/// the question is for; and the next time a stage closes, when the view changes by itself.
 pub fn staff_stages(
     conn: &mut DbConn,
     ctx: &Ctx,
     acc: &Access,
     people: &[crate::db::models::Participant],
     taking_part: &Participation,
-) -> AppResult<Vec<StageView>> {
+) -> AppResult<(Vec<StageView>, Option<PrimitiveDateTime>)> {
     let zone = acc.zone();
     let now = ctx.now();
     super::reads::flush_reader(conn, &ctx.reads, acc.actor.reader_id())?;
@@ -355,7 +361,8 @@ pub fn staff_stages(
         v.new_posts = unseen.get(&q.id).copied().unwrap_or(0);
         by_stage.entry(q.stage_id.clone()).or_default().push(v);
     }
-    Ok(stage_rows
+    let changes_at = stage_rows.iter().filter_map(|s| s.close_at).filter(|&at| at > now).min();
+    let stages = stage_rows
         .iter()
         .map(|s| {
             let mut v = StageView::new(s, &zone, now);
@@ -363,7 +370,27 @@ pub fn staff_stages(
             v.new_posts = v.questions.iter().map(|q| q.new_posts).sum();
             v
         })
-        .collect())
+        .collect();
+    Ok((stages, changes_at))
+}
+
+/// The board's version (`db::boards::version_of_board`): like `pages::board_version`, it tells
+/// nothing about the board's content and needs no permission; it only decides whether a page
+/// made earlier for the same reader, after that reader's own checks, is still theirs to see.
+pub fn board_version(conn: &mut DbConn, board_id: &BoardId) -> AppResult<Option<i64>> {
+    Ok(db::boards::version_of_board(conn, board_id)?)
+}
+
+/// What the staff's board page counts as new for a reader depends, besides the board's
+/// version, on how far they have read: a fingerprint of their read marks on the board, taken
+/// after the marks still held in memory are written.
+pub fn reading_stamp(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> AppResult<u64> {
+    use std::hash::{Hash, Hasher};
+    super::reads::flush_reader(conn, &ctx.reads, actor.reader_id())?;
+    let marks = db::posts::read_marks_on_board(conn, board_id, actor.reader_id())?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    marks.hash(&mut hasher);
+    Ok(hasher.finish())
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

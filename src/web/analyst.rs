@@ -2,6 +2,7 @@
 //! replies, the printable report, and export downloads.
 
 use super::errors::PageResult;
+use super::page_cache::View;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId};
@@ -343,12 +344,28 @@ async fn report_page(
 ) -> PageResult {
     let board_id = board.into_inner();
     let by = q.into_inner().by.filter(|b| !b.is_empty());
-    let report = state
+    let (cache, keep) = (state.pages.clone(), viewer.notice.is_none());
+    let view = View::Report(board_id.clone(), by.clone());
+    let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            analysis::report(conn, ctx, actor, &board_id, by.as_deref())
+            cache.staff_page(
+                conn,
+                ctx,
+                actor,
+                &board_id,
+                view,
+                keep,
+                |_| Ok(0),
+                |c| analysis::report(c, ctx, actor, &board_id, by.as_deref()),
+            )
         })
         .await?;
-    viewer.render("analyst/report", "Report", &json!({"report": report}))
+    viewer.respond(
+        &state.pages,
+        page,
+        |_| None,
+        |viewer, report| viewer.render_html("analyst/report", "Report", &json!({"report": report})),
+    )
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

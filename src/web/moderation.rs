@@ -2,6 +2,7 @@
 //! grid, the audit log, stage preview, reopening, and moving questions between stages.
 
 use super::errors::PageResult;
+use super::page_cache::View;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, PostId, QuestionId, StageId};
@@ -38,24 +39,47 @@ async fn grid_page(
     let mut filter = filter.into_inner();
     // The page shows one page of participants; the CSV (linked with the same filter) has all.
     filter.page = Some(filter.page.unwrap_or(1));
-    let (board, grid) = state
+    let (cache, keep) = (state.pages.clone(), viewer.notice.is_none());
+    let view = View::Grid(board_id.clone(), serde_urlencoded::to_string(&filter).unwrap_or_default());
+    let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            Ok((boards::get_board(conn, actor, &board_id)?, grid::grid(conn, ctx, actor, &board_id, &filter)?))
+            cache.staff_page(
+                conn,
+                ctx,
+                actor,
+                &board_id,
+                view,
+                keep,
+                |_| Ok(0),
+                |c| Ok((boards::get_board(c, actor, &board_id)?, grid::grid(c, ctx, actor, &board_id, &filter)?)),
+            )
         })
         .await?;
-    let at =
-        |page: Option<u32>| serde_urlencoded::to_string(GridFilter { page, ..grid.filter.clone() }).unwrap_or_default();
-    let query = at(None);
-    let (prev, next) = match &grid.page {
-        Some(p) => {
-            ((p.number > 1).then(|| at(Some(p.number - 1))), (p.number < p.pages).then(|| at(Some(p.number + 1))))
-        }
-        None => (None, None),
-    };
-    viewer.render(
-        "moderator/grid",
-        "Participation",
-        &json!({"board": board, "grid": grid, "query": query, "prev": prev, "next": next}),
+    // When participants were last seen is written once a minute and moves no version: a kept
+    // grid is made again after a minute, so it is never more than that behind.
+    let until = state.ctx.now() + time::Duration::minutes(1);
+    viewer.respond(
+        &state.pages,
+        page,
+        |_| Some(until),
+        |viewer, (board, grid)| {
+            let at = |page: Option<u32>| {
+                serde_urlencoded::to_string(GridFilter { page, ..grid.filter.clone() }).unwrap_or_default()
+            };
+            let query = at(None);
+            let (prev, next) = match &grid.page {
+                Some(p) => (
+                    (p.number > 1).then(|| at(Some(p.number - 1))),
+                    (p.number < p.pages).then(|| at(Some(p.number + 1))),
+                ),
+                None => (None, None),
+            };
+            viewer.render_html(
+                "moderator/grid",
+                "Participation",
+                &json!({"board": board, "grid": grid, "query": query, "prev": prev, "next": next}),
+            )
+        },
     )
 }
 

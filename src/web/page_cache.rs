@@ -1,7 +1,8 @@
-//! Question pages kept in memory as rendered bytes, per reader, under the version of their
-//! board. A reader who opens a page again while nothing on the board has changed gets the
-//! bytes made for them last time, after the same session check as any request; the first view
-//! after any change is rendered in full.
+//! Pages kept in memory as rendered bytes, per reader, under the version of their board: a
+//! question (HTML and JSON), and the staff's board page, participation grid and report. A
+//! reader who opens a page again while nothing on the board has changed gets the bytes made for
+//! them last time, after the same session check as any request; the first view after any change
+//! is rendered in full.
 //!
 //! The version is read from the database on every view (`pages::board_version`), and triggers
 //! move it on at every write to what the board's pages show, from whichever instance, so a page
@@ -14,7 +15,7 @@
 //! form token (a form sent from each is two posts, not one twice).
 
 use crate::db::DbConn;
-use crate::domain::ids::{PostId, QuestionId};
+use crate::domain::ids::{BoardId, PostId, QuestionId};
 use crate::domain::tokens;
 use crate::error::AppResult;
 use crate::service::pages::{self, PageAt};
@@ -25,20 +26,44 @@ use quick_cache::Weighter;
 use std::sync::Arc;
 use time::PrimitiveDateTime;
 
-/// One reader's view of one page of a question, in one format.
+/// Which page a key is of.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum View {
+    /// One page of a question, in one format.
+    Question { question: QuestionId, page: Option<usize>, post: Option<PostId>, json: bool },
+    /// The staff's page of a board.
+    Board(BoardId),
+    /// The participation grid, with its query (filter and page) as asked.
+    Grid(BoardId, String),
+    /// The report, broken down by an attribute or not.
+    Report(BoardId, Option<String>),
+}
+
+/// One reader's view of one page.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
     reader: String,
-    question: QuestionId,
-    page: Option<usize>,
-    post: Option<PostId>,
-    json: bool,
+    view: View,
 }
 
 impl PageKey {
     fn new(reader: &str, question: &QuestionId, at: &PageAt, json: bool) -> Self {
-        PageKey { reader: reader.to_string(), question: question.clone(), page: at.page, post: at.post.clone(), json }
+        let view = View::Question { question: question.clone(), page: at.page, post: at.post.clone(), json };
+        PageKey { reader: reader.to_string(), view }
     }
+
+    /// The key of `view` for `actor`.
+    pub fn of(actor: &Actor, view: View) -> Self {
+        PageKey { reader: actor.reader_id().to_string(), view }
+    }
+}
+
+/// What a kept page was made at: the board's version, and for a page that also depends on
+/// something of the reader's outside it (what they have read) a fingerprint of that.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Made {
+    pub version: i64,
+    pub stamp: u64,
 }
 
 /// What the first look at a view of a question page found besides who is asking.
@@ -46,7 +71,21 @@ pub enum Look {
     /// The page kept from this reader's last view, nothing on the board having changed since.
     Kept(Arc<KeptPage>),
     /// No page kept: one made now is kept under this key and version, if it may be kept.
-    Make(Option<(PageKey, i64)>),
+    Make(Option<(PageKey, Made)>),
+}
+
+/// A staff page: the one kept for the reader, or one to make now (`Fresh`).
+pub enum Staff<T> {
+    Kept(Arc<KeptPage>),
+    Made(Box<Fresh<T>>),
+}
+
+/// The service's data for a page made now, the key and version to keep it under (none when it
+/// may not be kept), and the reader it is for.
+pub struct Fresh<T> {
+    pub data: T,
+    pub keep: Option<(PageKey, Made)>,
+    pub reader: Actor,
 }
 
 /// A piece of a kept page: its own bytes, or a hole for a value of this response.
@@ -59,7 +98,7 @@ enum Part {
 
 /// A kept page and what it was made from.
 pub struct KeptPage {
-    version: i64,
+    made: Made,
     /// The reader as read when the page was made, after the version: while the version holds,
     /// nothing about them that their access depends on has changed (`Identity::load_with`).
     reader: Actor,
@@ -126,10 +165,60 @@ impl PageCache {
         self.pages.is_some()
     }
 
-    /// The page kept for `key` if it was made at `version` and has not changed by itself since.
-    pub fn get(&self, key: &PageKey, version: i64, now: PrimitiveDateTime) -> Option<Arc<KeptPage>> {
+    /// The page kept for `key` if it was made at `made` and has not changed by itself since.
+    pub fn get(&self, key: &PageKey, made: Made, now: PrimitiveDateTime) -> Option<Arc<KeptPage>> {
         let page = self.pages.as_ref()?.get(key)?;
-        (page.version == version && page.until.is_none_or(|t| now < t)).then_some(page)
+        (page.made == made && page.until.is_none_or(|t| now < t)).then_some(page)
+    }
+
+    /// A staff page of `board` for `actor`: the one kept for them (`staff_look`), or the data
+    /// `make` reads for one made now. `keep` false (a view with a one-time notice) neither
+    /// serves nor keeps one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn staff_page<T>(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        actor: &Actor,
+        board: &BoardId,
+        view: View,
+        keep: bool,
+        stamp: impl FnOnce(&mut DbConn) -> AppResult<u64>,
+        make: impl FnOnce(&mut DbConn) -> AppResult<T>,
+    ) -> AppResult<Staff<T>> {
+        let look = if keep { self.staff_look(conn, ctx, actor, board, view, stamp)? } else { Look::Make(None) };
+        Ok(match look {
+            Look::Kept(kept) => Staff::Kept(kept),
+            Look::Make(keep) => Staff::Made(Box::new(Fresh { data: make(conn)?, keep, reader: actor.clone() })),
+        })
+    }
+
+    /// The first look at a staff page of `board`, for `actor` (already checked as always):
+    /// the board's version first, so whatever is read after it is at least as new as it says;
+    /// then `stamp`, for what the page shows of the reader outside the version; then the page
+    /// kept for them. While the version holds, nothing their access depends on has changed
+    /// (their role, the board, their account), so a kept page is theirs to see again.
+    pub fn staff_look(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        actor: &Actor,
+        board: &BoardId,
+        view: View,
+        stamp: impl FnOnce(&mut DbConn) -> AppResult<u64>,
+    ) -> AppResult<Look> {
+        if !self.enabled() || matches!(actor, Actor::System) {
+            return Ok(Look::Make(None));
+        }
+        let Some(version) = crate::service::boards::board_version(conn, board)? else {
+            return Ok(Look::Make(None));
+        };
+        let made = Made { version, stamp: stamp(conn)? };
+        let key = PageKey::of(actor, view);
+        Ok(match self.get(&key, made, ctx.now()) {
+            Some(kept) => Look::Kept(kept),
+            None => Look::Make(Some((key, made))),
+        })
     }
 
     /// The first look at a view of `question` (HTML, or JSON with `json`), on one connection:
@@ -149,14 +238,15 @@ impl PageCache {
     ) -> AppResult<(Actor, Look)> {
         let version = if self.enabled() { pages::board_version(conn, question)? } else { None };
         let key = identity.person_id().map(|who| PageKey::new(who, question, at, json));
-        let kept = match (version, &key) {
-            (Some(v), Some(key)) => self.get(key, v, ctx.now()),
+        let made = version.map(|version| Made { version, stamp: 0 });
+        let kept = match (made, &key) {
+            (Some(made), Some(key)) => self.get(key, made, ctx.now()),
             _ => None,
         };
         let actor = identity.load_with(conn, ctx, kept.as_ref().map(|k| k.reader()))?;
         let look = match kept {
             Some(kept) => Look::Kept(kept),
-            None => Look::Make(key.zip(version)),
+            None => Look::Make(key.zip(made)),
         };
         Ok((actor, look))
     }
@@ -171,13 +261,13 @@ impl PageCache {
     pub fn put(
         &self,
         key: PageKey,
-        version: i64,
+        made: Made,
         until: Option<PrimitiveDateTime>,
         reader: Actor,
         body: String,
     ) -> Arc<KeptPage> {
         let len = body.len();
-        let page = Arc::new(KeptPage { version, reader, until, parts: self.split(body), len });
+        let page = Arc::new(KeptPage { made, reader, until, parts: self.split(body), len });
         if let Some(pages) = &self.pages {
             pages.insert(key, page.clone());
         }
@@ -222,7 +312,12 @@ mod tests {
     use super::*;
 
     fn key(reader: &str) -> PageKey {
-        PageKey { reader: reader.into(), question: "q".to_string().into(), page: None, post: None, json: false }
+        let view = View::Question { question: "q".to_string().into(), page: None, post: None, json: false };
+        PageKey { reader: reader.into(), view }
+    }
+
+    fn at(version: i64) -> Made {
+        Made { version, stamp: 0 }
     }
 
     #[test]
@@ -230,10 +325,10 @@ mod tests {
         let cache = PageCache::new(1 << 20);
         let (csrf, form) = cache.marks();
         let body = format!("<a>{csrf}</a><b>{form}{form}</b>{csrf}");
-        let page = cache.put(key("r"), 1, None, Actor::System, body);
+        let page = cache.put(key("r"), at(1), None, Actor::System, body);
         assert_eq!(&page.body("C", "F")[..], b"<a>C</a><b>FF</b>C");
         assert_eq!(&page.body("c2", "f2")[..], b"<a>c2</a><b>f2f2</b>c2");
-        let plain = cache.put(key("s"), 1, None, Actor::System, "{\"a\":1}".into());
+        let plain = cache.put(key("s"), at(1), None, Actor::System, "{\"a\":1}".into());
         assert_eq!(&plain.body("C", "F")[..], b"{\"a\":1}");
     }
 
@@ -241,13 +336,17 @@ mod tests {
     fn a_page_is_kept_for_its_version_and_until_it_changes_by_itself() {
         let cache = PageCache::new(1 << 20);
         let t = time::macros::datetime!(2026-12-07 10:00);
-        cache.put(key("r"), 7, Some(t), Actor::System, "page".into());
-        assert!(cache.get(&key("r"), 7, t - time::Duration::seconds(1)).is_some());
-        assert!(cache.get(&key("r"), 8, t - time::Duration::seconds(1)).is_none(), "another version");
-        assert!(cache.get(&key("r"), 7, t).is_none(), "the stage closed");
-        assert!(cache.get(&key("someone else"), 7, t - time::Duration::seconds(1)).is_none());
+        cache.put(key("r"), at(7), Some(t), Actor::System, "page".into());
+        assert!(cache.get(&key("r"), at(7), t - time::Duration::seconds(1)).is_some());
+        assert!(
+            cache.get(&key("r"), Made { version: 7, stamp: 1 }, t - time::Duration::seconds(1)).is_none(),
+            "read on"
+        );
+        assert!(cache.get(&key("r"), at(8), t - time::Duration::seconds(1)).is_none(), "another version");
+        assert!(cache.get(&key("r"), at(7), t).is_none(), "the stage closed");
+        assert!(cache.get(&key("someone else"), at(7), t - time::Duration::seconds(1)).is_none());
         let off = PageCache::new(0);
-        off.put(key("r"), 7, None, Actor::System, "page".into());
-        assert!(off.get(&key("r"), 7, t).is_none());
+        off.put(key("r"), at(7), None, Actor::System, "page".into());
+        assert!(off.get(&key("r"), at(7), t).is_none());
     }
 }

@@ -192,11 +192,11 @@ async fn show_question(
     };
     let (ctx, reader) = (state.ctx.clone(), actor.clone());
     let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &question_id, &at)).await?;
-    if let Some((key, version)) = kept_as {
+    if let Some((key, made)) = kept_as {
         let until = page.changes_at;
         let (csrf, form) = state.pages.marks();
         let html = question_page_html(&viewer.marked(csrf, form), page, "", json!({}))?;
-        let kept = state.pages.put(key, version, until, reader, html);
+        let kept = state.pages.put(key, made, until, reader, html);
         return Ok(session::html_page(kept.body(&viewer.csrf, viewer.form_token())));
     }
     let status = error.map(AppError::status);

@@ -2,6 +2,7 @@
 //! state-changing forms that checks the CSRF token, and page rendering.
 
 use super::errors::{PageError, PageResult};
+use super::page_cache::{PageCache, Staff};
 use crate::db::models::Participant;
 use crate::domain::ids::UserId;
 use crate::domain::tokens;
@@ -146,6 +147,31 @@ impl Viewer {
             session: self.session.clone(),
             form_token: std::cell::OnceCell::from(form_token.to_string()),
         }
+    }
+
+    /// A staff page's response (`PageCache::staff_page`): the kept bytes with this response's
+    /// tokens, or the page rendered now by `render`, with the marks in place of the tokens and
+    /// kept until `until` when it may be kept.
+    pub fn respond<T>(
+        &self,
+        cache: &PageCache,
+        page: Staff<T>,
+        until: impl FnOnce(&T) -> Option<time::PrimitiveDateTime>,
+        render: impl FnOnce(&Viewer, T) -> Result<String, AppError>,
+    ) -> PageResult {
+        let body = match page {
+            Staff::Kept(kept) => kept.body(&self.csrf, self.form_token()),
+            Staff::Made(fresh) => match fresh.keep {
+                Some((key, made)) => {
+                    let until = until(&fresh.data);
+                    let (csrf, form) = cache.marks();
+                    let html = render(&self.marked(csrf, form), fresh.data)?;
+                    cache.put(key, made, until, fresh.reader, html).body(&self.csrf, self.form_token())
+                }
+                None => render(self, fresh.data)?.into(),
+            },
+        };
+        Ok(html_page(body))
     }
 
     /// Renders `templates/<template>.hbs` with the page data under `page`.

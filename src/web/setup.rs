@@ -2,6 +2,7 @@
 //! questions, staff members, and the account page with API tokens.
 
 use super::errors::{PageError, PageResult};
+use super::page_cache::View;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId};
@@ -76,18 +77,33 @@ async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm
 
 async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
+    let (cache, keep) = (state.pages.clone(), viewer.notice.is_none());
     let view = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             if matches!(actor, crate::service::Actor::Participant(_)) {
                 return Ok(Err(format!("/b/{board_id}")));
             }
-            boards::overview(conn, ctx, actor, &board_id).map(Ok)
+            // What is new for the reader is theirs, outside the board's version: their read
+            // marks are part of what the kept page is made at.
+            let view = View::Board(board_id.clone());
+            let stamp = |c: &mut _| boards::reading_stamp(c, ctx, actor, &board_id);
+            cache
+                .staff_page(conn, ctx, actor, &board_id, view, keep, stamp, |c| {
+                    boards::overview(c, ctx, actor, &board_id)
+                })
+                .map(Ok)
         })
         .await?;
     match view {
-        Ok(view) => {
-            viewer.render("moderator/board", &view.board.title.clone(), &json!({"o": view, "roles": BoardRole::ALL}))
-        }
+        Ok(page) => viewer.respond(
+            &state.pages,
+            page,
+            |o| o.changes_at,
+            |viewer, o| {
+                let title = o.board.title.clone();
+                viewer.render_html("moderator/board", &title, &json!({"o": o, "roles": BoardRole::ALL}))
+            },
+        ),
         Err(to) => Ok(redirect(&to)),
     }
 }

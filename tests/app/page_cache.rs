@@ -1,7 +1,8 @@
 //! Question pages are kept as last rendered for each reader while nothing on their board has
 //! changed (`web::page_cache`). Whatever changes, through this server or straight in the
 //! database as another instance would, the next view shows it; a kept page never outlives the
-//! session or link that opened it, and never shares one view's form token with another.
+//! session or link that opened it, and never shares one view's form token with another. The
+//! staff's board page, grid and report are kept the same way, and show what only they show.
 
 use crate::helpers::*;
 use diesel::prelude::*;
@@ -9,7 +10,11 @@ use focusboard::db::schema::participants;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::on_both_databases!(a_kept_question_page_shows_every_change_at_the_next_view, a_kept_page_ends_with_its_session);
+crate::on_both_databases!(
+    a_kept_question_page_shows_every_change_at_the_next_view,
+    a_kept_page_ends_with_its_session,
+    kept_staff_pages_show_what_changed_for_them
+);
 
 fn form_tokens(html: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
@@ -185,4 +190,106 @@ async fn a_kept_page_ends_with_its_session(backend: Backend) {
     let res = open(cookie).await;
     assert_ne!(res.status(), StatusCode::OK, "the copied cookie opens nothing");
     assert!(!res.text().await.unwrap().contains("What did you hope for?"));
+}
+
+/// The text of the first `dd` after a `dt` reading `label`.
+fn figure(html: &str, label: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("dl div").unwrap();
+    let dt = scraper::Selector::parse("dt").unwrap();
+    let dd = scraper::Selector::parse("dd").unwrap();
+    doc.select(&sel)
+        .find(|d| d.select(&dt).next().is_some_and(|t| t.text().collect::<String>().trim() == label))
+        .and_then(|d| d.select(&dd).next())
+        .map(|d| d.text().collect::<String>().trim().to_string())
+        .unwrap_or_else(|| panic!("no {label} in the page"))
+}
+
+async fn kept_staff_pages_show_what_changed_for_them(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let moderator = app.signed_in("mod@example.org").await;
+    let (board, grid, report) =
+        (format!("/boards/{}", s.board), format!("/boards/{}/grid", s.board), format!("/boards/{}/report", s.board));
+    let version = || {
+        let b = s.board.clone();
+        app.with_db(move |conn, _| Ok(focusboard::service::boards::board_version(conn, &b)?.unwrap()))
+    };
+    // Each page twice, the second kept: the same but for the form token.
+    for path in [&board, &grid, &report] {
+        let (a, b) = (moderator.get_ok(path).await, moderator.get_ok(path).await);
+        let (ta, tb) = (form_tokens(&a), form_tokens(&b));
+        assert_eq!(ta.len(), tb.len());
+        let strip = |html: &str, tokens: &[String]| tokens.iter().fold(html.to_string(), |h, t| h.replace(t, ""));
+        assert_eq!(strip(&a, &ta), strip(&b, &tb), "{path}: kept");
+    }
+    let page = moderator.get_ok(&board).await;
+    assert_eq!(figure(&page, "Signed in"), "0");
+    assert!(page.contains("0 of 2"), "nobody answered yet");
+
+    // A first sign-in, and an answer.
+    let ann = app.participant_api(s.link(0)).await;
+    let page = moderator.get_ok(&board).await;
+    assert_eq!(figure(&page, "Signed in"), "1", "a first sign-in shows");
+    let (st, a) = ann.write_post(&s.question, json!({"body_md": "Ann's answer"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let page = moderator.get_ok(&board).await;
+    assert!(page.contains("1 of 2") && page.contains("1 new"), "an answer shows, new to the moderator");
+    assert_eq!(figure(&page, "Posted"), "1");
+    assert!(moderator.get_ok(&grid).await.contains("cell answered"), "the answer shows in the grid");
+    assert!(moderator.get_ok(&report).await.contains("1 out of 2"));
+
+    // What is new for the moderator is theirs: reading the question clears it, moving no version.
+    let v = version().await;
+    moderator.get_ok(&format!("/q/{}", s.question)).await;
+    let page = moderator.get_ok(&board).await;
+    assert!(!page.contains("1 new"), "read by the moderator");
+    assert_eq!(version().await, v, "reading is not a change to the board");
+
+    // A coding, through the API: the report counts it.
+    let before = moderator.get_ok(&report).await;
+    let (st, code) = m.post(&format!("/api/v1/boards/{}/codes", s.board), json!({"name": "Hope"})).await;
+    assert!(st.is_success(), "{st} {code}");
+    let (st, _) = m.code_post(a["id"].as_str().unwrap(), json!({"code_ids": [code["id"]]})).await;
+    assert!(st.is_success(), "{st}");
+    let after = moderator.get_ok(&report).await;
+    assert!(!before.contains("Hope") && after.contains("Hope"), "the new code and its coding show");
+
+    // An email that failed, marked straight in the database as the sending instance would.
+    assert!(m.invite(&s.board, json!({})).await.0.is_success());
+    let ann_id = s.participants[0].1.clone();
+    let b = s.board.clone();
+    let failed = app
+        .with_db(move |conn, _| {
+            use focusboard::db::schema::outbox;
+            Ok(diesel::update(outbox::table.filter(outbox::board_id.eq(&b)).filter(outbox::participant_id.eq(&ann_id)))
+                .set(outbox::status.eq("failed"))
+                .execute(conn)?)
+        })
+        .await;
+    assert!(failed > 0, "Ann was invited");
+    assert!(moderator.get_ok(&board).await.contains("Email to 1 participant failed"));
+    assert!(moderator.get_ok(&grid).await.contains("email failed"));
+    // Straight in the database too: a new post; and the moderator's role taken away.
+    let (q, who) = (s.question.clone(), s.participants[1].1.clone());
+    app.with_db(move |conn, ctx| {
+        let bob = focusboard::service::Actor::Participant(focusboard::db::participants::find(conn, &who)?.unwrap());
+        let input = focusboard::service::posting::PostInput { body_md: "Bob, elsewhere".into(), parent_id: None };
+        focusboard::service::posting::create_post(conn, ctx, &bob, &q, &input)?;
+        Ok(())
+    })
+    .await;
+    assert!(moderator.get_ok(&board).await.contains("2 of 2"));
+    assert!(moderator.get_ok(&report).await.contains("2 out of 2"));
+    let b = s.board.clone();
+    app.with_db(move |conn, _| {
+        use focusboard::db::schema::board_members;
+        Ok(diesel::delete(board_members::table.filter(board_members::board_id.eq(&b))).execute(conn)?)
+    })
+    .await;
+    for path in [&board, &grid, &report] {
+        let res = moderator.get(path).await;
+        assert_ne!(res.status(), StatusCode::OK, "{path}: no longer theirs to see");
+    }
 }

@@ -77,6 +77,8 @@ async fn page_query_counts_do_not_grow_with_replies(backend: Backend) {
         costs.push(pages);
     }
     assert_eq!(costs[0], costs[1], "statements per page with 10 and with 200 replies (question, home, staff question, overview, participants, coding, report, analysis, codebook, grid)");
-    // The session lookup is one of them on every page.
-    assert!(costs[0].iter().all(|&c| c <= 17), "a small constant number of statements: {:?}", costs[0]);
+    // The session lookup is one of them on every page; the pages kept per reader
+    // (`web::page_cache`) read their board's version first, and the staff's board page the
+    // reader's read marks too.
+    assert!(costs[0].iter().all(|&c| c <= 19), "a small constant number of statements: {:?}", costs[0]);
 }

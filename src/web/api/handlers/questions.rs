@@ -66,10 +66,10 @@ pub async fn get_question(
     let reader = actor.clone();
     let ctx = state.ctx.clone();
     let page = state.db.run(move |conn| pages::question_page(conn, &ctx, &actor, &id, &at)).await?;
-    let Some((key, version)) = kept_as else { return Ok(json(page)) };
+    let Some((key, made)) = kept_as else { return Ok(json(page)) };
     let until = page.changes_at;
     let bytes = serde_json::to_string(&page).map_err(|e| AppError::Internal(e.into()))?;
-    let body = state.pages.put(key, version, until, reader, bytes).body("", "");
+    let body = state.pages.put(key, made, until, reader, bytes).body("", "");
     Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(body))
 }
 
