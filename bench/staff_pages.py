@@ -9,7 +9,11 @@ bytes of the board page, the grid and the report, and loads each with wrk agains
 bytes served by the bare handler (`examples/static_bytes.rs`), one after the other in one run.
 Everything runs on 127.0.0.1 and stops by itself.
 
-Usage: bench/staff_pages.py [--participants 1000] [--seconds 8] [--connections 32]
+The pages are kept per reader while their board is unchanged (`page_cache_mb`), so the load
+measures the moderator opening an unchanged page again; `--page-cache-mb 0` measures every view
+made in full, as the first view after a change is.
+
+Usage: bench/staff_pages.py [--participants 1000] [--seconds 8] [--connections 32] [--page-cache-mb N]
 """
 import argparse, os, random, shutil, sqlite3, subprocess, sys, uuid
 from datetime import datetime, timedelta
@@ -41,11 +45,14 @@ def main():
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--perf", help="a folder to write a perf profile of focusboard under each load into")
+    ap.add_argument("--page-cache-mb", type=int,
+                    help="the server's page_cache_mb; 0 makes every view in full (the first view after a change)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     subprocess.run(["cargo", "build", "--release", "--locked", "--example", "static_bytes"], cwd=ROOT, check=True)
-    server = Server(args=("serve", "--web-only"))
+    extra = {} if args.page_cache_mb is None else {"FOCUSBOARD_PAGE_CACHE_MB": str(args.page_cache_mb)}
+    server = Server(args=("serve", "--web-only"), extra_env=extra)
     rng = random.Random(7)
     try:
         token = server.staff_token()

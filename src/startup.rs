@@ -102,7 +102,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(web::deadline::enforce))
                 .wrap(actix_web::middleware::from_fn(no_store_by_default))
                 .wrap(actix_web::middleware::from_fn(close_when_draining))
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .configure(web::configure)
                 .default_service(aweb::to(errors::not_found))
         })

@@ -25,11 +25,13 @@ use actix_web::web;
 
 /// The single URL map of the application.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Routes are tried in order, each dynamic one by its regex: the participants' pages, which
+    // take most of the requests, come first.
     cfg.service(web::scope("/api/v1").configure(api::configure))
+        .configure(participant::configure)
         .route("/healthz", web::get().to(health::healthz))
         .route("/assets/{file:.*}", web::get().to(assets::serve))
         .configure(auth::configure)
-        .configure(participant::configure)
         .configure(setup::configure)
         .configure(email_pages::configure)
         .configure(moderation::configure)

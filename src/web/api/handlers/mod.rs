@@ -22,7 +22,10 @@ pub use stages::*;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me", web::get().to(me))
+    // Tried in order: what participants read most comes first.
+    cfg.route("/questions/{question}", web::get().to(get_question))
+        .route("/boards/{board}/home", web::get().to(home))
+        .route("/me", web::get().to(me))
         .route("/me/consent", web::post().to(consent))
         .route("/me/email-preferences", web::get().to(email_preferences))
         .route("/me/email-preferences", web::put().to(set_email_preferences))
@@ -35,7 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}", web::get().to(get_board))
         .route("/boards/{board}", web::patch().to(update_board))
         .route("/boards/{board}/overview", web::get().to(overview))
-        .route("/boards/{board}/home", web::get().to(home))
         .route("/boards/{board}/participants", web::get().to(list_participants))
         .route("/boards/{board}/participants/import", web::post().to(import_participants))
         .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
@@ -45,7 +47,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stages/{stage}", web::patch().to(update_stage))
         .route("/stages/{stage}/release", web::post().to(release_stage))
         .route("/stages/{stage}/questions", web::post().to(add_question))
-        .route("/questions/{question}", web::get().to(get_question))
         .route("/questions/{question}", web::patch().to(update_question))
         .route("/questions/{question}", web::delete().to(delete_question))
         .route("/questions/{question}/move", web::post().to(move_question))
