@@ -344,17 +344,16 @@ async fn report_page(
 ) -> PageResult {
     let board_id = board.into_inner();
     let by = q.into_inner().by.filter(|b| !b.is_empty());
-    let (cache, keep) = (state.pages.clone(), viewer.notice.is_none());
-    let view = View::Report(board_id.clone(), by.clone());
+    let cache = state.pages.clone();
+    // A view with a one-time notice is neither served from nor kept.
+    let view = viewer.notice.is_none().then(|| View::Report(board_id.clone(), by.clone()));
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             cache.staff_page(
                 conn,
                 ctx,
                 actor,
-                &board_id,
                 view,
-                keep,
                 |_| Ok(0),
                 |c| analysis::report(c, ctx, actor, &board_id, by.as_deref()),
             )

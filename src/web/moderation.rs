@@ -39,17 +39,19 @@ async fn grid_page(
     let mut filter = filter.into_inner();
     // The page shows one page of participants; the CSV (linked with the same filter) has all.
     filter.page = Some(filter.page.unwrap_or(1));
-    let (cache, keep) = (state.pages.clone(), viewer.notice.is_none());
-    let view = View::Grid(board_id.clone(), serde_urlencoded::to_string(&filter).unwrap_or_default());
+    let cache = state.pages.clone();
+    // A view with a one-time notice is neither served from nor kept.
+    let view = viewer
+        .notice
+        .is_none()
+        .then(|| View::Grid(board_id.clone(), serde_urlencoded::to_string(&filter).unwrap_or_default()));
     let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             cache.staff_page(
                 conn,
                 ctx,
                 actor,
-                &board_id,
                 view,
-                keep,
                 |_| Ok(0),
                 |c| Ok((boards::get_board(c, actor, &board_id)?, grid::grid(c, ctx, actor, &board_id, &filter)?)),
             )

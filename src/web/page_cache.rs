@@ -53,7 +53,7 @@ impl PageKey {
     }
 
     /// The key of `view` for `actor`.
-    pub fn of(actor: &Actor, view: View) -> Self {
+    fn of(actor: &Actor, view: View) -> Self {
         PageKey { reader: actor.reader_id().to_string(), view }
     }
 }
@@ -171,42 +171,45 @@ impl PageCache {
         (page.made == made && page.until.is_none_or(|t| now < t)).then_some(page)
     }
 
-    /// A staff page of `board` for `actor`: the one kept for them (`staff_look`), or the data
-    /// `make` reads for one made now. `keep` false (a view with a one-time notice) neither
-    /// serves nor keeps one.
-    #[allow(clippy::too_many_arguments)]
+    /// A staff page for `actor`: the one kept for them at `view` (`staff_look`), or the data
+    /// `make` reads for one made now. No `view` (a view with a one-time notice) neither serves
+    /// nor keeps one.
     pub fn staff_page<T>(
         &self,
         conn: &mut DbConn,
         ctx: &Ctx,
         actor: &Actor,
-        board: &BoardId,
-        view: View,
-        keep: bool,
+        view: Option<View>,
         stamp: impl FnOnce(&mut DbConn) -> AppResult<u64>,
         make: impl FnOnce(&mut DbConn) -> AppResult<T>,
     ) -> AppResult<Staff<T>> {
-        let look = if keep { self.staff_look(conn, ctx, actor, board, view, stamp)? } else { Look::Make(None) };
+        let look = match view {
+            Some(view) => self.staff_look(conn, ctx, actor, view, stamp)?,
+            None => Look::Make(None),
+        };
         Ok(match look {
             Look::Kept(kept) => Staff::Kept(kept),
             Look::Make(keep) => Staff::Made(Box::new(Fresh { data: make(conn)?, keep, reader: actor.clone() })),
         })
     }
 
-    /// The first look at a staff page of `board`, for `actor` (already checked as always):
+    /// The first look at a staff page of a board, for `actor` (already checked as always):
     /// the board's version first, so whatever is read after it is at least as new as it says;
     /// then `stamp`, for what the page shows of the reader outside the version; then the page
     /// kept for them. While the version holds, nothing their access depends on has changed
     /// (their role, the board, their account), so a kept page is theirs to see again.
-    pub fn staff_look(
+    fn staff_look(
         &self,
         conn: &mut DbConn,
         ctx: &Ctx,
         actor: &Actor,
-        board: &BoardId,
         view: View,
         stamp: impl FnOnce(&mut DbConn) -> AppResult<u64>,
     ) -> AppResult<Look> {
+        let board = match &view {
+            View::Board(b) | View::Grid(b, _) | View::Report(b, _) => b,
+            View::Question { .. } => return Ok(Look::Make(None)),
+        };
         if !self.enabled() || matches!(actor, Actor::System) {
             return Ok(Look::Make(None));
         }

@@ -78,23 +78,20 @@ async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm
 async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let (cache, keep) = (state.pages.clone(), viewer.notice.is_none());
-    let view = state
+    let page = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             if matches!(actor, crate::service::Actor::Participant(_)) {
                 return Ok(Err(format!("/b/{board_id}")));
             }
-            // What is new for the reader is theirs, outside the board's version: their read
-            // marks are part of what the kept page is made at.
-            let view = View::Board(board_id.clone());
+            // A view with a one-time notice is neither served from nor kept. What is new for the
+            // reader is theirs, outside the board's version: their read marks are part of what
+            // the kept page is made at.
+            let view = keep.then(|| View::Board(board_id.clone()));
             let stamp = |c: &mut _| boards::reading_stamp(c, ctx, actor, &board_id);
-            cache
-                .staff_page(conn, ctx, actor, &board_id, view, keep, stamp, |c| {
-                    boards::overview(c, ctx, actor, &board_id)
-                })
-                .map(Ok)
+            cache.staff_page(conn, ctx, actor, view, stamp, |c| boards::overview(c, ctx, actor, &board_id)).map(Ok)
         })
         .await?;
-    match view {
+    match page {
         Ok(page) => viewer.respond(
             &state.pages,
             page,
