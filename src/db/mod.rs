@@ -157,9 +157,81 @@ impl ManageConnection for ConnectionManager {
         conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A PostgreSQL connection that lost its server (`lost_server`) or was left inside a
+    /// transaction is not put back.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        match conn {
+            DbConn::Postgresql(pg) => AnsiTransactionManager::is_broken_transaction_manager(pg),
+            DbConn::Sqlite(_) => false,
+        }
     }
+}
+
+/// How long a PostgreSQL connection may sit unused in the pool before it is checked with a
+/// round trip as it is handed out. A server that restarted drops its connections; checking
+/// every one handed out was the largest single cost of a kept page on PostgreSQL (a round trip
+/// per request), while a connection in steady use shows a lost server by its next statement
+/// failing, and is then not put back.
+const CHECK_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// When a pooled connection was last handed back in working order.
+struct LastUsed(std::time::Instant);
+
+type Pooled = r2d2::PooledConnection<ConnectionManager>;
+
+/// A connection from the pool (within `wait`, if given): on PostgreSQL, one idle for longer
+/// than `CHECK_AFTER_IDLE` (or never used) is checked first and, failing, discarded for the
+/// next.
+fn checkout(
+    pool: &Pool,
+    backend: Backend,
+    wait: Option<std::time::Duration>,
+    queries: &AtomicU64,
+) -> AppResult<Pooled> {
+    for _ in 0..=pool.max_size() {
+        let mut conn = match wait {
+            Some(wait) => pool.get_timeout(wait)?,
+            None => pool.get()?,
+        };
+        let recent = r2d2::PooledConnection::extensions(&conn)
+            .get::<LastUsed>()
+            .is_some_and(|used| used.0.elapsed() < CHECK_AFTER_IDLE);
+        if backend == Backend::Sqlite || recent {
+            return Ok(conn);
+        }
+        let alive = conn.batch_execute("SELECT 1").is_ok();
+        // The pool's check is not one of the statements of whatever asked for the connection
+        // (`queries_run` counts what pages cost).
+        queries.fetch_sub(1, Ordering::Relaxed);
+        if alive {
+            return Ok(conn);
+        }
+        lost_server(&mut conn);
+    }
+    Err(AppError::Internal(anyhow::anyhow!("no working database connection")))
+}
+
+/// Marks a connection whose server is gone, so that the pool drops it when it comes back
+/// (`has_broken`) instead of handing it out again.
+fn lost_server(conn: &mut DbConn) {
+    if let DbConn::Postgresql(pg) = conn {
+        AnsiTransactionManager::transaction_manager_status_mut(pg).set_in_error();
+    }
+}
+
+/// Runs `f` on a connection from `checkout`, then notes how the connection came out of it.
+fn on_checked<T>(mut conn: Pooled, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    let out = f(&mut conn);
+    let closed = matches!(&out, Err(AppError::Internal(e)) if matches!(
+        e.downcast_ref::<diesel::result::Error>(),
+        Some(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _))
+    ));
+    if closed {
+        lost_server(&mut conn);
+    } else {
+        r2d2::PooledConnection::extensions_mut(&mut conn).insert(LastUsed(std::time::Instant::now()));
+    }
+    out
 }
 
 impl ConnectionManager {
@@ -233,15 +305,15 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             // A SQLite file does not drop its connections; a PostgreSQL server can, so there a
-            // connection is checked before it is handed out.
-            .test_on_check_out(backend == Backend::Postgres)
+            // connection idle for a while is checked before it is handed out (`checkout`).
+            .test_on_check_out(false)
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)?;
         Ok(Db { pool, backend, queries, writer })
     }
 
-    /// Statements run through this pool since it was opened (the pool's own health checks
-    /// included).
+    /// Statements run through this pool since it was opened (not the pool's checks of idle
+    /// connections).
     pub fn queries_run(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
     }
@@ -255,13 +327,10 @@ impl Db {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        let (pool, backend, queries) = (self.pool.clone(), self.backend, self.queries.clone());
+        actix_web::web::block(move || on_checked(checkout(&pool, backend, None, &queries)?, f))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
     /// As `run`, for the writes participants make many of at once (posts, edits, agreements):
@@ -306,13 +375,10 @@ impl Db {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get_timeout(wait)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        let (pool, backend, queries) = (self.pool.clone(), self.backend, self.queries.clone());
+        actix_web::web::block(move || on_checked(checkout(&pool, backend, Some(wait), &queries)?, f))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
     /// Applies pending migrations of the right tree for the backend. On PostgreSQL an advisory
