@@ -4,7 +4,7 @@ use super::{Ctx, Field, Identity};
 use crate::db::models::{ApiToken, User};
 use crate::db::{self, DbConn};
 use crate::domain::email::EmailAddress;
-use crate::domain::ids::{ParticipantId, UserId};
+use crate::domain::ids::{ParticipantId, QuestionId, UserId};
 use crate::domain::tokens;
 use crate::error::{AppError, AppResult};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -233,11 +233,34 @@ pub fn revoke_token(conn: &mut DbConn, ctx: &Ctx, user: &User, token_id: &str) -
 /// A bearer token's holder and whether it may only read. Unknown, revoked and expired tokens
 /// are refused alike.
 pub fn identity_of_bearer(conn: &mut DbConn, ctx: &Ctx, bearer: &str) -> AppResult<(Identity, bool)> {
+    let token = db::users::find_active_token(conn, &bearer_hash(bearer)?)?;
+    identity_of_token(ctx, token)
+}
+
+/// As `identity_of_bearer`, with the version of the board of `question` read in the same
+/// statement (`pages::board_version`, which needs no permission): what the API's question view
+/// reads first on every request.
+pub fn identity_of_bearer_at(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    bearer: &str,
+    question: &QuestionId,
+) -> AppResult<(Identity, bool, Option<i64>)> {
+    let found = db::users::find_active_token_with_version(conn, &bearer_hash(bearer)?, question)?;
+    let version = found.as_ref().and_then(|(_, v)| *v);
+    let (identity, read_only) = identity_of_token(ctx, found.map(|(t, _)| t))?;
+    Ok((identity, read_only, version))
+}
+
+fn bearer_hash(bearer: &str) -> AppResult<String> {
     let plain = bearer.strip_prefix("fb_").ok_or(AppError::Unauthorized)?;
+    Ok(tokens::hash(plain))
+}
+
+/// Who a token found by its hash stands for, if it is still good.
+fn identity_of_token(ctx: &Ctx, token: Option<ApiToken>) -> AppResult<(Identity, bool)> {
     let now = ctx.now();
-    let token = db::users::find_active_token(conn, &tokens::hash(plain))?
-        .filter(|t| t.expires_at.is_none_or(|end| end > now))
-        .ok_or(AppError::Unauthorized)?;
+    let token = token.filter(|t| t.expires_at.is_none_or(|end| end > now)).ok_or(AppError::Unauthorized)?;
     // Recording every use would make each API read a write; once a minute is enough to see
     // whether a token is in use, written later with the read marks (`reads`).
     let waiting = ctx.reads.last_use(super::reads::Used::Token, &token.id);

@@ -46,12 +46,14 @@ pub struct PageKey {
     view: View,
 }
 
-impl PageKey {
-    fn new(reader: &str, question: &QuestionId, at: &PageAt, json: bool) -> Self {
-        let view = View::Question { question: question.clone(), page: at.page, post: at.post.clone(), json };
-        PageKey { reader: reader.to_string(), view }
+impl View {
+    /// One page of `question`, as HTML or (`json`) JSON.
+    pub fn question(question: &QuestionId, at: &PageAt, json: bool) -> Self {
+        View::Question { question: question.clone(), page: at.page, post: at.post.clone(), json }
     }
+}
 
+impl PageKey {
     /// The key of `view` for `actor`.
     fn of(actor: &Actor, view: View) -> Self {
         PageKey { reader: actor.reader_id().to_string(), view }
@@ -226,10 +228,8 @@ impl PageCache {
 
     /// The first look at a view of `question` (HTML, or JSON with `json`), on one connection:
     /// the board's version first, so whatever is read after it is at least as new as it says
-    /// and a page made while a write commits is kept under the version before it; then the
-    /// page kept for this reader; then who is asking, the reader kept with the page standing
-    /// for them while the version holds (`Identity::load_with`: the session or token is
-    /// checked as always).
+    /// and a page made while a write commits is kept under the version before it; then as
+    /// `first_look_at`.
     pub fn first_look(
         &self,
         conn: &mut DbConn,
@@ -240,8 +240,23 @@ impl PageCache {
         json: bool,
     ) -> AppResult<(Actor, Look)> {
         let version = if self.enabled() { pages::board_version(conn, question)? } else { None };
-        let key = identity.person_id().map(|who| PageKey::new(who, question, at, json));
-        let made = version.map(|version| Made { version, stamp: 0 });
+        self.first_look_at(conn, ctx, identity, View::question(question, at, json), version)
+    }
+
+    /// The first look at a question's `view`, the board's `version` read already (with the
+    /// asker's token: `Bearer::read_checked_at`): the page kept for this reader, then who is
+    /// asking, the reader kept with the page standing for them while the version holds
+    /// (`Identity::load_with`: the session or token is checked as always).
+    pub fn first_look_at(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        identity: &Identity,
+        view: View,
+        version: Option<i64>,
+    ) -> AppResult<(Actor, Look)> {
+        let key = identity.person_id().map(|who| PageKey { reader: who.to_string(), view });
+        let made = version.filter(|_| self.enabled()).map(|version| Made { version, stamp: 0 });
         let kept = match (made, &key) {
             (Some(made), Some(key)) => self.get(key, made, ctx.now()),
             _ => None,

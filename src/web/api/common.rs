@@ -2,6 +2,7 @@
 //! the shapes of their answers.
 
 use crate::db::DbConn;
+use crate::domain::ids::QuestionId;
 use crate::error::{AppError, AppResult};
 use crate::service::{accounts, Actor, Ctx, Identity};
 use crate::web::errors::{from_json_error, ApiError, ApiResult};
@@ -47,11 +48,13 @@ impl Bearer {
         self.run_on(state, On::Pool, f).await
     }
 
-    /// For a few indexed reads that may run on this thread (`Db::run_reads`): checks the token
-    /// and gives `f` the identity behind it, for `f` to load the person (`Identity::load_with`).
-    pub async fn read_checked<T, F>(self, state: &AppState, f: F) -> ApiResult<T>
+    /// For a view of `question`, a few indexed reads that may run on this thread
+    /// (`Db::run_reads`): the token and the version of the question's board, read in one
+    /// statement; `f` is given the identity behind the token and the version, for it to load
+    /// the person (`Identity::load_with`, `PageCache::first_look_at`).
+    pub async fn read_checked_at<T, F>(self, state: &AppState, question: QuestionId, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &Ctx, Identity) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn, &Ctx, Identity, Option<i64>) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let token = self.token.ok_or(AppError::Unauthorized)?;
@@ -59,8 +62,9 @@ impl Bearer {
         Ok(state
             .db
             .run_reads(move |conn| {
-                let identity = checked(conn, &ctx, &token, reads_only)?;
-                f(conn, &ctx, identity)
+                let (identity, read_only, version) = accounts::identity_of_bearer_at(conn, &ctx, &token, &question)?;
+                refuse_writes(read_only, reads_only)?;
+                f(conn, &ctx, identity, version)
             })
             .await?)
     }
@@ -97,10 +101,16 @@ impl Bearer {
 /// The identity behind a bearer token, if the token holds and may make this request.
 fn checked(conn: &mut DbConn, ctx: &Ctx, token: &str, reads_only: bool) -> AppResult<Identity> {
     let (identity, read_only) = accounts::identity_of_bearer(conn, ctx, token)?;
-    if read_only && !reads_only {
+    refuse_writes(read_only, reads_only)?;
+    Ok(identity)
+}
+
+/// A read-only token used for a request that may write.
+fn refuse_writes(token_read_only: bool, request_reads_only: bool) -> AppResult<()> {
+    if token_read_only && !request_reads_only {
         return Err(AppError::forbidden("This token may only read."));
     }
-    Ok(identity)
+    Ok(())
 }
 
 /// Where a request's database work runs.

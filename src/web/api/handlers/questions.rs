@@ -7,7 +7,7 @@ use crate::service::stages::{self, QuestionInput};
 use crate::service::views::QuestionView;
 use crate::web::api::common::{created, json, Bearer};
 use crate::web::errors::ApiResult;
-use crate::web::page_cache::Look;
+use crate::web::page_cache::{Look, View};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -55,9 +55,11 @@ pub async fn get_question(
     let (id, at) = (id.into_inner(), at.into_inner());
     // As the HTML page (`participant::show_question`): the first look, then the page made only
     // when none is kept.
-    let (cache, qid, look_at) = (state.pages.clone(), id.clone(), at.clone());
+    let (cache, view) = (state.pages.clone(), View::question(&id, &at, true));
     let (actor, look) = bearer
-        .read_checked(&state, move |conn, ctx, identity| cache.first_look(conn, ctx, &identity, &qid, &look_at, true))
+        .read_checked_at(&state, id.clone(), move |conn, ctx, identity, version| {
+            cache.first_look_at(conn, ctx, &identity, view, version)
+        })
         .await?;
     let kept_as = match look {
         Look::Kept(kept) => return Ok(HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(kept.body("", ""))),
