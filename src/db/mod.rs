@@ -174,7 +174,7 @@ impl ManageConnection for ConnectionManager {
 /// failing, and is then not put back.
 const CHECK_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// When a pooled connection was last handed back in working order.
+/// When a pooled connection last did a job without an error.
 struct LastUsed(std::time::Instant);
 
 type Pooled = r2d2::PooledConnection<ConnectionManager>;
@@ -219,17 +219,25 @@ fn lost_server(conn: &mut DbConn) {
     }
 }
 
-/// Runs `f` on a connection from `checkout`, then notes how the connection came out of it.
+/// Runs `f` on a connection from `checkout`, then notes how the connection came out of it:
+/// working (its use is noted), or without its server (not put back). A job that failed for
+/// another reason leaves the note as it was, so a connection that keeps failing in a way not
+/// recognised here is still checked once it has not worked for `CHECK_AFTER_IDLE`.
 fn on_checked<T>(mut conn: Pooled, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
     let out = f(&mut conn);
-    let closed = matches!(&out, Err(AppError::Internal(e)) if matches!(
-        e.downcast_ref::<diesel::result::Error>(),
-        Some(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _))
-    ));
-    if closed {
-        lost_server(&mut conn);
-    } else {
-        r2d2::PooledConnection::extensions_mut(&mut conn).insert(LastUsed(std::time::Instant::now()));
+    match &out {
+        Ok(_) => {
+            r2d2::PooledConnection::extensions_mut(&mut conn).insert(LastUsed(std::time::Instant::now()));
+        }
+        Err(AppError::Internal(e))
+            if matches!(
+                e.downcast_ref::<diesel::result::Error>(),
+                Some(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _))
+            ) =>
+        {
+            lost_server(&mut conn)
+        }
+        Err(_) => {}
     }
     out
 }
