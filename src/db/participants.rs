@@ -80,8 +80,17 @@ pub fn record_sign_in(conn: &mut DbConn, p: &Participant, now: PrimitiveDateTime
         .map(drop)
 }
 
+/// Moves a participant's "last seen" forward to `now` (never back: another instance may have
+/// written a later visit).
 pub fn touch(conn: &mut DbConn, id: &ParticipantId, now: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(participants::table.find(id)).set(participants::last_seen_at.eq(now)).execute(conn).map(drop)
+    diesel::update(
+        participants::table
+            .find(id)
+            .filter(participants::last_seen_at.is_null().or(participants::last_seen_at.lt(now))),
+    )
+    .set(participants::last_seen_at.eq(now))
+    .execute(conn)
+    .map(drop)
 }
 
 pub fn set_attributes(

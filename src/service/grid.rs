@@ -78,7 +78,7 @@ pub struct Grid {
     pub page: Option<GridPage>,
 }
 
-pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, filter: &GridFilter) -> AppResult<Grid> {
+pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, filter: &GridFilter) -> AppResult<Grid> {
     let acc = access(conn, actor, board_id)?;
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("The participation grid is for the board's staff."));
@@ -166,7 +166,7 @@ pub fn grid(conn: &mut DbConn, _ctx: &Ctx, actor: &Actor, board_id: &BoardId, fi
                 (None, false) => "not_signed_in",
             }
             .into(),
-            last_seen: When::opt(&zone, p.last_seen_at),
+            last_seen: When::opt(&zone, super::last_seen(ctx, p)),
             email_failed: failed.contains(&p.id),
             cells: questions
                 .iter()

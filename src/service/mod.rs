@@ -34,13 +34,17 @@ use sha2::Sha256;
 use std::sync::Arc;
 use time::PrimitiveDateTime;
 
-/// Records that a participant was here. "Last seen" to the minute is enough, and keeps views
-/// and posts from writing it every time.
-fn note_seen(conn: &mut DbConn, p: &Participant, now: PrimitiveDateTime) -> AppResult<()> {
-    if p.last_seen_at.is_none_or(|seen| now - seen > time::Duration::minutes(1)) {
-        db::participants::touch(conn, &p.id, now)?;
+/// Records that a participant was here, in memory, written with the read marks (`reads`): a
+/// view writes nothing. "Last seen" to the minute is enough.
+fn note_seen(ctx: &Ctx, p: &Participant, now: PrimitiveDateTime) {
+    if last_seen(ctx, p).is_none_or(|seen| now - seen > time::Duration::minutes(1)) {
+        ctx.reads.note_use(reads::Used::Participant, p.id.as_str(), now);
     }
-    Ok(())
+}
+
+/// When a participant was last here, counting a visit not yet written.
+pub fn last_seen(ctx: &Ctx, p: &Participant) -> Option<PrimitiveDateTime> {
+    p.last_seen_at.max(ctx.reads.last_use(reads::Used::Participant, p.id.as_str()))
 }
 
 /// What services need besides the database.

@@ -78,7 +78,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let zone = acc.zone();
     let now = ctx.now();
     if !observing {
-        super::note_seen(conn, &me, now)?;
+        super::note_seen(ctx, &me, now);
     }
     let answered: HashSet<QuestionId> = db::posts::answered_questions(conn, &me.id)?
         .into_iter()

@@ -37,7 +37,7 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
                 attributes: p.attributes.get().clone(),
                 consented_at: When::opt(&zone, p.consented_at),
                 first_signed_in_at: When::opt(&zone, p.first_signed_in_at),
-                last_seen_at: When::opt(&zone, p.last_seen_at),
+                last_seen_at: When::opt(&zone, super::last_seen(ctx, p)),
                 posts: n,
                 status: match (p.first_signed_in_at, n) {
                     (None, _) => "not_signed_in",

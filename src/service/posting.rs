@@ -135,7 +135,7 @@ pub fn create_post(
             super::notifications::reply_posted(conn, ctx, &acc.board, parent, &post, &replier, &q.prompt_md)?;
         }
         if let Actor::Participant(p) = actor {
-            super::note_seen(conn, p, now)?;
+            super::note_seen(ctx, p, now);
         }
         Ok(())
     })?;

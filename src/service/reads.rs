@@ -31,6 +31,8 @@ struct Mark {
 pub enum Used {
     Session,
     Token,
+    /// A participant's visit ("last seen" on the staff's pages).
+    Participant,
 }
 
 #[derive(Default)]
@@ -134,6 +136,7 @@ fn write_uses(conn: &mut DbConn, marks: &ReadMarks) -> AppResult<usize> {
         match what {
             Used::Session => db::users::touch_session(conn, id, *at)?,
             Used::Token => db::users::touch_token(conn, id, *at)?,
+            Used::Participant => db::participants::touch(conn, &id.clone().into(), *at)?,
         }
         Ok(())
     });

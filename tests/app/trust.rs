@@ -1353,14 +1353,49 @@ async fn read_marks_are_written_within_seconds_and_at_shutdown(backend: Backend)
     let (mut child, base) = second_instance(&app, &[("FOCUSBOARD_READ_MARKS_FLUSH_MS", "0")]).await;
     let b_there = Api { base: base.clone(), token: token_at(&base, s.link(1)).await, client: reqwest::Client::new() };
     let reader = s.participants[1].1.clone();
+    // B's last visit, as if two hours ago by the second instance's (real) clock: a visit now
+    // is noted, and written the same way as the marks.
+    let two_hours_ago = {
+        // Whole seconds, which both databases store exactly.
+        let t = time::OffsetDateTime::now_utc() - time::Duration::hours(2);
+        time::PrimitiveDateTime::new(t.date(), t.time().replace_nanosecond(0).unwrap())
+    };
+    let seen = |who: ParticipantId| {
+        let app = &app;
+        async move {
+            app.with_db(move |conn, _| {
+                use diesel::prelude::*;
+                use focusboard::db::schema::participants;
+                Ok(participants::table
+                    .find(&who)
+                    .select(participants::last_seen_at)
+                    .first::<Option<time::PrimitiveDateTime>>(conn)?)
+            })
+            .await
+        }
+    };
+    let who = reader.clone();
+    app.with_db(move |conn, _| {
+        use diesel::prelude::*;
+        use focusboard::db::schema::participants;
+        diesel::update(participants::table.find(&who))
+            .set(participants::last_seen_at.eq(Some(two_hours_ago)))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await;
+    // The board home first: it writes the reader's waiting marks before counting what is new.
+    assert_eq!(b_there.home(&s.board).await.0, StatusCode::OK);
     let (st, page) = b_there.question(&s.question).await;
     assert_eq!(st, StatusCode::OK, "{page}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(mark_of(reader.clone()).await, None, "noted in memory only");
+    assert_eq!(seen(reader.clone()).await, Some(two_hours_ago), "the visit noted in memory only");
     assert!(std::process::Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap().success());
     let status = child.0.wait().unwrap();
     assert!(status.success(), "stopped cleanly: {status}");
-    assert!(mark_of(reader).await.is_some(), "written before the process exited");
+    assert!(mark_of(reader.clone()).await.is_some(), "written before the process exited");
+    assert!(seen(reader).await.is_some_and(|t| t > two_hours_ago), "the visit written before the process exited");
 }
 
 /// A server process that a failing test must not leave running.
