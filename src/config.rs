@@ -8,7 +8,12 @@ use std::path::PathBuf;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
+/// `FOCUSBOARD_*` variables that are not settings: read by the command line (the new
+/// password) or by the project's own scripts and tests. Any other is an unknown setting.
+const NOT_SETTINGS: &[&str] = &["config", "new_password", "bin", "test_pg_url", "pg_dir", "bench_log", "advisory_db"];
+
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub database_url: String,
     pub bind: String,
@@ -53,17 +58,50 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        let settings: Settings = figment.merge(Env::prefixed("FOCUSBOARD_").ignore(&["config"])).extract()?;
+        Self::from_figment(figment.merge(Env::prefixed("FOCUSBOARD_").ignore(NOT_SETTINGS)))
+    }
+
+    /// Settings from `figment`, completed and checked: an unknown key is an error naming it
+    /// and where it came from.
+    fn from_figment(figment: Figment) -> anyhow::Result<Self> {
+        let mut settings: Settings = figment.extract().map_err(|e| anyhow::anyhow!("{}", unknown_key(e)))?;
+        settings.complete();
         settings.validate()?;
         Ok(settings)
     }
 
     /// The built-in defaults alone; what tests start from.
     pub fn defaults() -> Self {
-        Figment::from(Toml::string(DEFAULTS)).extract().expect("config/default.toml is valid")
+        let mut settings: Settings =
+            Figment::from(Toml::string(DEFAULTS)).extract().expect("config/default.toml is valid");
+        settings.complete();
+        settings
+    }
+
+    /// Fills in what follows from other settings: an empty `base_url` is http:// and the bind
+    /// address.
+    fn complete(&mut self) {
+        if self.base_url.trim().is_empty() {
+            let host = match self.bind.rsplit_once(':') {
+                Some(("0.0.0.0" | "[::]" | "", port)) => format!("localhost:{port}"),
+                _ => self.bind.clone(),
+            };
+            self.base_url = format!("http://{host}");
+        }
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        let url = self.database_url.trim();
+        let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if let Some(scheme) = scheme.filter(|s| !matches!(s.as_str(), "sqlite" | "postgres" | "postgresql")) {
+            anyhow::bail!(
+                "database_url must be a SQLite file path (or sqlite://path) or a postgres:// URL; \
+                 {scheme}:// is not supported"
+            );
+        }
+        if url.is_empty() {
+            anyhow::bail!("database_url is empty: give a SQLite file path or a postgres:// URL");
+        }
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             anyhow::bail!("base_url must start with http:// or https://, got {:?}", self.base_url);
         }
@@ -107,5 +145,63 @@ impl Settings {
     /// `base_url` without a trailing slash, ready to have a path appended.
     pub fn base(&self) -> &str {
         self.base_url.trim_end_matches('/')
+    }
+}
+
+/// Figment's error, with an unknown key said plainly first.
+fn unknown_key(e: figment::Error) -> String {
+    match &e.kind {
+        figment::error::Kind::UnknownField(field, _) => {
+            let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+            let hint = if source.to_lowercase().contains("environment") {
+                format!(" (the environment variable FOCUSBOARD_{})", field.to_uppercase())
+            } else {
+                format!(" (in {source})")
+            };
+            format!("unknown setting `{field}`{hint}; see config/default.toml for the settings there are")
+        }
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+
+    fn with(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        for (k, v) in pairs {
+            figment = figment.merge(Serialized::default(k, v));
+        }
+        Settings::from_figment(figment)
+    }
+
+    #[test]
+    fn an_unknown_setting_is_an_error_naming_it() {
+        let err = with(&[("databse_url", "x.db")]).unwrap_err().to_string();
+        assert!(err.contains("unknown setting `databse_url`"), "{err}");
+        let err = Settings::from_figment(Figment::from(Toml::string(DEFAULTS)).merge(Toml::string("bnd = \"x\"")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`bnd`"), "{err}");
+    }
+
+    #[test]
+    fn a_database_url_of_another_kind_is_refused() {
+        let err = with(&[("database_url", "mysql://u@localhost/db")]).unwrap_err().to_string();
+        assert!(err.contains("mysql:// is not supported"), "{err}");
+        assert!(with(&[("database_url", "postgres://u@localhost/db")]).is_ok());
+        assert!(with(&[("database_url", "data/x.db")]).is_ok());
+        assert!(with(&[("database_url", "sqlite://data/x.db")]).is_ok());
+    }
+
+    #[test]
+    fn the_base_url_follows_the_bind_address_unless_given() {
+        assert_eq!(with(&[("bind", "127.0.0.1:9000")]).unwrap().base_url, "http://127.0.0.1:9000");
+        assert_eq!(with(&[("bind", "0.0.0.0:9000")]).unwrap().base_url, "http://localhost:9000");
+        let given = with(&[("bind", "0.0.0.0:9000"), ("base_url", "https://board.example.org")]).unwrap();
+        assert_eq!(given.base_url, "https://board.example.org");
+        assert_eq!(Settings::defaults().base_url, "http://127.0.0.1:8080");
     }
 }

@@ -4,7 +4,9 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 pub fn init(filter: &str, format: &str) {
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(filter));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only for a person at a terminal, not in a file or a service's journal.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     // A second call (tests start many apps) keeps the first subscriber.
     let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
 }

@@ -1024,6 +1024,27 @@ fn focusboard_cli(database_url: &str, data_dir: &std::path::Path, args: &[&str])
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
+/// A newcomer's mistakes in the settings stop the server with a message naming them, and leave
+/// nothing behind: no SQLite file named after a database URL of another kind.
+#[test]
+fn settings_that_cannot_be_right_stop_the_server_with_their_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_focusboard"));
+        command.arg("serve").current_dir(dir.path()).env("FOCUSBOARD_DATA_DIR", dir.path());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out = command.output().expect("run focusboard");
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (ok, err) = run(&[("FOCUSBOARD_DATABSE_URL", "x.db")]);
+    assert!(!ok && err.contains("FOCUSBOARD_DATABSE_URL"), "{err}");
+    let (ok, err) = run(&[("FOCUSBOARD_DATABASE_URL", "mysql://user@localhost/study")]);
+    assert!(!ok && err.contains("mysql:// is not supported"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing created");
+}
+
 async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
