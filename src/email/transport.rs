@@ -33,7 +33,14 @@ impl Mailer {
             return Ok(Mailer::Files(AsyncFileTransport::new(&dir), dir));
         }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.trim())
-            .map_err(|e| anyhow::anyhow!("smtp_url is not usable: {e}"))?
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "smtp_url is not usable ({e}). Write it as smtp://host:587?tls=required (STARTTLS), \
+                     smtps://host:465 (TLS from the start) or smtp://host:25 (no encryption, for a relay \
+                     on this machine), with user:password@ before the host if the server wants a sign-in \
+                     (percent-encode @ and : in them); leave it empty to write emails as .eml files"
+                )
+            })?
             .timeout(Some(std::time::Duration::from_secs(30)))
             .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(settings.smtp_connections))
             .build();

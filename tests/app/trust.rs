@@ -1032,6 +1032,8 @@ fn settings_that_cannot_be_right_stop_the_server_with_their_name() {
     let run = |env: &[(&str, &str)]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_focusboard"));
         command.arg("serve").current_dir(dir.path()).env("FOCUSBOARD_DATA_DIR", dir.path());
+        // Never a fixed port, which another server may hold.
+        command.env("FOCUSBOARD_BIND", "127.0.0.1:0");
         for (k, v) in env {
             command.env(k, v);
         }
@@ -1043,6 +1045,11 @@ fn settings_that_cannot_be_right_stop_the_server_with_their_name() {
     let (ok, err) = run(&[("FOCUSBOARD_DATABASE_URL", "mysql://user@localhost/study")]);
     assert!(!ok && err.contains("mysql:// is not supported"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing created");
+    // An SMTP URL that cannot be used says how to write one.
+    let db = dir.path().join("x.db");
+    let (ok, err) =
+        run(&[("FOCUSBOARD_DATABASE_URL", db.to_str().unwrap()), ("FOCUSBOARD_SMTP_URL", "mail.example.org")]);
+    assert!(!ok && err.contains("smtp_url is not usable") && err.contains("smtps://host:465"), "{err}");
 }
 
 async fn a_backup_of_a_running_server_restores_whole(backend: Backend) {
