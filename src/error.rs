@@ -24,7 +24,7 @@ pub enum AppError {
     /// A link or token that was valid once and is not any more.
     #[error("{0}")]
     Gone(String),
-    #[error("The request is larger than the {0} bytes this server accepts.")]
+    #[error("This is larger than the {} this server accepts.", megabytes(*.0))]
     PayloadTooLarge(usize),
     /// Input that fails a rule; `field` names the form field or JSON member when there is one.
     #[error("{message}")]
@@ -42,6 +42,16 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// A size as people say it: "10 MB", "0.5 MB" (of 1,048,576 bytes, as file managers count).
+pub fn megabytes(bytes: usize) -> String {
+    let mb = bytes as f64 / 1_048_576.0;
+    if mb.fract() == 0.0 {
+        format!("{mb:.0} MB")
+    } else {
+        format!("{mb:.1} MB")
+    }
+}
 
 impl AppError {
     pub fn status(&self) -> StatusCode {

@@ -50,11 +50,17 @@ impl BoardZone {
     /// Reads a local wall-clock time ("2021-03-26T09:00" or "2021-03-26 09:00") in this zone.
     /// A time skipped by a daylight-saving change moves forward, as clocks do.
     pub fn parse_local(&self, input: &str) -> Result<PrimitiveDateTime, String> {
-        let input = input.trim().replace(' ', "T");
-        let civil: jiff::civil::DateTime =
-            input.parse().map_err(|_| format!("{input:?} is not a date and time like 2021-03-26T09:00"))?;
-        let zoned =
-            civil.to_zoned(self.tz.clone()).map_err(|e| format!("{input:?} cannot be placed in {}: {e}", self.name))?;
+        let typed = input.trim();
+        // The message quotes what was typed, not the form it was read in.
+        let civil: jiff::civil::DateTime = typed.replacen(' ', "T", 1).parse().map_err(|_| {
+            format!(
+                "\u{201c}{typed}\u{201d} is not a date and time; write it like 2021-03-26 09:00 ({} time)",
+                self.name
+            )
+        })?;
+        let zoned = civil
+            .to_zoned(self.tz.clone())
+            .map_err(|e| format!("\u{201c}{typed}\u{201d} cannot be placed in {} time: {e}", self.name))?;
         let utc = OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).map_err(|e| e.to_string())?;
         Ok(PrimitiveDateTime::new(utc.date(), utc.time()))
     }
@@ -89,7 +95,8 @@ mod tests {
     fn refuses_unknown_zones_and_bad_times() {
         assert!(BoardZone::parse("Mars/Olympus").is_err());
         let z = BoardZone::parse("UTC").unwrap();
-        assert!(z.parse_local("next friday").is_err());
+        let e = z.parse_local("next monday 9am").unwrap_err();
+        assert!(e.contains("\u{201c}next monday 9am\u{201d}"), "{e}");
     }
 
     #[test]

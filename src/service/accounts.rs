@@ -53,7 +53,7 @@ pub fn create_user_with(
     is_admin: bool,
     can_create_boards: bool,
 ) -> AppResult<User> {
-    let email = EmailAddress::parse(email).map_err(AppError::invalid)?;
+    let email = EmailAddress::parse(email).map_err(|e| AppError::invalid_field("email", e))?;
     let name = super::required(Field("name", "Name"), name, 200)?;
     if password.chars().count() < MIN_PASSWORD {
         return Err(AppError::invalid_field(

@@ -82,9 +82,9 @@ fn hours(field: Field, value: &Option<serde_json::Value>, current: Option<i32>) 
 
 fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     let zone = match input.time_zone.as_deref().map(str::trim) {
-        None => BoardZone::parse(&board.time_zone).map_err(AppError::invalid)?,
-        Some("") => BoardZone::parse("UTC").map_err(AppError::invalid)?,
-        Some(z) => BoardZone::parse(z).map_err(AppError::invalid)?,
+        None => BoardZone::parse(&board.time_zone).map_err(|e| AppError::invalid_field("time_zone", e))?,
+        Some("") => BoardZone::parse("UTC").map_err(|e| AppError::invalid_field("time_zone", e))?,
+        Some(z) => BoardZone::parse(z).map_err(|e| AppError::invalid_field("time_zone", e))?,
     };
     if let Some(t) = &input.title {
         board.title = super::required(Field("title", "Title"), t, 200)?;
@@ -106,10 +106,10 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     }
     board.time_zone = zone.name().to_string();
     if let Some(a) = input.anonymity.as_deref().filter(|a| !a.is_empty()) {
-        board.anonymity = Anonymity::parse(a).map_err(AppError::invalid)?;
+        board.anonymity = Anonymity::parse(a).map_err(|e| AppError::invalid_field("anonymity", e))?;
     }
     if let Some(s) = input.state.as_deref().filter(|s| !s.is_empty()) {
-        board.state = BoardState::parse(s).map_err(AppError::invalid)?;
+        board.state = BoardState::parse(s).map_err(|e| AppError::invalid_field("state", e))?;
     }
     if let Some(m) = &input.closing_message_md {
         board.closing_message_md = super::optional_text(Field("closing_message_md", "Closing message"), m, 20_000)?;
@@ -412,9 +412,9 @@ pub fn set_member(
 ) -> AppResult<MemberView> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
-    let role = BoardRole::parse(input.role.trim()).map_err(AppError::invalid)?;
+    let role = BoardRole::parse(input.role.trim()).map_err(|e| AppError::invalid_field("role", e))?;
     let email = crate::domain::email::EmailAddress::parse(input.email.trim())
-        .map_err(AppError::invalid)?
+        .map_err(|e| AppError::invalid_field("email", e))?
         .as_str()
         .to_lowercase();
     in_tx(conn, |conn| match db::users::find_by_email(conn, &email)? {

@@ -140,12 +140,13 @@ pub fn record_on_behalf(
     let user = actor.user()?;
     let p = db::participants::find(conn, &ParticipantId::from(input.participant_id.trim()))?
         .filter(|p| p.board_id == q.board_id)
-        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+        .ok_or_else(|| AppError::invalid_field("participant_id", "Choose a participant of this board."))?;
     let source = match input.source.as_deref().map(str::trim) {
         None | Some("") => PostSource::Email,
-        Some("web") => return Err(AppError::invalid("\"web\" is not one of: email, telephone, other")),
-        Some(other) => PostSource::parse(other)
-            .map_err(|_| AppError::invalid(format!("{other:?} is not one of: email, telephone, other")))?,
+        Some("web") => return Err(AppError::invalid_field("source", "\"web\" is not one of: email, telephone, other")),
+        Some(other) => PostSource::parse(other).map_err(|_| {
+            AppError::invalid_field("source", format!("{other:?} is not one of: email, telephone, other"))
+        })?,
     };
     let body = super::required(Field("body_md", "The answer"), &input.body_md, MAX_POST_CHARS)?;
     let given_at =
@@ -344,7 +345,7 @@ pub fn add_note(
     if let Some(q) = &question_id {
         db::stages::find_question(conn, q)?
             .filter(|q| q.board_id == board_id)
-            .ok_or_else(|| AppError::invalid("The question is not part of this board."))?;
+            .ok_or_else(|| AppError::invalid_field("question_id", "The question is not part of this board."))?;
     }
     let body = super::required(Field("body_md", "The note"), &input.body_md, 20_000)?;
     let note = StaffNote {

@@ -64,7 +64,7 @@ fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &Participant
     }
     let p = db::participants::find(conn, participant_id)?
         .filter(|p| p.board_id == staff.board.id)
-        .ok_or_else(|| AppError::invalid("Choose a participant of this board."))?;
+        .ok_or_else(|| AppError::invalid_field("participant", "Choose a participant of this board."))?;
     Ok(Access { board: staff.board, state: staff.state, standing: Standing::Participant, actor: Actor::Participant(p) })
 }
 

@@ -78,7 +78,7 @@ pub fn import(
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     let ParsedImport { attribute_columns, rows, mut errors } =
-        participants_csv::parse(csv).map_err(AppError::invalid)?;
+        participants_csv::parse(csv).map_err(|e| AppError::invalid_field("file", e))?;
     let emails: Vec<String> = rows.iter().map(|r| r.email.clone()).collect();
     let existing = db::participants::existing_emails(conn, board_id, &emails)?;
     for row in rows.iter().filter(|r| existing.contains(&r.email)) {
@@ -245,8 +245,8 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
         Anonymity::RealNames => None,
         Anonymity::ScreenNames => {
             use crate::domain::screen_names;
-            let name =
-                screen_names::normalise(input.screen_name.as_deref().unwrap_or("")).map_err(AppError::invalid)?;
+            let name = screen_names::normalise(input.screen_name.as_deref().unwrap_or(""))
+                .map_err(|e| AppError::invalid_field("screen_name", e))?;
             // Taken when it looks like another participant's name, whatever the case, spacing
             // or look-alike letters: one query for the board's names, compared here.
             let key = screen_names::comparison_key(&name);

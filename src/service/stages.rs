@@ -259,7 +259,7 @@ fn poll_settings(
         None => (None, PollConfig::default()),
     };
     let kind = match input.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        Some(k) => QuestionKind::parse(k).map_err(AppError::invalid)?,
+        Some(k) => QuestionKind::parse(k).map_err(|e| AppError::invalid_field("kind", e))?,
         None => current_kind.unwrap_or(QuestionKind::Discussion),
     };
     let options: Vec<String> = match &input.options {
@@ -308,7 +308,7 @@ fn checked_summary(
         Some(id) => db::moderation::find_summary(conn, &SummaryId::from(id))?
             .filter(|s| s.board_id == board_id)
             .map(|s| Some(s.id))
-            .ok_or_else(|| AppError::invalid("The summary is not one of this board's.")),
+            .ok_or_else(|| AppError::invalid_field("summary_id", "The summary is not one of this board's.")),
     }
 }
 
@@ -321,7 +321,7 @@ fn checked(input: &QuestionInput, current: Option<(&str, ResponseMode)>) -> AppR
         (None, None) => return Err(AppError::invalid_field("prompt_md", "The question is required.")),
     };
     let mode = match (input.mode.as_deref().map(str::trim), current) {
-        (Some(m), _) if !m.is_empty() => ResponseMode::parse(m).map_err(AppError::invalid)?,
+        (Some(m), _) if !m.is_empty() => ResponseMode::parse(m).map_err(|e| AppError::invalid_field("mode", e))?,
         (_, Some((_, m))) => m,
         (_, None) => ResponseMode::PostFirst,
     };
@@ -476,7 +476,7 @@ pub fn move_question_to_stage(
     acc.require_manage()?;
     let to = db::stages::find(conn, stage_id)?
         .filter(|s| s.board_id == q.board_id)
-        .ok_or_else(|| AppError::invalid("The stage to move to is not a stage of this board."))?;
+        .ok_or_else(|| AppError::invalid_field("stage_id", "The stage to move to is not a stage of this board."))?;
     if from.released_at.is_some() || to.released_at.is_some() {
         return Err(AppError::Conflict(
             "Only questions of unreleased stages move, and only to an unreleased stage.".into(),

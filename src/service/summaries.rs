@@ -58,13 +58,9 @@ pub fn save(
     acc.require_manage()?;
     let stages = db::stages::of_board(conn, &stage.board_id)?;
     let shown_in = match input.shown_in_stage_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(id) => Some(
-            stages
-                .iter()
-                .find(|s| s.id == id)
-                .map(|s| s.id.clone())
-                .ok_or_else(|| AppError::invalid("Choose a stage of this board to show the summary in."))?,
-        ),
+        Some(id) => Some(stages.iter().find(|s| s.id == id).map(|s| s.id.clone()).ok_or_else(|| {
+            AppError::invalid_field("shown_in_stage_id", "Choose a stage of this board to show the summary in.")
+        })?),
         None => stages.iter().find(|s| s.position > stage.position).map(|s| s.id.clone()),
     };
     let body = super::required(Field("body_md", "The summary"), &input.body_md, 50_000)?;

@@ -39,7 +39,7 @@ pub fn vote(
         _ => return Err(AppError::forbidden("Only participants vote.")),
     };
     let kind = q.kind;
-    q.config.check_answer(kind, &input.answer).map_err(AppError::invalid)?;
+    q.config.check_answer(kind, &input.answer).map_err(|e| AppError::invalid_field("answer", e))?;
     if let Some(why) = answer_refusal(acc.state(), stage_phase(stage.released_at, stage.close_at, ctx.now())) {
         return Err(AppError::Forbidden(why.into()));
     }

@@ -3,6 +3,7 @@
 
 use super::errors::PageResult;
 use super::page_cache::View;
+use super::refill::{again, Sent};
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, CodeId, ExcerptId, PostId, QuestionId};
@@ -40,6 +41,21 @@ fn back_to(back: Option<&str>, fallback: String) -> String {
     match back {
         Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_string(),
         _ => fallback,
+    }
+}
+
+/// The analysts' page `back` names (a coding page or the codebook), as a GET shows it: where a
+/// refused coding or memo form is shown again.
+async fn page_at(state: web::Data<AppState>, viewer: Viewer, back: &str) -> PageResult {
+    let back = back.split('#').next().unwrap_or_default();
+    let (path, query) = back.split_once('?').unwrap_or((back, ""));
+    match path.trim_matches('/').split('/').collect::<Vec<_>>().as_slice() {
+        ["q", id, "coding"] => {
+            let filter = serde_urlencoded::from_str(query).unwrap_or_default();
+            coding_page(state, viewer, QuestionId::from(*id).into(), web::Query(filter)).await
+        }
+        ["boards", id, "codebook"] => codebook_page(state, viewer, BoardId::from(*id).into()).await,
+        _ => Err(AppError::not_found().into()),
     }
 }
 
@@ -86,10 +102,14 @@ async fn add_code(
     form: CsrfForm<CodeInput>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let id = board_id.clone();
-    let code = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code(conn, ctx, actor, &id, &form.0))
-        .await?;
+    let (id, CsrfForm(input, sent)) = (board_id.clone(), form);
+    let code = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::add_code(conn, ctx, actor, &id, &input))
+        .await
+    {
+        Ok(code) => code,
+        Err(e) => return again(e, &sent, codebook_page(state, viewer, board_id.into())).await,
+    };
     session::notice(&viewer.session, format!("Added the code \"{}\".", code.name));
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
@@ -106,12 +126,16 @@ async fn apply_template(
     form: CsrfForm<TemplateForm>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let id = board_id.clone();
-    let result = state
+    let (id, CsrfForm(TemplateForm { template }, sent)) = (board_id.clone(), form);
+    let result = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            analysis::apply_template(conn, ctx, actor, &id, &form.0.template)
+            analysis::apply_template(conn, ctx, actor, &id, &template)
         })
-        .await?;
+        .await
+    {
+        Ok(result) => result,
+        Err(e) => return again(e, &sent, codebook_page(state, viewer, board_id.into())).await,
+    };
     session::notice(&viewer.session, import_notice(&result));
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
@@ -132,15 +156,27 @@ async fn import_codebook(
     payload: Multipart,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
-    let file = fields.remove("file").unwrap_or_default();
+    let mut sent = Sent::new(&format!("/boards/{board_id}/codebook/import"), Vec::new());
+    let refused = |e, sent: Sent| {
+        let page = codebook_page(state.clone(), viewer.clone(), board_id.clone().into());
+        async move { again(e, &sent, page).await }
+    };
+    let file =
+        match session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes, &mut sent).await {
+            Ok(mut fields) => fields.remove("file").unwrap_or_default(),
+            Err(e) => return refused(e, sent).await,
+        };
     if file.is_empty() {
-        return Err(AppError::invalid("Choose a codebook file (.qdc) to import.").into());
+        return refused(AppError::invalid_field("file", "Choose a codebook file (.qdc) to import."), sent).await;
     }
     let id = board_id.clone();
-    let result = state
+    let result = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &file))
-        .await?;
+        .await
+    {
+        Ok(result) => result,
+        Err(e) => return refused(e, sent).await,
+    };
     session::notice(&viewer.session, import_notice(&result));
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
@@ -152,9 +188,17 @@ async fn update_code(
     form: CsrfForm<CodeInput>,
 ) -> PageResult {
     let id = code.into_inner();
-    let code = state
-        .as_actor(viewer.identity.clone(), move |conn, _, actor| analysis::update_code(conn, actor, &id, &form.0))
-        .await?;
+    let CsrfForm(input, sent) = form;
+    let code = match state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            let board_id = analysis::board_of_code(conn, actor, &id)?;
+            Ok(analysis::update_code(conn, actor, &id, &input).map_err(|e| (e, board_id)))
+        })
+        .await?
+    {
+        Ok(code) => code,
+        Err((e, board_id)) => return again(e, &sent, codebook_page(state, viewer, board_id.into())).await,
+    };
     session::notice(&viewer.session, format!("Saved the code \"{}\".", code.name));
     Ok(redirect(&format!("/boards/{}/codebook#code-{}", code.board_id, code.id)))
 }
@@ -185,12 +229,15 @@ async fn add_code_memo(
     form: CsrfForm<MemoForm>,
 ) -> PageResult {
     let id = code.into_inner();
-    let MemoForm { body, back } = form.0;
-    state
+    let CsrfForm(MemoForm { body, back }, sent) = form;
+    if let Err(e) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             analysis::add_code_memo(conn, ctx, actor, &id, &MemoInput { body })
         })
-        .await?;
+        .await
+    {
+        return again(e, &sent, page_at(state, viewer, back.as_deref().unwrap_or_default())).await;
+    }
     session::notice(&viewer.session, "Memo added.");
     Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
 }
@@ -202,12 +249,15 @@ async fn add_post_memo(
     form: CsrfForm<MemoForm>,
 ) -> PageResult {
     let id = post.into_inner();
-    let MemoForm { body, back } = form.0;
-    state
+    let CsrfForm(MemoForm { body, back }, sent) = form;
+    if let Err(e) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })
         })
-        .await?;
+        .await
+    {
+        return again(e, &sent, page_at(state, viewer, back.as_deref().unwrap_or_default())).await;
+    }
     session::notice(&viewer.session, "Memo added.");
     Ok(redirect(&back_to(back.as_deref(), "/boards".into())))
 }
@@ -252,6 +302,7 @@ async fn code_post(
     form: CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let id = post.into_inner();
+    let CsrfForm(fields, sent) = form;
     let mut input = CodingInput::default();
     let mut back = None;
     let number = |field: &str, v: &str| -> Result<Option<i32>, AppError> {
@@ -264,11 +315,15 @@ async fn code_post(
                 .map_err(|_| AppError::invalid(format!("The selection's {field} must be a whole number.")))
         }
     };
-    for (k, v) in form.0 {
+    let mut unreadable = None;
+    for (k, v) in fields {
         match k.as_str() {
             "code_id" => input.code_ids.push(v.into()),
-            "start" => input.start = number("start", &v)?,
-            "end" => input.end = number("end", &v)?,
+            "start" | "end" => match number(&k, &v) {
+                Ok(n) if k == "start" => input.start = n,
+                Ok(n) => input.end = n,
+                Err(e) => unreadable = Some(e),
+            },
             "excerpt" => input.excerpt = Some(v).filter(|v| !v.trim().is_empty()),
             "quote" => input.quote = matches!(v.as_str(), "on" | "true" | "1"),
             "memo" => input.memo = Some(v),
@@ -277,20 +332,30 @@ async fn code_post(
         }
     }
     let back = back_to(back.as_deref(), "/boards".into());
+    if let Some(e) = unreadable {
+        return again(e, &sent, page_at(state, viewer, &back)).await;
+    }
     // The form also takes a memo on its own, without codes or a quote.
     if input.code_ids.is_empty() && !input.quote && input.memo.as_deref().is_some_and(|m| !m.trim().is_empty()) {
         let body = input.memo.unwrap_or_default();
-        state
+        if let Err(e) = state
             .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
                 analysis::add_post_memo(conn, ctx, actor, &id, &MemoInput { body })
             })
-            .await?;
+            .await
+        {
+            return again(e, &sent, page_at(state, viewer, &back)).await;
+        }
         session::notice(&viewer.session, "Memo added.");
         return Ok(redirect(&back));
     }
-    let excerpt = state
+    let excerpt = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::code_post(conn, ctx, actor, &id, &input))
-        .await?;
+        .await
+    {
+        Ok(excerpt) => excerpt,
+        Err(e) => return again(e, &sent, page_at(state, viewer, &back)).await,
+    };
     let what = if excerpt.whole { "the whole reply".to_string() } else { format!("“{}”", excerpt.text) };
     session::notice(&viewer.session, format!("Saved: {what}."));
     Ok(redirect(&back))

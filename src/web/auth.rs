@@ -51,7 +51,7 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, for
     if state.login_limiter.check_key(&ip).is_err() {
         return Err(AppError::TooManyRequests.into());
     }
-    let CsrfForm(LoginForm { email, password }) = form;
+    let CsrfForm(LoginForm { email, password }, _) = form;
     let entered = email.clone();
     let account = email.trim().to_lowercase();
     let wait = state.account_wait(&account);

@@ -2,6 +2,7 @@
 //! belong to, never as static files.
 
 use super::errors::PageResult;
+use super::refill::{again, Sent};
 use super::session::{self, redirect, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{ImageId, PostId, QuestionId, StageId};
@@ -60,13 +61,22 @@ async fn upload(
     payload: Multipart,
     to: To,
     id: String,
+    sent: &mut Sent,
 ) -> Result<images::ImageView, AppError> {
-    let mut fields = session::checked_multipart(&viewer.session, payload, UPLOAD_LIMIT).await?;
+    let mut fields =
+        session::checked_multipart(&viewer.session, payload, UPLOAD_LIMIT, sent).await.map_err(|e| match e {
+            // Said of the image, beside its field: the limit of the whole form is not the person's.
+            AppError::PayloadTooLarge(_) => AppError::invalid_field(
+                "file",
+                format!("The image is larger than {}; choose a smaller one.", crate::error::megabytes(MAX_BYTES)),
+            ),
+            e => e,
+        })?;
     let file = fields.remove("file").unwrap_or_default();
-    if file.is_empty() {
-        return Err(AppError::invalid("Choose an image to upload."));
-    }
     let alt = String::from_utf8_lossy(&fields.remove("alt_text").unwrap_or_default()).into_owned();
+    if file.is_empty() {
+        return Err(AppError::invalid_field("file", "Choose an image to upload."));
+    }
     let to = match (to, fields.remove("for").as_deref()) {
         (To::Stage, Some(b"summary")) => To::Summary,
         (to, _) => to,
@@ -112,7 +122,9 @@ pub(super) async fn decode(bytes: Vec<u8>) -> Result<crate::domain::images::Proc
     let result = web::block(move || crate::domain::images::process(&bytes)).await;
     drop(permit);
     DECODE_WAITING.fetch_sub(1, Ordering::SeqCst);
-    result.map_err(|e| AppError::Internal(anyhow::anyhow!("decoding task failed: {e}")))?.map_err(AppError::invalid)
+    result
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("decoding task failed: {e}")))?
+        .map_err(|why| AppError::invalid_field("file", why))
 }
 
 async fn upload_to_question(
@@ -122,7 +134,10 @@ async fn upload_to_question(
     payload: Multipart,
 ) -> PageResult {
     let qid = q.into_inner();
-    upload(&state, &viewer, payload, To::Question, qid.to_string()).await?;
+    let mut sent = Sent::new(&format!("/q/{qid}/images"), Vec::new());
+    if let Err(e) = upload(&state, &viewer, payload, To::Question, qid.to_string(), &mut sent).await {
+        return again(e, &sent, super::participant::page_of_question(state, viewer, qid)).await;
+    }
     session::notice(&viewer.session, "The image is added to the question.");
     Ok(redirect(&format!("/q/{qid}")))
 }
@@ -134,7 +149,11 @@ async fn upload_to_post(
     payload: Multipart,
 ) -> PageResult {
     let pid = p.into_inner();
-    let image = upload(&state, &viewer, payload, To::Post, pid.to_string()).await?;
+    let mut sent = Sent::new(&format!("/posts/{pid}/images"), Vec::new());
+    let image = match upload(&state, &viewer, payload, To::Post, pid.to_string(), &mut sent).await {
+        Ok(image) => image,
+        Err(e) => return again(e, &sent, super::participant::page_of_post(state, viewer, pid)).await,
+    };
     session::notice(&viewer.session, "The image is added to your post.");
     Ok(redirect(&format!("/q/{}?post={pid}#post-{pid}", image.question_id.map(|q| q.to_string()).unwrap_or_default())))
 }
@@ -146,7 +165,10 @@ async fn upload_to_stage(
     payload: Multipart,
 ) -> PageResult {
     let sid = s.into_inner();
-    upload(&state, &viewer, payload, To::Stage, sid.to_string()).await?;
+    let mut sent = Sent::new(&format!("/stages/{sid}/images"), Vec::new());
+    if let Err(e) = upload(&state, &viewer, payload, To::Stage, sid.to_string(), &mut sent).await {
+        return again(e, &sent, super::setup::stage_page(state, viewer, sid.into())).await;
+    }
     session::notice(&viewer.session, "The image is added.");
     Ok(redirect(&format!("/stages/{sid}")))
 }

@@ -14,6 +14,7 @@ pub mod images;
 pub mod moderation;
 pub mod page_cache;
 pub mod participant;
+pub mod refill;
 pub mod session;
 pub mod setup;
 pub mod state;

@@ -3,7 +3,10 @@
 
 use super::errors::PageResult;
 use super::page_cache::View;
+use super::participant::{page_of_post, page_of_question};
+use super::refill::again;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
+use super::setup::{overview, stage_page};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, PostId, QuestionId, StageId};
 use crate::service::grid::{self, GridFilter};
@@ -119,17 +122,22 @@ async fn add_note(
     form: CsrfForm<NoteInput>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let input = form.0;
+    let CsrfForm(input, sent) = form;
+    let (b, q) = (board_id.clone(), input.question_id.clone().filter(|q| !q.is_empty()));
     let back = input
         .question_id
         .clone()
         .filter(|q| !q.is_empty())
         .map_or(format!("/boards/{board_id}"), |q| format!("/q/{q}"));
-    state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            moderation::add_note(conn, ctx, actor, &board_id, &input)
-        })
-        .await?;
+    if let Err(e) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::add_note(conn, ctx, actor, &b, &input))
+        .await
+    {
+        return match q {
+            Some(q) => again(e, &sent, page_of_question(state, viewer, q)).await,
+            None => again(e, &sent, overview(state, viewer, board_id.into())).await,
+        };
+    }
     session::notice(&viewer.session, "Your note is saved for the moderators.");
     Ok(redirect(&back))
 }
@@ -141,12 +149,14 @@ async fn probe(
     form: CsrfForm<ProbeInput>,
 ) -> PageResult {
     let post_id = post.into_inner();
-    let input = form.0;
-    let p = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            moderation::probe(conn, ctx, actor, &post_id, &input)
-        })
-        .await?;
+    let (CsrfForm(input, sent), id) = (form, post_id.clone());
+    let p = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| moderation::probe(conn, ctx, actor, &id, &input))
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return again(e, &sent, page_of_post(state, viewer, post_id)).await,
+    };
     session::notice(&viewer.session, if p.private { "Your private probe is posted." } else { "Your probe is posted." });
     Ok(redirect(&format!("/q/{}?post={id}#post-{id}", p.question_id, id = p.id)))
 }
@@ -158,12 +168,16 @@ async fn hide(
     form: CsrfForm<HideInput>,
 ) -> PageResult {
     let post_id = post.into_inner();
-    let input = form.0;
-    let p = state
+    let (CsrfForm(input, sent), id) = (form, post_id.clone());
+    let p = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            moderation::set_hidden(conn, ctx, actor, &post_id, true, &input)
+            moderation::set_hidden(conn, ctx, actor, &id, true, &input)
         })
-        .await?;
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return again(e, &sent, page_of_post(state, viewer, post_id)).await,
+    };
     session::notice(&viewer.session, "The post is hidden from participants.");
     Ok(redirect(&format!("/q/{}?post={id}#post-{id}", p.question_id, id = p.id)))
 }
@@ -198,16 +212,20 @@ async fn on_behalf(
     form: CsrfForm<OnBehalfForm>,
 ) -> PageResult {
     let qid = q.into_inner();
-    let OnBehalfForm { answer: input, form_token } = form.0;
+    let CsrfForm(OnBehalfForm { answer: input, form_token }, sent) = form;
     let q2 = qid.clone();
     let key = session::form_key(form_token.as_deref(), &[&qid, &input.participant_id]);
-    let (p, _) = state
+    let (p, _) = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             crate::service::idempotency::once(conn, ctx, actor, key.as_deref(), "post.on_behalf", |conn| {
                 moderation::record_on_behalf(conn, ctx, actor, &q2, &input)
             })
         })
-        .await?;
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => return again(e, &sent, page_of_question(state, viewer, qid)).await,
+    };
     session::notice(&viewer.session, "The answer is recorded on the participant's behalf.");
     Ok(redirect(&format!("/q/{qid}?post={id}#post-{id}", id = p["id"].as_str().unwrap_or_default())))
 }
@@ -241,11 +259,15 @@ async fn save_summary(
     form: CsrfForm<SummaryInput>,
 ) -> PageResult {
     let stage_id = stage.into_inner();
-    let input = form.0;
+    let CsrfForm(input, sent) = form;
     let s = stage_id.clone();
-    let saved = state
+    let saved = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| summaries::save(conn, ctx, actor, &s, &input))
-        .await?;
+        .await
+    {
+        Ok(saved) => saved,
+        Err(e) => return again(e, &sent, stage_page(state, viewer, stage_id.into())).await,
+    };
     session::notice(
         &viewer.session,
         if saved.published.is_some() { "The summary is published." } else { "The summary is saved as a draft." },

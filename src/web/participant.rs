@@ -3,6 +3,7 @@
 
 use super::errors::{PageError, PageResult};
 use super::page_cache::Look;
+use super::refill::again;
 use super::session::{self, redirect, CsrfForm, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
@@ -95,8 +96,7 @@ async fn consent(
     form: CsrfForm<ConsentInput>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let input = form.0;
-    let entered = input.screen_name.clone();
+    let CsrfForm(input, sent) = form;
     let id = board_id.clone();
     let result = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
@@ -106,24 +106,7 @@ async fn consent(
         .await;
     match result {
         Ok(()) => Ok(redirect(&format!("/b/{board_id}"))),
-        Err(AppError::Unprocessable { message: why, .. }) => {
-            // Show the form again with the reason and what was typed.
-            let b = board_id.clone();
-            let board = state
-                .as_actor(viewer.identity.clone(), move |conn, _, actor| {
-                    let acc = access(conn, actor, &b)?;
-                    Ok(service::views::BoardView::new(&acc.board, acc.standing))
-                })
-                .await?;
-            let mut res = viewer.render(
-                "participant/welcome",
-                &board.title.clone(),
-                &json!({"board": board, "error": why, "screen_name": entered}),
-            )?;
-            *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => again(e, &sent, welcome(state, viewer, board_id.into())).await,
     }
 }
 
@@ -264,7 +247,7 @@ async fn post(
     form: CsrfForm<PostForm>,
 ) -> PageResult {
     let question_id = q.into_inner();
-    let PostForm { post: input, form_token } = form.0;
+    let CsrfForm(PostForm { post: input, form_token }, sent) = form;
     let qid = question_id.clone();
     let keep = input.clone();
     // Sent twice (a double click, a retry after a lost answer): posted once.
@@ -282,17 +265,17 @@ async fn post(
             session::notice(&viewer.session, if reply { "Your reply is posted." } else { "Your answer is posted." });
             Ok(redirect(&format!("/q/{question_id}?post={id}#post-{id}", id = post["id"].as_str().unwrap_or_default())))
         }
-        Err(
-            e @ (AppError::Unprocessable { .. }
-            | AppError::Conflict(_)
-            | AppError::AlreadyAnswered(_)
-            | AppError::Forbidden(_)),
-        ) => {
-            // Back on the page of the post replied to, where the reply form was.
+        // Refused where the form is not (the stage closed meanwhile, say): the page says why
+        // and gives the text back to copy.
+        Err(e @ AppError::Forbidden(_)) => {
             let at = PageAt { page: None, post: keep.parent_id.clone() };
             show_question(&state, &viewer, question_id, at, Some(&e), Some(keep)).await
         }
-        Err(e) => Err(e.into()),
+        // Otherwise back on the page of the post replied to, in the form it was written in.
+        Err(e) => {
+            let at = PageAt { page: None, post: keep.parent_id.clone() };
+            again(e, &sent, show_question(&state, &viewer, question_id, at, None, None)).await
+        }
     }
 }
 
@@ -319,12 +302,16 @@ async fn edit(
     form: CsrfForm<EditForm>,
 ) -> PageResult {
     let post_id = p.into_inner();
-    let body = form.0.body_md;
-    let post = state
+    let (CsrfForm(EditForm { body_md: body }, sent), id) = (form, post_id.clone());
+    let post = match state
         .writing_as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            posting::edit_post(conn, ctx, actor, &post_id, &body)
+            posting::edit_post(conn, ctx, actor, &id, &body)
         })
-        .await?;
+        .await
+    {
+        Ok(post) => post,
+        Err(e) => return again(e, &sent, edit_form(state, viewer, post_id.into())).await,
+    };
     session::notice(&viewer.session, "Your changes are saved; the earlier wording is kept in the history.");
     Ok(redirect(&format!("/q/{}?post={id}#post-{id}", post.question_id, id = post.id)))
 }
@@ -359,7 +346,7 @@ async fn vote(
     form: CsrfForm<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     let qid = q.into_inner();
-    let fields = form.0;
+    let CsrfForm(fields, sent) = form;
     let q2 = qid.clone();
     let result = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
@@ -371,9 +358,28 @@ async fn vote(
             session::notice(&viewer.session, "Your vote is saved. You can change it while the stage is open.");
             Ok(redirect(&format!("/q/{qid}")))
         }
-        Err(e @ (AppError::Unprocessable { .. } | AppError::Forbidden(_))) => {
-            show_question(&state, &viewer, qid, PageAt::default(), Some(&e), None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e @ AppError::Forbidden(_)) => show_question(&state, &viewer, qid, PageAt::default(), Some(&e), None).await,
+        Err(e) => again(e, &sent, show_question(&state, &viewer, qid, PageAt::default(), None, None)).await,
     }
+}
+
+/// The question page a post is on, as a GET shows it, for a refused form of that post
+/// (a probe, hiding it) to be shown on again.
+pub(super) async fn page_of_post(state: web::Data<AppState>, viewer: Viewer, post_id: PostId) -> PageResult {
+    let id = post_id.clone();
+    let question_id = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            Ok(posting::post_history(conn, actor, &id)?.post.question_id)
+        })
+        .await?;
+    show_question(&state, &viewer, question_id, PageAt { page: None, post: Some(post_id) }, None, None).await
+}
+
+/// The question page as a GET shows it, for a refused form on it to be shown again.
+pub(super) async fn page_of_question(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    question_id: QuestionId,
+) -> PageResult {
+    show_question(&state, &viewer, question_id, PageAt::default(), None, None).await
 }

@@ -89,6 +89,7 @@ pub fn notice(session: &Session, text: impl Into<String>) {
 }
 
 /// The person looking at a page, with what every page needs.
+#[derive(Clone)]
 pub struct Viewer {
     pub identity: Identity,
     pub csrf: String,
@@ -222,7 +223,9 @@ pub fn check_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
 
 /// A URL-encoded form whose `csrf_token` field matched the session's: the only way page
 /// handlers accept state-changing input.
-pub struct CsrfForm<T>(pub T);
+/// A submitted form, read as `T`, with what was sent as it was typed (to show it again when it
+/// is refused: `refill::again`).
+pub struct CsrfForm<T>(pub T, pub super::refill::Sent);
 
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = actix_web::Error;
@@ -237,6 +240,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         let body = web::Bytes::from_request(req, payload);
+        let action = req.path().to_string();
         Box::pin(async move {
             if !is_form {
                 return Err(PageError(AppError::BadRequest("Expected a submitted form.".into())).into());
@@ -253,17 +257,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             check_csrf(&session, &field.csrf_token).map_err(PageError)?;
             let value = serde_urlencoded::from_bytes(&bytes)
                 .map_err(|e| PageError(AppError::BadRequest(format!("The form could not be read: {e}"))))?;
-            Ok(CsrfForm(value))
+            let fields = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+            Ok(CsrfForm(value, super::refill::Sent::new(&action, fields)))
         })
     }
 }
 
 /// Reads a multipart form (a file upload) up to `limit` bytes in all, and checks its
-/// `csrf_token` field against the session's. Returns the other fields by name.
+/// `csrf_token` field against the session's. Returns the other fields by name; the text fields
+/// read are also noted in `sent`, so that a refused upload shows them again (the forms put
+/// them before the file, so they are kept when the file is too large).
 pub async fn checked_multipart(
     session: &Session,
     mut payload: actix_multipart::Multipart,
     limit: usize,
+    sent: &mut super::refill::Sent,
 ) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
     use futures_util::StreamExt;
     // Who is asking and the CSRF token are checked before any file is read: a stranger's
@@ -281,6 +289,7 @@ pub async fn checked_multipart(
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(unreadable)?;
         let name = field.name().unwrap_or_default().to_string();
+        let is_file = field.content_disposition().and_then(|d| d.get_filename()).is_some();
         if !checked && name != "csrf_token" {
             return Err(AppError::Csrf);
         }
@@ -297,6 +306,11 @@ pub async fn checked_multipart(
             check_csrf(session, &String::from_utf8_lossy(&data))?;
             checked = true;
             continue;
+        }
+        if !is_file {
+            if let Ok(text) = std::str::from_utf8(&data) {
+                sent.fields.push((name.clone(), text.to_string()));
+            }
         }
         fields.insert(name, data);
     }

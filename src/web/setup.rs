@@ -3,6 +3,7 @@
 
 use super::errors::{PageError, PageResult};
 use super::page_cache::View;
+use super::refill::{again, Sent};
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId};
@@ -67,15 +68,19 @@ async fn new_board(viewer: Viewer) -> PageResult {
 }
 
 async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<BoardInput>) -> PageResult {
-    let input = form.0;
-    let board = state
+    let CsrfForm(input, sent) = form;
+    let board = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input))
-        .await?;
+        .await
+    {
+        Ok(board) => board,
+        Err(e) => return again(e, &sent, new_board(viewer)).await,
+    };
     session::notice(&viewer.session, "Board created. Add stages and questions, then import participants.");
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
 
-async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
+pub(super) async fn overview(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
     let (cache, keep) = (state.pages.clone(), viewer.notice.is_none());
     let page = state
@@ -124,12 +129,14 @@ async fn save_settings(
     form: CsrfForm<BoardInput>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let input = form.0;
-    let board = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            boards::update_board(conn, ctx, actor, &board_id, &input)
-        })
-        .await?;
+    let (CsrfForm(input, sent), id) = (form, board_id.clone());
+    let board = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &id, &input))
+        .await
+    {
+        Ok(board) => board,
+        Err(e) => return again(e, &sent, settings_form(state, viewer, board_id.into())).await,
+    };
     session::notice(&viewer.session, "Settings saved.");
     Ok(redirect(&format!("/boards/{}", board.id)))
 }
@@ -152,12 +159,24 @@ async fn import_preview(
     board: web::Path<BoardId>,
     payload: Multipart,
 ) -> PageResult {
-    let mut fields = session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes).await?;
-    let file = fields.remove("file").unwrap_or_default();
+    let board_id = board.into_inner();
+    let mut sent = Sent::new(&format!("/boards/{board_id}/participants/preview"), Vec::new());
+    let refused = |e, sent: Sent| {
+        let page = participants(state.clone(), viewer.clone(), board_id.clone().into());
+        async move { again(e, &sent, page).await }
+    };
+    let file =
+        match session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes, &mut sent).await {
+            Ok(mut fields) => fields.remove("file").unwrap_or_default(),
+            Err(e) => return refused(e, sent).await,
+        };
     if file.is_empty() {
-        return Err(AppError::invalid("Choose a CSV file to import.").into());
+        return refused(AppError::invalid_field("file", "Choose a CSV file to import."), sent).await;
     }
-    import(state, viewer, board.into_inner(), file, false).await
+    match import(state.clone(), viewer.clone(), board_id.clone(), file, false).await {
+        Err(PageError(e)) => refused(e, sent).await,
+        shown => shown,
+    }
 }
 
 #[derive(Deserialize)]
@@ -237,12 +256,16 @@ async fn set_group(
 ) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let b = board_id.clone();
-    let group = form.0.group;
-    let p = state
+    let CsrfForm(GroupForm { group }, sent) = form;
+    let p = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             participants::set_group(conn, ctx, actor, &b, &participant_id, &group)
         })
-        .await?;
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return again(e, &sent, participants(state, viewer, board_id.into())).await,
+    };
     session::notice(
         &viewer.session,
         format!("{} is in group {}.", p.name, p.attributes.get("group").and_then(|g| g.as_str()).unwrap_or("none")),
@@ -258,10 +281,14 @@ async fn set_member(
 ) -> PageResult {
     let board_id = board.into_inner();
     let b = board_id.clone();
-    let input = form.0;
-    let m = state
+    let CsrfForm(input, sent) = form;
+    let m = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &b, &input))
-        .await?;
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => return again(e, &sent, overview(state, viewer, board_id.into())).await,
+    };
     session::notice(
         &viewer.session,
         format!("{} is now {} of this board.", m.email, m.role.as_str().replace('_', "-")),
@@ -276,17 +303,19 @@ async fn create_stage(
     form: CsrfForm<StageInput>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let input = form.0;
-    let stage = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            stages::create_stage(conn, ctx, actor, &board_id, &input)
-        })
-        .await?;
+    let (CsrfForm(input, sent), b) = (form, board_id.clone());
+    let stage = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::create_stage(conn, ctx, actor, &b, &input))
+        .await
+    {
+        Ok(stage) => stage,
+        Err(e) => return again(e, &sent, overview(state, viewer, board_id.into())).await,
+    };
     session::notice(&viewer.session, "Stage added. Now write its questions.");
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
-async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>) -> PageResult {
+pub(super) async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>) -> PageResult {
     let stage_id = stage.into_inner();
     let (board, stage, summary, overview, summaries) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
@@ -313,12 +342,14 @@ async fn save_stage(
     form: CsrfForm<StageInput>,
 ) -> PageResult {
     let stage_id = stage.into_inner();
-    let input = form.0;
-    let stage = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            stages::update_stage(conn, ctx, actor, &stage_id, &input)
-        })
-        .await?;
+    let (CsrfForm(input, sent), s) = (form, stage_id.clone());
+    let stage = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::update_stage(conn, ctx, actor, &s, &input))
+        .await
+    {
+        Ok(stage) => stage,
+        Err(e) => return again(e, &sent, stage_page(state, viewer, stage_id.into())).await,
+    };
     session::notice(&viewer.session, "Stage saved.");
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
@@ -327,12 +358,17 @@ async fn release_stage(
     state: web::Data<AppState>,
     viewer: Viewer,
     stage: web::Path<StageId>,
-    _f: CsrfForm<NoFields>,
+    form: CsrfForm<NoFields>,
 ) -> PageResult {
     let stage_id = stage.into_inner();
-    let stage = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &stage_id))
-        .await?;
+    let s = stage_id.clone();
+    let stage = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::release_now(conn, ctx, actor, &s))
+        .await
+    {
+        Ok(stage) => stage,
+        Err(e) => return again(e, &form.1, stage_page(state, viewer, stage_id.into())).await,
+    };
     session::notice(
         &viewer.session,
         format!("{} is released: participants can now answer its questions.", stage.title),
@@ -348,10 +384,13 @@ async fn add_question(
 ) -> PageResult {
     let stage_id = stage.into_inner();
     let s = stage_id.clone();
-    let input = form.0;
-    state
+    let CsrfForm(input, sent) = form;
+    if let Err(e) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &s, &input))
-        .await?;
+        .await
+    {
+        return again(e, &sent, stage_page(state, viewer, stage_id.into())).await;
+    }
     session::notice(&viewer.session, "Question added.");
     Ok(redirect(&format!("/stages/{stage_id}")))
 }
@@ -377,12 +416,16 @@ async fn save_question(
     form: CsrfForm<QuestionInput>,
 ) -> PageResult {
     let qid = q.into_inner();
-    let input = form.0;
-    let q = state
+    let (CsrfForm(input, sent), id) = (form, qid.clone());
+    let q = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            stages::update_question(conn, ctx, actor, &qid, &input)
+            stages::update_question(conn, ctx, actor, &id, &input)
         })
-        .await?;
+        .await
+    {
+        Ok(q) => q,
+        Err(e) => return again(e, &sent, question_form(state, viewer, qid.into())).await,
+    };
     session::notice(&viewer.session, "Question saved.");
     Ok(redirect(&format!("/stages/{}", q.stage_id)))
 }
@@ -439,12 +482,16 @@ async fn render_account(state: &AppState, viewer: &Viewer, new_token: Option<acc
 }
 
 async fn create_token(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<accounts::TokenInput>) -> PageResult {
-    let input = form.0;
-    let token = state
+    let CsrfForm(input, sent) = form;
+    let token = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             accounts::create_token(conn, ctx, actor.user()?, &input)
         })
-        .await?;
+        .await
+    {
+        Ok(token) => token,
+        Err(e) => return again(e, &sent, render_account(&state, &viewer, None)).await,
+    };
     // Shown on this response only; it is never stored in readable form.
     render_account(&state, &viewer, Some(token)).await
 }
@@ -468,14 +515,14 @@ async fn revoke_token(
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    current: String,
-    new: String,
+    current_password: String,
+    password: String,
 }
 
 /// A new password ends every session and token of the account; this browser is signed in
 /// again with a fresh session.
 async fn change_password(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<PasswordForm>) -> PageResult {
-    let PasswordForm { current, new } = form.0;
+    let CsrfForm(PasswordForm { current_password: current, password: new }, sent) = form;
     let result = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             let user = actor.user()?.clone();
@@ -489,11 +536,7 @@ async fn change_password(state: web::Data<AppState>, viewer: Viewer, form: CsrfF
             session::notice(&viewer.session, "Password changed. Every other session and every API token has ended.");
             Ok(redirect("/account"))
         }
-        Err(AppError::Unprocessable { message: why, .. }) => {
-            session::notice(&viewer.session, why);
-            Ok(redirect("/account"))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => again(e, &sent, render_account(&state, &viewer, None)).await,
     }
 }
 

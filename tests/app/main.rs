@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod email;
 mod export;
+mod forms;
 mod groups;
 mod images;
 mod journey;

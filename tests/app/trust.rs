@@ -671,7 +671,11 @@ async fn sign_out_everywhere_new_password_and_disabling_end_sessions(backend: Ba
     let api = app.api_of("mod@example.org").await;
     let browser = app.signed_in("mod@example.org").await;
     let res = browser
-        .submit("/account", "/account/password", &[("current", PASSWORD), ("new", "an entirely new passphrase")])
+        .submit(
+            "/account",
+            "/account/password",
+            &[("current_password", PASSWORD), ("password", "an entirely new passphrase")],
+        )
         .await;
     assert!(res.text().await.unwrap().contains("Password changed"));
     assert!(browser.get("/account").await.url().path() == "/account");

@@ -200,6 +200,11 @@ pub fn update_code(conn: &mut DbConn, actor: &Actor, code_id: &CodeId, input: &C
     view_of(conn, &acc, &code.id)
 }
 
+/// The board a code is of, for one who may see it.
+pub fn board_of_code(conn: &mut DbConn, actor: &Actor, code_id: &CodeId) -> AppResult<BoardId> {
+    Ok(code_access(conn, actor, code_id)?.0.board.id)
+}
+
 /// Deletes a code, its sub-codes, and their codings and memos.
 pub fn delete_code(conn: &mut DbConn, actor: &Actor, code_id: &CodeId) -> AppResult<BoardId> {
     let (acc, code) = code_access(conn, actor, code_id)?;
@@ -284,7 +289,7 @@ pub fn apply_template(
 ) -> AppResult<ImportResult> {
     let acc = analysis_access(conn, actor, board_id)?;
     let template = codebook::template(key)
-        .ok_or_else(|| AppError::invalid(format!("There is no codebook template \"{key}\".")))?;
+        .ok_or_else(|| AppError::invalid_field("template", format!("There is no codebook template \"{key}\".")))?;
     insert_specs(conn, ctx, &acc, &[(template.codes)()])
 }
 
@@ -298,7 +303,7 @@ pub fn import_qdc(
 ) -> AppResult<ImportResult> {
     let acc = analysis_access(conn, actor, board_id)?;
     let text = std::str::from_utf8(xml)
-        .map_err(|_| AppError::invalid("The codebook is not UTF-8 text; a .qdc file is XML in UTF-8."))?;
-    let specs = codebook::parse_qdc(text).map_err(AppError::invalid)?;
+        .map_err(|_| AppError::invalid_field("file", "The codebook is not UTF-8 text; a .qdc file is XML in UTF-8."))?;
+    let specs = codebook::parse_qdc(text).map_err(|e| AppError::invalid_field("file", e))?;
     insert_specs(conn, ctx, &acc, &specs)
 }

@@ -126,7 +126,10 @@ pub fn code_post(
         let codes: HashMap<CodeId, Code> =
             db::analysis::codes_of_board(conn, &acc.board.id)?.into_iter().map(|c| (c.id.clone(), c)).collect();
         if let Some(missing) = input.code_ids.iter().find(|id| !codes.contains_key(*id)) {
-            return Err(AppError::invalid(format!("The code {missing} is not in this board's codebook.")));
+            return Err(AppError::invalid_field(
+                "code_ids",
+                format!("The code {missing} is not in this board's codebook."),
+            ));
         }
         let (start, end) = (range.as_ref().map(|r| r.0 as i32), range.as_ref().map(|r| r.1 as i32));
         let excerpt = match db::analysis::excerpt_with_range(conn, &post.id, start, end)? {
