@@ -1,6 +1,8 @@
 //! Handlebars templates, embedded in the binary from `templates/` so the server is one file.
 
-use handlebars::{handlebars_helper, Handlebars};
+use handlebars::{
+    handlebars_helper, Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
 use rust_embed::RustEmbed;
 use std::sync::LazyLock;
 
@@ -24,8 +26,25 @@ static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("ne", Box::new(ne));
     hb.register_helper("plural", Box::new(plural));
+    // Markdown where HTML is not wanted (a heading, a title, a table cell): its words only.
+    handlebars_helper!(plain: |md: str| crate::domain::markdown::one_line(md));
+    hb.register_helper("plain", Box::new(plain));
+    handlebars_helper!(short: |md: str, max: u64| crate::domain::markdown::short(md, max as usize));
+    hb.register_helper("short", Box::new(short));
+    hb.register_helper("label_of", Box::new(label_of));
     hb
 });
+
+/// `{{label_of "ResponseMode" mode}}`: a stored value as people read it ("Post first"). A value
+/// the code does not know fails the page rather than showing the stored word.
+fn label_of(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
+    let param = |i: usize| {
+        h.param(i).and_then(|p| p.value().as_str()).ok_or(RenderErrorReason::ParamNotFoundForIndex("label_of", i))
+    };
+    let text = crate::domain::labels::label_of(param(0)?, param(1)?).map_err(RenderErrorReason::Other)?;
+    out.write(&handlebars::html_escape(text))?;
+    Ok(())
+}
 
 pub fn registry() -> &'static Handlebars<'static> {
     &REGISTRY

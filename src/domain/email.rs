@@ -52,18 +52,18 @@ super::text_enum!(
     /// The kinds of email focusboard sends. Participants can turn off every kind but the
     /// invitation, which carries their way in.
     EmailKind {
-        Invitation = "invitation",
-        StageOpen = "stage_open",
-        Reminder = "reminder",
-        Reply = "reply",
-        Summary = "summary",
-        Closing = "closing",
+        Invitation = "invitation" / "Invitation",
+        StageOpen = "stage_open" / "Stage open",
+        Reminder = "reminder" / "Reminder",
+        Reply = "reply" / "Reply notice",
+        Summary = "summary" / "Summary",
+        Closing = "closing" / "Closing notice",
     }
 );
 
 impl EmailKind {
     /// How the kind is named on the preferences page.
-    pub fn label(self) -> &'static str {
+    pub fn description(self) -> &'static str {
         match self {
             EmailKind::Invitation => "Invitations with your sign-in link",
             EmailKind::StageOpen => "A new stage of questions is open",
@@ -71,18 +71,6 @@ impl EmailKind {
             EmailKind::Reply => "Someone replied to your post",
             EmailKind::Summary => "The moderators published a summary of a stage",
             EmailKind::Closing => "The board is closing",
-        }
-    }
-
-    /// A short name for lists.
-    pub fn name(self) -> &'static str {
-        match self {
-            EmailKind::Invitation => "Invitation",
-            EmailKind::StageOpen => "Stage open",
-            EmailKind::Reminder => "Reminder",
-            EmailKind::Reply => "Reply notice",
-            EmailKind::Summary => "Summary",
-            EmailKind::Closing => "Closing notice",
         }
     }
 
@@ -95,11 +83,11 @@ super::text_enum!(
     /// Where a message is on its way out; `cancelled` when the recipient turned its kind off
     /// after it was queued.
     DeliveryStatus {
-        Queued = "queued",
-        Sending = "sending",
-        Sent = "sent",
-        Failed = "failed",
-        Cancelled = "cancelled",
+        Queued = "queued" / "Queued",
+        Sending = "sending" / "Sending",
+        Sent = "sent" / "Sent",
+        Failed = "failed" / "Failed",
+        Cancelled = "cancelled" / "Cancelled",
     }
 );
 

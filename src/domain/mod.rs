@@ -1,11 +1,12 @@
 //! Types and rules of a staged bulletin board. Nothing here touches a database or the network.
 
-/// Generates `as_str`, `parse` and `ALL` for an enum stored as text, and its diesel mapping to a
+/// Generates `as_str`, `parse`, `label` (the name people read) and `ALL` for an enum stored as
+/// text (`Variant = "stored" / "Label"`), and its diesel mapping to a
 /// `Text` column on any backend: a stored value the code does not know fails the load of its
 /// row, never turning into a default (a wrong default in a permission rule would show what it
 /// should not).
 macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
@@ -45,6 +46,10 @@ macro_rules! text_enum {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
+            /// How the value is named for people, on pages and in exports.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
             pub fn parse(s: &str) -> Result<Self, String> {
                 match s {
                     $($text => Ok($name::$variant),)+
@@ -64,6 +69,7 @@ pub mod codebook;
 pub mod email;
 pub mod ids;
 pub mod images;
+pub mod labels;
 pub mod markdown;
 pub mod participants_csv;
 pub mod patch;

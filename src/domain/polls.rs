@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 super::text_enum!(
     /// What kind of answer a question asks for.
     QuestionKind {
-        Discussion = "discussion",
-        SingleChoice = "single_choice",
-        MultipleChoice = "multiple_choice",
-        Rating = "rating",
-        Ranking = "ranking",
+        Discussion = "discussion" / "Written discussion",
+        SingleChoice = "single_choice" / "Single choice",
+        MultipleChoice = "multiple_choice" / "Multiple choice",
+        Rating = "rating" / "Rating scale",
+        Ranking = "ranking" / "Ranking",
     }
 );
 

@@ -3,27 +3,27 @@
 text_enum!(
     /// A staff member's role on one board. Administrators have every right on every board.
     BoardRole {
-        Moderator = "moderator",
-        CoModerator = "co_moderator",
-        Observer = "observer",
-        Analyst = "analyst",
+        Moderator = "moderator" / "Moderator",
+        CoModerator = "co_moderator" / "Co-moderator",
+        Observer = "observer" / "Observer",
+        Analyst = "analyst" / "Analyst",
     }
 );
 
 text_enum!(
     /// How a question shows replies to participants.
     ResponseMode {
-        PostFirst = "post_first",
-        Open = "open",
-        Private = "private",
+        PostFirst = "post_first" / "Post first",
+        Open = "open" / "Open",
+        Private = "private" / "Private",
     }
 );
 
 text_enum!(
     /// Whether participants appear to each other by screen name or by real name.
     Anonymity {
-        ScreenNames = "screen_names",
-        RealNames = "real_names",
+        ScreenNames = "screen_names" / "Screen names",
+        RealNames = "real_names" / "Real names",
     }
 );
 
@@ -31,25 +31,56 @@ text_enum!(
     /// How a post reached the board: written on the web by its author, or recorded by staff on a
     /// participant's behalf from an answer given another way.
     PostSource {
-        Web = "web",
-        Email = "email",
-        Telephone = "telephone",
-        Other = "other",
+        Web = "web" / "On the web",
+        Email = "email" / "By email",
+        Telephone = "telephone" / "By telephone",
+        Other = "other" / "Another way",
     }
 );
 
 text_enum!(
     /// A closed or archived board is read-only.
     BoardState {
-        Draft = "draft",
-        Open = "open",
-        Closed = "closed",
-        Archived = "archived",
+        Draft = "draft" / "Draft",
+        Open = "open" / "Open",
+        Closed = "closed" / "Closed",
+        Archived = "archived" / "Archived",
     }
 );
 
+text_enum!(
+    /// How far a participant has come: shown on the participants page and in the grid.
+    ParticipantStatus {
+        NotSignedIn = "not_signed_in" / "Never signed in",
+        SignedIn = "signed_in" / "Signed in, not posted",
+        Posted = "posted" / "Posted",
+    }
+);
+
+impl ParticipantStatus {
+    pub fn of(signed_in: bool, posted: bool) -> ParticipantStatus {
+        match (signed_in, posted) {
+            (_, true) => ParticipantStatus::Posted,
+            (true, false) => ParticipantStatus::SignedIn,
+            (false, false) => ParticipantStatus::NotSignedIn,
+        }
+    }
+}
+
+impl PostSource {
+    /// How an answer came, for the coding page and exports: "On the web", or "By email
+    /// (recorded on their behalf)".
+    pub fn described(self, on_behalf: bool) -> String {
+        match on_behalf {
+            true => format!("{} (recorded on their behalf)", self.label()),
+            false => PostSource::Web.label().to_string(),
+        }
+    }
+}
+
 impl ResponseMode {
-    pub fn label(self) -> &'static str {
+    /// What the mode means, for the question editor and the participant's page.
+    pub fn description(self) -> &'static str {
         match self {
             ResponseMode::PostFirst => "Post first: replies from others appear after you answer",
             ResponseMode::Open => "Open: everyone's replies are visible",
@@ -90,6 +121,15 @@ impl Standing {
             Standing::Admin => "administrator",
             Standing::Staff(r) => r.as_str(),
             Standing::Participant => "participant",
+        }
+    }
+
+    /// The part as people name it: the label of `name`.
+    pub fn label_of(name: &str) -> Result<&'static str, String> {
+        match name {
+            "administrator" => Ok("Administrator"),
+            "participant" => Ok("Participant"),
+            role => BoardRole::parse(role).map(BoardRole::label),
         }
     }
 }

@@ -176,8 +176,10 @@ impl Frame {
     }
 
     /// A question's prompt, redacted, on one line.
+    /// The question's text as plain words: exports are read in programs that do not render
+    /// markdown.
     pub fn prompt(&self, q: &Question) -> String {
-        self.redactor.text(&q.prompt_md)
+        self.redactor.text(&crate::domain::markdown::one_line(&q.prompt_md))
     }
 
     /// The reply's text with names redacted, and how positions moved.
@@ -206,11 +208,7 @@ impl Frame {
     }
 
     pub fn source(&self, p: &Post) -> String {
-        if p.recorded_by.is_some() {
-            format!("on behalf ({})", p.source)
-        } else {
-            "web".into()
-        }
+        p.source.described(p.recorded_by.is_some())
     }
 
     /// Calls `f` with the included replies of `scope`, a batch at a time, oldest first, each

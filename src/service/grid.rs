@@ -58,7 +58,7 @@ pub struct GridRow {
     pub screen_name: Option<String>,
     pub attributes: serde_json::Map<String, serde_json::Value>,
     /// not_signed_in, signed_in or posted.
-    pub status: String,
+    pub status: crate::domain::roles::ParticipantStatus,
     pub last_seen: Option<When>,
     pub email_failed: bool,
     /// One per column: answered, on_behalf, probe_waiting, not_answered, not_signed_in, or
@@ -160,12 +160,7 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
             email: p.email.clone(),
             screen_name: p.screen_name.clone(),
             attributes: p.attributes.get().clone(),
-            status: match (p.first_signed_in_at, posted.contains(&p.id)) {
-                (_, true) => "posted",
-                (Some(_), false) => "signed_in",
-                (None, false) => "not_signed_in",
-            }
-            .into(),
+            status: crate::domain::roles::ParticipantStatus::of(p.first_signed_in_at.is_some(), posted.contains(&p.id)),
             last_seen: When::opt(&zone, super::last_seen(ctx, p)),
             email_failed: failed.contains(&p.id),
             cells: questions
@@ -216,7 +211,7 @@ pub fn to_csv(grid: &Grid) -> AppResult<Vec<u8>> {
             grid.attributes.iter().map(|a| r.attributes.get(a).and_then(|v| v.as_str()).unwrap_or("").to_string()),
         );
         rec.extend([
-            r.status.clone(),
+            r.status.label().to_string(),
             r.last_seen.as_ref().map(|w| w.at.clone()).unwrap_or_default(),
             if r.email_failed { "yes".into() } else { String::new() },
         ]);

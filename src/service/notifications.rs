@@ -128,7 +128,9 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
         let mut theirs: Vec<Value> = Vec::new();
         for q in &questions {
             if p.is_for(stage, q) {
-                theirs.push(json!({"prompt": plain_text(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}));
+                theirs.push(
+                    json!({"prompt": markdown::one_line(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}),
+                );
             }
         }
         if theirs.is_empty() {
@@ -159,10 +161,10 @@ pub fn reply_posted(
         return Ok(());
     }
     let Some(author) = db::participants::find(conn, author_id)? else { return Ok(()) };
-    let excerpt: String = plain_text(&reply.body_md).chars().take(400).collect();
+    let excerpt = markdown::short(&reply.body_md, 400);
     let extra = json!({
         "replier": replier,
-        "question": plain_text(question_md),
+        "question": markdown::one_line(question_md),
         "excerpt": excerpt,
         "post_url": format!("{}/q/{}?post={id}#post-{id}", ctx.base_url, reply.question_id, id = reply.id),
     });
@@ -231,31 +233,6 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
     Ok(n)
 }
 
-/// Markdown as one line of plain text, for subjects and plain-text mail.
-fn plain_text(md: &str) -> String {
-    let html = markdown::render(md);
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub id: String,
@@ -302,7 +279,7 @@ pub fn deliveries(
             id: m.id,
             participant_id: m.participant_id,
             recipient: m.recipient,
-            kind_name: m.kind.name().to_string(),
+            kind_name: m.kind.label().to_string(),
             kind: m.kind,
             subject: m.subject,
             status: m.status,
@@ -418,7 +395,7 @@ pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferenc
             .iter()
             .map(|k| KindChoice {
                 kind: *k,
-                label: k.label().into(),
+                label: k.description().into(),
                 receiving: !p.opted_out_of(*k),
                 can_opt_out: k.can_opt_out(),
             })

@@ -8,7 +8,7 @@ use crate::db::{self, DbConn};
 use crate::domain::attributes::Attributes;
 use crate::domain::ids::{BoardId, ParticipantId};
 use crate::domain::participants_csv::{self, ImportRow, ParsedImport, RowError};
-use crate::domain::roles::Anonymity;
+use crate::domain::roles::{Anonymity, ParticipantStatus};
 use crate::domain::tokens;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -39,12 +39,12 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
                 first_signed_in_at: When::opt(&zone, p.first_signed_in_at),
                 last_seen_at: When::opt(&zone, super::last_seen(ctx, p)),
                 posts: n,
-                status: match (p.first_signed_in_at, n) {
-                    (None, _) => "not_signed_in",
-                    (Some(_), 0) => "signed_in",
-                    _ => "posted",
-                }
-                .into(),
+                // Posts count only once signed in: an answer recorded on their behalf before
+                // they ever came is not a sign-in.
+                status: match p.first_signed_in_at {
+                    None => ParticipantStatus::NotSignedIn,
+                    Some(_) => ParticipantStatus::of(true, n > 0),
+                },
                 sign_in_link: if show_links { ctx.link_url(p) } else { None },
                 link_expires_at: When::opt(&zone, p.token_expires_at),
                 invited_at: When::opt(&zone, p.invited_at),

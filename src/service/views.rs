@@ -93,6 +93,9 @@ pub struct StageView {
     pub released_at: Option<When>,
     /// scheduled, open or closed.
     pub phase: String,
+    /// The phase as people read it: an unreleased stage is "Scheduled" only when it has a
+    /// release time, "Not released" otherwise.
+    pub phase_label: String,
     pub questions: Vec<QuestionView>,
     /// The groups it is for; empty: everyone.
     pub groups: Vec<String>,
@@ -134,6 +137,13 @@ impl StageView {
             close_at: When::opt(zone, s.close_at),
             released_at: When::opt(zone, s.released_at),
             phase: phase_name(stage_phase(s.released_at, s.close_at, now)).into(),
+            phase_label: match stage_phase(s.released_at, s.close_at, now) {
+                StagePhase::Scheduled if s.release_at.is_some() => "Scheduled",
+                StagePhase::Scheduled => "Not released",
+                StagePhase::Open => "Open",
+                StagePhase::Closed => "Closed",
+            }
+            .into(),
             questions: Vec::new(),
             groups: s.groups.get().clone(),
             images: Vec::new(),
@@ -191,7 +201,7 @@ impl QuestionView {
             prompt_md: q.prompt_md.clone(),
             prompt_html: markdown::render(&q.prompt_md),
             mode,
-            mode_label: mode.label().into(),
+            mode_label: mode.description().into(),
             revised_at: When::opt(zone, q.revised_at),
             answered_count: None,
             participant_count: None,
@@ -268,7 +278,7 @@ pub struct ParticipantView {
     pub last_seen_at: Option<When>,
     pub posts: i64,
     /// not_signed_in, signed_in (but never posted) or posted.
-    pub status: String,
+    pub status: crate::domain::roles::ParticipantStatus,
     /// The participant's personal sign-in link; shown to the board's moderators only.
     pub sign_in_link: Option<String>,
     pub link_expires_at: Option<When>,

@@ -127,7 +127,7 @@ async fn one_click(state: web::Data<AppState>, token: web::Path<String>) -> Page
     let kind = state.db.run(move |conn| notifications::unsubscribe(conn, &ctx, &t)).await?;
     let html = crate::templates::render(
         "participant/unsubscribed",
-        &json!({"label": kind.label(), "can_opt_out": kind.can_opt_out(), "token": token}),
+        &json!({"label": kind.description(), "can_opt_out": kind.can_opt_out(), "token": token}),
     )
     .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))

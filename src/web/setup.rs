@@ -47,7 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn modes() -> serde_json::Value {
-    json!(ResponseMode::ALL.iter().map(|m| json!({"value": m.as_str(), "label": m.label()})).collect::<Vec<_>>())
+    json!(ResponseMode::ALL.iter().map(|m| json!({"value": m.as_str(), "label": m.description()})).collect::<Vec<_>>())
 }
 
 async fn board_list(state: web::Data<AppState>, viewer: Viewer) -> PageResult {

@@ -243,7 +243,7 @@ async fn overview_and_new_since_last_visit(
     assert_eq!(texts(&overview, ".figures dd"), vec!["3", "2", "2"]);
     assert!(overview.contains("2 of 3"));
     let participants = moderator.get_ok(&format!("{board_path}/participants")).await;
-    assert!(participants.contains("never signed in") && participants.contains("Volunteer"));
+    assert!(participants.contains("Never signed in") && participants.contains("Volunteer"));
     let mod_q = moderator.get_ok(q_path).await;
     assert!(mod_q.contains("Annie (Ann Lee)"), "staff see who wrote what");
     assert!(mod_q.contains("2 of 3</strong> participants answered"));

@@ -19,6 +19,7 @@ mod moderation;
 mod page_cache;
 mod paging;
 mod permissions;
+mod plain_words;
 mod polls;
 mod queries;
 mod reactions;

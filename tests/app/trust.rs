@@ -450,7 +450,7 @@ async fn staff_emails_cannot_be_probed_and_boards_need_permission(backend: Backe
     assert_eq!(shape(&known), shape(&unknown), "the same answer for an account and for none");
     // The board page lists both the same way for its moderator; the administrator sees which.
     let page = app.signed_in("mod@example.org").await.get_ok(&format!("/boards/{}", s.board)).await;
-    assert!(page.contains("known@example.org · observer") && page.contains("nobody@example.org · observer"), "{page}");
+    assert!(page.contains("known@example.org · Observer") && page.contains("nobody@example.org · Observer"), "{page}");
     assert!(!page.contains("no account yet"));
     // The role waits for the account, which then has it.
     let nobody = app.create_user("nobody@example.org", false).await;

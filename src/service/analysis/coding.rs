@@ -425,7 +425,7 @@ pub fn coding_page(
                 private: p.private_to.is_some() || q.mode == crate::domain::roles::ResponseMode::Private,
                 is_probe: p.is_probe,
                 in_reply_to: p.parent_id.clone(),
-                source: if p.recorded_by.is_some() { format!("on behalf ({})", p.source) } else { "web".into() },
+                source: p.source.described(p.recorded_by.is_some()),
                 excerpts: mine,
                 memos: memos
                     .iter()
