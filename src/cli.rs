@@ -16,7 +16,7 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Add a demo board shaped like a real three-stage consultation, and print sign-in links.
-    Demo,
+    Demo(DemoArgs),
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -85,10 +85,21 @@ pub struct ServeArgs {
     /// Add the demo board first if the database has none, and print its sign-in links.
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: give the demo moderator a new password and print it (it is printed only
+    /// when made).
+    #[arg(long, requires = "demo")]
+    pub new_demo_password: bool,
     /// Serve pages and the API only: no release scheduler and no outbox worker in this
     /// instance (others sharing the database run them).
     #[arg(long)]
     pub web_only: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Give the demo moderator a new password and print it (it is printed only when made).
+    #[arg(long)]
+    pub new_password: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -84,16 +84,21 @@ pub fn generate_password() -> String {
     crate::domain::tokens::generate().plain[..16].to_string()
 }
 
-/// Seeds the demo board unless it exists, and returns what to print: how to sign in as the
-/// moderator and the links of two participants.
-pub async fn seed(db: &Db, ctx: &Ctx) -> anyhow::Result<String> {
+/// Seeds the demo board unless it exists, and returns what to print: a block saying where to
+/// go, how to sign in as the moderator and the links of two participants. The moderator's
+/// password is printed when it is made: on the first run, or with `new_password`.
+pub async fn seed(db: &Db, ctx: &Ctx, new_password: bool) -> anyhow::Result<String> {
     let ctx = ctx.clone();
-    Ok(db.run(move |conn| service::in_tx(conn, |conn| seed_in(conn, &ctx))).await?)
+    Ok(db.run(move |conn| service::in_tx(conn, |conn| seed_in(conn, &ctx, new_password))).await?)
 }
 
-fn seed_in(conn: &mut DbConn, ctx: &Ctx) -> AppResult<String> {
-    let mut out = String::new();
+fn seed_in(conn: &mut DbConn, ctx: &Ctx, new_password: bool) -> AppResult<String> {
     let (moderator, password) = match db::users::find_by_email(conn, MODERATOR_EMAIL)? {
+        Some(u) if new_password => {
+            let pw = generate_password();
+            service::accounts::set_password(conn, ctx, &u, &pw)?;
+            (u, Some(pw))
+        }
         Some(u) => (u, None),
         None => {
             let pw = generate_password();
@@ -108,23 +113,31 @@ fn seed_in(conn: &mut DbConn, ctx: &Ctx) -> AppResult<String> {
         None => create_board(conn, ctx, &mod_actor)?,
     };
     let participants = db::participants::of_board(conn, &board_id)?;
-    let _ = writeln!(out, "\nDemo board \"{DEMO_TITLE}\" is ready.");
-    let _ = writeln!(out, "Moderator: sign in at {}/login as {MODERATOR_EMAIL}", ctx.base_url);
+    let rule = "-".repeat(72);
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{rule}\nThe demo board \"{DEMO_TITLE}\" is ready.\n");
+    let _ = writeln!(out, "As its moderator, sign in at {}/login", ctx.base_url);
+    let _ = writeln!(out, "  email:    {MODERATOR_EMAIL}");
     match password {
         Some(pw) => {
-            let _ = writeln!(out, "           password: {pw}");
+            let _ = writeln!(out, "  password: {pw}");
         }
         None => {
-            let _ = writeln!(out, "           (password as printed when the demo was first created)");
+            let _ = writeln!(out, "  password: as printed when it was made; for a new one, run again with");
+            let _ = writeln!(out, "            --new-demo-password (serve) or --new-password (demo)");
         }
     }
+    let _ = writeln!(out, "\nAs a participant, open a personal link (no password):");
     for p in
         participants.iter().filter(|p| ["ann.lee@example.org", "hana.jones@example.org"].contains(&p.email.as_str()))
     {
-        let _ = writeln!(out, "Participant {}: {}", p.name, ctx.link_url(p).unwrap_or_default());
+        let _ = writeln!(out, "  {}: {}", p.name, ctx.link_url(p).unwrap_or_default());
     }
-    let _ = writeln!(out, "Invitations and stage notices are queued; the server sends them (with no smtp_url set, as .eml files in the data folder's mail/).");
-    out.push('\n');
+    let _ = writeln!(
+        out,
+        "\nInvitations and stage notices are queued and sent by the server; with no smtp_url set,\n\
+         they are written as .eml files to the data folder's mail/ (open them in a mail program).\n{rule}"
+    );
     Ok(out)
 }
 

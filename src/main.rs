@@ -31,9 +31,9 @@ async fn run() -> anyhow::Result<()> {
             println!("{}", focusboard::backup::restore(&settings, &args.input)?);
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
-            print!("{}", demo::seed(&db, &ctx).await?);
+            print!("{}", demo::seed(&db, &ctx, args.new_password).await?);
             Ok(())
         }
         Command::Export(args) => {
@@ -124,14 +124,19 @@ async fn set_disabled(settings: &Settings, email: String, disable: bool) -> anyh
 
 async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let app = startup::Application::build(settings.clone(), startup::system_clock(), !args.web_only)?;
-    if args.demo {
-        print!("{}", demo::seed(&app.db, &app.ctx).await?);
-    }
+    let demo = match args.demo {
+        true => Some(demo::seed(&app.db, &app.ctx, args.new_demo_password).await?),
+        false => None,
+    };
     let users = app.db.run(|conn| Ok(db::users::count(conn)?)).await?;
     if users == 0 {
         println!("No accounts yet. Create an administrator with:\n  focusboard user create --admin --email you@example.org --name \"Your Name\"");
     }
     // Printed with the port actually bound, so that a `bind` at port 0 can be found.
     println!("focusboard is listening on {} (open {})", app.address(), settings.base());
+    // The demo's block comes last, where a newcomer looks: where to go and how to sign in.
+    if let Some(block) = demo {
+        print!("{block}");
+    }
     app.run_until_stopped().await
 }

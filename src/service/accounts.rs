@@ -357,6 +357,16 @@ pub fn change_password(conn: &mut DbConn, ctx: &Ctx, user: &User, current: &str,
     })
 }
 
+/// Sets a new password on an account from the command line (no current password asked: who
+/// runs the command owns the server); every session and token of the account ends.
+pub fn set_password(conn: &mut DbConn, ctx: &Ctx, user: &User, new: &str) -> AppResult<()> {
+    let hash = hash_password(new)?;
+    super::in_tx(conn, |conn| {
+        db::users::set_password_hash(conn, &user.id, &hash)?;
+        end_everything_of(conn, ctx, &user.id)
+    })
+}
+
 /// Lets a staff account create boards, or stops it (the command line).
 pub fn set_board_creation(conn: &mut DbConn, _ctx: &Ctx, email: &str, allow: bool) -> AppResult<User> {
     let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?

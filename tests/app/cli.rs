@@ -62,7 +62,15 @@ fn user_create_migrate_and_demo() {
     assert_eq!(out.matches("http://127.0.0.1:9999/p/").count(), 2, "two participant links: {out}");
     // Running it again does not duplicate the board.
     let (ok, again) = focusboard(dir.path(), &["demo"]);
-    assert!(ok && again.contains("as printed when the demo was first created"));
+    assert!(ok && again.contains("as printed when it was made") && again.contains("--new-password"), "{again}");
+    assert_eq!(again.matches("/p/").count(), 2, "the same board: {again}");
+    // A forgotten password: a new one is made and printed.
+    let password =
+        |out: &str| out.split("password: ").nth(1).map(|p| p.split_whitespace().next().unwrap_or("").to_string());
+    let (ok, renewed) = focusboard(dir.path(), &["demo", "--new-password"]);
+    assert!(ok, "{renewed}");
+    let (first, second) = (password(&out).unwrap(), password(&renewed).unwrap());
+    assert!(second.len() >= 10 && second != first, "{renewed}");
     let bad = Command::new(env!("CARGO_BIN_EXE_focusboard"))
         .arg("migrate")
         .env("FOCUSBOARD_CONFIG", dir.path().join("missing.toml"))

@@ -32,12 +32,13 @@ async function startServer() {
   let out = '';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
-    proc.stdout.on('data', (d) => { out += d; if (out.includes('is listening')) { clearTimeout(timer); resolve(); } });
+    // The demo's block, with the sign-in details, is the last thing printed.
+    proc.stdout.on('data', (d) => { out += d; if (out.includes('is listening') && out.includes('mail program')) { clearTimeout(timer); resolve(); } });
     proc.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
   const password = out.match(/password: (\S+)/)[1];
-  const ann = out.match(/Participant Ann Lee: (\S+)/)[1];
-  const hana = out.match(/Participant Hana Jones: (\S+)/)[1];
+  const ann = out.match(/ Ann Lee: (\S+)/)[1];
+  const hana = out.match(/ Hana Jones: (\S+)/)[1];
   return { base, password, ann, hana, stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
 }
 
