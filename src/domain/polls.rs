@@ -44,6 +44,43 @@ pub enum Answer {
     Ranking(Vec<usize>),
 }
 
+/// An option of a voted question as the vote form shows it, with the reader's current vote
+/// marked, so that "Change your vote" starts from it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
+pub struct BallotOption {
+    pub label: String,
+    /// Chosen (single or multiple choice).
+    pub chosen: bool,
+    /// The place given to it, from 1 (ranking).
+    pub place: Option<usize>,
+}
+
+/// The vote form's options, and the rating given, for the reader's current vote (if any).
+pub fn ballot(config: &PollConfig, vote: Option<&Answer>) -> (Vec<BallotOption>, Option<u32>) {
+    let options = config
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, label)| BallotOption {
+            label: label.clone(),
+            chosen: match vote {
+                Some(Answer::Choice(c)) => *c == i,
+                Some(Answer::Choices(list)) => list.contains(&i),
+                _ => false,
+            },
+            place: match vote {
+                Some(Answer::Ranking(order)) => order.iter().position(|&o| o == i).map(|p| p + 1),
+                _ => None,
+            },
+        })
+        .collect();
+    let rating = match vote {
+        Some(Answer::Rating(r)) => Some(*r),
+        _ => None,
+    };
+    (options, rating)
+}
+
 impl Answer {
     /// The answer in words: the options chosen ("A; C"), in ranked order ("1. B; 2. A"), or
     /// the rating ("4 of 5").

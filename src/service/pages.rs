@@ -4,9 +4,9 @@
 
 use super::post_trees::{reactions_of, reactions_of_posts, recorder_names, thread_tree, Reader};
 use super::rules::question_access;
-use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView};
+use super::views::{participant_label, BoardView, PostView, QuestionView, StageView, SummaryView, When};
 use super::{access, Access, Actor, Ctx};
-use crate::db::models::{Question, Stage};
+use crate::db::models::{Participant, Question, Stage};
 use crate::db::posts::PostOutline;
 use crate::db::{self, DbConn};
 use crate::domain::attributes::eligible_count;
@@ -15,15 +15,57 @@ use crate::domain::markdown;
 use crate::domain::polls::{tally, Answer, QuestionKind, Results};
 use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
 use crate::domain::threads::{self, PageSpan, PageWanted};
-use crate::domain::visibility::{answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope};
+use crate::domain::visibility::{
+    answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope, StagePhase,
+};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
+/// Where a participant goes next.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct NextSteps {
+    /// The first question of a stage open now that still waits for their answer.
+    pub next_question: Option<QuestionId>,
+    /// When the next stage for them is released, if it has a time.
+    pub next_release: Option<When>,
+}
+
+/// `NextSteps` from the board's stages and questions (in order) and what `me` has answered;
+/// `here`, the question they are on, is not "next".
+fn next_steps(
+    me: &Participant,
+    stages: &[Stage],
+    questions: &[Question],
+    answered: &HashSet<QuestionId>,
+    here: Option<&QuestionId>,
+    zone: &crate::domain::timezone::BoardZone,
+    now: time::PrimitiveDateTime,
+) -> NextSteps {
+    let open: HashMap<&str, &Stage> = stages
+        .iter()
+        .filter(|s| stage_phase(s.released_at, s.close_at, now) == StagePhase::Open)
+        .map(|s| (s.id.as_str(), s))
+        .collect();
+    let next_question = stages
+        .iter()
+        .filter(|s| open.contains_key(s.id.as_str()))
+        .flat_map(|s| questions.iter().filter(move |q| q.stage_id == s.id).map(move |q| (s, q)))
+        .find(|(s, q)| me.is_for(s, q) && !answered.contains(&q.id) && Some(&q.id) != here)
+        .map(|(_, q)| q.id.clone());
+    let next_release = stages
+        .iter()
+        .filter(|s| s.released_at.is_none() && for_group(&s.groups, me.group().as_deref()))
+        .filter_map(|s| s.release_at)
+        .min();
+    NextSteps { next_question, next_release: When::opt(zone, next_release) }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipantHome {
     pub board: BoardView,
+    pub next: NextSteps,
     /// Released stages only, newest last.
     pub stages: Vec<StageView>,
     pub unanswered: i64,
@@ -88,7 +130,10 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let unseen = db::posts::unseen_counts(conn, board_id, &me.id, false)?;
     let mut by_stage: HashMap<StageId, Vec<QuestionView>> = HashMap::new();
     let group = me.group();
-    for q in db::stages::questions_of_board(conn, board_id)? {
+    let all_questions = db::stages::questions_of_board(conn, board_id)?;
+    let all_stages = db::stages::of_board(conn, board_id)?;
+    let next = next_steps(&me, &all_stages, &all_questions, &answered, None, &zone, now);
+    for q in all_questions {
         if !for_group(&q.groups, group.as_deref()) {
             continue;
         }
@@ -104,11 +149,12 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let summaries = super::summaries::readable(conn, acc, Some(&me))?;
     let intro_images = db::images::of_stages_and_summaries(conn, board_id)?;
     let mut open_stages = Vec::new();
-    for s in db::stages::of_board(conn, board_id)? {
+    for s in all_stages {
         if s.released_at.is_some() && for_group(&s.groups, group.as_deref()) {
             open_stages.push(s);
         }
     }
+
     let stages: Vec<StageView> = open_stages
         .iter()
         .map(|s| {
@@ -132,6 +178,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
     let closing_message_html = (acc.state() == BoardState::Closed || acc.state() == BoardState::Archived)
         .then(|| markdown::render(&acc.board.closing_message_md));
     Ok(ParticipantHome {
+        next,
         board: BoardView::new(&acc.board, acc.standing),
         stages,
         unanswered,
@@ -146,6 +193,11 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuestionPage {
     pub board: BoardView,
+    /// For a participant: where to go after this question.
+    pub next: Option<NextSteps>,
+    /// The vote form's options with the reader's current vote marked, and their rating.
+    pub ballot: Vec<crate::domain::polls::BallotOption>,
+    pub ballot_rating: Option<u32>,
     pub stage: StageView,
     pub question: QuestionView,
     /// One page of the threads the asker may read, each answer with its replies nested.
@@ -406,7 +458,24 @@ fn render_question(
     });
     let mut stage_view = StageView::new(&stage, &zone, now);
     stage_view.questions.clear();
+    // Where a participant goes after this question, once they have answered it.
+    let next = match (&acc.actor, observing) {
+        (Actor::Participant(p), false) if your_answer_id.is_some() || your_vote.is_some() => {
+            let answered: HashSet<QuestionId> = db::posts::answered_questions(conn, &p.id)?
+                .into_iter()
+                .chain(db::votes::voted_questions(conn, &p.id)?)
+                .collect();
+            let stages = db::stages::of_board(conn, &acc.board.id)?;
+            let questions = db::stages::questions_of_board(conn, &acc.board.id)?;
+            Some(next_steps(p, &stages, &questions, &answered, Some(question_id), &zone, now))
+        }
+        _ => None,
+    };
+    let (ballot, ballot_rating) = crate::domain::polls::ballot(&q.config, your_vote.as_ref());
     Ok(QuestionPage {
+        next,
+        ballot,
+        ballot_rating,
         changes_at: stage.close_at.filter(|&at| at > now),
         results,
         your_vote,

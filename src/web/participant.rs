@@ -72,7 +72,12 @@ async fn board_home(
         })
         .await?;
     match home {
-        Ok(home) => viewer.render("participant/home", &home.board.title.clone(), &home),
+        Ok(mut home) => {
+            // On the page the stage open now comes first, then the closed ones, newest first
+            // (the API keeps the board's order).
+            home.stages.sort_by_key(|s| (s.phase != "open", std::cmp::Reverse(s.position)));
+            viewer.render("participant/home", &home.board.title.clone(), &home)
+        }
         Err(to) => Ok(redirect(&to)),
     }
 }

@@ -18,6 +18,7 @@ mod journey;
 mod moderation;
 mod page_cache;
 mod paging;
+mod participant_flow;
 mod permissions;
 mod plain_words;
 mod polls;
