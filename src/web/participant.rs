@@ -12,7 +12,7 @@ use crate::service::pages::{self, PageAt, QuestionPage};
 use crate::service::participants::ConsentInput;
 use crate::service::posting::{self, PostInput};
 use crate::service::votes;
-use crate::service::{self, access, Actor};
+use crate::service::{self, access, Actor, Identity};
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -50,12 +50,25 @@ struct ViewAs {
     post: Option<PostId>,
 }
 
+/// What a person who is not signed in sees at a board's or question's address: how to come
+/// back in with their personal link, not the staff sign-in form.
+fn signed_out(viewer: &Viewer) -> Option<PageResult> {
+    (viewer.identity == Identity::Anonymous).then(|| {
+        let mut res = viewer.render("participant/signed_out", "Sign in with your personal link", &json!({}))?;
+        *res.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+        Ok(res)
+    })
+}
+
 async fn board_home(
     state: web::Data<AppState>,
     viewer: Viewer,
     board: web::Path<BoardId>,
     view_as: web::Query<ViewAs>,
 ) -> PageResult {
+    if let Some(page) = signed_out(&viewer) {
+        return page;
+    }
     let board_id = board.into_inner();
     let view_as = view_as.into_inner().participant.filter(|p| !p.is_empty());
     let home = state
@@ -121,6 +134,9 @@ async fn question(
     q: web::Path<QuestionId>,
     view_as: web::Query<ViewAs>,
 ) -> PageResult {
+    if let Some(page) = signed_out(&viewer) {
+        return page;
+    }
     let ViewAs { participant: view_as, group, page, post } = view_as.into_inner();
     let view_as = view_as.filter(|p| !p.is_empty());
     let at = PageAt { page, post: post.filter(|p| !p.is_empty()) };

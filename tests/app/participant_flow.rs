@@ -1,7 +1,7 @@
 //! The participant is led: the board home puts the open stage first with a Continue button to
 //! the next unanswered question; after answering, "Next question", or "You have answered
 //! everything for now" with the date the next stage opens; a vote to change starts from the
-//! current one.
+//! current one. Signed out, a board's address says how to come back in.
 
 use crate::helpers::*;
 use reqwest::StatusCode;
@@ -28,6 +28,16 @@ async fn participants_are_led_from_question_to_question(backend: Backend) {
     let local = format!("{}-{:02}-{:02}T09:00", opens.year(), opens.month() as u8, opens.day());
     let (st, later) = m.add_stage(&s.board, json!({"title": "Stage 2", "release_at": local})).await;
     assert_eq!(st, StatusCode::CREATED, "{later}");
+
+    // Signed out, a question's or the board's address explains how to come back in, rather
+    // than offering the staff's password form.
+    let stranger = app.browser();
+    for path in [format!("/q/{}", s.question), format!("/b/{}", s.board)] {
+        let res = stranger.get(&path).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("personal link") && !html.contains("type=\"password\""), "{html}");
+    }
 
     let ann = app.sign_in_participant(s.link(0)).await;
     let home = ann.board_home_page(&s.board).await;

@@ -331,11 +331,16 @@ async fn anonymous_visitors_are_turned_away(backend: Backend) {
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &["a1@example.org"]).await;
     let anon = app.browser();
-    for path in
-        ["/boards".to_string(), format!("/boards/{}", s.board), format!("/q/{}", s.question), format!("/b/{}", s.board)]
-    {
+    for path in ["/boards".to_string(), format!("/boards/{}", s.board)] {
         let res = anon.get(&path).await;
         assert_eq!(res.url().path(), "/login", "{path} sends strangers to sign in");
+    }
+    // Participants' addresses say how to sign in with the personal link, and show nothing else.
+    for path in [format!("/q/{}", s.question), format!("/b/{}", s.board)] {
+        let res = anon.get(&path).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("personal link") && !html.contains("What did you hope for"), "{path}: {html}");
     }
     let (st, _) = app.api("fb_bogus").get("/api/v1/boards").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
