@@ -1,17 +1,22 @@
 //! Uploaded images are accepted by their content, not their name: PNG, JPEG, WebP or GIF,
 //! within a size and pixel limit. They are decoded and encoded again, which drops metadata
-//! such as the GPS position a phone writes into a photo, and a thumbnail is made.
+//! such as the GPS position a phone writes into a photo. A phone's photo is taken as it is
+//! (up to 20 MB) and scaled down: the stored image is at most 2,048 pixels on its longest
+//! side, and pages show a rendition of at most 1,024.
 
 use image::{ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 
-pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_BYTES: usize = 20 * 1024 * 1024;
 pub const MAX_PIXELS: u64 = 40_000_000;
 /// The most memory one decoded image may take: width × height × bytes per pixel of its real
-/// colour type (a 300 kB 16-bit PNG of 6,300 × 6,300 would take 238 MB). 48 MiB holds a
-/// 4,000 × 3,000 photo with transparency.
-pub const MAX_DECODED_BYTES: u64 = 48 * 1024 * 1024;
-const THUMB: u32 = 480;
+/// colour type (a 300 kB 16-bit PNG of 6,300 × 6,300 would take 238 MB). 100 MiB holds a
+/// 24-megapixel phone photo (6,000 × 4,000, 72 MB as RGB).
+pub const MAX_DECODED_BYTES: u64 = 100 * 1024 * 1024;
+/// The longest side of the stored image.
+pub const FULL: u32 = 2048;
+/// The longest side of the rendition pages show.
+const THUMB: u32 = 1024;
 
 #[derive(Debug)]
 pub struct Processed {
@@ -54,6 +59,10 @@ pub fn process(bytes: &[u8]) -> Result<Processed, String> {
     }
     let img = image::DynamicImage::from_decoder(decoder)
         .map_err(|_| "The image could not be read; it may be damaged.".to_string())?;
+    // Larger than anyone looks at: scaled down before anything is encoded.
+    let img =
+        if width.max(height) > FULL { img.resize(FULL, FULL, image::imageops::FilterType::Triangle) } else { img };
+    let (width, height) = (img.width(), img.height());
     // Photos stay JPEG; everything else becomes PNG. Only pixels are written: no metadata.
     // The decoded buffer is written as it is; a JPEG is converted only if it is not RGB already.
     let full = if format == ImageFormat::Jpeg {
@@ -97,13 +106,21 @@ mod tests {
         let p = process(&png(1200, 600)).unwrap();
         assert_eq!((p.width, p.height, p.content_type), (1200, 600, "image/png"));
         let thumb = image::load_from_memory(&p.thumb).unwrap();
-        assert_eq!((thumb.width(), thumb.height()), (480, 240));
+        assert_eq!((thumb.width(), thumb.height()), (1024, 512));
+    }
+
+    #[test]
+    fn large_photos_are_scaled_down_not_refused() {
+        let p = process(&png(3000, 1500)).unwrap();
+        assert_eq!((p.width, p.height), (2048, 1024));
+        let full = image::load_from_memory(&p.full).unwrap();
+        assert_eq!((full.width(), full.height()), (2048, 1024));
     }
 
     #[test]
     fn refuses_images_that_decode_too_large() {
-        // 16 bits per channel, RGB: 6 bytes a pixel. Small as a file, 96 MB once opened.
-        let img = image::ImageBuffer::<image::Rgb<u16>, _>::from_pixel(4000, 4000, image::Rgb([1, 2, 3]));
+        // 16 bits per channel, RGB: 6 bytes a pixel. Small as a file, 150 MB once opened.
+        let img = image::ImageBuffer::<image::Rgb<u16>, _>::from_pixel(5000, 5000, image::Rgb([1, 2, 3]));
         let mut buf = Cursor::new(Vec::new());
         image::DynamicImage::ImageRgb16(img).write_to(&mut buf, ImageFormat::Png).unwrap();
         let bytes = buf.into_inner();

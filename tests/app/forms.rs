@@ -186,7 +186,7 @@ async fn refused_uploads_and_codings_keep_what_was_typed(backend: Backend) {
     let form = reqwest::multipart::Form::new()
         .text("csrf_token", csrf_of(&question))
         .text("alt_text", "A diagram of the ward")
-        .part("file", reqwest::multipart::Part::bytes(vec![7u8; 6 << 20]).file_name("ward.png"));
+        .part("file", reqwest::multipart::Part::bytes(vec![7u8; 21 << 20]).file_name("ward.png"));
     let res = b.client.post(app.url(&images)).multipart(form).send().await.unwrap();
     let page = Refused::read(res, StatusCode::UNPROCESSABLE_ENTITY, &images).await;
     let message = page.message_of("file");

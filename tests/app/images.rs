@@ -62,10 +62,24 @@ async fn question_images_are_resized_checked_and_kept_to_the_board(backend: Back
     let res =
         ann.client.get(app.url(&format!("/api/v1/images/{id}/thumb"))).bearer_auth(&ann.token).send().await.unwrap();
     let thumb = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
-    assert_eq!((thumb.width(), thumb.height()), (480, 320));
+    assert_eq!((thumb.width(), thumb.height()), (1024, 683));
     assert_eq!(zed.get(&format!("/api/v1/images/{id}")).await.0, StatusCode::NOT_FOUND, "another board's participant");
     let (_, q) = ann.question(&s.question).await;
     assert_eq!(q["question"]["images"][0]["alt_text"], "The four pillars");
+    // A photo larger than anyone looks at is taken and scaled down to 2,048 pixels.
+    let (st, photo) =
+        upload(&m, &format!("/api/v1/questions/{}/images", s.question), "A%20ward", png(4096, 1024)).await;
+    assert_eq!(st, StatusCode::CREATED, "{photo}");
+    assert_eq!((photo["width"].as_u64(), photo["height"].as_u64()), (Some(2048), Some(512)), "{photo}");
+    let res = ann
+        .client
+        .get(app.url(&format!("/api/v1/images/{}", photo["id"].as_str().unwrap())))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    let full = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!((full.width(), full.height()), (2048, 512));
     // Not an image, or a name that lies: refused by content.
     let (st, body) =
         upload(&m, &format!("/api/v1/questions/{}/images", s.question), "x", b"%PDF-1.7 a report".to_vec()).await;
