@@ -23,9 +23,10 @@ env = dict(os.environ, FOCUSBOARD_DATABASE_URL=os.path.join(work, "fuzz.db"), FO
            FOCUSBOARD_SHUTDOWN_DRAIN_SECS="0")
 server = subprocess.Popen([binary, "serve", "--demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 banner = ""
+# The demo's block of sign-in details comes after the "listening" line and ends its output.
 for line in server.stdout:
     banner += line
-    if "is listening on" in line:
+    if "is listening on" in banner and "mail program" in line:
         break
 password = re.search(r"password: (\S+)", banner).group(1)
 links = re.findall(r"(http://\S+/p/\S+)", banner)
