@@ -5,12 +5,37 @@ use crate::config::Settings;
 use crate::db::models::OutboxMessage;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use std::path::PathBuf;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::{Path, PathBuf};
 
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    /// A folder of .eml files, named so that a listing reads in order: time, kind, recipient.
+    Files(PathBuf),
+}
+
+/// Writes a message as `<folder>/<UTC time>-<kind>-<recipient>.eml` (the message id keeps two
+/// messages of one second apart); returns the file's name.
+async fn write_eml(dir: &Path, kind: &str, recipient: &str, email: &Message) -> std::io::Result<String> {
+    let now = time::OffsetDateTime::now_utc();
+    let safe = |s: &str| -> String {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || "@._-".contains(c) { c } else { '_' }).collect()
+    };
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let name = format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}-{}-{}-{}.eml",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        safe(kind),
+        safe(recipient),
+        &unique[..8]
+    );
+    tokio::fs::write(dir.join(&name), email.formatted()).await?;
+    Ok(name)
 }
 
 /// Why an attempt failed, and whether trying again could help.
@@ -30,7 +55,7 @@ impl Mailer {
             };
             std::fs::create_dir_all(&dir)?;
             tracing::info!(folder = %dir.display(), "no smtp_url set: emails are written as .eml files to this folder");
-            return Ok(Mailer::Files(AsyncFileTransport::new(&dir), dir));
+            return Ok(Mailer::Files(dir));
         }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.trim())
             .map_err(|e| {
@@ -56,14 +81,16 @@ impl Mailer {
                 .await
                 .map(drop)
                 .map_err(|e| SendError { permanent: e.is_permanent(), message: e.to_string() }),
-            Mailer::Files(t, _) => {
-                t.send(email).await.map(drop).map_err(|e| SendError { permanent: false, message: e.to_string() })
-            }
+            Mailer::Files(dir) => write_eml(dir, m.kind.as_str(), &m.recipient, &email)
+                .await
+                .map(drop)
+                .map_err(|e| SendError { permanent: false, message: e.to_string() }),
         }
     }
 
     /// Checks the settings by sending a plain test message at once (not through the outbox).
     pub async fn send_test(&self, from: &Mailbox, to: &str, base_url: &str) -> Result<String, String> {
+        let recipient = to.to_string();
         let to: Mailbox = to.parse().map_err(|e| format!("{to:?} is not an email address: {e}"))?;
         let email = Message::builder()
             .from(from.clone())
@@ -78,10 +105,9 @@ impl Mailer {
             Mailer::Smtp(t) => {
                 t.send(email).await.map(|r| format!("accepted: {}", r.code())).map_err(|e| e.to_string())
             }
-            Mailer::Files(t, dir) => t
-                .send(email)
+            Mailer::Files(dir) => write_eml(dir, "test", &recipient, &email)
                 .await
-                .map(|id| format!("written to {}/{id}.eml", dir.display()))
+                .map(|name| format!("written to {}", dir.join(name).display()))
                 .map_err(|e| e.to_string()),
         }
     }

@@ -92,15 +92,7 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, inpu
     let q = db::stages::find_question(conn, &post.question_id)?.ok_or_else(AppError::not_found)?;
     in_tx(conn, |conn| {
         db::posts::insert(conn, &post)?;
-        super::notifications::reply_posted(
-            conn,
-            ctx,
-            &acc.board,
-            &parent,
-            &post,
-            &format!("{} (moderator)", user.name),
-            &q.prompt_md,
-        )?;
+        super::notifications::reply_posted(conn, ctx, &acc.board, &parent, &post, &user.name, &q.prompt_md, true)?;
         audit::record(
             conn,
             ctx,

@@ -146,7 +146,9 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
     Ok(n)
 }
 
-/// Tells the author of a post that someone replied to it (not when they reply to themselves).
+/// Tells the author of a post that someone replied to it (not when they reply to themselves);
+/// a moderator's probe reads as their question.
+#[allow(clippy::too_many_arguments)]
 pub fn reply_posted(
     conn: &mut DbConn,
     ctx: &Ctx,
@@ -155,6 +157,7 @@ pub fn reply_posted(
     reply: &Post,
     replier: &str,
     question_md: &str,
+    probe: bool,
 ) -> AppResult<()> {
     let Some(author_id) = parent.participant_id.as_ref() else { return Ok(()) };
     if reply.participant_id.as_ref() == Some(author_id) {
@@ -164,6 +167,7 @@ pub fn reply_posted(
     let excerpt = markdown::short(&reply.body_md, 400);
     let extra = json!({
         "replier": replier,
+        "probe": probe,
         "question": markdown::one_line(question_md),
         "excerpt": excerpt,
         "post_url": format!("{}/q/{}?post={id}#post-{id}", ctx.base_url, reply.question_id, id = reply.id),

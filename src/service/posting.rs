@@ -132,7 +132,7 @@ pub fn create_post(
                 Actor::User(u) => format!("{} (moderator)", u.name),
                 Actor::System => "The moderators".to_string(),
             };
-            super::notifications::reply_posted(conn, ctx, &acc.board, parent, &post, &replier, &q.prompt_md)?;
+            super::notifications::reply_posted(conn, ctx, &acc.board, parent, &post, &replier, &q.prompt_md, false)?;
         }
         if let Actor::Participant(p) = actor {
             super::note_seen(ctx, p, now);

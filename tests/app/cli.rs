@@ -71,6 +71,21 @@ fn user_create_migrate_and_demo() {
     assert!(ok, "{renewed}");
     let (first, second) = (password(&out).unwrap(), password(&renewed).unwrap());
     assert!(second.len() >= 10 && second != first, "{renewed}");
+    // Without SMTP, messages are .eml files named so that a listing reads: time, kind, recipient.
+    let (ok, sent) = focusboard(dir.path(), &["email", "test", "--to", "Ann.Lee+test@example.org"]);
+    assert!(ok, "{sent}");
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("mail"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let name = &names[0];
+    assert!(name.contains("-test-Ann.Lee_test@example.org-") && name.ends_with(".eml"), "{name}");
+    assert!(
+        name[..8].chars().all(|c| c.is_ascii_digit()) && name.as_bytes()[8] == b'-',
+        "starts with the date: {name}"
+    );
+    assert!(sent.contains(name.as_str()), "the command says where: {sent}");
     let bad = Command::new(env!("CARGO_BIN_EXE_focusboard"))
         .arg("migrate")
         .env("FOCUSBOARD_CONFIG", dir.path().join("missing.toml"))

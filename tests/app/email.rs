@@ -206,6 +206,14 @@ async fn stage_notices_reminders_and_replies(backend: Backend) {
             && told.text().contains(&format!("#post-{}", reply["id"].as_str().unwrap()))
     );
     assert!(!told.text().contains("Bob Ray"), "screen names only, as on the board");
+    // A moderator's probe reads as their question, with a button to answer it.
+    let m_api = app.api_of("mod@example.org").await;
+    let (st, _) = m_api.probe(answer["id"].as_str().unwrap(), json!({"body_md": "Could you say more?"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    assert_eq!(app.outbox.drain().await.unwrap(), sent(1));
+    let probe = sink.to("ann@example.org").pop().unwrap();
+    assert!(probe.subject().ends_with(", the moderator, asks you a follow-up question"), "{}", probe.subject());
+    assert!(!probe.subject().contains("(moderator)") && probe.html().contains("Answer the question"));
 
     // Never signed in: Cat, invited, reminded 48 hours later, once.
     app.api_of("mod@example.org")
