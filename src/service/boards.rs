@@ -254,6 +254,10 @@ pub struct MemberView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BoardOverview {
     pub board: BoardView,
+    /// What setting the board up takes, in order, each with whether it is done.
+    pub setup: Vec<SetupStep>,
+    /// Every step is done: the checklist can fold away.
+    pub set_up: bool,
     pub stages: Vec<StageView>,
     pub funnel: Funnel,
     pub members: Vec<MemberView>,
@@ -297,7 +301,10 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
     members.sort_by(|a, b| a.email.cmp(&b.email));
     let awaiting_probes = super::moderation::open_probes(conn, &acc, None)?;
     let notes = super::moderation::notes_for(conn, &acc, None)?;
+    let setup = setup_steps(&acc.board, &stages, people.len(), funnel.invited);
     Ok(BoardOverview {
+        set_up: setup.iter().all(|s| s.done != Some(false)),
+        setup,
         board: BoardView::new(&acc.board, acc.standing),
         stages,
         funnel,
@@ -306,6 +313,48 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
         notes,
         changes_at,
     })
+}
+
+/// A step of setting a board up, with where it is done.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SetupStep {
+    pub label: String,
+    /// None for a step that is advised but not recorded (looking at the preview).
+    pub done: Option<bool>,
+    /// The page where it is done.
+    pub href: String,
+}
+
+/// The set-up checklist: welcome and consent texts, participants, stages with questions, a
+/// look at the preview, invitations, the first release.
+fn setup_steps(board: &Board, stages: &[StageView], participants: usize, invited: i64) -> Vec<SetupStep> {
+    let id = &board.id;
+    let first_stage = stages.first().map_or(format!("/boards/{id}#stages-h"), |s| format!("/stages/{}", s.id));
+    let step = |label: &str, done: Option<bool>, href: String| SetupStep { label: label.into(), done, href };
+    vec![
+        step(
+            "Write the welcome and consent texts",
+            Some(!board.welcome_md.trim().is_empty() && !board.consent_md.trim().is_empty()),
+            format!("/boards/{id}/settings"),
+        ),
+        step("Import the participants", Some(participants > 0), format!("/boards/{id}/participants")),
+        step(
+            "Add stages and their questions",
+            Some(!stages.is_empty() && stages.iter().all(|s| !s.questions.is_empty())),
+            format!("/boards/{id}#stages-h"),
+        ),
+        step(
+            "Preview a stage as participants will see it",
+            None,
+            stages.first().map_or(format!("/boards/{id}#stages-h"), |s| format!("/stages/{}/preview", s.id)),
+        ),
+        step("Send the invitations", Some(invited > 0), format!("/boards/{id}/participants")),
+        step(
+            "Release the first stage, now or at a set time",
+            Some(stages.iter().any(|s| s.released_at.is_some() || s.release_at.is_some())),
+            first_stage,
+        ),
+    ]
 }
 
 /// Who took part on a board: per question, how many participants answered it (in writing or

@@ -25,4 +25,5 @@ mod polls;
 mod queries;
 mod reactions;
 mod scheduler;
+mod setup;
 mod trust;

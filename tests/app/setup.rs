@@ -1,0 +1,57 @@
+//! The moderator's set-up checklist on the board page: each step with its state and the page
+//! where it is done, folded away once everything is done.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+crate::on_both_databases!(the_set_up_checklist_follows_the_board);
+
+/// (step, state) as the board page shows them.
+async fn checklist(b: &Browser, board: &str) -> (Vec<(String, String)>, bool) {
+    let html = b.get_ok(&format!("/boards/{board}")).await;
+    let doc = scraper::Html::parse_document(&html);
+    let item = scraper::Selector::parse(".setup li").unwrap();
+    let (link, tag) = (scraper::Selector::parse("a").unwrap(), scraper::Selector::parse(".tag").unwrap());
+    let steps = doc
+        .select(&item)
+        .map(|li| {
+            let text =
+                |s: &scraper::Selector| li.select(s).next().map(|e| e.text().collect::<String>()).unwrap_or_default();
+            (text(&link), text(&tag))
+        })
+        .collect();
+    let open = doc.select(&scraper::Selector::parse("details.setup[open]").unwrap()).next().is_some();
+    (steps, open)
+}
+
+async fn the_set_up_checklist_follows_the_board(backend: Backend) {
+    let app = spawn(backend).await;
+    let b = app.moderator("mod@example.org").await;
+    let m = app.api_of("mod@example.org").await;
+    let (st, board) = m.post("/api/v1/boards", json!({"title": "Ward study", "time_zone": "Europe/London"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let board = board["id"].as_str().unwrap().to_string();
+    let (steps, open) = checklist(&b, &board).await;
+    let states: Vec<&str> = steps.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(states, vec!["To do", "To do", "To do", "Advised", "To do", "To do"], "{steps:?}");
+    assert!(open, "open while there is something to do");
+    assert_eq!(steps[0].0, "Write the welcome and consent texts");
+
+    m.edit_board(&board, json!({"welcome_md": "Welcome.", "consent_md": "I agree."})).await;
+    m.post_csv(&format!("/api/v1/boards/{board}/participants/import?commit=true"), "email\nann@example.org\n").await;
+    let (_, stage) = m.add_stage(&board, json!({"title": "Stage 1"})).await;
+    let stage = stage["id"].as_str().unwrap().to_string();
+    let (steps, _) = checklist(&b, &board).await;
+    assert_eq!(steps[2].1, "To do", "a stage without questions is not ready");
+    m.add_question(&stage, json!({"prompt_md": "What did you hope for?"})).await;
+    b.submit(&format!("/boards/{board}/participants"), &format!("/boards/{board}/invitations"), &[]).await;
+    let (steps, open) = checklist(&b, &board).await;
+    let states: Vec<&str> = steps.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(states, vec!["Done", "Done", "Done", "Advised", "Done", "To do"], "{steps:?}");
+    assert!(open);
+    m.release_stage(&stage, json!({})).await;
+    let (steps, open) = checklist(&b, &board).await;
+    assert_eq!(steps[5].1, "Done");
+    assert!(!open, "folded away once everything is done");
+}
