@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants", web::get().to(participants))
         .route("/boards/{board}/participants/preview", web::post().to(import_preview))
         .route("/boards/{board}/participants/import", web::post().to(import_commit))
+        .route("/boards/{board}/participants/{participant}/link", web::get().to(confirm_new_link))
         .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
         .route("/boards/{board}/participants/{participant}/group", web::post().to(set_group))
         .route("/boards/{board}/members", web::post().to(set_member))
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/questions/{question}/edit", web::get().to(question_form))
         .route("/questions/{question}/edit", web::post().to(save_question))
         .route("/questions/{question}/move", web::post().to(move_question))
+        .route("/questions/{question}/delete", web::get().to(confirm_delete_question))
         .route("/questions/{question}/delete", web::post().to(delete_question))
         .route("/account", web::get().to(account))
         .route("/account/tokens", web::post().to(create_token))
@@ -130,6 +132,36 @@ async fn save_settings(
 ) -> PageResult {
     let board_id = board.into_inner();
     let (CsrfForm(input, sent), id) = (form, board_id.clone());
+    // Closing or archiving ends participants' posting: asked once more, on a page of its own.
+    let ending = matches!(input.state.as_deref(), Some("closed" | "archived"));
+    if ending && !sent.fields.iter().any(|(n, v)| n == "confirmed" && v == "yes") {
+        let b = board_id.clone();
+        let now =
+            state.as_actor(viewer.identity.clone(), move |conn, _, actor| boards::get_board(conn, actor, &b)).await?;
+        if !matches!(now.state.as_str(), "closed" | "archived") {
+            let mut fields: Vec<_> = sent.fields.iter().filter(|(n, _)| n != "csrf_token").cloned().collect();
+            fields.push(("confirmed".into(), "yes".into()));
+            let closing = input.state.as_deref() == Some("closed");
+            return confirm_page(
+                &viewer,
+                Confirm {
+                    title: format!("{} {}?", if closing { "Close" } else { "Archive" }, now.title),
+                    lines: if closing {
+                        vec![
+                            "Participants can no longer post, vote or edit; everything stays readable.".into(),
+                            "Those who receive emails from the board are sent the closing notice.".into(),
+                        ]
+                    } else {
+                        vec!["The board becomes read-only; everything in it stays for analysis and export.".into()]
+                    },
+                    action: format!("/boards/{board_id}/settings"),
+                    button: if closing { "Close the board" } else { "Archive the board" },
+                    back: format!("/boards/{board_id}/settings"),
+                    fields,
+                },
+            );
+        }
+    }
     let board = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::update_board(conn, ctx, actor, &id, &input))
         .await
@@ -224,6 +256,85 @@ async fn import(
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(res)
+}
+
+/// A page that asks before something that cannot be undone or that disrupts participants; its
+/// button sends the form (with `fields`) that does it, so it works without JavaScript.
+struct Confirm<'a> {
+    title: String,
+    lines: Vec<String>,
+    action: String,
+    button: &'a str,
+    back: String,
+    fields: Vec<(String, String)>,
+}
+
+fn confirm_page(viewer: &Viewer, c: Confirm) -> PageResult {
+    let fields: Vec<_> = c.fields.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
+    viewer.render(
+        "moderator/confirm",
+        &c.title,
+        &json!({"title": c.title, "lines": c.lines, "action": c.action, "button": c.button, "back": c.back, "fields": fields}),
+    )
+}
+
+async fn confirm_new_link(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, ParticipantId)>,
+) -> PageResult {
+    let (board_id, participant_id) = path.into_inner();
+    let (b, p) = (board_id.clone(), participant_id.clone());
+    let name = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let acc = crate::service::access(conn, actor, &b)?;
+            acc.require_manage()?;
+            let people = participants::list(conn, ctx, actor, &b)?;
+            people.into_iter().find(|x| x.id == p).map(|x| x.name).ok_or_else(AppError::not_found)
+        })
+        .await?;
+    confirm_page(
+        &viewer,
+        Confirm {
+            title: format!("Issue a new sign-in link for {name}?"),
+            lines: vec![
+                "Their current link stops working at once, in every email it was sent in.".into(),
+                "Send them the new link (the participants page shows it), or send the invitations again.".into(),
+            ],
+            action: format!("/boards/{board_id}/participants/{participant_id}/link"),
+            button: "Issue a new link",
+            back: format!("/boards/{board_id}/participants"),
+            fields: Vec::new(),
+        },
+    )
+}
+
+async fn confirm_delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>) -> PageResult {
+    let qid = q.into_inner();
+    let id = qid.clone();
+    let page = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            let page = crate::service::pages::question_page(conn, ctx, actor, &id, &Default::default())?;
+            if !page.board.can_manage {
+                return Err(AppError::forbidden("Only the board's moderators can delete questions."));
+            }
+            Ok(page)
+        })
+        .await?;
+    confirm_page(
+        &viewer,
+        Confirm {
+            title: "Delete this question?".into(),
+            lines: vec![
+                format!("\u{201c}{}\u{201d}", crate::domain::markdown::one_line(&page.question.prompt_md)),
+                "It is removed from the stage for good.".into(),
+            ],
+            action: format!("/questions/{qid}/delete"),
+            button: "Delete the question",
+            back: format!("/stages/{}", page.stage.id),
+            fields: Vec::new(),
+        },
+    )
 }
 
 async fn reissue_link(

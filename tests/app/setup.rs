@@ -1,11 +1,12 @@
 //! The moderator's set-up checklist on the board page: each step with its state and the page
-//! where it is done, folded away once everything is done.
+//! where it is done, folded away once everything is done; and the pages that ask before a
+//! disruptive action.
 
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::on_both_databases!(the_set_up_checklist_follows_the_board);
+crate::on_both_databases!(the_set_up_checklist_follows_the_board, disruptive_actions_ask_first_on_a_page_of_their_own);
 
 /// (step, state) as the board page shows them.
 async fn checklist(b: &Browser, board: &str) -> (Vec<(String, String)>, bool) {
@@ -54,4 +55,65 @@ async fn the_set_up_checklist_follows_the_board(backend: Backend) {
     let (steps, open) = checklist(&b, &board).await;
     assert_eq!(steps[5].1, "Done");
     assert!(!open, "folded away once everything is done");
+}
+
+/// Deleting a question, issuing a new sign-in link and closing a board each ask first, on a
+/// page whose button does it (no JavaScript needed); Cancel goes back.
+async fn disruptive_actions_ask_first_on_a_page_of_their_own(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let b = app.signed_in("mod@example.org").await;
+    let (_, later) = m.add_stage(&s.board, json!({"title": "Later"})).await;
+    let later = later["id"].as_str().unwrap().to_string();
+    let (_, q) = m.add_question(&later, json!({"prompt_md": "Describe **the ward**"})).await;
+    let q = q["id"].as_str().unwrap().to_string();
+
+    // The stage page links to the question's confirmation; its button deletes.
+    let stage = b.get_ok(&format!("/stages/{later}")).await;
+    assert!(stage.contains(&format!("href=\"/questions/{q}/delete\"")), "{stage}");
+    let ask = b.get_ok(&format!("/questions/{q}/delete")).await;
+    assert!(ask.contains("Delete this question?") && ask.contains("“Describe the ward”"), "{ask}");
+    assert!(
+        ask.contains(&format!("action=\"/questions/{q}/delete\""))
+            && ask.contains(&format!("href=\"/stages/{later}\""))
+    );
+    let res = b.submit(&format!("/questions/{q}/delete"), &format!("/questions/{q}/delete"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(m.get(&format!("/api/v1/questions/{q}")).await.0, StatusCode::NOT_FOUND);
+
+    // A new sign-in link: the old one keeps working until the button is pressed.
+    let ann = &s.participants[0];
+    let ask = b.get_ok(&format!("/boards/{}/participants/{}/link", s.board, ann.1)).await;
+    assert!(ask.contains("stops working at once"), "{ask}");
+    assert_eq!(app.browser().get(&ann.2).await.status(), StatusCode::OK, "asking changed nothing");
+
+    // Closing the board from its settings asks first, and carries the settings through.
+    let settings = format!("/boards/{}/settings", s.board);
+    let res = b
+        .submit(
+            &settings,
+            &settings,
+            &[("title", "Ward study, closed"), ("time_zone", "Europe/London"), ("state", "closed")],
+        )
+        .await;
+    let ask = res.text().await.unwrap();
+    assert!(ask.contains("Close the board") && ask.contains("name=\"confirmed\" value=\"yes\""), "{ask}");
+    let (_, board) = m.get(&format!("/api/v1/boards/{}", s.board)).await;
+    assert_eq!(board["state"], "open", "not closed before the button");
+    let res = b
+        .submit(
+            &settings,
+            &settings,
+            &[
+                ("title", "Ward study, closed"),
+                ("time_zone", "Europe/London"),
+                ("state", "closed"),
+                ("confirmed", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, board) = m.get(&format!("/api/v1/boards/{}", s.board)).await;
+    assert_eq!((board["state"].as_str(), board["title"].as_str()), (Some("closed"), Some("Ward study, closed")));
 }
