@@ -67,6 +67,12 @@ async fn markdown_and_stored_codes_read_as_plain_words(backend: Backend) {
     assert!(texts(&board, ".tag").iter().any(|t| t == "Open"), "a released stage is open");
     let grid = b.get_ok(&format!("/boards/{}/grid", s.board)).await;
     assert!(grid.contains(&format!(": {WORDS}\"")), "the grid's heading titles are plain");
+    let heads = texts(&grid, ".qhead small");
+    assert!(
+        heads.iter().any(|h| h.starts_with("Describe the day") && h.ends_with('…') && h.chars().count() <= 32),
+        "{heads:?}"
+    );
+    assert_eq!(texts(&grid, ".legend dt").len(), 6, "a legend of every state a cell can be in");
     assert!(texts(&grid, "td .tag").iter().any(|t| t == "Posted"));
     let coding = app.signed_in("ana@example.org").await.get_ok(&format!("/q/{q}/coding")).await;
     assert_eq!(texts(&coding, "h1"), vec![format!("Coding: {WORDS}")]);
