@@ -92,7 +92,14 @@ async fn codebook_page(state: web::Data<AppState>, viewer: Viewer, board: web::P
         .iter()
         .map(|t| json!({"key": t.key, "title": t.title, "source": t.source}))
         .collect();
-    viewer.render("analyst/codebook", "Codebook", &json!({"board": board, "codes": codes, "templates": templates}))
+    // The colour picker starts at the palette's next colour, so codes added one after another
+    // differ without anyone choosing.
+    let next_colour = crate::domain::codebook::default_colour(codes.len());
+    viewer.render(
+        "analyst/codebook",
+        "Codebook",
+        &json!({"board": board, "codes": codes, "templates": templates, "next_colour": next_colour}),
+    )
 }
 
 async fn add_code(

@@ -186,7 +186,28 @@ async fn codebook_page_imports_edits_and_deletes(backend: Backend) {
     assert!(texts(&html, ".codebook .code strong").contains(&"Realised value".to_string()));
     let fresh = app.board_with_question("mod@example.org", "open", &[]).await;
     add_member(&m, &fresh.board, "ana@example.org", "analyst").await;
-    let html = page.get_ok(&format!("/boards/{}/codebook", fresh.board)).await;
+    // Codes added from the page one after another get distinct colours without choosing.
+    let new_colour = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse("#new-colour").unwrap();
+        doc.select(&sel).next().and_then(|e| e.value().attr("value")).unwrap().to_string()
+    };
+    let codebook = format!("/boards/{}/codebook", fresh.board);
+    let mut colours = Vec::new();
+    for name in ["First", "Second"] {
+        let colour = new_colour(&page.get_ok(&codebook).await);
+        let res = page
+            .submit(&codebook, &format!("/boards/{}/codes", fresh.board), &[("name", name), ("colour", &colour)])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        colours.push(colour);
+    }
+    assert_ne!(colours[0], colours[1], "{colours:?}");
+    let (_, codes) = ana.get(&format!("/api/v1/boards/{}/codes", fresh.board)).await;
+    for c in codes.as_array().unwrap() {
+        ana.delete(&format!("/api/v1/codes/{}", c["id"].as_str().unwrap())).await;
+    }
+    let html = page.get_ok(&codebook).await;
     let form = reqwest::multipart::Form::new().text("csrf_token", csrf_of(&html)).part(
         "file",
         reqwest::multipart::Part::bytes(qdc).file_name("codebook.qdc").mime_str("application/xml").unwrap(),
