@@ -17,6 +17,26 @@ impl BoardZone {
         Ok(Self { name: name.to_string(), tz })
     }
 
+    /// The zones a board can be in, by IANA name (Area/City, and UTC), sorted: what the
+    /// settings form offers to pick from.
+    pub fn names() -> &'static [String] {
+        static NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+            let mut names: Vec<String> = jiff::tz::db()
+                .available()
+                .map(|n| n.as_str().to_string())
+                .filter(|n| {
+                    n == "UTC"
+                        || (n.contains('/')
+                            && !["Etc/", "SystemV/", "US/", "posix/", "right/"].iter().any(|p| n.starts_with(p)))
+                })
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        });
+        &NAMES
+    }
+
     /// For a stored name that was checked on the way in; falls back to UTC if the database
     /// somehow holds an unknown name.
     pub fn of(name: &str) -> Self {
@@ -89,6 +109,17 @@ mod tests {
         assert_eq!(z.parse_local("2021-03-29T09:00").unwrap(), datetime!(2021-03-29 08:00));
         assert_eq!(z.display(datetime!(2021-03-29 08:00)), "Mon 29 Mar 2021, 09:00 BST");
         assert_eq!(z.to_input(datetime!(2021-03-29 08:00)), "2021-03-29T09:00");
+    }
+
+    #[test]
+    fn the_zones_offered_are_the_usable_ones() {
+        let names = BoardZone::names();
+        for n in ["Europe/London", "America/New_York", "Australia/Sydney", "UTC"] {
+            assert!(names.iter().any(|x| x == n), "{n}");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("Etc/") || n.starts_with("posix/")));
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted");
+        assert!(names.iter().all(|n| BoardZone::parse(n).is_ok()));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId, StageId};
 use crate::domain::roles::{BoardRole, ResponseMode};
+use crate::domain::timezone::BoardZone;
 use crate::error::AppError;
 use crate::service::boards::{self, BoardInput, MemberInput};
 use crate::service::stages::{self, QuestionInput, StageInput};
@@ -66,7 +67,11 @@ async fn new_board(viewer: Viewer) -> PageResult {
     if !matches!(viewer.identity, crate::service::Identity::User { .. }) {
         return Err(AppError::Unauthorized.into());
     }
-    viewer.render("moderator/board_form", "New board", &json!({"new": true, "board": {"time_zone": "Europe/London"}}))
+    viewer.render(
+        "moderator/board_form",
+        "New board",
+        &json!({"new": true, "board": {"time_zone": "Europe/London"}, "zones": BoardZone::names(), "script": "timezone.js"}),
+    )
 }
 
 async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<BoardInput>) -> PageResult {
@@ -121,7 +126,11 @@ async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::P
             Ok(crate::service::views::BoardView::new(&acc.board, acc.standing))
         })
         .await?;
-    viewer.render("moderator/board_form", "Board settings", &json!({"board": board}))
+    viewer.render(
+        "moderator/board_form",
+        "Board settings",
+        &json!({"board": board, "zones": BoardZone::names(), "script": "timezone.js"}),
+    )
 }
 
 async fn save_settings(

@@ -115,6 +115,9 @@ async fn refused_set_up_forms_keep_what_was_typed(backend: Backend) {
     assert_eq!(page.value("remind_before_close_hours"), "12");
     assert_eq!(page.value("remind_not_signed_in_hours"), "");
     assert!(page.checked("anonymity", "real_names") && !page.checked("anonymity", "screen_names"));
+    // The zone is picked from the list of zones (searchable as it is typed).
+    assert_eq!(page.one("#time_zone").value().attr("list"), Some("zones"));
+    assert_eq!(page.all(r#"datalist#zones option[value="America/New_York"]"#).len(), 1);
     let (_, boards) = m.get("/api/v1/boards").await;
     assert!(!boards.to_string().contains("Ward study"), "nothing was created: {boards}");
 
