@@ -242,8 +242,35 @@ async fn refused_answers_and_passwords_keep_what_was_typed(backend: Backend) {
     assert!(page.message_of("body_md").contains("characters"));
     assert_eq!(page.value("body_md"), long);
 
-    // A wrong current password: never sent back; the message sits by that field.
+    // Editing the answer into something too long: the edit form keeps the text.
+    let (_, mine) = app.participant_api(s.link(0)).await.write_post(&s.question, json!({"body_md": "Short."})).await;
+    let edit = format!("/posts/{}/edit", mine["id"].as_str().unwrap());
+    let res = ann.submit(&edit, &edit, &[("body_md", &long)]).await;
+    let page = Refused::read(res, StatusCode::UNPROCESSABLE_ENTITY, &edit).await;
+    page.message_of("body_md");
+    assert_eq!(page.value("body_md"), long);
+
+    // A newcomer who forgets the consent box keeps the screen name they chose.
+    let m = app.api_of("mod@example.org").await;
+    m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), "email\nbo@example.org\n").await;
+    let (_, people) = m.participants(&s.board).await;
+    let bo = people.as_array().unwrap().iter().find(|p| p["email"] == "bo@example.org").unwrap().clone();
+    let bo = app.sign_in_participant(bo["sign_in_link"].as_str().unwrap()).await;
+    let welcome = format!("/b/{}/welcome", s.board);
+    let res = bo.submit(&welcome, &welcome, &[("screen_name", "Bo from ward 9")]).await;
+    let page = Refused::read(res, StatusCode::UNPROCESSABLE_ENTITY, &welcome).await;
+    assert!(page.message_of("consent").contains("tick the box"));
+    assert_eq!(page.value("screen_name"), "Bo from ward 9");
+
+    // A question edited to nothing: the edit form keeps the other choices.
     let b = app.signed_in("mod@example.org").await;
+    let edit = format!("/questions/{}/edit", s.question);
+    let res = b.submit(&edit, &edit, &[("prompt_md", "  "), ("mode", "private"), ("groups", "Nurses")]).await;
+    let page = Refused::read(res, StatusCode::UNPROCESSABLE_ENTITY, &edit).await;
+    page.message_of("prompt_md");
+    assert_eq!((page.selected("mode"), page.value("groups")), ("private".to_string(), "Nurses".to_string()));
+
+    // A wrong current password: never sent back; the message sits by that field.
     let res = b
         .submit(
             "/account",
