@@ -89,6 +89,11 @@ test('moderator releases a stage; participants answer and then see each other', 
     await mod.getByText('Add a stage').click();
     await mod.getByLabel('Title').fill('Extra stage: one word');
     await mod.getByRole('button', { name: 'Add stage' }).click();
+    // The question editor shows the fields of the kind chosen.
+    assert.equal(await mod.getByLabel(/Options or items to rank/).isVisible(), false, 'no options for a discussion');
+    await mod.getByLabel('Kind of answer').selectOption('rating');
+    assert.ok(await mod.getByLabel('Rating scale from 1 to').isVisible(), 'the scale for a rating');
+    await mod.getByLabel('Kind of answer').selectOption('discussion');
     await mod.getByLabel('Question (markdown)').fill('Sum up your CoP in one word.');
     await mod.getByRole('button', { name: 'Add question' }).click();
     await mod.getByRole('button', { name: 'Release now' }).click();
