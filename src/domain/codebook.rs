@@ -36,10 +36,17 @@ pub fn normalise_colour(value: &str) -> Option<String> {
     }
 }
 
+const PALETTE: [&str; 8] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+
 /// The colour a new code gets when none is chosen: a palette readable on white.
 pub fn default_colour(position: usize) -> &'static str {
-    const PALETTE: [&str; 8] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
     PALETTE[position % PALETTE.len()]
+}
+
+/// Where a colour is in the palette: pages tint coded text by a stylesheet class (`c0`…`c7`),
+/// since their content security policy allows no inline styles.
+pub fn palette_index(colour: &str) -> Option<usize> {
+    PALETTE.iter().position(|c| c.eq_ignore_ascii_case(colour))
 }
 
 pub struct Template {

@@ -462,7 +462,23 @@ async fn coding_and_report_pages(backend: Backend) {
     let page = app.signed_in("ana@example.org").await;
     let coding_url = format!("/q/{}/coding", s.question);
     let html = page.get_ok(&coding_url).await;
-    assert!(texts(&html, ".codable").contains(&"Mostly fun, and I plan better now.".to_string()));
+    // The reply's text is whole (the selection counts its characters), with the words Ben coded
+    // marked in their code's colour and named on hover.
+    let doc = scraper::Html::parse_document(&html);
+    let codable = scraper::Selector::parse(".codable").unwrap();
+    let whole: Vec<String> = doc.select(&codable).map(|e| e.text().collect()).collect();
+    assert!(whole.contains(&"Mostly fun, and I plan better now.".to_string()), "{whole:?}");
+    let marks = scraper::Selector::parse(".codable mark").unwrap();
+    let marked: Vec<(String, String)> = doc
+        .select(&marks)
+        .map(|m| (m.text().collect(), m.value().attr("title").unwrap_or_default().to_string()))
+        .collect();
+    assert!(
+        marked.iter().any(|(t, codes)| t == "I plan better now"
+            && codes.contains("Applied value")
+            && codes.contains("Immediate value")),
+        "{marked:?}"
+    );
     let realised = code("Realised value");
     let res = page
         .submit(

@@ -221,9 +221,11 @@ test('an analyst codes words selected in a reply, and reads the counts', { timeo
     await page.getByRole('heading', { name: /^Coding:/ }).waitFor();
     await expectAccessible(page, 'coding page');
 
-    // Select the second and third words of the second reply, as a mouse would, and let go.
+    // Select the second and third words of a reply, as a mouse would, and let go.
     const chosen = await page.evaluate(() => {
-      const box = document.querySelectorAll('.codable')[1];
+      // A reply that starts with uncoded words (coded ones are marked).
+      const box = Array.from(document.querySelectorAll('.codable'))
+        .find((b) => b.firstChild && b.firstChild.nodeType === Node.TEXT_NODE && b.firstChild.textContent.split(' ').length > 3);
       const node = box.firstChild;
       const words = node.textContent.split(' ');
       const start = words[0].length + 1;

@@ -347,6 +347,10 @@ pub struct ReplyForCoding {
     pub in_reply_to: Option<PostId>,
     pub source: String,
     pub excerpts: Vec<ExcerptView>,
+    /// The text cut where coded excerpts begin and end, for the page to mark them.
+    pub segments: Vec<Segment>,
+    /// The post it answers, for a reply in a thread: its author and its first words.
+    pub parent: Option<String>,
     pub memos: Vec<MemoView>,
 }
 
@@ -376,6 +380,48 @@ pub struct CodingFilter {
     /// Only replies with this code (on the whole reply or an excerpt).
     #[serde(default)]
     pub code: Option<String>,
+}
+
+/// A piece of a reply's text: coded (with the colour of its first code, and every code's name)
+/// or not.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Segment {
+    pub text: String,
+    pub colour: Option<String>,
+    /// The stylesheet class that tints it: `c0`…`c7` for the palette's colours, `c-other`.
+    pub tint: Option<String>,
+    pub codes: String,
+}
+
+/// Cuts `text` at the start and end of each excerpt (character offsets), so that coded
+/// pieces can be marked; where excerpts overlap, the earliest-starting one gives the colour.
+fn segments(text: &str, excerpts: &[ExcerptView]) -> Vec<Segment> {
+    let chars: Vec<char> = text.chars().collect();
+    let spans: Vec<(usize, usize, &ExcerptView)> = excerpts
+        .iter()
+        .filter_map(|e| Some((usize::try_from(e.start?).ok()?, usize::try_from(e.end?).ok()?, e)))
+        .filter(|(s, e, _)| s < e && *e <= chars.len())
+        .collect();
+    let mut cuts: Vec<usize> = spans.iter().flat_map(|(s, e, _)| [*s, *e]).chain([0, chars.len()]).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .map(|w| {
+            let covering: Vec<&ExcerptView> =
+                spans.iter().filter(|(s, e, _)| *s <= w[0] && w[1] <= *e).map(|(_, _, x)| *x).collect();
+            let names: Vec<&str> = covering.iter().flat_map(|x| x.codings.iter().map(|c| c.code.as_str())).collect();
+            let colour = covering.first().map(|x| x.codings.first().map_or("#7f7f7f".into(), |c| c.colour.clone()));
+            Segment {
+                text: chars[w[0]..w[1]].iter().collect(),
+                tint: colour.as_deref().map(|c| match codebook::palette_index(c) {
+                    Some(i) => format!("c{i}"),
+                    None => "c-other".into(),
+                }),
+                colour,
+                codes: names.join(", "),
+            }
+        })
+        .collect()
 }
 
 pub fn coding_page(
@@ -410,11 +456,29 @@ pub fn coding_page(
         excerpts.entry(e.post_id.clone()).or_default().push(e);
     }
     let zone = acc.zone();
+    // A reply's thread: who it answers, and their first words.
+    let parents: HashMap<PostId, String> = posts
+        .iter()
+        .map(|ap| {
+            let who = ap
+                .post
+                .participant_id
+                .as_ref()
+                .and_then(|id| ids.get(id).cloned())
+                .unwrap_or_else(|| "a moderator".into());
+            (
+                ap.post.id.clone(),
+                format!("{who}: \u{201c}{}\u{201d}", crate::domain::markdown::short(&ap.post.body_md, 80)),
+            )
+        })
+        .collect();
     let replies = posts
         .into_iter()
         .map(|AuthoredPost { post: p, .. }| {
             let mine = excerpts.remove(&p.id).unwrap_or_default();
             ReplyForCoding {
+                segments: segments(&p.body_md, &mine),
+                parent: p.parent_id.as_ref().and_then(|id| parents.get(id).cloned()),
                 participant: p
                     .participant_id
                     .as_ref()
