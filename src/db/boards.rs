@@ -19,6 +19,11 @@ pub fn find(conn: &mut DbConn, id: &BoardId) -> QueryResult<Option<Board>> {
     boards::table.find(id).select(Board::as_select()).first(conn).optional()
 }
 
+/// The titles of the boards `ids`: the sender's name of their emails.
+pub fn titles(conn: &mut DbConn, ids: &[BoardId]) -> QueryResult<Vec<(BoardId, String)>> {
+    boards::table.filter(boards::id.eq_any(ids)).select((boards::id, boards::title)).load(conn)
+}
+
 /// The version of the board `question_id` belongs to: triggers move it on at every change to
 /// what the board's pages show, on whichever instance or connection it is made.
 /// On every view of a question, so on the backend's own connection (`on_own_backend`).

@@ -8,7 +8,7 @@ use crate::clock::SharedClock;
 use crate::db::models::OutboxMessage;
 use crate::db::{self, Db};
 use crate::domain::email::{retry_delay, DeliveryStatus, EmailKind};
-use crate::domain::ids::ParticipantId;
+use crate::domain::ids::{BoardId, ParticipantId};
 use crate::error::{AppError, AppResult};
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
@@ -198,7 +198,7 @@ impl OutboxWorker {
             let now = self.clock.now();
             let claim = format!("{}:{}", self.instance, db::new_id::<String>());
             let (c, lease) = (claim.clone(), self.lease);
-            let (batch, opt_outs) = self
+            let (batch, opt_outs, titles) = self
                 .db
                 .run(move |conn| {
                     let batch = db::outbox::claim(conn, &c, now, now + lease, BATCH)?;
@@ -207,7 +207,11 @@ impl OutboxWorker {
                         .into_iter()
                         .map(|(id, kinds)| (id, kinds.into_inner()))
                         .collect();
-                    Ok((batch, opt_outs))
+                    let mut boards: Vec<BoardId> = batch.iter().filter_map(|m| m.board_id.clone()).collect();
+                    boards.sort();
+                    boards.dedup();
+                    let titles: HashMap<BoardId, String> = db::boards::titles(conn, &boards)?.into_iter().collect();
+                    Ok((batch, opt_outs, titles))
                 })
                 .await?;
             if batch.is_empty() {
@@ -216,7 +220,7 @@ impl OutboxWorker {
             let t_send = std::time::Instant::now();
             let (to_record, waiting) = mpsc::unbounded_channel();
             let recorder = self.record_marks(waiting);
-            let (opt_outs, claim_ref) = (&opt_outs, &claim);
+            let (opt_outs, claim_ref, titles) = (&opt_outs, &claim, &titles);
             let sends = futures_util::stream::iter(batch)
                 .map(move |m| {
                     let opted_out = m
@@ -233,7 +237,13 @@ impl OutboxWorker {
                         let outcome = if opted_out {
                             Outcome::Cancelled
                         } else {
-                            match self.mailer.send(&self.from, &m).await {
+                            // A board's emails come from the board, by name, at the configured
+                            // address: participants know the study, not the software.
+                            let from = match m.board_id.as_ref().and_then(|b| titles.get(b)) {
+                                Some(title) => Mailbox::new(Some(title.clone()), self.from.email.clone()),
+                                None => self.from.clone(),
+                            };
+                            match self.mailer.send(&from, &m).await {
                                 Ok(()) => Outcome::Sent,
                                 Err(SendError { permanent: true, message }) => Outcome::Failed(message),
                                 Err(SendError { message, .. }) if m.attempts >= self.max_attempts => {

@@ -61,6 +61,9 @@ async fn invitations_arrive_and_their_link_signs_in(backend: Backend) {
     let mail = &sink.to("ann@example.org")[0];
     assert_eq!(mail.subject(), "You are invited: CoP consultation");
     assert!(mail.header("From").unwrap().contains("board@focusboard.test"));
+    // From the board, by name: participants know the study, not the software.
+    let from = mail.parsed().from().and_then(|f| f.first()).and_then(|a| a.name()).map(str::to_string);
+    assert_eq!(from.as_deref(), Some("CoP consultation"));
     assert!(mail.header("Message-ID").unwrap().ends_with("@127.0.0.1>"));
     assert!(mail.parsed().date().is_some(), "a Date header");
     assert!(mail.header("Content-Type").unwrap().starts_with("multipart/alternative"));
