@@ -8,7 +8,6 @@
 
 use super::errors::PageResult;
 use crate::error::AppError;
-use actix_web::body::MessageBody;
 use actix_web::http::header;
 use actix_web::HttpResponse;
 use lol_html::html_content::{ContentType, Element};
@@ -66,7 +65,7 @@ pub async fn again(e: AppError, sent: &Sent, page: impl Future<Output = PageResu
     if !res.status().is_success() {
         return Err(e.into());
     }
-    let Ok(bytes) = res.into_body().try_into_bytes() else { return Err(e.into()) };
+    let Ok(bytes) = actix_web::body::to_bytes(res.into_body()).await else { return Err(e.into()) };
     let Ok(html) = std::str::from_utf8(&bytes) else { return Err(e.into()) };
     let marked = mark(html, sent, &e).map_err(|why| AppError::Internal(anyhow::anyhow!("refilling a form: {why}")))?;
     Ok(HttpResponse::build(e.status())
