@@ -78,17 +78,29 @@ fn path_of(action: &str) -> &str {
     action.split(['?', '#']).next().unwrap_or(action)
 }
 
-/// A form sent to the address, with its hidden fields and the `<details>` it is folded in.
+/// A form sent to the address, with its hidden fields, its other named fields (name and id, in
+/// order) and the `<details>` it is folded in.
 struct Candidate {
     ours: bool,
     hidden: Vec<(String, String)>,
+    fields: Vec<(String, Option<String>)>,
     folded_in: Option<usize>,
 }
 
-/// Which of the forms sent to `sent.action` the person used (counted among those), the first
-/// whose hidden fields all have the values that were sent, and the `<details>` (counted in the
-/// page) to unfold so that it shows.
-fn which_form(html: &str, sent: &Sent) -> Result<Option<(usize, Option<usize>)>, String> {
+/// The form the person used, as found in a first look at the page.
+struct Found {
+    /// Which of the forms sent to `sent.action` it is, counted among those.
+    index: usize,
+    /// The `<details>` (counted in the page) to unfold so that it shows.
+    unfold: Option<usize>,
+    /// The id the field in error has, or is given, when the form has that field: the summary
+    /// links to it, and it comes later in the page than the summary.
+    error_id: Option<String>,
+}
+
+/// Which of the forms sent to `sent.action` the person used: the first whose hidden fields all
+/// have the values that were sent.
+fn which_form(html: &str, sent: &Sent, field: Option<&str>) -> Result<Option<Found>, String> {
     let forms: Rc<RefCell<Vec<Candidate>>> = Rc::default();
     let open: Rc<RefCell<Option<usize>>> = Rc::default();
     // The `<details>` seen so far and those open around the current element.
@@ -113,7 +125,12 @@ fn which_form(html: &str, sent: &Sent) -> Result<Option<(usize, Option<usize>)>,
             .append_element_content_handler(element!("form", move |el: &mut Element| {
                 let ours = el.get_attribute("action").is_some_and(|a| path_of(&a) == sent.action);
                 let mut forms = f1.borrow_mut();
-                forms.push(Candidate { ours, hidden: Vec::new(), folded_in: d2.borrow().1.last().copied() });
+                forms.push(Candidate {
+                    ours,
+                    hidden: Vec::new(),
+                    fields: Vec::new(),
+                    folded_in: d2.borrow().1.last().copied(),
+                });
                 *o1.borrow_mut() = Some(forms.len() - 1);
                 let o = o1.clone();
                 el.on_end_tag(end_tag!(move |_| {
@@ -122,12 +139,20 @@ fn which_form(html: &str, sent: &Sent) -> Result<Option<(usize, Option<usize>)>,
                 }))?;
                 Ok(())
             }))
-            .append_element_content_handler(element!("form input[type=hidden]", move |el: &mut Element| {
-                if let (Some(i), Some(name)) = (*o2.borrow(), el.get_attribute("name")) {
-                    f2.borrow_mut()[i].hidden.push((name, el.get_attribute("value").unwrap_or_default()));
+            .append_element_content_handler(element!(
+                "form input[name], form textarea[name], form select[name]",
+                move |el: &mut Element| {
+                    if let (Some(i), Some(name)) = (*o2.borrow(), el.get_attribute("name")) {
+                        let hidden = el.get_attribute("type").is_some_and(|t| t.eq_ignore_ascii_case("hidden"));
+                        let form = &mut f2.borrow_mut()[i];
+                        match hidden {
+                            true => form.hidden.push((name, el.get_attribute("value").unwrap_or_default())),
+                            false => form.fields.push((name, el.get_attribute("id"))),
+                        }
+                    }
+                    Ok(())
                 }
-                Ok(())
-            })),
+            )),
     )
     .map_err(|e| e.to_string())?;
     let forms = forms.borrow();
@@ -137,8 +162,14 @@ fn which_form(html: &str, sent: &Sent) -> Result<Option<(usize, Option<usize>)>,
             .iter()
             .all(|(n, v)| PAGE_OWN.contains(&n.as_str()) || sent.values(n).next().is_none() || sent.has(n, v))
     };
-    let i = ours.iter().position(|c| matches(&c)).or((!ours.is_empty()).then_some(0));
-    Ok(i.map(|i| (i, ours[i].folded_in)))
+    let Some(index) = ours.iter().position(|c| matches(&c)).or((!ours.is_empty()).then_some(0)) else {
+        return Ok(None);
+    };
+    let error_id = field.and_then(|f| {
+        let (name, id) = ours[index].fields.iter().find(|(n, _)| names_field(n, f))?;
+        Some(id.clone().unwrap_or_else(|| format!("field-{name}")))
+    });
+    Ok(Some(Found { index, unfold: ours[index].folded_in, error_id }))
 }
 
 /// Whether the form field `name` is the field `field` an error is about: the same, or one of
@@ -164,13 +195,11 @@ struct Walk {
 }
 
 fn mark(html: &str, sent: &Sent, e: &AppError) -> Result<String, String> {
-    let (target, unfold) = match which_form(html, sent)? {
-        Some((i, d)) => (Some(i), d),
-        None => (None, None),
-    };
+    let field = e.field();
+    let found = which_form(html, sent, field)?;
+    let (target, unfold) = (found.as_ref().map(|f| f.index), found.as_ref().and_then(|f| f.unfold));
     let message = e.to_string();
     let message = message.as_str();
-    let field = e.field();
     let walk: Rc<RefCell<Walk>> = Rc::default();
     let summary = |href: Option<&str>| {
         let line = match href {
@@ -184,13 +213,8 @@ fn mark(html: &str, sent: &Sent, e: &AppError) -> Result<String, String> {
         )
     };
     let field_id = |el: &Element, name: &str| el.get_attribute("id").unwrap_or_else(|| format!("field-{name}"));
-    // The summary links to the field in error, which comes later in the form: its id is found
-    // in a first look. A message about no field of the form stands alone, focused.
-    let error_id: Option<String> = match (field, target) {
-        (Some(name), Some(_)) => find_id(html, sent, target, name)?,
-        _ => None,
-    };
-    let summary_form = summary(error_id.as_deref());
+    // A message about no field of the form stands alone, focused.
+    let summary_form = summary(found.as_ref().and_then(|f| f.error_id.as_deref()));
     let summary_main = summary(None);
     let (w_form, w_input, w_area, w_select, w_option, w_details) =
         (walk.clone(), walk.clone(), walk.clone(), walk.clone(), walk.clone(), walk.clone());
@@ -215,7 +239,6 @@ fn mark(html: &str, sent: &Sent, e: &AppError) -> Result<String, String> {
         );
         Ok(())
     };
-    let (mark_input, mark_area) = (mark_field, mark_field);
     let out = rewrite_str(
         html,
         RewriteStrSettings::new()
@@ -281,7 +304,7 @@ fn mark(html: &str, sent: &Sent, e: &AppError) -> Result<String, String> {
                         }
                     }
                 }
-                mark_input(el, &mut walk, &name)?;
+                mark_field(el, &mut walk, &name)?;
                 Ok(())
             }))
             .append_element_content_handler(element!("form textarea[name]", move |el: &mut Element| {
@@ -294,7 +317,7 @@ fn mark(html: &str, sent: &Sent, e: &AppError) -> Result<String, String> {
                 if let Some(v) = sent.values(&name).nth(n) {
                     el.set_inner_content(v, ContentType::Text);
                 }
-                mark_area(el, &mut walk, &name)?;
+                mark_field(el, &mut walk, &name)?;
                 Ok(())
             }))
             .append_element_content_handler(element!("form select[name]", move |el: &mut Element| {
@@ -326,54 +349,6 @@ fn mark(html: &str, sent: &Sent, e: &AppError) -> Result<String, String> {
     )
     .map_err(|e| e.to_string())?;
     Ok(out)
-}
-
-/// While looking for a field's id: forms sent to the address so far, whether we are in the
-/// person's, and the field when found (with its id, if it has one).
-#[derive(Default)]
-struct Search {
-    seen: usize,
-    inside: bool,
-    found: Option<String>,
-}
-
-/// The id the field `name` of the person's form has, or is given, when the form has it.
-fn find_id(html: &str, sent: &Sent, target: Option<usize>, name: &str) -> Result<Option<String>, String> {
-    let search: Rc<RefCell<Search>> = Rc::default();
-    let (s1, s2) = (search.clone(), search.clone());
-    rewrite_str(
-        html,
-        RewriteStrSettings::new()
-            .append_element_content_handler(element!("form", move |el: &mut Element| {
-                if el.get_attribute("action").is_some_and(|a| path_of(&a) == sent.action) {
-                    let mut s = s1.borrow_mut();
-                    s.inside = Some(s.seen) == target;
-                    s.seen += 1;
-                    let w = s1.clone();
-                    el.on_end_tag(end_tag!(move |_| {
-                        w.borrow_mut().inside = false;
-                        Ok(())
-                    }))?;
-                }
-                Ok(())
-            }))
-            .append_element_content_handler(element!(
-                "form input[name], form textarea[name], form select[name]",
-                move |el: &mut Element| {
-                    let mut s = s2.borrow_mut();
-                    match el.get_attribute("name") {
-                        Some(n) if s.inside && s.found.is_none() && names_field(&n, name) => {
-                            s.found = Some(el.get_attribute("id").unwrap_or_else(|| format!("field-{n}")));
-                        }
-                        _ => {}
-                    }
-                    Ok(())
-                }
-            )),
-    )
-    .map_err(|e| e.to_string())?;
-    let id = search.borrow_mut().found.take();
-    Ok(id)
 }
 
 #[cfg(test)]
