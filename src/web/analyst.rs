@@ -168,14 +168,12 @@ async fn import_codebook(
         let page = codebook_page(state.clone(), viewer.clone(), board_id.clone().into());
         async move { again(e, &sent, page).await }
     };
-    let file =
-        match session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes, &mut sent).await {
-            Ok(mut fields) => fields.remove("file").unwrap_or_default(),
-            Err(e) => return refused(e, sent).await,
-        };
-    if file.is_empty() {
-        return refused(AppError::invalid_field("file", "Choose a codebook file (.qdc) to import."), sent).await;
-    }
+    let limit = state.settings.max_body_bytes;
+    let missing = "Choose a codebook file (.qdc) to import.";
+    let file = match session::uploaded_file(&viewer.session, payload, limit, &mut sent, missing).await {
+        Ok(file) => file,
+        Err(e) => return refused(e, sent).await,
+    };
     let id = board_id.clone();
     let result = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &file))

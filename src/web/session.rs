@@ -320,6 +320,22 @@ pub async fn checked_multipart(
     Ok(fields)
 }
 
+/// The `file` field of an upload form (`checked_multipart`); `missing` says what to choose when
+/// none was sent.
+pub async fn uploaded_file(
+    session: &Session,
+    payload: actix_multipart::Multipart,
+    limit: usize,
+    sent: &mut super::refill::Sent,
+    missing: &str,
+) -> Result<Vec<u8>, AppError> {
+    let file = checked_multipart(session, payload, limit, sent).await?.remove("file").unwrap_or_default();
+    if file.is_empty() {
+        return Err(AppError::invalid_field("file", missing));
+    }
+    Ok(file)
+}
+
 /// An empty form: only the CSRF token (for buttons such as "Release now").
 #[derive(Deserialize)]
 pub struct NoFields {}

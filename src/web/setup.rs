@@ -206,14 +206,13 @@ async fn import_preview(
         let page = participants(state.clone(), viewer.clone(), board_id.clone().into());
         async move { again(e, &sent, page).await }
     };
-    let file =
-        match session::checked_multipart(&viewer.session, payload, state.settings.max_body_bytes, &mut sent).await {
-            Ok(mut fields) => fields.remove("file").unwrap_or_default(),
-            Err(e) => return refused(e, sent).await,
-        };
-    if file.is_empty() {
-        return refused(AppError::invalid_field("file", "Choose a CSV file to import."), sent).await;
-    }
+    let limit = state.settings.max_body_bytes;
+    let file = match session::uploaded_file(&viewer.session, payload, limit, &mut sent, "Choose a CSV file to import.")
+        .await
+    {
+        Ok(file) => file,
+        Err(e) => return refused(e, sent).await,
+    };
     match import(state.clone(), viewer.clone(), board_id.clone(), file, false).await {
         Err(PageError(e)) => refused(e, sent).await,
         shown => shown,
@@ -318,18 +317,28 @@ async fn confirm_new_link(
     )
 }
 
-async fn confirm_delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>) -> PageResult {
-    let qid = q.into_inner();
-    let id = qid.clone();
-    let page = state
+/// A question as its page shows it, for the board's moderators only (`refusal` says why not).
+async fn managed_question(
+    state: &AppState,
+    viewer: &Viewer,
+    qid: QuestionId,
+    refusal: &'static str,
+) -> Result<crate::service::pages::QuestionPage, AppError> {
+    state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let page = crate::service::pages::question_page(conn, ctx, actor, &id, &Default::default())?;
+            let page = crate::service::pages::question_page(conn, ctx, actor, &qid, &Default::default())?;
             if !page.board.can_manage {
-                return Err(AppError::forbidden("Only the board's moderators can delete questions."));
+                return Err(AppError::forbidden(refusal));
             }
             Ok(page)
         })
-        .await?;
+        .await
+}
+
+async fn confirm_delete_question(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>) -> PageResult {
+    let qid = q.into_inner();
+    let page =
+        managed_question(&state, &viewer, qid.clone(), "Only the board's moderators can delete questions.").await?;
     confirm_page(
         &viewer,
         Confirm {
@@ -516,16 +525,8 @@ async fn add_question(
 }
 
 async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>) -> PageResult {
-    let qid = q.into_inner();
-    let page = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            let page = crate::service::pages::question_page(conn, ctx, actor, &qid, &Default::default())?;
-            if !page.board.can_manage {
-                return Err(AppError::forbidden("Only the board's moderators can edit questions."));
-            }
-            Ok(page)
-        })
-        .await?;
+    let page =
+        managed_question(&state, &viewer, q.into_inner(), "Only the board's moderators can edit questions.").await?;
     viewer.render("moderator/question_form", "Edit question", &json!({"q": page, "modes": modes()}))
 }
 
