@@ -456,9 +456,12 @@ pub fn coding_page(
         excerpts.entry(e.post_id.clone()).or_default().push(e);
     }
     let zone = acc.zone();
-    // A reply's thread: who it answers, and their first words.
+    // A reply's thread: who it answers, and their first words (only for posts answered).
+    let answered: std::collections::HashSet<&PostId> =
+        posts.iter().filter_map(|ap| ap.post.parent_id.as_ref()).collect();
     let parents: HashMap<PostId, String> = posts
         .iter()
+        .filter(|ap| answered.contains(&ap.post.id))
         .map(|ap| {
             let who = ap
                 .post
