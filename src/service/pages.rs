@@ -43,14 +43,9 @@ fn next_steps(
     zone: &crate::domain::timezone::BoardZone,
     now: time::PrimitiveDateTime,
 ) -> NextSteps {
-    let open: HashMap<&str, &Stage> = stages
-        .iter()
-        .filter(|s| stage_phase(s.released_at, s.close_at, now) == StagePhase::Open)
-        .map(|s| (s.id.as_str(), s))
-        .collect();
     let next_question = stages
         .iter()
-        .filter(|s| open.contains_key(s.id.as_str()))
+        .filter(|s| stage_phase(s.released_at, s.close_at, now) == StagePhase::Open)
         .flat_map(|s| questions.iter().filter(move |q| q.stage_id == s.id).map(move |q| (s, q)))
         .find(|(s, q)| me.is_for(s, q) && !answered.contains(&q.id) && Some(&q.id) != here)
         .map(|(_, q)| q.id.clone());
