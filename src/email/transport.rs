@@ -14,8 +14,8 @@ pub enum Mailer {
     Files(PathBuf),
 }
 
-/// Writes a message as `<folder>/<UTC time>-<kind>-<recipient>.eml` (the message id keeps two
-/// messages of one second apart); returns the file's name.
+/// Writes a message as `<folder>/<UTC time>-<kind>-<recipient>-<random>.eml` (the random part
+/// keeps two messages of one second to one recipient apart); returns the file's name.
 async fn write_eml(dir: &Path, kind: &str, recipient: &str, email: &Message) -> std::io::Result<String> {
     let now = time::OffsetDateTime::now_utc();
     let safe = |s: &str| -> String {

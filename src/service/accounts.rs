@@ -350,15 +350,11 @@ pub fn change_password(conn: &mut DbConn, ctx: &Ctx, user: &User, current: &str,
             format!("The password needs at least {MIN_PASSWORD} characters."),
         ));
     }
-    let hash = hash_password(new)?;
-    super::in_tx(conn, |conn| {
-        db::users::set_password_hash(conn, &user.id, &hash)?;
-        end_everything_of(conn, ctx, &user.id)
-    })
+    set_password(conn, ctx, user, new)
 }
 
-/// Sets a new password on an account from the command line (no current password asked: who
-/// runs the command owns the server); every session and token of the account ends.
+/// Sets a new password on an account (the command line asks no current password: who runs it
+/// owns the server); every session and token of the account ends.
 pub fn set_password(conn: &mut DbConn, ctx: &Ctx, user: &User, new: &str) -> AppResult<()> {
     let hash = hash_password(new)?;
     super::in_tx(conn, |conn| {
