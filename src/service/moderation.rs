@@ -190,6 +190,13 @@ pub struct HideInput {
     pub reason: String,
 }
 
+/// A post as the page that asks before hiding it shows it; for the board's moderators only.
+pub fn post_to_hide(conn: &mut DbConn, actor: &Actor, post_id: &PostId) -> AppResult<PostView> {
+    let (acc, post) = post_of_board(conn, actor, post_id)?;
+    acc.require_manage()?;
+    view(conn, &acc, &post.id)
+}
+
 /// Hides a post (participants see that something was removed, not what) or restores it.
 pub fn set_hidden(
     conn: &mut DbConn,

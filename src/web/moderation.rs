@@ -6,7 +6,7 @@ use super::page_cache::View;
 use super::participant::{page_of_post, page_of_question};
 use super::refill::again;
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
-use super::setup::{overview, stage_page};
+use super::setup::{confirm_page, overview, stage_page, Confirm};
 use super::state::AppState;
 use crate::domain::ids::{BoardId, PostId, QuestionId, StageId};
 use crate::service::grid::{self, GridFilter};
@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/audit", web::get().to(audit_page))
         .route("/boards/{board}/notes", web::post().to(add_note))
         .route("/posts/{post}/probe", web::post().to(probe))
+        .route("/posts/{post}/hide", web::get().to(confirm_hide))
         .route("/posts/{post}/hide", web::post().to(hide))
         .route("/posts/{post}/restore", web::post().to(restore))
         .route("/q/{question}/on-behalf", web::post().to(on_behalf))
@@ -161,6 +162,32 @@ async fn probe(
     Ok(redirect(&format!("/q/{}?post={id}#post-{id}", p.question_id, id = p.id)))
 }
 
+/// Hiding a post changes what every participant reads, so it is asked for on a page of its own
+/// that shows the post and takes the reason.
+async fn confirm_hide(state: web::Data<AppState>, viewer: Viewer, post: web::Path<PostId>) -> PageResult {
+    let post_id = post.into_inner();
+    let id = post_id.clone();
+    let p = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| moderation::post_to_hide(conn, actor, &id))
+        .await?;
+    confirm_page(
+        &viewer,
+        Confirm {
+            title: format!("Hide this post by {}?", p.author),
+            lines: vec![
+                "Participants will see that a post was here, not what it said; staff still read it.".into(),
+                "You can show it again at any time.".into(),
+            ],
+            quote_html: Some(p.body_html),
+            input: Some(("reason", "Reason (kept in the audit log)", 500)),
+            action: format!("/posts/{post_id}/hide"),
+            button: "Hide from participants",
+            back: format!("/q/{}?post={post_id}#post-{post_id}", p.question_id),
+            fields: Vec::new(),
+        },
+    )
+}
+
 async fn hide(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -176,7 +203,7 @@ async fn hide(
         .await
     {
         Ok(p) => p,
-        Err(e) => return again(e, &sent, page_of_post(state, viewer, post_id)).await,
+        Err(e) => return again(e, &sent, confirm_hide(state, viewer, web::Path::from(post_id))).await,
     };
     session::notice(&viewer.session, "The post is hidden from participants.");
     Ok(redirect(&format!("/q/{}?post={id}#post-{id}", p.question_id, id = p.id)))

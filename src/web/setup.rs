@@ -167,6 +167,8 @@ async fn save_settings(
                     button: if closing { "Close the board" } else { "Archive the board" },
                     back: format!("/boards/{board_id}/settings"),
                     fields,
+                    quote_html: None,
+                    input: None,
                 },
             );
         }
@@ -268,21 +270,27 @@ async fn import(
 
 /// A page that asks before something that cannot be undone or that disrupts participants; its
 /// button sends the form (with `fields`) that does it, so it works without JavaScript.
-struct Confirm<'a> {
-    title: String,
-    lines: Vec<String>,
-    action: String,
-    button: &'a str,
-    back: String,
-    fields: Vec<(String, String)>,
+pub(super) struct Confirm<'a> {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// What is about to be affected, as safe HTML (a post's text).
+    pub quote_html: Option<String>,
+    /// A text the action needs (name, label, most characters), asked for on the page.
+    pub input: Option<(&'a str, &'a str, usize)>,
+    pub action: String,
+    pub button: &'a str,
+    pub back: String,
+    pub fields: Vec<(String, String)>,
 }
 
-fn confirm_page(viewer: &Viewer, c: Confirm) -> PageResult {
+pub(super) fn confirm_page(viewer: &Viewer, c: Confirm) -> PageResult {
     let fields: Vec<_> = c.fields.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
+    let input = c.input.map(|(name, label, max)| json!({"name": name, "label": label, "max": max}));
     viewer.render(
         "moderator/confirm",
         &c.title,
-        &json!({"title": c.title, "lines": c.lines, "action": c.action, "button": c.button, "back": c.back, "fields": fields}),
+        &json!({"title": c.title, "lines": c.lines, "quote_html": c.quote_html, "input": input,
+                "action": c.action, "button": c.button, "back": c.back, "fields": fields}),
     )
 }
 
@@ -313,6 +321,8 @@ async fn confirm_new_link(
             button: "Issue a new link",
             back: format!("/boards/{board_id}/participants"),
             fields: Vec::new(),
+            quote_html: None,
+            input: None,
         },
     )
 }
@@ -351,6 +361,8 @@ async fn confirm_delete_question(state: web::Data<AppState>, viewer: Viewer, q: 
             button: "Delete the question",
             back: format!("/stages/{}", page.stage.id),
             fields: Vec::new(),
+            quote_html: None,
+            input: None,
         },
     )
 }

@@ -57,7 +57,7 @@ async fn the_set_up_checklist_follows_the_board(backend: Backend) {
     assert!(!open, "folded away once everything is done");
 }
 
-/// Deleting a question, issuing a new sign-in link and closing a board each ask first, on a
+/// Deleting a question, issuing a new sign-in link, hiding a post and closing a board each ask first, on a
 /// page whose button does it (no JavaScript needed); Cancel goes back.
 async fn disruptive_actions_ask_first_on_a_page_of_their_own(backend: Backend) {
     let app = spawn(backend).await;
@@ -87,6 +87,34 @@ async fn disruptive_actions_ask_first_on_a_page_of_their_own(backend: Backend) {
     let ask = b.get_ok(&format!("/boards/{}/participants/{}/link", s.board, ann.1)).await;
     assert!(ask.contains("stops working at once"), "{ask}");
     assert_eq!(app.browser().get(&ann.2).await.status(), StatusCode::OK, "asking changed nothing");
+
+    // Hiding a post: the question page links to a page that shows the post and takes the
+    // reason; a missing reason comes back on that page; the button hides.
+    let ann_api = app.participant_api(&ann.2).await;
+    let (_, post) = ann_api.write_post(&s.question, json!({"body_md": "My neighbour *Mrs Shaw* said so"})).await;
+    let post = post["id"].as_str().unwrap().to_string();
+    let page = b.question_page(&s.question).await;
+    assert!(page.contains(&format!("href=\"/posts/{post}/hide\"")), "{page}");
+    let hide = format!("/posts/{post}/hide");
+    let ask = b.get_ok(&hide).await;
+    assert!(ask.contains("Hide this post by sn-ann") && ask.contains("<em>Mrs Shaw</em>"), "{ask}");
+    assert!(ask.contains("Reason (kept in the audit log)"), "{ask}");
+    let outsider = app.browser().get(&hide).await.text().await.unwrap();
+    assert!(!outsider.contains("Mrs Shaw") && !outsider.contains("Hide this post"), "signed out: {outsider}");
+    let as_ann = app.sign_in_participant(&ann.2).await;
+    let res = as_ann.get(&hide).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "a participant may not hide");
+    let res = b.submit(&hide, &hide, &[("reason", "  ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("Hide this post by sn-ann") && again.contains("aria-invalid=\"true\""), "{again}");
+    let (_, q) = ann_api.question(&s.question).await;
+    assert!(q.to_string().contains("Mrs Shaw"), "not hidden before the button");
+    let res = b.submit(&hide, &hide, &[("reason", "Names a neighbour")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("The post is hidden from participants."));
+    let (_, q) = ann_api.question(&s.question).await;
+    assert!(!q.to_string().contains("Mrs Shaw"), "hidden from participants: {q}");
 
     // Closing the board from its settings asks first, and carries the settings through.
     let settings = format!("/boards/{}/settings", s.board);

@@ -148,9 +148,11 @@ test('moderator releases a stage; participants answer and then see each other', 
     await mod.goto(extraStage);
     await mod.getByRole('link', { name: 'Sum up your CoP in one word.' }).click();
     const hanas = mod.locator('article.post', { hasText: 'Momentum' });
-    await hanas.getByText('Hide', { exact: true }).click();
-    await hanas.getByLabel(/Reason/).fill('Shown here to test hiding');
-    await hanas.getByRole('button', { name: 'Hide from participants' }).click();
+    await hanas.getByRole('link', { name: 'Hide', exact: true }).click();
+    await mod.getByRole('heading', { name: /Hide this post by/ }).waitFor();
+    await expectAccessible(mod, 'page asking before hiding a post');
+    await mod.getByLabel(/Reason/).fill('Shown here to test hiding');
+    await mod.getByRole('button', { name: 'Hide from participants' }).click();
     await mod.getByText('The post is hidden from participants.').waitFor();
     await expectAccessible(mod, 'question page with a hidden post');
     await shot(mod, 'desktop-question-staff');
