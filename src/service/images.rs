@@ -45,6 +45,25 @@ pub struct Authorized {
     alt: String,
 }
 
+/// A new question and its image, created together: a refused image leaves no question behind.
+/// The image was decoded after `authorize_upload` for the question's stage said yes.
+pub fn add_question_with_image(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    stage_id: &StageId,
+    input: &super::stages::QuestionInput,
+    image: Option<(&str, crate::domain::images::Processed)>,
+) -> AppResult<super::views::QuestionView> {
+    super::in_tx(conn, |conn| {
+        let q = super::stages::add_question(conn, ctx, actor, stage_id, input)?;
+        if let Some((alt, processed)) = image {
+            store_upload(conn, ctx, actor, Target::Question(q.id.clone()), alt, processed)?;
+        }
+        Ok(q)
+    })
+}
+
 /// Checks that `actor` may add an image to `target`, before any byte of it is decoded.
 pub fn authorize_upload(
     conn: &mut DbConn,

@@ -63,15 +63,7 @@ async fn upload(
     id: String,
     sent: &mut Sent,
 ) -> Result<images::ImageView, AppError> {
-    let mut fields =
-        session::checked_multipart(&viewer.session, payload, UPLOAD_LIMIT, sent).await.map_err(|e| match e {
-            // Said of the image, beside its field: the limit of the whole form is not the person's.
-            AppError::PayloadTooLarge(_) => AppError::invalid_field(
-                "file",
-                format!("The image is larger than {}; choose a smaller one.", crate::error::megabytes(MAX_BYTES)),
-            ),
-            e => e,
-        })?;
+    let mut fields = image_form(viewer, payload, sent).await?;
     let file = fields.remove("file").unwrap_or_default();
     let alt = String::from_utf8_lossy(&fields.remove("alt_text").unwrap_or_default()).into_owned();
     if file.is_empty() {
@@ -86,13 +78,41 @@ async fn upload(
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             images::authorize_upload(conn, ctx, actor, page_target(to, &i), &a).map(drop)
         })
-        .await?;
+        .await
+        .map_err(alt_on_page)?;
     let processed = decode(file).await?;
     state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             images::store_upload(conn, ctx, actor, page_target(to, &id), &alt, processed)
         })
         .await
+}
+
+/// A form with an image in it, read within the size an image may have.
+pub(super) async fn image_form(
+    viewer: &Viewer,
+    payload: Multipart,
+    sent: &mut Sent,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
+    session::checked_multipart(&viewer.session, payload, UPLOAD_LIMIT, sent).await.map_err(|e| match e {
+        // Said of the image, beside its field: the limit of the whole form is not the person's.
+        AppError::PayloadTooLarge(_) => AppError::invalid_field(
+            "file",
+            format!("The image is larger than {}; choose a smaller one.", crate::error::megabytes(MAX_BYTES)),
+        ),
+        e => e,
+    })
+}
+
+/// The API takes the description as `alt`; the page forms call it `alt_text`, and a mistake in
+/// it belongs beside that field.
+pub(super) fn alt_on_page(e: AppError) -> AppError {
+    match e {
+        AppError::Unprocessable { message, field: Some("alt") } => {
+            AppError::Unprocessable { message, field: Some("alt_text") }
+        }
+        e => e,
+    }
 }
 
 fn page_target(to: To, id: &str) -> Target {

@@ -11,6 +11,7 @@ use crate::domain::roles::{BoardRole, ResponseMode};
 use crate::domain::timezone::BoardZone;
 use crate::error::AppError;
 use crate::service::boards::{self, BoardInput, MemberInput};
+use crate::service::images::Target;
 use crate::service::stages::{self, QuestionInput, StageInput};
 use crate::service::{accounts, participants};
 use actix_multipart::Multipart;
@@ -517,23 +518,66 @@ async fn release_stage(
     Ok(redirect(&format!("/stages/{}", stage.id)))
 }
 
+/// A new question, with an image if one is chosen: the form is multipart so that the image
+/// comes with the question rather than in a second step.
 async fn add_question(
     state: web::Data<AppState>,
     viewer: Viewer,
     stage: web::Path<StageId>,
-    form: CsrfForm<QuestionInput>,
+    payload: Multipart,
 ) -> PageResult {
     let stage_id = stage.into_inner();
-    let s = stage_id.clone();
-    let CsrfForm(input, sent) = form;
-    if let Err(e) = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| stages::add_question(conn, ctx, actor, &s, &input))
-        .await
-    {
+    let mut sent = Sent::new(&format!("/stages/{stage_id}/questions"), Vec::new());
+    if let Err(e) = add_question_from(&state, &viewer, &stage_id, payload, &mut sent).await {
         return again(e, &sent, stage_page(state, viewer, stage_id.into())).await;
     }
     session::notice(&viewer.session, "Question added.");
     Ok(redirect(&format!("/stages/{stage_id}")))
+}
+
+async fn add_question_from(
+    state: &AppState,
+    viewer: &Viewer,
+    stage_id: &StageId,
+    payload: Multipart,
+    sent: &mut Sent,
+) -> Result<(), AppError> {
+    let mut fields = super::images::image_form(viewer, payload, sent).await?;
+    let text: Vec<&(String, String)> = sent.fields.iter().filter(|(n, _)| n != "alt_text").collect();
+    let input: QuestionInput = serde_urlencoded::from_str(&serde_urlencoded::to_string(text).unwrap_or_default())
+        .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+    let file = fields.remove("file").unwrap_or_default();
+    let alt = String::from_utf8_lossy(&fields.remove("alt_text").unwrap_or_default()).trim().to_string();
+    let image = if file.is_empty() {
+        if !alt.is_empty() {
+            return Err(AppError::invalid_field("file", "Choose the image this describes, or clear its description."));
+        }
+        None
+    } else {
+        // Who may add it, and its description, are checked before the image is decoded.
+        let (s, a) = (stage_id.clone(), alt.clone());
+        state
+            .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+                crate::service::images::authorize_upload(conn, ctx, actor, Target::Stage(s), &a).map(drop)
+            })
+            .await
+            .map_err(super::images::alt_on_page)?;
+        Some(super::images::decode(file).await?)
+    };
+    let s = stage_id.clone();
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            crate::service::images::add_question_with_image(
+                conn,
+                ctx,
+                actor,
+                &s,
+                &input,
+                image.map(|i| (alt.as_str(), i)),
+            )
+        })
+        .await
+        .map(drop)
 }
 
 async fn question_form(state: web::Data<AppState>, viewer: Viewer, q: web::Path<QuestionId>) -> PageResult {

@@ -377,13 +377,43 @@ impl Browser {
         assert!(res.url().path().starts_with("/boards"), "signed in lands on boards, got {}", res.url());
     }
 
-    /// Submits a form the way the page does: fetches `page` for the CSRF token, then posts.
+    /// Submits a form the way the page does: fetches `page` for the CSRF token, then posts,
+    /// as multipart when the page's form to `action` is.
     pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        self.submit_with_file(page, action, fields, None).await
+    }
+
+    /// As `submit`, with a file (field `file`, its name and bytes) when given.
+    pub async fn submit_with_file(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Response {
         let html = self.get_ok(page).await;
         let csrf = csrf_of(&html);
-        let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
-        form.extend_from_slice(fields);
-        self.client.post(self.abs(action)).form(&form).send().await.expect("post")
+        let multipart = {
+            let doc = scraper::Html::parse_document(&html);
+            let forms = scraper::Selector::parse("form[enctype='multipart/form-data']").unwrap();
+            let path = action.split('?').next().unwrap_or(action);
+            doc.select(&forms).any(|f| f.value().attr("action").is_some_and(|a| a.split('?').next() == Some(path)))
+        };
+        if !multipart {
+            assert!(file.is_none(), "the form to {action} on {page} takes no file");
+            let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+            form.extend_from_slice(fields);
+            return self.client.post(self.abs(action)).form(&form).send().await.expect("post");
+        }
+        // The token first, as the page's forms send it.
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", csrf);
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+        }
+        self.client.post(self.abs(action)).multipart(form).send().await.expect("post")
     }
 
     /// The question page as this browser's person sees it (must answer 200).

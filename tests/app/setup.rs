@@ -6,7 +6,11 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::on_both_databases!(the_set_up_checklist_follows_the_board, disruptive_actions_ask_first_on_a_page_of_their_own);
+crate::on_both_databases!(
+    the_set_up_checklist_follows_the_board,
+    disruptive_actions_ask_first_on_a_page_of_their_own,
+    a_question_takes_its_image_when_it_is_created
+);
 
 /// (step, state) as the board page shows them.
 async fn checklist(b: &Browser, board: &str) -> (Vec<(String, String)>, bool) {
@@ -144,4 +148,74 @@ async fn disruptive_actions_ask_first_on_a_page_of_their_own(backend: Backend) {
     assert_eq!(res.status(), StatusCode::OK);
     let (_, board) = m.get(&format!("/api/v1/boards/{}", s.board)).await;
     assert_eq!((board["state"].as_str(), board["title"].as_str()), (Some("closed"), Some("Ward study, closed")));
+}
+
+/// The add-question form takes an image with the question: both are created, or neither, and
+/// a refused image keeps the question's text on the form.
+async fn a_question_takes_its_image_when_it_is_created(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    let b = app.signed_in("mod@example.org").await;
+    let (stage, add) = (format!("/stages/{}", s.stage), format!("/stages/{}/questions", s.stage));
+    let count = |v: &serde_json::Value| v["questions"].as_array().map(Vec::len).unwrap_or(0);
+    let (_, before) = m.get(&format!("/api/v1/stages/{}", s.stage)).await;
+
+    // An image without its description: refused beside the description, nothing created.
+    let res = b
+        .submit_with_file(
+            &stage,
+            &add,
+            &[("prompt_md", "Which of these wards felt like home?")],
+            Some(("ward.png", png(64, 48))),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Which of these wards felt like home?"), "the question's text stays: {page}");
+    let doc = scraper::Html::parse_document(&page);
+    let alt = doc.select(&scraper::Selector::parse("#q-alt").unwrap()).next().expect("the description field");
+    assert_eq!(alt.value().attr("aria-invalid"), Some("true"), "{page}");
+    // Not an image at all: refused beside the file, nothing created either.
+    let res = b
+        .submit_with_file(
+            &stage,
+            &add,
+            &[("prompt_md", "Which ward?"), ("alt_text", "A ward")],
+            Some(("ward.png", b"not a png".to_vec())),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, after) = m.get(&format!("/api/v1/stages/{}", s.stage)).await;
+    assert_eq!(count(&after), count(&before), "a refused image leaves no question behind: {after}");
+
+    // With both, the question and its image arrive together, and participants see it.
+    let res = b
+        .submit_with_file(
+            &stage,
+            &add,
+            &[
+                ("prompt_md", "Which of these wards felt like home?"),
+                ("mode", "open"),
+                ("alt_text", "Two wards side by side"),
+            ],
+            Some(("ward.png", png(64, 48))),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, after) = m.get(&format!("/api/v1/stages/{}", s.stage)).await;
+    assert_eq!(count(&after), count(&before) + 1, "{after}");
+    let q = after["questions"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_string();
+    let ann = app.sign_in_participant(s.link(0)).await;
+    let page = ann.question_page(&q).await;
+    assert!(page.contains("alt=\"Two wards side by side\""), "{page}");
+    let src = scraper::Html::parse_document(&page)
+        .select(&scraper::Selector::parse("figure.image img").unwrap())
+        .next()
+        .and_then(|i| i.value().attr("src").map(str::to_string))
+        .expect("an image on the question");
+    assert_eq!(ann.get(&src).await.status(), StatusCode::OK);
+    // A question without an image still comes through the same form.
+    let res = b.submit(&stage, &add, &[("prompt_md", "Anything else?"), ("mode", "open")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
