@@ -19,6 +19,7 @@ pub mod session;
 pub mod setup;
 pub mod state;
 pub mod threads;
+pub mod uploads;
 
 pub use state::AppState;
 

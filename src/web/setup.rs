@@ -542,7 +542,7 @@ async fn add_question_from(
     payload: Multipart,
     sent: &mut Sent,
 ) -> Result<(), AppError> {
-    let mut fields = super::images::image_form(viewer, payload, sent).await?;
+    let mut fields = super::uploads::image_form(viewer, payload, sent).await?;
     let text: Vec<&(String, String)> = sent.fields.iter().filter(|(n, _)| n != "alt_text").collect();
     let input: QuestionInput = serde_urlencoded::from_str(&serde_urlencoded::to_string(text).unwrap_or_default())
         .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
@@ -561,8 +561,8 @@ async fn add_question_from(
                 crate::service::images::authorize_upload(conn, ctx, actor, Target::Stage(s), &a).map(drop)
             })
             .await
-            .map_err(super::images::alt_on_page)?;
-        Some(super::images::decode(file).await?)
+            .map_err(super::uploads::alt_on_page)?;
+        Some(super::uploads::decode(file).await?)
     };
     let s = stage_id.clone();
     state

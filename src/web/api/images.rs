@@ -6,8 +6,8 @@ use super::common::{read_body, Bearer};
 use crate::domain::ids::ImageId;
 use crate::service::images::{self, Target};
 use crate::web::errors::ApiResult;
-use crate::web::images::{decode, image_response, UPLOAD_LIMIT};
 use crate::web::state::AppState;
+use crate::web::uploads::{decode, image_response, UPLOAD_LIMIT};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
