@@ -1,8 +1,9 @@
 //! Boards and their staff.
 
-use super::models::{Board, BoardMember};
-use super::schema::{board_members, board_versions, boards, questions, users};
+use super::models::{Board, BoardMember, EmailText};
+use super::schema::{board_members, board_versions, boards, email_texts, questions, users};
 use super::DbConn;
+use crate::domain::email_texts::EditableEmail;
 use crate::domain::ids::{BoardId, QuestionId, UserId};
 use crate::domain::roles::BoardRole;
 use diesel::prelude::*;
@@ -123,4 +124,30 @@ pub fn members(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<StaffMe
         .order(users::name.asc())
         .select((users::id, users::name, users::email, board_members::role))
         .load(conn)
+}
+
+/// The board's own wordings of its emails (none: every email in its default wording).
+pub fn email_texts(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<EmailText>> {
+    email_texts::table.filter(email_texts::board_id.eq(board_id)).select(EmailText::as_select()).load(conn)
+}
+
+/// Keeps a wording, replacing the board's earlier one for the same email.
+pub fn set_email_text(conn: &mut DbConn, text: &EmailText) -> QueryResult<()> {
+    let changed = diesel::update(email_texts::table.find((&text.board_id, text.which)))
+        .set((
+            email_texts::subject.eq(&text.subject),
+            email_texts::body_md.eq(&text.body_md),
+            email_texts::updated_by.eq(&text.updated_by),
+            email_texts::updated_at.eq(text.updated_at),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(email_texts::table).values(text).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Goes back to the default wording of an email; whether the board had its own.
+pub fn remove_email_text(conn: &mut DbConn, board_id: &BoardId, which: EditableEmail) -> QueryResult<bool> {
+    Ok(diesel::delete(email_texts::table.find((board_id, which))).execute(conn)? > 0)
 }

@@ -4,6 +4,7 @@ use super::json_text::JsonText;
 use super::schema::*;
 use crate::domain::attributes::{self, attribute_text, group_of, Attributes};
 use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::email_texts::EditableEmail;
 use crate::domain::ids::*;
 use crate::domain::polls::{Answer, PollConfig, QuestionKind};
 use crate::domain::roles::{Anonymity, BoardRole, BoardState, PostSource, ResponseMode};
@@ -57,6 +58,18 @@ pub struct Board {
     pub remind_before_close_hours: Option<i32>,
     pub remind_not_signed_in_hours: Option<i32>,
     pub closing_message_md: String,
+}
+
+/// A board's own wording of one of its emails.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = email_texts)]
+pub struct EmailText {
+    pub board_id: BoardId,
+    pub which: EditableEmail,
+    pub subject: String,
+    pub body_md: String,
+    pub updated_by: UserId,
+    pub updated_at: PrimitiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -46,6 +46,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_texts (board_id, which) {
+        board_id -> Text,
+        which -> Text,
+        subject -> Text,
+        body_md -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pending_members (board_id, email) {
         board_id -> Text,
         email -> Text,
@@ -374,10 +385,12 @@ diesel::joinable!(posts -> participants (participant_id));
 diesel::joinable!(posts -> users (author_user_id));
 
 diesel::joinable!(pending_members -> boards (board_id));
+diesel::joinable!(email_texts -> boards (board_id));
 
 diesel::joinable!(image_data -> images (image_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    email_texts,
     image_data,
     idempotency_keys,
     sessions,

@@ -67,6 +67,7 @@ pub(crate) use text_enum;
 pub mod attributes;
 pub mod codebook;
 pub mod email;
+pub mod email_texts;
 pub mod ids;
 pub mod images;
 pub mod labels;

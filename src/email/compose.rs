@@ -26,3 +26,19 @@ pub fn compose(kind: EmailKind, data: &Value) -> anyhow::Result<Composed> {
     }
     Ok(Composed { text: render("text", &data)?, html: render("html", &data)?, subject })
 }
+
+/// A message worded by its board (placeholders already filled): the markdown body in the shared
+/// layout, as HTML and as plain text.
+pub fn compose_written(subject: String, body_md: &str, data: &Value) -> anyhow::Result<Composed> {
+    let mut data = data.clone();
+    if let Some(map) = data.as_object_mut() {
+        map.insert("subject".into(), subject.clone().into());
+        map.insert("body_html".into(), crate::domain::markdown::render(body_md).into());
+        map.insert("body_text".into(), crate::domain::markdown::plain(body_md).into());
+    }
+    let render = |part: &str| {
+        templates::render(&format!("email/written/{part}"), &data)
+            .map_err(|e| anyhow::anyhow!("email template written/{part}: {e}"))
+    };
+    Ok(Composed { text: render("text")?, html: render("html")?, subject })
+}

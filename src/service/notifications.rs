@@ -4,13 +4,14 @@
 use super::views::When;
 use super::{access, in_tx, Actor, Ctx};
 use crate::db::json_text::JsonText;
-use crate::db::models::{Board, OutboxMessage, Participant, Post, Stage};
+use crate::db::models::{Board, EmailText, OutboxMessage, Participant, Post, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::email_texts::{self, EditableEmail, Values};
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId};
 use crate::domain::markdown;
 use crate::domain::timezone::BoardZone;
-use crate::email::compose::compose;
+use crate::email::compose::{compose, compose_written, Composed};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -18,25 +19,116 @@ use std::collections::HashSet;
 use time::PrimitiveDateTime;
 use utoipa::ToSchema;
 
-/// Renders and queues one message to a participant, unless they turned this kind off or a
-/// message with the same `dedup` key exists. Returns whether it was queued.
-pub fn queue(
-    conn: &mut DbConn,
-    ctx: &Ctx,
-    board: &Board,
-    p: &Participant,
-    kind: EmailKind,
-    dedup: Option<String>,
-    extra: Value,
-) -> AppResult<bool> {
-    if kind.can_opt_out() && p.opted_out_of(kind) {
-        return Ok(false);
+/// What a board's emails need beyond each recipient: the board, the moderator people may write
+/// to, and the board's own wording of its emails. Loaded once for a mailing.
+pub struct BoardMail {
+    pub board: Board,
+    moderator: String,
+    contact: String,
+    texts: Vec<EmailText>,
+}
+
+impl BoardMail {
+    pub fn load(conn: &mut DbConn, board: Board) -> AppResult<BoardMail> {
+        let creator = db::users::find(conn, &board.created_by)?;
+        let texts = db::boards::email_texts(conn, &board.id)?;
+        let (moderator, contact) = creator.map(|u| (u.name, u.email)).unwrap_or_default();
+        Ok(BoardMail { board, moderator, contact, texts })
     }
+
+    /// The subject and body of an email as this board words it, and whether that is its own.
+    pub fn wording(&self, which: EditableEmail) -> (String, String, bool) {
+        match self.texts.iter().find(|t| t.which == which) {
+            Some(t) => (t.subject.clone(), t.body_md.clone(), true),
+            None => {
+                let (subject, body) = which.default_text();
+                (subject.into(), body.into(), false)
+            }
+        }
+    }
+
+    /// Uses `subject` and `body` for `which` in place of the kept wording (a preview, a test).
+    pub fn use_wording(&mut self, which: EditableEmail, subject: String, body_md: String) {
+        self.texts.retain(|t| t.which != which);
+        let (board_id, updated_at) = (self.board.id.clone(), self.board.created_at);
+        let updated_by = self.board.created_by.clone();
+        self.texts.push(EmailText { board_id, which, subject, body_md, updated_by, updated_at });
+    }
+
+    /// The subject and markdown body of `which` filled in for the recipient of `data`.
+    pub fn filled(&self, which: EditableEmail, data: &Value) -> (String, String) {
+        let (subject, body, _) = self.wording(which);
+        email_texts::fill(&subject, &body, &self.values(data))
+    }
+
+    /// What each placeholder becomes for the recipient the message data `data` is for.
+    fn values(&self, data: &Value) -> Values {
+        let at = |path: &[&str]| {
+            let mut v = data;
+            for key in path {
+                v = &v[*key];
+            }
+            match v {
+                Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+        };
+        let or = |v: Option<String>, fallback: &str| v.unwrap_or_else(|| fallback.to_string());
+        Values {
+            text: vec![
+                ("name", or(at(&["participant", "name"]), "there")),
+                ("link", or(at(&["sign_in_url"]), "")),
+                ("link_expires", or(at(&["link_expires"]), "")),
+                ("board", or(at(&["board", "title"]), "")),
+                ("moderator", self.moderator.clone()),
+                ("contact", self.contact.clone()),
+                ("opens", or(at(&["board", "opens_at"]), "now")),
+                ("closes", or(at(&["board", "closes_at"]), "when the study ends")),
+                ("stage", or(at(&["stage", "title"]), "")),
+                ("stage_closes", or(at(&["stage", "close_at"]), "the board closes")),
+                ("unanswered", or(at(&["unanswered"]), "")),
+            ],
+            questions: data["questions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|q| {
+                    (q["prompt"].as_str().unwrap_or_default().into(), q["url"].as_str().unwrap_or_default().into())
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Which of the board-worded emails a message of `kind` with `data` is, if any: a reminder
+/// about a stage, or to sign in.
+fn worded_as(kind: EmailKind, data: &Value) -> Option<EditableEmail> {
+    match kind {
+        EmailKind::Invitation => Some(EditableEmail::Invitation),
+        EmailKind::StageOpen => Some(EditableEmail::StageOpen),
+        EmailKind::Reminder if data.get("stage").is_some() => Some(EditableEmail::ReminderClosing),
+        EmailKind::Reminder => Some(EditableEmail::ReminderSignIn),
+        EmailKind::Reply | EmailKind::Summary | EmailKind::Closing => None,
+    }
+}
+
+/// A message's subject, HTML and text: in the board's wording for the emails it words, from the
+/// templates for the rest.
+pub(super) fn render(mail: &BoardMail, kind: EmailKind, data: &Value) -> AppResult<Composed> {
+    Ok(match worded_as(kind, data) {
+        Some(which) => {
+            let (subject, body) = mail.filled(which, data);
+            compose_written(subject, &body, data)?
+        }
+        None => compose(kind, data)?,
+    })
+}
+
+/// The data every message's wording draws on: the board, and the recipient with their link.
+pub(super) fn message_data(ctx: &Ctx, board: &Board, p: &Participant, unsubscribe_url: Option<&str>) -> Value {
     let zone = BoardZone::of(&board.time_zone);
-    // Every message carries one-click unsubscribe; from an invitation it turns off everything
-    // that can be turned off.
-    let unsubscribe_url = Some(format!("{}/u/{}", ctx.base_url, ctx.unsubscribe_token(&p.id, kind.as_str())));
-    let mut data = json!({
+    json!({
         "board": {
             "title": board.title,
             "opens_at": board.opens_at.map(|t| zone.display(t)),
@@ -47,11 +139,32 @@ pub fn queue(
         "link_expires": p.token_expires_at.map(|t| zone.display(t)),
         "home_url": format!("{}/b/{}", ctx.base_url, board.id),
         "unsubscribe_url": unsubscribe_url,
-    });
+    })
+}
+
+/// Renders and queues one message to a participant, unless they turned this kind off or a
+/// message with the same `dedup` key exists. Returns whether it was queued.
+pub fn queue(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    mail: &BoardMail,
+    p: &Participant,
+    kind: EmailKind,
+    dedup: Option<String>,
+    extra: Value,
+) -> AppResult<bool> {
+    if kind.can_opt_out() && p.opted_out_of(kind) {
+        return Ok(false);
+    }
+    let board = &mail.board;
+    // Every message carries one-click unsubscribe; from an invitation it turns off everything
+    // that can be turned off.
+    let unsubscribe_url = Some(format!("{}/u/{}", ctx.base_url, ctx.unsubscribe_token(&p.id, kind.as_str())));
+    let mut data = message_data(ctx, board, p, unsubscribe_url.as_deref());
     if let (Some(map), Value::Object(extra)) = (data.as_object_mut(), extra) {
         map.extend(extra);
     }
-    let composed = compose(kind, &data)?;
+    let composed = render(mail, kind, &data)?;
     let id: String = db::new_id();
     let now = ctx.now();
     let message = OutboxMessage {
@@ -90,13 +203,14 @@ pub fn send_invitations(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &
     acc.require_manage()?;
     let now = ctx.now();
     in_tx(conn, |conn| {
+        let mail = BoardMail::load(conn, acc.board.clone())?;
         let people = db::participants::of_board(conn, board_id)?;
         let key = |p: &Participant| format!("invitation:{}:{}", p.id, super::link_generation(p).unwrap_or(0));
         let keys: Vec<String> = people.iter().map(key).collect();
         let sent: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
         let mut queued = Vec::new();
         for p in people.iter().filter(|p| !sent.contains(&key(p))) {
-            if queue(conn, ctx, &acc.board, p, EmailKind::Invitation, Some(key(p)), json!({}))? {
+            if queue(conn, ctx, &mail, p, EmailKind::Invitation, Some(key(p)), json!({}))? {
                 queued.push(p.id.clone());
             }
         }
@@ -122,6 +236,8 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
     let board = db::boards::find(conn, &stage.board_id)?.ok_or_else(AppError::not_found)?;
     let zone = BoardZone::of(&board.time_zone);
     let questions = db::stages::questions_of_stage(conn, &stage.id)?;
+    let mail = BoardMail::load(conn, board)?;
+    let board = &mail.board;
     let mut n = 0;
     for p in invited(conn, &board.id)? {
         // Each participant hears only of the questions that are for their group.
@@ -141,7 +257,7 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
             "questions": theirs,
         });
         let key = format!("stage_open:{}:{}", p.id, stage.id);
-        n += queue(conn, ctx, &board, &p, EmailKind::StageOpen, Some(key), extra)? as usize;
+        n += queue(conn, ctx, &mail, &p, EmailKind::StageOpen, Some(key), extra)? as usize;
     }
     Ok(n)
 }
@@ -172,16 +288,18 @@ pub fn reply_posted(
         "excerpt": excerpt,
         "post_url": format!("{}/q/{}?post={id}#post-{id}", ctx.base_url, reply.question_id, id = reply.id),
     });
-    queue(conn, ctx, board, &author, EmailKind::Reply, Some(format!("reply:{}", reply.id)), extra)?;
+    let mail = BoardMail::load(conn, board.clone())?;
+    queue(conn, ctx, &mail, &author, EmailKind::Reply, Some(format!("reply:{}", reply.id)), extra)?;
     Ok(())
 }
 
 /// The closing notice, when a board is closed.
 pub fn board_closed(conn: &mut DbConn, ctx: &Ctx, board: &Board) -> AppResult<usize> {
     let mut n = 0;
+    let mail = BoardMail::load(conn, board.clone())?;
     for p in invited(conn, &board.id)? {
         let key = format!("closing:{}:{}", p.id, board.id);
-        n += queue(conn, ctx, board, &p, EmailKind::Closing, Some(key), json!({}))? as usize;
+        n += queue(conn, ctx, &mail, &p, EmailKind::Closing, Some(key), json!({}))? as usize;
     }
     Ok(n)
 }
@@ -205,6 +323,7 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         answered.extend(db::votes::pairs_of_board(conn, &board.id)?.into_iter().map(|(q, p)| (p, q)));
         let zone = BoardZone::of(&board.time_zone);
         let people = invited(conn, &board.id)?;
+        let mail = BoardMail::load(conn, board)?;
         let keys: Vec<String> = people.iter().map(|p| format!("reminder_close:{}:{}", p.id, stage.id)).collect();
         let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
         for (p, key) in people.iter().zip(keys) {
@@ -220,19 +339,25 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
                 "stage": {"title": stage.title, "close_at": zone.display(close)},
                 "unanswered": missing,
             });
-            n += queue(conn, ctx, &board, p, EmailKind::Reminder, Some(key), extra)? as usize;
+            n += queue(conn, ctx, &mail, p, EmailKind::Reminder, Some(key), extra)? as usize;
         }
     }
     // Invited, never signed in, and the board's wait has passed.
     let waiting: Vec<(Participant, Board)> = db::participants::never_signed_in_with_reminders(conn)?;
     let keys: Vec<String> = waiting.iter().map(|(p, _)| format!("reminder_signin:{}", p.id)).collect();
     let done: HashSet<String> = db::outbox::existing_keys(conn, &keys)?.into_iter().collect();
-    for ((p, board), key) in waiting.iter().zip(keys) {
+    // Each board's wording is loaded once, however many of its participants are reminded.
+    let mut mails: std::collections::HashMap<BoardId, BoardMail> = std::collections::HashMap::new();
+    for ((p, board), key) in waiting.into_iter().zip(keys) {
         let (Some(invited_at), Some(hours)) = (p.invited_at, board.remind_not_signed_in_hours) else { continue };
         if done.contains(&key) || now < invited_at + time::Duration::hours(hours as i64) {
             continue;
         }
-        n += queue(conn, ctx, board, p, EmailKind::Reminder, Some(key), json!({}))? as usize;
+        let mail = match mails.entry(board.id.clone()) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(BoardMail::load(conn, board)?),
+        };
+        n += queue(conn, ctx, mail, &p, EmailKind::Reminder, Some(key), json!({}))? as usize;
     }
     Ok(n)
 }

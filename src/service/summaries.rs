@@ -107,6 +107,7 @@ fn announce(conn: &mut DbConn, ctx: &Ctx, board: &Board, stage: &Stage, summary:
         db::stages::of_board(conn, &board.id)?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let contributors = contributors(conn, &stage.id)?;
     let extra = json!({"summary": {"stage_title": stage.title, "html": markdown::render(&summary.body_md), "text": markdown::plain(&summary.body_md)}});
+    let mail = super::notifications::BoardMail::load(conn, board.clone())?;
     for p in db::participants::of_board(conn, &board.id)? {
         if p.invited_at.is_none() || !visible_to(summary, &stages, &p, contributors.contains(&p.id))? {
             continue;
@@ -114,7 +115,7 @@ fn announce(conn: &mut DbConn, ctx: &Ctx, board: &Board, stage: &Stage, summary:
         super::notifications::queue(
             conn,
             ctx,
-            board,
+            &mail,
             &p,
             EmailKind::Summary,
             Some(format!("summary:{}:{}", p.id, summary.id)),

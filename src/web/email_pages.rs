@@ -2,10 +2,14 @@
 //! unsubscribe and preferences pages that work from an email without signing in.
 
 use super::errors::PageResult;
+use super::refill::{again, Sent};
 use super::session::{self, redirect, CsrfForm, NoFields, Viewer};
 use super::state::AppState;
 use crate::domain::email::DeliveryStatus;
+use crate::domain::email_texts::EditableEmail;
 use crate::domain::ids::BoardId;
+use crate::error::AppError;
+use crate::service::email_texts::{self, Preview, WordingInput};
 use crate::service::notifications::{self, DeliveryFilter};
 use crate::service::{boards, participants};
 use actix_web::{web, HttpResponse};
@@ -17,6 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/emails", web::get().to(deliveries))
         .route("/boards/{board}/emails/resend-failed", web::post().to(resend_all))
         .route("/boards/{board}/emails/{message}/resend", web::post().to(resend_one))
+        .route("/boards/{board}/email-texts", web::get().to(wordings))
+        .route("/boards/{board}/email-texts/{which}", web::post().to(save_wording))
+        .route("/boards/{board}/email-texts/{which}/preview", web::post().to(preview_wording))
+        .route("/boards/{board}/email-texts/{which}/test", web::post().to(test_wording))
+        .route("/boards/{board}/email-texts/{which}/reset", web::post().to(reset_wording))
         .route("/u/{token}", web::get().to(preferences))
         .route("/u/{token}", web::post().to(one_click))
         .route("/u/{token}/preferences", web::post().to(save_preferences));
@@ -75,6 +84,144 @@ async fn deliveries(
             "statuses": DeliveryStatus::ALL, "participants": participants,
         }),
     )
+}
+
+/// The page where the board's emails are worded; `shown` puts what was typed into one email's
+/// form, with its preview.
+async fn wordings_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board_id: BoardId,
+    shown: Option<(EditableEmail, WordingInput, Preview)>,
+) -> PageResult {
+    let (board, texts, me) = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            let texts = email_texts::wordings(conn, actor, &board_id)?;
+            Ok((boards::get_board(conn, actor, &board_id)?, texts, actor.user()?.email.clone()))
+        })
+        .await?;
+    let texts: Vec<_> = texts
+        .into_iter()
+        .map(|t| {
+            let placeholders: Vec<_> = t
+                .placeholders
+                .iter()
+                .map(|p| json!({"token": format!("{{{}}}", p.name), "meaning": p.meaning}))
+                .collect();
+            let mut view = json!({"which": t.which, "label": t.label, "when": t.when, "own": t.own,
+                                  "subject": t.subject, "body_md": t.body_md, "placeholders": placeholders});
+            if let Some((_, typed, preview)) = shown.as_ref().filter(|(w, ..)| *w == t.which) {
+                view["subject"] = json!(typed.subject);
+                view["body_md"] = json!(typed.body_md);
+                view["preview"] = json!(preview);
+            }
+            view
+        })
+        .collect();
+    viewer.render("moderator/email_texts", "Wording of emails", &json!({"board": board, "texts": texts, "me": me}))
+}
+
+async fn wordings(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
+    wordings_page(state, viewer, board.into_inner(), None).await
+}
+
+/// The board and email a wording form is for, and the form as sent (to the address its
+/// `action` names, whichever button sent it).
+fn wording_form(
+    path: web::Path<(BoardId, String)>,
+    form: CsrfForm<WordingInput>,
+) -> Result<(BoardId, EditableEmail, WordingInput, Sent), AppError> {
+    let (board_id, which) = path.into_inner();
+    let which = EditableEmail::parse(&which).map_err(|_| AppError::not_found())?;
+    let CsrfForm(input, mut sent) = form;
+    sent.action = format!("/boards/{board_id}/email-texts/{which}");
+    Ok((board_id, which, input, sent))
+}
+
+async fn save_wording(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    form: CsrfForm<WordingInput>,
+) -> PageResult {
+    let (board_id, which, input, sent) = wording_form(path, form)?;
+    let b = board_id.clone();
+    if let Err(e) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            email_texts::save(conn, ctx, actor, &b, which, &input)
+        })
+        .await
+    {
+        return again(e, &sent, wordings_page(state, viewer, board_id, None)).await;
+    }
+    session::notice(
+        &viewer.session,
+        format!("The wording of \u{201c}{}\u{201d} is saved; the next messages use it.", which.label()),
+    );
+    Ok(redirect(&format!("/boards/{board_id}/email-texts#email-{which}")))
+}
+
+async fn preview_wording(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    form: CsrfForm<WordingInput>,
+) -> PageResult {
+    let (board_id, which, input, sent) = wording_form(path, form)?;
+    let (b, typed) = (board_id.clone(), input.clone());
+    match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            email_texts::preview(conn, ctx, actor, &b, which, &typed)
+        })
+        .await
+    {
+        Ok(preview) => wordings_page(state, viewer, board_id, Some((which, input, preview))).await,
+        Err(e) => again(e, &sent, wordings_page(state, viewer, board_id, None)).await,
+    }
+}
+
+async fn test_wording(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    form: CsrfForm<WordingInput>,
+) -> PageResult {
+    let (board_id, which, input, sent) = wording_form(path, form)?;
+    let (b, typed) = (board_id.clone(), input.clone());
+    let to = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            email_texts::send_test(conn, ctx, actor, &b, which, &typed)
+        })
+        .await
+    {
+        Ok(to) => to,
+        Err(e) => return again(e, &sent, wordings_page(state, viewer, board_id, None)).await,
+    };
+    // What was typed stays on the form (a test does not keep it), with its preview.
+    let (b, typed) = (board_id.clone(), input.clone());
+    let mut preview = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            email_texts::preview(conn, ctx, actor, &b, which, &typed)
+        })
+        .await?;
+    preview.sent_to = Some(to);
+    wordings_page(state, viewer, board_id, Some((which, input, preview))).await
+}
+
+async fn reset_wording(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
+    let (board_id, which) = path.into_inner();
+    let which = EditableEmail::parse(&which).map_err(|_| AppError::not_found())?;
+    let b = board_id.clone();
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| email_texts::reset(conn, ctx, actor, &b, which))
+        .await?;
+    session::notice(&viewer.session, format!("\u{201c}{}\u{201d} is back to the standard wording.", which.label()));
+    Ok(redirect(&format!("/boards/{board_id}/email-texts#email-{which}")))
 }
 
 async fn resend_all(
