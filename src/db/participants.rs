@@ -163,3 +163,8 @@ pub fn active_count(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// The participants, on any board, with this (lower-cased) address.
+pub fn with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<Participant>> {
+    participants::table.filter(participants::email.eq(email)).select(Participant::as_select()).load(conn)
+}

@@ -50,7 +50,7 @@ mod tests {
 
 super::text_enum!(
     /// The kinds of email focusboard sends. Participants can turn off every kind but the
-    /// invitation, which carries their way in.
+    /// invitation and the link they ask for, which carry their way in.
     EmailKind {
         Invitation = "invitation" / "Invitation",
         StageOpen = "stage_open" / "Stage open",
@@ -58,6 +58,7 @@ super::text_enum!(
         Reply = "reply" / "Reply notice",
         Summary = "summary" / "Summary",
         Closing = "closing" / "Closing notice",
+        SignInLink = "sign_in_link" / "Sign-in link on request",
     }
 );
 
@@ -71,11 +72,12 @@ impl EmailKind {
             EmailKind::Reply => "Someone replied to your post",
             EmailKind::Summary => "The moderators published a summary of a stage",
             EmailKind::Closing => "The board is closing",
+            EmailKind::SignInLink => "Your sign-in link, when you ask for it",
         }
     }
 
     pub fn can_opt_out(self) -> bool {
-        self != EmailKind::Invitation
+        !matches!(self, EmailKind::Invitation | EmailKind::SignInLink)
     }
 }
 

@@ -109,7 +109,7 @@ fn worded_as(kind: EmailKind, data: &Value) -> Option<EditableEmail> {
         EmailKind::StageOpen => Some(EditableEmail::StageOpen),
         EmailKind::Reminder if data.get("stage").is_some() => Some(EditableEmail::ReminderClosing),
         EmailKind::Reminder => Some(EditableEmail::ReminderSignIn),
-        EmailKind::Reply | EmailKind::Summary | EmailKind::Closing => None,
+        EmailKind::Reply | EmailKind::Summary | EmailKind::Closing | EmailKind::SignInLink => None,
     }
 }
 
@@ -291,6 +291,34 @@ pub fn reply_posted(
     let mail = BoardMail::load(conn, board.clone())?;
     queue(conn, ctx, &mail, &author, EmailKind::Reply, Some(format!("reply:{}", reply.id)), extra)?;
     Ok(())
+}
+
+/// At most one requested link per participant in each ten minutes (by the outbox's dedup key,
+/// so across instances too).
+const LINK_REQUEST_WINDOW_SECS: i64 = 600;
+
+/// "Send me my link", asked by someone who is not signed in: each participant with this address
+/// (on a board that is not archived) is emailed their sign-in link, or, when it has expired,
+/// whom to ask for a new one. What the asker sees never says whether the address is known.
+pub fn send_my_link(conn: &mut DbConn, ctx: &Ctx, email: &str) -> AppResult<()> {
+    let address = crate::domain::email::EmailAddress::parse(email)
+        .map_err(|why| AppError::invalid_field("email", format!("Please check the address: {why}.")))?;
+    let now = ctx.now();
+    let window = now.assume_utc().unix_timestamp() / LINK_REQUEST_WINDOW_SECS;
+    in_tx(conn, |conn| {
+        for p in db::participants::with_email(conn, address.as_str())? {
+            let Some(board) = db::boards::find(conn, &p.board_id)? else { continue };
+            if board.state == crate::domain::roles::BoardState::Archived {
+                continue;
+            }
+            let expired = p.token_expires_at.is_none_or(|t| t <= now);
+            let mail = BoardMail::load(conn, board)?;
+            let extra = json!({"expired": expired, "moderator": mail.moderator, "contact": mail.contact});
+            let key = format!("sign_in_link:{}:{window}", p.id);
+            queue(conn, ctx, &mail, &p, EmailKind::SignInLink, Some(key), extra)?;
+        }
+        Ok(())
+    })
 }
 
 /// The closing notice, when a board is closed.

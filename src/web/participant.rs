@@ -11,14 +11,16 @@ use crate::error::AppError;
 use crate::service::pages::{self, PageAt, QuestionPage};
 use crate::service::participants::ConsentInput;
 use crate::service::posting::{self, PostInput};
-use crate::service::votes;
 use crate::service::{self, access, Actor, Identity};
+use crate::service::{notifications, votes};
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/b/{board}", web::get().to(board_home))
+    cfg.route("/sign-in-link", web::get().to(link_help))
+        .route("/sign-in-link", web::post().to(send_my_link))
+        .route("/b/{board}", web::get().to(board_home))
         .route("/b/{board}/welcome", web::get().to(welcome))
         .route("/b/{board}/welcome", web::post().to(consent))
         .route("/q/{question}", web::get().to(question))
@@ -54,10 +56,44 @@ struct ViewAs {
 /// back in with their personal link, not the staff sign-in form.
 fn signed_out(viewer: &Viewer) -> Option<PageResult> {
     (viewer.identity == Identity::Anonymous).then(|| {
-        let mut res = viewer.render("participant/signed_out", "Sign in with your personal link", &json!({}))?;
+        let mut res = signed_out_page(viewer)?;
         *res.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
         Ok(res)
     })
+}
+
+fn signed_out_page(viewer: &Viewer) -> PageResult {
+    viewer.render("participant/signed_out", "Sign in with your personal link", &json!({}))
+}
+
+/// The signed-out page at an address of its own, for links from elsewhere (the staff sign-in).
+async fn link_help(viewer: Viewer) -> PageResult {
+    signed_out_page(&viewer)
+}
+
+#[derive(Deserialize)]
+struct LinkRequest {
+    email: String,
+}
+
+/// "Email me my link": the same answer whether or not the address is known; limited per
+/// client address here and per participant in the outbox.
+async fn send_my_link(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: CsrfForm<LinkRequest>,
+) -> PageResult {
+    let ip = state.client_ip(&req);
+    if state.link_limiter.check_key(&ip).is_err() {
+        return Err(AppError::TooManyRequests.into());
+    }
+    let CsrfForm(LinkRequest { email }, sent) = form;
+    let (ctx, typed) = (state.ctx.clone(), email.clone());
+    if let Err(e) = state.db.run(move |conn| notifications::send_my_link(conn, &ctx, &typed)).await {
+        return again(e, &sent, async { signed_out_page(&viewer) }).await;
+    }
+    viewer.render("participant/link_sent", "Check your email", &json!({"email": email.trim()}))
 }
 
 async fn board_home(

@@ -18,6 +18,9 @@ pub struct AppState {
     /// Sign-in attempts per client address: a ceiling high enough for everyone behind one
     /// proxy, which only stops floods.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// "Email me my link" requests per client address: enough for a household, too few to
+    /// make the server mail a list of addresses.
+    pub link_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// Failed sign-ins per account, and until when it must wait: slows guessing one account
     /// from many addresses, and never touches another account.
     pub account_failures: Arc<std::sync::Mutex<std::collections::HashMap<String, (u32, time::PrimitiveDateTime)>>>,
@@ -43,6 +46,10 @@ impl AppState {
             db,
             ctx,
             login_limiter: Arc::new(RateLimiter::keyed(quota)),
+            link_limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_hour(NonZeroU32::new(20).expect("non-zero"))
+                    .allow_burst(NonZeroU32::new(10).expect("non-zero")),
+            )),
             account_failures: Arc::default(),
             trusted_proxies: Arc::new(trusted),
             draining: Arc::default(),

@@ -16,6 +16,7 @@ mod forms;
 mod groups;
 mod images;
 mod journey;
+mod link_request;
 mod moderation;
 mod page_cache;
 mod paging;

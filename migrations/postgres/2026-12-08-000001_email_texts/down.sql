@@ -1,1 +1,2 @@
 DROP TABLE email_texts;
+DROP INDEX participants_email;

@@ -9,3 +9,6 @@ CREATE TABLE email_texts (
     updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (board_id, which)
 );
+
+-- "Send me my link" finds a participant by the address they type, on every board.
+CREATE INDEX participants_email ON participants (email);
