@@ -1,7 +1,8 @@
 // The journey in real Chromium: the moderator sets up a stage and releases it, one participant
 // consents and answers, another follows their link, answers, and then sees the first one's
 // answer (post first). Then an analyst codes words selected in a reply. Pages are checked
-// with axe for WCAG 2.2 A/AA violations on the way.
+// with axe for WCAG 2.2 A/AA violations on the way. A third run sets a new board up by its
+// checklist, words an email, changes a vote and has a lost link sent again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -259,6 +260,107 @@ test('an analyst codes words selected in a reply, and reads the counts', { timeo
     assert.equal(await realised(), before + 1, 'one more reply with the code');
     await page.locator('blockquote.quote em').getByText(chosen.text, { exact: true }).waitFor();
     await expectAccessible(page, 'report page');
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+});
+
+test('a new board is set up by its checklist; a participant changes their vote; a lost link is sent again', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const mod = await (await browser.newContext()).newPage();
+    await mod.goto(`${server.base}/login`);
+    await mod.getByLabel('Email').fill('moderator@example.org');
+    await mod.getByLabel('Password').fill(server.password);
+    await mod.getByRole('button', { name: 'Sign in' }).click();
+    await mod.goto(`${server.base}/boards/new`);
+    await mod.getByLabel('Title').fill('Ward study');
+    await mod.getByLabel('Time zone').fill('Europe/London');
+    await mod.getByRole('button', { name: 'Create board' }).click();
+    const board = mod.url();
+    const checklist = mod.getByRole('list', { name: 'Setting up' });
+    const step = (name) => checklist.getByRole('listitem').filter({ hasText: name });
+    await step('Write the welcome and consent texts').getByText('To do').waitFor();
+    await expectAccessible(mod, 'a new board and its checklist');
+
+    // Each step's link leads to where it is done; done, the step says so.
+    await step('Write the welcome and consent texts').getByRole('link').click();
+    await mod.getByLabel('Welcome text (markdown)').fill('Welcome to the **ward study**.');
+    await mod.getByLabel('Consent text (markdown)').fill('I agree to take part.');
+    await mod.getByRole('button', { name: 'Save settings' }).click();
+    await mod.goto(board);
+    await step('Write the welcome and consent texts').getByText('Done').waitFor();
+
+    await step('Import the participants').getByRole('link').click();
+    await mod.locator('#file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from('email,name\nzoe@example.org,Zoe Park\n') });
+    await mod.getByRole('button', { name: 'Preview' }).click();
+    await mod.getByRole('button', { name: 'Import 1 participants' }).click();
+    const zoeLink = await mod.getByRole('textbox', { name: 'Sign-in link of Zoe Park' }).inputValue();
+    await mod.getByRole('button', { name: 'Send invitations' }).click();
+    await mod.goto(board);
+    await step('Import the participants').getByText('Done').waitFor();
+
+    await step('Add stages and their questions').getByRole('link').click();
+    await mod.getByText('Add a stage').click();
+    await mod.getByLabel('Title').fill('Stage 1');
+    await mod.getByRole('button', { name: 'Add stage' }).click();
+    await mod.getByLabel('Question (markdown)').fill('How often should the group meet?');
+    await mod.getByLabel('Kind of answer').selectOption('single_choice');
+    await mod.getByLabel(/Options or items to rank/).fill('Weekly\nMonthly');
+    await mod.getByRole('button', { name: 'Add question' }).click();
+    await mod.getByText('Question added.').waitFor();
+    await mod.getByRole('button', { name: 'Release now' }).click();
+    await mod.getByText('is released').waitFor();
+    await mod.goto(board);
+    // Once everything is done, the checklist folds away under a heading that says so.
+    await mod.getByRole('heading', { name: 'Setting up: done' }).waitFor();
+    assert.equal(await mod.locator('details.setup').getAttribute('open'), null, 'folded away once everything is done');
+    assert.equal(await mod.locator('details.setup li .tag.todo').count(), 0, 'no step left to do');
+
+    // The invitation's wording, previewed for a sample participant.
+    await mod.goto(`${board}/email-texts`);
+    const invitation = mod.locator('#email-invitation');
+    await invitation.getByLabel('Subject').fill('Join {board}, {name}');
+    await invitation.getByRole('button', { name: 'Preview' }).click();
+    await mod.locator('#preview-invitation').getByText('Join Ward study, Alex Example').waitFor();
+    assert.equal(await mod.locator('#subject-invitation').inputValue(), 'Join {board}, {name}', 'the typed subject stays');
+    await expectAccessible(mod, 'wording of emails with a preview');
+    await shot(mod, 'desktop-email-wording');
+
+    // Zoe votes, then changes her vote: the form starts from the vote she gave.
+    const zoe = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await zoe.goto(zoeLink);
+    await zoe.getByRole('button', { name: 'Continue to the board' }).click();
+    await zoe.getByLabel('Screen name').fill('Zoe');
+    await zoe.getByLabel(/agree to take part/).check();
+    await zoe.getByRole('button', { name: 'Agree and continue' }).click();
+    await zoe.getByRole('link', { name: 'Continue' }).click();
+    await zoe.getByLabel('Weekly').check();
+    await zoe.getByRole('button', { name: 'Vote' }).click();
+    await zoe.getByRole('group', { name: 'Change your vote' }).waitFor();
+    assert.ok(await zoe.getByLabel('Weekly').isChecked(), 'the current vote is selected');
+    await expectAccessible(zoe, 'a poll after voting, phone size');
+    await zoe.getByLabel('Monthly').check();
+    await zoe.getByRole('button', { name: 'Change vote' }).click();
+    await zoe.getByRole('group', { name: 'Change your vote' }).waitFor();
+    assert.ok(await zoe.getByLabel('Monthly').isChecked(), 'the changed vote is selected');
+    assert.ok(!(await zoe.getByLabel('Weekly').isChecked()));
+    await shot(zoe, 'phone-poll-voted');
+
+    // Signed out, the question's address offers to send the link again.
+    const lost = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await lost.goto(zoe.url());
+    await lost.getByRole('heading', { name: 'Please sign in with your personal link' }).waitFor();
+    await expectAccessible(lost, 'signed-out page, phone size');
+    await lost.getByLabel('Your email address').fill('zoe@example.org');
+    await lost.getByRole('button', { name: 'Email me my link' }).click();
+    await lost.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await expectAccessible(lost, 'link requested');
   } finally {
     await browser.close();
     server.stop();
