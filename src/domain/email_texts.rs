@@ -15,7 +15,7 @@ super::text_enum!(
 );
 
 /// A placeholder a text may use, and what it becomes.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
 pub struct Placeholder {
     pub name: &'static str,
     pub meaning: &'static str,

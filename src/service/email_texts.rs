@@ -14,15 +14,16 @@ use crate::email::compose::Composed;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct WordingInput {
     pub subject: String,
     pub body_md: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WordingView {
     pub which: EditableEmail,
     pub label: &'static str,
@@ -35,7 +36,7 @@ pub struct WordingView {
 }
 
 /// A message as a participant would receive it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Preview {
     pub which: EditableEmail,
     pub subject: String,

@@ -8,7 +8,11 @@ use focusboard::service::{self, Actor};
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::on_both_databases!(a_board_words_its_own_emails, only_the_boards_moderators_word_its_emails);
+crate::on_both_databases!(
+    a_board_words_its_own_emails,
+    only_the_boards_moderators_word_its_emails,
+    the_api_words_emails_as_the_page_does
+);
 
 fn field<'a>(doc: &'a scraper::Html, selector: &str) -> scraper::ElementRef<'a> {
     doc.select(&scraper::Selector::parse(selector).unwrap()).next().unwrap_or_else(|| panic!("{selector}"))
@@ -163,4 +167,46 @@ async fn only_the_boards_moderators_word_its_emails(backend: Backend) {
         .await
         .status()
         .is_client_error());
+}
+
+async fn the_api_words_emails_as_the_page_does(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    app.board_with_question("other@example.org", "open", &[]).await;
+    let m = app.api_of("mod@example.org").await;
+    let texts = format!("/api/v1/boards/{}/email-texts", s.board);
+    let (st, list) = m.get(&texts).await;
+    assert_eq!(st, StatusCode::OK);
+    let which: Vec<&str> = list.as_array().unwrap().iter().map(|t| t["which"].as_str().unwrap()).collect();
+    assert_eq!(which, ["invitation", "stage_open", "reminder_closing", "reminder_sign_in"]);
+    assert_eq!(list[0]["own"], false);
+
+    let reminder = format!("{texts}/reminder_closing");
+    let (st, problem) =
+        m.put(&reminder, json!({"subject": "Closing {stage_closes}", "body_md": "{questions} {link}"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "body_md", "{problem}");
+    let wording = json!({"subject": "{stage} closes {stage_closes}", "body_md": "{unanswered} to go, {name}: {link}"});
+    let (st, preview) = m.post(&format!("{reminder}/preview"), wording.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(preview["subject"], "Stage 1 closes the board closes");
+    assert!(preview["text"].as_str().unwrap().starts_with("1 to go, Alex Example: http"), "{preview}");
+    let (st, list) = m.put(&reminder, wording).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        (list[2]["own"].as_bool(), list[2]["subject"].as_str()),
+        (Some(true), Some("{stage} closes {stage_closes}"))
+    );
+    assert_eq!(m.delete(&reminder).await, StatusCode::NO_CONTENT);
+    assert_eq!(m.get(&texts).await.1[2]["own"], false);
+    assert_eq!(m.get(&format!("{texts}/nonsense/preview")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(m.delete(&format!("{texts}/nonsense")).await, StatusCode::BAD_REQUEST, "an email it does not know");
+
+    let other = app.api_of("other@example.org").await;
+    assert_eq!(other.get(&texts).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.put(&format!("{texts}/invitation"), json!({"subject": "x", "body_md": "{link}"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(other.delete(&format!("{texts}/invitation")).await, StatusCode::NOT_FOUND);
 }

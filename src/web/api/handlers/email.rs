@@ -1,7 +1,9 @@
 //! The API operations tagged "email". Email: invitations, the delivery list, resending.
 
+use crate::domain::email_texts::EditableEmail;
 use crate::domain::ids::BoardId;
 use crate::error::AppError;
+use crate::service::email_texts::{self, Preview, WordingInput, WordingView};
 use crate::service::notifications::{self, DeliveryFilter, DeliveryView};
 use crate::service::Actor;
 use crate::web::api::common::{json, Bearer};
@@ -91,6 +93,87 @@ pub async fn resend_message(
         .run(&state, move |conn, ctx, actor| notifications::resend_failed(conn, ctx, actor, &board, Some(&message)))
         .await?;
     Ok(json(Queued { queued }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/boards/{board}/email-texts",
+    tag = "email",
+    params(("board" = String, Path)),
+    responses((status = 200, body = [WordingView], description = "Each email the board words, as worded now")),
+    security(("bearer" = [])),
+)]
+pub async fn list_wordings(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| email_texts::wordings(conn, actor, &id)).await.map(json)
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/boards/{board}/email-texts/{which}",
+    tag = "email",
+    params(("board" = String, Path), ("which" = EditableEmail, Path)),
+    request_body = WordingInput,
+    responses(
+        (status = 200, body = [WordingView], description = "Kept; every email as worded now"),
+        (status = 422, description = "An unknown placeholder, or one the email needs is missing"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn save_wording(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, EditableEmail)>,
+    body: web::Json<WordingInput>,
+) -> ApiResult<HttpResponse> {
+    let ((id, which), input) = (path.into_inner(), body.into_inner());
+    bearer
+        .run(&state, move |conn, ctx, actor| {
+            email_texts::save(conn, ctx, actor, &id, which, &input)?;
+            email_texts::wordings(conn, actor, &id)
+        })
+        .await
+        .map(json)
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/boards/{board}/email-texts/{which}",
+    tag = "email",
+    params(("board" = String, Path), ("which" = EditableEmail, Path)),
+    responses((status = 204, description = "Back to the standard wording")),
+    security(("bearer" = [])),
+)]
+pub async fn reset_wording(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, EditableEmail)>,
+) -> ApiResult<HttpResponse> {
+    let (id, which) = path.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| email_texts::reset(conn, ctx, actor, &id, which)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/email-texts/{which}/preview",
+    tag = "email",
+    params(("board" = String, Path), ("which" = EditableEmail, Path)),
+    request_body = WordingInput,
+    responses((status = 200, body = Preview, description = "The wording filled in for a sample participant; nothing kept")),
+    security(("bearer" = [])),
+)]
+pub async fn preview_wording(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, EditableEmail)>,
+    body: web::Json<WordingInput>,
+) -> ApiResult<HttpResponse> {
+    let ((id, which), input) = (path.into_inner(), body.into_inner());
+    bearer
+        .run(&state, move |conn, ctx, actor| email_texts::preview(conn, ctx, actor, &id, which, &input))
+        .await
+        .map(json)
 }
 
 fn participant(actor: &Actor) -> crate::error::AppResult<&crate::db::models::Participant> {

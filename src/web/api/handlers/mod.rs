@@ -81,5 +81,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stages/{stage}/reopen", web::post().to(reopen))
         .route("/boards/{board}/emails", web::get().to(list_emails))
         .route("/boards/{board}/emails/resend-failed", web::post().to(resend_failed))
+        .route("/boards/{board}/email-texts", web::get().to(list_wordings))
+        .route("/boards/{board}/email-texts/{which}", web::put().to(save_wording))
+        .route("/boards/{board}/email-texts/{which}", web::delete().to(reset_wording))
+        .route("/boards/{board}/email-texts/{which}/preview", web::post().to(preview_wording))
         .route("/boards/{board}/emails/{message}/resend", web::post().to(resend_message));
 }
