@@ -6,6 +6,7 @@ use crate::domain::email::EmailKind;
 use crate::templates;
 use serde_json::Value;
 
+#[derive(Clone)]
 pub struct Composed {
     pub subject: String,
     pub text: String,

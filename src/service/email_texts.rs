@@ -1,12 +1,11 @@
 //! The board's own wording of its invitation, stage-open and reminder emails: read, kept,
 //! previewed for a sample participant, sent to oneself as a test, and put back to the default.
 
-use super::notifications::{message_data, render, BoardMail};
+use super::notifications::{message_data, outbox_message, render, BoardMail};
 use super::{access, audit, in_tx, Actor, Ctx};
 use crate::db::json_text::JsonText;
-use crate::db::models::{EmailText, OutboxMessage, Participant};
+use crate::db::models::{EmailText, Participant};
 use crate::db::{self, DbConn};
-use crate::domain::email::DeliveryStatus;
 use crate::domain::email_texts::{self, EditableEmail, Placeholder};
 use crate::domain::ids::BoardId;
 use crate::domain::markdown;
@@ -155,13 +154,17 @@ pub fn preview(
     input: &WordingInput,
 ) -> AppResult<Preview> {
     let (body_md, composed) = composed_sample(conn, ctx, actor, board_id, which, input)?;
-    Ok(Preview {
+    Ok(preview_of(which, &body_md, composed))
+}
+
+fn preview_of(which: EditableEmail, body_md: &str, composed: Composed) -> Preview {
+    Preview {
         which,
         subject: composed.subject,
-        body_html: crate::domain::markdown::render(&body_md),
+        body_html: markdown::render(body_md),
         text: composed.text,
         sent_to: None,
-    })
+    }
 }
 
 /// The filled markdown body and the whole message, for the sample participant.
@@ -201,8 +204,8 @@ fn composed_sample(
     Ok((body_md, render(&mail, which.kind(), &data)?))
 }
 
-/// Sends the email as worded in `input` to the moderator who asks, for the sample participant.
-/// Returns the address it goes to.
+/// Sends the email as worded in `input`, for the sample participant, to the moderator who
+/// asks; returns its preview, with the address it went to.
 pub fn send_test(
     conn: &mut DbConn,
     ctx: &Ctx,
@@ -210,32 +213,11 @@ pub fn send_test(
     board_id: &BoardId,
     which: EditableEmail,
     input: &WordingInput,
-) -> AppResult<String> {
-    let me = actor.user()?.clone();
-    let (_, composed) = composed_sample(conn, ctx, actor, board_id, which, input)?;
-    let id: String = db::new_id();
-    let now = ctx.now();
-    let message = OutboxMessage {
-        message_id: ctx.message_id(&id),
-        id,
-        board_id: Some(board_id.clone()),
-        participant_id: None,
-        recipient: me.email.clone(),
-        kind: which.kind(),
-        dedup_key: None,
-        subject: format!("[Test] {}", composed.subject),
-        body_text: composed.text,
-        body_html: composed.html,
-        unsubscribe_url: None,
-        status: DeliveryStatus::Queued,
-        attempts: 0,
-        last_error: None,
-        next_attempt_at: now,
-        locked_until: None,
-        locked_by: None,
-        created_at: now,
-        sent_at: None,
-    };
+) -> AppResult<Preview> {
+    let me = actor.user()?.email.clone();
+    let (body_md, composed) = composed_sample(conn, ctx, actor, board_id, which, input)?;
+    let test = Composed { subject: format!("[Test] {}", composed.subject), ..composed.clone() };
+    let message = outbox_message(ctx, Some(board_id), None, &me, which.kind(), None, test, None);
     db::outbox::insert(conn, &message)?;
-    Ok(me.email)
+    Ok(Preview { sent_to: Some(me), ..preview_of(which, &body_md, composed) })
 }

@@ -165,16 +165,32 @@ pub fn queue(
         map.extend(extra);
     }
     let composed = render(mail, kind, &data)?;
+    let message = outbox_message(ctx, Some(&board.id), Some(&p.id), &p.email, kind, dedup, composed, unsubscribe_url);
+    Ok(db::outbox::insert(conn, &message)?)
+}
+
+/// A message ready for the outbox, to be sent at once.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn outbox_message(
+    ctx: &Ctx,
+    board_id: Option<&BoardId>,
+    participant_id: Option<&ParticipantId>,
+    recipient: &str,
+    kind: EmailKind,
+    dedup_key: Option<String>,
+    composed: Composed,
+    unsubscribe_url: Option<String>,
+) -> OutboxMessage {
     let id: String = db::new_id();
     let now = ctx.now();
-    let message = OutboxMessage {
+    OutboxMessage {
         message_id: ctx.message_id(&id),
         id,
-        board_id: Some(board.id.clone()),
-        participant_id: Some(p.id.clone()),
-        recipient: p.email.clone(),
+        board_id: board_id.cloned(),
+        participant_id: participant_id.cloned(),
+        recipient: recipient.to_string(),
         kind,
-        dedup_key: dedup,
+        dedup_key,
         subject: composed.subject,
         body_text: composed.text,
         body_html: composed.html,
@@ -187,8 +203,7 @@ pub fn queue(
         locked_by: None,
         created_at: now,
         sent_at: None,
-    };
-    Ok(db::outbox::insert(conn, &message)?)
+    }
 }
 
 /// Participants who have been invited to a board: the ones later messages go to.

@@ -167,17 +167,7 @@ async fn preview_wording(
     path: web::Path<(BoardId, String)>,
     form: CsrfForm<WordingInput>,
 ) -> PageResult {
-    let (board_id, which, input, sent) = wording_form(path, form)?;
-    let (b, typed) = (board_id.clone(), input.clone());
-    match state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            email_texts::preview(conn, ctx, actor, &b, which, &typed)
-        })
-        .await
-    {
-        Ok(preview) => wordings_page(state, viewer, board_id, Some((which, input, preview))).await,
-        Err(e) => again(e, &sent, wordings_page(state, viewer, board_id, None)).await,
-    }
+    try_wording(state, viewer, path, form, false).await
 }
 
 async fn test_wording(
@@ -186,26 +176,30 @@ async fn test_wording(
     path: web::Path<(BoardId, String)>,
     form: CsrfForm<WordingInput>,
 ) -> PageResult {
+    try_wording(state, viewer, path, form, true).await
+}
+
+/// A preview of what was typed (and, for a test, the message sent to the moderator): the page
+/// again with the typed text kept, since neither keeps it.
+async fn try_wording(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    form: CsrfForm<WordingInput>,
+    test: bool,
+) -> PageResult {
     let (board_id, which, input, sent) = wording_form(path, form)?;
     let (b, typed) = (board_id.clone(), input.clone());
-    let to = match state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            email_texts::send_test(conn, ctx, actor, &b, which, &typed)
+    match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match test {
+            true => email_texts::send_test(conn, ctx, actor, &b, which, &typed),
+            false => email_texts::preview(conn, ctx, actor, &b, which, &typed),
         })
         .await
     {
-        Ok(to) => to,
-        Err(e) => return again(e, &sent, wordings_page(state, viewer, board_id, None)).await,
-    };
-    // What was typed stays on the form (a test does not keep it), with its preview.
-    let (b, typed) = (board_id.clone(), input.clone());
-    let mut preview = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            email_texts::preview(conn, ctx, actor, &b, which, &typed)
-        })
-        .await?;
-    preview.sent_to = Some(to);
-    wordings_page(state, viewer, board_id, Some((which, input, preview))).await
+        Ok(preview) => wordings_page(state, viewer, board_id, Some((which, input, preview))).await,
+        Err(e) => again(e, &sent, wordings_page(state, viewer, board_id, None)).await,
+    }
 }
 
 async fn reset_wording(

@@ -191,6 +191,10 @@ async fn the_api_words_emails_as_the_page_does(backend: Backend) {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(preview["subject"], "Stage 1 closes the board closes");
     assert!(preview["text"].as_str().unwrap().starts_with("1 to go, Alex Example: http"), "{preview}");
+    let (st, test) = m.post(&format!("{reminder}/test"), wording.clone()).await;
+    assert_eq!((st, test["sent_to"].as_str()), (StatusCode::OK, Some("mod@example.org")), "{test}");
+    let (_, sent) = m.get(&format!("/api/v1/boards/{}/emails", s.board)).await;
+    assert_eq!(sent[0]["subject"], "[Test] Stage 1 closes the board closes", "{sent}");
     let (st, list) = m.put(&reminder, wording).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(

@@ -51,6 +51,25 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// The demo's moderator, signed in, in a new browser context.
+async function moderator(browser, server, check = async () => {}) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.base}/login`);
+  await check(page);
+  await page.getByLabel('Email').fill('moderator@example.org');
+  await page.getByLabel('Password').fill(server.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your boards' }).waitFor();
+  return page;
+}
+
 async function expectAccessible(page, what) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
   // Every violation counts, whatever its impact.
@@ -59,18 +78,10 @@ async function expectAccessible(page, what) {
 
 test('moderator releases a stage; participants answer and then see each other', { timeout: 120000 }, async () => {
   const server = await startServer();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
     // Moderator: sign in, add a stage with a post-first question, release it now.
-    const mod = await (await browser.newContext()).newPage();
-    await mod.goto(`${server.base}/login`);
-    await expectAccessible(mod, 'sign-in page');
-    await mod.getByLabel('Email').fill('moderator@example.org');
-    await mod.getByLabel('Password').fill(server.password);
-    await mod.getByRole('button', { name: 'Sign in' }).click();
+    const mod = await moderator(browser, server, (page) => expectAccessible(page, 'sign-in page'));
     // A form that is refused comes back with what was typed, the message by its field, and
     // the focus on that field.
     await mod.goto(`${server.base}/boards/new`);
@@ -198,16 +209,9 @@ test('moderator releases a stage; participants answer and then see each other', 
 
 test('an analyst codes words selected in a reply, and reads the counts', { timeout: 120000 }, async () => {
   const server = await startServer();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${server.base}/login`);
-    await page.getByLabel('Email').fill('moderator@example.org');
-    await page.getByLabel('Password').fill(server.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await moderator(browser, server);
     await page.getByRole('link', { name: /Communities of Practice/ }).click();
     // The demo has coded a few replies already: count what this analyst adds.
     const board = page.url();
@@ -268,16 +272,9 @@ test('an analyst codes words selected in a reply, and reads the counts', { timeo
 
 test('a new board is set up by its checklist; a participant changes their vote; a lost link is sent again', { timeout: 120000 }, async () => {
   const server = await startServer();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
-    const mod = await (await browser.newContext()).newPage();
-    await mod.goto(`${server.base}/login`);
-    await mod.getByLabel('Email').fill('moderator@example.org');
-    await mod.getByLabel('Password').fill(server.password);
-    await mod.getByRole('button', { name: 'Sign in' }).click();
+    const mod = await moderator(browser, server);
     await mod.goto(`${server.base}/boards/new`);
     await mod.getByLabel('Title').fill('Ward study');
     await mod.getByLabel('Time zone').fill('Europe/London');

@@ -176,6 +176,28 @@ pub async fn preview_wording(
         .map(json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/email-texts/{which}/test",
+    tag = "email",
+    params(("board" = String, Path), ("which" = EditableEmail, Path)),
+    request_body = WordingInput,
+    responses((status = 200, body = Preview, description = "Sent to the asker's own address for a sample participant; nothing kept")),
+    security(("bearer" = [])),
+)]
+pub async fn test_wording(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, EditableEmail)>,
+    body: web::Json<WordingInput>,
+) -> ApiResult<HttpResponse> {
+    let ((id, which), input) = (path.into_inner(), body.into_inner());
+    bearer
+        .run(&state, move |conn, ctx, actor| email_texts::send_test(conn, ctx, actor, &id, which, &input))
+        .await
+        .map(json)
+}
+
 fn participant(actor: &Actor) -> crate::error::AppResult<&crate::db::models::Participant> {
     match actor {
         Actor::Participant(p) => Ok(p),

@@ -85,5 +85,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/email-texts/{which}", web::put().to(save_wording))
         .route("/boards/{board}/email-texts/{which}", web::delete().to(reset_wording))
         .route("/boards/{board}/email-texts/{which}/preview", web::post().to(preview_wording))
+        .route("/boards/{board}/email-texts/{which}/test", web::post().to(test_wording))
         .route("/boards/{board}/emails/{message}/resend", web::post().to(resend_message));
 }
