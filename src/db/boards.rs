@@ -151,3 +151,13 @@ pub fn set_email_text(conn: &mut DbConn, text: &EmailText) -> QueryResult<()> {
 pub fn remove_email_text(conn: &mut DbConn, board_id: &BoardId, which: EditableEmail) -> QueryResult<bool> {
     Ok(diesel::delete(email_texts::table.find((board_id, which))).execute(conn)? > 0)
 }
+
+/// Reserves `n` pseudonym numbers on a board and returns the first. The update comes first, so
+/// a concurrent import waits for this one's row lock and numbers after it.
+pub fn take_pseudonyms(conn: &mut DbConn, board_id: &BoardId, n: i32) -> QueryResult<i32> {
+    diesel::update(boards::table.find(board_id))
+        .set(boards::pseudonyms_issued.eq(boards::pseudonyms_issued + n))
+        .execute(conn)?;
+    let issued: i32 = boards::table.find(board_id).select(boards::pseudonyms_issued).first(conn)?;
+    Ok(issued - n + 1)
+}

@@ -58,6 +58,10 @@ pub struct Board {
     pub remind_before_close_hours: Option<i32>,
     pub remind_not_signed_in_hours: Option<i32>,
     pub closing_message_md: String,
+    /// Roles besides moderators (and administrators) that see participants' names and emails.
+    pub identities_seen_by: JsonText<Vec<BoardRole>>,
+    /// How many pseudonyms the board has given out; the next participant gets the next one.
+    pub pseudonyms_issued: i32,
 }
 
 /// A board's own wording of one of its emails.
@@ -99,6 +103,8 @@ pub struct Participant {
     /// Kinds of email this participant chose not to receive.
     pub email_opt_out: JsonText<Vec<EmailKind>>,
     pub invited_at: Option<PrimitiveDateTime>,
+    /// The number of the participant's pseudonym on the board (P01 is 1), never reused.
+    pub pseudonym_no: i32,
 }
 
 impl Participant {

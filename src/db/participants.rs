@@ -27,10 +27,13 @@ pub fn of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Partic
 }
 
 /// (id, screen name, name) of the participants among `ids`.
-pub fn names_of(conn: &mut DbConn, ids: &[ParticipantId]) -> QueryResult<Vec<(ParticipantId, Option<String>, String)>> {
+/// A participant as others may be shown them: id, screen name, name and pseudonym number.
+pub type NameRow = (ParticipantId, Option<String>, String, i32);
+
+pub fn names_of(conn: &mut DbConn, ids: &[ParticipantId]) -> QueryResult<Vec<NameRow>> {
     participants::table
         .filter(participants::id.eq_any(ids))
-        .select((participants::id, participants::screen_name, participants::name))
+        .select((participants::id, participants::screen_name, participants::name, participants::pseudonym_no))
         .load(conn)
 }
 

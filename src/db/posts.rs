@@ -16,6 +16,7 @@ pub struct AuthoredPost {
     pub post: Post,
     pub screen_name: Option<String>,
     pub participant_name: Option<String>,
+    pub pseudonym_no: Option<i32>,
     pub staff_name: Option<String>,
 }
 
@@ -50,6 +51,7 @@ pub fn of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<V
             Post::as_select(),
             participants::screen_name.nullable(),
             participants::name.nullable(),
+            participants::pseudonym_no.nullable(),
             users::name.nullable(),
         ))
         .load(conn)
@@ -105,6 +107,7 @@ pub fn authored_many(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<Autho
             Post::as_select(),
             participants::screen_name.nullable(),
             participants::name.nullable(),
+            participants::pseudonym_no.nullable(),
             users::name.nullable(),
         ))
         .load(conn)
@@ -121,6 +124,7 @@ pub fn authored(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Option<Autho
             Post::as_select(),
             participants::screen_name.nullable(),
             participants::name.nullable(),
+            participants::pseudonym_no.nullable(),
             users::name.nullable(),
         ))
         .first(conn)
@@ -292,6 +296,7 @@ pub struct Reaction {
     pub participant_id: ParticipantId,
     pub screen_name: Option<String>,
     pub name: String,
+    pub pseudonym_no: i32,
 }
 
 /// Everyone who agreed with a post of a question.
@@ -301,7 +306,13 @@ pub fn reactions_of_question(conn: &mut DbConn, question_id: &QuestionId) -> Que
         .inner_join(participants::table)
         .filter(reactions::question_id.eq(question_id))
         .order(reactions::created_at.asc())
-        .select((reactions::post_id, reactions::participant_id, participants::screen_name, participants::name))
+        .select((
+            reactions::post_id,
+            reactions::participant_id,
+            participants::screen_name,
+            participants::name,
+            participants::pseudonym_no,
+        ))
         .load(conn)
 }
 
@@ -312,7 +323,13 @@ pub fn reactions_of_post(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Vec
         .inner_join(participants::table)
         .filter(reactions::post_id.eq(post_id))
         .order(reactions::created_at.asc())
-        .select((reactions::post_id, reactions::participant_id, participants::screen_name, participants::name))
+        .select((
+            reactions::post_id,
+            reactions::participant_id,
+            participants::screen_name,
+            participants::name,
+            participants::pseudonym_no,
+        ))
         .load(conn)
 }
 
@@ -323,7 +340,13 @@ pub fn reactions_of_posts(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult
         .inner_join(participants::table)
         .filter(reactions::post_id.eq_any(post_ids))
         .order(reactions::created_at.asc())
-        .select((reactions::post_id, reactions::participant_id, participants::screen_name, participants::name))
+        .select((
+            reactions::post_id,
+            reactions::participant_id,
+            participants::screen_name,
+            participants::name,
+            participants::pseudonym_no,
+        ))
         .load(conn)
 }
 

@@ -81,6 +81,8 @@ diesel::table! {
         remind_before_close_hours -> Nullable<Integer>,
         remind_not_signed_in_hours -> Nullable<Integer>,
         closing_message_md -> Text,
+        identities_seen_by -> Text,
+        pseudonyms_issued -> Integer,
     }
 }
 
@@ -117,6 +119,7 @@ diesel::table! {
         created_at -> Timestamp,
         email_opt_out -> Text,
         invited_at -> Nullable<Timestamp>,
+        pseudonym_no -> Integer,
     }
 }
 

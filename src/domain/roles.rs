@@ -111,6 +111,25 @@ impl Standing {
         )
     }
 
+    /// Sees participants' names and emails: administrators and moderators always, the other
+    /// staff roles when the board lists them in `seen_by`; everyone else sees pseudonyms.
+    pub fn sees_identities(self, seen_by: &[BoardRole]) -> bool {
+        match self {
+            Standing::Admin | Standing::Staff(BoardRole::Moderator) => true,
+            Standing::Staff(role) => seen_by.contains(&role),
+            Standing::Participant => false,
+        }
+    }
+
+    /// How this reader sees who participants are.
+    pub fn seen(self, seen_by: &[BoardRole]) -> Seen {
+        match self {
+            Standing::Participant => Seen::AsParticipant,
+            staff if staff.sees_identities(seen_by) => Seen::WithIdentities,
+            _ => Seen::ByPseudonym,
+        }
+    }
+
     /// Read every reply of every mode (everyone but participants).
     pub fn sees_everything(self) -> bool {
         !matches!(self, Standing::Participant)
@@ -132,4 +151,18 @@ impl Standing {
             role => BoardRole::parse(role).map(BoardRole::label),
         }
     }
+}
+
+/// A participant's stable pseudonym on a board, from its number: P01, P02 … P100.
+pub fn pseudonym(number: i32) -> String {
+    format!("P{number:02}")
+}
+
+/// How a reader sees who participants are: as a fellow participant (screen names on an
+/// anonymous board), as staff who see names and emails, or as staff who see pseudonyms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    AsParticipant,
+    WithIdentities,
+    ByPseudonym,
 }

@@ -78,6 +78,7 @@ pub fn log(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Ve
     if !acc.standing.can_manage() {
         return Err(AppError::forbidden("The audit log is for the board's moderators."));
     }
+    acc.require_identities()?;
     let zone = acc.zone();
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok(db::moderation::audit_of_board(conn, board_id, 500)?

@@ -2,6 +2,7 @@
 
 use super::views::{BoardView, QuestionView, StageView};
 use super::{access, in_tx, patch_time, Access, Actor, Ctx, Field};
+use crate::db::json_text::JsonText;
 use crate::db::models::{Board, BoardMember};
 use crate::db::{self, DbConn};
 use crate::domain::attributes::eligible_count;
@@ -43,6 +44,11 @@ pub struct BoardInput {
     pub state: Option<String>,
     /// Shown to participants once the board is closed (markdown); absent keeps it.
     pub closing_message_md: Option<String>,
+    /// The roles besides moderators that see participants' names and emails: a list of
+    /// co_moderator, observer and analyst (the others see pseudonyms); absent keeps it
+    /// (co-moderators on a new board).
+    #[schema(value_type = Option<Vec<String>>)]
+    pub identities_seen_by: Option<serde_json::Value>,
     /// Hours before a stage closes to remind those who have not answered all its questions;
     /// empty or null switches the reminder off; absent keeps it (24 on a new board).
     #[schema(value_type = Option<String>)]
@@ -52,6 +58,29 @@ pub struct BoardInput {
     #[schema(value_type = Option<String>)]
     #[serde(deserialize_with = "present")]
     pub remind_not_signed_in_hours: Option<serde_json::Value>,
+}
+
+/// The roles a board lets see identities, from a list (or comma-separated text) of role names;
+/// moderators always do, so naming them changes nothing.
+fn identity_roles(value: &serde_json::Value) -> AppResult<Vec<BoardRole>> {
+    let names: Vec<&str> = match value {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().ok_or("a role name"))
+            .collect::<Result<_, _>>()
+            .map_err(|what| AppError::invalid_field("identities_seen_by", format!("Each entry must be {what}.")))?,
+        serde_json::Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+        serde_json::Value::Null => Vec::new(),
+        _ => return Err(AppError::invalid_field("identities_seen_by", "A list of roles is expected.")),
+    };
+    let mut roles = Vec::new();
+    for name in names {
+        let role = BoardRole::parse(name).map_err(|e| AppError::invalid_field("identities_seen_by", e))?;
+        if role != BoardRole::Moderator && !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    Ok(roles)
 }
 
 /// Keeps an explicit `null` (switch off) apart from an absent field (keep): serde's default
@@ -114,6 +143,9 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     if let Some(m) = &input.closing_message_md {
         board.closing_message_md = super::optional_text(Field("closing_message_md", "Closing message"), m, 20_000)?;
     }
+    if let Some(roles) = &input.identities_seen_by {
+        board.identities_seen_by = JsonText::new(identity_roles(roles)?)?;
+    }
     board.remind_before_close_hours = hours(
         Field("remind_before_close_hours", "Reminder before a stage closes"),
         &input.remind_before_close_hours,
@@ -150,6 +182,8 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         remind_before_close_hours: Some(24),
         remind_not_signed_in_hours: Some(48),
         closing_message_md: String::new(),
+        identities_seen_by: JsonText::new(vec![BoardRole::CoModerator])?,
+        pseudonyms_issued: 0,
     };
     apply(&mut board, input)?;
     in_tx(conn, |conn| {

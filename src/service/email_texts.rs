@@ -140,6 +140,7 @@ fn sample(ctx: &Ctx, board_id: &BoardId) -> AppResult<Participant> {
         created_at: now,
         email_opt_out: JsonText::new(Vec::new())?,
         invited_at: None,
+        pseudonym_no: 0,
     })
 }
 

@@ -8,6 +8,7 @@ use super::views::When;
 use super::{access, Actor, Ctx};
 use crate::db::{self, DbConn};
 use crate::domain::ids::{BoardId, ParticipantId, QuestionId};
+use crate::domain::roles::pseudonym;
 use crate::domain::threads::{PageSpan, PageWanted};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -53,8 +54,11 @@ pub struct GridColumn {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GridRow {
     pub participant_id: ParticipantId,
+    /// The name, or for staff who do not see identities the pseudonym.
     pub name: String,
-    pub email: String,
+    /// Null for staff who do not see identities.
+    pub email: Option<String>,
+    pub pseudonym: String,
     pub screen_name: Option<String>,
     pub attributes: serde_json::Map<String, serde_json::Value>,
     /// not_signed_in, signed_in or posted.
@@ -83,6 +87,7 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("The participation grid is for the board's staff."));
     }
+    let identities = acc.seen == crate::domain::roles::Seen::WithIdentities;
     let zone = acc.zone();
     let stages = db::stages::of_board(conn, board_id)?;
     let mut questions = db::stages::questions_of_board(conn, board_id)?;
@@ -156,8 +161,9 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
         .iter()
         .map(|p| GridRow {
             participant_id: p.id.clone(),
-            name: p.name.clone(),
-            email: p.email.clone(),
+            name: if identities { p.name.clone() } else { pseudonym(p.pseudonym_no) },
+            email: identities.then(|| p.email.clone()),
+            pseudonym: pseudonym(p.pseudonym_no),
             screen_name: p.screen_name.clone(),
             attributes: p.attributes.get().clone(),
             status: crate::domain::roles::ParticipantStatus::of(p.first_signed_in_at.is_some(), posted.contains(&p.id)),
@@ -199,14 +205,19 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
 /// The grid as CSV: one row per participant, one column per question.
 pub fn to_csv(grid: &Grid) -> AppResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["name".to_string(), "email".into(), "screen name".into()];
+    let mut header = vec!["name".to_string(), "email".into(), "pseudonym".into(), "screen name".into()];
     header.extend(grid.attributes.iter().cloned());
     header.extend(["status".into(), "last seen".into(), "email failed".into()]);
     header.extend(grid.columns.iter().map(|c| c.label.clone()));
     let fail = |e: csv::Error| AppError::Internal(e.into());
     w.write_record(header.into_iter().map(crate::domain::spreadsheet::inert_cell)).map_err(fail)?;
     for r in &grid.rows {
-        let mut rec = vec![r.name.clone(), r.email.clone(), r.screen_name.clone().unwrap_or_default()];
+        let mut rec = vec![
+            r.name.clone(),
+            r.email.clone().unwrap_or_default(),
+            r.pseudonym.clone(),
+            r.screen_name.clone().unwrap_or_default(),
+        ];
         rec.extend(
             grid.attributes.iter().map(|a| r.attributes.get(a).and_then(|v| v.as_str()).unwrap_or("").to_string()),
         );

@@ -27,7 +27,7 @@ use crate::clock::SharedClock;
 use crate::db::models::{Board, Participant, User};
 use crate::db::{self, DbConn};
 use crate::domain::ids::{BoardId, ParticipantId, UserId};
-use crate::domain::roles::{BoardState, Standing};
+use crate::domain::roles::{BoardState, Seen, Standing};
 use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
 use hmac::{Hmac, Mac};
@@ -270,6 +270,9 @@ fn check_session(
 /// are "not found", so their existence is not revealed.
 pub struct Access {
     pub board: Board,
+    /// How the asker sees who participants are: names and emails, or pseudonyms. Staff viewing
+    /// the board as a participant keep their own rule.
+    pub seen: Seen,
     /// The board's state, read once: a stored value the code does not know fails the access.
     pub state: BoardState,
     pub standing: Standing,
@@ -288,7 +291,8 @@ pub fn access(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult
         Actor::Participant(_) => return Err(AppError::not_found()),
     };
     let state = board.state;
-    Ok(Access { board, state, standing, actor: actor.clone() })
+    let seen = standing.seen(&board.identities_seen_by);
+    Ok(Access { board, state, standing, seen, actor: actor.clone() })
 }
 
 impl Access {
@@ -297,6 +301,17 @@ impl Access {
             Ok(())
         } else {
             Err(AppError::forbidden("Only the board's moderators can do this."))
+        }
+    }
+
+    /// For what names participants by name and email (the audit log, the email delivery list):
+    /// those the board lets see identities.
+    pub fn require_identities(&self) -> AppResult<()> {
+        match self.seen {
+            Seen::WithIdentities => Ok(()),
+            Seen::AsParticipant | Seen::ByPseudonym => Err(AppError::forbidden(
+                "This names participants; on this board it is for the staff who see their names.",
+            )),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::db::models::{Post, StaffNote};
 use crate::db::{self, DbConn};
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, UserId};
 use crate::domain::markdown;
-use crate::domain::roles::{PostSource, Standing};
+use crate::domain::roles::{PostSource, Seen};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -34,13 +34,14 @@ fn view(conn: &mut DbConn, acc: &Access, post_id: &PostId) -> AppResult<PostView
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
     let zone = acc.zone();
     let anonymity = acc.board.anonymity;
-    let reactions = super::post_trees::reactions_of_post(conn, post_id, anonymity)?;
+    let reactions = super::post_trees::reactions_of_post(conn, post_id, anonymity, acc.seen)?;
     let no_images = HashMap::new();
     let reader = Reader {
         me: acc.actor.reader_id(),
         zone: &zone,
         anonymity,
         standing: acc.standing,
+        seen: acc.seen,
         recorders: &recorders,
         reactions: &reactions,
         images: &no_images,
@@ -258,10 +259,15 @@ pub fn open_probes(
         db::posts::participant_replies_under(conn, &probe_ids)?.into_iter().collect();
     // Only the probes' participants are named: a large board's others are not read.
     let targets: Vec<ParticipantId> = parents.values().flatten().cloned().collect();
-    let people: HashMap<ParticipantId, (Option<String>, String)> = db::participants::names_of(conn, &targets)?
+    let people: HashMap<ParticipantId, (Option<String>, String, i32)> = db::participants::names_of(conn, &targets)?
         .into_iter()
-        .map(|(id, screen, name)| (id, (screen, name)))
+        .map(|(id, screen, name, number)| (id, (screen, name, number)))
         .collect();
+    // A participant's own probes name them as they are; staff by their rule.
+    let seen = match acc.seen {
+        Seen::ByPseudonym => Seen::ByPseudonym,
+        Seen::AsParticipant | Seen::WithIdentities => Seen::WithIdentities,
+    };
     let questions: HashMap<QuestionId, String> =
         db::stages::questions_of_board(conn, &acc.board.id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
     let staff_names: HashMap<UserId, String> =
@@ -280,7 +286,7 @@ pub fn open_probes(
             }
             let participant = people
                 .get(&target)
-                .map(|(screen, name)| participant_label(screen.as_deref(), name, anonymity, Standing::Admin));
+                .map(|(screen, name, number)| participant_label(screen.as_deref(), name, *number, anonymity, seen));
             Some(OpenProbe {
                 question: questions.get(&probe.question_id).cloned().unwrap_or_default(),
                 question_id: probe.question_id,

@@ -436,6 +436,7 @@ pub fn deliveries(
 ) -> AppResult<Vec<DeliveryView>> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
+    acc.require_identities()?;
     let status = filter
         .status
         .as_deref()

@@ -13,7 +13,7 @@ use crate::domain::attributes::eligible_count;
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, StageId};
 use crate::domain::markdown;
 use crate::domain::polls::{tally, Answer, QuestionKind, Results};
-use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Standing};
+use crate::domain::roles::{Anonymity, BoardState, ResponseMode, Seen, Standing};
 use crate::domain::threads::{self, PageSpan, PageWanted};
 use crate::domain::visibility::{
     answer_refusal, for_group, participant_scope, reply_refusal, stage_phase, ReplyScope, StagePhase,
@@ -102,7 +102,17 @@ fn as_participant(conn: &mut DbConn, staff: Access, participant_id: &Participant
     let p = db::participants::find(conn, participant_id)?
         .filter(|p| p.board_id == staff.board.id)
         .ok_or_else(|| AppError::invalid_field("participant", "Choose a participant of this board."))?;
-    Ok(Access { board: staff.board, state: staff.state, standing: Standing::Participant, actor: Actor::Participant(p) })
+    // Staff who see pseudonyms see them here too, even where the participant reads names.
+    let seen = if staff.seen == Seen::ByPseudonym { Seen::ByPseudonym } else { Seen::AsParticipant };
+    let (board, state) = (staff.board, staff.state);
+    Ok(Access { board, state, standing: Standing::Participant, seen, actor: Actor::Participant(p) })
+}
+
+/// Whom staff viewing the board as a participant are viewing as: name or pseudonym, by their
+/// own rule, beside the screen name.
+fn staff_label(acc: &Access, p: &Participant) -> String {
+    let seen = if acc.seen == Seen::ByPseudonym { Seen::ByPseudonym } else { Seen::WithIdentities };
+    participant_label(p.screen_name.as_deref(), &p.name, p.pseudonym_no, Anonymity::ScreenNames, seen)
 }
 
 fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResult<ParticipantHome> {
@@ -180,8 +190,7 @@ fn home(conn: &mut DbConn, ctx: &Ctx, acc: &Access, observing: bool) -> AppResul
         new_posts,
         open_probes,
         closing_message_html,
-        viewing_as: observing
-            .then(|| participant_label(me.screen_name.as_deref(), &me.name, Anonymity::ScreenNames, Standing::Admin)),
+        viewing_as: observing.then(|| staff_label(acc, &me)),
     })
 }
 
@@ -374,13 +383,13 @@ fn render_question(
     let anonymity = acc.board.anonymity;
     let (shown, reactions) = if span.is_whole() && visible.len() == outline.len() {
         // The common case, every post on one page: the fixed statements by question.
-        (db::posts::of_question(conn, question_id)?, reactions_of(conn, question_id, anonymity)?)
+        (db::posts::of_question(conn, question_id)?, reactions_of(conn, question_id, anonymity, acc.seen)?)
     } else {
         let ids: Vec<PostId> = order[span.start..span.end].iter().map(|&i| visible[i].id.clone()).collect();
         let mut rows = db::posts::authored_many(conn, &ids)?;
         let position: HashMap<&PostId, usize> = ids.iter().enumerate().map(|(n, id)| (id, n)).collect();
         rows.sort_by_key(|ap| position.get(&ap.post.id).copied().unwrap_or(usize::MAX));
-        (rows, reactions_of_posts(conn, &ids, anonymity)?)
+        (rows, reactions_of_posts(conn, &ids, anonymity, acc.seen)?)
     };
     let recorders = recorder_names(conn, &shown)?;
     // Images of posts the reader may not see are never looked up: the threads hold visible posts.
@@ -402,6 +411,7 @@ fn render_question(
             zone: &zone,
             anonymity,
             standing: acc.standing,
+            seen: acc.seen,
             recorders: &recorders,
             reactions: &reactions,
             images: &post_images,
@@ -432,15 +442,21 @@ fn render_question(
         for p in &rows {
             groups.extend(p.group());
         }
-        let people =
-            rows.into_iter().map(|p| PersonRef { id: p.id, name: p.name, screen_name: p.screen_name }).collect();
+        // Named as the asker may see them: names, or pseudonyms.
+        let named = acc.seen == Seen::WithIdentities;
+        let people = rows
+            .into_iter()
+            .map(|p| PersonRef {
+                name: if named { p.name } else { crate::domain::roles::pseudonym(p.pseudonym_no) },
+                id: p.id,
+                screen_name: p.screen_name,
+            })
+            .collect();
         (super::moderation::notes_for(conn, &acc, Some(question_id))?, people, groups.into_iter().collect())
     } else {
         (Vec::new(), Vec::new(), Vec::new())
     };
-    let viewing_as = participant
-        .filter(|_| observing)
-        .map(|p| participant_label(p.screen_name.as_deref(), &p.name, Anonymity::ScreenNames, Standing::Admin));
+    let viewing_as = participant.filter(|_| observing).map(|p| staff_label(&acc, p));
     // Results: always for staff; for participants as the mode says (post first: once they voted).
     let results_visible = match (acc.standing, mode) {
         (Standing::Participant, ResponseMode::Private) => false,

@@ -8,7 +8,7 @@ use crate::db::{self, DbConn};
 use crate::domain::attributes::Attributes;
 use crate::domain::ids::{BoardId, ParticipantId};
 use crate::domain::participants_csv::{self, ImportRow, ParsedImport, RowError};
-use crate::domain::roles::{Anonymity, ParticipantStatus};
+use crate::domain::roles::{pseudonym, Anonymity, ParticipantStatus, Seen};
 use crate::domain::tokens;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,8 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
         return Err(AppError::forbidden("The participant list is for the board's staff."));
     }
     let show_links = acc.standing.can_manage();
+    // Staff who do not see identities get the pseudonym where the name would be, and no email.
+    let identities = acc.seen == Seen::WithIdentities;
     let zone = acc.zone();
     let posts = db::posts::post_counts_by_participant(conn, board_id)?;
     let failed: std::collections::HashSet<ParticipantId> =
@@ -31,8 +33,9 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
             let n = posts.get(&p.id).copied().unwrap_or(0);
             Ok(ParticipantView {
                 id: p.id.clone(),
-                email: p.email.clone(),
-                name: p.name.clone(),
+                email: identities.then(|| p.email.clone()),
+                name: if identities { p.name.clone() } else { pseudonym(p.pseudonym_no) },
+                pseudonym: pseudonym(p.pseudonym_no),
                 screen_name: p.screen_name.clone(),
                 attributes: p.attributes.get().clone(),
                 consented_at: When::opt(&zone, p.consented_at),
@@ -92,7 +95,7 @@ pub fn import(
     }
     let now = ctx.now();
     let expires = link_expiry(ctx, now);
-    let new: Vec<Participant> = report
+    let mut new: Vec<Participant> = report
         .rows
         .iter()
         .map(|r| -> AppResult<Participant> {
@@ -115,10 +118,16 @@ pub fn import(
                 created_at: now,
                 email_opt_out: JsonText::new(Vec::new())?,
                 invited_at: None,
+                pseudonym_no: 0,
             })
         })
         .collect::<AppResult<_>>()?;
     in_tx(conn, |conn| {
+        // Numbered in the file's order, after every pseudonym the board ever gave out.
+        let first = db::boards::take_pseudonyms(conn, board_id, new.len() as i32)?;
+        for (i, p) in new.iter_mut().enumerate() {
+            p.pseudonym_no = first + i as i32;
+        }
         db::participants::insert_all(conn, &new)?;
         let emails: Vec<&str> = new.iter().map(|p| p.email.as_str()).collect();
         super::audit::record(

@@ -6,7 +6,7 @@ use super::views::{participant_label, PostView, When};
 use crate::db::posts::AuthoredPost;
 use crate::db::{self, DbConn};
 use crate::domain::ids::{ParticipantId, PostId, QuestionId, UserId};
-use crate::domain::roles::{Anonymity, PostSource, Standing};
+use crate::domain::roles::{Anonymity, PostSource, Seen, Standing};
 use crate::error::AppResult;
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +20,8 @@ pub struct Reader<'a> {
     pub zone: &'a crate::domain::timezone::BoardZone,
     pub anonymity: Anonymity,
     pub standing: Standing,
+    /// How the reader sees who participants are.
+    pub seen: Seen,
     /// Names of staff who recorded answers on participants' behalf, by user id.
     pub recorders: &'a HashMap<UserId, String>,
     /// Who agreed with each post: post id to (participant id, how staff name them).
@@ -32,24 +34,41 @@ pub struct Reader<'a> {
 pub type Reactions = HashMap<PostId, Vec<(ParticipantId, String)>>;
 
 /// The "agree" reactions on a question's posts, in one query.
-pub fn reactions_of(conn: &mut DbConn, question_id: &QuestionId, anonymity: Anonymity) -> AppResult<Reactions> {
-    Ok(reactions_by_post(db::posts::reactions_of_question(conn, question_id)?, anonymity))
+pub fn reactions_of(
+    conn: &mut DbConn,
+    question_id: &QuestionId,
+    anonymity: Anonymity,
+    seen: Seen,
+) -> AppResult<Reactions> {
+    Ok(reactions_by_post(db::posts::reactions_of_question(conn, question_id)?, anonymity, seen))
 }
 
 /// The "agree" reactions on the given posts (one page of a question).
-pub fn reactions_of_posts(conn: &mut DbConn, post_ids: &[PostId], anonymity: Anonymity) -> AppResult<Reactions> {
-    Ok(reactions_by_post(db::posts::reactions_of_posts(conn, post_ids)?, anonymity))
+pub fn reactions_of_posts(
+    conn: &mut DbConn,
+    post_ids: &[PostId],
+    anonymity: Anonymity,
+    seen: Seen,
+) -> AppResult<Reactions> {
+    Ok(reactions_by_post(db::posts::reactions_of_posts(conn, post_ids)?, anonymity, seen))
 }
 
 /// The "agree" reactions on one post.
-pub fn reactions_of_post(conn: &mut DbConn, post_id: &PostId, anonymity: Anonymity) -> AppResult<Reactions> {
-    Ok(reactions_by_post(db::posts::reactions_of_post(conn, post_id)?, anonymity))
+pub fn reactions_of_post(
+    conn: &mut DbConn,
+    post_id: &PostId,
+    anonymity: Anonymity,
+    seen: Seen,
+) -> AppResult<Reactions> {
+    Ok(reactions_by_post(db::posts::reactions_of_post(conn, post_id)?, anonymity, seen))
 }
 
-fn reactions_by_post(rows: Vec<db::posts::Reaction>, anonymity: Anonymity) -> Reactions {
+/// Labelled for staff (only staff see who agreed): names or pseudonyms by `seen`.
+fn reactions_by_post(rows: Vec<db::posts::Reaction>, anonymity: Anonymity, seen: Seen) -> Reactions {
+    let seen = if seen == Seen::ByPseudonym { Seen::ByPseudonym } else { Seen::WithIdentities };
     let mut map: Reactions = HashMap::new();
     for r in rows {
-        let label = participant_label(r.screen_name.as_deref(), &r.name, anonymity, Standing::Admin);
+        let label = participant_label(r.screen_name.as_deref(), &r.name, r.pseudonym_no, anonymity, seen);
         map.entry(r.post_id).or_default().push((r.participant_id, label));
     }
     map
@@ -77,12 +96,18 @@ pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
 }
 
 fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r: &Reader) -> PostView {
-    let AuthoredPost { post: p, screen_name: screen, participant_name: name, staff_name } = ap;
+    let AuthoredPost { post: p, screen_name: screen, participant_name: name, pseudonym_no, staff_name } = ap;
     let staff = r.standing.sees_everything();
     let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
     let (author, kind) = match (&p.participant_id, staff_name) {
         (Some(_), _) => (
-            participant_label(screen.as_deref(), name.as_deref().unwrap_or(""), r.anonymity, r.standing),
+            participant_label(
+                screen.as_deref(),
+                name.as_deref().unwrap_or(""),
+                pseudonym_no.unwrap_or(0),
+                r.anonymity,
+                r.seen,
+            ),
             "participant",
         ),
         (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),

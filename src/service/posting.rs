@@ -10,7 +10,7 @@ use crate::db::{self, DbConn};
 use crate::domain::ids::{PostId, QuestionId};
 use crate::domain::markdown;
 use crate::domain::polls::QuestionKind;
-use crate::domain::roles::{PostSource, Standing};
+use crate::domain::roles::{PostSource, Seen, Standing};
 use crate::domain::visibility::{answer_refusal, reply_refusal, stage_phase};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ pub fn create_post(
             let replier = match actor {
                 Actor::Participant(p) => {
                     let anonymity = acc.board.anonymity;
-                    participant_label(p.screen_name.as_deref(), &p.name, anonymity, Standing::Participant)
+                    participant_label(p.screen_name.as_deref(), &p.name, p.pseudonym_no, anonymity, Seen::AsParticipant)
                 }
                 Actor::User(u) => format!("{} (moderator)", u.name),
                 Actor::System => "The moderators".to_string(),
@@ -149,7 +149,7 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &Post
     let ap = &ap;
     let anonymity = acc.board.anonymity;
     let recorders = recorder_names(conn, std::slice::from_ref(ap))?;
-    let reactions = reactions_of_post(conn, post_id, anonymity)?;
+    let reactions = reactions_of_post(conn, post_id, anonymity, acc.seen)?;
     let zone = acc.zone();
     let no_images = HashMap::new();
     let mut tree = thread_tree(
@@ -159,6 +159,7 @@ fn find_post_view(conn: &mut DbConn, actor: &Actor, acc: &Access, post_id: &Post
             zone: &zone,
             anonymity,
             standing: acc.standing,
+            seen: acc.seen,
             recorders: &recorders,
             reactions: &reactions,
             images: &no_images,

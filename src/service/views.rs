@@ -5,7 +5,7 @@ use crate::db::models::{Board, Question, Stage};
 use crate::domain::ids::{BoardId, ImageId, ParticipantId, PostId, QuestionId, StageId, SummaryId};
 use crate::domain::markdown;
 use crate::domain::polls::QuestionKind;
-use crate::domain::roles::{Anonymity, BoardState, PostSource, ResponseMode, Standing};
+use crate::domain::roles::{pseudonym, Anonymity, BoardRole, BoardState, PostSource, ResponseMode, Seen, Standing};
 use crate::domain::timezone::BoardZone;
 use crate::domain::visibility::{stage_phase, StagePhase};
 use serde::Serialize;
@@ -53,6 +53,10 @@ pub struct BoardView {
     /// Reminder rules (hours; null: off). Shown to the board's staff only.
     pub remind_before_close_hours: Option<i32>,
     pub remind_not_signed_in_hours: Option<i32>,
+    /// Roles besides moderators that see participants' names and emails; for staff.
+    pub identities_seen_by: Vec<BoardRole>,
+    /// Whether the asker sees participants' names and emails (else pseudonyms).
+    pub you_see_identities: bool,
 }
 
 impl BoardView {
@@ -76,6 +80,12 @@ impl BoardView {
             closing_message_md: b.closing_message_md.clone(),
             remind_before_close_hours: b.remind_before_close_hours.filter(|_| standing.sees_everything()),
             remind_not_signed_in_hours: b.remind_not_signed_in_hours.filter(|_| standing.sees_everything()),
+            identities_seen_by: if standing.sees_everything() {
+                b.identities_seen_by.get().clone()
+            } else {
+                Vec::new()
+            },
+            you_see_identities: standing.sees_identities(&b.identities_seen_by),
         }
     }
 }
@@ -256,21 +266,35 @@ pub struct PostView {
 }
 
 /// How a participant appears to someone on the board: by screen name to other participants
-/// on an anonymous board, with the real name added for staff.
-pub fn participant_label(screen_name: Option<&str>, name: &str, anonymity: Anonymity, standing: Standing) -> String {
+/// on an anonymous board; to staff who see identities with the real name added; to staff who
+/// do not, by pseudonym (beside the screen name the participant chose).
+pub fn participant_label(
+    screen_name: Option<&str>,
+    name: &str,
+    pseudonym_no: i32,
+    anonymity: Anonymity,
+    seen: Seen,
+) -> String {
     let screen = screen_name.unwrap_or("Participant");
-    match (anonymity, standing.sees_everything()) {
-        (Anonymity::RealNames, _) => name.to_string(),
-        (Anonymity::ScreenNames, true) => format!("{screen} ({name})"),
-        (Anonymity::ScreenNames, false) => screen.to_string(),
+    match (anonymity, seen) {
+        (Anonymity::RealNames, Seen::AsParticipant | Seen::WithIdentities) => name.to_string(),
+        (Anonymity::RealNames, Seen::ByPseudonym) => pseudonym(pseudonym_no),
+        (Anonymity::ScreenNames, Seen::AsParticipant) => screen.to_string(),
+        (Anonymity::ScreenNames, Seen::WithIdentities) => format!("{screen} ({name})"),
+        (Anonymity::ScreenNames, Seen::ByPseudonym) => format!("{screen} ({})", pseudonym(pseudonym_no)),
     }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipantView {
     pub id: ParticipantId,
-    pub email: String,
+    /// For staff who see identities (moderators always; other roles as the board says); null
+    /// for the others.
+    pub email: Option<String>,
+    /// The name, or for staff who do not see identities the pseudonym.
     pub name: String,
+    /// The stable pseudonym the exports use (P01 …).
+    pub pseudonym: String,
     pub screen_name: Option<String>,
     pub attributes: serde_json::Map<String, serde_json::Value>,
     pub consented_at: Option<When>,

@@ -71,12 +71,14 @@ async fn new_board(viewer: Viewer) -> PageResult {
     viewer.render(
         "moderator/board_form",
         "New board",
-        &json!({"new": true, "board": {"time_zone": "Europe/London"}, "zones": BoardZone::names(), "script": "timezone.js"}),
+        &json!({"new": true, "board": {"time_zone": "Europe/London"}, "zones": BoardZone::names(), "script": "timezone.js",
+                "identity_roles": identity_roles(&[BoardRole::CoModerator])}),
     )
 }
 
 async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<BoardInput>) -> PageResult {
-    let CsrfForm(input, sent) = form;
+    let CsrfForm(mut input, sent) = form;
+    input.identities_seen_by = identities_chosen(&sent);
     let board = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input))
         .await
@@ -130,8 +132,27 @@ async fn settings_form(state: web::Data<AppState>, viewer: Viewer, board: web::P
     viewer.render(
         "moderator/board_form",
         "Board settings",
-        &json!({"board": board, "zones": BoardZone::names(), "script": "timezone.js"}),
+        &json!({"board": board, "zones": BoardZone::names(), "script": "timezone.js",
+                "identity_roles": identity_roles(&board.identities_seen_by)}),
     )
+}
+
+/// The roles a board may let see participants' names and emails, with whether it does.
+fn identity_roles(seen_by: &[BoardRole]) -> Vec<serde_json::Value> {
+    [BoardRole::CoModerator, BoardRole::Observer, BoardRole::Analyst]
+        .iter()
+        .map(|r| json!({"role": r, "label": r.label(), "checked": seen_by.contains(r)}))
+        .collect()
+}
+
+/// The identity checkboxes of the board form as the input's list; absent when the form had
+/// none, so the setting is kept.
+fn identities_chosen(sent: &Sent) -> Option<serde_json::Value> {
+    sent.fields.iter().any(|(n, v)| n == "identities_shown" && v == "yes").then(|| {
+        let roles: Vec<&str> =
+            sent.fields.iter().filter(|(_, v)| v == "on").filter_map(|(n, _)| n.strip_prefix("identities_")).collect();
+        json!(roles)
+    })
 }
 
 async fn save_settings(
@@ -141,7 +162,8 @@ async fn save_settings(
     form: CsrfForm<BoardInput>,
 ) -> PageResult {
     let board_id = board.into_inner();
-    let (CsrfForm(input, sent), id) = (form, board_id.clone());
+    let (CsrfForm(mut input, sent), id) = (form, board_id.clone());
+    input.identities_seen_by = identities_chosen(&sent);
     // Closing or archiving ends participants' posting: asked once more, on a page of its own.
     let ending = matches!(input.state.as_deref(), Some("closed" | "archived"));
     if ending && !sent.fields.iter().any(|(n, v)| n == "confirmed" && v == "yes") {

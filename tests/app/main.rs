@@ -14,6 +14,7 @@ mod email_texts;
 mod export;
 mod forms;
 mod groups;
+mod identities;
 mod images;
 mod journey;
 mod link_request;

@@ -20,12 +20,10 @@ pub fn analysis_access(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> 
     }
 }
 
-/// P01, P02 …: stable per board, in the order participants were added.
+/// P01, P02 …: each participant's stored pseudonym, given in the order they were added and
+/// never reused on the board.
 pub fn pseudonyms(people: &[Participant]) -> HashMap<ParticipantId, String> {
-    let mut ordered: Vec<&Participant> = people.iter().collect();
-    ordered.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    let width = ordered.len().to_string().len().max(2);
-    ordered.iter().enumerate().map(|(i, p)| (p.id.clone(), format!("P{:0width$}", i + 1))).collect()
+    people.iter().map(|p| (p.id.clone(), crate::domain::roles::pseudonym(p.pseudonym_no))).collect()
 }
 
 /// Codes in tree order (each parent before its children, siblings by position) with depth.

@@ -1,0 +1,170 @@
+//! Who sees participants' names and emails. By default moderators and co-moderators do;
+//! observers and analysts see the pseudonyms the exports use, on every page, JSON response,
+//! grid CSV and export they can reach, and the pages that exist to name people (audit log,
+//! email delivery) are closed to them. The board's setting moves roles either way.
+
+use crate::helpers::*;
+use focusboard::service::{self, Actor};
+use reqwest::StatusCode;
+use serde_json::json;
+
+crate::on_both_databases!(observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise);
+
+const SECRETS: [&str; 4] = ["Ann Lee", "ann.lee@example.org", "Bob Ray", "bob.ray@example.org"];
+
+fn assert_no_identity(what: &str, body: &str) {
+    for secret in SECRETS {
+        assert!(!body.contains(secret), "{what} shows {secret:?}: {body}");
+    }
+}
+
+async fn observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    let m = app.api_of("mod@example.org").await;
+    let csv = "email,name,Role\nann.lee@example.org,Ann Lee,Nurse\nbob.ray@example.org,Bob Ray,GP\n";
+    m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), csv).await;
+    let (_, people) = m.participants(&s.board).await;
+    let id_of = |name: &str| {
+        people.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let (ann_id, bob_id) = (id_of("Ann Lee"), id_of("Bob Ray"));
+    assert_eq!(people[0]["pseudonym"], "P01");
+    let (_, links) = m.post(&format!("/api/v1/boards/{}/participants/{ann_id}/link", s.board), json!({})).await;
+    let ann = app.participant_api(links["url"].as_str().unwrap()).await;
+    ann.post("/api/v1/me/consent", json!({"consent": "on", "screen_name": "Wren"})).await;
+    let (st, post) = ann.write_post(&s.question, json!({"body_md": "The ward felt like home."})).await;
+    assert_eq!(st, StatusCode::CREATED, "{post}");
+    m.probe(post["id"].as_str().unwrap(), json!({"body_md": "What made it feel so?"})).await;
+
+    let board = s.board.clone();
+    app.with_db(move |conn, ctx| {
+        let m = Actor::User(focusboard::db::users::find_by_email(conn, "mod@example.org")?.unwrap());
+        for (email, role) in
+            [("obs@example.org", "observer"), ("ana@example.org", "analyst"), ("co@example.org", "co_moderator")]
+        {
+            let member = service::boards::MemberInput { email: email.into(), role: role.into() };
+            service::boards::set_member(conn, ctx, &m, &board, &member)?;
+        }
+        Ok(())
+    })
+    .await;
+    for email in ["obs@example.org", "ana@example.org", "co@example.org"] {
+        app.create_user(email, false).await;
+    }
+
+    let (b, q) = (s.board.to_string(), s.question.to_string());
+    let pages = [
+        format!("/boards/{b}"),
+        format!("/boards/{b}/participants"),
+        format!("/boards/{b}/grid"),
+        format!("/boards/{b}/grid.csv"),
+        format!("/q/{q}"),
+        format!("/stages/{}", s.stage),
+        format!("/b/{b}?as={ann_id}"),
+        format!("/q/{q}?as={ann_id}"),
+    ];
+    let analysis_pages = [format!("/boards/{b}/analysis"), format!("/boards/{b}/report"), format!("/q/{q}/coding")];
+    let api = [
+        format!("/api/v1/boards/{b}"),
+        format!("/api/v1/boards/{b}/participants"),
+        format!("/api/v1/boards/{b}/grid"),
+        format!("/api/v1/boards/{b}/overview"),
+        format!("/api/v1/questions/{q}"),
+        format!("/api/v1/boards/{b}/participants/{ann_id}/home"),
+        format!("/api/v1/questions/{q}/as/{ann_id}"),
+        format!("/api/v1/boards/{b}/probes"),
+    ];
+    for (email, analyst) in [("obs@example.org", false), ("ana@example.org", true)] {
+        let browser = app.signed_in(email).await;
+        let token = app.api_of(email).await;
+        for path in pages.iter().chain(analysis_pages.iter().filter(|_| analyst)) {
+            let res = browser.get(path).await;
+            assert_eq!(res.status(), StatusCode::OK, "{email} {path}");
+            assert_no_identity(&format!("{email} {path}"), &res.text().await.unwrap());
+        }
+        let list = browser.get_ok(&format!("/boards/{b}/participants")).await;
+        assert!(list.contains("P01") && list.contains("P02"), "pseudonyms where the names were: {list}");
+        let grid = browser.get_ok(&format!("/q/{q}")).await;
+        assert!(grid.contains("Wren (P01)"), "the screen name stays, beside the pseudonym: {grid}");
+        for path in &api {
+            let (st, body) = token.get(path).await;
+            assert!(st == StatusCode::OK || st == StatusCode::NOT_FOUND, "{email} {path}: {st}");
+            assert_no_identity(&format!("{email} {path}"), &body.to_string());
+        }
+        if analyst {
+            for format in ["csv", "json", "quotes", "docx", "xlsx", "qdpx"] {
+                let (st, _, bytes) = token.download(&format!("/api/v1/boards/{b}/export?format={format}")).await;
+                assert_eq!(st, StatusCode::OK, "{format}");
+                let text = match format {
+                    "docx" | "xlsx" | "qdpx" => unzipped_text(&bytes),
+                    _ => String::from_utf8_lossy(&bytes).into_owned(),
+                };
+                assert_no_identity(&format!("{email} export {format}"), &text);
+            }
+        }
+        // The pages that exist to name people are not theirs.
+        for path in [format!("/boards/{b}/audit"), format!("/boards/{b}/emails")] {
+            assert_eq!(browser.get(&path).await.status(), StatusCode::FORBIDDEN, "{email} {path}");
+        }
+    }
+
+    // Co-moderators see names by default; moderators always.
+    let co = app.signed_in("co@example.org").await;
+    let list = co.get_ok(&format!("/boards/{b}/participants")).await;
+    assert!(list.contains("Ann Lee") && list.contains("ann.lee@example.org"), "{list}");
+    assert!(app.signed_in("mod@example.org").await.get_ok(&format!("/q/{q}")).await.contains("Wren (Ann Lee)"));
+
+    // The board moves roles: analysts in, co-moderators out. A moderator cannot be taken out.
+    let (st, view) =
+        m.patch(&format!("/api/v1/boards/{b}"), json!({"identities_seen_by": ["analyst", "moderator"]})).await;
+    assert_eq!(st, StatusCode::OK, "{view}");
+    assert_eq!(view["identities_seen_by"], json!(["analyst"]));
+    let ana = app.signed_in("ana@example.org").await;
+    assert!(ana.get_ok(&format!("/boards/{b}/participants")).await.contains("ann.lee@example.org"));
+    let list = co.get_ok(&format!("/boards/{b}/participants")).await;
+    assert_no_identity("a co-moderator the board took out", &list);
+    assert_eq!(co.get(&format!("/boards/{b}/audit")).await.status(), StatusCode::FORBIDDEN);
+    let observer = app.signed_in("obs@example.org").await;
+    assert_no_identity("the observer", &observer.get_ok(&format!("/boards/{b}/grid")).await);
+    let (st, problem) = m.patch(&format!("/api/v1/boards/{b}"), json!({"identities_seen_by": ["visitor"]})).await;
+    assert_eq!((st, problem["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("identities_seen_by")));
+
+    // The settings form carries the choice, ticked as stored.
+    let moderator = app.signed_in("mod@example.org").await;
+    let settings = format!("/boards/{b}/settings");
+    let form = moderator.get_ok(&settings).await;
+    assert!(form.contains("name=\"identities_analyst\" checked"), "{form}");
+    let res = moderator
+        .submit(
+            &settings,
+            &settings,
+            &[
+                ("title", "Ward study"),
+                ("time_zone", "Europe/London"),
+                ("identities_shown", "yes"),
+                ("identities_observer", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, view) = m.get(&format!("/api/v1/boards/{b}")).await;
+    assert_eq!(view["identities_seen_by"], json!(["observer"]));
+    assert!(observer.get_ok(&format!("/boards/{b}/grid")).await.contains("Bob Ray"));
+    let _ = bob_id;
+}
+
+/// Every text file inside a zip (a DOCX, XLSX or QDPX), joined.
+fn unzipped_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        if file.read_to_string(&mut text).is_ok() {
+            all.push_str(&text);
+        }
+    }
+    all
+}
