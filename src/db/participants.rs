@@ -26,10 +26,10 @@ pub fn of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<Partic
         .load(conn)
 }
 
-/// (id, screen name, name) of the participants among `ids`.
 /// A participant as others may be shown them: id, screen name, name and pseudonym number.
 pub type NameRow = (ParticipantId, Option<String>, String, i32);
 
+/// The `NameRow` of each participant among `ids`.
 pub fn names_of(conn: &mut DbConn, ids: &[ParticipantId]) -> QueryResult<Vec<NameRow>> {
     participants::table
         .filter(participants::id.eq_any(ids))

@@ -114,7 +114,12 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
             }
         })
         .collect();
-    let people = db::participants::of_board(conn, board_id)?;
+    let mut people = db::participants::of_board(conn, board_id)?;
+    // In order of name for those who see names; otherwise by pseudonym, so the order says
+    // nothing of the names.
+    if !identities {
+        people.sort_by_key(|p| p.pseudonym_no);
+    }
     let attributes = crate::domain::attributes::names_in(people.iter().map(|p| p.attributes.get()));
     let wanted = |p: &&crate::db::models::Participant| match (
         filter.attribute.as_deref().filter(|a| !a.is_empty()),

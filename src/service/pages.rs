@@ -444,6 +444,10 @@ fn render_question(
         }
         // Named as the asker may see them: names, or pseudonyms.
         let named = acc.seen == Seen::WithIdentities;
+        let mut rows = rows;
+        if !named {
+            rows.sort_by_key(|p| p.pseudonym_no);
+        }
         let people = rows
             .into_iter()
             .map(|p| PersonRef {

@@ -27,7 +27,12 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
     let posts = db::posts::post_counts_by_participant(conn, board_id)?;
     let failed: std::collections::HashSet<ParticipantId> =
         db::outbox::failed_participants(conn, board_id)?.into_iter().collect();
-    db::participants::of_board(conn, board_id)?
+    let mut people = db::participants::of_board(conn, board_id)?;
+    // By name for those who see names; otherwise by pseudonym, so the order says nothing.
+    if !identities {
+        people.sort_by_key(|p| p.pseudonym_no);
+    }
+    people
         .iter()
         .map(|p| {
             let n = posts.get(&p.id).copied().unwrap_or(0);

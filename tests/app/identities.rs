@@ -22,14 +22,24 @@ async fn observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise(b
     let app = spawn(backend).await;
     let s = app.board_with_question("mod@example.org", "open", &[]).await;
     let m = app.api_of("mod@example.org").await;
-    let csv = "email,name,Role\nann.lee@example.org,Ann Lee,Nurse\nbob.ray@example.org,Bob Ray,GP\n";
+    // Bob first: his pseudonym comes first, his name second.
+    let csv = "email,name,Role\nbob.ray@example.org,Bob Ray,GP\nann.lee@example.org,Ann Lee,Nurse\n";
     m.post_csv(&format!("/api/v1/boards/{}/participants/import?commit=true", s.board), csv).await;
     let (_, people) = m.participants(&s.board).await;
     let id_of = |name: &str| {
         people.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
     };
-    let (ann_id, bob_id) = (id_of("Ann Lee"), id_of("Bob Ray"));
-    assert_eq!(people[0]["pseudonym"], "P01");
+    let ann_id = id_of("Ann Lee");
+    // A later import numbers after every pseudonym given out.
+    m.post_csv(
+        &format!("/api/v1/boards/{}/participants/import?commit=true", s.board),
+        "email,name\ncy@example.org,Cy\n",
+    )
+    .await;
+    let (_, people) = m.participants(&s.board).await;
+    let cy = people.as_array().unwrap().iter().find(|p| p["name"] == "Cy").unwrap();
+    assert_eq!(cy["pseudonym"], "P03");
+    assert_eq!((people[0]["name"].as_str(), people[0]["pseudonym"].as_str()), (Some("Ann Lee"), Some("P02")));
     let (_, links) = m.post(&format!("/api/v1/boards/{}/participants/{ann_id}/link", s.board), json!({})).await;
     let ann = app.participant_api(links["url"].as_str().unwrap()).await;
     ann.post("/api/v1/me/consent", json!({"consent": "on", "screen_name": "Wren"})).await;
@@ -86,7 +96,11 @@ async fn observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise(b
         let list = browser.get_ok(&format!("/boards/{b}/participants")).await;
         assert!(list.contains("P01") && list.contains("P02"), "pseudonyms where the names were: {list}");
         let grid = browser.get_ok(&format!("/q/{q}")).await;
-        assert!(grid.contains("Wren (P01)"), "the screen name stays, beside the pseudonym: {grid}");
+        assert!(grid.contains("Wren (P02)"), "the screen name stays, beside the pseudonym: {grid}");
+        let (_, listed) = token.get(&format!("/api/v1/boards/{b}/participants")).await;
+        let names: Vec<&str> = listed.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["P01", "P02", "P03"], "in pseudonym order, which says nothing of the names");
+        assert!(listed[0]["email"].is_null(), "{listed}");
         for path in &api {
             let (st, body) = token.get(path).await;
             assert!(st == StatusCode::OK || st == StatusCode::NOT_FOUND, "{email} {path}: {st}");
@@ -151,7 +165,6 @@ async fn observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise(b
     let (_, view) = m.get(&format!("/api/v1/boards/{b}")).await;
     assert_eq!(view["identities_seen_by"], json!(["observer"]));
     assert!(observer.get_ok(&format!("/boards/{b}/grid")).await.contains("Bob Ray"));
-    let _ = bob_id;
 }
 
 /// Every text file inside a zip (a DOCX, XLSX or QDPX), joined.
