@@ -7,7 +7,7 @@ use crate::domain::email::{DeliveryStatus, EmailKind};
 use crate::domain::email_texts::EditableEmail;
 use crate::domain::ids::*;
 use crate::domain::polls::{Answer, PollConfig, QuestionKind};
-use crate::domain::roles::{Anonymity, BoardRole, BoardState, PostSource, ResponseMode};
+use crate::domain::roles::{AccountLinkPurpose, Anonymity, BoardRole, BoardState, PostSource, ResponseMode};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -62,6 +62,18 @@ pub struct Board {
     pub identities_seen_by: JsonText<Vec<BoardRole>>,
     /// How many pseudonyms the board has given out; the next participant gets the next one.
     pub pseudonyms_issued: i32,
+}
+
+/// A single-use link to set a staff account's password.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = account_links)]
+pub struct AccountLink {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub purpose: AccountLinkPurpose,
+    pub created_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+    pub used_at: Option<PrimitiveDateTime>,
 }
 
 /// A board's own wording of one of its emails.

@@ -46,6 +46,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_links (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     email_texts (board_id, which) {
         board_id -> Text,
         which -> Text,
@@ -392,7 +403,10 @@ diesel::joinable!(email_texts -> boards (board_id));
 
 diesel::joinable!(image_data -> images (image_id));
 
+diesel::joinable!(account_links -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    account_links,
     email_texts,
     image_data,
     idempotency_keys,

@@ -1,7 +1,7 @@
 //! Staff accounts and API tokens.
 
-use super::models::{ApiToken, SessionRow, User};
-use super::schema::{api_tokens, sessions, users};
+use super::models::{AccountLink, ApiToken, SessionRow, User};
+use super::schema::{account_links, api_tokens, sessions, users};
 use super::DbConn;
 use crate::domain::ids::{ParticipantId, QuestionId, UserId};
 use diesel::prelude::*;
@@ -169,4 +169,49 @@ pub fn revoke_participant_sessions(
     )
     .set(sessions::revoked_at.eq(now))
     .execute(conn)
+}
+
+pub fn insert_account_link(conn: &mut DbConn, link: &AccountLink) -> QueryResult<()> {
+    diesel::insert_into(account_links::table).values(link).execute(conn).map(drop)
+}
+
+/// Uses a link: marks it used if it was unused and unexpired at `now`, and returns it; `None`
+/// when it is unknown, used or expired. The update decides, so a link is used once even when
+/// two requests race.
+pub fn use_account_link(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<Option<AccountLink>> {
+    let unused = account_links::table
+        .filter(account_links::token_hash.eq(token_hash))
+        .filter(account_links::used_at.is_null())
+        .filter(account_links::expires_at.gt(now));
+    if diesel::update(unused).set(account_links::used_at.eq(now)).execute(conn)? == 0 {
+        return Ok(None);
+    }
+    account_links::table.find(token_hash).select(AccountLink::as_select()).first(conn).optional()
+}
+
+/// A link as it stands, without using it (the page that asks for the new password).
+pub fn find_account_link(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<AccountLink>> {
+    account_links::table.find(token_hash).select(AccountLink::as_select()).first(conn).optional()
+}
+
+/// Every staff account, by name.
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table.order((users::name.asc(), users::email.asc())).select(User::as_select()).load(conn)
+}
+
+pub fn set_name(conn: &mut DbConn, user_id: &UserId, name: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id)).set(users::name.eq(name)).execute(conn)
+}
+
+/// Accounts with an invitation link not used yet: they have not set a password.
+pub fn with_open_invitation(conn: &mut DbConn) -> QueryResult<Vec<UserId>> {
+    account_links::table
+        .filter(account_links::purpose.eq(crate::domain::roles::AccountLinkPurpose::Invitation))
+        .filter(account_links::used_at.is_null())
+        .select(account_links::user_id)
+        .load(conn)
 }

@@ -59,6 +59,8 @@ super::text_enum!(
         Summary = "summary" / "Summary",
         Closing = "closing" / "Closing notice",
         SignInLink = "sign_in_link" / "Sign-in link on request",
+        StaffInvitation = "staff_invitation" / "Staff invitation",
+        PasswordReset = "password_reset" / "Password reset",
     }
 );
 
@@ -73,11 +75,18 @@ impl EmailKind {
             EmailKind::Summary => "The moderators published a summary of a stage",
             EmailKind::Closing => "The board is closing",
             EmailKind::SignInLink => "Your sign-in link, when you ask for it",
+            EmailKind::StaffInvitation => "An invitation to set up a staff account",
+            EmailKind::PasswordReset => "A link to set a new staff password",
         }
     }
 
     pub fn can_opt_out(self) -> bool {
-        !matches!(self, EmailKind::Invitation | EmailKind::SignInLink)
+        self.for_participants() && !matches!(self, EmailKind::Invitation | EmailKind::SignInLink)
+    }
+
+    /// Sent to participants (and listed on their preferences page), rather than to staff.
+    pub fn for_participants(self) -> bool {
+        !matches!(self, EmailKind::StaffInvitation | EmailKind::PasswordReset)
     }
 }
 

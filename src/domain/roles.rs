@@ -166,3 +166,11 @@ pub enum Seen {
     WithIdentities,
     ByPseudonym,
 }
+
+text_enum!(
+    /// What a link sent to a staff account is for.
+    AccountLinkPurpose {
+        Invitation = "invitation" / "Invitation to set a password",
+        Reset = "reset" / "Password reset",
+    }
+);

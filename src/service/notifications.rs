@@ -109,7 +109,12 @@ fn worded_as(kind: EmailKind, data: &Value) -> Option<EditableEmail> {
         EmailKind::StageOpen => Some(EditableEmail::StageOpen),
         EmailKind::Reminder if data.get("stage").is_some() => Some(EditableEmail::ReminderClosing),
         EmailKind::Reminder => Some(EditableEmail::ReminderSignIn),
-        EmailKind::Reply | EmailKind::Summary | EmailKind::Closing | EmailKind::SignInLink => None,
+        EmailKind::Reply
+        | EmailKind::Summary
+        | EmailKind::Closing
+        | EmailKind::SignInLink
+        | EmailKind::StaffInvitation
+        | EmailKind::PasswordReset => None,
     }
 }
 
@@ -566,6 +571,7 @@ pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferenc
         email: p.email.clone(),
         kinds: EmailKind::ALL
             .iter()
+            .filter(|k| k.for_participants())
             .map(|k| KindChoice {
                 kind: *k,
                 label: k.description().into(),

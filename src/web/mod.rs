@@ -17,6 +17,7 @@ pub mod participant;
 pub mod refill;
 pub mod session;
 pub mod setup;
+pub mod staff;
 pub mod state;
 pub mod threads;
 pub mod uploads;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::configure)
         .configure(setup::configure)
         .configure(email_pages::configure)
+        .configure(staff::configure)
         .configure(moderation::configure)
         .configure(images::configure)
         .configure(analyst::configure);

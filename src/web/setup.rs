@@ -55,13 +55,13 @@ fn modes() -> serde_json::Value {
 }
 
 async fn board_list(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
-    let boards = state
+    let (boards, is_admin) = state
         .as_actor(viewer.identity.clone(), |conn, _, actor| {
-            actor.user()?;
-            boards::list_boards(conn, actor)
+            let admin = actor.user()?.is_admin;
+            Ok((boards::list_boards(conn, actor)?, admin))
         })
         .await?;
-    viewer.render("moderator/boards", "Your boards", &json!({"boards": boards}))
+    viewer.render("moderator/boards", "Your boards", &json!({"boards": boards, "is_admin": is_admin}))
 }
 
 async fn new_board(viewer: Viewer) -> PageResult {

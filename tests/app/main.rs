@@ -29,4 +29,5 @@ mod queries;
 mod reactions;
 mod scheduler;
 mod setup;
+mod staff_accounts;
 mod trust;
