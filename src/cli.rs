@@ -23,6 +23,9 @@ pub enum Command {
     /// Check the email settings.
     #[command(subcommand)]
     Email(EmailCommand),
+    /// API tokens for scripts.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Export a board for analysis, with pseudonymous participant ids.
     Export(ExportArgs),
     /// Write a consistent backup of the SQLite database (images included) and the session key,
@@ -110,6 +113,9 @@ pub enum UserCommand {
     Disable(UserEmail),
     /// Enable a disabled account again (it signs in afresh; old sessions and tokens stay ended).
     Enable(UserEmail),
+    /// Give an account a new password (printed, or read from FOCUSBOARD_NEW_PASSWORD); its
+    /// sessions and API tokens end.
+    ResetPassword(ResetPasswordArgs),
     /// Let a staff account create boards of its own, or stop it (administrators always can).
     BoardCreation(BoardCreationArgs),
 }
@@ -124,6 +130,36 @@ pub struct BoardCreationArgs {
     /// Stop it.
     #[arg(long)]
     pub deny: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ResetPasswordArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, env = "FOCUSBOARD_NEW_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a staff account and print it (it is shown only here).
+    Create(CreateToken),
+}
+
+#[derive(Args, Debug)]
+pub struct CreateToken {
+    /// The account the token acts as.
+    #[arg(long)]
+    pub email: String,
+    /// What the token is for, as the account page lists it.
+    #[arg(long)]
+    pub name: String,
+    /// Days it lasts (default 90).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// It may read but not change anything.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Args, Debug)]

@@ -1,5 +1,5 @@
 use clap::Parser;
-use focusboard::cli::{Cli, Command, EmailCommand, ServeArgs, UserCommand};
+use focusboard::cli::{Cli, Command, EmailCommand, ServeArgs, TokenCommand, UserCommand};
 use focusboard::config::Settings;
 use focusboard::{db, demo, service, startup, telemetry};
 
@@ -79,6 +79,47 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Disable(args)) => set_disabled(&settings, args.email, true).await,
         Command::User(UserCommand::Enable(args)) => set_disabled(&settings, args.email, false).await,
+        Command::User(UserCommand::ResetPassword(args)) => {
+            let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
+            let generated = args.password.is_none();
+            let password = args.password.unwrap_or_else(demo::generate_password);
+            let (email, pw) = (args.email, password.clone());
+            let user = db
+                .run(move |conn| {
+                    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?.ok_or_else(|| {
+                        focusboard::error::AppError::NotFound(format!("There is no account for {email}."))
+                    })?;
+                    service::accounts::set_password(conn, &ctx, &user, &pw)?;
+                    Ok(user)
+                })
+                .await?;
+            println!("New password set for {} <{}>; their sessions and API tokens have ended.", user.name, user.email);
+            if generated {
+                println!("Password: {password}");
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create(args)) => {
+            let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
+            let email = args.email;
+            let input = service::accounts::TokenInput {
+                name: args.name,
+                days: args.days.map(serde_json::Value::from),
+                read_only: args.read_only.then_some(serde_json::Value::Bool(true)),
+            };
+            let token = db
+                .run(move |conn| {
+                    let user = db::users::find_by_email(conn, &email.trim().to_lowercase())?
+                        .filter(|u| u.disabled_at.is_none())
+                        .ok_or_else(|| {
+                            focusboard::error::AppError::NotFound(format!("There is no enabled account for {email}."))
+                        })?;
+                    service::accounts::create_token(conn, &ctx, &user, &input)
+                })
+                .await?;
+            println!("{}", token.token);
+            Ok(())
+        }
         Command::User(UserCommand::BoardCreation(args)) => {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             let (email, allow) = (args.email, args.allow);

@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/tokens", web::post().to(create_token))
         .route("/account/tokens/{token}/revoke", web::post().to(revoke_token))
         .route("/account/password", web::post().to(change_password))
+        .route("/account/name", web::post().to(rename))
         .route("/account/sign-out-everywhere", web::post().to(sign_out_everywhere));
 }
 
@@ -678,6 +679,23 @@ async fn render_account(state: &AppState, viewer: &Viewer, new_token: Option<acc
         "Your account",
         &json!({"name": name, "email": email, "tokens": tokens, "new_token": new_token}),
     )
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    name: String,
+}
+
+async fn rename(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<NameForm>) -> PageResult {
+    let CsrfForm(NameForm { name }, sent) = form;
+    if let Err(e) = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| crate::service::staff::rename(conn, actor, &name))
+        .await
+    {
+        return again(e, &sent, render_account(&state, &viewer, None)).await;
+    }
+    session::notice(&viewer.session, "Your name is saved.");
+    Ok(redirect("/account"))
 }
 
 async fn create_token(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<accounts::TokenInput>) -> PageResult {

@@ -29,6 +29,8 @@ fn every_subcommand_has_help() {
         vec!["backup", "--help"],
         vec!["restore", "--help"],
         vec!["user", "disable", "--help"],
+        vec!["user", "reset-password", "--help"],
+        vec!["token", "create", "--help"],
     ] {
         let (ok, out) = focusboard(dir.path(), &args);
         assert!(ok && out.contains("Usage: focusboard"), "{args:?}: {out}");
@@ -182,4 +184,27 @@ async fn sigterm_drains_without_dropping_requests() {
         assert!(waited.elapsed() < std::time::Duration::from_secs(30), "stops after draining");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// `token create` prints a token scripts can use; `user reset-password` prints a new password
+/// that signs in, and ends the account's tokens.
+#[tokio::test]
+async fn tokens_and_password_resets_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = focusboard(dir.path(), &["user", "create", "--email", "ops@example.org", "--name", "Ops"]);
+    assert!(ok, "{out}");
+    let (ok, token) =
+        focusboard(dir.path(), &["token", "create", "--email", "ops@example.org", "--name", "nightly export"]);
+    assert!(ok, "{token}");
+    let (ok, out) = focusboard(dir.path(), &["token", "create", "--email", "nobody@example.org", "--name", "x"]);
+    assert!(!ok && out.contains("There is no enabled account for nobody@example.org"), "{out}");
+    let url = dir.path().join("cli.db").to_string_lossy().into_owned();
+    let app = crate::helpers::spawn_on(url, dir, |_| {}).await;
+    let api = app.api(token.trim());
+    assert_eq!(api.get("/api/v1/me").await.0, reqwest::StatusCode::OK, "the printed token works");
+    let (ok, out) = focusboard(app._dir.path(), &["user", "reset-password", "--email", "OPS@example.org"]);
+    assert!(ok && out.contains("New password set for Ops <ops@example.org>"), "{out}");
+    let password = out.lines().find_map(|l| l.strip_prefix("Password: ")).expect("the new password").to_string();
+    assert_eq!(api.get("/api/v1/me").await.0, reqwest::StatusCode::UNAUTHORIZED, "its tokens ended");
+    app.browser().login("ops@example.org", &password).await;
 }

@@ -119,6 +119,13 @@ async fn staff_are_invited_reset_and_disabled_from_the_browser(backend: Backend)
     assert!(res.text().await.unwrap().contains("ana@example.org can sign in again"));
     app.browser().login("ana@example.org", "quiet river stones").await;
 
+    // Staff rename themselves; an empty name comes back on the form.
+    let res = moderator.submit("/account", "/account/name", &[("name", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = moderator.submit("/account", "/account/name", &[("name", "Mo Derator")]).await;
+    assert!(res.text().await.unwrap().contains("Mo Derator &lt;mod@example.org&gt;"));
+    assert!(admin.get_ok("/admin/staff").await.contains("Mo Derator"));
+
     // An administrator cannot disable themselves; a moderator cannot disable anyone.
     let staff = admin.get_ok("/admin/staff").await;
     assert!(!staff.contains("Disable Root"), "no button for oneself");
