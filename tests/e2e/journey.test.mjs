@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -40,7 +40,7 @@ async function startServer() {
   const password = out.match(/password: (\S+)/)[1];
   const ann = out.match(/ Ann Lee: (\S+)/)[1];
   const hana = out.match(/ Hana Jones: (\S+)/)[1];
-  return { base, password, ann, hana, stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
+  return { base, password, ann, hana, dir, stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 // Screenshots of the main pages, at desktop and phone sizes, for a reviewer to look at without
@@ -360,6 +360,68 @@ test('a new board is set up by its checklist; a participant changes their vote; 
     await lost.getByRole('button', { name: 'Email me my link' }).click();
     await lost.getByRole('heading', { name: 'Check your email' }).waitFor();
     await expectAccessible(lost, 'link requested');
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+});
+
+// Without SMTP the server writes each email as an .eml file in its data folder; this waits for
+// the one whose name has `part` and returns its text with quoted-printable soft breaks undone.
+async function emailFile(dir, part) {
+  const folder = join(dir, 'mail');
+  for (let i = 0; i < 100; i++) {
+    const name = existsSync(folder) ? readdirSync(folder).find((f) => f.includes(part)) : undefined;
+    if (name) return readFileSync(join(folder, name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no email ${part} in ${folder}`);
+}
+
+test('an administrator invites an analyst, who sets a password from the email and sees pseudonyms only', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const browser = await launch();
+  try {
+    const admin = await moderator(browser, server);
+    await admin.getByRole('link', { name: 'Staff accounts' }).click();
+    await expectAccessible(admin, 'staff accounts page');
+    await admin.getByLabel('Name').fill('Ana Lyst');
+    await admin.getByLabel('Email').fill('ana@example.org');
+    await admin.getByRole('button', { name: 'Send the invitation' }).click();
+    await admin.getByText('Ana Lyst is invited').waitFor();
+    // Ana gets the analyst's role on the demo board.
+    await admin.goto(`${server.base}/boards`);
+    await admin.getByRole('link', { name: /Communities of Practice/ }).click();
+    await admin.getByLabel('Add by account email').fill('ana@example.org');
+    await admin.getByLabel('as', { exact: true }).selectOption('analyst');
+    await admin.getByRole('button', { name: 'Add', exact: true }).click();
+    const board = admin.url().replace(/\?.*$/, '');
+
+    // The invitation's link sets her password; then she signs in.
+    const mail = await emailFile(server.dir, 'staff_invitation-ana@example.org');
+    const link = mail.match(/https?:\/\/[^\s"<>]*\/password\/[A-Za-z0-9_-]+/)[0];
+    const ana = await (await browser.newContext()).newPage();
+    await ana.goto(link);
+    await ana.getByRole('heading', { name: 'Welcome, Ana Lyst: set your password' }).waitFor();
+    await expectAccessible(ana, 'set your password');
+    await ana.getByLabel('New password').fill('tulip harbour lantern');
+    await ana.getByLabel('The same password again').fill('tulip harbour lantern');
+    await ana.getByRole('button', { name: 'Set password' }).click();
+    await ana.getByText('Your password is set').waitFor();
+    await ana.getByLabel('Email').fill('ana@example.org');
+    await ana.getByLabel('Password').fill('tulip harbour lantern');
+    await ana.getByRole('button', { name: 'Sign in' }).click();
+    await ana.getByRole('heading', { name: 'Your boards' }).waitFor();
+
+    // The analyst sees pseudonyms where the moderator sees names.
+    await admin.goto(`${board}/participants`);
+    await admin.getByText('Ann Lee').first().waitFor();
+    await ana.goto(`${board}/participants`);
+    await ana.getByText('P01', { exact: true }).waitFor();
+    assert.equal(await ana.getByText('Ann Lee').count(), 0, 'no names for the analyst');
+    assert.equal(await ana.getByText('@example.org').count(), 0, 'no participant emails for the analyst');
+    await expectAccessible(ana, 'participants page with pseudonyms');
+    await shot(ana, 'desktop-participants-pseudonyms');
   } finally {
     await browser.close();
     server.stop();
