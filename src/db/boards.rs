@@ -75,6 +75,26 @@ pub fn set_member(conn: &mut DbConn, member: &BoardMember) -> QueryResult<()> {
     Ok(())
 }
 
+/// Takes a staff account off a board; how many roles were removed.
+pub fn remove_member(conn: &mut DbConn, board_id: &BoardId, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(board_members::table.find((board_id, user_id))).execute(conn)
+}
+
+/// Forgets a role waiting for an account; how many were forgotten.
+pub fn remove_pending_member(conn: &mut DbConn, board_id: &BoardId, email: &str) -> QueryResult<usize> {
+    use super::schema::pending_members as pm;
+    diesel::delete(pm::table.find((board_id, email))).execute(conn)
+}
+
+/// How many moderators a board has.
+pub fn moderator_count(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i64> {
+    board_members::table
+        .filter(board_members::board_id.eq(board_id))
+        .filter(board_members::role.eq(BoardRole::Moderator))
+        .count()
+        .get_result(conn)
+}
+
 /// Keeps a role for an email that has no account yet (replacing an earlier one).
 pub fn set_pending_member(
     conn: &mut DbConn,

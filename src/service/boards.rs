@@ -483,6 +483,37 @@ pub struct MemberInput {
     pub role: String,
 }
 
+/// Refuses to take away the board's last moderator: someone must be able to run it.
+fn keeps_a_moderator(conn: &mut DbConn, board_id: &BoardId) -> AppResult<()> {
+    if db::boards::moderator_count(conn, board_id)? <= 1 {
+        return Err(AppError::Conflict("A board needs a moderator: make someone else its moderator first.".into()));
+    }
+    Ok(())
+}
+
+/// Takes a staff member off the board, or forgets a role waiting for an account. Their access
+/// ends with their next request; the board keeps at least one moderator.
+pub fn remove_member(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, email: &str) -> AppResult<()> {
+    let acc = access(conn, actor, board_id)?;
+    acc.require_manage()?;
+    let email = email.trim().to_lowercase();
+    in_tx(conn, |conn| {
+        let removed = match db::users::find_by_email(conn, &email)? {
+            Some(user) => {
+                if db::boards::member_role(conn, board_id, &user.id)? == Some(BoardRole::Moderator) {
+                    keeps_a_moderator(conn, board_id)?;
+                }
+                db::boards::remove_member(conn, board_id, &user.id)?
+            }
+            None => 0,
+        } + db::boards::remove_pending_member(conn, board_id, &email)?;
+        if removed == 0 {
+            return Err(AppError::NotFound(format!("{email} has no role on this board.")));
+        }
+        super::audit::record(conn, ctx, &acc, "member.remove", format!("<{email}>"), None, None)
+    })
+}
+
 /// Gives a staff account a role on the board. An email with no account yet keeps the role
 /// until an account is created for it. Both answer the same way, so that board staff cannot
 /// use this form to find out who has an account (administrators see accounts anyway).
@@ -503,6 +534,9 @@ pub fn set_member(
     in_tx(conn, |conn| match db::users::find_by_email(conn, &email)? {
         Some(user) => {
             let before = db::boards::member_role(conn, board_id, &user.id)?;
+            if before == Some(BoardRole::Moderator) && role != BoardRole::Moderator {
+                keeps_a_moderator(conn, board_id)?;
+            }
             db::boards::set_member(
                 conn,
                 &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role, created_at: ctx.now() },

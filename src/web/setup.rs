@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
         .route("/boards/{board}/participants/{participant}/group", web::post().to(set_group))
         .route("/boards/{board}/members", web::post().to(set_member))
+        .route("/boards/{board}/members/remove", web::post().to(remove_member))
         .route("/boards/{board}/stages", web::post().to(create_stage))
         .route("/stages/{stage}", web::get().to(stage_page))
         .route("/stages/{stage}", web::post().to(save_stage))
@@ -458,6 +459,31 @@ async fn set_member(
         &viewer.session,
         format!("{} is now {} of this board.", m.email, m.role.as_str().replace('_', "-")),
     );
+    Ok(redirect(&format!("/boards/{board_id}")))
+}
+
+#[derive(Deserialize)]
+struct RemoveMember {
+    email: String,
+}
+
+async fn remove_member(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<RemoveMember>,
+) -> PageResult {
+    let board_id = board.into_inner();
+    let b = board_id.clone();
+    let CsrfForm(RemoveMember { email }, sent) = form;
+    let e = email.clone();
+    if let Err(err) = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::remove_member(conn, ctx, actor, &b, &e))
+        .await
+    {
+        return again(err, &sent, overview(state, viewer, board_id.into())).await;
+    }
+    session::notice(&viewer.session, format!("{} no longer has a role on this board.", email.trim()));
     Ok(redirect(&format!("/boards/{board_id}")))
 }
 

@@ -6,7 +6,10 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 
-crate::on_both_databases!(staff_are_invited_reset_and_disabled_from_the_browser);
+crate::on_both_databases!(
+    staff_are_invited_reset_and_disabled_from_the_browser,
+    roles_on_a_board_change_and_end_from_its_page
+);
 
 const NEW_PASSWORD: &str = "tulip harbour lantern";
 
@@ -135,4 +138,49 @@ async fn staff_are_invited_reset_and_disabled_from_the_browser(backend: Backend)
 
 async fn ask(visitor: &Browser, email: &str) -> reqwest::Response {
     visitor.submit("/password/forgot", "/password/forgot", &[("email", email)]).await
+}
+
+/// The board page changes a staff member's role and takes it away; access follows at once; the
+/// board always keeps a moderator.
+async fn roles_on_a_board_change_and_end_from_its_page(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &[]).await;
+    app.create_user("ana@example.org", false).await;
+    let moderator = app.signed_in("mod@example.org").await;
+    let board = format!("/boards/{}", s.board);
+    let members = format!("{board}/members");
+    let res = moderator.submit(&board, &members, &[("email", "ana@example.org"), ("role", "analyst")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ana = app.signed_in("ana@example.org").await;
+    assert_eq!(ana.get(&format!("{board}/analysis")).await.status(), StatusCode::OK, "an analyst analyses");
+
+    // Changed to observer from her line on the board page: no more analysis.
+    let page = moderator.get_ok(&board).await;
+    assert!(page.contains("Remove ana@example.org"), "{page}");
+    let res = moderator.submit(&board, &members, &[("email", "ana@example.org"), ("role", "observer")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(ana.get(&format!("{board}/analysis")).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(ana.get(&board).await.status(), StatusCode::OK, "an observer reads");
+
+    // Removed: the board is gone for her, with her next request.
+    let res = moderator.submit(&board, &format!("{members}/remove"), &[("email", "ana@example.org")]).await;
+    assert!(res.text().await.unwrap().contains("ana@example.org no longer has a role on this board"));
+    assert_eq!(ana.get(&board).await.status(), StatusCode::NOT_FOUND);
+
+    // The last moderator stays: neither removed nor demoted.
+    let res = moderator.submit(&board, &format!("{members}/remove"), &[("email", "mod@example.org")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("A board needs a moderator"));
+    let res = moderator.submit(&board, &members, &[("email", "mod@example.org"), ("role", "observer")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(moderator.get(&format!("{board}/settings")).await.status(), StatusCode::OK, "still the moderator");
+    // The API takes a role away the same way, and keeps the last moderator too.
+    let m = app.api_of("mod@example.org").await;
+    m.put(&format!("/api/v1{members}"), serde_json::json!({"email": "ana@example.org", "role": "analyst"})).await;
+    assert_eq!(m.delete(&format!("/api/v1{members}/ana@example.org")).await, StatusCode::NO_CONTENT);
+    assert_eq!(m.delete(&format!("/api/v1{members}/ana@example.org")).await, StatusCode::NOT_FOUND);
+    assert_eq!(m.delete(&format!("/api/v1{members}/mod@example.org")).await, StatusCode::CONFLICT);
+    // Only the board's moderators change roles.
+    let res = ana.submit("/boards", &members, &[("email", "ana@example.org"), ("role", "moderator")]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

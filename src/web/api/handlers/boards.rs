@@ -97,3 +97,24 @@ pub async fn set_member(
     let (id, input) = (id.into_inner(), body.into_inner());
     bearer.run(&state, move |conn, ctx, actor| boards::set_member(conn, ctx, actor, &id, &input)).await.map(json)
 }
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/boards/{board}/members/{email}",
+    tag = "boards",
+    params(("board" = String, Path), ("email" = String, Path)),
+    responses(
+        (status = 204, description = "The role is taken away"),
+        (status = 409, description = "The board's last moderator"),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn remove_member(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, email) = path.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| boards::remove_member(conn, ctx, actor, &id, &email)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -42,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants/import", web::post().to(import_participants))
         .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
         .route("/boards/{board}/members", web::put().to(set_member))
+        .route("/boards/{board}/members/{email}", web::delete().to(remove_member))
         .route("/boards/{board}/stages", web::post().to(create_stage))
         .route("/stages/{stage}", web::get().to(get_stage))
         .route("/stages/{stage}", web::patch().to(update_stage))
