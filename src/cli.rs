@@ -184,4 +184,10 @@ pub struct CreateUser {
     /// The password; read from FOCUSBOARD_NEW_PASSWORD if set, otherwise one is generated and printed.
     #[arg(long, env = "FOCUSBOARD_NEW_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+    /// A board to give the new account a role on (its id, from the board's address).
+    #[arg(long, requires = "role")]
+    pub board: Option<String>,
+    /// The role on that board: moderator, co_moderator, observer or analyst.
+    #[arg(long, requires = "board")]
+    pub role: Option<String>,
 }

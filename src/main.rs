@@ -138,8 +138,29 @@ async fn run() -> anyhow::Result<()> {
             let password = args.password.unwrap_or_else(demo::generate_password);
             let (email, name, admin, creates) = (args.email, args.name, args.admin, !args.no_board_creation);
             let pw = password.clone();
-            let user = db
-                .run(move |conn| service::accounts::create_user_with(conn, &ctx, &email, &name, &pw, admin, creates))
+            let role = args.board.zip(args.role);
+            let (user, given) = db
+                .run(move |conn| {
+                    focusboard::db::transaction(conn, |conn| {
+                        let user = service::accounts::create_user_with(conn, &ctx, &email, &name, &pw, admin, creates)?;
+                        // The role comes with the account, or neither is made.
+                        let given = match role {
+                            Some((board, role)) => {
+                                let input = service::boards::MemberInput { email: user.email.clone(), role };
+                                let m = service::boards::set_member(
+                                    conn,
+                                    &ctx,
+                                    &service::Actor::System,
+                                    &board.into(),
+                                    &input,
+                                )?;
+                                Some(m.role)
+                            }
+                            None => None,
+                        };
+                        Ok((user, given))
+                    })
+                })
                 .await?;
             let kind = match (user.is_admin, user.can_create_boards) {
                 (true, _) => "administrator",
@@ -147,6 +168,9 @@ async fn run() -> anyhow::Result<()> {
                 (false, false) => "staff member (added to boards by their moderators)",
             };
             println!("Created {kind} {} <{}>.", user.name, user.email);
+            if let Some(role) = given {
+                println!("On the board they are {}.", role.label());
+            }
             if generated {
                 println!("Password: {password}");
             }

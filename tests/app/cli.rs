@@ -207,4 +207,26 @@ async fn tokens_and_password_resets_from_the_command_line() {
     let password = out.lines().find_map(|l| l.strip_prefix("Password: ")).expect("the new password").to_string();
     assert_eq!(api.get("/api/v1/me").await.0, reqwest::StatusCode::UNAUTHORIZED, "its tokens ended");
     app.browser().login("ops@example.org", &password).await;
+
+    // An account can be made with its role on a board; a board that does not exist makes no
+    // account either.
+    let (ok, out) = focusboard(
+        app._dir.path(),
+        &["user", "create", "--email", "ana@example.org", "--name", "Ana", "--board", "nosuch", "--role", "analyst"],
+    );
+    assert!(!ok, "{out}");
+    let (ok, out) = focusboard(
+        app._dir.path(),
+        &["user", "create", "--email", "ana@example.org", "--name", "Ana", "--role", "analyst"],
+    );
+    assert!(!ok && out.contains("--board"), "a role needs its board: {out}");
+    let s = app.board_with_question("ops@example.org", "open", &[]).await;
+    let board = s.board.to_string();
+    let (ok, out) = focusboard(
+        app._dir.path(),
+        &["user", "create", "--email", "ana@example.org", "--name", "Ana", "--board", &board, "--role", "analyst"],
+    );
+    assert!(ok && out.contains("On the board they are Analyst."), "{out}");
+    let (_, view) = app.api_of("ana@example.org").await.get(&format!("/api/v1/boards/{board}")).await;
+    assert_eq!(view["your_role"], "analyst", "{view}");
 }
