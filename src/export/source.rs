@@ -84,7 +84,8 @@ impl Frame {
         let question_index = questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
         let mut people = db::participants::of_board(conn, &board_id)?;
         let ids = pseudonyms(&people);
-        people.sort_by(|a, b| ids.get(a.id.as_str()).cmp(&ids.get(b.id.as_str())));
+        // By number: "P100" comes after "P99", not after "P10".
+        people.sort_by_key(|p| p.pseudonym_no);
         let person_index = people.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
         let attributes = crate::domain::attributes::names_in(people.iter().map(|p| p.attributes.get()));
         let codes = tree_order(db::analysis::codes_of_board(conn, &board_id)?);
