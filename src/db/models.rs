@@ -62,6 +62,20 @@ pub struct Board {
     pub identities_seen_by: JsonText<Vec<BoardRole>>,
     /// How many pseudonyms the board has given out; the next participant gets the next one.
     pub pseudonyms_issued: i32,
+    /// Moves on each time the consent text changes; participants agree to a version.
+    pub consent_version: i32,
+}
+
+/// A participant's agreement, with the consent text as it was when they agreed.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = consent_records)]
+pub struct ConsentRecord {
+    pub id: String,
+    pub participant_id: ParticipantId,
+    pub board_id: BoardId,
+    pub version: i32,
+    pub consent_md: String,
+    pub agreed_at: PrimitiveDateTime,
 }
 
 /// A single-use link to set a staff account's password.

@@ -1,8 +1,8 @@
 //! Participants of a board.
 
 use super::json_text::JsonText;
-use super::models::Participant;
-use super::schema::participants;
+use super::models::{ConsentRecord, Participant};
+use super::schema::{consent_records, participants};
 use super::DbConn;
 use crate::domain::email::EmailKind;
 use crate::domain::ids::{BoardId, ParticipantId};
@@ -170,4 +170,33 @@ pub fn active_count(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i64> {
 /// The participants, on any board, with this (lower-cased) address.
 pub fn with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<Participant>> {
     participants::table.filter(participants::email.eq(email)).select(Participant::as_select()).load(conn)
+}
+
+pub fn insert_consent_record(conn: &mut DbConn, record: &ConsentRecord) -> QueryResult<()> {
+    diesel::insert_into(consent_records::table).values(record).execute(conn).map(drop)
+}
+
+/// Every agreement given on a board, oldest first.
+pub fn consent_records_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<ConsentRecord>> {
+    consent_records::table
+        .filter(consent_records::board_id.eq(board_id))
+        .order((consent_records::agreed_at.asc(), consent_records::id.asc()))
+        .select(ConsentRecord::as_select())
+        .load(conn)
+}
+
+/// Whether a participant has agreed before (to an earlier text, if they are asked again).
+pub fn has_consent_record(conn: &mut DbConn, participant_id: &ParticipantId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        consent_records::table.filter(consent_records::participant_id.eq(participant_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Asks every participant of a board for consent again (the text changed): their agreements
+/// stay in the record.
+pub fn ask_consent_again(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<usize> {
+    diesel::update(participants::table.filter(participants::board_id.eq(board_id)))
+        .set(participants::consented_at.eq(None::<PrimitiveDateTime>))
+        .execute(conn)
 }

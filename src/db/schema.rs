@@ -57,6 +57,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    consent_records (id) {
+        id -> Text,
+        participant_id -> Text,
+        board_id -> Text,
+        version -> Integer,
+        consent_md -> Text,
+        agreed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     email_texts (board_id, which) {
         board_id -> Text,
         which -> Text,
@@ -94,6 +105,7 @@ diesel::table! {
         closing_message_md -> Text,
         identities_seen_by -> Text,
         pseudonyms_issued -> Integer,
+        consent_version -> Integer,
     }
 }
 
@@ -407,6 +419,7 @@ diesel::joinable!(account_links -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_links,
+    consent_records,
     email_texts,
     image_data,
     idempotency_keys,

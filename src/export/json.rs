@@ -37,9 +37,28 @@ pub fn write(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<
         })
         .collect();
     value(out, &Value::Array(stages))?;
+    // The consent record: each text as it was agreed to, once, and each participant's
+    // agreements by version and time.
+    let records = crate::db::participants::consent_records_of_board(conn, &frame.board.id)?;
+    let mut texts: std::collections::BTreeMap<i32, &str> =
+        records.iter().map(|r| (r.version, r.consent_md.as_str())).collect();
+    texts.entry(frame.board.consent_version).or_insert(frame.board.consent_md.as_str());
+    put(out, b",\n\"consent_texts\":")?;
+    value(out, &Value::Array(texts.iter().map(|(v, t)| json!({"version": v, "text": t})).collect()))?;
     put(out, b",\n\"participants\":")?;
-    let people: Vec<Value> =
-        frame.people.iter().map(|p| json!({"id": frame.pseudonym(Some(&p.id)), "attributes": p.attributes.get(), "signed_in": p.first_signed_in_at.is_some()})).collect();
+    let people: Vec<Value> = frame
+        .people
+        .iter()
+        .map(|p| {
+            let consent: Vec<Value> = records
+                .iter()
+                .filter(|r| r.participant_id == p.id)
+                .map(|r| json!({"version": r.version, "agreed_at": frame.time(r.agreed_at)}))
+                .collect();
+            json!({"id": frame.pseudonym(Some(&p.id)), "attributes": p.attributes.get(),
+                   "signed_in": p.first_signed_in_at.is_some(), "consent": consent})
+        })
+        .collect();
     value(out, &Value::Array(people))?;
     put(out, b",\n\"codebook\":")?;
     let codes: Vec<Value> = frame

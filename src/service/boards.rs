@@ -184,6 +184,7 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         closing_message_md: String::new(),
         identities_seen_by: JsonText::new(vec![BoardRole::CoModerator])?,
         pseudonyms_issued: 0,
+        consent_version: 1,
     };
     apply(&mut board, input)?;
     in_tx(conn, |conn| {
@@ -225,12 +226,20 @@ pub fn update_board(
     acc.require_manage()?;
     let mut board = acc.board.clone();
     apply(&mut board, input)?;
+    // A new consent text is a new version; those who agreed to the old one are asked again.
+    let consent_changed = board.consent_md != acc.board.consent_md;
+    if consent_changed {
+        board.consent_version += 1;
+    }
     let closing = acc.state() != BoardState::Closed && board.state == BoardState::Closed;
     let before = serde_json::to_value(BoardView::new(&acc.board, acc.standing)).ok();
     let after = serde_json::to_value(BoardView::new(&board, acc.standing)).ok();
     in_tx(conn, |conn| {
         db::boards::update(conn, &board)?;
         super::audit::record(conn, ctx, &acc, "board.update", format!("board {}", board.id), before, after)?;
+        if consent_changed {
+            db::participants::ask_consent_again(conn, &board.id)?;
+        }
         if closing {
             super::notifications::board_closed(conn, ctx, &board)?;
         }

@@ -276,8 +276,29 @@ pub fn give_consent(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &Consent
             Some(name)
         }
     };
-    db::participants::record_consent(conn, &p.id, screen_name.as_deref(), ctx.now())?;
-    Ok(())
+    let now = ctx.now();
+    // The text as it is now is what they agree to; it stays in the record if it changes later.
+    let record = crate::db::models::ConsentRecord {
+        id: db::new_id(),
+        participant_id: p.id.clone(),
+        board_id: p.board_id.clone(),
+        version: acc.board.consent_version,
+        consent_md: acc.board.consent_md.clone(),
+        agreed_at: now,
+    };
+    in_tx(conn, |conn| {
+        db::participants::record_consent(conn, &p.id, screen_name.as_deref(), now)?;
+        db::participants::insert_consent_record(conn, &record)?;
+        Ok(())
+    })
+}
+
+/// Whether a participant is asked to agree again because the consent text changed.
+pub fn asked_again(conn: &mut DbConn, actor: &Actor) -> AppResult<bool> {
+    match actor {
+        Actor::Participant(p) if p.consented_at.is_none() => Ok(db::participants::has_consent_record(conn, &p.id)?),
+        _ => Ok(false),
+    }
 }
 
 /// Puts a participant in a group (their "group" attribute), or in none with an empty name.

@@ -133,14 +133,23 @@ async fn board_home(
 
 async fn welcome(state: web::Data<AppState>, viewer: Viewer, board: web::Path<BoardId>) -> PageResult {
     let board_id = board.into_inner();
-    let (board, consented) = state
+    let (board, consented, again, screen_name) = state
         .as_actor(viewer.identity.clone(), move |conn, _, actor| {
             let acc = access(conn, actor, &board_id)?;
             let consented = matches!(actor, Actor::Participant(p) if p.consented_at.is_some());
-            Ok((service::views::BoardView::new(&acc.board, acc.standing), consented))
+            let again = service::participants::asked_again(conn, actor)?;
+            let screen_name = match actor {
+                Actor::Participant(p) => p.screen_name.clone(),
+                _ => None,
+            };
+            Ok((service::views::BoardView::new(&acc.board, acc.standing), consented, again, screen_name))
         })
         .await?;
-    viewer.render("participant/welcome", &board.title.clone(), &json!({"board": board, "consented": consented}))
+    viewer.render(
+        "participant/welcome",
+        &board.title.clone(),
+        &json!({"board": board, "consented": consented, "again": again, "screen_name": screen_name}),
+    )
 }
 
 async fn consent(

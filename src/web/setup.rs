@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
         .route("/boards/{board}/participants/{participant}/group", web::post().to(set_group))
         .route("/boards/{board}/members", web::post().to(set_member))
+        .route("/boards/{board}/members/role", web::post().to(set_member))
         .route("/boards/{board}/members/remove", web::post().to(remove_member))
         .route("/boards/{board}/stages", web::post().to(create_stage))
         .route("/stages/{stage}", web::get().to(stage_page))

@@ -9,6 +9,7 @@ mod analysis;
 mod api;
 mod bad_input;
 mod cli;
+mod consent;
 mod email;
 mod email_texts;
 mod export;

@@ -157,7 +157,8 @@ async fn roles_on_a_board_change_and_end_from_its_page(backend: Backend) {
     // Changed to observer from her line on the board page: no more analysis.
     let page = moderator.get_ok(&board).await;
     assert!(page.contains("Remove ana@example.org"), "{page}");
-    let res = moderator.submit(&board, &members, &[("email", "ana@example.org"), ("role", "observer")]).await;
+    let role = format!("{members}/role");
+    let res = moderator.submit(&board, &role, &[("email", "ana@example.org"), ("role", "observer")]).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(ana.get(&format!("{board}/analysis")).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(ana.get(&board).await.status(), StatusCode::OK, "an observer reads");
@@ -171,7 +172,7 @@ async fn roles_on_a_board_change_and_end_from_its_page(backend: Backend) {
     let res = moderator.submit(&board, &format!("{members}/remove"), &[("email", "mod@example.org")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("A board needs a moderator"));
-    let res = moderator.submit(&board, &members, &[("email", "mod@example.org"), ("role", "observer")]).await;
+    let res = moderator.submit(&board, &role, &[("email", "mod@example.org"), ("role", "observer")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert_eq!(moderator.get(&format!("{board}/settings")).await.status(), StatusCode::OK, "still the moderator");
     // The API takes a role away the same way, and keeps the last moderator too.

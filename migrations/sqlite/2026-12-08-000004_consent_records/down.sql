@@ -1,0 +1,2 @@
+DROP TABLE consent_records;
+ALTER TABLE boards DROP COLUMN consent_version;
