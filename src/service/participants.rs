@@ -20,9 +20,11 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
     if !acc.standing.sees_everything() {
         return Err(AppError::forbidden("The participant list is for the board's staff."));
     }
-    let show_links = acc.standing.can_manage();
     // Staff who do not see identities get the pseudonym where the name would be, and no email.
     let identities = acc.seen == Seen::WithIdentities;
+    // A sign-in link opens the participant's own pages, their email included: it goes with
+    // seeing who they are.
+    let show_links = acc.standing.can_manage() && identities;
     let zone = acc.zone();
     let posts = db::posts::post_counts_by_participant(conn, board_id)?;
     let failed: std::collections::HashSet<ParticipantId> =
@@ -174,6 +176,7 @@ pub fn reissue_link(
 ) -> AppResult<SignInLink> {
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
+    acc.require_identities()?;
     let mut p = db::participants::find(conn, participant_id)?
         .filter(|p| p.board_id == board_id)
         .ok_or_else(AppError::not_found)?;

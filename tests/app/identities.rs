@@ -138,6 +138,10 @@ async fn observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise(b
     assert!(ana.get_ok(&format!("/boards/{b}/participants")).await.contains("ann.lee@example.org"));
     let list = co.get_ok(&format!("/boards/{b}/participants")).await;
     assert_no_identity("a co-moderator the board took out", &list);
+    assert!(!list.contains("/p/"), "nor the sign-in links, which open the participants' own pages: {list}");
+    let co_api = app.api_of("co@example.org").await;
+    let (st, _) = co_api.post(&format!("/api/v1/boards/{b}/participants/{ann_id}/link"), json!({})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "nor a new link");
     assert_eq!(co.get(&format!("/boards/{b}/audit")).await.status(), StatusCode::FORBIDDEN);
     let observer = app.signed_in("obs@example.org").await;
     assert_no_identity("the observer", &observer.get_ok(&format!("/boards/{b}/grid")).await);
