@@ -200,3 +200,12 @@ pub fn ask_consent_again(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<u
         .set(participants::consented_at.eq(None::<PrimitiveDateTime>))
         .execute(conn)
 }
+
+/// A participant's agreements, oldest first.
+pub fn consent_records_of(conn: &mut DbConn, participant_id: &ParticipantId) -> QueryResult<Vec<ConsentRecord>> {
+    consent_records::table
+        .filter(consent_records::participant_id.eq(participant_id))
+        .order((consent_records::agreed_at.asc(), consent_records::id.asc()))
+        .select(ConsentRecord::as_select())
+        .load(conn)
+}

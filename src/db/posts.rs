@@ -558,3 +558,12 @@ pub fn agree_counts(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<(PostI
         .select((reactions::post_id, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// Everything a participant wrote (answers and replies), oldest first.
+pub fn of_participant(conn: &mut DbConn, participant_id: &ParticipantId) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::participant_id.eq(participant_id))
+        .order((posts::created_at.asc(), posts::id.asc()))
+        .select(Post::as_select())
+        .load(conn)
+}

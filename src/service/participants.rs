@@ -339,3 +339,66 @@ pub fn set_group(
     })?;
     list(conn, ctx, actor, board_id)?.into_iter().find(|v| v.id == participant_id).ok_or_else(AppError::not_found)
 }
+
+/// Everything the board holds about one participant, as JSON: who they are, their consent
+/// record, what they wrote, their votes and the emails sent to them. For the participant
+/// themselves, and for the board's moderators who see identities.
+pub fn data_of(
+    conn: &mut DbConn,
+    actor: &Actor,
+    board_id: &BoardId,
+    participant_id: &ParticipantId,
+) -> AppResult<serde_json::Value> {
+    use serde_json::json;
+    let acc = access(conn, actor, board_id)?;
+    match actor {
+        Actor::Participant(me) if me.id == *participant_id => {}
+        Actor::Participant(_) => return Err(AppError::not_found()),
+        Actor::User(_) | Actor::System => {
+            acc.require_manage()?;
+            acc.require_identities()?;
+        }
+    }
+    let p = db::participants::find(conn, participant_id)?
+        .filter(|p| p.board_id == *board_id)
+        .ok_or_else(AppError::not_found)?;
+    let zone = acc.zone();
+    let at = |t: PrimitiveDateTime| When::new(&zone, t).at;
+    let prompts: std::collections::HashMap<_, _> =
+        db::stages::questions_of_board(conn, board_id)?.into_iter().map(|q| (q.id, q.prompt_md)).collect();
+    let prompt = |q: &crate::domain::ids::QuestionId| prompts.get(q).cloned().unwrap_or_default();
+    let posts: Vec<_> = db::posts::of_participant(conn, &p.id)?
+        .into_iter()
+        .map(|post| {
+            json!({"question": prompt(&post.question_id), "reply_to": post.parent_id, "text": post.body_md,
+                   "written_at": at(post.created_at), "edited_at": post.edited_at.map(at),
+                   "source": post.source, "hidden_by_moderators": post.hidden_at.is_some()})
+        })
+        .collect();
+    let votes: Vec<_> = db::votes::current_of_board(conn, board_id)?
+        .into_iter()
+        .filter(|v| v.participant_id == p.id)
+        .map(|v| json!({"question": prompt(&v.question_id), "answer": v.answer.get(), "at": at(v.created_at)}))
+        .collect();
+    let consent: Vec<_> = db::participants::consent_records_of(conn, &p.id)?
+        .into_iter()
+        .map(|r| json!({"version": r.version, "text": r.consent_md, "agreed_at": at(r.agreed_at)}))
+        .collect();
+    let emails: Vec<_> = db::outbox::of_board(conn, board_id, Some(&p.id), None, 10_000)?
+        .into_iter()
+        .map(|m| {
+            json!({"kind": m.kind.label(), "subject": m.subject, "status": m.status.label(),
+                        "queued_at": at(m.created_at), "sent_at": m.sent_at.map(at)})
+        })
+        .collect();
+    Ok(json!({
+        "board": acc.board.title,
+        "participant": {"name": p.name, "email": p.email, "screen_name": p.screen_name,
+                        "pseudonym": pseudonym(p.pseudonym_no), "attributes": p.attributes.get(),
+                        "invited_at": p.invited_at.map(at), "first_signed_in_at": p.first_signed_in_at.map(at)},
+        "consent": consent,
+        "posts": posts,
+        "votes": votes,
+        "emails": emails,
+    }))
+}

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sign-in-link", web::get().to(link_help))
+    cfg.route("/me/data", web::get().to(my_data))
+        .route("/sign-in-link", web::get().to(link_help))
         .route("/sign-in-link", web::post().to(send_my_link))
         .route("/b/{board}", web::get().to(board_home))
         .route("/b/{board}/welcome", web::get().to(welcome))
@@ -64,6 +65,31 @@ fn signed_out(viewer: &Viewer) -> Option<PageResult> {
 
 fn signed_out_page(viewer: &Viewer) -> PageResult {
     viewer.render("participant/signed_out", "Sign in with your personal link", &json!({}))
+}
+
+/// A participant's own data, as a JSON file to keep.
+async fn my_data(state: web::Data<AppState>, viewer: Viewer) -> PageResult {
+    if let Some(page) = signed_out(&viewer) {
+        return page;
+    }
+    let data = state
+        .as_actor(viewer.identity.clone(), |conn, _, actor| match actor {
+            Actor::Participant(p) => service::participants::data_of(conn, actor, &p.board_id, &p.id),
+            Actor::User(_) | Actor::System => Err(AppError::forbidden(
+                "This is a participant's own data; staff download it from the participants page.",
+            )),
+        })
+        .await?;
+    Ok(data_file(&data))
+}
+
+/// Personal data as a JSON download that no browser or proxy keeps.
+pub(super) fn data_file(data: &serde_json::Value) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CONTENT_TYPE, "application/json"))
+        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.json\""))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(serde_json::to_string_pretty(data).unwrap_or_default())
 }
 
 /// The signed-out page at an address of its own, for links from elsewhere (the staff sign-in).

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants/{participant}/group", web::post().to(set_group))
         .route("/boards/{board}/members", web::post().to(set_member))
         .route("/boards/{board}/members/role", web::post().to(set_member))
+        .route("/boards/{board}/participants/{participant}/data", web::get().to(participant_data))
         .route("/boards/{board}/members/remove", web::post().to(remove_member))
         .route("/boards/{board}/stages", web::post().to(create_stage))
         .route("/stages/{stage}", web::get().to(stage_page))
@@ -461,6 +462,22 @@ async fn set_member(
         format!("{} is now {} of this board.", m.email, m.role.as_str().replace('_', "-")),
     );
     Ok(redirect(&format!("/boards/{board_id}")))
+}
+
+/// One participant's data as a JSON file, for the board's moderators who see identities (to
+/// answer a request for it).
+async fn participant_data(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, ParticipantId)>,
+) -> PageResult {
+    let (board_id, participant_id) = path.into_inner();
+    let data = state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            participants::data_of(conn, actor, &board_id, &participant_id)
+        })
+        .await?;
+    Ok(super::participant::data_file(&data))
 }
 
 #[derive(Deserialize)]

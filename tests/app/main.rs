@@ -10,6 +10,7 @@ mod api;
 mod bad_input;
 mod cli;
 mod consent;
+mod data_download;
 mod email;
 mod email_texts;
 mod export;
