@@ -173,11 +173,21 @@ pub fn remove_email_text(conn: &mut DbConn, board_id: &BoardId, which: EditableE
 }
 
 /// Reserves `n` pseudonym numbers on a board and returns the first. The update comes first, so
-/// a concurrent import waits for this one's row lock and numbers after it.
+/// a concurrent import waits for this one's row lock and numbers after it. Numbers still in use
+/// are never given again, even if a settings save wrote back an older count meanwhile.
 pub fn take_pseudonyms(conn: &mut DbConn, board_id: &BoardId, n: i32) -> QueryResult<i32> {
+    use super::schema::participants;
     diesel::update(boards::table.find(board_id))
         .set(boards::pseudonyms_issued.eq(boards::pseudonyms_issued + n))
         .execute(conn)?;
     let issued: i32 = boards::table.find(board_id).select(boards::pseudonyms_issued).first(conn)?;
-    Ok(issued - n + 1)
+    let highest: Option<i32> = participants::table
+        .filter(participants::board_id.eq(board_id))
+        .select(diesel::dsl::max(participants::pseudonym_no))
+        .first(conn)?;
+    let first = (issued - n).max(highest.unwrap_or(0)) + 1;
+    if first + n - 1 > issued {
+        diesel::update(boards::table.find(board_id)).set(boards::pseudonyms_issued.eq(first + n - 1)).execute(conn)?;
+    }
+    Ok(first)
 }

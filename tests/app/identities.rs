@@ -39,6 +39,23 @@ async fn observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise(b
     let (_, people) = m.participants(&s.board).await;
     let cy = people.as_array().unwrap().iter().find(|p| p["name"] == "Cy").unwrap();
     assert_eq!(cy["pseudonym"], "P03");
+    // A settings save that read the board before an import writes back an older count; the
+    // next import still numbers after every pseudonym in use.
+    let board = s.board.clone();
+    app.with_db(move |conn, _| {
+        let mut stale = focusboard::db::boards::find(conn, &board)?.unwrap();
+        stale.pseudonyms_issued = 1;
+        Ok(focusboard::db::boards::update(conn, &stale)?)
+    })
+    .await;
+    m.post_csv(
+        &format!("/api/v1/boards/{}/participants/import?commit=true", s.board),
+        "email,name\ndee@example.org,Dee\n",
+    )
+    .await;
+    let (_, people) = m.participants(&s.board).await;
+    let dee = people.as_array().unwrap().iter().find(|p| p["name"] == "Dee").unwrap();
+    assert_eq!(dee["pseudonym"], "P04", "{people}");
     assert_eq!((people[0]["name"].as_str(), people[0]["pseudonym"].as_str()), (Some("Ann Lee"), Some("P02")));
     let (_, links) = m.post(&format!("/api/v1/boards/{}/participants/{ann_id}/link", s.board), json!({})).await;
     let ann = app.participant_api(links["url"].as_str().unwrap()).await;
@@ -99,7 +116,7 @@ async fn observers_and_analysts_see_pseudonyms_unless_the_board_says_otherwise(b
         assert!(grid.contains("Wren (P02)"), "the screen name stays, beside the pseudonym: {grid}");
         let (_, listed) = token.get(&format!("/api/v1/boards/{b}/participants")).await;
         let names: Vec<&str> = listed.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["P01", "P02", "P03"], "in pseudonym order, which says nothing of the names");
+        assert_eq!(names, ["P01", "P02", "P03", "P04"], "in pseudonym order, which says nothing of the names");
         assert!(listed[0]["email"].is_null(), "{listed}");
         for path in &api {
             let (st, body) = token.get(path).await;
