@@ -747,3 +747,18 @@ pub async fn raw_login(app: &TestApp, email: &str) -> String {
     assert!(res.status().is_redirection(), "signed in: {}", res.status());
     session_cookie(&res).expect("a new cookie on sign-in")
 }
+
+/// The text of every entry of a ZIP container (XLSX, DOCX, QDPX), joined.
+pub fn zip_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP container");
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        if file.read_to_string(&mut text).is_ok() {
+            all.push_str(&text);
+        }
+    }
+    all
+}

@@ -5,7 +5,6 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
-use std::io::Read;
 
 crate::on_both_databases!(markdown_and_stored_codes_read_as_plain_words);
 
@@ -17,20 +16,6 @@ fn assert_no_markup(what: &str, text: &str) {
     for mark in ["**", "](", "*guide*"] {
         assert!(!text.contains(mark), "{what} has {mark:?}: {text}");
     }
-}
-
-/// The text of every entry of a ZIP container (XLSX, DOCX, QDPX).
-fn zip_text(bytes: &[u8]) -> String {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP container");
-    let mut all = String::new();
-    for i in 0..zip.len() {
-        let mut file = zip.by_index(i).unwrap();
-        let mut text = String::new();
-        if file.read_to_string(&mut text).is_ok() {
-            all.push_str(&text);
-        }
-    }
-    all
 }
 
 async fn markdown_and_stored_codes_read_as_plain_words(backend: Backend) {
