@@ -299,6 +299,21 @@ pub struct Reaction {
     pub pseudonym_no: i32,
 }
 
+/// The columns of a `Reaction`, shared by the queries that read them.
+const REACTION: (
+    super::schema::reactions::post_id,
+    super::schema::reactions::participant_id,
+    participants::screen_name,
+    participants::name,
+    participants::pseudonym_no,
+) = (
+    super::schema::reactions::post_id,
+    super::schema::reactions::participant_id,
+    participants::screen_name,
+    participants::name,
+    participants::pseudonym_no,
+);
+
 /// Everyone who agreed with a post of a question.
 pub fn reactions_of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<Vec<Reaction>> {
     use super::schema::reactions;
@@ -306,13 +321,7 @@ pub fn reactions_of_question(conn: &mut DbConn, question_id: &QuestionId) -> Que
         .inner_join(participants::table)
         .filter(reactions::question_id.eq(question_id))
         .order(reactions::created_at.asc())
-        .select((
-            reactions::post_id,
-            reactions::participant_id,
-            participants::screen_name,
-            participants::name,
-            participants::pseudonym_no,
-        ))
+        .select(REACTION)
         .load(conn)
 }
 
@@ -323,13 +332,7 @@ pub fn reactions_of_post(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Vec
         .inner_join(participants::table)
         .filter(reactions::post_id.eq(post_id))
         .order(reactions::created_at.asc())
-        .select((
-            reactions::post_id,
-            reactions::participant_id,
-            participants::screen_name,
-            participants::name,
-            participants::pseudonym_no,
-        ))
+        .select(REACTION)
         .load(conn)
 }
 
@@ -340,13 +343,7 @@ pub fn reactions_of_posts(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult
         .inner_join(participants::table)
         .filter(reactions::post_id.eq_any(post_ids))
         .order(reactions::created_at.asc())
-        .select((
-            reactions::post_id,
-            reactions::participant_id,
-            participants::screen_name,
-            participants::name,
-            participants::pseudonym_no,
-        ))
+        .select(REACTION)
         .load(conn)
 }
 
