@@ -1,4 +1,4 @@
-//! The command line: `focusboard [serve|migrate|demo|user create]`.
+//! The command line: `focusboard [serve|migrate|demo|user|email|token|export|backup|restore|purge]`.
 
 use clap::{Args, Parser, Subcommand};
 
@@ -33,6 +33,10 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore a backup into an empty data folder.
     Restore(RestoreArgs),
+    /// Erase every participant's name, email, screen name and sign-in link on archived boards
+    /// past their retention date, keeping the pseudonymised posts, votes, attributes and
+    /// codings; prints what it did. Boards that are not archived are never touched.
+    Purge,
 }
 
 #[derive(Args, Debug)]

@@ -31,6 +31,17 @@ async fn run() -> anyhow::Result<()> {
             println!("{}", focusboard::backup::restore(&settings, &args.input)?);
             Ok(())
         }
+        Command::Purge => {
+            let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
+            let reports = db.run(move |conn| service::withdrawal::purge(conn, &ctx, false)).await?;
+            if reports.is_empty() {
+                println!("Nothing to purge: no archived board is past its retention date with identities left.");
+            }
+            for r in reports {
+                println!("{} ({}): {} participants erased", r.title, r.board_id, r.participants_erased);
+            }
+            Ok(())
+        }
         Command::Demo(args) => {
             let (db, ctx) = startup::prepare(&settings, startup::system_clock())?;
             print!("{}", demo::seed(&db, &ctx, args.new_password).await?);

@@ -7,7 +7,9 @@ use crate::domain::email::{DeliveryStatus, EmailKind};
 use crate::domain::email_texts::EditableEmail;
 use crate::domain::ids::*;
 use crate::domain::polls::{Answer, PollConfig, QuestionKind};
-use crate::domain::roles::{AccountLinkPurpose, Anonymity, BoardRole, BoardState, PostSource, ResponseMode};
+use crate::domain::roles::{
+    AccountLinkPurpose, Anonymity, BoardRole, BoardState, PostSource, ResponseMode, WithdrawalPolicy, WithdrawalSource,
+};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -64,6 +66,12 @@ pub struct Board {
     pub pseudonyms_issued: i32,
     /// Moves on each time the consent text changes; participants agree to a version.
     pub consent_version: i32,
+    pub withdrawal_policy: WithdrawalPolicy,
+    /// The last day (in the board's zone) its participants' personal data must be kept.
+    pub retain_until: Option<time::Date>,
+    /// The scheduler purges the board once it is archived and past `retain_until`.
+    pub purge_when_due: bool,
+    pub purged_at: Option<PrimitiveDateTime>,
 }
 
 /// A participant's agreement, with the consent text as it was when they agreed.
@@ -131,9 +139,25 @@ pub struct Participant {
     pub invited_at: Option<PrimitiveDateTime>,
     /// The number of the participant's pseudonym on the board (P01 is 1), never reused.
     pub pseudonym_no: i32,
+    /// Withdrawn participants get no email and cannot sign in.
+    pub withdrawn_at: Option<PrimitiveDateTime>,
+    /// The day they asked, which may be before it was recorded.
+    pub withdrawal_asked_on: Option<time::Date>,
+    pub withdrawal_source: Option<WithdrawalSource>,
+    /// Erased: name, email, attributes and screen name were deleted.
+    pub erased_at: Option<PrimitiveDateTime>,
 }
 
 impl Participant {
+    /// The name and email as shown to staff: the real ones for those who see identities,
+    /// otherwise (and once erased) the pseudonym and no email.
+    pub fn shown_identity(&self, identities: bool) -> (String, Option<String>) {
+        match identities && self.erased_at.is_none() {
+            true => (self.name.clone(), Some(self.email.clone())),
+            false => (crate::domain::roles::pseudonym(self.pseudonym_no), None),
+        }
+    }
+
     /// One attribute as text ("" when the participant has none).
     pub fn attribute(&self, name: &str) -> String {
         attribute_text(&self.attributes, name)
@@ -216,6 +240,9 @@ pub struct Post {
     pub source: PostSource,
     /// The staff member who recorded an answer on a participant's behalf.
     pub recorded_by: Option<UserId>,
+    /// Removed with its author's withdrawal: the text is gone and the row stays only as the
+    /// place replies hang from.
+    pub removed_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

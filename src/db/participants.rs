@@ -154,12 +154,14 @@ pub fn set_opt_out(conn: &mut DbConn, id: &ParticipantId, kinds: &JsonText<Vec<E
     diesel::update(participants::table.find(id)).set(participants::email_opt_out.eq(kinds)).execute(conn).map(drop)
 }
 
-/// How many of a board's participants posted (an answer or a reply) or voted at all.
+/// How many of a board's participants posted (an answer or a reply) or voted at all, not
+/// counting those who withdrew.
 pub fn active_count(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i64> {
     use super::schema::{posts, votes};
     use diesel::dsl::exists;
     participants::table
         .filter(participants::board_id.eq(board_id))
+        .filter(participants::withdrawn_at.is_null())
         .filter(exists(posts::table.filter(posts::participant_id.eq(participants::id.nullable()))).or(exists(
             votes::table.filter(votes::participant_id.eq(participants::id)).filter(votes::superseded_at.is_null()),
         )))
@@ -208,4 +210,10 @@ pub fn consent_records_of(conn: &mut DbConn, participant_id: &ParticipantId) -> 
         .order((consent_records::agreed_at.asc(), consent_records::id.asc()))
         .select(ConsentRecord::as_select())
         .load(conn)
+}
+
+/// Whether anyone ever agreed to take part in the board (a consent record exists).
+pub fn anyone_consented(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(consent_records::table.filter(consent_records::board_id.eq(board_id))))
+        .get_result(conn)
 }

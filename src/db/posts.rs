@@ -17,6 +17,8 @@ pub struct AuthoredPost {
     pub screen_name: Option<String>,
     pub participant_name: Option<String>,
     pub pseudonym_no: Option<i32>,
+    /// When the participant author withdrew.
+    pub withdrawn_at: Option<PrimitiveDateTime>,
     pub staff_name: Option<String>,
 }
 
@@ -52,6 +54,7 @@ pub fn of_question(conn: &mut DbConn, question_id: &QuestionId) -> QueryResult<V
             participants::screen_name.nullable(),
             participants::name.nullable(),
             participants::pseudonym_no.nullable(),
+            participants::withdrawn_at.nullable(),
             users::name.nullable(),
         ))
         .load(conn)
@@ -108,6 +111,7 @@ pub fn authored_many(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<Autho
             participants::screen_name.nullable(),
             participants::name.nullable(),
             participants::pseudonym_no.nullable(),
+            participants::withdrawn_at.nullable(),
             users::name.nullable(),
         ))
         .load(conn)
@@ -125,6 +129,7 @@ pub fn authored(conn: &mut DbConn, post_id: &PostId) -> QueryResult<Option<Autho
             participants::screen_name.nullable(),
             participants::name.nullable(),
             participants::pseudonym_no.nullable(),
+            participants::withdrawn_at.nullable(),
             users::name.nullable(),
         ))
         .first(conn)
@@ -192,6 +197,7 @@ pub fn answered_counts(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec
         .filter(posts::question_id.eq(questions::id))
         .filter(posts::parent_id.is_null())
         .filter(posts::participant_id.is_not_null())
+        .filter(posts::removed_at.is_null())
         .select(count_star())
         .single_value();
     let voted = votes::table
@@ -219,6 +225,7 @@ pub fn answers_of_participants(
     let rows: Vec<(Option<ParticipantId>, QuestionId, Option<UserId>)> = posts::table
         .filter(posts::participant_id.eq_any(ids))
         .filter(posts::parent_id.is_null())
+        .filter(posts::removed_at.is_null())
         .select((posts::participant_id, posts::question_id, posts::recorded_by))
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(p, q, by)| p.map(|p| (p, q, by.is_some()))).collect())
@@ -229,6 +236,7 @@ pub fn post_counts_by_participant(conn: &mut DbConn, board_id: &BoardId) -> Quer
     let rows: Vec<(Option<ParticipantId>, i64)> = posts::table
         .filter(posts::board_id.eq(board_id))
         .filter(posts::participant_id.is_not_null())
+        .filter(posts::removed_at.is_null())
         .group_by(posts::participant_id)
         .select((posts::participant_id, count_star()))
         .load(conn)?;
@@ -459,6 +467,7 @@ pub fn answers_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Ve
         .filter(posts::board_id.eq(board_id))
         .filter(posts::parent_id.is_null())
         .filter(posts::participant_id.is_not_null())
+        .filter(posts::removed_at.is_null())
         .select((posts::participant_id, posts::question_id, posts::recorded_by))
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(p, q, by)| p.map(|p| (p, q, by.is_some()))).collect())
@@ -491,6 +500,16 @@ pub fn probes_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec
 /// (post id, its participant) of the given posts.
 pub fn participants_of_posts(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<(PostId, Option<ParticipantId>)>> {
     posts::table.filter(posts::id.eq_any(ids)).select((posts::id, posts::participant_id)).load(conn)
+}
+
+/// The author of each of the given posts, and whether the post was removed with its author's
+/// withdrawal.
+pub fn authors_of_posts(conn: &mut DbConn, ids: &[PostId]) -> QueryResult<Vec<(PostId, Option<ParticipantId>, bool)>> {
+    let rows: Vec<(PostId, Option<ParticipantId>, Option<PrimitiveDateTime>)> = posts::table
+        .filter(posts::id.eq_any(ids))
+        .select((posts::id, posts::participant_id, posts::removed_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, p, removed)| (id, p, removed.is_some())).collect())
 }
 
 /// (parent, participant) of participants' replies under the given posts.

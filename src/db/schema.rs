@@ -106,6 +106,10 @@ diesel::table! {
         identities_seen_by -> Text,
         pseudonyms_issued -> Integer,
         consent_version -> Integer,
+        withdrawal_policy -> Text,
+        retain_until -> Nullable<Date>,
+        purge_when_due -> Bool,
+        purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -143,6 +147,10 @@ diesel::table! {
         email_opt_out -> Text,
         invited_at -> Nullable<Timestamp>,
         pseudonym_no -> Integer,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawal_asked_on -> Nullable<Date>,
+        withdrawal_source -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -207,6 +215,7 @@ diesel::table! {
         private_to -> Nullable<Text>,
         source -> Text,
         recorded_by -> Nullable<Text>,
+        removed_at -> Nullable<Timestamp>,
     }
 }
 

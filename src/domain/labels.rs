@@ -2,7 +2,9 @@
 
 use super::email::{DeliveryStatus, EmailKind};
 use super::polls::QuestionKind;
-use super::roles::{Anonymity, BoardRole, BoardState, ParticipantStatus, PostSource, ResponseMode, Standing};
+use super::roles::{
+    Anonymity, BoardRole, BoardState, ParticipantStatus, PostSource, ResponseMode, Standing, WithdrawalSource,
+};
 
 /// The label people read for a stored value of the enum named `kind` ("ResponseMode",
 /// "post_first" → "Post first"); a kind or value the code does not know is an error.
@@ -18,6 +20,7 @@ pub fn label_of(kind: &str, value: &str) -> Result<&'static str, String> {
         "DeliveryStatus" => DeliveryStatus::parse(value).map(DeliveryStatus::label),
         "ParticipantStatus" => ParticipantStatus::parse(value).map(ParticipantStatus::label),
         "Standing" => Standing::label_of(value),
+        "WithdrawalSource" => WithdrawalSource::parse(value).map(WithdrawalSource::label),
         other => Err(format!("no labels for {other:?}")),
     }
 }

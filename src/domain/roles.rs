@@ -49,11 +49,51 @@ text_enum!(
 );
 
 text_enum!(
+    /// What happens to what a withdrawing participant wrote: chosen when the board is set up and
+    /// shown on the consent page.
+    WithdrawalPolicy {
+        Keep = "keep" / "Keep what they wrote, under their pseudonym",
+        Remove = "remove" / "Remove what they wrote",
+    }
+);
+
+text_enum!(
+    /// How a withdrawal reached the board: from the participant's own preferences page, or
+    /// recorded by staff from a message.
+    WithdrawalSource {
+        Participant = "participant" / "On the board, by the participant",
+        Email = "email" / "By email",
+        Telephone = "telephone" / "By telephone",
+        InPerson = "in_person" / "In person",
+        Other = "other" / "Another way",
+    }
+);
+
+impl WithdrawalPolicy {
+    /// What the consent page tells participants before they agree.
+    pub fn consent_notice(self) -> &'static str {
+        match self {
+            WithdrawalPolicy::Keep => {
+                "You can withdraw at any time from your preferences page. If you do, we stop \
+                 emailing you, and what you have already written stays on the board under a \
+                 code name (such as P07) instead of your name."
+            }
+            WithdrawalPolicy::Remove => {
+                "You can withdraw at any time from your preferences page. If you do, we stop \
+                 emailing you, and everything you wrote, your votes and your images are \
+                 removed from the board and from the study's exports."
+            }
+        }
+    }
+}
+
+text_enum!(
     /// How far a participant has come: shown on the participants page and in the grid.
     ParticipantStatus {
         NotSignedIn = "not_signed_in" / "Never signed in",
         SignedIn = "signed_in" / "Signed in, not posted",
         Posted = "posted" / "Posted",
+        Withdrawn = "withdrawn" / "Withdrawn",
     }
 );
 

@@ -57,6 +57,15 @@ impl BoardZone {
         self.zoned(utc).strftime("%a %-d %b %Y, %H:%M %Z").to_string()
     }
 
+    /// The day it is at `utc` in this zone.
+    pub fn local_date(&self, utc: PrimitiveDateTime) -> time::Date {
+        let d = self.zoned(utc).date();
+        time::Month::try_from(d.month() as u8)
+            .ok()
+            .and_then(|m| time::Date::from_calendar_date(d.year().into(), m, d.day() as u8).ok())
+            .unwrap_or(utc.date())
+    }
+
     /// "2021-03-26T09:00": the value of an `<input type="datetime-local">`.
     pub fn to_input(&self, utc: PrimitiveDateTime) -> String {
         self.zoned(utc).strftime("%Y-%m-%dT%H:%M").to_string()

@@ -55,8 +55,14 @@ pub fn write(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<
                 .filter(|r| r.participant_id == p.id)
                 .map(|r| json!({"version": r.version, "agreed_at": frame.time(r.agreed_at)}))
                 .collect();
+            // A withdrawal belongs to the consent record: when, the day asked, and how.
+            let withdrawal = p.withdrawn_at.map(|at| {
+                json!({"at": frame.time(at), "asked_on": p.withdrawal_asked_on.map(|d| d.to_string()),
+                       "source": p.withdrawal_source, "policy": frame.board.withdrawal_policy})
+            });
             json!({"id": frame.pseudonym(Some(&p.id)), "attributes": p.attributes.get(),
-                   "signed_in": p.first_signed_in_at.is_some(), "consent": consent})
+                   "signed_in": p.first_signed_in_at.is_some(), "consent": consent,
+                   "withdrawal": withdrawal, "erased": p.erased_at.is_some()})
         })
         .collect();
     value(out, &Value::Array(people))?;
@@ -111,6 +117,7 @@ pub fn write(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<
                 "question_id": p.question_id,
                 "participant": reply.author,
                 "in_reply_to": p.parent_id,
+                "in_reply_to_removed": reply.in_reply_to.as_deref() == Some(super::source::REMOVED_PARENT),
                 "time": frame.time(p.created_at),
                 "source": frame.source(p),
                 "probe": p.is_probe,

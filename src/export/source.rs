@@ -15,6 +15,9 @@ use crate::service::analysis::{pseudonyms, tree_order};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use time::PrimitiveDateTime;
 
+/// What a reply to a post removed with its author's withdrawal says it answers.
+pub const REMOVED_PARENT: &str = "a withdrawn participant's post was removed";
+
 /// How many replies are read and written at a time.
 pub const BATCH: i64 = 1000;
 
@@ -53,7 +56,7 @@ pub struct Reply {
     pub post: Post,
     /// P07, or "moderator".
     pub author: String,
-    /// "P01 <post id>" of the post this one answers.
+    /// "P01 <post id>" of the post this one answers, or `REMOVED_PARENT`.
     pub in_reply_to: Option<String>,
     pub excerpts: Vec<(Excerpt, Vec<Coding>)>,
     /// How many participants agreed with the post.
@@ -137,6 +140,7 @@ impl Frame {
     /// Whether a post is exported, by the exporter's choices.
     pub fn included(&self, p: &Post) -> bool {
         self.question_index.contains_key(p.question_id.as_str())
+            && p.removed_at.is_none()
             && (self.options.include_hidden || p.hidden_at.is_none())
             && (self.options.include_private || p.private_to.is_none())
             && (self.options.include_moderators || p.participant_id.is_some())
@@ -262,10 +266,13 @@ impl Frame {
         let ids: Vec<PostId> = batch.iter().map(|p| p.id.clone()).collect();
         let parent_ids: Vec<PostId> =
             batch.iter().filter_map(|p| p.parent_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let parents: HashMap<PostId, Option<ParticipantId>> = if parent_ids.is_empty() {
+        let parents: HashMap<PostId, (Option<ParticipantId>, bool)> = if parent_ids.is_empty() {
             HashMap::new()
         } else {
-            db::posts::participants_of_posts(conn, &parent_ids)?.into_iter().collect()
+            db::posts::authors_of_posts(conn, &parent_ids)?
+                .into_iter()
+                .map(|(id, p, removed)| (id, (p, removed)))
+                .collect()
         };
         let mut excerpts: HashMap<PostId, Vec<(Excerpt, Vec<Coding>)>> = HashMap::new();
         let mut codings: HashMap<ExcerptId, Vec<Coding>> = HashMap::new();
@@ -287,8 +294,9 @@ impl Frame {
                 agrees: agrees.remove(&post.id).unwrap_or(0),
                 images: images.remove(post.id.as_str()).unwrap_or_default(),
                 author: self.pseudonym(post.participant_id.as_ref()),
-                in_reply_to: post.parent_id.as_ref().map(|parent| {
-                    format!("{} {parent}", self.pseudonym(parents.get(parent).cloned().flatten().as_ref()))
+                in_reply_to: post.parent_id.as_ref().map(|parent| match parents.get(parent) {
+                    Some((_, true)) => REMOVED_PARENT.to_string(),
+                    found => format!("{} {parent}", self.pseudonym(found.and_then(|(p, _)| p.as_ref()))),
                 }),
                 excerpts: excerpts.remove(post.id.as_str()).unwrap_or_default(),
                 post,

@@ -31,6 +31,11 @@ impl Scheduler {
                     tracing::info!(reminders, "reminders queued");
                 }
                 service::idempotency::prune(conn, now)?;
+                // Boards that asked for it lose their participants' identities once archived
+                // and past their retention date.
+                for purged in service::withdrawal::purge(conn, &ctx, true)? {
+                    tracing::info!(board = %purged.board_id, erased = purged.participants_erased, "board purged");
+                }
                 Ok(released)
             })
             .await

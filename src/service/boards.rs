@@ -7,7 +7,7 @@ use crate::db::models::{Board, BoardMember};
 use crate::db::{self, DbConn};
 use crate::domain::attributes::eligible_count;
 use crate::domain::ids::{BoardId, QuestionId, StageId, UserId};
-use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing};
+use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing, WithdrawalPolicy};
 use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,17 @@ pub struct BoardInput {
     #[schema(value_type = Option<String>)]
     #[serde(deserialize_with = "present")]
     pub remind_not_signed_in_hours: Option<serde_json::Value>,
+    /// keep (default) or remove: what happens to a withdrawing participant's posts, votes,
+    /// reactions and images. Fixed once a participant has agreed to take part.
+    pub withdrawal_policy: Option<String>,
+    /// The last day (YYYY-MM-DD, the board's zone) personal data must be kept; absent: unchanged;
+    /// null or empty: none.
+    #[serde(deserialize_with = "crate::domain::patch::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub retain_until: Option<Option<String>>,
+    /// Whether the scheduler purges the board's personal data once it is archived and past its
+    /// retention date; absent: unchanged (off on a new board).
+    pub purge_when_due: Option<bool>,
 }
 
 /// The roles a board lets see identities, from a list (or comma-separated text) of role names;
@@ -146,6 +157,29 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     if let Some(roles) = &input.identities_seen_by {
         board.identities_seen_by = JsonText::new(identity_roles(roles)?)?;
     }
+    if let Some(policy) = input.withdrawal_policy.as_deref().filter(|p| !p.is_empty()) {
+        board.withdrawal_policy =
+            WithdrawalPolicy::parse(policy).map_err(|e| AppError::invalid_field("withdrawal_policy", e))?;
+    }
+    match input.retain_until.as_ref().map(|d| d.as_deref().map(str::trim).unwrap_or("")) {
+        None => {}
+        Some("") => board.retain_until = None,
+        Some(day) => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            board.retain_until = Some(time::Date::parse(day, &format).map_err(|_| {
+                AppError::invalid_field("retain_until", "Keep personal data until: a date such as 2027-06-30.")
+            })?);
+        }
+    }
+    if let Some(purge) = input.purge_when_due {
+        board.purge_when_due = purge;
+    }
+    if board.purge_when_due && board.retain_until.is_none() {
+        return Err(AppError::invalid_field(
+            "retain_until",
+            "Give the date until which personal data is kept, or do not purge automatically.",
+        ));
+    }
     board.remind_before_close_hours = hours(
         Field("remind_before_close_hours", "Reminder before a stage closes"),
         &input.remind_before_close_hours,
@@ -185,6 +219,10 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         identities_seen_by: JsonText::new(vec![BoardRole::CoModerator])?,
         pseudonyms_issued: 0,
         consent_version: 1,
+        withdrawal_policy: WithdrawalPolicy::Keep,
+        retain_until: None,
+        purge_when_due: false,
+        purged_at: None,
     };
     apply(&mut board, input)?;
     in_tx(conn, |conn| {
@@ -226,6 +264,13 @@ pub fn update_board(
     acc.require_manage()?;
     let mut board = acc.board.clone();
     apply(&mut board, input)?;
+    // Participants agreed to the policy they were shown: it holds for them.
+    if board.withdrawal_policy != acc.board.withdrawal_policy && db::participants::anyone_consented(conn, board_id)? {
+        return Err(AppError::invalid_field(
+            "withdrawal_policy",
+            "Participants have already agreed to take part under the current policy for withdrawal; it cannot change now.",
+        ));
+    }
     // A new consent text is a new version; those who agreed to the old one are asked again.
     let consent_changed = board.consent_md != acc.board.consent_md;
     if consent_changed {
@@ -278,6 +323,8 @@ pub struct Funnel {
     pub posted: i64,
     /// Participants with a message that finally failed.
     pub email_failed: i64,
+    /// Participants who withdrew: counted here and in none of the above.
+    pub withdrawn: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -413,18 +460,20 @@ pub fn participation(conn: &mut DbConn, board_id: &BoardId) -> AppResult<Partici
     Ok(Participation { answered, active: db::participants::active_count(conn, board_id)? })
 }
 
-/// Invited, signed in, posted (or voted: `posted`, from `Participation::active`) and failed
-/// email.
+/// Invited, signed in, posted (or voted: `posted`, from `Participation::active`), failed
+/// email, and withdrawn apart from all of those.
 pub fn funnel(
     conn: &mut DbConn,
     acc: &Access,
     people: &[crate::db::models::Participant],
     posted: i64,
 ) -> AppResult<Funnel> {
-    let invited = people.len() as i64;
-    let signed_in = people.iter().filter(|p| p.first_signed_in_at.is_some()).count() as i64;
+    let taking_part = || people.iter().filter(|p| p.withdrawn_at.is_none());
+    let invited = taking_part().count() as i64;
+    let withdrawn = people.len() as i64 - invited;
+    let signed_in = taking_part().filter(|p| p.first_signed_in_at.is_some()).count() as i64;
     let email_failed = db::outbox::failed_participants(conn, &acc.board.id)?.len() as i64;
-    Ok(Funnel { invited, signed_in, posted, email_failed })
+    Ok(Funnel { invited, signed_in, posted, email_failed, withdrawn })
 }
 
 /// All stages with all questions and "N of M answered" for each, M being the participants

@@ -141,6 +141,10 @@ fn sample(ctx: &Ctx, board_id: &BoardId) -> AppResult<Participant> {
         email_opt_out: JsonText::new(Vec::new())?,
         invited_at: None,
         pseudonym_no: 0,
+        withdrawn_at: None,
+        withdrawal_asked_on: None,
+        withdrawal_source: None,
+        erased_at: None,
     })
 }
 

@@ -61,11 +61,11 @@ pub struct GridRow {
     pub pseudonym: String,
     pub screen_name: Option<String>,
     pub attributes: serde_json::Map<String, serde_json::Value>,
-    /// not_signed_in, signed_in or posted.
+    /// not_signed_in, signed_in, posted or withdrawn.
     pub status: crate::domain::roles::ParticipantStatus,
     pub last_seen: Option<When>,
     pub email_failed: bool,
-    /// One per column: answered, on_behalf, probe_waiting, not_answered, not_signed_in, or
+    /// One per column: answered, on_behalf, probe_waiting, not_answered, not_signed_in, withdrawn, or
     /// not_for_group (the question is for other groups).
     pub cells: Vec<String>,
 }
@@ -166,12 +166,17 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
         .iter()
         .map(|p| GridRow {
             participant_id: p.id.clone(),
-            name: if identities { p.name.clone() } else { pseudonym(p.pseudonym_no) },
-            email: identities.then(|| p.email.clone()),
+            name: p.shown_identity(identities).0,
+            email: p.shown_identity(identities).1,
             pseudonym: pseudonym(p.pseudonym_no),
             screen_name: p.screen_name.clone(),
             attributes: p.attributes.get().clone(),
-            status: crate::domain::roles::ParticipantStatus::of(p.first_signed_in_at.is_some(), posted.contains(&p.id)),
+            status: match p.withdrawn_at {
+                Some(_) => crate::domain::roles::ParticipantStatus::Withdrawn,
+                None => {
+                    crate::domain::roles::ParticipantStatus::of(p.first_signed_in_at.is_some(), posted.contains(&p.id))
+                }
+            },
             last_seen: When::opt(&zone, super::last_seen(ctx, p)),
             email_failed: failed.contains(&p.id),
             cells: questions
@@ -187,6 +192,7 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
                         match answered.get(&key) {
                             Some(true) => "on_behalf",
                             Some(false) => "answered",
+                            None if p.withdrawn_at.is_some() => "withdrawn",
                             None if p.first_signed_in_at.is_none() => "not_signed_in",
                             None => "not_answered",
                         }

@@ -23,6 +23,7 @@ pub mod stages;
 pub mod summaries;
 pub mod views;
 pub mod votes;
+pub mod withdrawal;
 
 use crate::clock::SharedClock;
 use crate::db::models::{Board, Participant, User};
@@ -128,6 +129,8 @@ fn sign(key: &[u8], parts: &[&[u8]], bytes: usize) -> String {
 /// Who is asking: a staff account, a participant of one board, or the system itself (the
 /// command line run by the server's operator), which reads every board and is no account.
 #[derive(Debug, Clone)]
+// One per request, moved rarely: boxing the participant would cost more than its size.
+#[allow(clippy::large_enum_variant)]
 pub enum Actor {
     User(User),
     Participant(Participant),
@@ -194,7 +197,7 @@ pub fn link_generation(p: &Participant) -> Option<i64> {
 impl Identity {
     /// The person behind the identity, if their session or token still holds: not signed out,
     /// not idle too long, not past its end, the account not disabled, the participant's link
-    /// neither replaced nor expired.
+    /// neither replaced nor expired, the participant not withdrawn.
     pub fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<Actor> {
         self.load_with(conn, ctx, None)
     }
@@ -235,6 +238,7 @@ impl Identity {
                     _ => db::participants::find(conn, id)?,
                 };
                 participant
+                    .filter(|p| p.withdrawn_at.is_none())
                     .filter(|p| link.is_none() || *link == link_generation(p))
                     .filter(|p| p.token_expires_at.is_some_and(|end| end > now))
                     .map(Actor::Participant)

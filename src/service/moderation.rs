@@ -88,6 +88,7 @@ pub fn probe(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostId, inpu
         private_to: if private { Some(participant) } else { parent.private_to.clone() },
         source: PostSource::Web,
         recorded_by: None,
+        removed_at: None,
         id,
     };
     let q = db::stages::find_question(conn, &post.question_id)?.ok_or_else(AppError::not_found)?;
@@ -134,6 +135,9 @@ pub fn record_on_behalf(
     let p = db::participants::find(conn, &ParticipantId::from(input.participant_id.trim()))?
         .filter(|p| p.board_id == q.board_id)
         .ok_or_else(|| AppError::invalid_field("participant_id", "Choose a participant of this board."))?;
+    if p.withdrawn_at.is_some() {
+        return Err(AppError::invalid_field("participant_id", "This participant has withdrawn from the study."));
+    }
     let source = match input.source.as_deref().map(str::trim) {
         None | Some("") => PostSource::Email,
         Some("web") => return Err(AppError::invalid_field("source", "\"web\" is not one of: email, telephone, other")),
@@ -165,6 +169,7 @@ pub fn record_on_behalf(
         private_to: None,
         source,
         recorded_by: Some(user.id.clone()),
+        removed_at: None,
         id,
     };
     in_tx(conn, |conn| {

@@ -158,7 +158,8 @@ pub fn queue(
     dedup: Option<String>,
     extra: Value,
 ) -> AppResult<bool> {
-    if kind.can_opt_out() && p.opted_out_of(kind) {
+    // A withdrawn participant gets nothing more, whatever the kind.
+    if p.withdrawn_at.is_some() || (kind.can_opt_out() && p.opted_out_of(kind)) {
         return Ok(false);
     }
     let board = &mail.board;

@@ -40,8 +40,8 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
             let n = posts.get(&p.id).copied().unwrap_or(0);
             Ok(ParticipantView {
                 id: p.id.clone(),
-                email: identities.then(|| p.email.clone()),
-                name: if identities { p.name.clone() } else { pseudonym(p.pseudonym_no) },
+                email: p.shown_identity(identities).1,
+                name: p.shown_identity(identities).0,
                 pseudonym: pseudonym(p.pseudonym_no),
                 screen_name: p.screen_name.clone(),
                 attributes: p.attributes.get().clone(),
@@ -51,10 +51,15 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
                 posts: n,
                 // Posts count only once signed in: an answer recorded on their behalf before
                 // they ever came is not a sign-in.
-                status: match p.first_signed_in_at {
-                    None => ParticipantStatus::NotSignedIn,
-                    Some(_) => ParticipantStatus::of(true, n > 0),
+                status: match (p.withdrawn_at, p.first_signed_in_at) {
+                    (Some(_), _) => ParticipantStatus::Withdrawn,
+                    (None, None) => ParticipantStatus::NotSignedIn,
+                    (None, Some(_)) => ParticipantStatus::of(true, n > 0),
                 },
+                withdrawn_at: When::opt(&zone, p.withdrawn_at),
+                withdrawal_asked_on: p.withdrawal_asked_on.map(|d| d.to_string()),
+                withdrawal_source: p.withdrawal_source,
+                erased: p.erased_at.is_some(),
                 sign_in_link: if show_links { ctx.link_url(p) } else { None },
                 link_expires_at: When::opt(&zone, p.token_expires_at),
                 invited_at: When::opt(&zone, p.invited_at),
@@ -126,6 +131,10 @@ pub fn import(
                 email_opt_out: JsonText::new(Vec::new())?,
                 invited_at: None,
                 pseudonym_no: 0,
+                withdrawn_at: None,
+                withdrawal_asked_on: None,
+                withdrawal_source: None,
+                erased_at: None,
             })
         })
         .collect::<AppResult<_>>()?;
@@ -369,6 +378,7 @@ pub fn data_of(
     let prompt = |q: &crate::domain::ids::QuestionId| prompts.get(q).cloned().unwrap_or_default();
     let posts: Vec<_> = db::posts::of_participant(conn, &p.id)?
         .into_iter()
+        .filter(|post| post.removed_at.is_none())
         .map(|post| {
             json!({"question": prompt(&post.question_id), "reply_to": post.parent_id, "text": post.body_md,
                    "written_at": at(post.created_at), "edited_at": post.edited_at.map(at),
@@ -397,6 +407,8 @@ pub fn data_of(
                         "pseudonym": pseudonym(p.pseudonym_no), "attributes": p.attributes.get(),
                         "invited_at": p.invited_at.map(at), "first_signed_in_at": p.first_signed_in_at.map(at)},
         "consent": consent,
+        "withdrawal": p.withdrawn_at.map(|t| json!({"at": at(t), "asked_on": p.withdrawal_asked_on.map(|d| d.to_string()),
+                                                     "source": p.withdrawal_source, "policy": acc.board.withdrawal_policy})),
         "posts": posts,
         "votes": votes,
         "emails": emails,

@@ -96,20 +96,31 @@ pub fn thread_tree(posts: &[&AuthoredPost], reader: &Reader) -> Vec<PostView> {
 }
 
 fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r: &Reader) -> PostView {
-    let AuthoredPost { post: p, screen_name: screen, participant_name: name, pseudonym_no, staff_name } = ap;
+    let AuthoredPost { post: p, screen_name: screen, participant_name: name, pseudonym_no, withdrawn_at, staff_name } =
+        ap;
     let staff = r.standing.sees_everything();
-    let is_yours = p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me);
+    let removed = p.removed_at.is_some();
+    let is_yours = !removed && (p.participant_id.as_deref() == Some(r.me) || p.author_user_id.as_deref() == Some(r.me));
     let (author, kind) = match (&p.participant_id, staff_name) {
-        (Some(_), _) => (
-            participant_label(
+        // Only the place of a removed post is left, for the replies to it.
+        _ if removed => ("Withdrawn participant".to_string(), "removed"),
+        (Some(_), _) => {
+            let label = participant_label(
                 screen.as_deref(),
                 name.as_deref().unwrap_or(""),
                 pseudonym_no.unwrap_or(0),
                 r.anonymity,
                 r.seen,
-            ),
-            "participant",
-        ),
+            );
+            // What a withdrawn participant wrote stays under their pseudonym; staff who see
+            // identities still see who it was.
+            let label = match (withdrawn_at, r.seen) {
+                (None, _) => label,
+                (Some(_), Seen::WithIdentities) => format!("{label} (withdrawn)"),
+                (Some(_), _) => format!("{} (withdrawn)", crate::domain::roles::pseudonym(pseudonym_no.unwrap_or(0))),
+            };
+            (label, "participant")
+        }
         (None, Some(n)) => (format!("{n} (moderator)"), "moderator"),
         (None, None) => ("Moderator".to_string(), "moderator"),
     };
@@ -132,7 +143,9 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         author,
         author_kind: kind.into(),
         is_yours,
-        body_html: if hidden && !staff {
+        body_html: if removed {
+            "<p><em>A withdrawn participant's post was removed.</em></p>".into()
+        } else if hidden && !staff {
             "<p><em>This post was hidden by the moderators.</em></p>".into()
         } else {
             p.body_html.clone()
@@ -141,6 +154,7 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         created: When::new(r.zone, p.created_at),
         edited: When::opt(r.zone, p.edited_at),
         hidden,
+        removed,
         hidden_reason: p.hidden_reason.clone().filter(|_| staff),
         is_probe: p.is_probe,
         private: p.private_to.is_some(),

@@ -113,6 +113,7 @@ pub fn create_post(
         private_to: parent.as_ref().and_then(|p| p.private_to.clone()),
         source: PostSource::Web,
         recorded_by: None,
+        removed_at: None,
     };
     super::in_tx(conn, |conn| {
         if post.parent_id.is_none() {
@@ -236,7 +237,7 @@ pub fn toggle_agree(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, post_id: &PostI
         Standing::Participant => acc.participant()?.clone(),
         _ => return Err(AppError::forbidden("Only participants agree with posts.")),
     };
-    let visible = can_read_post(conn, actor, &post)? && post.hidden_at.is_none();
+    let visible = can_read_post(conn, actor, &post)? && post.hidden_at.is_none() && post.removed_at.is_none();
     if !visible {
         return Err(AppError::not_found());
     }

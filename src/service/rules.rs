@@ -48,8 +48,12 @@ pub fn can_read_post(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult
 }
 
 /// Whether a participant may add to a post (reply under it, edit it, add an image to it): they
-/// may read it, and neither it nor its thread's first post is hidden. Staff always may.
+/// may read it, and neither it nor its thread's first post is hidden. Staff always may, except
+/// under a post removed with its author's withdrawal, which holds nothing to answer.
 pub fn may_write_under(conn: &mut DbConn, actor: &Actor, post: &Post) -> AppResult<bool> {
+    if post.removed_at.is_some() {
+        return Ok(false);
+    }
     if !matches!(actor, Actor::Participant(_)) {
         return Ok(true);
     }

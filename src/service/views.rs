@@ -5,7 +5,10 @@ use crate::db::models::{Board, Question, Stage};
 use crate::domain::ids::{BoardId, ImageId, ParticipantId, PostId, QuestionId, StageId, SummaryId};
 use crate::domain::markdown;
 use crate::domain::polls::QuestionKind;
-use crate::domain::roles::{pseudonym, Anonymity, BoardRole, BoardState, PostSource, ResponseMode, Seen, Standing};
+use crate::domain::roles::{
+    pseudonym, Anonymity, BoardRole, BoardState, PostSource, ResponseMode, Seen, Standing, WithdrawalPolicy,
+    WithdrawalSource,
+};
 use crate::domain::timezone::BoardZone;
 use crate::domain::visibility::{stage_phase, StagePhase};
 use serde::Serialize;
@@ -57,6 +60,15 @@ pub struct BoardView {
     pub identities_seen_by: Vec<BoardRole>,
     /// Whether the asker sees participants' names and emails (else pseudonyms).
     pub you_see_identities: bool,
+    pub withdrawal_policy: WithdrawalPolicy,
+    /// What the consent page says withdrawing does.
+    pub withdrawal_notice: String,
+    /// The last day personal data is kept (YYYY-MM-DD); for staff.
+    pub retain_until: Option<String>,
+    /// The scheduler purges the board once archived and past `retain_until`; for staff.
+    pub purge_when_due: bool,
+    /// When participants' personal data was purged.
+    pub purged_at: Option<When>,
 }
 
 impl BoardView {
@@ -86,6 +98,11 @@ impl BoardView {
                 Vec::new()
             },
             you_see_identities: standing.sees_identities(&b.identities_seen_by),
+            withdrawal_policy: b.withdrawal_policy,
+            withdrawal_notice: b.withdrawal_policy.consent_notice().to_string(),
+            retain_until: b.retain_until.filter(|_| standing.sees_everything()).map(|d| d.to_string()),
+            purge_when_due: b.purge_when_due && standing.sees_everything(),
+            purged_at: When::opt(&zone, b.purged_at),
         }
     }
 }
@@ -229,6 +246,8 @@ impl QuestionView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PostView {
+    /// Removed with its author's withdrawal: no text, kept only for the replies to it.
+    pub removed: bool,
     pub id: PostId,
     pub question_id: QuestionId,
     pub parent_id: Option<PostId>,
@@ -275,6 +294,10 @@ pub fn participant_label(
     anonymity: Anonymity,
     seen: Seen,
 ) -> String {
+    // An erased participant has neither: only the pseudonym is left.
+    if name.is_empty() && screen_name.is_none() {
+        return pseudonym(pseudonym_no);
+    }
     let screen = screen_name.unwrap_or("Participant");
     match (anonymity, seen) {
         (Anonymity::RealNames, Seen::AsParticipant | Seen::WithIdentities) => name.to_string(),
@@ -303,6 +326,13 @@ pub struct ParticipantView {
     pub posts: i64,
     /// not_signed_in, signed_in (but never posted) or posted.
     pub status: crate::domain::roles::ParticipantStatus,
+    /// When the participant withdrew (they get no email and cannot sign in).
+    pub withdrawn_at: Option<When>,
+    /// The day they asked (YYYY-MM-DD), and how.
+    pub withdrawal_asked_on: Option<String>,
+    pub withdrawal_source: Option<WithdrawalSource>,
+    /// Erased: their name, email, attributes and screen name are gone.
+    pub erased: bool,
     /// The participant's personal sign-in link; shown to the board's moderators only.
     pub sign_in_link: Option<String>,
     pub link_expires_at: Option<When>,

@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod page_cache;
 pub mod participant;
 pub mod refill;
+pub mod rights;
 pub mod session;
 pub mod setup;
 pub mod staff;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // take most of the requests, come first.
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(participant::configure)
+        .configure(rights::configure)
         .route("/healthz", web::get().to(health::healthz))
         .route("/assets/{file:.*}", web::get().to(assets::serve))
         .configure(auth::configure)

@@ -83,6 +83,7 @@ async fn new_board(viewer: Viewer) -> PageResult {
 async fn create_board(state: web::Data<AppState>, viewer: Viewer, form: CsrfForm<BoardInput>) -> PageResult {
     let CsrfForm(mut input, sent) = form;
     input.identities_seen_by = identities_chosen(&sent);
+    input.purge_when_due = purge_chosen(&sent);
     let board = match state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| boards::create_board(conn, ctx, actor, &input))
         .await
@@ -159,6 +160,15 @@ fn identities_chosen(sent: &Sent) -> Option<serde_json::Value> {
     })
 }
 
+/// The automatic purge checkbox, which says nothing when unticked: the retention fieldset's
+/// hidden field says it was on the form.
+fn purge_chosen(sent: &Sent) -> Option<bool> {
+    sent.fields
+        .iter()
+        .any(|(n, v)| n == "retention_shown" && v == "yes")
+        .then(|| sent.fields.iter().any(|(n, v)| n == "purge_on" && v == "on"))
+}
+
 async fn save_settings(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -168,6 +178,7 @@ async fn save_settings(
     let board_id = board.into_inner();
     let (CsrfForm(mut input, sent), id) = (form, board_id.clone());
     input.identities_seen_by = identities_chosen(&sent);
+    input.purge_when_due = purge_chosen(&sent);
     // Closing or archiving ends participants' posting: asked once more, on a page of its own.
     let ending = matches!(input.state.as_deref(), Some("closed" | "archived"));
     if ending && !sent.fields.iter().any(|(n, v)| n == "confirmed" && v == "yes") {

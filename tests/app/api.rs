@@ -136,7 +136,10 @@ async fn journey_through_the_api(backend: Backend) {
     assert_eq!(history["revisions"].as_array().unwrap().len(), 1);
 
     let (_, overview) = m.overview(&b).await;
-    assert_eq!(overview["funnel"], json!({"invited": 2, "signed_in": 1, "posted": 1, "email_failed": 0}));
+    assert_eq!(
+        overview["funnel"],
+        json!({"invited": 2, "signed_in": 1, "posted": 1, "email_failed": 0, "withdrawn": 0})
+    );
     let first = &overview["stages"][0]["questions"][1];
     assert_eq!((first["answered_count"].as_i64(), first["participant_count"].as_i64()), (Some(1), Some(2)));
 }

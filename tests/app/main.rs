@@ -33,3 +33,4 @@ mod scheduler;
 mod setup;
 mod staff_accounts;
 mod trust;
+mod withdrawal;

@@ -348,7 +348,7 @@ async fn the_grid_shows_every_state_and_downloads_as_csv(backend: Backend) {
     assert_eq!(cells("ann@example.org"), vec!["probe_waiting", "on_behalf"]);
     assert_eq!(cells("bob@example.org"), vec!["not_answered", "not_answered"]);
     assert_eq!(cells("cat@example.org"), vec!["not_signed_in", "not_signed_in"]);
-    assert_eq!(grid["funnel"], json!({"invited": 3, "signed_in": 2, "posted": 1, "email_failed": 0}));
+    assert_eq!(grid["funnel"], json!({"invited": 3, "signed_in": 2, "posted": 1, "email_failed": 0, "withdrawn": 0}));
     let (_, by_role) = t.m.get(&format!("/api/v1/boards/{}/grid?attribute=Role&value=GP", t.board)).await;
     assert_eq!(by_role["rows"].as_array().unwrap().len(), 1);
     // The CSV parses back with the same cells.

@@ -57,7 +57,7 @@ async fn markdown_and_stored_codes_read_as_plain_words(backend: Backend) {
         heads.iter().any(|h| h.starts_with("Describe the day") && h.ends_with('…') && h.chars().count() <= 32),
         "{heads:?}"
     );
-    assert_eq!(texts(&grid, ".legend dt").len(), 6, "a legend of every state a cell can be in");
+    assert_eq!(texts(&grid, ".legend dt").len(), 7, "a legend of every state a cell can be in");
     assert!(texts(&grid, "td .tag").iter().any(|t| t == "Posted"));
     let coding = app.signed_in("ana@example.org").await.get_ok(&format!("/q/{q}/coding")).await;
     assert_eq!(texts(&coding, "h1"), vec![format!("Coding: {WORDS}")]);

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         me, consent, participant_token, list_tokens, create_token, revoke_token,
         list_boards, create_board, get_board, update_board, overview, home,
-        list_participants, import_participants, reissue_link, set_member, remove_member,
+        list_participants, import_participants, reissue_link, record_withdrawal, erase_participant, set_member, remove_member,
         create_stage, get_stage, update_stage, release_stage,
         add_question, get_question, update_question, delete_question, move_question,
         create_post, edit_post, post_history,

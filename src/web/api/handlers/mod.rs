@@ -41,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants", web::get().to(list_participants))
         .route("/boards/{board}/participants/import", web::post().to(import_participants))
         .route("/boards/{board}/participants/{participant}/link", web::post().to(reissue_link))
+        .route("/boards/{board}/participants/{participant}/withdrawal", web::post().to(record_withdrawal))
+        .route("/boards/{board}/participants/{participant}/erasure", web::post().to(erase_participant))
         .route("/boards/{board}/members", web::put().to(set_member))
         .route("/boards/{board}/members/{email}", web::delete().to(remove_member))
         .route("/boards/{board}/stages", web::post().to(create_stage))

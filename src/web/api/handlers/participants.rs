@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::service::pages::{self, ParticipantHome};
 use crate::service::participants::{self, ConsentInput, ImportReport, SignInLink};
 use crate::service::views::ParticipantView;
+use crate::service::withdrawal::{self, WithdrawalInput, WithdrawalReport};
 use crate::web::api::common::{json, read_body, Bearer, IdempotencyKey};
 use crate::web::errors::{problem_with, ApiResult};
 use crate::web::state::AppState;
@@ -159,6 +160,59 @@ pub async fn set_group(
     let group = body.into_inner().group;
     bearer
         .run(&state, move |conn, ctx, actor| participants::set_group(conn, ctx, actor, &board, &participant, &group))
+        .await
+        .map(json)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/participants/{participant}/withdrawal",
+    tag = "participants",
+    params(("board" = String, Path), ("participant" = String, Path)),
+    request_body = WithdrawalInput,
+    responses((status = 200, body = WithdrawalReport)),
+    security(("bearer" = [])),
+)]
+/// Records a withdrawal the participant sent by email, telephone or in person: every email
+/// to them stops, their link and sessions end, and the board's policy applies to what they wrote.
+pub async fn record_withdrawal(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, ParticipantId)>,
+    body: web::Json<WithdrawalInput>,
+) -> ApiResult<HttpResponse> {
+    let (board, participant) = path.into_inner();
+    let input = body.into_inner();
+    bearer
+        .run(&state, move |conn, ctx, actor| {
+            withdrawal::record_withdrawal(conn, ctx, actor, &board, &participant, &input)
+        })
+        .await
+        .map(json)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/participants/{participant}/erasure",
+    tag = "participants",
+    params(("board" = String, Path), ("participant" = String, Path)),
+    request_body = WithdrawalInput,
+    responses((status = 200, body = WithdrawalReport)),
+    security(("bearer" = [])),
+)]
+/// Erases a participant (moderators and administrators): their identity, images and, by the
+/// board's policy, what they wrote. A participant who had not withdrawn is withdrawn first, with
+/// the source and day given.
+pub async fn erase_participant(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, ParticipantId)>,
+    body: web::Json<WithdrawalInput>,
+) -> ApiResult<HttpResponse> {
+    let (board, participant) = path.into_inner();
+    let input = body.into_inner();
+    bearer
+        .run(&state, move |conn, ctx, actor| withdrawal::erase(conn, ctx, actor, &board, &participant, &input))
         .await
         .map(json)
 }
