@@ -159,6 +159,9 @@ async fn erasure_form(
 ) -> PageResult {
     let (board_id, participant_id) = path.into_inner();
     let (board, person) = person(&state, &viewer, board_id, participant_id).await?;
+    if !matches!(board.your_role.as_str(), "moderator" | "administrator") {
+        return Err(AppError::forbidden("Erasing a participant is for the board's moderators.").into());
+    }
     let today = BoardZone::of(&board.time_zone).local_date(state.ctx.now()).to_string();
     viewer.render(
         "moderator/withdraw",

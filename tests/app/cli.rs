@@ -31,6 +31,7 @@ fn every_subcommand_has_help() {
         vec!["user", "disable", "--help"],
         vec!["user", "reset-password", "--help"],
         vec!["token", "create", "--help"],
+        vec!["purge", "--help"],
     ] {
         let (ok, out) = focusboard(dir.path(), &args);
         assert!(ok && out.contains("Usage: focusboard"), "{args:?}: {out}");
@@ -229,4 +230,47 @@ async fn tokens_and_password_resets_from_the_command_line() {
     assert!(ok && out.contains("On the board they are Analyst."), "{out}");
     let (_, view) = app.api_of("ana@example.org").await.get(&format!("/api/v1/boards/{board}")).await;
     assert_eq!(view["your_role"], "analyst", "{view}");
+}
+
+/// `focusboard purge` leaves a board that is not archived alone, even past its retention date,
+/// and erases the identities of an archived one, saying what it did.
+#[test]
+fn purge_touches_only_archived_boards_past_their_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = focusboard(dir.path(), &["demo"]);
+    assert!(ok, "{out}");
+    let url = dir.path().join("cli.db").to_string_lossy().to_string();
+    let names = |url: &str| -> Vec<String> {
+        let db = focusboard::db::Db::connect(url, 1).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(db.run(|conn| {
+            let board = focusboard::db::boards::all(conn)?.remove(0);
+            Ok(focusboard::db::participants::of_board(conn, &board.id)?.into_iter().map(|p| p.name).collect())
+        }))
+        .unwrap()
+    };
+    let set = |url: &str, state: &str| {
+        let db = focusboard::db::Db::connect(url, 1).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let state = focusboard::domain::roles::BoardState::parse(state).unwrap();
+        rt.block_on(db.run(move |conn| {
+            let mut board = focusboard::db::boards::all(conn)?.remove(0);
+            board.state = state;
+            board.retain_until = Some(time::macros::date!(2020 - 01 - 31));
+            focusboard::db::boards::update(conn, &board)?;
+            Ok(())
+        }))
+        .unwrap()
+    };
+    set(&url, "closed");
+    let (ok, out) = focusboard(dir.path(), &["purge"]);
+    assert!(ok && out.contains("Nothing to purge"), "{out}");
+    assert!(names(&url).iter().any(|n| n == "Ann Lee"), "a closed board keeps its participants' names");
+
+    set(&url, "archived");
+    let (ok, out) = focusboard(dir.path(), &["purge"]);
+    assert!(ok && out.contains("8 participants erased"), "{out}");
+    assert!(names(&url).iter().all(String::is_empty), "{:?}", names(&url));
+    let (ok, out) = focusboard(dir.path(), &["purge"]);
+    assert!(ok && out.contains("Nothing to purge"), "a second run finds nothing: {out}");
 }

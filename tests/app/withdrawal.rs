@@ -12,6 +12,7 @@ crate::on_both_databases!(
     a_recorded_withdrawal_removes_what_they_wrote_everywhere,
     erasure_leaves_no_trace_of_the_person_in_any_table,
     purge_erases_identities_on_archived_boards_only,
+    only_those_who_see_identities_record_withdrawals_and_only_moderators_erase,
 );
 
 /// Every text value of every table, as (table, column, value): what an erasure is checked
@@ -387,4 +388,86 @@ async fn purge_erases_identities_on_archived_boards_only(backend: Backend) {
     assert!(export_text(&m, &archived.board, "csv").await.contains("Words for analysis"));
     let (_, log) = m.get(&format!("/api/v1/boards/{}/audit", archived.board)).await;
     assert!(log.to_string().contains("board.purge"));
+}
+
+async fn only_those_who_see_identities_record_withdrawals_and_only_moderators_erase(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    app.board_with_question("other@example.org", "open", &[]).await;
+    for (email, role) in
+        [("obs@example.org", "observer"), ("ana@example.org", "analyst"), ("co@example.org", "co_moderator")]
+    {
+        app.create_user(email, false).await;
+        let (board, e, r) = (s.board.clone(), email.to_string(), role.to_string());
+        app.with_db(move |conn, ctx| {
+            let m = Actor::User(focusboard::db::users::find_by_email(conn, "mod@example.org")?.unwrap());
+            service::boards::set_member(conn, ctx, &m, &board, &service::boards::MemberInput { email: e, role: r })
+        })
+        .await;
+    }
+    let ann = &s.participants[0].1;
+    let pages = |what: &str| format!("/boards/{}/participants/{ann}/{what}", s.board);
+    let api = |what: &str| format!("/api/v1/boards/{}/participants/{ann}/{what}", s.board);
+    // (who, withdraw form, erase form): what each may open.
+    let cases = [
+        ("obs@example.org", StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+        ("ana@example.org", StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+        ("co@example.org", StatusCode::OK, StatusCode::FORBIDDEN),
+        ("other@example.org", StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+        ("mod@example.org", StatusCode::OK, StatusCode::OK),
+    ];
+    for (who, withdraw, erase) in cases {
+        let b = app.signed_in(who).await;
+        let list = b.get(&format!("/boards/{}/participants", s.board)).await.text().await.unwrap();
+        assert_eq!(b.get(&pages("withdraw")).await.status(), withdraw, "{who} opens the withdrawal form");
+        assert_eq!(b.get(&pages("erase")).await.status(), erase, "{who} opens the erasure form");
+        assert_eq!(
+            list.contains(&pages("erase")),
+            erase == StatusCode::OK,
+            "{who}: the erase link shows only to those who may"
+        );
+        if withdraw != StatusCode::OK {
+            let page = b.get_ok("/boards").await;
+            let res = b
+                .client
+                .post(app.url(&pages("withdraw")))
+                .form(&[("csrf_token", csrf_of(&page).as_str()), ("source", "email")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), withdraw, "{who} records a withdrawal");
+        }
+        if erase != StatusCode::OK {
+            let token = app.api_of(who).await;
+            assert_eq!(token.post(&api("erasure"), json!({"source": "email"})).await.0, erase, "{who} erases by API");
+            if withdraw != StatusCode::OK {
+                assert_eq!(
+                    token.post(&api("withdrawal"), json!({"source": "email"})).await.0,
+                    withdraw,
+                    "{who} by API"
+                );
+            }
+        }
+    }
+    // Participants and strangers: neither pages nor API.
+    let bob = app.sign_in_participant(s.link(1)).await;
+    assert_eq!(bob.get(&pages("withdraw")).await.status(), StatusCode::FORBIDDEN);
+    let bob_api = app.participant_api(s.link(1)).await;
+    assert_eq!(bob_api.post(&api("erasure"), json!({"source": "email"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(bob_api.post(&api("withdrawal"), json!({"source": "email"})).await.0, StatusCode::FORBIDDEN);
+    let stranger = app.browser();
+    let res = stranger.get(&pages("erase")).await;
+    assert!(res.url().path() == "/login" || res.status() == StatusCode::UNAUTHORIZED, "{}", res.url());
+    assert!(!res.text().await.unwrap().contains("ann@example.org"));
+    assert_eq!(app.api("fb_nothing").post(&api("erasure"), json!({})).await.0, StatusCode::UNAUTHORIZED);
+    // Staff have no "withdraw me"; a co-moderator who records one gets it done.
+    let staff = app.signed_in("co@example.org").await;
+    assert_eq!(staff.get("/me/withdraw").await.status(), StatusCode::FORBIDDEN);
+    let res = staff.submit(&pages("withdraw"), &pages("withdraw"), &[("source", "in_person"), ("asked_on", "")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, people) = app.api_of("mod@example.org").await.participants(&s.board).await;
+    let ann_row = people.as_array().unwrap().iter().find(|p| p["id"] == ann.as_str()).unwrap().clone();
+    assert_eq!(ann_row["withdrawal_source"], "in_person");
+    // Nothing anyone did touched Bob.
+    assert!(people.as_array().unwrap().iter().any(|p| p["name"] == "bob@example.org" && p["withdrawn_at"].is_null()));
 }

@@ -427,3 +427,41 @@ test('an administrator invites an analyst, who sets a password from the email an
     server.stop();
   }
 });
+
+test('a participant withdraws from their preferences page; the moderator sees it counted apart', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const browser = await launch();
+  try {
+    const ann = await (await browser.newContext()).newPage();
+    await ann.goto(server.ann);
+    await ann.getByRole('button', { name: 'Continue to the board' }).click();
+    await ann.getByRole('link', { name: 'Your preferences' }).click();
+    await ann.getByRole('heading', { name: 'Withdrawing from the study' }).waitFor();
+    await expectAccessible(ann, 'participant preferences page');
+    await ann.getByRole('link', { name: 'Withdraw from the study…' }).click();
+    await ann.getByRole('heading', { name: /^Withdraw from / }).waitFor();
+    await ann.getByText('under a code name').first().waitFor();
+    await expectAccessible(ann, 'withdrawal confirmation');
+    await ann.getByRole('button', { name: 'Withdraw from the study' }).click();
+    await ann.getByRole('heading', { name: /You have withdrawn/ }).waitFor();
+    await expectAccessible(ann, 'withdrawn page');
+    // Her link no longer opens the board.
+    await ann.goto(server.ann);
+    await ann.getByText('This sign-in link is not valid').waitFor();
+
+    const mod = await moderator(browser, server);
+    await mod.getByRole('link', { name: /Communities of Practice/ }).click();
+    const board = mod.url().replace(/\?.*$/, '');
+    await mod.goto(`${board}/participants`);
+    const row = mod.getByRole('row').filter({ hasText: 'Ann Lee' });
+    await row.getByText('Withdrew').waitFor();
+    await row.getByText('Withdrawn', { exact: true }).waitFor();
+    await expectAccessible(mod, 'participants page with a withdrawal');
+    await mod.goto(`${board}/grid`);
+    const withdrawn = mod.locator('dl.figures div').filter({ hasText: 'Withdrawn' }).locator('dd');
+    assert.equal(await withdrawn.textContent(), '1');
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+});
