@@ -83,6 +83,24 @@ pub fn empty_posts(conn: &mut DbConn, ids: &[PostId], now: PrimitiveDateTime) ->
         .map(drop)
 }
 
+/// Reply notices quote the reply they announce: for removed posts, those not sent yet are
+/// cancelled and every copy loses the quoted words (the row stays, as the recipient's delivery
+/// record).
+pub fn redact_reply_notices(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult<usize> {
+    let keys: Vec<String> = post_ids.iter().map(|id| format!("reply:{id}")).collect();
+    diesel::update(
+        outbox::table
+            .filter(outbox::dedup_key.eq_any(&keys))
+            .filter(outbox::status.eq_any([DeliveryStatus::Queued, DeliveryStatus::Failed])),
+    )
+    .set(outbox::status.eq(DeliveryStatus::Cancelled))
+    .execute(conn)?;
+    const NOTE: &str = "This email quoted a post that was removed when its author withdrew from the study.";
+    diesel::update(outbox::table.filter(outbox::dedup_key.eq_any(&keys)))
+        .set((outbox::body_text.eq(NOTE), outbox::body_html.eq(format!("<p>{NOTE}</p>"))))
+        .execute(conn)
+}
+
 /// Deletes a participant's votes (with their history) and their agreements with others' posts.
 pub fn delete_votes_and_reactions_of(conn: &mut DbConn, id: &ParticipantId) -> QueryResult<usize> {
     let v = diesel::delete(votes::table.filter(votes::participant_id.eq(id))).execute(conn)?;
@@ -180,6 +198,19 @@ pub fn set_audit_texts(conn: &mut DbConn, row: &AuditTexts) -> QueryResult<usize
             audit_log::after_json.eq(&row.4),
         ))
         .execute(conn)
+}
+
+/// Forgets stored API answers (kept a day for retries) that name any of `needles`, such as an
+/// import's report listing emails.
+pub fn forget_answers_mentioning(conn: &mut DbConn, needles: &[String]) -> QueryResult<usize> {
+    let mut n = 0;
+    for needle in needles {
+        n += diesel::delete(
+            idempotency_keys::table.filter(idempotency_keys::response.like(containing(needle)).escape('\\')),
+        )
+        .execute(conn)?;
+    }
+    Ok(n)
 }
 
 /// Other texts of a board that may name a participant: emails to others (a reply notice names

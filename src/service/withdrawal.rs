@@ -164,6 +164,7 @@ fn remove_contributions(
     report: &mut WithdrawalReport,
 ) -> AppResult<()> {
     let (delete, empty) = split_removal(&erasure::threads_of(conn, id)?, id);
+    erasure::redact_reply_notices(conn, &[delete.as_slice(), empty.as_slice()].concat())?;
     if !empty.is_empty() {
         erasure::empty_posts(conn, &empty, ctx.now())?;
     }
@@ -303,8 +304,8 @@ fn replace_in_json(text: &str, needles: &[String]) -> String {
     }
 }
 
-/// Takes a participant's identifying texts out of the audit log and of the board's emails,
-/// staff notes and memos.
+/// Takes a participant's identifying texts out of the audit log, of the board's emails, staff
+/// notes and memos, and of stored API answers.
 fn scrub(conn: &mut DbConn, board_id: &BoardId, p: &Participant) -> AppResult<()> {
     let needles = identifying_texts(p);
     if needles.is_empty() {
@@ -317,6 +318,7 @@ fn scrub(conn: &mut DbConn, board_id: &BoardId, p: &Participant) -> AppResult<()
         row.4 = row.4.map(|t| replace_in_json(&t, &needles));
         erasure::set_audit_texts(conn, &row)?;
     }
+    erasure::forget_answers_mentioning(conn, &needles)?;
     for (table, id, texts) in erasure::board_texts_mentioning(conn, board_id, &needles)? {
         let texts: Vec<String> = texts.iter().map(|t| replace_all(t, &needles)).collect();
         erasure::set_board_texts(conn, table, &id, &texts)?;
