@@ -521,7 +521,9 @@ fn token_of(ctx: &Ctx, token: &str) -> AppResult<(ParticipantId, EmailKind)> {
 
 fn participant_of_token(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<(Participant, EmailKind)> {
     let (id, kind) = token_of(ctx, token)?;
+    // An erased participant's row names no one: there are no preferences left to show.
     let p = db::participants::find(conn, &id)?
+        .filter(|p| p.erased_at.is_none())
         .ok_or_else(|| AppError::NotFound("This unsubscribe link is not valid.".into()))?;
     Ok((p, kind))
 }

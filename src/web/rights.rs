@@ -75,7 +75,7 @@ async fn confirm_withdraw(state: web::Data<AppState>, viewer: Viewer) -> PageRes
             lines: vec![
                 board.withdrawal_notice.clone(),
                 "You will be signed out, your personal link will stop working, and you will receive no more \
-                 emails from this board. This cannot be undone from here: to take part again, ask the moderator."
+                 emails from this board. This cannot be undone."
                     .into(),
                 "You may want to download your data first, from your preferences page.".into(),
             ],
@@ -137,19 +137,19 @@ fn sources() -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// What a moderator's page does to one participant.
+#[derive(Clone, Copy, PartialEq)]
+enum Act {
+    Withdraw,
+    Erase,
+}
+
 async fn withdrawal_form(
     state: web::Data<AppState>,
     viewer: Viewer,
     path: web::Path<(BoardId, ParticipantId)>,
 ) -> PageResult {
-    let (board_id, participant_id) = path.into_inner();
-    let (board, person) = person(&state, &viewer, board_id, participant_id).await?;
-    let today = BoardZone::of(&board.time_zone).local_date(state.ctx.now()).to_string();
-    viewer.render(
-        "moderator/withdraw",
-        "Record a withdrawal",
-        &json!({"board": board, "person": person, "sources": sources(), "today": today, "erase": false}),
-    )
+    form_page(state, viewer, path.into_inner(), Act::Withdraw).await
 }
 
 async fn erasure_form(
@@ -157,16 +157,25 @@ async fn erasure_form(
     viewer: Viewer,
     path: web::Path<(BoardId, ParticipantId)>,
 ) -> PageResult {
-    let (board_id, participant_id) = path.into_inner();
+    form_page(state, viewer, path.into_inner(), Act::Erase).await
+}
+
+async fn form_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    (board_id, participant_id): (BoardId, ParticipantId),
+    act: Act,
+) -> PageResult {
     let (board, person) = person(&state, &viewer, board_id, participant_id).await?;
-    if !matches!(board.your_role.as_str(), "moderator" | "administrator") {
+    if act == Act::Erase && !matches!(board.your_role.as_str(), "moderator" | "administrator") {
         return Err(AppError::forbidden("Erasing a participant is for the board's moderators.").into());
     }
     let today = BoardZone::of(&board.time_zone).local_date(state.ctx.now()).to_string();
+    let title = if act == Act::Erase { "Erase a participant" } else { "Record a withdrawal" };
     viewer.render(
         "moderator/withdraw",
-        "Erase a participant",
-        &json!({"board": board, "person": person, "sources": sources(), "today": today, "erase": true}),
+        title,
+        &json!({"board": board, "person": person, "sources": sources(), "today": today, "erase": act == Act::Erase}),
     )
 }
 
@@ -200,27 +209,7 @@ async fn record_withdrawal(
     path: web::Path<(BoardId, ParticipantId)>,
     form: CsrfForm<WithdrawalInput>,
 ) -> PageResult {
-    let (board_id, participant_id) = path.into_inner();
-    let CsrfForm(input, sent) = form;
-    let (b, p) = (board_id.clone(), participant_id.clone());
-    let done = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
-            withdrawal::record_withdrawal(conn, ctx, actor, &b, &p, &input)
-        })
-        .await;
-    match done {
-        Ok(report) => {
-            session::notice(
-                &viewer.session,
-                format!("The withdrawal of {} is recorded{}.", report.pseudonym, outcome(&report)),
-            );
-            Ok(redirect(&format!("/boards/{board_id}/participants")))
-        }
-        Err(e) => {
-            let page = withdrawal_form(state, viewer, web::Path::from((board_id, participant_id)));
-            again(e, &sent, page).await
-        }
-    }
+    act_on(state, viewer, path.into_inner(), form, Act::Withdraw).await
 }
 
 async fn erase(
@@ -229,20 +218,35 @@ async fn erase(
     path: web::Path<(BoardId, ParticipantId)>,
     form: CsrfForm<WithdrawalInput>,
 ) -> PageResult {
-    let (board_id, participant_id) = path.into_inner();
+    act_on(state, viewer, path.into_inner(), form, Act::Erase).await
+}
+
+/// Records a withdrawal or erases; back to the participants page with what was done, or to the
+/// same form with what was typed and why it was refused.
+async fn act_on(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    (board_id, participant_id): (BoardId, ParticipantId),
+    form: CsrfForm<WithdrawalInput>,
+    act: Act,
+) -> PageResult {
     let CsrfForm(input, sent) = form;
     let (b, p) = (board_id.clone(), participant_id.clone());
     let done = state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| withdrawal::erase(conn, ctx, actor, &b, &p, &input))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match act {
+            Act::Withdraw => withdrawal::record_withdrawal(conn, ctx, actor, &b, &p, &input),
+            Act::Erase => withdrawal::erase(conn, ctx, actor, &b, &p, &input),
+        })
         .await;
     match done {
         Ok(report) => {
-            session::notice(&viewer.session, format!("{} is erased{}.", report.pseudonym, outcome(&report)));
+            let what = match act {
+                Act::Withdraw => format!("The withdrawal of {} is recorded", report.pseudonym),
+                Act::Erase => format!("{} is erased", report.pseudonym),
+            };
+            session::notice(&viewer.session, format!("{what}{}.", outcome(&report)));
             Ok(redirect(&format!("/boards/{board_id}/participants")))
         }
-        Err(e) => {
-            let page = erasure_form(state, viewer, web::Path::from((board_id, participant_id)));
-            again(e, &sent, page).await
-        }
+        Err(e) => again(e, &sent, form_page(state, viewer, (board_id, participant_id), act)).await,
     }
 }

@@ -368,6 +368,10 @@ async fn erasure_leaves_no_trace_of_the_person_in_any_table(backend: Backend) {
     // The scan reads real rows: Bob's reply stays, in the posts table.
     assert!(rows.iter().any(|(t, c, v)| t == "posts" && c == "body_md" && v.starts_with("Bob answers")), "{rows:?}");
 
+    // The preferences link in her old emails names no one now.
+    let prefs = smtp.to("quist.annabel@example.org")[0].link(&format!("{}/u/", app.base));
+    assert_eq!(app.browser().get(&prefs).await.status(), StatusCode::NOT_FOUND);
+
     // Her pseudonym is never given again.
     m.post_csv(
         &format!("/api/v1/boards/{}/participants/import?commit=true", s.board),
