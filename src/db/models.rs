@@ -422,4 +422,6 @@ pub struct Memo {
     pub body: String,
     pub created_by: UserId,
     pub created_at: PrimitiveDateTime,
+    /// Written while coding this excerpt of the reply `post_id`.
+    pub excerpt_id: Option<ExcerptId>,
 }

@@ -400,6 +400,7 @@ diesel::table! {
         body -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        excerpt_id -> Nullable<Text>,
     }
 }
 

@@ -76,6 +76,7 @@ pub mod participants_csv;
 pub mod patch;
 pub mod polls;
 pub mod redaction;
+pub mod refi_qda;
 pub mod roles;
 pub mod screen_names;
 pub mod spreadsheet;

@@ -20,7 +20,7 @@ fn value(out: &mut dyn Sink, v: &Value) -> AppResult<()> {
 pub fn write(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
     let names: HashMap<&str, &str> = frame.coders.iter().map(|(id, name)| (id.as_str(), name.as_str())).collect();
     let name = |id: &str| names.get(id).copied().unwrap_or("");
-    let memo = |m: &crate::db::models::Memo| json!({"body": m.body, "by": name(&m.created_by), "at": frame.time(m.created_at)});
+    let memo = |m: &crate::db::models::Memo| json!({"body": m.body, "by": name(&m.created_by), "at": frame.time(m.created_at), "excerpt_id": m.excerpt_id});
     put(out, b"{\"board\":")?;
     value(out, &json!({"id": frame.board.id, "title": frame.board.title, "time_zone": frame.board.time_zone}))?;
     put(out, b",\n\"stages\":")?;

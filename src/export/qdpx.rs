@@ -1,7 +1,7 @@
 //! REFI-QDA exchange files (QDA-XML 1.0): the codebook (.qdc) and the project (.qdpx, a ZIP
 //! holding project.qde). In the project, participants are cases with their attributes as text
-//! variables, each reply is a text source (its text inline), excerpts are plain-text
-//! selections with their codings, whole-reply codings sit on the source, and memos are notes.
+//! variables, each reply is a text source (its text a file in the archive), excerpts and
+//! whole-reply codings are plain-text selections with their codings, and memos are notes.
 //! GUIDs are the rows' own UUIDs, so exporting twice gives the same GUIDs.
 
 use super::format::{io_error, Sink};
@@ -88,13 +88,41 @@ fn coding<W: Write>(xml: &mut Xml<W>, frame: &Frame, c: &crate::db::models::Codi
     xml.close("Coding")
 }
 
-fn source<W: Write>(xml: &mut Xml<W>, frame: &Frame, reply: &Reply) -> AppResult<()> {
+/// A readable name for a reply's source, unique in the project: pseudonym, stage and a plain
+/// cut of the question, numbered from the second of the same.
+fn source_name(frame: &Frame, reply: &Reply, used: &mut HashMap<String, u32>) -> String {
+    let q = frame.question(&reply.post.question_id);
+    let stage = q.and_then(|q| frame.stage_of(q)).map(|s| s.title.trim().to_string()).unwrap_or_default();
+    let prompt = q.map(|q| frame.prompt(q)).unwrap_or_default();
+    let mut cut: String = prompt.chars().take(40).collect();
+    if prompt.chars().count() > 40 {
+        cut = format!("{}…", cut.trim_end());
+    }
+    let base = format!("{} · {stage} · {cut}", reply.author);
+    let n = used.entry(base.clone()).or_insert(0);
+    *n += 1;
+    match *n {
+        1 => base,
+        n => format!("{base} ({n})"),
+    }
+}
+
+/// The file inside the archive that holds a source's text.
+fn source_file(frame: &Frame, post_id: &str) -> String {
+    format!("{}.txt", guid(frame, post_id))
+}
+
+fn source<W: Write>(xml: &mut Xml<W>, frame: &Frame, reply: &Reply, name: &str) -> AppResult<()> {
     let p = &reply.post;
     let q = frame.question(&p.question_id);
     let prompt = q.map(|q| frame.prompt(q)).unwrap_or_default();
-    let short: String = prompt.chars().take(60).collect();
-    let name = format!("{} · {} · {}", reply.author, short, frame.zone.display(p.created_at));
-    let mut attrs = vec![("guid", guid(frame, &p.id)), ("name", name), ("creationDateTime", datetime(p.created_at))];
+    let path = format!("internal://{}", source_file(frame, &p.id));
+    let mut attrs = vec![
+        ("guid", guid(frame, &p.id)),
+        ("name", name.to_string()),
+        ("plainTextPath", path),
+        ("creationDateTime", datetime(p.created_at)),
+    ];
     if let Some(author) = &p.author_user_id {
         attrs.push(("creatingUser", guid(frame, author)));
     }
@@ -107,43 +135,52 @@ fn source<W: Write>(xml: &mut Xml<W>, frame: &Frame, reply: &Reply) -> AppResult
     }
     xml.element("Description", &[], &description)?;
     let text = frame.text(reply);
-    xml.element("PlainTextContent", &[], &text.text)?;
-    let mut whole = Vec::new();
+    let length = text.text.chars().count().to_string();
     for (e, codings) in &reply.excerpts {
-        match frame.excerpt_range(reply, &text, e) {
-            Some((start, end)) => {
-                let (start, end) = (start.to_string(), end.to_string());
-                let name = if e.is_quote { "quote" } else { "excerpt" };
-                xml.open(
-                    "PlainTextSelection",
-                    &[
-                        ("guid", &guid(frame, &e.id)),
-                        ("name", name),
-                        ("startPosition", &start),
-                        ("endPosition", &end),
-                        ("creatingUser", &guid(frame, &e.created_by)),
-                        ("creationDateTime", &datetime(e.created_at)),
-                    ],
-                )?;
-                for c in codings.iter().filter(|c| frame.code(&c.code_id).is_some()) {
-                    coding(xml, frame, c)?;
-                }
-                xml.close("PlainTextSelection")?;
-            }
-            // Whole-reply codings, and those of excerpts no longer found after an edit.
-            None => whole.extend(codings.iter()),
+        let codings: Vec<_> = codings.iter().filter(|c| frame.code(&c.code_id).is_some()).collect();
+        // A whole-reply coding, or an excerpt no longer found after an edit, is a selection of
+        // the whole text: importers that read only selections keep it.
+        let (start, end, name) = match frame.excerpt_range(reply, &text, e) {
+            Some((start, end)) => (start.to_string(), end.to_string(), if e.is_quote { "quote" } else { "excerpt" }),
+            None => ("0".to_string(), length.clone(), if e.is_quote { "quote (whole reply)" } else { "whole reply" }),
+        };
+        // What the analyst wrote about this selection is its description.
+        let memos: Vec<String> = frame
+            .memos_of(&p.id)
+            .filter(|m| m.excerpt_id.as_deref() == Some(e.id.as_str()))
+            .map(|m| frame.redactor.text(&m.body))
+            .collect();
+        if codings.is_empty() && !e.is_quote && memos.is_empty() {
+            continue;
         }
+        xml.open(
+            "PlainTextSelection",
+            &[
+                ("guid", &guid(frame, &e.id)),
+                ("name", name),
+                ("startPosition", &start),
+                ("endPosition", &end),
+                ("creatingUser", &guid(frame, &e.created_by)),
+                ("creationDateTime", &datetime(e.created_at)),
+            ],
+        )?;
+        if !memos.is_empty() {
+            xml.element("Description", &[], &memos.join("\n\n"))?;
+        }
+        for c in codings {
+            coding(xml, frame, c)?;
+        }
+        xml.close("PlainTextSelection")?;
     }
-    for c in whole.into_iter().filter(|c| frame.code(&c.code_id).is_some()) {
-        coding(xml, frame, c)?;
-    }
-    for memo in frame.memos_of(&p.id) {
+    for memo in frame.memos_of(&p.id).filter(|m| m.excerpt_id.is_none()) {
         xml.empty("NoteRef", &[("targetGUID", &guid(frame, &memo.id))])?;
     }
     xml.close("TextSource")
 }
 
-/// The REFI-QDA project: a ZIP with project.qde (sources inline, so no sources/ folder).
+/// The REFI-QDA project: a ZIP with project.qde and each reply's text as a UTF-8 file in
+/// sources/, referred to as internal://<guid>.txt, the way NVivo, ATLAS.ti and MAXQDA write
+/// them (some importers read only that form).
 pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResult<()> {
     let mut zip = zip::ZipWriter::new(out);
     let options =
@@ -209,22 +246,26 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
             xml.close("Cases")?;
         }
         let mut opened = false;
+        let mut used = HashMap::new();
         frame.each_batch(conn, Scope::Board, |_, replies| {
             for reply in replies {
                 if !opened {
                     xml.open("Sources", &[])?;
                     opened = true;
                 }
-                source(&mut xml, frame, reply)?;
+                let name = source_name(frame, reply, &mut used);
+                source(&mut xml, frame, reply, &name)?;
             }
             Ok(())
         })?;
         if opened {
             xml.close("Sources")?;
         }
-        if !frame.memos.is_empty() {
+        // Memos on excerpts went into their selections.
+        let notes: Vec<_> = frame.memos.iter().filter(|m| m.excerpt_id.is_none()).collect();
+        if !notes.is_empty() {
             xml.open("Notes", &[])?;
-            for memo in &frame.memos {
+            for memo in notes {
                 let about = match (&memo.post_id, &memo.code_id) {
                     (_, Some(code)) => {
                         format!("Memo on the code {}", frame.code(code).map(|c| c.name.as_str()).unwrap_or(""))
@@ -247,6 +288,14 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
         }
         xml.close("Project")?;
     }
+    // The texts, a second pass over the replies: a ZIP is written one file at a time.
+    frame.each_post_batch(conn, Scope::Board, |_, posts| {
+        for post in posts {
+            zip.start_file(format!("sources/{}", source_file(frame, &post.id)), options).map_err(io_error)?;
+            zip.write_all(frame.redactor.apply(&post.body_md).text.as_bytes()).map_err(io_error)?;
+        }
+        Ok(())
+    })?;
     zip.finish().map_err(io_error)?;
     Ok(())
 }

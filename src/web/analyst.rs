@@ -155,7 +155,28 @@ fn import_notice(result: &analysis::ImportResult) -> String {
     text
 }
 
-/// A .qdc file (multipart: `csrf_token`, `file`).
+fn project_notice(r: &analysis::ProjectImport) -> String {
+    let mut text = format!(
+        "{} Replies matched: {}. Added {} excerpts, {} codings and {} memos.",
+        import_notice(&r.codebook),
+        r.sources_matched,
+        r.excerpts_added,
+        r.codings_added,
+        r.memos_added
+    );
+    if r.sources_changed > 0 {
+        text.push_str(&format!(
+            " {} replies were left out: their text changed since the export, or names were redacted in it.",
+            r.sources_changed
+        ));
+    }
+    if r.sources_not_found > 0 {
+        text.push_str(&format!(" {} sources are not replies of this board and were left out.", r.sources_not_found));
+    }
+    text
+}
+
+/// A .qdc or .qdpx file (multipart: `csrf_token`, `file`).
 async fn import_codebook(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -169,20 +190,24 @@ async fn import_codebook(
         async move { again(e, &sent, page).await }
     };
     let limit = state.settings.max_body_bytes;
-    let missing = "Choose a codebook file (.qdc) to import.";
+    let missing = "Choose a codebook (.qdc) or project (.qdpx) file to import.";
     let file = match session::uploaded_file(&viewer.session, payload, limit, &mut sent, missing).await {
         Ok(file) => file,
         Err(e) => return refused(e, sent).await,
     };
     let id = board_id.clone();
+    // A project is a ZIP archive; a codebook is XML.
     let result = match state
-        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &file))
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| match file.starts_with(b"PK") {
+            true => analysis::import_project(conn, ctx, actor, &id, &file).map(|r| project_notice(&r)),
+            false => analysis::import_qdc(conn, ctx, actor, &id, &file).map(|r| import_notice(&r)),
+        })
         .await
     {
         Ok(result) => result,
         Err(e) => return refused(e, sent).await,
     };
-    session::notice(&viewer.session, import_notice(&result));
+    session::notice(&viewer.session, result);
     Ok(redirect(&format!("/boards/{board_id}/codebook")))
 }
 

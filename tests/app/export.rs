@@ -48,6 +48,7 @@ crate::on_both_databases!(
     xlsx_holds_the_same_rows_and_the_other_sheets,
     json_and_docx_carry_codes_memos_and_quotes,
     refi_qda_project_has_cases_sources_selections_and_notes,
+    refi_qda_project_round_trips,
     exports_refuse_unknown_formats_and_other_people,
     command_line_writes_each_format
 );
@@ -258,10 +259,17 @@ async fn json_and_docx_carry_codes_memos_and_quotes(backend: Backend) {
     assert_eq!((quotes[0][0].as_str(), quotes[0][3].as_str(), quotes[0][4].as_str()), ("P01", QUOTE, "Applied value"));
 }
 
-/// The REFI-QDA project: valid against the schema, with cases, sources, selections and notes.
+/// The REFI-QDA project, written the way NVivo, ATLAS.ti and MAXQDA write it: valid against the
+/// schema; each reply's text a file in the archive; every coding, whole-reply ones included,
+/// inside a selection; a memo on an excerpt as its selection's description, other memos as
+/// notes; cases with their variables and replies; unique, readable source names.
 async fn refi_qda_project_has_cases_sources_selections_and_notes(backend: Backend) {
     let c = Coded::new(backend).await;
-    // The REFI-QDA project: valid against the schema, cases, sources, selections, notes.
+    let (st, _) =
+        c.ana.code_post(&c.a, json!({"code_ids": [c.immediate], "excerpt": "helped us", "memo": "About help"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    // A second answer of Ann's in the same question, a reply: its source needs a name of its own.
+    c.ann.write_post(&c.s.question, json!({"body_md": "**And** more", "parent_id": c.a})).await;
     let (ct, bytes) = c.export("format=qdpx&redact=John").await;
     assert_eq!(ct, "application/zip");
     let qde = unzip(&bytes, "project.qde");
@@ -274,27 +282,153 @@ async fn refi_qda_project_has_cases_sources_selections_and_notes(backend: Backen
         .descendants()
         .any(|n| n.has_tag_name("SourceRef") && n.attribute("targetGUID") == Some(c.a.as_str())));
     assert!(!cases[1].descendants().any(|n| n.has_tag_name("SourceRef")), "Bob's only reply is hidden");
-    let source =
-        doc.descendants().find(|n| n.has_tag_name("TextSource") && n.attribute("guid") == Some(c.a.as_str())).unwrap();
-    let content = source.children().find(|n| n.has_tag_name("PlainTextContent")).unwrap().text().unwrap();
-    assert_eq!(content, REDACTED);
-    let selection = source.children().find(|n| n.has_tag_name("PlainTextSelection")).unwrap();
-    let (start, end): (usize, usize) = (
-        selection.attribute("startPosition").unwrap().parse().unwrap(),
-        selection.attribute("endPosition").unwrap().parse().unwrap(),
+
+    let sources: Vec<roxmltree::Node> = doc.descendants().filter(|n| n.has_tag_name("TextSource")).collect();
+    // Text in files, never inline; the file holds exactly the text.
+    assert!(
+        !qde.contains("PlainTextContent>John")
+            && !sources.iter().any(|s| s.children().any(|n| n.has_tag_name("PlainTextContent")))
     );
-    assert_eq!(content.chars().skip(start).take(end - start).collect::<String>(), QUOTE);
-    let code_ref = |n: roxmltree::Node| {
-        n.descendants().find(|x| x.has_tag_name("CodeRef")).unwrap().attribute("targetGUID").unwrap().to_string()
+    let source = sources.iter().find(|n| n.attribute("guid") == Some(c.a.as_str())).unwrap();
+    assert_eq!(source.attribute("plainTextPath"), Some(format!("internal://{}.txt", c.a).as_str()));
+    let content = unzip(&bytes, &format!("sources/{}.txt", c.a));
+    assert_eq!(content, REDACTED);
+    for s in &sources {
+        let path = s.attribute("plainTextPath").unwrap().strip_prefix("internal://").unwrap();
+        unzip(&bytes, &format!("sources/{path}"));
+    }
+    // Names: pseudonym, stage, the question in plain words, numbered when they repeat.
+    let names: Vec<&str> = sources.iter().map(|s| s.attribute("name").unwrap()).collect();
+    let unique: std::collections::HashSet<&&str> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert!(names.contains(&"P01 · Stage 1 · What did you hope for?"), "{names:?}");
+    assert!(names.contains(&"P01 · Stage 1 · What did you hope for? (2)"), "{names:?}");
+    assert!(names.iter().all(|n| !n.contains('*')), "{names:?}");
+
+    // Every coding sits in a selection.
+    assert!(sources.iter().all(|s| !s.children().any(|n| n.has_tag_name("Coding"))));
+    let selections: Vec<roxmltree::Node> = source.children().filter(|n| n.has_tag_name("PlainTextSelection")).collect();
+    let span = |n: &roxmltree::Node| -> (usize, usize) {
+        (n.attribute("startPosition").unwrap().parse().unwrap(), n.attribute("endPosition").unwrap().parse().unwrap())
     };
-    assert_eq!(code_ref(selection), c.applied);
-    let whole = source.children().find(|n| n.has_tag_name("Coding")).unwrap();
-    assert_eq!(code_ref(whole), c.immediate, "the whole-reply coding sits on the source");
+    let code_refs = |n: &roxmltree::Node| -> Vec<String> {
+        n.descendants()
+            .filter(|x| x.has_tag_name("CodeRef"))
+            .map(|x| x.attribute("targetGUID").unwrap().to_string())
+            .collect()
+    };
+    let text_of = |(a, b): (usize, usize)| content.chars().skip(a).take(b - a).collect::<String>();
+    let whole = selections.iter().find(|n| span(n) == (0, content.chars().count())).expect("a whole-reply selection");
+    assert_eq!(code_refs(whole), vec![c.immediate.clone()], "the whole-reply coding is a selection of all the text");
+    let quote = selections.iter().find(|n| text_of(span(n)) == QUOTE).unwrap();
+    assert_eq!(code_refs(quote), vec![c.applied.clone()]);
+    let helped = selections.iter().find(|n| text_of(span(n)) == "helped us").unwrap();
+    let description = helped.children().find(|n| n.has_tag_name("Description")).and_then(|n| n.text());
+    assert_eq!(description, Some("About help"), "a memo on an excerpt is its selection's description");
     let note_ref = source.children().find(|n| n.has_tag_name("NoteRef")).unwrap().attribute("targetGUID").unwrap();
     let note = doc.descendants().find(|n| n.has_tag_name("Note") && n.attribute("guid") == Some(note_ref)).unwrap();
     assert!(note.descendants().any(|n| n.text() == Some("Strong example")));
+    assert!(!doc
+        .descendants()
+        .any(|n| n.has_tag_name("Note") && n.descendants().any(|t| t.text() == Some("About help"))));
     assert!(doc.descendants().any(|n| n.has_tag_name("User") && n.attribute("name") == Some("ana")));
     assert_eq!(doc.descendants().filter(|n| n.has_tag_name("Code")).count(), 6);
+}
+
+/// A project exported by focusboard and read back by its own reader gives the same cases,
+/// variables, sources, selections, codings and memos; imported onto the board it brings back
+/// what was removed since, and adds nothing twice.
+async fn refi_qda_project_round_trips(backend: Backend) {
+    use focusboard::domain::refi_qda::read_project;
+    let c = Coded::new(backend).await;
+    c.ana.code_post(&c.a, json!({"code_ids": [c.immediate], "excerpt": "helped us", "memo": "About help"})).await;
+    let (_, bytes) = c.export("format=qdpx").await;
+    let project = read_project(&bytes).unwrap();
+    assert_eq!(project.cases.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["P01", "P02"]);
+    let role = project.variables.iter().find(|(_, n)| n == "Role").unwrap().0.clone();
+    assert_eq!(project.cases[0].values, vec![(role, "Nurse".to_string())]);
+    assert_eq!(project.cases[0].sources, vec![c.a.clone()]);
+    let source = project.sources.iter().find(|s| s.guid == c.a).unwrap();
+    assert_eq!(source.text, "John helped us a lot. Weekly calls kept us going.");
+    // The board's own view of the same reply, from the coding page's JSON.
+    let (_, page) = c.ana.get(&format!("/api/v1/questions/{}/coding", c.s.question)).await;
+    let excerpts: Vec<Value> = page
+        .to_string()
+        .contains("excerpts")
+        .then(|| {
+            let mut found = Vec::new();
+            collect_excerpts(&page, &c.a, &mut found);
+            found
+        })
+        .unwrap();
+    assert_eq!(source.selections.len(), excerpts.len(), "{excerpts:?}");
+    for e in &excerpts {
+        let (start, end) = match (e["start"].as_u64(), e["end"].as_u64()) {
+            (Some(s), Some(t)) => (s as usize, t as usize),
+            _ => (0, source.text.chars().count()),
+        };
+        let sel = source.selections.iter().find(|s| (s.start, s.end) == (start, end)).unwrap();
+        let mut want: Vec<String> =
+            e["codings"].as_array().unwrap().iter().map(|c| c["code_id"].as_str().unwrap().to_string()).collect();
+        let mut got = sel.codes.clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+    }
+    assert_eq!(source.selections.iter().find(|s| !s.description.is_empty()).unwrap().description, "About help");
+    let note = &project.notes.iter().find(|n| source.note_refs.contains(&n.guid)).unwrap().text;
+    assert_eq!(note, "Strong example");
+    assert_eq!(project.codes.len(), 6);
+    let import = format!("/api/v1/boards/{}/project/import", c.s.board);
+
+    // Imported as it is: nothing new.
+    let (st, result) = c.ana.post_raw(&import, "application/zip", bytes.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{result}");
+    assert_eq!(
+        (result["sources_matched"].as_u64(), result["codings_added"].as_u64(), result["memos_added"].as_u64()),
+        (Some(project.sources.len() as u64), Some(0), Some(0)),
+        "{result}"
+    );
+    // Codings removed here since come back from the file: the quote's (its excerpt stays, a
+    // quote), and the one on "helped us" with its excerpt; its memo stayed on the reply and is
+    // not written twice.
+    for text in [QUOTE, "helped us"] {
+        let e = excerpts.iter().find(|e| e["text"] == text).unwrap();
+        let coding = e["codings"][0]["id"].as_str().unwrap();
+        assert_eq!(c.ana.delete(&format!("/api/v1/codings/{coding}")).await, StatusCode::NO_CONTENT);
+    }
+    let (st, result) = c.ana.post_raw(&import, "application/zip", bytes.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    let counts = |r: &Value| (r["codings_added"].as_u64(), r["excerpts_added"].as_u64(), r["memos_added"].as_u64());
+    assert_eq!(counts(&result), (Some(2), Some(1), Some(0)), "{result}");
+    let (_, result) = c.ana.post_raw(&import, "application/zip", bytes.clone()).await;
+    assert_eq!(counts(&result), (Some(0), Some(0), Some(0)), "a second import adds nothing: {result}");
+    let (_, again) = c.ana.get(&format!("/api/v1/questions/{}/coding", c.s.question)).await;
+    assert!(again.to_string().contains(QUOTE));
+    // A redacted export's texts differ from the replies: left out, and said so.
+    let (_, redacted) = c.export("format=qdpx&redact=John").await;
+    let (_, result) = c.ana.post_raw(&import, "application/zip", redacted).await;
+    assert_eq!(result["sources_changed"], 1, "{result}");
+    // Not a project: refused beside the field.
+    let (st, problem) = c.ana.post_raw(&import, "application/zip", b"PK not really".to_vec()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["field"], "file");
+    // Participants may not import.
+    assert_eq!(c.ann.post_raw(&import, "application/zip", bytes).await.0, StatusCode::FORBIDDEN);
+}
+
+/// The excerpts of one reply anywhere in a coding page's JSON.
+fn collect_excerpts(v: &Value, post: &str, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(map) => {
+            if map.get("post_id").and_then(Value::as_str) == Some(post) && map.contains_key("codings") {
+                out.push(v.clone());
+            }
+            map.values().for_each(|x| collect_excerpts(x, post, out));
+        }
+        Value::Array(items) => items.iter().for_each(|x| collect_excerpts(x, post, out)),
+        _ => {}
+    }
 }
 
 /// Unknown formats, and people who may not export; the page's download is a named attachment.

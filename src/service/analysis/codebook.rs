@@ -222,7 +222,7 @@ pub struct ImportResult {
 
 /// Adds a tree of codes in the file's order; a code whose name is already in the codebook is
 /// kept as it is and the imported children go under it.
-fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) -> AppResult<ImportResult> {
+pub(super) fn insert_specs(conn: &mut DbConn, ctx: &Ctx, acc: &Access, specs: &[CodeSpec]) -> AppResult<ImportResult> {
     struct Import<'a> {
         ctx: &'a Ctx,
         acc: &'a Access,

@@ -170,7 +170,9 @@ pub fn code_post(
             }
         }
         if !memo.is_empty() {
-            insert_memo(conn, ctx, &acc, Some(&post.id), None, &memo)?;
+            // Written about a selection, it belongs to that excerpt (and shows with the reply).
+            let on = MemoOn::Post(&post.id, range.as_ref().map(|_| &excerpt.id));
+            insert_memo(conn, ctx, &acc, on, &memo)?;
         }
         Ok(excerpt.id)
     })?;
@@ -180,22 +182,26 @@ pub fn code_post(
         .ok_or_else(AppError::not_found)
 }
 
-fn insert_memo(
-    conn: &mut DbConn,
-    ctx: &Ctx,
-    acc: &Access,
-    post_id: Option<&PostId>,
-    code_id: Option<&CodeId>,
-    body: &str,
-) -> AppResult<Memo> {
+/// What a memo is about: a reply (and perhaps one excerpt of it), or a code.
+enum MemoOn<'a> {
+    Post(&'a PostId, Option<&'a ExcerptId>),
+    Code(&'a CodeId),
+}
+
+fn insert_memo(conn: &mut DbConn, ctx: &Ctx, acc: &Access, on: MemoOn, body: &str) -> AppResult<Memo> {
+    let (post_id, excerpt_id, code_id) = match on {
+        MemoOn::Post(post, excerpt) => (Some(post.clone()), excerpt.cloned(), None),
+        MemoOn::Code(code) => (None, None, Some(code.clone())),
+    };
     let memo = Memo {
         id: db::new_id(),
         board_id: acc.board.id.clone(),
-        post_id: post_id.cloned(),
-        code_id: code_id.cloned(),
+        post_id,
+        code_id,
         body: body.to_string(),
         created_by: acc.actor.user()?.id.clone(),
         created_at: ctx.now(),
+        excerpt_id,
     };
     db::analysis::insert_memo(conn, &memo)?;
     Ok(memo)
@@ -302,7 +308,7 @@ pub fn add_post_memo(
 ) -> AppResult<MemoView> {
     let (acc, post) = post_access(conn, actor, post_id)?;
     let body = required(Field("body", "Memo"), &input.body, 20_000)?;
-    let memo = insert_memo(conn, ctx, &acc, Some(&post.id), None, &body)?;
+    let memo = insert_memo(conn, ctx, &acc, MemoOn::Post(&post.id, None), &body)?;
     let names = crate::service::user_names(conn, [memo.created_by.clone()])?;
     Ok(memo_view(&memo, &names, &acc))
 }
@@ -316,7 +322,7 @@ pub fn add_code_memo(
 ) -> AppResult<MemoView> {
     let (acc, code) = code_access(conn, actor, code_id)?;
     let body = required(Field("body", "Memo"), &input.body, 20_000)?;
-    let memo = insert_memo(conn, ctx, &acc, None, Some(&code.id), &body)?;
+    let memo = insert_memo(conn, ctx, &acc, MemoOn::Code(&code.id), &body)?;
     let names = crate::service::user_names(conn, [memo.created_by.clone()])?;
     Ok(memo_view(&memo, &names, &acc))
 }

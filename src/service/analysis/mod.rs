@@ -5,10 +5,12 @@
 
 mod codebook;
 mod coding;
+mod project;
 mod report;
 mod shared;
 
 pub use codebook::*;
 pub use coding::*;
+pub use project::{import_project, ProjectImport};
 pub use report::*;
 pub use shared::{analysis_access, pseudonyms, tree_order, MemoView};

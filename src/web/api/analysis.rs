@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/codes", web::post().to(add_code))
         .route("/boards/{board}/codebook/template", web::post().to(apply_template))
         .route("/boards/{board}/codebook/import", web::post().to(import_codebook))
+        .route("/boards/{board}/project/import", web::post().to(import_project))
         .route("/boards/{board}/report", web::get().to(report))
         .route("/boards/{board}/export", web::get().to(export))
         .route("/codes/{code}", web::put().to(update_code))
@@ -112,6 +113,28 @@ pub async fn import_codebook(
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let id = id.into_inner();
     bearer.run(&state, move |conn, ctx, actor| analysis::import_qdc(conn, ctx, actor, &id, &body)).await.map(json)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/project/import",
+    tag = "analysis",
+    params(("board" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "application/zip", description = "A REFI-QDA project (.qdpx)"),
+    responses((status = 200, body = analysis::ProjectImport)),
+    security(("bearer" = [])),
+)]
+/// Brings the codes, codings and memos of a REFI-QDA project exported from this board (and
+/// coded elsewhere) back onto its replies.
+pub async fn import_project(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| analysis::import_project(conn, ctx, actor, &id, &body)).await.map(json)
 }
 
 #[utoipa::path(

@@ -1,0 +1,2 @@
+DROP INDEX memos_excerpt;
+ALTER TABLE memos DROP COLUMN excerpt_id;
