@@ -73,3 +73,11 @@ pub fn alt_texts_of_posts(conn: &mut DbConn, post_ids: &[PostId]) -> QueryResult
         .select((images::post_id.assume_not_null(), images::id, images::alt_text))
         .load(conn)
 }
+
+/// (id, content type, width, height) of the given images: what a document needs to place them.
+pub fn shapes_of(conn: &mut DbConn, ids: &[ImageId]) -> QueryResult<Vec<(ImageId, String, i32, i32)>> {
+    images::table
+        .filter(images::id.eq_any(ids))
+        .select((images::id, images::content_type, images::width, images::height))
+        .load(conn)
+}

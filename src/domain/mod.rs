@@ -77,6 +77,7 @@ pub mod patch;
 pub mod polls;
 pub mod redaction;
 pub mod refi_qda;
+pub mod rich_text;
 pub mod roles;
 pub mod screen_names;
 pub mod spreadsheet;

@@ -49,6 +49,7 @@ crate::on_both_databases!(
     json_and_docx_carry_codes_memos_and_quotes,
     refi_qda_project_has_cases_sources_selections_and_notes,
     refi_qda_project_round_trips,
+    docx_reads_like_the_board,
     exports_refuse_unknown_formats_and_other_people,
     command_line_writes_each_format
 );
@@ -493,4 +494,89 @@ async fn command_line_writes_each_format(backend: Backend) {
     let mut book =
         calamine::Xlsx::new(std::io::Cursor::new(std::fs::read(dir.path().join("board.xlsx")).unwrap())).unwrap();
     assert_eq!(book.worksheet_range("Replies").unwrap().rows().count(), 2);
+}
+
+/// A transcript reads like the board: markdown as Word formatting (never literal asterisks),
+/// a poll's results with each participant's answer and comment, images in the document with
+/// their descriptions as captions.
+async fn docx_reads_like_the_board(backend: Backend) {
+    let app = spawn(backend).await;
+    let s = app.board_with_question("mod@example.org", "open", &["ann@example.org", "bob@example.org"]).await;
+    let m = app.api_of("mod@example.org").await;
+    m.patch(
+        &format!("/api/v1/questions/{}", s.question),
+        json!({"prompt_md": "What did you hope for?", "allow_images": true}),
+    )
+    .await;
+    let (ann, bob) = (app.participant_api(s.link(0)).await, app.participant_api(s.link(1)).await);
+    let text =
+        "We **really** liked *the calls*.\n\n- one thing\n- [another](https://example.org/more)\n\n> as someone said";
+    let (_, post) = ann.write_post(&s.question, json!({"body_md": text})).await;
+    let (st, _) = ann
+        .upload(
+            &format!("/api/v1/posts/{}/images?alt=Our%20ward%20at%20night", post["id"].as_str().unwrap()),
+            png(800, 400),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (_, poll) = m
+        .add_question(
+            &s.stage,
+            json!({"prompt_md": "Which pillar?", "kind": "single_choice", "options": ["Momentum", "Progress"]}),
+        )
+        .await;
+    let poll = poll["id"].as_str().unwrap().to_string();
+    ann.vote(&poll, json!({"answer": {"choice": 0}, "comment_md": "Momentum *keeps* us going"})).await;
+    bob.vote(&poll, json!({"answer": {"choice": 1}})).await;
+    let ana = analyst(&app, &m, &s.board, "ana@example.org").await;
+    let (_, bytes, _) = {
+        let (st, ct, bytes) = ana.download(&format!("/api/v1/boards/{}/export?format=docx", s.board)).await;
+        assert_eq!(st, StatusCode::OK);
+        (st, bytes, ct)
+    };
+    let xml = unzip(&bytes, "word/document.xml");
+    assert!(!xml.contains("**") && !xml.contains("*the calls*") && !xml.contains("[another]"), "no markdown left");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let run_with = |text: &str| {
+        doc.descendants()
+            .filter(|n| n.has_tag_name("r"))
+            .find(|r| {
+                r.descendants().filter(|t| t.has_tag_name("t")).filter_map(|t| t.text()).collect::<String>() == text
+            })
+            .unwrap_or_else(|| panic!("a run {text:?} in {xml}"))
+    };
+    let has = |r: roxmltree::Node, tag: &str| r.descendants().any(|n| n.has_tag_name(tag));
+    assert!(has(run_with("really"), "b") && !has(run_with("really"), "i"), "bold where the markdown had it");
+    assert!(has(run_with("the calls"), "i") && !has(run_with("the calls"), "b"), "italics where the markdown had them");
+    assert!(has(run_with("keeps"), "i"), "the poll comment is formatted too");
+    // Lists, quotes and links as Word makes them.
+    let styles: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("pStyle"))
+        .filter_map(|n| n.attributes().find(|a| a.name() == "val").map(|a| a.value()))
+        .collect();
+    assert_eq!(styles.iter().filter(|s| **s == "ListParagraph").count(), 2, "{styles:?}");
+    assert!(styles.contains(&"Quote"));
+    let link = doc.descendants().find(|n| n.has_tag_name("hyperlink")).unwrap();
+    let rid = link.attributes().find(|a| a.name() == "id").unwrap().value().to_string();
+    let rels = unzip(&bytes, "word/_rels/document.xml.rels");
+    assert!(rels.contains(&format!("Id=\"{rid}\"")) && rels.contains("https://example.org/more"), "{rels}");
+    // The poll: counts, each answer, never "No replies".
+    let all: String =
+        doc.descendants().filter(|n| n.has_tag_name("t")).filter_map(|t| t.text()).collect::<Vec<_>>().join("|");
+    assert!(all.contains("Results: 2 votes"), "{all}");
+    assert!(all.contains("Momentum: 1 (50%)") && all.contains("Progress: 1 (50%)"), "{all}");
+    assert!(all.contains("P01|: Momentum") && all.contains("P02|: Progress"), "{all}");
+    assert!(all.contains("answered: Momentum"), "the comment says what it answered: {all}");
+    assert!(!all.contains("No replies"), "{all}");
+    // The image is in the document, with its description.
+    assert!(!all.contains("[Image:"), "{all}");
+    let pic = doc.descendants().find(|n| n.has_tag_name("docPr")).unwrap();
+    assert_eq!(pic.attribute("descr"), Some("Our ward at night"));
+    assert!(all.contains("Our ward at night"), "a caption");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    let mut media = Vec::new();
+    zip.by_name("word/media/image1.png").expect("the image in the package").read_to_end(&mut media).unwrap();
+    assert_eq!(image::load_from_memory(&media).unwrap().width(), 800);
+    assert!(unzip(&bytes, "[Content_Types].xml").contains("Extension=\"png\""));
 }
