@@ -57,6 +57,13 @@ impl BoardZone {
         self.zoned(utc).strftime("%a %-d %b %Y, %H:%M %Z").to_string()
     }
 
+    /// The wall-clock time in this zone at `utc`, to the second.
+    pub fn local(&self, utc: PrimitiveDateTime) -> PrimitiveDateTime {
+        let offset = self.zoned(utc).offset().seconds();
+        let local = utc + time::Duration::seconds(i64::from(offset));
+        local.replace_nanosecond(0).unwrap_or(local)
+    }
+
     /// The day it is at `utc` in this zone.
     pub fn local_date(&self, utc: PrimitiveDateTime) -> time::Date {
         let d = self.zoned(utc).date();

@@ -193,27 +193,55 @@ async fn csv_has_the_chosen_rows_pseudonymous_and_formula_safe(backend: Backend)
 
 /// XLSX: the CSV's rows kept as text, and the participants, codebook and votes on their own sheets.
 async fn xlsx_holds_the_same_rows_and_the_other_sheets(backend: Backend) {
+    use calamine::{Data, Reader as _};
     let c = Coded::new(backend).await;
     let (_, all) = csv_rows(&c.export(ALL_QUERY).await.1);
-    let header = HEADER;
-    // XLSX: the same rows, the participants and the codebook on their own sheets.
+    // XLSX: the same rows, typed; the participants, votes and codebook on their own sheets.
     let (ct, bytes) = c.export(&ALL_QUERY.replace("csv", "xlsx")).await;
     assert_eq!(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    use calamine::Reader as _;
-    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX workbook");
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("an XLSX workbook");
     let sheet = book.worksheet_range("Replies").unwrap();
-    let cells: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
-    assert_eq!(cells[0], header);
-    assert_eq!(cells[4][col("text")], "=1+2 just for you", "XLSX keeps the text exactly, stored as text");
-    let mut csv_cells = all.clone();
-    csv_cells[3][col("text")] = "=1+2 just for you".into();
-    assert_eq!(&cells[1..], &csv_cells[..]);
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let mut header = HEADER.map(String::from).to_vec();
+    header[col("time")] = "time (Europe/London)".into();
+    assert_eq!(rows[0].iter().map(|c| c.to_string()).collect::<Vec<_>>(), header, "the time column names its zone");
+    assert_eq!(rows[4][col("text")].to_string(), "=1+2 just for you", "XLSX keeps the text exactly, stored as text");
+    for (i, csv_row) in all.iter().enumerate() {
+        let x = rows[i + 1];
+        for (j, value) in csv_row.iter().enumerate() {
+            match j {
+                j if j == col("time") => {
+                    // A real date-time, the wall-clock time in London of the CSV's instant.
+                    let Data::DateTime(when) = &x[j] else { panic!("a date-time, not {:?}", x[j]) };
+                    let at =
+                        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).unwrap();
+                    // Excel counts days from 1899-12-30; the cell holds London's wall-clock time,
+                    // which is what the CSV's offset says.
+                    let local = time::PrimitiveDateTime::new(at.date(), at.time());
+                    let epoch = time::macros::datetime!(1899-12-30 0:00);
+                    let serial = (local - epoch).as_seconds_f64() / 86_400.0;
+                    assert!((when.as_f64() - serial).abs() < 1e-6, "{value}: {} in London", when.as_f64());
+                }
+                j if j == col("agrees") => assert_eq!(x[j], Data::Float(value.parse().unwrap()), "a number"),
+                j if j == col("text") && value.starts_with("'=") => {}
+                _ => assert_eq!(&x[j].to_string(), value),
+            }
+        }
+    }
     let people = book.worksheet_range("Participants").unwrap();
     assert_eq!(people.rows().map(|r| r[0].to_string()).collect::<Vec<_>>(), ["participant", "P01", "P02"]);
     assert_eq!(book.worksheet_range("Codebook").unwrap().rows().count(), 7);
-    let votes: Vec<Vec<String>> =
-        book.worksheet_range("Votes").unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
-    assert_eq!(votes[1][..3], ["Rank these", "P02", "1. Visits; 2. Calls"], "votes in words");
+    let votes = book.worksheet_range("Votes").unwrap();
+    let first: Vec<String> = votes.rows().nth(1).unwrap()[..3].iter().map(|c| c.to_string()).collect();
+    assert_eq!(first, ["Rank these", "P02", "1. Visits; 2. Calls"], "votes in words");
+    assert!(matches!(votes.rows().nth(1).unwrap()[4], Data::DateTime(_)));
+    // Every sheet: the header frozen, an autofilter over its rows, columns wider than the default.
+    for n in 1..=4 {
+        let xml = unzip(&bytes, &format!("xl/worksheets/sheet{n}.xml"));
+        assert!(xml.contains("state=\"frozen\"") && xml.contains("ySplit=\"1\""), "sheet {n}: {xml}");
+        assert!(xml.contains("<autoFilter ref=\"A1:"), "sheet {n}");
+        assert!(xml.contains("<col ") && xml.contains("customWidth=\"1\""), "sheet {n}");
+    }
 }
 
 /// JSON, DOCX (by question and by participant) and the quotes file.
