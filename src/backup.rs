@@ -111,6 +111,7 @@ pub fn restore(settings: &Settings, input: &Path) -> anyhow::Result<String> {
         bail!("the restored database is damaged: {check}");
     }
     let applied = db::run_migrations(&mut conn)?;
+    db::search::rebuild(&mut conn)?;
     Ok(format!(
         "Restored {} from {}{}{}.",
         path.display(),

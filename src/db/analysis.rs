@@ -190,3 +190,47 @@ pub fn coders_of_board(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec
     );
     Ok(ids)
 }
+
+/// Adds excerpts and codings in bulk (an auto-coding), in the caller's transaction. Row by
+/// row: multi-row inserts are not portable through the two-backend connection, and one
+/// prepared statement repeated is quick inside a transaction.
+pub fn insert_many(conn: &mut DbConn, excerpts_new: &[Excerpt], codings_new: &[Coding]) -> QueryResult<()> {
+    for row in excerpts_new {
+        insert_excerpt(conn, row)?;
+    }
+    for row in codings_new {
+        insert_coding(conn, row)?;
+    }
+    Ok(())
+}
+
+/// Deletes the codings of one auto-coding on a board; returns the excerpts they were on.
+pub fn delete_batch(conn: &mut DbConn, board_id: &BoardId, batch: &str) -> QueryResult<Vec<ExcerptId>> {
+    let of_batch = codings::table.filter(codings::board_id.eq(board_id)).filter(codings::batch_id.eq(batch));
+    let excerpts_of: Vec<ExcerptId> = of_batch.select(codings::excerpt_id).load(conn)?;
+    diesel::delete(of_batch).execute(conn)?;
+    Ok(excerpts_of)
+}
+
+/// Deletes those of the excerpts left with no coding and no quote mark.
+pub fn delete_bare_excerpts(conn: &mut DbConn, ids: &[ExcerptId]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        let coded: Vec<ExcerptId> =
+            codings::table.filter(codings::excerpt_id.eq_any(chunk)).select(codings::excerpt_id).load(conn)?;
+        let bare: Vec<&ExcerptId> = chunk.iter().filter(|id| !coded.contains(id)).collect();
+        n += diesel::delete(excerpts::table.filter(excerpts::id.eq_any(bare)).filter(excerpts::is_quote.eq(false)))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// The posts of a board coded with a code.
+pub fn posts_with_code(conn: &mut DbConn, board_id: &BoardId, code_id: &CodeId) -> QueryResult<Vec<PostId>> {
+    codings::table
+        .filter(codings::board_id.eq(board_id))
+        .filter(codings::code_id.eq(code_id))
+        .select(codings::post_id)
+        .distinct()
+        .load(conn)
+}

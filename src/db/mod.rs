@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod participants;
 pub mod posts;
 pub mod schema;
+pub mod search;
 pub mod stages;
 pub mod users;
 pub mod votes;

@@ -409,6 +409,8 @@ pub struct Coding {
     pub code_id: CodeId,
     pub created_by: UserId,
     pub created_at: PrimitiveDateTime,
+    /// The auto-coding action that made it, undone as one.
+    pub batch_id: Option<String>,
 }
 
 /// An analyst's memo about a reply or a code.

@@ -388,6 +388,7 @@ diesel::table! {
         code_id -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        batch_id -> Nullable<Text>,
     }
 }
 

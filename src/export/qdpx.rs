@@ -292,7 +292,10 @@ pub fn project(conn: &mut DbConn, frame: &Frame, out: &mut dyn Sink) -> AppResul
     frame.each_post_batch(conn, Scope::Board, |_, posts| {
         for post in posts {
             zip.start_file(format!("sources/{}", source_file(frame, &post.id)), options).map_err(io_error)?;
-            zip.write_all(frame.redactor.apply(&post.body_md).text.as_bytes()).map_err(io_error)?;
+            // The same characters as the XML gets (forbidden ones replaced one for one), so that
+            // selections' positions hold and no importer meets a control character.
+            let text = frame.redactor.apply(&post.body_md).text;
+            zip.write_all(super::xml::clean(&text).as_bytes()).map_err(io_error)?;
         }
         Ok(())
     })?;

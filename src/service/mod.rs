@@ -18,6 +18,7 @@ pub mod post_trees;
 pub mod posting;
 pub mod reads;
 pub mod rules;
+pub mod search;
 pub mod staff;
 pub mod stages;
 pub mod summaries;

@@ -16,6 +16,7 @@ pub mod page_cache;
 pub mod participant;
 pub mod refill;
 pub mod rights;
+pub mod search;
 pub mod session;
 pub mod setup;
 pub mod staff;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(participant::configure)
         .configure(rights::configure)
+        .configure(search::configure)
         .route("/healthz", web::get().to(health::healthz))
         .route("/assets/{file:.*}", web::get().to(assets::serve))
         .configure(auth::configure)

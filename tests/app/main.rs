@@ -30,6 +30,7 @@ mod polls;
 mod queries;
 mod reactions;
 mod scheduler;
+mod search;
 mod setup;
 mod staff_accounts;
 mod trust;

@@ -165,6 +165,7 @@ pub fn code_post(
                         code_id: code_id.clone(),
                         created_by: me.clone(),
                         created_at: ctx.now(),
+                        batch_id: None,
                     },
                 )?;
             }

@@ -214,6 +214,7 @@ impl<'a> Import<'a> {
                 code_id: code.clone(),
                 created_by: self.user.clone(),
                 created_at: self.ctx.now(),
+                batch_id: None,
             },
         )?;
         Ok(true)

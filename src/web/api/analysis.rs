@@ -22,6 +22,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/codebook/template", web::post().to(apply_template))
         .route("/boards/{board}/codebook/import", web::post().to(import_codebook))
         .route("/boards/{board}/project/import", web::post().to(import_project))
+        .route("/boards/{board}/search", web::get().to(search))
+        .route("/boards/{board}/search/code", web::post().to(auto_code))
+        .route("/boards/{board}/autocodings/{batch}", web::delete().to(undo_auto_code))
         .route("/boards/{board}/report", web::get().to(report))
         .route("/boards/{board}/export", web::get().to(export))
         .route("/codes/{code}", web::put().to(update_code))
@@ -354,4 +357,67 @@ pub async fn export(
     let format = format.format()?;
     let (file, title) = bearer.run(&state, export_job(id.into_inner(), format, options.into_inner())).await?;
     Ok(file_response(&req, file, format, &title)?)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/boards/{board}/search",
+    tag = "analysis",
+    params(("board" = String, Path), crate::service::search::SearchInput),
+    responses((status = 200, body = crate::service::search::SearchResults)),
+    security(("bearer" = [])),
+)]
+/// Full-text search of a board's replies, probes and summaries (staff), twenty hits a page.
+pub async fn search(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    input: web::Query<crate::service::search::SearchInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), input.into_inner());
+    bearer.run(&state, move |conn, _, actor| crate::service::search::search(conn, actor, &id, &input)).await.map(json)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/search/code",
+    tag = "analysis",
+    params(("board" = String, Path)),
+    request_body = crate::service::search::AutoCodeInput,
+    responses((status = 200, body = crate::service::search::AutoCodeResult)),
+    security(("bearer" = [])),
+)]
+/// Codes every reply a search finds with one code, as one action that can be undone.
+pub async fn auto_code(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    body: web::Json<crate::service::search::AutoCodeInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    bearer
+        .run(&state, move |conn, ctx, actor| crate::service::search::auto_code(conn, ctx, actor, &id, &input))
+        .await
+        .map(json)
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/boards/{board}/autocodings/{batch}",
+    tag = "analysis",
+    params(("board" = String, Path), ("batch" = String, Path)),
+    responses((status = 204, description = "The auto-coding's codings are removed")),
+    security(("bearer" = [])),
+)]
+/// Undoes an auto-coding.
+pub async fn undo_auto_code(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, batch) = path.into_inner();
+    bearer
+        .run(&state, move |conn, ctx, actor| crate::service::search::undo_auto_code(conn, ctx, actor, &id, &batch))
+        .await
+        .map(|_| HttpResponse::NoContent().finish())
 }

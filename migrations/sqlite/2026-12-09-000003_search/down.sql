@@ -1,0 +1,10 @@
+DROP INDEX codings_batch;
+ALTER TABLE codings DROP COLUMN batch_id;
+DROP TRIGGER summaries_fts_update;
+DROP TRIGGER summaries_fts_delete;
+DROP TRIGGER summaries_fts_insert;
+DROP TABLE summaries_fts;
+DROP TRIGGER posts_fts_update;
+DROP TRIGGER posts_fts_delete;
+DROP TRIGGER posts_fts_insert;
+DROP TABLE posts_fts;
