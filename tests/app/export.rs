@@ -50,6 +50,7 @@ crate::on_both_databases!(
     refi_qda_project_has_cases_sources_selections_and_notes,
     refi_qda_project_round_trips,
     docx_reads_like_the_board,
+    exports_open_in_libreoffice,
     exports_refuse_unknown_formats_and_other_people,
     command_line_writes_each_format
 );
@@ -607,4 +608,35 @@ async fn docx_reads_like_the_board(backend: Backend) {
     zip.by_name("word/media/image1.png").expect("the image in the package").read_to_end(&mut media).unwrap();
     assert_eq!(image::load_from_memory(&media).unwrap().width(), 800);
     assert!(unzip(&bytes, "[Content_Types].xml").contains("Extension=\"png\""));
+}
+
+/// The transcript and the workbook open in LibreOffice (installed by scripts/test), the program
+/// many analysts use, and read back there as written: converted by `soffice --headless`.
+async fn exports_open_in_libreoffice(backend: Backend) {
+    let c = Coded::new(backend).await;
+    c.ann.write_post(&c.s.question, json!({"body_md": "A **bold** claim with a [link](https://example.org) and\n\n- a list item", "parent_id": c.a})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, docx) = c.export("format=docx").await;
+    let (_, xlsx) = c.export("format=xlsx").await;
+    std::fs::write(dir.path().join("board.docx"), docx).unwrap();
+    std::fs::write(dir.path().join("board.xlsx"), xlsx).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
+    for (file, to) in
+        [("board.docx", "txt:Text (encoded):UTF8"), ("board.xlsx", "csv:Text - txt - csv (StarCalc):44,34,76,1")]
+    {
+        let run = std::process::Command::new("soffice")
+            .args([profile.as_str(), "--headless", "--convert-to", to, "--outdir"])
+            .arg(dir.path())
+            .arg(dir.path().join(file))
+            .output()
+            .expect("LibreOffice (soffice) is installed by scripts/test");
+        assert!(run.status.success(), "{file}: {}", String::from_utf8_lossy(&run.stderr));
+    }
+    let text = std::fs::read_to_string(dir.path().join("board.txt")).expect("the transcript converted");
+    assert!(text.contains("John helped us a lot. Weekly calls kept us going."), "{text}");
+    assert!(text.contains("A bold claim with a link and") && !text.contains("**"), "{text}");
+    assert!(text.contains("a list item"), "{text}");
+    let csv = std::fs::read_to_string(dir.path().join("board.csv")).expect("the workbook converted");
+    assert!(csv.contains("John helped us a lot"), "{csv}");
+    assert!(csv.contains("2021-03-26 08:00"), "times as date-times: {csv}");
 }
