@@ -55,6 +55,7 @@ pub struct Source {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection {
     pub guid: String,
+    pub name: String,
     /// In characters of the source's text, end exclusive.
     pub start: usize,
     pub end: usize,
@@ -73,6 +74,11 @@ pub struct Note {
 }
 
 impl Source {
+    /// Whether focusboard marked the selection as a quote (its name says so).
+    pub fn is_quote(s: &Selection) -> bool {
+        s.name == "quote" || s.name == "quote (whole reply)"
+    }
+
     /// The selection spanning the whole text, where codings of the whole source go.
     fn whole(&mut self) -> &mut Selection {
         let len = self.text.chars().count();
@@ -214,7 +220,13 @@ pub fn parse_qde(xml: &str) -> Result<Project, String> {
                             return Err("A selection ends before it starts.".into());
                         }
                         let source = p.sources.last_mut().ok_or("A selection is outside any source.")?;
-                        source.selections.push(Selection { guid: get("guid"), start, end, ..Default::default() });
+                        source.selections.push(Selection {
+                            guid: get("guid"),
+                            name: get("name"),
+                            start,
+                            end,
+                            ..Default::default()
+                        });
                         in_selection = !empty;
                     }
                     "CodeRef" if path.iter().any(|x| x == "Coding") => {

@@ -419,22 +419,28 @@ async fn refi_qda_project_round_trips(backend: Backend) {
         (Some(project.sources.len() as u64), Some(0), Some(0)),
         "{result}"
     );
-    // Codings removed here since come back from the file: the quote's (its excerpt stays, a
-    // quote), and the one on "helped us" with its excerpt; its memo stayed on the reply and is
-    // not written twice.
+    // Codings removed here since come back from the file: the quote's, and the one on "helped
+    // us" with its excerpt; that one's memo stayed on the reply and is not written twice.
     for text in [QUOTE, "helped us"] {
         let e = excerpts.iter().find(|e| e["text"] == text).unwrap();
         let coding = e["codings"][0]["id"].as_str().unwrap();
         assert_eq!(c.ana.delete(&format!("/api/v1/codings/{coding}")).await, StatusCode::NO_CONTENT);
     }
+    // And the quote mark taken off: the project's "quote" selection puts it back.
+    let quote_id = excerpts.iter().find(|e| e["text"] == QUOTE).unwrap()["id"].as_str().unwrap().to_string();
+    c.ana.put(&format!("/api/v1/excerpts/{quote_id}/quote"), json!({"quote": false})).await;
     let (st, result) = c.ana.post_raw(&import, "application/zip", bytes.clone()).await;
     assert_eq!(st, StatusCode::OK);
     let counts = |r: &Value| (r["codings_added"].as_u64(), r["excerpts_added"].as_u64(), r["memos_added"].as_u64());
-    assert_eq!(counts(&result), (Some(2), Some(1), Some(0)), "{result}");
+    // Both excerpts went (the quote's with its mark), and both come back.
+    assert_eq!(counts(&result), (Some(2), Some(2), Some(0)), "{result}");
     let (_, result) = c.ana.post_raw(&import, "application/zip", bytes.clone()).await;
     assert_eq!(counts(&result), (Some(0), Some(0), Some(0)), "a second import adds nothing: {result}");
     let (_, again) = c.ana.get(&format!("/api/v1/questions/{}/coding", c.s.question)).await;
-    assert!(again.to_string().contains(QUOTE));
+    let mut now = Vec::new();
+    collect_excerpts(&again, &c.a, &mut now);
+    let quote = now.iter().find(|e| e["text"] == QUOTE).expect("the quote's excerpt");
+    assert_eq!(quote["is_quote"], true, "{quote}");
     // A redacted export's texts differ from the replies: left out, and said so.
     let (_, redacted) = c.export("format=qdpx&redact=John").await;
     let (_, result) = c.ana.post_raw(&import, "application/zip", redacted).await;

@@ -111,13 +111,18 @@ pub fn import_project(
                     .chain(sel.note_refs.iter().filter_map(|n| notes.get(n.as_str()).copied()))
                     .filter(|m| !m.trim().is_empty())
                     .collect();
-                if codes.is_empty() && memos.is_empty() {
+                let quote = refi_qda::Source::is_quote(sel);
+                if codes.is_empty() && memos.is_empty() && !quote {
                     continue;
                 }
                 let whole = sel.start == 0 && sel.end == length;
                 let range = (!whole).then_some((sel.start, sel.end));
                 let (excerpt, added) = import.excerpt(conn, post, range)?;
                 result.excerpts_added += usize::from(added);
+                // A quote chosen here and exported comes back a quote.
+                if quote {
+                    db::analysis::set_quote(conn, &excerpt, true)?;
+                }
                 for code in codes {
                     result.codings_added += usize::from(import.coding(conn, post, &excerpt, code)?);
                 }
