@@ -4,31 +4,139 @@
 //! query text they are given is only ever a list of plain words.
 
 use super::DbConn;
-use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId, StageId};
+use crate::domain::ids::{BoardId, CodeId, ParticipantId, PostId, QuestionId, StageId};
 use diesel::prelude::*;
-use diesel::sql_types::{Double, Integer, Text};
+use diesel::sql_types::{BigInt, Text};
 
 /// Where a search looks, besides the board.
 #[derive(Debug, Clone, Default)]
 pub struct Within {
     pub stage: Option<StageId>,
     pub question: Option<QuestionId>,
+    /// Only posts of these participants (an attribute or group chosen).
+    pub participants: Option<Vec<ParticipantId>>,
+    /// Only posts coded with this code.
+    pub code: Option<CodeId>,
     /// Include posts the moderators hid (staff see them, marked).
     pub hidden: bool,
 }
 
 #[derive(QueryableByName, Debug)]
-struct Hit {
+struct Id {
     #[diesel(sql_type = Text)]
     id: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    participant_id: Option<String>,
-    #[diesel(sql_type = Double)]
-    rank: f64,
 }
 
-/// A post found: its id, its participant author (none for staff posts) and its rank.
-pub type Found = (PostId, Option<ParticipantId>, f64);
+#[derive(QueryableByName, Debug)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The condition and its values for the posts of a board holding every word, filtered.
+fn condition(
+    board: &BoardId,
+    words: &[String],
+    within: &Within,
+    sqlite: bool,
+    counting: bool,
+) -> (String, Vec<String>) {
+    let mut binds: Vec<String> = Vec::new();
+    let arg = |value: String, binds: &mut Vec<String>| {
+        binds.push(value);
+        if sqlite {
+            "?".to_string()
+        } else {
+            format!("${}", binds.len())
+        }
+    };
+    // Counting, SQLite is quickest driven from the words' matches (the unary plus keeps it off
+    // the board's index); a page, from the board's posts in order, stopping at the page's end.
+    let board_column = if sqlite && counting { "+p.board_id" } else { "p.board_id" };
+    let mut sql = format!("{board_column} = {} AND p.removed_at IS NULL", arg(board.to_string(), &mut binds));
+    // The engines' own matching: FTS5's rowid set, or the tsvector column and its GIN index.
+    match sqlite {
+        true => sql.push_str(&format!(
+            " AND p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH {})",
+            arg(fts5_query(words), &mut binds)
+        )),
+        false => {
+            sql.push_str(&format!(" AND p.search @@ plainto_tsquery('english', {})", arg(words.join(" "), &mut binds)))
+        }
+    }
+    if !within.hidden {
+        sql.push_str(" AND p.hidden_at IS NULL");
+    }
+    if let Some(q) = &within.question {
+        sql.push_str(&format!(" AND p.question_id = {}", arg(q.to_string(), &mut binds)));
+    }
+    if let Some(s) = &within.stage {
+        sql.push_str(&format!(
+            " AND p.question_id IN (SELECT id FROM questions WHERE stage_id = {})",
+            arg(s.to_string(), &mut binds)
+        ));
+    }
+    if let Some(code) = &within.code {
+        sql.push_str(&format!(
+            " AND p.id IN (SELECT post_id FROM codings WHERE code_id = {})",
+            arg(code.to_string(), &mut binds)
+        ));
+    }
+    if let Some(people) = &within.participants {
+        let list: Vec<String> = people.iter().map(|p| arg(p.to_string(), &mut binds)).collect();
+        sql.push_str(&format!(" AND p.participant_id IN ({})", list.join(", ")));
+    }
+    (sql, binds)
+}
+
+/// How many posts of the board hold every word, after the filters.
+pub fn count(conn: &mut DbConn, board: &BoardId, words: &[String], within: &Within) -> QueryResult<i64> {
+    if within.participants.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(0);
+    }
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
+    let (cond, binds) = condition(board, words, within, sqlite, true);
+    let sql = format!("SELECT count(*) AS n FROM posts p WHERE {cond}");
+    let rows: Vec<Count> = match conn {
+        DbConn::Sqlite(c) => {
+            binds.into_iter().fold(diesel::sql_query(sql).into_boxed(), |q, b| q.bind::<Text, _>(b)).load(c)?
+        }
+        DbConn::Postgresql(c) => {
+            binds.into_iter().fold(diesel::sql_query(sql).into_boxed(), |q, b| q.bind::<Text, _>(b)).load(c)?
+        }
+    };
+    Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// The posts of the board holding every word, after the filters, in the order they were
+/// written (as the board and the desktop programs' text searches list them): `limit` from
+/// `offset`. Removed posts are never found; hidden ones only when `within.hidden`.
+pub fn page(
+    conn: &mut DbConn,
+    board: &BoardId,
+    words: &[String],
+    within: &Within,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<PostId>> {
+    if within.participants.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
+    let (cond, binds) = condition(board, words, within, sqlite, false);
+    let sql = format!(
+        "SELECT p.id AS id FROM posts p WHERE {cond} ORDER BY p.created_at, p.id LIMIT {limit} OFFSET {offset}"
+    );
+    let rows: Vec<Id> = match conn {
+        DbConn::Sqlite(c) => {
+            binds.into_iter().fold(diesel::sql_query(sql).into_boxed(), |q, b| q.bind::<Text, _>(b)).load(c)?
+        }
+        DbConn::Postgresql(c) => {
+            binds.into_iter().fold(diesel::sql_query(sql).into_boxed(), |q, b| q.bind::<Text, _>(b)).load(c)?
+        }
+    };
+    Ok(rows.into_iter().map(|r| PostId::from(r.id)).collect())
+}
 
 #[derive(QueryableByName, Debug)]
 struct Snip {
@@ -47,69 +155,6 @@ fn fts5_query(words: &[String]) -> String {
     words.iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
 }
 
-/// Posts of the board matching every word, best first, at most `limit`: (post, rank). Posts
-/// removed with a withdrawal are never found; hidden ones only when `within.hidden`.
-pub fn matching_posts(
-    conn: &mut DbConn,
-    board: &BoardId,
-    words: &[String],
-    within: &Within,
-    limit: i64,
-) -> QueryResult<Vec<Found>> {
-    let mut filters = String::new();
-    if !within.hidden {
-        filters.push_str(" AND p.hidden_at IS NULL");
-    }
-    let rows: Vec<Hit> = match conn {
-        DbConn::Sqlite(c) => {
-            let mut binds: Vec<String> = vec![fts5_query(words), board.to_string()];
-            if let Some(s) = &within.stage {
-                filters.push_str(" AND q.stage_id = ?");
-                binds.push(s.to_string());
-            }
-            if let Some(q) = &within.question {
-                filters.push_str(" AND p.question_id = ?");
-                binds.push(q.to_string());
-            }
-            let sql = format!(
-                "SELECT p.id AS id, p.participant_id AS participant_id, bm25(posts_fts) AS rank FROM posts_fts \
-                 JOIN posts p ON p.rowid = posts_fts.rowid JOIN questions q ON q.id = p.question_id \
-                 WHERE posts_fts MATCH ? AND p.board_id = ? AND p.removed_at IS NULL{filters} \
-                 ORDER BY rank LIMIT ?"
-            );
-            let mut query = diesel::sql_query(sql).into_boxed();
-            for b in binds {
-                query = query.bind::<Text, _>(b);
-            }
-            query.bind::<Integer, _>(limit as i32).load(c)?
-        }
-        DbConn::Postgresql(c) => {
-            let mut binds: Vec<String> = vec![words.join(" "), board.to_string()];
-            if let Some(s) = &within.stage {
-                binds.push(s.to_string());
-                filters.push_str(&format!(" AND q.stage_id = ${}", binds.len()));
-            }
-            if let Some(q) = &within.question {
-                binds.push(q.to_string());
-                filters.push_str(&format!(" AND p.question_id = ${}", binds.len()));
-            }
-            let sql = format!(
-                "SELECT p.id AS id, p.participant_id AS participant_id, ts_rank(p.search, w)::float8 AS rank \
-                 FROM posts p JOIN questions q ON q.id = p.question_id, plainto_tsquery('english', $1) w \
-                 WHERE p.search @@ w AND p.board_id = $2 AND p.removed_at IS NULL{filters} \
-                 ORDER BY rank DESC, p.id LIMIT ${}",
-                binds.len() + 1
-            );
-            let mut query = diesel::sql_query(sql).into_boxed();
-            for b in binds {
-                query = query.bind::<Text, _>(b);
-            }
-            query.bind::<Integer, _>(limit as i32).load(c)?
-        }
-    };
-    Ok(rows.into_iter().map(|h| (PostId::from(h.id), h.participant_id.map(ParticipantId::from), h.rank)).collect())
-}
-
 /// The matched words of some posts in their context, marked with `MARK_START` and `MARK_END`.
 pub fn snippets(conn: &mut DbConn, words: &[String], ids: &[PostId]) -> QueryResult<Vec<(PostId, String)>> {
     if ids.is_empty() {
@@ -119,9 +164,12 @@ pub fn snippets(conn: &mut DbConn, words: &[String], ids: &[PostId]) -> QueryRes
         DbConn::Sqlite(c) => {
             let marks = format!("'{MARK_START}', '{MARK_END}'");
             let list = vec!["?"; ids.len()].join(", ");
+            // Constrained by rowid inside the FTS query, so it looks up these posts alone rather
+            // than every match of the words.
             let sql = format!(
                 "SELECT p.id AS id, snippet(posts_fts, 0, {marks}, '…', 32) AS snippet FROM posts_fts \
-                 JOIN posts p ON p.rowid = posts_fts.rowid WHERE posts_fts MATCH ? AND p.id IN ({list})"
+                 JOIN posts p ON p.rowid = posts_fts.rowid WHERE posts_fts MATCH ? \
+                 AND posts_fts.rowid IN (SELECT rowid FROM posts WHERE id IN ({list}))"
             );
             let mut query = diesel::sql_query(sql).into_boxed().bind::<Text, _>(fts5_query(words));
             for id in ids {

@@ -6,13 +6,13 @@ use super::{access, in_tx, Access, Actor, Ctx};
 use crate::db::models::{Coding, Excerpt};
 use crate::db::search::{Within, MARK_END, MARK_START};
 use crate::db::{self, DbConn};
-use crate::domain::ids::{BoardId, CodeId, ParticipantId, PostId, QuestionId, StageId};
+use crate::domain::ids::{BoardId, CodeId, PostId, QuestionId, StageId};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 
-/// The most hits a search considers (and an auto-coding codes).
+/// The most hits an auto-coding codes at once.
 const MAX_HITS: i64 = 20_000;
 const PAGE: usize = 20;
 
@@ -61,7 +61,7 @@ pub struct SearchResults {
     pub words: Vec<String>,
     /// Replies found, all pages together.
     pub total: usize,
-    /// True when there were more than could be considered (20,000): narrow the search.
+    /// True when there are more than an auto-coding codes at once (20,000): narrow the search.
     pub truncated: bool,
     pub page: usize,
     pub pages: usize,
@@ -86,38 +86,31 @@ fn set(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The posts that match, best first, after every filter.
-fn found(conn: &mut DbConn, acc: &Access, input: &SearchInput, words: &[String]) -> AppResult<(Vec<PostId>, bool)> {
-    let within = Within {
-        stage: set(&input.stage).map(StageId::from),
-        question: set(&input.question).map(QuestionId::from),
-        hidden: true,
-    };
-    let hits = db::search::matching_posts(conn, &acc.board.id, words, &within, MAX_HITS)?;
-    let truncated = hits.len() as i64 >= MAX_HITS;
+/// Where to look: the filters as the database takes them. An attribute or group becomes the
+/// list of participants who have it (read once, compared here as the grid compares them).
+fn within(conn: &mut DbConn, acc: &Access, input: &SearchInput) -> AppResult<Within> {
     let attribute = set(&input.attribute).zip(set(&input.value));
     let group = set(&input.group);
-    let people: HashMap<ParticipantId, crate::db::models::Participant> = match attribute.is_some() || group.is_some() {
-        true => db::participants::of_board(conn, &acc.board.id)?.into_iter().map(|p| (p.id.clone(), p)).collect(),
-        false => HashMap::new(),
+    let participants = match attribute.is_some() || group.is_some() {
+        true => Some(
+            db::participants::of_board(conn, &acc.board.id)?
+                .into_iter()
+                .filter(|p| {
+                    attribute.is_none_or(|(a, v)| p.attribute(a).eq_ignore_ascii_case(v))
+                        && group.is_none_or(|g| p.group().is_some_and(|x| x.eq_ignore_ascii_case(g)))
+                })
+                .map(|p| p.id)
+                .collect(),
+        ),
+        false => None,
     };
-    let coded: Option<HashSet<PostId>> = match set(&input.code) {
-        Some(code) => {
-            Some(db::analysis::posts_with_code(conn, &acc.board.id, &CodeId::from(code))?.into_iter().collect())
-        }
-        None => None,
-    };
-    let ids = hits
-        .into_iter()
-        .filter(|(id, who, _)| {
-            let person = who.as_ref().and_then(|w| people.get(w));
-            attribute.is_none_or(|(a, v)| person.is_some_and(|p| p.attribute(a).eq_ignore_ascii_case(v)))
-                && group.is_none_or(|g| person.is_some_and(|p| p.group().is_some_and(|x| x.eq_ignore_ascii_case(g))))
-                && coded.as_ref().is_none_or(|c| c.contains(id))
-        })
-        .map(|(id, _, _)| id)
-        .collect();
-    Ok((ids, truncated))
+    Ok(Within {
+        stage: set(&input.stage).map(StageId::from),
+        question: set(&input.question).map(QuestionId::from),
+        participants,
+        code: set(&input.code).map(CodeId::from),
+        hidden: true,
+    })
 }
 
 fn staff_access(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppResult<Access> {
@@ -149,13 +142,13 @@ pub fn search(conn: &mut DbConn, actor: &Actor, board_id: &BoardId, input: &Sear
     if words.is_empty() {
         return Ok(results);
     }
-    let (ids, truncated) = found(conn, &acc, input, &words)?;
-    results.total = ids.len();
-    results.truncated = truncated;
-    results.pages = ids.len().div_ceil(PAGE);
+    let within = within(conn, &acc, input)?;
+    results.total = db::search::count(conn, board_id, &words, &within)? as usize;
+    results.truncated = results.total > MAX_HITS as usize;
+    results.pages = results.total.div_ceil(PAGE);
     results.page = (input.page.unwrap_or(1).max(1) as usize).min(results.pages.max(1));
-    let start = (results.page - 1) * PAGE;
-    let page: Vec<PostId> = ids.iter().skip(start).take(PAGE).cloned().collect();
+    let start = ((results.page - 1) * PAGE) as i64;
+    let page: Vec<PostId> = db::search::page(conn, board_id, &words, &within, start, PAGE as i64)?;
     let zone = acc.zone();
     let snippets: HashMap<PostId, String> = db::search::snippets(conn, &words, &page)?.into_iter().collect();
     let mut posts: HashMap<PostId, db::posts::AuthoredPost> =
@@ -288,7 +281,8 @@ pub fn auto_code(
         Some("words") => true,
         Some(other) => return Err(AppError::invalid_field("scope", format!("{other:?} is not one of: words, reply"))),
     };
-    let (ids, _) = found(conn, &acc, &input.search, &words)?;
+    let where_ = within(conn, &acc, &input.search)?;
+    let ids = db::search::page(conn, board_id, &words, &where_, 0, MAX_HITS)?;
     let batch_id = db::new_id::<String>();
     let now = ctx.now();
     in_tx(conn, |conn| {
