@@ -41,6 +41,8 @@ fn condition(
     sqlite: bool,
     counting: bool,
 ) -> (String, Vec<String>) {
+    // Counting in SQLite, the words' matches are the driving table of the query (see `count`):
+    // they take the first placeholder, and the condition holds no match of its own.
     let mut binds: Vec<String> = Vec::new();
     let arg = |value: String, binds: &mut Vec<String>| {
         binds.push(value);
@@ -50,12 +52,13 @@ fn condition(
             format!("${}", binds.len())
         }
     };
-    // Counting, SQLite is quickest driven from the words' matches (the unary plus keeps it off
-    // the board's index); a page, from the board's posts in order, stopping at the page's end.
-    let board_column = if sqlite && counting { "+p.board_id" } else { "p.board_id" };
-    let mut sql = format!("{board_column} = {} AND p.removed_at IS NULL", arg(board.to_string(), &mut binds));
+    if sqlite && counting {
+        binds.push(fts5_query(words));
+    }
+    let mut sql = format!("p.board_id = {} AND p.removed_at IS NULL", arg(board.to_string(), &mut binds));
     // The engines' own matching: FTS5's rowid set, or the tsvector column and its GIN index.
     match sqlite {
+        true if counting => {}
         true => sql.push_str(&format!(
             " AND p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH {})",
             arg(fts5_query(words), &mut binds)
@@ -96,7 +99,16 @@ pub fn count(conn: &mut DbConn, board: &BoardId, words: &[String], within: &With
     }
     let sqlite = matches!(conn, DbConn::Sqlite(_));
     let (cond, binds) = condition(board, words, within, sqlite, true);
-    let sql = format!("SELECT count(*) AS n FROM posts p WHERE {cond}");
+    // SQLite: from the words' matches to their posts by rowid (CROSS JOIN fixes that order),
+    // so the count costs the matches, not the board; a page (below) walks the board's posts in
+    // order and stops at its end.
+    let sql = match sqlite {
+        true => format!(
+            "SELECT count(*) AS n FROM (SELECT rowid AS r FROM posts_fts WHERE posts_fts MATCH ?) f \
+             CROSS JOIN posts p ON p.rowid = f.r WHERE {cond}"
+        ),
+        false => format!("SELECT count(*) AS n FROM posts p WHERE {cond}"),
+    };
     let rows: Vec<Count> = match conn {
         DbConn::Sqlite(c) => {
             binds.into_iter().fold(diesel::sql_query(sql).into_boxed(), |q, b| q.bind::<Text, _>(b)).load(c)?
