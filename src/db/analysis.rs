@@ -224,13 +224,3 @@ pub fn delete_bare_excerpts(conn: &mut DbConn, ids: &[ExcerptId]) -> QueryResult
     }
     Ok(n)
 }
-
-/// The posts of a board coded with a code.
-pub fn posts_with_code(conn: &mut DbConn, board_id: &BoardId, code_id: &CodeId) -> QueryResult<Vec<PostId>> {
-    codings::table
-        .filter(codings::board_id.eq(board_id))
-        .filter(codings::code_id.eq(code_id))
-        .select(codings::post_id)
-        .distinct()
-        .load(conn)
-}
