@@ -171,6 +171,10 @@ fn remove_contributions(
     if !delete.is_empty() {
         erasure::delete_posts(conn, &delete)?;
     }
+    if !delete.is_empty() || !empty.is_empty() {
+        // The search index holds their words too, until merged.
+        db::search::forget_removed(conn)?;
+    }
     report.posts_removed += delete.len();
     report.posts_emptied += empty.len();
     report.votes_and_reactions_removed += erasure::delete_votes_and_reactions_of(conn, id)?;
