@@ -264,6 +264,13 @@ test('an analyst codes words selected in a reply, and reads the counts', { timeo
     assert.equal(await realised(), before + 1, 'one more reply with the code');
     await page.locator('blockquote.quote em').getByText(chosen.text, { exact: true }).waitFor();
     await expectAccessible(page, 'report page');
+
+    // Search: a word just coded is found and marked, and the page passes axe.
+    const word = chosen.text.split(' ')[0].replace(/[^\p{L}\p{N}]/gu, '');
+    await page.goto(`${board.replace(/\?.*$/, '')}/search?q=${encodeURIComponent(word)}`);
+    await page.getByRole('heading', { name: /found, in the order they were written/ }).waitFor();
+    assert.ok(await page.locator('.hits mark').count() > 0, 'the word is marked in the hits');
+    await expectAccessible(page, 'search page');
   } finally {
     await browser.close();
     server.stop();
