@@ -159,13 +159,15 @@ fn containing(needle: &str) -> String {
 /// An audit entry's texts: id, subject, actor name, before and after.
 pub type AuditTexts = (String, String, String, Option<String>, Option<String>);
 
-/// Audit entries whose texts contain any of `needles` (compared as stored: the caller checks
-/// again, as LIKE's case rules differ between the databases).
-pub fn audit_mentioning(conn: &mut DbConn, needles: &[String]) -> QueryResult<Vec<AuditTexts>> {
+/// Audit entries of a board whose texts contain any of `needles` (compared as stored: the
+/// caller checks again, as LIKE's case rules differ between the databases). Another board's
+/// log is left alone: the same address may be a participant there too.
+pub fn audit_mentioning(conn: &mut DbConn, board_id: &BoardId, needles: &[String]) -> QueryResult<Vec<AuditTexts>> {
     let mut found = Vec::new();
     for needle in needles {
         let pattern = containing(needle);
         let rows: Vec<AuditTexts> = audit_log::table
+            .filter(audit_log::board_id.eq(board_id))
             .filter(
                 audit_log::subject
                     .like(&pattern)

@@ -285,8 +285,28 @@ fn identifying_texts(p: &Participant) -> Vec<String> {
 
 const ERASED: &str = "[erased]";
 
+/// Replaces each needle where it stands as a whole (not "Ann" inside "Anna"), case as written.
 fn replace_all(text: &str, needles: &[String]) -> String {
-    needles.iter().fold(text.to_string(), |t, n| t.replace(n.as_str(), ERASED))
+    needles.iter().fold(text.to_string(), |t, n| replace_whole(&t, n))
+}
+
+fn replace_whole(text: &str, needle: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    while let Some(at) = rest.find(needle) {
+        let before = rest[..at].chars().last().or_else(|| out.chars().last());
+        let after = rest[at + needle.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if word(before) || word(after) {
+            out.push_str(needle);
+        } else {
+            out.push_str(ERASED);
+        }
+        rest = &rest[at + needle.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces the needles inside every string of a JSON value, keeping it JSON.
@@ -315,7 +335,7 @@ fn scrub(conn: &mut DbConn, board_id: &BoardId, p: &Participant) -> AppResult<()
     if needles.is_empty() {
         return Ok(());
     }
-    for mut row in erasure::audit_mentioning(conn, &needles)? {
+    for mut row in erasure::audit_mentioning(conn, board_id, &needles)? {
         row.1 = replace_all(&row.1, &needles);
         row.2 = replace_all(&row.2, &needles);
         row.3 = row.3.map(|t| replace_in_json(&t, &needles));
@@ -427,6 +447,12 @@ mod tests {
         empty.sort();
         assert_eq!(delete, vec![PostId::from("d"), PostId::from("e")]);
         assert_eq!(empty, vec![PostId::from("a"), PostId::from("b")]);
+    }
+
+    #[test]
+    fn only_whole_names_are_replaced() {
+        let needles = vec!["Ann".to_string()];
+        assert_eq!(replace_all("Ann, Anna and Joann met Ann.", &needles), "[erased], Anna and Joann met [erased].");
     }
 
     #[test]

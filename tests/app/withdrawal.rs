@@ -328,6 +328,16 @@ async fn erasure_leaves_no_trace_of_the_person_in_any_table(backend: Backend) {
     m.put(&format!("/api/v1/boards/{}/participants/{id}/group", s.board), json!({"group": "Night"})).await;
     app.outbox.drain().await.unwrap();
 
+    // She takes part in another board too, where nothing is erased.
+    let other = app.board_with_question("other@example.org", "open", &[]).await;
+    let other_mod = app.api_of("other@example.org").await;
+    other_mod
+        .post_csv(
+            &format!("/api/v1/boards/{}/participants/import?commit=true", other.board),
+            "email,name\nquist.annabel@example.org,Annabel Quist\n",
+        )
+        .await;
+
     // Only moderators (and administrators) erase; a co-moderator may not.
     let co = app.staff_api("co@example.org", false).await;
     app.with_db({
@@ -352,11 +362,39 @@ async fn erasure_leaves_no_trace_of_the_person_in_any_table(backend: Backend) {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("P01 is erased"));
 
+    // Her other board keeps her, and its audit log; nothing else anywhere holds her.
+    let (_, there) = other_mod.participants(&other.board).await;
+    assert_eq!(there[0]["name"], "Annabel Quist");
+    let (_, other_log) = other_mod.get(&format!("/api/v1/boards/{}/audit", other.board)).await;
+    assert!(other_log.to_string().contains("quist.annabel@example.org"), "{other_log}");
+    let other_board = other.board.to_string();
     let rows = every_text(&app, backend).await;
     for secret in ["Annabel Quist", "quist.annabel@example.org", "Wardrobe Wanderer", "Zebra-striped confidences"] {
-        let found: Vec<_> = rows.iter().filter(|(_, _, v)| v.contains(secret)).collect();
+        let found: Vec<_> = rows
+            .iter()
+            .filter(|(_, _, v)| v.contains(secret))
+            .filter(|(t, _, _)| !(t == "participants" || t == "audit_log"))
+            .collect();
         assert!(found.is_empty(), "{secret:?} is still in {found:?}");
     }
+    // In the participants table and the audit log, only the other board's rows hold her.
+    let left = app
+        .with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use focusboard::db::schema::{audit_log, participants};
+            let people: Vec<String> = participants::table
+                .filter(participants::name.eq("Annabel Quist"))
+                .select(participants::board_id)
+                .load(conn)?;
+            let logs: Vec<Option<String>> = audit_log::table
+                .filter(audit_log::after_json.like("%quist.annabel%").or(audit_log::subject.like("%quist.annabel%")))
+                .select(audit_log::board_id)
+                .load(conn)?;
+            Ok((people, logs))
+        })
+        .await;
+    assert_eq!(left.0, vec![other_board.clone()]);
+    assert!(left.1.iter().all(|b| b.as_deref() == Some(other_board.as_str())) && !left.1.is_empty(), "{left:?}");
     // The audit log keeps that it happened, by whom, without what was erased.
     let erasures: Vec<_> =
         rows.iter().filter(|(t, c, v)| t == "audit_log" && c == "action" && v == "participant.erase").collect();
