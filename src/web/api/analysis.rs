@@ -123,7 +123,7 @@ pub async fn import_codebook(
     path = "/api/v1/boards/{board}/project/import",
     tag = "analysis",
     params(("board" = String, Path)),
-    request_body(content = Vec<u8>, content_type = "application/zip", description = "A REFI-QDA project (.qdpx)"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "A REFI-QDA project (.qdpx), as its bytes"),
     responses((status = 200, body = analysis::ProjectImport)),
     security(("bearer" = [])),
 )]
