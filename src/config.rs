@@ -36,6 +36,13 @@ pub struct Settings {
     pub mail_from_name: String,
     pub mail_dir: PathBuf,
     pub smtp_connections: u32,
+    pub reply_address: String,
+    pub imap_url: String,
+    pub imap_folder: String,
+    pub imap_done_folder: String,
+    pub imap_ca_file: PathBuf,
+    pub inbox_dir: PathBuf,
+    pub inbox_interval_secs: u64,
     pub email_max_attempts: i32,
     pub email_retry_secs: i64,
     pub outbox_interval_ms: u64,
@@ -110,6 +117,17 @@ impl Settings {
         {
             anyhow::bail!("mail_from must be an email address, got {:?}", self.mail_from);
         }
+        let reply = self.reply_address();
+        if crate::domain::email::EmailAddress::parse(reply).is_err() && !reply.ends_with("@localhost") {
+            anyhow::bail!("reply_address must be an email address, got {reply:?}");
+        }
+        if reply.split('@').next().is_some_and(|l| l.contains('+')) {
+            anyhow::bail!("reply_address must not contain a \"+\": its keys are added after one, got {reply:?}");
+        }
+        let imap = self.imap_url.trim();
+        if !imap.is_empty() && !imap.starts_with("imaps://") {
+            anyhow::bail!("imap_url must start with imaps:// (IMAP over TLS, usually port 993), or be empty");
+        }
         if !(1..=256).contains(&self.smtp_connections) {
             anyhow::bail!("smtp_connections must be between 1 and 256");
         }
@@ -121,6 +139,23 @@ impl Settings {
             anyhow::bail!("sign_in_link_days must be at least 1");
         }
         Ok(())
+    }
+
+    /// The address replies are sent to, before a key is added to it.
+    pub fn reply_address(&self) -> &str {
+        match self.reply_address.trim() {
+            "" => self.mail_from.trim(),
+            a => a,
+        }
+    }
+
+    /// The folder of .eml files read as incoming mail when no IMAP mailbox is set.
+    pub fn inbox_folder(&self) -> PathBuf {
+        if self.inbox_dir.as_os_str().is_empty() {
+            self.data_dir.join("inbox")
+        } else {
+            self.inbox_dir.clone()
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {

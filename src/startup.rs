@@ -4,6 +4,7 @@
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email::inbound::InboxWorker;
 use crate::email::transport::{self, Mailer};
 use crate::email::worker::OutboxWorker;
 use crate::scheduler::Scheduler;
@@ -30,6 +31,9 @@ pub struct Application {
     pub ctx: Ctx,
     pub scheduler: Scheduler,
     pub outbox: OutboxWorker,
+    /// Reads replies by email from the mailbox (or the drop folder).
+    pub inbox: InboxWorker,
+    inbox_every: Duration,
     scheduler_every: Duration,
     outbox_every: Duration,
     /// How often "read up to here" marks are written (None: only before counts and at stop).
@@ -57,6 +61,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let (db, ctx) = prepare(&settings, clock.clone())?;
         let outbox = outbox_worker(&settings, db.clone(), clock)?;
+        let inbox = InboxWorker::from_settings(&settings, db.clone(), ctx.clone())?;
         let address = listener.local_addr()?;
         let state = aweb::Data::new(AppState::new(db.clone(), ctx.clone(), settings.clone())?);
         let key = session_key(&settings)?;
@@ -119,6 +124,8 @@ impl Application {
             scheduler: Scheduler::new(db.clone(), ctx.clone()),
             ctx,
             outbox,
+            inbox,
+            inbox_every: Duration::from_secs(settings.inbox_interval_secs.max(1)),
             db,
             scheduler_every: Duration::from_secs(settings.scheduler_interval_secs.max(1)),
             outbox_every: Duration::from_millis(settings.outbox_interval_ms.max(50)),
@@ -145,6 +152,7 @@ impl Application {
             vec![
                 tokio::spawn(self.scheduler.clone().run(self.scheduler_every)),
                 tokio::spawn(self.outbox.clone().run(self.outbox_every)),
+                tokio::spawn(self.inbox.clone().run(self.inbox_every)),
             ]
         } else {
             Vec::new()
@@ -184,6 +192,10 @@ impl Application {
             if tokio::time::timeout(Duration::from_secs(30), worker).await.is_err() {
                 tracing::warn!("the outbox worker did not stop within 30 s; its claims return after their lease");
             }
+        }
+        // A message read but not yet committed is read again by the next pass, and posted once.
+        if let Some(inbox) = tasks.next() {
+            inbox.abort();
         }
         tracing::info!("server stopped");
         Ok(result?)
@@ -258,6 +270,7 @@ pub fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Db, C
         token_days: settings.token_days.max(1),
         reads: Arc::default(),
         outlines: Arc::default(),
+        reply_address: settings.reply_address().to_string(),
     };
     Ok((db, ctx))
 }

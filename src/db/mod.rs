@@ -6,6 +6,7 @@ pub mod boards;
 pub mod erasure;
 pub mod idempotency;
 pub mod images;
+pub mod inbound;
 pub mod json_text;
 pub mod models;
 pub mod moderation;

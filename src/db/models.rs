@@ -3,13 +3,14 @@
 use super::json_text::JsonText;
 use super::schema::*;
 use crate::domain::attributes::{self, attribute_text, group_of, Attributes};
-use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::email::{DeliveryStatus, EmailKind, InboundOutcome, ReplyNotices};
 use crate::domain::email_texts::EditableEmail;
 use crate::domain::ids::*;
 use crate::domain::polls::{Answer, PollConfig, QuestionKind};
 use crate::domain::roles::{
     AccountLinkPurpose, Anonymity, BoardRole, BoardState, PostSource, ResponseMode, WithdrawalPolicy, WithdrawalSource,
 };
+use crate::domain::schedule::Holidays;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -72,6 +73,12 @@ pub struct Board {
     /// The scheduler purges the board once it is archived and past `retain_until`.
     pub purge_when_due: bool,
     pub purged_at: Option<PrimitiveDateTime>,
+    /// The hour (board time) daily digests go out.
+    pub digest_hour: i32,
+    /// Days skipped, like weekends, when stages are scheduled by working days.
+    pub holidays: JsonText<Holidays>,
+    /// While set, nothing is released and no reminder is sent.
+    pub paused_at: Option<PrimitiveDateTime>,
 }
 
 /// A participant's agreement, with the consent text as it was when they agreed.
@@ -117,6 +124,9 @@ pub struct BoardMember {
     pub user_id: UserId,
     pub role: BoardRole,
     pub created_at: PrimitiveDateTime,
+    /// Whether this member gets a daily digest of the board's activity.
+    pub digest: bool,
+    pub digest_sent_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -146,6 +156,11 @@ pub struct Participant {
     pub withdrawal_source: Option<WithdrawalSource>,
     /// Erased: name, email, attributes and screen name were deleted.
     pub erased_at: Option<PrimitiveDateTime>,
+    /// Set by a bounce: mail to this address is not being delivered.
+    pub email_failing_at: Option<PrimitiveDateTime>,
+    pub email_failing_reason: Option<String>,
+    pub reply_notices: ReplyNotices,
+    pub digest_sent_at: Option<PrimitiveDateTime>,
 }
 
 impl Participant {
@@ -349,6 +364,43 @@ pub struct OutboxMessage {
     pub locked_by: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub sent_at: Option<PrimitiveDateTime>,
+    /// The Reply-To address with the message's reply key, for messages that take a reply.
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reply_keys)]
+pub struct ReplyKey {
+    /// SHA-256 of the key: the key itself is only in the message sent.
+    pub key_hash: String,
+    pub board_id: BoardId,
+    pub participant_id: ParticipantId,
+    pub question_id: QuestionId,
+    /// For a probe or a reply notice: the post a reply answers.
+    pub post_id: Option<PostId>,
+    /// The participant's address when the key was made; a reply must come from it.
+    pub address: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = inbound_mail)]
+pub struct InboundMail {
+    pub id: String,
+    pub dedup_key: String,
+    pub board_id: Option<BoardId>,
+    pub participant_id: Option<ParticipantId>,
+    pub question_id: Option<QuestionId>,
+    pub parent_post_id: Option<PostId>,
+    pub sender: String,
+    pub subject: String,
+    pub body_text: String,
+    pub outcome: InboundOutcome,
+    pub reason: Option<String>,
+    pub post_id: Option<PostId>,
+    pub received_at: PrimitiveDateTime,
+    pub handled_by: Option<String>,
+    pub handled_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -110,6 +110,9 @@ diesel::table! {
         retain_until -> Nullable<Date>,
         purge_when_due -> Bool,
         purged_at -> Nullable<Timestamp>,
+        digest_hour -> Integer,
+        holidays -> Text,
+        paused_at -> Nullable<Timestamp>,
     }
 }
 
@@ -127,6 +130,8 @@ diesel::table! {
         user_id -> Text,
         role -> Text,
         created_at -> Timestamp,
+        digest -> Bool,
+        digest_sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -151,6 +156,10 @@ diesel::table! {
         withdrawal_asked_on -> Nullable<Date>,
         withdrawal_source -> Nullable<Text>,
         erased_at -> Nullable<Timestamp>,
+        email_failing_at -> Nullable<Timestamp>,
+        email_failing_reason -> Nullable<Text>,
+        reply_notices -> Text,
+        digest_sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -272,6 +281,39 @@ diesel::table! {
         locked_by -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        reply_to -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    reply_keys (key_hash) {
+        key_hash -> Text,
+        board_id -> Text,
+        participant_id -> Text,
+        question_id -> Text,
+        post_id -> Nullable<Text>,
+        address -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inbound_mail (id) {
+        id -> Text,
+        dedup_key -> Text,
+        board_id -> Nullable<Text>,
+        participant_id -> Nullable<Text>,
+        question_id -> Nullable<Text>,
+        parent_post_id -> Nullable<Text>,
+        sender -> Text,
+        subject -> Text,
+        body_text -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        post_id -> Nullable<Text>,
+        received_at -> Timestamp,
+        handled_by -> Nullable<Text>,
+        handled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -449,6 +491,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     question_reads,
     api_tokens,
     outbox,
+    reply_keys,
+    inbound_mail,
     audit_log,
     stage_summaries,
     staff_notes,

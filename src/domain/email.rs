@@ -61,6 +61,29 @@ super::text_enum!(
         SignInLink = "sign_in_link" / "Sign-in link on request",
         StaffInvitation = "staff_invitation" / "Staff invitation",
         PasswordReset = "password_reset" / "Password reset",
+        ReplyByEmail = "reply_by_email" / "About a reply by email",
+        Digest = "digest" / "Daily digest",
+        StaffDigest = "staff_digest" / "Staff daily digest",
+    }
+);
+
+super::text_enum!(
+    /// What became of a message that arrived: posted, or waiting for a moderator (unmatched)
+    /// until they attach it to a participant's answer or discard it.
+    InboundOutcome {
+        Posted = "posted" / "Posted as their answer",
+        Unmatched = "unmatched" / "Not matched",
+        Attached = "attached" / "Attached by a moderator",
+        Discarded = "discarded" / "Discarded",
+    }
+);
+
+super::text_enum!(
+    /// How a participant hears of replies in the questions they may read.
+    ReplyNotices {
+        Each = "each" / "An email for each reply to my posts",
+        Daily = "daily" / "One daily digest of what is new",
+        Off = "off" / "No emails about replies",
     }
 );
 
@@ -77,6 +100,9 @@ impl EmailKind {
             EmailKind::SignInLink => "Your sign-in link, when you ask for it",
             EmailKind::StaffInvitation => "An invitation to set up a staff account",
             EmailKind::PasswordReset => "A link to set a new staff password",
+            EmailKind::ReplyByEmail => "What became of a reply you sent by email",
+            EmailKind::Digest => "A daily digest of what is new on the board",
+            EmailKind::StaffDigest => "A daily digest of the board's activity, for staff",
         }
     }
 
@@ -86,7 +112,10 @@ impl EmailKind {
 
     /// Sent to participants (and listed on their preferences page), rather than to staff.
     pub fn for_participants(self) -> bool {
-        !matches!(self, EmailKind::StaffInvitation | EmailKind::PasswordReset)
+        !matches!(
+            self,
+            EmailKind::StaffInvitation | EmailKind::PasswordReset | EmailKind::ReplyByEmail | EmailKind::StaffDigest
+        )
     }
 }
 
@@ -124,6 +153,6 @@ mod kind_tests {
     #[test]
     fn invitations_cannot_be_turned_off() {
         assert!(!EmailKind::Invitation.can_opt_out());
-        assert!(EmailKind::ALL.iter().filter(|k| k.can_opt_out()).count() == 5);
+        assert!(EmailKind::ALL.iter().filter(|k| k.can_opt_out()).count() == 6);
     }
 }

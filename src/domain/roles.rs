@@ -110,10 +110,12 @@ impl ParticipantStatus {
 impl PostSource {
     /// How an answer came, for the coding page and exports: "On the web", or "By email
     /// (recorded on their behalf)".
+    /// A participant's own reply by email is "By email (answered by replying)".
     pub fn described(self, on_behalf: bool) -> String {
-        match on_behalf {
-            true => format!("{} (recorded on their behalf)", self.label()),
-            false => PostSource::Web.label().to_string(),
+        match (on_behalf, self) {
+            (true, _) => format!("{} (recorded on their behalf)", self.label()),
+            (false, PostSource::Email) => "By email (answered by replying)".to_string(),
+            (false, _) => PostSource::Web.label().to_string(),
         }
     }
 }

@@ -83,6 +83,20 @@ impl BoardZone {
         self.zoned(utc).timestamp().display_with_offset(self.zoned(utc).offset()).to_string()
     }
 
+    /// The instant it is `at` on `day` in this zone: a time skipped by a daylight-saving change
+    /// moves forward, and a time that happens twice is its first.
+    pub fn at_local(&self, day: time::Date, at: time::Time) -> Result<PrimitiveDateTime, String> {
+        let civil = jiff::civil::date(day.year() as i16, u8::from(day.month()) as i8, day.day() as i8).at(
+            at.hour() as i8,
+            at.minute() as i8,
+            0,
+            0,
+        );
+        let zoned = civil.to_zoned(self.tz.clone()).map_err(|e| e.to_string())?;
+        let utc = OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).map_err(|e| e.to_string())?;
+        Ok(PrimitiveDateTime::new(utc.date(), utc.time()))
+    }
+
     /// Reads a local wall-clock time ("2021-03-26T09:00" or "2021-03-26 09:00") in this zone.
     /// A time skipped by a daylight-saving change moves forward, as clocks do.
     pub fn parse_local(&self, input: &str) -> Result<PrimitiveDateTime, String> {

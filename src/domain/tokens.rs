@@ -29,6 +29,14 @@ pub fn random() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// 16 random bytes from the operating system as lower-case hex: a reply key, which must
+/// survive mail servers that change the case of an address.
+pub fn random_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 pub fn hash(plain: &str) -> String {
     hex::encode(Sha256::digest(plain.as_bytes()))
 }

@@ -2,5 +2,6 @@
 //! outbox worker that sends what actions queued.
 
 pub mod compose;
+pub mod inbound;
 pub mod transport;
 pub mod worker;

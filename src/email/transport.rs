@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::db::models::OutboxMessage;
+use crate::domain::email::EmailKind;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -121,6 +122,15 @@ fn build(from: &Mailbox, m: &OutboxMessage) -> Result<Message, String> {
         .subject(&m.subject)
         .message_id(Some(m.message_id.clone()))
         .date_now();
+    if let Some(reply_to) = &m.reply_to {
+        // Replies go to the address with this message's reply key, under the board's name.
+        let address = reply_to.parse().map_err(|e| format!("the reply address {reply_to:?} is not valid: {e}"))?;
+        builder = builder.reply_to(Mailbox::new(from.name.clone(), address));
+    }
+    // RFC 3834: out-of-office responders do not answer generated mail, and a note about a reply
+    // by email says it answers one, so two programs never write to each other in a loop.
+    let auto = if m.kind == EmailKind::ReplyByEmail { "auto-replied" } else { "auto-generated" };
+    builder = builder.header(AutoSubmitted(auto.into()));
     if let Some(url) = &m.unsubscribe_url {
         // RFC 8058: one click in the mail program unsubscribes, by a POST to this address.
         builder = builder
@@ -153,6 +163,7 @@ macro_rules! text_header {
 
 text_header!(ListUnsubscribe, "List-Unsubscribe");
 text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
+text_header!(AutoSubmitted, "Auto-Submitted");
 
 pub fn sender(settings: &Settings) -> anyhow::Result<Mailbox> {
     let address = settings.mail_from.parse().map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;

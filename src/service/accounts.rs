@@ -80,7 +80,14 @@ pub fn create_user_with(
         for (board_id, role) in db::boards::take_pending_roles(conn, &user.email)? {
             db::boards::set_member(
                 conn,
-                &crate::db::models::BoardMember { board_id, user_id: user.id.clone(), role, created_at: ctx.now() },
+                &crate::db::models::BoardMember {
+                    board_id,
+                    user_id: user.id.clone(),
+                    role,
+                    created_at: ctx.now(),
+                    digest: false,
+                    digest_sent_at: None,
+                },
             )?;
         }
         Ok(())

@@ -223,6 +223,9 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
         retain_until: None,
         purge_when_due: false,
         purged_at: None,
+        digest_hour: 18,
+        holidays: JsonText::new(Default::default())?,
+        paused_at: None,
     };
     apply(&mut board, input)?;
     in_tx(conn, |conn| {
@@ -246,6 +249,8 @@ pub fn create_board(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, input: &BoardIn
                 user_id: user.id.clone(),
                 role: BoardRole::Moderator,
                 created_at: now,
+                digest: false,
+                digest_sent_at: None,
             },
         )?;
         Ok(())
@@ -472,7 +477,11 @@ pub fn funnel(
     let invited = taking_part().count() as i64;
     let withdrawn = people.len() as i64 - invited;
     let signed_in = taking_part().filter(|p| p.first_signed_in_at.is_some()).count() as i64;
-    let email_failed = db::outbox::failed_participants(conn, &acc.board.id)?.len() as i64;
+    // Failed to send, or bounced afterwards.
+    let mut failing: std::collections::HashSet<crate::domain::ids::ParticipantId> =
+        db::outbox::failed_participants(conn, &acc.board.id)?.into_iter().collect();
+    failing.extend(people.iter().filter(|p| p.email_failing_at.is_some()).map(|p| p.id.clone()));
+    let email_failed = failing.len() as i64;
     Ok(Funnel { invited, signed_in, posted, email_failed, withdrawn })
 }
 
@@ -597,7 +606,14 @@ pub fn set_member(
             }
             db::boards::set_member(
                 conn,
-                &BoardMember { board_id: board_id.into(), user_id: user.id.clone(), role, created_at: ctx.now() },
+                &BoardMember {
+                    board_id: board_id.into(),
+                    user_id: user.id.clone(),
+                    role,
+                    created_at: ctx.now(),
+                    digest: false,
+                    digest_sent_at: None,
+                },
             )?;
             super::audit::record(
                 conn,

@@ -145,6 +145,10 @@ fn sample(ctx: &Ctx, board_id: &BoardId) -> AppResult<Participant> {
         withdrawal_asked_on: None,
         withdrawal_source: None,
         erased_at: None,
+        email_failing_at: None,
+        email_failing_reason: None,
+        reply_notices: crate::domain::email::ReplyNotices::Each,
+        digest_sent_at: None,
     })
 }
 

@@ -178,7 +178,7 @@ pub fn grid(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId, fil
                 }
             },
             last_seen: When::opt(&zone, super::last_seen(ctx, p)),
-            email_failed: failed.contains(&p.id),
+            email_failed: failed.contains(&p.id) || p.email_failing_at.is_some(),
             cells: questions
                 .iter()
                 .map(|q| {

@@ -9,6 +9,7 @@ pub mod email_texts;
 pub mod grid;
 pub mod idempotency;
 pub mod images;
+pub mod inbound;
 pub mod moderation;
 pub mod notifications;
 pub mod outlines;
@@ -71,6 +72,8 @@ pub struct Ctx {
     pub reads: Arc<reads::ReadMarks>,
     /// Large questions' outlines, kept between views.
     pub outlines: Arc<outlines::Outlines>,
+    /// The address replies go to, before a reply key is added to it.
+    pub reply_address: String,
 }
 
 impl Ctx {

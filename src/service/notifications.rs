@@ -4,13 +4,14 @@
 use super::views::When;
 use super::{access, in_tx, Actor, Ctx};
 use crate::db::json_text::JsonText;
-use crate::db::models::{Board, EmailText, OutboxMessage, Participant, Post, Stage};
+use crate::db::models::{Board, EmailText, OutboxMessage, Participant, Post, ReplyKey, Stage};
 use crate::db::{self, DbConn};
 use crate::domain::email::{DeliveryStatus, EmailKind};
 use crate::domain::email_texts::{self, EditableEmail, Values};
-use crate::domain::ids::{BoardId, ParticipantId, QuestionId};
+use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
 use crate::domain::markdown;
 use crate::domain::timezone::BoardZone;
+use crate::domain::{inbound, tokens};
 use crate::email::compose::{compose, compose_written, Composed};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -114,7 +115,10 @@ fn worded_as(kind: EmailKind, data: &Value) -> Option<EditableEmail> {
         | EmailKind::Closing
         | EmailKind::SignInLink
         | EmailKind::StaffInvitation
-        | EmailKind::PasswordReset => None,
+        | EmailKind::PasswordReset
+        | EmailKind::ReplyByEmail
+        | EmailKind::Digest
+        | EmailKind::StaffDigest => None,
     }
 }
 
@@ -158,6 +162,30 @@ pub fn queue(
     dedup: Option<String>,
     extra: Value,
 ) -> AppResult<bool> {
+    queue_answerable(conn, ctx, mail, p, kind, dedup, extra, None)
+}
+
+/// What a reply to a message answers: a question, or a post in its thread.
+pub struct ReplyTarget<'a> {
+    pub question_id: &'a QuestionId,
+    pub post_id: Option<&'a PostId>,
+    /// The question's prompt, for the line that says a reply answers it.
+    pub prompt: &'a str,
+}
+
+/// As `queue`, with a Reply-To address carrying a new reply key for `reply`: answering the
+/// message by email answers the question (or the post).
+#[allow(clippy::too_many_arguments)]
+pub fn queue_answerable(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    mail: &BoardMail,
+    p: &Participant,
+    kind: EmailKind,
+    dedup: Option<String>,
+    extra: Value,
+    reply: Option<ReplyTarget>,
+) -> AppResult<bool> {
     // A withdrawn participant gets nothing more, whatever the kind.
     if p.withdrawn_at.is_some() || (kind.can_opt_out() && p.opted_out_of(kind)) {
         return Ok(false);
@@ -170,9 +198,40 @@ pub fn queue(
     if let (Some(map), Value::Object(extra)) = (data.as_object_mut(), extra) {
         map.extend(extra);
     }
+    let key = reply.as_ref().map(|_| tokens::random_key());
+    let reply_to = key.as_ref().and_then(|k| inbound::reply_address_with(&ctx.reply_address, k));
+    if let (Some(target), Some(map), Some(_)) = (&reply, data.as_object_mut(), &reply_to) {
+        let hint = match target.post_id {
+            Some(_) => "You can answer by replying to this email: write above the quoted text.".to_string(),
+            None => format!(
+                "You can answer \u{201c}{}\u{201d} by replying to this email: write above the quoted text.",
+                markdown::one_line(target.prompt)
+            ),
+        };
+        map.insert("reply_hint".into(), hint.into());
+    }
     let composed = render(mail, kind, &data)?;
-    let message = outbox_message(ctx, Some(&board.id), Some(&p.id), &p.email, kind, dedup, composed, unsubscribe_url);
-    Ok(db::outbox::insert(conn, &message)?)
+    let mut message =
+        outbox_message(ctx, Some(&board.id), Some(&p.id), &p.email, kind, dedup, composed, unsubscribe_url);
+    message.reply_to = reply_to;
+    if !db::outbox::insert(conn, &message)? {
+        return Ok(false);
+    }
+    if let (Some(target), Some(key)) = (reply, key) {
+        db::inbound::insert_key(
+            conn,
+            &ReplyKey {
+                key_hash: tokens::hash(&key),
+                board_id: board.id.clone(),
+                participant_id: p.id.clone(),
+                question_id: target.question_id.clone(),
+                post_id: target.post_id.cloned(),
+                address: p.email.clone(),
+                created_at: ctx.now(),
+            },
+        )?;
+    }
+    Ok(true)
 }
 
 /// A message ready for the outbox, to be sent at once.
@@ -209,6 +268,7 @@ pub(super) fn outbox_message(
         locked_by: None,
         created_at: now,
         sent_at: None,
+        reply_to: None,
     }
 }
 
@@ -263,8 +323,10 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
     for p in invited(conn, &board.id)? {
         // Each participant hears only of the questions that are for their group.
         let mut theirs: Vec<Value> = Vec::new();
+        let mut first = None;
         for q in &questions {
             if p.is_for(stage, q) {
+                first = first.or(Some(q));
                 theirs.push(
                     json!({"prompt": markdown::one_line(&q.prompt_md), "url": format!("{}/q/{}", ctx.base_url, q.id)}),
                 );
@@ -278,7 +340,9 @@ pub fn stage_opened(conn: &mut DbConn, ctx: &Ctx, stage: &Stage) -> AppResult<us
             "questions": theirs,
         });
         let key = format!("stage_open:{}:{}", p.id, stage.id);
-        n += queue(conn, ctx, &mail, &p, EmailKind::StageOpen, Some(key), extra)? as usize;
+        // A reply answers the stage's first question for them.
+        let reply = first.map(|q| ReplyTarget { question_id: &q.id, post_id: None, prompt: &q.prompt_md });
+        n += queue_answerable(conn, ctx, &mail, &p, EmailKind::StageOpen, Some(key), extra, reply)? as usize;
     }
     Ok(n)
 }
@@ -310,7 +374,10 @@ pub fn reply_posted(
         "post_url": format!("{}/q/{}?post={id}#post-{id}", ctx.base_url, reply.question_id, id = reply.id),
     });
     let mail = BoardMail::load(conn, board.clone())?;
-    queue(conn, ctx, &mail, &author, EmailKind::Reply, Some(format!("reply:{}", reply.id)), extra)?;
+    // Answering the notice by email replies to the post it tells of.
+    let target = ReplyTarget { question_id: &reply.question_id, post_id: Some(&reply.id), prompt: question_md };
+    let dedup = Some(format!("reply:{}", reply.id));
+    queue_answerable(conn, ctx, &mail, &author, EmailKind::Reply, dedup, extra, Some(target))?;
     Ok(())
 }
 
@@ -378,8 +445,12 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
         for (p, key) in people.iter().zip(keys) {
             // Only the questions that are for this participant's group count.
             let mut missing = 0;
+            let mut first_missing = None;
             for q in &stage_questions {
-                missing += (p.is_for(&stage, q) && !answered.contains(&(p.id.clone(), q.id.clone()))) as usize;
+                if p.is_for(&stage, q) && !answered.contains(&(p.id.clone(), q.id.clone())) {
+                    missing += 1;
+                    first_missing = first_missing.or(Some(q));
+                }
             }
             if missing == 0 || done.contains(&key) {
                 continue;
@@ -388,7 +459,9 @@ pub fn queue_reminders(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> 
                 "stage": {"title": stage.title, "close_at": zone.display(close)},
                 "unanswered": missing,
             });
-            n += queue(conn, ctx, &mail, p, EmailKind::Reminder, Some(key), extra)? as usize;
+            // A reply answers the first question they have not answered.
+            let reply = first_missing.map(|q| ReplyTarget { question_id: &q.id, post_id: None, prompt: &q.prompt_md });
+            n += queue_answerable(conn, ctx, &mail, p, EmailKind::Reminder, Some(key), extra, reply)? as usize;
         }
     }
     // Invited, never signed in, and the board's wait has passed.

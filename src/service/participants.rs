@@ -63,7 +63,9 @@ pub fn list(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId) -> 
                 sign_in_link: if show_links { ctx.link_url(p) } else { None },
                 link_expires_at: When::opt(&zone, p.token_expires_at),
                 invited_at: When::opt(&zone, p.invited_at),
-                email_failed: failed.contains(&p.id),
+                email_failed: failed.contains(&p.id) || p.email_failing_at.is_some(),
+                // What the bounce said names the address: for those who see identities.
+                email_bounce: p.email_failing_reason.clone().filter(|_| identities),
             })
         })
         .collect()
@@ -135,6 +137,10 @@ pub fn import(
                 withdrawal_asked_on: None,
                 withdrawal_source: None,
                 erased_at: None,
+                email_failing_at: None,
+                email_failing_reason: None,
+                reply_notices: crate::domain::email::ReplyNotices::Each,
+                digest_sent_at: None,
             })
         })
         .collect::<AppResult<_>>()?;

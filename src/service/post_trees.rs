@@ -125,17 +125,22 @@ fn post_view(ap: &AuthoredPost, children: &HashMap<&str, Vec<&AuthoredPost>>, r:
         (None, None) => ("Moderator".to_string(), "moderator"),
     };
     let hidden = p.hidden_at.is_some();
-    let recorded_note = p.recorded_by.as_ref().map(|by| {
-        let how = match p.source {
-            PostSource::Email => "by email",
-            PostSource::Telephone => "by telephone",
-            PostSource::Web | PostSource::Other => "outside the board",
-        };
-        match (staff, r.recorders.get(by)) {
-            (true, Some(name)) => format!("Answer given {how}, recorded by {name}"),
-            _ => format!("Answer given {how}, recorded by the moderators"),
+    let recorded_note = match (&p.recorded_by, p.source) {
+        (Some(by), source) => {
+            let how = match source {
+                PostSource::Email => "by email",
+                PostSource::Telephone => "by telephone",
+                PostSource::Web | PostSource::Other => "outside the board",
+            };
+            Some(match (staff, r.recorders.get(by)) {
+                (true, Some(name)) => format!("Answer given {how}, recorded by {name}"),
+                _ => format!("Answer given {how}, recorded by the moderators"),
+            })
         }
-    });
+        // Written by the participant as a reply to one of the board's emails.
+        (None, PostSource::Email) => Some("Answered by email".to_string()),
+        (None, _) => None,
+    };
     PostView {
         id: p.id.clone(),
         question_id: p.question_id.clone(),

@@ -35,6 +35,19 @@ pub fn create_post(
     question_id: &QuestionId,
     input: &PostInput,
 ) -> AppResult<PostView> {
+    create_post_from(conn, ctx, actor, question_id, input, PostSource::Web)
+}
+
+/// As `create_post`, for a post that reached the board another way than the web page (a
+/// participant's reply by email), under exactly the same rules.
+pub fn create_post_from(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    actor: &Actor,
+    question_id: &QuestionId,
+    input: &PostInput,
+    source: PostSource,
+) -> AppResult<PostView> {
     let (acc, stage, q) = question_access(conn, actor, question_id)?;
     let now = ctx.now();
     let phase = stage_phase(stage.released_at, stage.close_at, now);
@@ -111,7 +124,7 @@ pub fn create_post(
         is_probe,
         // A reply inside a private exchange stays private to the same participant.
         private_to: parent.as_ref().and_then(|p| p.private_to.clone()),
-        source: PostSource::Web,
+        source,
         recorded_by: None,
         removed_at: None,
     };

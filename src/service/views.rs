@@ -339,6 +339,8 @@ pub struct ParticipantView {
     pub invited_at: Option<When>,
     /// A message to this participant finally failed (see the board's email page).
     pub email_failed: bool,
+    /// What the last bounce of their address said.
+    pub email_bounce: Option<String>,
 }
 
 /// Groups as shown to staff. Every rule reads them through the fallible accessor and fails on

@@ -266,6 +266,7 @@ fn erase_in_tx(
         remove_contributions(conn, ctx, &p.id, report)?;
     }
     erasure::delete_traces_of(conn, &p.id)?;
+    db::inbound::erase_of(conn, &p.board_id, &p.id, &p.email)?;
     erasure::erase_identity(conn, &p.id, ctx.now(), false)?;
     scrub(conn, &board.id, p)?;
     report.erased = true;
@@ -400,6 +401,7 @@ fn purge_board(
             erasure::withdraw(conn, &p.id, now, last_day, WithdrawalSource::Other)?;
         }
         erasure::delete_traces_of(conn, &p.id)?;
+        db::inbound::erase_of(conn, &p.board_id, &p.id, &p.email)?;
         if erasure::erase_identity(conn, &p.id, now, true)? == 1 {
             report.participants_erased += 1;
         }

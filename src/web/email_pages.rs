@@ -11,7 +11,7 @@ use crate::domain::ids::BoardId;
 use crate::error::AppError;
 use crate::service::email_texts::{self, Preview, WordingInput};
 use crate::service::notifications::{self, DeliveryFilter};
-use crate::service::{boards, participants};
+use crate::service::{boards, inbound, participants};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 use std::collections::HashMap;
@@ -20,6 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/boards/{board}/invitations", web::post().to(send_invitations))
         .route("/boards/{board}/emails", web::get().to(deliveries))
         .route("/boards/{board}/emails/resend-failed", web::post().to(resend_all))
+        .route("/boards/{board}/emails/received/{mail}/attach", web::post().to(attach_received))
+        .route("/boards/{board}/emails/received/{mail}/discard", web::post().to(discard_received))
         .route("/boards/{board}/emails/{message}/resend", web::post().to(resend_one))
         .route("/boards/{board}/email-texts", web::get().to(wordings))
         .route("/boards/{board}/email-texts/{which}", web::post().to(save_wording))
@@ -64,10 +66,16 @@ async fn deliveries(
     let board_id = board.into_inner();
     let filter = filter.into_inner();
     let f = filter.clone();
-    let (board, messages, participants) = state
+    let (board, messages, participants, received, questions) = state
         .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
             let messages = notifications::deliveries(conn, actor, &board_id, &f)?;
-            Ok((boards::get_board(conn, actor, &board_id)?, messages, participants::list(conn, ctx, actor, &board_id)?))
+            Ok((
+                boards::get_board(conn, actor, &board_id)?,
+                messages,
+                participants::list(conn, ctx, actor, &board_id)?,
+                inbound::unmatched(conn, actor, &board_id)?,
+                inbound::question_choices(conn, &board_id)?,
+            ))
         })
         .await?;
     let names: HashMap<&str, &str> = participants.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
@@ -82,6 +90,8 @@ async fn deliveries(
         &json!({
             "board": board, "rows": rows, "failed": failed, "filter": filter,
             "statuses": DeliveryStatus::ALL, "participants": participants,
+            "received": received, "questions": questions,
+            "bounced": participants.iter().filter(|p| p.email_bounce.is_some()).collect::<Vec<_>>(),
         }),
     )
 }
@@ -216,6 +226,57 @@ async fn reset_wording(
         .await?;
     session::notice(&viewer.session, format!("\u{201c}{}\u{201d} is back to the standard wording.", which.label()));
     Ok(redirect(&format!("/boards/{board_id}/email-texts#email-{which}")))
+}
+
+#[derive(serde::Deserialize)]
+struct AttachForm {
+    participant_id: String,
+    question_id: String,
+}
+
+/// A waiting reply by email becomes a participant's answer, recorded on their behalf.
+async fn attach_received(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    form: CsrfForm<AttachForm>,
+) -> PageResult {
+    let (board_id, mail) = path.into_inner();
+    let (b, f) = (board_id.clone(), form.0);
+    let result = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            inbound::attach(conn, ctx, actor, &b, &mail, &f.participant_id, &f.question_id)
+        })
+        .await;
+    match result {
+        Ok(_) => {
+            session::notice(&viewer.session, "The message is now the participant's answer, marked as given by email.")
+        }
+        // The page lists the message again with what went wrong above it.
+        Err(
+            e @ (AppError::Unprocessable { .. }
+            | AppError::AlreadyAnswered(_)
+            | AppError::Forbidden(_)
+            | AppError::Conflict(_)),
+        ) => session::notice(&viewer.session, format!("Not attached: {e}")),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(redirect(&format!("/boards/{board_id}/emails#received")))
+}
+
+async fn discard_received(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(BoardId, String)>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
+    let (board_id, mail) = path.into_inner();
+    let b = board_id.clone();
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| inbound::discard(conn, ctx, actor, &b, &mail))
+        .await?;
+    session::notice(&viewer.session, "The message was discarded.");
+    Ok(redirect(&format!("/boards/{board_id}/emails#received")))
 }
 
 async fn resend_all(

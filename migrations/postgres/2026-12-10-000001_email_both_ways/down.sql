@@ -1,0 +1,12 @@
+ALTER TABLE boards DROP COLUMN paused_at;
+ALTER TABLE boards DROP COLUMN holidays;
+ALTER TABLE board_members DROP COLUMN digest_sent_at;
+ALTER TABLE board_members DROP COLUMN digest;
+ALTER TABLE boards DROP COLUMN digest_hour;
+ALTER TABLE participants DROP COLUMN digest_sent_at;
+ALTER TABLE participants DROP COLUMN reply_notices;
+ALTER TABLE participants DROP COLUMN email_failing_reason;
+ALTER TABLE participants DROP COLUMN email_failing_at;
+DROP TABLE inbound_mail;
+DROP TABLE reply_keys;
+ALTER TABLE outbox DROP COLUMN reply_to;
