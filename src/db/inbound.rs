@@ -28,10 +28,6 @@ pub fn insert_mail(conn: &mut DbConn, mail: &InboundMail) -> QueryResult<bool> {
     }
 }
 
-pub fn find_mail(conn: &mut DbConn, id: &str) -> QueryResult<Option<InboundMail>> {
-    inbound_mail::table.find(id).select(InboundMail::as_select()).first(conn).optional()
-}
-
 /// Messages waiting for a moderator on a board: those matched to it, and those that matched no
 /// board but came from one of its participants' addresses. Newest first.
 pub fn unmatched_of_board(conn: &mut DbConn, board_id: &BoardId, limit: i64) -> QueryResult<Vec<InboundMail>> {

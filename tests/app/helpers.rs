@@ -42,6 +42,8 @@ pub struct TestApp {
     pub scheduler: Scheduler,
     /// The outbox worker, driven by hand: `app.outbox.drain().await`.
     pub outbox: OutboxWorker,
+    /// The inbox worker, driven by hand: `app.inbox.poll().await`.
+    pub inbox: focusboard::email::inbound::InboxWorker,
     pub settings: Settings,
     pub database_url: String,
     /// Holds the SQLite file and session key until the test ends.
@@ -117,6 +119,7 @@ pub async fn spawn_on(database_url: String, dir: tempfile::TempDir, adjust: impl
     let app = Application::build_on(listener, settings.clone(), clock.clone(), false).expect("application builds");
     assert_eq!(app.port(), port);
     let (db, ctx, scheduler, outbox) = (app.db.clone(), app.ctx.clone(), app.scheduler.clone(), app.outbox.clone());
+    let inbox = app.inbox.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
@@ -125,6 +128,7 @@ pub async fn spawn_on(database_url: String, dir: tempfile::TempDir, adjust: impl
         ctx,
         scheduler,
         outbox,
+        inbox,
         settings,
         database_url,
         _dir: dir,
@@ -654,6 +658,165 @@ impl SmtpSink {
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real IMAP server on loopback: Debian's Dovecot, started in the foreground with its own
+/// configuration in a temporary folder, serving one mailbox over TLS (imaps) with a
+/// certificate from a certificate authority made for the test. Messages are delivered by
+/// writing them into the mailbox's Maildir, as a mail server would.
+pub struct ImapServer {
+    child: std::process::Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+    n: std::sync::atomic::AtomicUsize,
+}
+
+impl ImapServer {
+    pub const USER: &'static str = "replies";
+    pub const PASSWORD: &'static str = "imap secret";
+
+    pub fn start() -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        // Dovecot's own users must reach the mailbox inside the folder.
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl").args(args).current_dir(d).output().expect("openssl");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=focusboard test CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        std::fs::write(
+            d.join("ext.cnf"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n",
+        )
+        .expect("ext");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "cert.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let home = d.join("home").join(Self::USER);
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(home.join("Maildir").join(sub)).expect("maildir");
+        }
+        std::fs::write(d.join("passwd"), format!("{}:{{PLAIN}}{}::::::\n", Self::USER, Self::PASSWORD))
+            .expect("passwd");
+        let dh = if std::path::Path::new("/usr/share/dovecot/dh.pem").exists() {
+            "ssl_dh = </usr/share/dovecot/dh.pem\n"
+        } else {
+            ""
+        };
+        let conf = format!(
+            "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\n\
+             listen = 127.0.0.1\nssl = required\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n{dh}\
+             default_login_user = dovenull\ndefault_internal_user = dovecot\n\
+             auth_mechanisms = plain\ndisable_plaintext_auth = yes\nfirst_valid_uid = 1\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=dovecot gid=dovecot home={d}/home/%u\n}}\n\
+             mail_location = maildir:~/Maildir\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = 0\n  }}\n  inet_listener imaps {{\n    port = {port}\n    ssl = yes\n  }}\n}}\n",
+            d = d.display()
+        );
+        std::fs::write(d.join("dovecot.conf"), conf).expect("conf");
+        let status = std::process::Command::new("chown").args(["-R", "dovecot:dovecot"]).arg(d.join("home")).status();
+        assert!(status.is_ok_and(|s| s.success()), "chown the mailbox to dovecot");
+        let child = std::process::Command::new("dovecot")
+            .args(["-F", "-c"])
+            .arg(d.join("dovecot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start dovecot (Debian's dovecot-imapd; scripts/test installs it)");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "dovecot did not start: {}",
+                std::fs::read_to_string(d.join("dovecot.log")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        ImapServer { child, port, dir, n: Default::default() }
+    }
+
+    /// Settings that read this mailbox, trusting the test's certificate authority.
+    pub fn configure(&self, s: &mut Settings) {
+        s.imap_url = format!("imaps://{}:{}@localhost:{}", Self::USER, Self::PASSWORD.replace(' ', "%20"), self.port);
+        s.imap_ca_file = self.dir.path().join("ca.pem");
+    }
+
+    /// Puts a message in the mailbox's inbox.
+    pub fn deliver(&self, raw: &[u8]) {
+        let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let maildir = self.dir.path().join("home").join(Self::USER).join("Maildir");
+        let name = format!("{}.M{n}P{}.test", 1_700_000_000 + n, std::process::id());
+        let tmp = maildir.join("tmp").join(&name);
+        std::fs::write(&tmp, raw).expect("write message");
+        let _ = std::process::Command::new("chown").args(["dovecot:dovecot"]).arg(&tmp).status();
+        std::fs::rename(&tmp, maildir.join("new").join(&name)).expect("deliver");
+    }
+
+    /// How many messages are in `folder` (the inbox is "", others by name), new and seen.
+    pub fn count(&self, folder: &str) -> usize {
+        let mut base = self.dir.path().join("home").join(Self::USER).join("Maildir");
+        if !folder.is_empty() {
+            base = base.join(format!(".{folder}"));
+        }
+        ["new", "cur"].iter().map(|s| std::fs::read_dir(base.join(s)).map(|d| d.count()).unwrap_or(0)).sum()
+    }
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "dovecot log:\n{}",
+                std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+            );
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -18,6 +18,7 @@ mod forms;
 mod groups;
 mod identities;
 mod images;
+mod inbound;
 mod journey;
 mod link_request;
 mod moderation;
