@@ -141,6 +141,7 @@ pub fn never_signed_in_with_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Par
         .inner_join(boards::table)
         .filter(boards::state.eq("open"))
         .filter(boards::remind_not_signed_in_hours.is_not_null())
+        .filter(boards::paused_at.is_null())
         .filter(participants::invited_at.is_not_null())
         .filter(participants::first_signed_in_at.is_null())
         .filter(diesel::dsl::not(diesel::dsl::exists(

@@ -47,7 +47,11 @@ pub fn next_position(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<i32> 
 
 /// Stages whose release time has come and that have not been released.
 pub fn due(conn: &mut DbConn, now: PrimitiveDateTime) -> QueryResult<Vec<Stage>> {
+    use super::schema::boards;
+    // A paused board releases nothing.
     stages::table
+        .inner_join(boards::table)
+        .filter(boards::paused_at.is_null())
         .filter(stages::released_at.is_null())
         .filter(stages::release_at.le(now))
         .select(Stage::as_select())
@@ -159,6 +163,7 @@ pub fn closing_with_reminders(
         .inner_join(boards::table)
         .filter(boards::state.eq("open"))
         .filter(boards::remind_before_close_hours.is_not_null())
+        .filter(boards::paused_at.is_null())
         .filter(stages::released_at.is_not_null())
         .filter(stages::close_at.gt(now))
         .select((Stage::as_select(), super::models::Board::as_select()))

@@ -8,6 +8,7 @@ use crate::db::{self, DbConn};
 use crate::domain::attributes::eligible_count;
 use crate::domain::ids::{BoardId, QuestionId, StageId, UserId};
 use crate::domain::roles::{Anonymity, BoardRole, BoardState, Standing, WithdrawalPolicy};
+use crate::domain::schedule::Holidays;
 use crate::domain::timezone::BoardZone;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -58,6 +59,12 @@ pub struct BoardInput {
     #[schema(value_type = Option<String>)]
     #[serde(deserialize_with = "present")]
     pub remind_not_signed_in_hours: Option<serde_json::Value>,
+    /// Days skipped like weekends when stages are scheduled by working days: dates
+    /// (YYYY-MM-DD) one per line or separated by commas; absent: unchanged.
+    pub holidays: Option<String>,
+    /// The hour (0 to 23, the board's zone) daily digests go out; absent: unchanged (18).
+    #[schema(value_type = Option<String>)]
+    pub digest_hour: Option<serde_json::Value>,
     /// keep (default) or remove: what happens to a withdrawing participant's posts, votes,
     /// reactions and images. Fixed once a participant has agreed to take part.
     pub withdrawal_policy: Option<String>,
@@ -169,6 +176,25 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
             board.retain_until = Some(time::Date::parse(day, &format).map_err(|_| {
                 AppError::invalid_field("retain_until", "Keep personal data until: a date such as 2027-06-30.")
             })?);
+        }
+    }
+    if let Some(text) = &input.holidays {
+        let days =
+            Holidays::parse_list(text).map_err(|e| AppError::invalid_field("holidays", format!("Holidays: {e}.")))?;
+        board.holidays = JsonText::new(days)?;
+    }
+    match &input.digest_hour {
+        None | Some(serde_json::Value::Null) => {}
+        Some(v) => {
+            let hour = match v {
+                serde_json::Value::Number(n) => n.as_i64(),
+                serde_json::Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            board.digest_hour = hour
+                .filter(|h| (0..24).contains(h))
+                .map(|h| h as i32)
+                .ok_or_else(|| AppError::invalid_field("digest_hour", "Digests go out at: an hour from 0 to 23."))?;
         }
     }
     if let Some(purge) = input.purge_when_due {

@@ -19,6 +19,7 @@ pub mod post_trees;
 pub mod posting;
 pub mod reads;
 pub mod rules;
+pub mod schedule;
 pub mod search;
 pub mod staff;
 pub mod stages;

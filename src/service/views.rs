@@ -69,6 +69,12 @@ pub struct BoardView {
     pub purge_when_due: bool,
     /// When participants' personal data was purged.
     pub purged_at: Option<When>,
+    /// Paused: nothing is released and no reminder goes out; participants still post.
+    pub paused_at: Option<When>,
+    /// The board's holidays, one date per line; for staff.
+    pub holidays: String,
+    /// The hour (board time) daily digests go out.
+    pub digest_hour: i32,
 }
 
 impl BoardView {
@@ -103,6 +109,9 @@ impl BoardView {
             retain_until: b.retain_until.filter(|_| standing.sees_everything()).map(|d| d.to_string()),
             purge_when_due: b.purge_when_due && standing.sees_everything(),
             purged_at: When::opt(&zone, b.purged_at),
+            paused_at: When::opt(&zone, b.paused_at),
+            holidays: if standing.sees_everything() { b.holidays.get().as_lines() } else { String::new() },
+            digest_hour: b.digest_hour,
         }
     }
 }

@@ -37,6 +37,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/participants/{participant}/data", web::get().to(participant_data))
         .route("/boards/{board}/members/remove", web::post().to(remove_member))
         .route("/boards/{board}/stages", web::post().to(create_stage))
+        .route("/boards/{board}/schedule", web::post().to(schedule_stages))
+        .route("/boards/{board}/pause", web::post().to(pause_board))
+        .route("/boards/{board}/resume", web::post().to(resume_board))
         .route("/stages/{stage}", web::get().to(stage_page))
         .route("/stages/{stage}", web::post().to(save_stage))
         .route("/stages/{stage}/release", web::post().to(release_stage))
@@ -533,6 +536,75 @@ async fn create_stage(
     };
     session::notice(&viewer.session, "Stage added. Now write its questions.");
     Ok(redirect(&format!("/stages/{}", stage.id)))
+}
+
+async fn schedule_stages(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<crate::service::schedule::WorkingDaysInput>,
+) -> PageResult {
+    let board_id = board.into_inner();
+    let (CsrfForm(input, sent), b) = (form, board_id.clone());
+    let n = match state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            crate::service::schedule::schedule_working_days(conn, ctx, actor, &b, &input)
+        })
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return again(e, &sent, overview(state, viewer, board_id.into())).await,
+    };
+    session::notice(&viewer.session, format!("{n} {} scheduled.", if n == 1 { "stage is" } else { "stages are" }));
+    Ok(redirect(&format!("/boards/{board_id}")))
+}
+
+async fn pause_board(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    _f: CsrfForm<NoFields>,
+) -> PageResult {
+    let board_id = board.into_inner();
+    let b = board_id.clone();
+    state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            crate::service::schedule::pause(conn, ctx, actor, &b)
+        })
+        .await?;
+    session::notice(&viewer.session, "The board is paused: no releases and no reminders until you resume it.");
+    Ok(redirect(&format!("/boards/{board_id}")))
+}
+
+#[derive(serde::Deserialize)]
+struct ResumeForm {
+    shift: String,
+}
+
+async fn resume_board(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<ResumeForm>,
+) -> PageResult {
+    let board_id = board.into_inner();
+    let (b, shift) = (board_id.clone(), form.0.shift == "yes");
+    let days = state
+        .as_actor(viewer.identity.clone(), move |conn, ctx, actor| {
+            crate::service::schedule::resume(conn, ctx, actor, &b, shift)
+        })
+        .await?;
+    session::notice(
+        &viewer.session,
+        match days {
+            0 => "The board is running again.".to_string(),
+            n => format!(
+                "The board is running again; what was still to come moved on by {n} working {}.",
+                if n == 1 { "day" } else { "days" }
+            ),
+        },
+    );
+    Ok(redirect(&format!("/boards/{board_id}")))
 }
 
 pub(super) async fn stage_page(state: web::Data<AppState>, viewer: Viewer, stage: web::Path<StageId>) -> PageResult {

@@ -36,3 +36,4 @@ mod setup;
 mod staff_accounts;
 mod trust;
 mod withdrawal;
+mod working_days;

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
         create_stage, get_stage, update_stage, release_stage,
         add_question, get_question, update_question, delete_question, move_question,
         create_post, edit_post, post_history,
-        send_invitations, list_emails, resend_failed, resend_message, list_wordings, save_wording, reset_wording, preview_wording, test_wording, email_preferences, set_email_preferences,
+        send_invitations, list_received, attach_received, discard_received, schedule_stages, pause_board, resume_board, list_emails, resend_failed, resend_message, list_wordings, save_wording, reset_wording, preview_wording, test_wording, email_preferences, set_email_preferences,
         audit_log, grid, awaiting_probes, list_notes, add_note, home_as, question_as, on_behalf, move_to_stage,
         probe, hide, restore, get_summary, save_summary, reopen, agree, set_group, vote, vote_history, results_by_group, question_image, post_image, stage_image, get_image, get_thumb,
         list_codes, add_code, apply_template, import_codebook, import_project, search, auto_code, undo_auto_code, update_code, delete_code, add_code_memo, coding, code_post, add_post_memo,

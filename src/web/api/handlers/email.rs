@@ -1,9 +1,10 @@
 //! The API operations tagged "email". Email: invitations, the delivery list, resending.
 
 use crate::domain::email_texts::EditableEmail;
-use crate::domain::ids::BoardId;
+use crate::domain::ids::{BoardId, PostId};
 use crate::error::AppError;
 use crate::service::email_texts::{self, Preview, WordingInput, WordingView};
+use crate::service::inbound::{self, UnmatchedView};
 use crate::service::notifications::{self, DeliveryFilter, DeliveryView};
 use crate::service::Actor;
 use crate::web::api::common::{json, Bearer};
@@ -245,4 +246,73 @@ pub async fn set_email_preferences(
         })
         .await
         .map(json)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/boards/{board}/received",
+    tag = "email",
+    params(("board" = String, Path)),
+    responses((status = 200, body = [UnmatchedView], description = "Replies by email waiting for a moderator")),
+    security(("bearer" = [])),
+)]
+/// Replies by email that were not posted (unmatched mail), newest first.
+pub async fn list_received(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, _, actor| inbound::unmatched(conn, actor, &id)).await.map(json)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AttachInput {
+    pub participant_id: String,
+    pub question_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Attached {
+    pub post_id: PostId,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/received/{mail}/attach",
+    tag = "email",
+    params(("board" = String, Path), ("mail" = String, Path)),
+    request_body = AttachInput,
+    responses((status = 200, body = Attached)),
+    security(("bearer" = [])),
+)]
+/// Records a waiting reply by email as the participant's answer to the question, given by
+/// email on the day it arrived.
+pub async fn attach_received(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, String)>,
+    body: web::Json<AttachInput>,
+) -> ApiResult<HttpResponse> {
+    let ((board, mail), input) = (path.into_inner(), body.into_inner());
+    let post_id = bearer
+        .run(&state, move |conn, ctx, actor| {
+            inbound::attach(conn, ctx, actor, &board, &mail, &input.participant_id, &input.question_id)
+        })
+        .await?;
+    Ok(json(Attached { post_id }))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/received/{mail}/discard",
+    tag = "email",
+    params(("board" = String, Path), ("mail" = String, Path)),
+    responses((status = 204, description = "Discarded: kept as such, never posted")),
+    security(("bearer" = [])),
+)]
+pub async fn discard_received(
+    state: State,
+    bearer: Bearer,
+    path: web::Path<(BoardId, String)>,
+) -> ApiResult<HttpResponse> {
+    let (board, mail) = path.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| inbound::discard(conn, ctx, actor, &board, &mail)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

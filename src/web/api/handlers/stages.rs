@@ -1,6 +1,7 @@
 //! The API operations tagged "stages". Stages: creating, editing, releasing, reopening.
 
 use crate::domain::ids::{BoardId, StageId};
+use crate::service::schedule::{self, WorkingDaysInput};
 use crate::service::stages::{self, StageInput};
 use crate::service::views::StageView;
 use crate::web::api::common::{created, json, Bearer};
@@ -106,4 +107,80 @@ pub async fn stage_image(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     api_upload(&state, bearer, "stage", id.into_inner().into_string(), q.into_inner(), payload).await
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Scheduled {
+    pub scheduled: usize,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/schedule",
+    tag = "stages",
+    params(("board" = String, Path)),
+    request_body = WorkingDaysInput,
+    responses((status = 200, body = Scheduled)),
+    security(("bearer" = [])),
+)]
+/// Schedules every unreleased stage every N working days at HH:MM from a date (weekends and
+/// the board's holidays skipped, in its time zone), each closing after M working days.
+pub async fn schedule_stages(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    body: web::Json<WorkingDaysInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.into_inner());
+    let scheduled = bearer
+        .run(&state, move |conn, ctx, actor| schedule::schedule_working_days(conn, ctx, actor, &id, &input))
+        .await?;
+    Ok(json(Scheduled { scheduled }))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/pause",
+    tag = "stages",
+    params(("board" = String, Path)),
+    responses((status = 204, description = "Paused: no releases and no reminders until resumed")),
+    security(("bearer" = [])),
+)]
+pub async fn pause_board(state: State, bearer: Bearer, id: web::Path<BoardId>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    bearer.run(&state, move |conn, ctx, actor| schedule::pause(conn, ctx, actor, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ResumeInput {
+    /// Move the releases and closes still to come on by the working days the board was paused.
+    pub shift: bool,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Resumed {
+    pub shifted_working_days: u32,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/boards/{board}/resume",
+    tag = "stages",
+    params(("board" = String, Path)),
+    request_body = ResumeInput,
+    responses((status = 200, body = Resumed)),
+    security(("bearer" = [])),
+)]
+pub async fn resume_board(
+    state: State,
+    bearer: Bearer,
+    id: web::Path<BoardId>,
+    body: web::Json<ResumeInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, shift) = (id.into_inner(), body.into_inner().shift);
+    let shifted_working_days =
+        bearer.run(&state, move |conn, ctx, actor| schedule::resume(conn, ctx, actor, &id, shift)).await?;
+    Ok(json(Resumed { shifted_working_days }))
 }
