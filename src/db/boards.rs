@@ -134,6 +134,8 @@ pub struct StaffMember {
     pub name: String,
     pub email: String,
     pub role: BoardRole,
+    /// Whether they get the board's daily digest.
+    pub digest: bool,
 }
 
 /// Each staff member of a board, by name.
@@ -142,7 +144,7 @@ pub fn members(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<Vec<StaffMe
         .inner_join(users::table)
         .filter(board_members::board_id.eq(board_id))
         .order(users::name.asc())
-        .select((users::id, users::name, users::email, board_members::role))
+        .select((users::id, users::name, users::email, board_members::role, board_members::digest))
         .load(conn)
 }
 

@@ -583,3 +583,14 @@ pub fn of_participant(conn: &mut DbConn, participant_id: &ParticipantId) -> Quer
         .select(Post::as_select())
         .load(conn)
 }
+
+/// A board's posts written after `since` (oldest first), not removed: what a digest tells of.
+pub fn of_board_since(conn: &mut DbConn, board_id: &BoardId, since: PrimitiveDateTime) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::board_id.eq(board_id))
+        .filter(posts::created_at.gt(since))
+        .filter(posts::removed_at.is_null())
+        .order((posts::created_at, posts::id))
+        .select(Post::as_select())
+        .load(conn)
+}

@@ -1,5 +1,5 @@
 //! The scheduler inside the server: at a fixed interval it releases the stages whose time has
-//! come and queues the reminders that are due. Each release is a conditional update and each
+//! come and queues the reminders and daily digests that are due. Each release is a conditional update and each
 //! reminder has a unique key, so any number of instances may run it against one PostgreSQL
 //! database and every stage is still released, and every reminder queued, exactly once.
 
@@ -29,6 +29,10 @@ impl Scheduler {
                 let reminders = service::notifications::queue_reminders(conn, &ctx, now)?;
                 if reminders > 0 {
                     tracing::info!(reminders, "reminders queued");
+                }
+                let digests = service::digests::queue_digests(conn, &ctx, now)?;
+                if digests > 0 {
+                    tracing::info!(digests, "daily digests queued");
                 }
                 service::idempotency::prune(conn, now)?;
                 // Boards that asked for it lose their participants' identities once archived

@@ -386,6 +386,8 @@ pub struct BoardOverview {
     pub awaiting_probes: Vec<super::moderation::OpenProbe>,
     /// Notes from observers and staff, newest first.
     pub notes: Vec<super::moderation::NoteView>,
+    /// For a member of the board's staff: whether they get its daily digest.
+    pub your_digest: Option<bool>,
     /// When the page changes by itself, a stage closing: a page kept until then
     /// (`web::page_cache`) is not shown after it.
     #[serde(skip)]
@@ -402,7 +404,12 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
     let funnel = funnel(conn, &acc, &people, taking_part.active)?;
     let (stages, changes_at) = staff_stages(conn, ctx, &acc, &people, &taking_part)?;
     let admin = acc.standing == Standing::Admin;
-    let mut members: Vec<MemberView> = db::boards::members(conn, board_id)?
+    let staff = db::boards::members(conn, board_id)?;
+    let your_digest = match actor {
+        Actor::User(u) => staff.iter().find(|m| m.user_id == u.id).map(|m| m.digest),
+        _ => None,
+    };
+    let mut members: Vec<MemberView> = staff
         .into_iter()
         .map(|m| MemberView {
             user_id: admin.then_some(m.user_id),
@@ -432,6 +439,7 @@ pub fn overview(conn: &mut DbConn, ctx: &Ctx, actor: &Actor, board_id: &BoardId)
         members,
         awaiting_probes,
         notes,
+        your_digest,
         changes_at,
     })
 }

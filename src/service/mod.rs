@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod analysis;
 pub mod audit;
 pub mod boards;
+pub mod digests;
 pub mod email_texts;
 pub mod grid;
 pub mod idempotency;

@@ -6,7 +6,7 @@ use super::{access, in_tx, Actor, Ctx};
 use crate::db::json_text::JsonText;
 use crate::db::models::{Board, EmailText, OutboxMessage, Participant, Post, ReplyKey, Stage};
 use crate::db::{self, DbConn};
-use crate::domain::email::{DeliveryStatus, EmailKind};
+use crate::domain::email::{DeliveryStatus, EmailKind, ReplyNotices};
 use crate::domain::email_texts::{self, EditableEmail, Values};
 use crate::domain::ids::{BoardId, ParticipantId, PostId, QuestionId};
 use crate::domain::markdown;
@@ -365,6 +365,11 @@ pub fn reply_posted(
         return Ok(());
     }
     let Some(author) = db::participants::find(conn, author_id)? else { return Ok(()) };
+    // A probe asks them something: it always comes. Other replies come one by one only to
+    // those who chose so; the others read them in their digest, or on the board.
+    if !probe && author.reply_notices != ReplyNotices::Each {
+        return Ok(());
+    }
     let excerpt = markdown::short(&reply.body_md, 400);
     let extra = json!({
         "replier": replier,
@@ -582,6 +587,26 @@ pub struct Preferences {
     pub board_title: String,
     pub email: String,
     pub kinds: Vec<KindChoice>,
+    /// How they hear of replies: each (an email per reply), daily (a digest) or off.
+    pub reply_notices: ReplyNotices,
+    pub reply_choices: Vec<ReplyChoice>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplyChoice {
+    pub value: ReplyNotices,
+    pub label: String,
+    pub chosen: bool,
+}
+
+/// How a participant hears of replies in effect: their choice, unless they unsubscribed from
+/// that kind of email since.
+fn reply_notices_of(p: &Participant) -> ReplyNotices {
+    match p.reply_notices {
+        ReplyNotices::Each if p.opted_out_of(EmailKind::Reply) => ReplyNotices::Off,
+        ReplyNotices::Daily if p.opted_out_of(EmailKind::Digest) => ReplyNotices::Off,
+        other => other,
+    }
 }
 
 /// The participant and the kind of email an unsubscribe link names.
@@ -642,12 +667,19 @@ pub fn preferences(conn: &mut DbConn, ctx: &Ctx, token: &str) -> AppResult<Prefe
 /// The email choices of a participant (from an unsubscribe link, or signed in).
 pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferences> {
     let board = db::boards::find(conn, &p.board_id)?.ok_or_else(AppError::not_found)?;
+    let notices = reply_notices_of(p);
     Ok(Preferences {
         board_title: board.title,
         email: p.email.clone(),
+        reply_notices: notices,
+        reply_choices: ReplyNotices::ALL
+            .iter()
+            .map(|n| ReplyChoice { value: *n, label: n.label().into(), chosen: *n == notices })
+            .collect(),
+        // Replies and digests are chosen apart, as one of three ways to hear of replies.
         kinds: EmailKind::ALL
             .iter()
-            .filter(|k| k.for_participants())
+            .filter(|k| k.for_participants() && !matches!(k, EmailKind::Reply | EmailKind::Digest))
             .map(|k| KindChoice {
                 kind: *k,
                 label: k.description().into(),
@@ -658,20 +690,46 @@ pub fn preferences_of(conn: &mut DbConn, p: &Participant) -> AppResult<Preferenc
     })
 }
 
-/// Keeps exactly the kinds in `receive` (those that cannot be turned off always stay).
-pub fn set_preferences(conn: &mut DbConn, ctx: &Ctx, token: &str, receive: &[String]) -> AppResult<()> {
+/// Keeps exactly the kinds in `receive` (those that cannot be turned off always stay), and how
+/// they hear of replies.
+pub fn set_preferences(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    token: &str,
+    receive: &[String],
+    notices: Option<&str>,
+) -> AppResult<()> {
     let (p, _) = participant_of_token(conn, ctx, token)?;
-    set_preferences_of(conn, &p, receive)
+    set_preferences_of(conn, &p, receive, notices)
 }
 
-pub fn set_preferences_of(conn: &mut DbConn, p: &Participant, receive: &[String]) -> AppResult<()> {
+/// As `set_preferences`. Without `notices` (older clients), "reply" in `receive` means each
+/// reply, "digest" a daily digest, neither none.
+pub fn set_preferences_of(
+    conn: &mut DbConn,
+    p: &Participant,
+    receive: &[String],
+    notices: Option<&str>,
+) -> AppResult<()> {
     for kind in receive {
         EmailKind::parse(kind).map_err(AppError::invalid)?;
     }
+    let has = |k: EmailKind| receive.iter().any(|r| r == k.as_str());
+    let notices = match notices.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => ReplyNotices::parse(n).map_err(|e| AppError::invalid_field("reply_notices", e))?,
+        None if has(EmailKind::Reply) => ReplyNotices::Each,
+        None if has(EmailKind::Digest) => ReplyNotices::Daily,
+        None => ReplyNotices::Off,
+    };
+    // The choice of replies is `notices`; a new choice undoes an unsubscribe from its kind.
     let off: Vec<EmailKind> = EmailKind::ALL
         .iter()
         .copied()
-        .filter(|k| k.can_opt_out() && !receive.iter().any(|r| r == k.as_str()))
+        .filter(|k| k.can_opt_out() && !matches!(k, EmailKind::Reply | EmailKind::Digest) && !has(*k))
         .collect();
-    set_opt_out(conn, &p.id, off)
+    in_tx(conn, |conn| {
+        set_opt_out(conn, &p.id, off)?;
+        db::inbound::set_reply_notices(conn, &p.id, notices)?;
+        Ok(())
+    })
 }

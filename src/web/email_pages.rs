@@ -343,9 +343,10 @@ async fn save_preferences(
 ) -> PageResult {
     let token = token.into_inner();
     let receive: Vec<String> = form.0.keys().filter_map(|k| k.strip_prefix("receive_")).map(str::to_string).collect();
+    let notices = form.0.get("reply_notices").cloned().unwrap_or_default();
     let ctx = state.ctx.clone();
     let t = token.clone();
-    state.db.run(move |conn| notifications::set_preferences(conn, &ctx, &t, &receive)).await?;
+    state.db.run(move |conn| notifications::set_preferences(conn, &ctx, &t, &receive, Some(&notices))).await?;
     session::notice(&viewer.session, "Your email preferences are saved.");
     Ok(redirect(&format!("/u/{token}")))
 }

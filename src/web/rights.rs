@@ -49,9 +49,10 @@ async fn save_emails(
     form: CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
     let receive: Vec<String> = form.0.keys().filter_map(|k| k.strip_prefix("receive_")).map(str::to_string).collect();
+    let notices = form.0.get("reply_notices").cloned().unwrap_or_default();
     state
         .as_actor(viewer.identity.clone(), move |conn, _, actor| match actor {
-            Actor::Participant(p) => notifications::set_preferences_of(conn, p, &receive),
+            Actor::Participant(p) => notifications::set_preferences_of(conn, p, &receive, Some(&notices)),
             Actor::User(_) | Actor::System => Err(AppError::forbidden("These are a participant's own preferences.")),
         })
         .await?;

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/boards/{board}/stages", web::post().to(create_stage))
         .route("/boards/{board}/schedule", web::post().to(schedule_stages))
         .route("/boards/{board}/pause", web::post().to(pause_board))
+        .route("/boards/{board}/digest", web::post().to(staff_digest))
         .route("/boards/{board}/resume", web::post().to(resume_board))
         .route("/stages/{stage}", web::get().to(stage_page))
         .route("/stages/{stage}", web::post().to(save_stage))
@@ -573,6 +574,31 @@ async fn pause_board(
         })
         .await?;
     session::notice(&viewer.session, "The board is paused: no releases and no reminders until you resume it.");
+    Ok(redirect(&format!("/boards/{board_id}")))
+}
+
+#[derive(serde::Deserialize)]
+struct DigestForm {
+    on: String,
+}
+
+async fn staff_digest(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    board: web::Path<BoardId>,
+    form: CsrfForm<DigestForm>,
+) -> PageResult {
+    let board_id = board.into_inner();
+    let (b, on) = (board_id.clone(), form.0.on == "yes");
+    state
+        .as_actor(viewer.identity.clone(), move |conn, _, actor| {
+            crate::service::digests::set_staff_digest(conn, actor, &b, on)
+        })
+        .await?;
+    session::notice(
+        &viewer.session,
+        if on { "You will get a daily digest of this board." } else { "Your daily digest of this board is stopped." },
+    );
     Ok(redirect(&format!("/boards/{board_id}")))
 }
 

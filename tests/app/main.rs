@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod consent;
 mod data_download;
+mod digests;
 mod email;
 mod email_texts;
 mod export;

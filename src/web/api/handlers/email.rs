@@ -219,8 +219,12 @@ pub async fn email_preferences(state: State, bearer: Bearer) -> ApiResult<HttpRe
 
 #[derive(Deserialize, ToSchema)]
 pub struct PreferencesInput {
-    /// The kinds to receive (stage_open, reminder, reply, closing); the rest are turned off.
+    /// The kinds to receive (stage_open, reminder, summary, closing); the rest are turned off.
     pub receive: Vec<String>,
+    /// How to hear of replies: each, daily or off. Absent: "reply" in `receive` means each,
+    /// "digest" daily, neither off.
+    #[serde(default)]
+    pub reply_notices: Option<String>,
 }
 
 #[utoipa::path(
@@ -236,11 +240,12 @@ pub async fn set_email_preferences(
     bearer: Bearer,
     body: web::Json<PreferencesInput>,
 ) -> ApiResult<HttpResponse> {
-    let receive = body.into_inner().receive;
+    let input = body.into_inner();
+    let (receive, notices) = (input.receive, input.reply_notices);
     bearer
         .run(&state, move |conn, _, actor| {
             let p = participant(actor)?;
-            notifications::set_preferences_of(conn, p, &receive)?;
+            notifications::set_preferences_of(conn, p, &receive, notices.as_deref())?;
             let p = crate::db::participants::find(conn, &p.id)?.ok_or_else(AppError::not_found)?;
             notifications::preferences_of(conn, &p)
         })
