@@ -136,7 +136,12 @@ fn seed_in(conn: &mut DbConn, ctx: &Ctx, new_password: bool) -> AppResult<String
     let _ = writeln!(
         out,
         "\nInvitations and stage notices are queued and sent by the server; with no smtp_url set,\n\
-         they are written as .eml files to the data folder's mail/ (open them in a mail program).\n{rule}"
+         they are written as .eml files to the data folder's mail/ (open them in a mail program).\n\
+         To answer by email without a mailbox (no imap_url set): copy a stage notice from mail/\n\
+         into the data folder's inbox/, swap its headers so that From: is the participant (the\n\
+         notice's To:) and To: is the notice's Reply-To address, and write above the text; within\n\
+         a minute the server posts it as their answer, or lists it under \"Unmatched mail\" on the\n\
+         board's email page (README: \"Answers by email\").\n{rule}"
     );
     Ok(out)
 }

@@ -57,3 +57,10 @@ ALTER TABLE board_members ADD COLUMN digest_sent_at TIMESTAMP;
 -- scheduled by working days; and a pause: no releases and no reminders while it is set.
 ALTER TABLE boards ADD COLUMN holidays TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE boards ADD COLUMN paused_at TIMESTAMP;
+
+-- The participants page, grid and funnel show failing addresses: a bounce moves the board's
+-- version, so pages kept under it are rendered again.
+DROP TRIGGER participants_version_update ON participants;
+CREATE CONSTRAINT TRIGGER participants_version_update AFTER UPDATE ON participants DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (NEW.email IS DISTINCT FROM OLD.email OR NEW.name IS DISTINCT FROM OLD.name OR NEW.attributes IS DISTINCT FROM OLD.attributes OR NEW.screen_name IS DISTINCT FROM OLD.screen_name OR NEW.consented_at IS DISTINCT FROM OLD.consented_at OR NEW.token_hash IS DISTINCT FROM OLD.token_hash OR NEW.token_expires_at IS DISTINCT FROM OLD.token_expires_at OR NEW.first_signed_in_at IS DISTINCT FROM OLD.first_signed_in_at OR NEW.withdrawn_at IS DISTINCT FROM OLD.withdrawn_at OR NEW.erased_at IS DISTINCT FROM OLD.erased_at OR NEW.email_failing_at IS DISTINCT FROM OLD.email_failing_at)
+    EXECUTE FUNCTION board_version_bump();
