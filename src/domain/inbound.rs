@@ -41,6 +41,24 @@ pub struct IncomingMail {
     pub dropped: Vec<String>,
     /// For a bounce: the addresses that failed.
     pub failed_recipients: Vec<String>,
+    /// The receiving server found the sender's address forged: its own (topmost)
+    /// `Authentication-Results` header says `dmarc=fail`.
+    pub forged: bool,
+    /// Larger than a reply can be: only its header was read (its size in bytes).
+    pub too_large: Option<u64>,
+}
+
+/// The most a message read from the mailbox may weigh: a few phone photos in base64.
+pub const MAX_MESSAGE_BYTES: u64 = 40 * 1024 * 1024;
+
+/// Reads the header of a message too large to read whole.
+pub fn parse_too_large(header: &[u8], size: u64) -> Option<IncomingMail> {
+    let mut mail = parse(header)?;
+    mail.text = String::new();
+    mail.images.clear();
+    mail.dropped.clear();
+    mail.too_large = Some(size);
+    Some(mail)
 }
 
 /// Reads one message. `None` when the bytes are not a message at all.
@@ -60,6 +78,12 @@ pub fn parse(raw: &[u8]) -> Option<IncomingMail> {
         }
     }
     recipients.retain(|r| !r.is_empty());
+    // Only the first Authentication-Results is the receiving server's own; any below it came
+    // with the message and proves nothing.
+    let forged = message
+        .headers_raw()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authentication-results"))
+        .is_some_and(|(_, v)| v.to_ascii_lowercase().contains("dmarc=fail"));
     recipients.dedup();
     let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
     let subject = message.subject().unwrap_or_default().trim().to_string();
@@ -114,6 +138,8 @@ pub fn parse(raw: &[u8]) -> Option<IncomingMail> {
         images,
         dropped,
         failed_recipients,
+        forged,
+        too_large: None,
     })
 }
 
@@ -356,5 +382,9 @@ mod tests {
         let b = parse(bounce).unwrap();
         assert_eq!(b.kind, MailKind::Bounce);
         assert_eq!(b.failed_recipients, vec!["gone@example.org".to_string()]);
+        let spoofed = b"Authentication-Results: mx.example.org; spf=softfail; dmarc=fail (p=none) header.from=example.org\r\nAuthentication-Results: fake; dmarc=pass\r\nFrom: ann@example.org\r\nTo: board+k@example.org\r\n\r\nHi\r\n";
+        assert!(parse(spoofed).unwrap().forged);
+        let relayed = b"Authentication-Results: mx.example.org; dmarc=pass\r\nAuthentication-Results: old; dmarc=fail\r\nFrom: ann@example.org\r\n\r\nHi\r\n";
+        assert!(!parse(relayed).unwrap().forged, "only the topmost result counts");
     }
 }

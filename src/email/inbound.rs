@@ -82,10 +82,15 @@ impl InboxWorker {
         }
     }
 
-    /// Hands one message to the service; counts what became of it.
-    async fn handle(&self, raw: Vec<u8>, polled: &mut Polled) -> AppResult<()> {
+    /// Hands one message to the service; counts what became of it. `size` is set when only the
+    /// header of a message too large to read was fetched.
+    async fn handle(&self, raw: Vec<u8>, size: Option<u64>, polled: &mut Polled) -> AppResult<()> {
         polled.read += 1;
-        let Some(mail) = inbound::parse(&raw) else {
+        let parsed = match size {
+            Some(size) => inbound::parse_too_large(&raw, size),
+            None => inbound::parse(&raw),
+        };
+        let Some(mail) = parsed else {
             tracing::warn!(bytes = raw.len(), "a message in the inbox could not be read as email; moved aside");
             return Ok(());
         };
@@ -114,13 +119,14 @@ impl InboxWorker {
             .collect();
         names.sort();
         for path in names.into_iter().take(BATCH) {
-            let raw = match tokio::fs::read(&path).await {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let raw = match read_message(&path, size).await {
                 Ok(raw) => raw,
                 // Another instance moved it meanwhile.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display()))),
             };
-            self.handle(raw, &mut polled).await?;
+            self.handle(raw, (size > inbound::MAX_MESSAGE_BYTES).then_some(size), &mut polled).await?;
             // Only once the database has it; a file already moved by another instance is fine.
             if let Some(name) = path.file_name() {
                 match tokio::fs::rename(&path, dir.join("done").join(name)).await {
@@ -153,17 +159,20 @@ impl InboxWorker {
         uids.sort_unstable();
         let mut polled = Polled::default();
         for uid in uids.into_iter().take(BATCH) {
-            let raw = {
-                use futures_util::TryStreamExt;
-                let fetches =
-                    session.uid_fetch(uid.to_string(), "BODY.PEEK[]").await.map_err(|e| imap_err("fetch", &e))?;
-                let fetches: Vec<async_imap::types::Fetch> =
-                    fetches.try_collect().await.map_err(|e| imap_err("fetch", &e))?;
-                fetches.iter().find_map(|f| f.body().map(<[u8]>::to_vec))
-            };
+            use futures_util::TryStreamExt;
+            // The size first: a message too large to be a reply is read by its header only.
+            let sizes = session.uid_fetch(uid.to_string(), "RFC822.SIZE").await.map_err(|e| imap_err("fetch", &e))?;
+            let sizes: Vec<async_imap::types::Fetch> = sizes.try_collect().await.map_err(|e| imap_err("fetch", &e))?;
             // Gone meanwhile: another instance moved it.
+            let Some(size) = sizes.iter().find_map(|f| f.size).map(u64::from) else { continue };
+            let too_large = size > inbound::MAX_MESSAGE_BYTES;
+            let query = if too_large { "BODY.PEEK[HEADER]" } else { "BODY.PEEK[]" };
+            let fetches = session.uid_fetch(uid.to_string(), query).await.map_err(|e| imap_err("fetch", &e))?;
+            let fetches: Vec<async_imap::types::Fetch> =
+                fetches.try_collect().await.map_err(|e| imap_err("fetch", &e))?;
+            let raw = fetches.iter().find_map(|f| if too_large { f.header() } else { f.body() }).map(<[u8]>::to_vec);
             let Some(raw) = raw else { continue };
-            self.handle(raw, &mut polled).await?;
+            self.handle(raw, too_large.then_some(size), &mut polled).await?;
             // Moved only once the database has it. If another instance moved it first, the move
             // finds nothing, which is fine.
             if let Err(e) = session.uid_mv(uid.to_string(), &mailbox.done_folder).await {
@@ -193,6 +202,21 @@ impl InboxWorker {
             }
         }
     }
+}
+
+/// A file of the drop folder: whole, or only its header when it is too large to be a reply.
+async fn read_message(path: &std::path::Path, size: u64) -> std::io::Result<Vec<u8>> {
+    if size <= inbound::MAX_MESSAGE_BYTES {
+        return tokio::fs::read(path).await;
+    }
+    use tokio::io::AsyncReadExt;
+    let mut head = vec![0; 256 * 1024];
+    let mut file = tokio::fs::File::open(path).await?;
+    let n = file.read(&mut head).await?;
+    head.truncate(n);
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n").map_or(head.len(), |i| i + 4);
+    head.truncate(end);
+    Ok(head)
 }
 
 impl Mailbox {

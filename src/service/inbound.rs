@@ -171,6 +171,16 @@ fn post_reply(
             if sender.is_empty() { "no readable address" } else { sender }
         ))));
     }
+    if mail.forged {
+        return Ok(Err(Refusal::quiet("The receiving mail server found the sender's address forged (DMARC failed).")));
+    }
+    if let Some(size) = mail.too_large {
+        return Ok(Err(Refusal::told(format!(
+            "The email was {} MB, more than the {} MB a reply may be; send fewer or smaller pictures.",
+            size / 1024 / 1024,
+            crate::domain::inbound::MAX_MESSAGE_BYTES / 1024 / 1024
+        ))));
+    }
     if mail.text.trim().is_empty() && decoded.is_empty() {
         return Ok(Err(Refusal::told("The reply had no text of its own above the quoted message.")));
     }

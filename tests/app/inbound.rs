@@ -14,6 +14,7 @@ crate::on_both_databases!(
     forged_expired_automatic_and_bounced_mail_is_never_posted,
     two_instances_reading_one_mailbox_post_each_reply_once,
     the_drop_folder_reads_eml_files_when_no_mailbox_is_set,
+    only_the_boards_moderators_see_and_settle_mail_and_run_its_schedule,
 );
 
 /// The Reply-To address of the latest message of `kind` (by subject words) to `address`.
@@ -250,8 +251,13 @@ async fn forged_expired_automatic_and_bounced_mail_is_never_posted(backend: Back
     );
     imap.deliver(&plain("ann@example.org", "focusboard@localhost", "nokey", "", "Hello?"));
     imap.deliver(&plain("bob@example.org", &to_bob, "empty", "", "> What did you hope for?"));
+    // Ann's key and address, but the receiving server found the address forged.
+    imap.deliver(&format!(
+        "Authentication-Results: mx.example.org; spf=fail smtp.mailfrom=example.org; dmarc=fail (p=reject) header.from=example.org\r\n{}",
+        String::from_utf8(plain("ann@example.org", &to_ann, "spoof", "", "Spoofed words.")).unwrap()
+    ).into_bytes());
     let polled = app.inbox.poll().await.expect("poll");
-    assert_eq!((polled.read, polled.posted, polled.unmatched), (5, 0, 5), "{polled:?}");
+    assert_eq!((polled.read, polled.posted, polled.unmatched), (6, 0, 6), "{polled:?}");
     let api = app.api_of("mod@example.org").await;
     assert!(answers(&api, &seeded.question).await.is_empty(), "nothing is posted");
 
@@ -273,7 +279,10 @@ async fn forged_expired_automatic_and_bounced_mail_is_never_posted(backend: Back
     assert_eq!(bounced.len(), 1, "{bounced:?}");
     assert!(bounced[0].contains("bob@example.org") && bounced[0].contains("bounced"), "{bounced:?}");
     let waiting = texts(&page, "article.received h3");
-    assert_eq!(waiting.len(), 5, "{waiting:?}");
+    assert_eq!(waiting.len(), 6, "{waiting:?}");
+    assert!(
+        page.contains("found the sender&#x27;s address forged") || page.contains("found the sender's address forged")
+    );
     assert!(page.contains("not the address this reply key was sent to"));
     assert!(page.contains("An automatic reply"));
 
@@ -304,7 +313,7 @@ async fn forged_expired_automatic_and_bounced_mail_is_never_posted(backend: Back
     assert_eq!(stored(&app, &seeded.question).await[0].1, "Post this as Ann.");
     assert!(posts[0]["recorded_note"].as_str().unwrap().contains("by email, recorded by"), "{}", posts[0]);
     let page = moderator.get_ok(&format!("/boards/{}/emails", seeded.board)).await;
-    assert_eq!(texts(&page, "article.received h3").len(), 3);
+    assert_eq!(texts(&page, "article.received h3").len(), 4);
 
     // Once the board closes, Bob's key has expired: his reply waits, and he is told.
     app.with_db({
@@ -374,4 +383,80 @@ async fn the_drop_folder_reads_eml_files_when_no_mailbox_is_set(backend: Backend
     assert_eq!(polled.posted, 1, "{polled:?}");
     assert!(inbox.join("done").join("reply.eml").exists() && !inbox.join("reply.eml").exists());
     assert_eq!(stored(&app, &seeded.question).await[0].1, "Written in a file.");
+    // A message larger than a reply may be is read by its header only, and waits.
+    let mut big = plain("ann@example.org", &to, "big1", "", "");
+    big.resize(big.len() + 41 * 1024 * 1024, b'A');
+    std::fs::write(inbox.join("big.eml"), big).unwrap();
+    let polled = app.inbox.poll().await.expect("poll");
+    assert_eq!((polled.posted, polled.unmatched), (0, 1), "{polled:?}");
+    let api = app.api_of("mod@example.org").await;
+    let (_, waiting) = api.get(&format!("/api/v1/boards/{}/received", seeded.board)).await;
+    assert!(waiting[0]["reason"].as_str().unwrap().contains("more than the 40 MB"), "{waiting}");
+    assert_eq!(stored(&app, &seeded.question).await.len(), 1);
+}
+
+async fn only_the_boards_moderators_see_and_settle_mail_and_run_its_schedule(backend: Backend) {
+    let app = spawn(backend).await;
+    let seeded = board_emailing(&app, &["ann@example.org"], false).await;
+    let b = seeded.board.clone();
+    // One message waits: Ann wrote to the plain address.
+    let inbox = app.settings.data_dir.join("inbox");
+    std::fs::write(inbox.join("a.eml"), plain("ann@example.org", "focusboard@localhost", "m1", "", "Hello?")).unwrap();
+    assert_eq!(app.inbox.poll().await.unwrap().unmatched, 1);
+    for (email, role) in
+        [("co@example.org", "co_moderator"), ("obs@example.org", "observer"), ("ana@example.org", "analyst")]
+    {
+        app.create_user(email, false).await;
+        let (board, e, r) = (b.clone(), email.to_string(), role.to_string());
+        app.with_db(move |conn, ctx| {
+            let m = Actor::User(focusboard::db::users::find_by_email(conn, "mod@example.org")?.unwrap());
+            service::boards::set_member(conn, ctx, &m, &board, &service::boards::MemberInput { email: e, role: r })
+        })
+        .await;
+    }
+    app.board_with_question("other@example.org", "open", &[]).await;
+    let moderator = app.api_of("mod@example.org").await;
+    let (_, waiting) = moderator.get(&format!("/api/v1/boards/{b}/received")).await;
+    let mail = waiting[0]["id"].as_str().expect("a waiting message").to_string();
+    let participant = app.participant_api(seeded.link(0)).await;
+    let anonymous = app.api("not-a-token");
+    let mut refused = [
+        ("observer", app.api_of("obs@example.org").await),
+        ("analyst", app.api_of("ana@example.org").await),
+        ("another board's moderator", app.api_of("other@example.org").await),
+        ("participant", participant),
+        ("anonymous", anonymous),
+    ];
+    for (who, api) in refused.iter_mut() {
+        let (st, body) = api.get(&format!("/api/v1/boards/{b}/received")).await;
+        assert!(matches!(st.as_u16(), 401 | 403 | 404), "{who} lists mail: {st} {body}");
+        for (path, body) in [
+            (format!("/api/v1/boards/{b}/received/{mail}/discard"), json!({})),
+            (
+                format!("/api/v1/boards/{b}/received/{mail}/attach"),
+                json!({"participant_id": seeded.participants[0].1, "question_id": seeded.question}),
+            ),
+            (format!("/api/v1/boards/{b}/pause"), json!({})),
+            (format!("/api/v1/boards/{b}/schedule"), json!({"from": "2030-01-07", "every": 1, "at": "09:00"})),
+        ] {
+            let (st, _) = api.post(&path, body).await;
+            assert!(matches!(st.as_u16(), 401 | 403 | 404), "{who} may POST {path}: {st}");
+        }
+    }
+    // The pages answer the same for staff who may not.
+    for email in ["obs@example.org", "ana@example.org", "other@example.org"] {
+        let browser = app.signed_in(email).await;
+        let st = browser.get(&format!("/boards/{b}/emails")).await.status();
+        assert!(matches!(st.as_u16(), 403 | 404), "{email} opens the email page: {st}");
+    }
+    // Nothing changed: the message still waits and the board runs.
+    let (_, waiting) = moderator.get(&format!("/api/v1/boards/{b}/received")).await;
+    assert_eq!(waiting.as_array().unwrap().len(), 1);
+    assert!(moderator.get(&format!("/api/v1/boards/{b}")).await.1["paused_at"].is_null());
+    // A co-moderator who sees identities settles it.
+    let co = app.api_of("co@example.org").await;
+    let (st, _) = co.post(&format!("/api/v1/boards/{b}/received/{mail}/discard"), json!({})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = co.post(&format!("/api/v1/boards/{b}/received/{mail}/discard"), json!({})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "settled once");
 }
