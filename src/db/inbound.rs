@@ -31,23 +31,29 @@ pub fn insert_mail(conn: &mut DbConn, mail: &InboundMail) -> QueryResult<bool> {
 }
 
 /// Messages waiting for a moderator on a board: those matched to it, and those that matched no
-/// board but came from one of its participants' addresses. Newest first.
-pub fn unmatched_of_board(conn: &mut DbConn, board_id: &BoardId, limit: i64) -> QueryResult<Vec<InboundMail>> {
+/// board but came from one of its participants' addresses. Newest first; `only` picks one.
+pub fn unmatched_of_board(
+    conn: &mut DbConn,
+    board_id: &BoardId,
+    only: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<InboundMail>> {
     let addresses = participants::table
         .filter(participants::board_id.eq(board_id))
         .filter(participants::erased_at.is_null())
         .select(participants::email);
-    inbound_mail::table
+    let mut query = inbound_mail::table
         .filter(inbound_mail::outcome.eq(InboundOutcome::Unmatched))
         .filter(
             inbound_mail::board_id
                 .eq(board_id)
                 .or(inbound_mail::board_id.is_null().and(inbound_mail::sender.eq_any(addresses))),
         )
-        .order(inbound_mail::received_at.desc())
-        .limit(limit)
-        .select(InboundMail::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(id) = only {
+        query = query.filter(inbound_mail::id.eq(id.to_string()));
+    }
+    query.order(inbound_mail::received_at.desc()).limit(limit).select(InboundMail::as_select()).load(conn)
 }
 
 /// Settles a waiting message, once: returns false if someone else settled it first.

@@ -292,7 +292,7 @@ pub fn unmatched(conn: &mut DbConn, actor: &Actor, board_id: &BoardId) -> AppRes
     acc.require_manage()?;
     acc.require_identities()?;
     let zone = acc.zone();
-    Ok(db::inbound::unmatched_of_board(conn, board_id, 200)?
+    Ok(db::inbound::unmatched_of_board(conn, board_id, None, 200)?
         .into_iter()
         .map(|m| UnmatchedView {
             id: m.id,
@@ -317,9 +317,9 @@ fn waiting(
     let acc = access(conn, actor, board_id)?;
     acc.require_manage()?;
     acc.require_identities()?;
-    let mail = db::inbound::unmatched_of_board(conn, board_id, 200)?.into_iter().find(|m| m.id == mail_id).ok_or_else(
-        || AppError::NotFound("This message is not waiting on this board (it may have been settled already).".into()),
-    )?;
+    let mail = db::inbound::unmatched_of_board(conn, board_id, Some(mail_id), 1)?.pop().ok_or_else(|| {
+        AppError::NotFound("This message is not waiting on this board (it may have been settled already).".into())
+    })?;
     Ok((acc, mail))
 }
 
