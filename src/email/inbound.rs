@@ -112,6 +112,9 @@ impl InboxWorker {
 
     async fn poll_folder(&self, dir: &std::path::Path) -> AppResult<Polled> {
         let mut polled = Polled::default();
+        // Made again if someone removed it.
+        std::fs::create_dir_all(dir.join("done"))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("making {}: {e}", dir.display())))?;
         let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e}", dir.display())))?
             .filter_map(|e| e.ok().map(|e| e.path()))

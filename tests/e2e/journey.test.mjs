@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -21,13 +21,13 @@ function freePort() {
   });
 }
 
-async function startServer() {
+async function startServer(extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'focusboard-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const proc = spawn(BIN, ['serve', '--demo'], {
     env: { ...process.env, FOCUSBOARD_DATABASE_URL: join(dir, 'e2e.db'), FOCUSBOARD_DATA_DIR: dir,
-      FOCUSBOARD_BIND: `127.0.0.1:${port}`, FOCUSBOARD_BASE_URL: base, FOCUSBOARD_LOG: 'warn' },
+      FOCUSBOARD_BIND: `127.0.0.1:${port}`, FOCUSBOARD_BASE_URL: base, FOCUSBOARD_LOG: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -467,6 +467,39 @@ test('a participant withdraws from their preferences page; the moderator sees it
     await mod.goto(`${board}/grid`);
     const withdrawn = mod.locator('dl.figures div').filter({ hasText: 'Withdrawn' }).locator('dd');
     assert.equal(await withdrawn.textContent(), '1');
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+});
+
+test('a reply by email that cannot be matched waits on the email page, which the moderator clears', { timeout: 120000 }, async () => {
+  // The inbox worker reads the drop folder every second here.
+  const server = await startServer({ FOCUSBOARD_INBOX_INTERVAL_SECS: '1' });
+  const browser = await launch();
+  try {
+    // Hana's stage notice carries her reply address; someone else writes to it.
+    const notice = (await emailFile(server.dir, 'stage_open-hana.jones@example.org')).replace(/\r?\n[ \t]+/g, ' ');
+    const replyTo = notice.match(/^Reply-To: .*?<?([a-z0-9.+-]+@[a-z0-9.-]+)>?\s*$/im)[1];
+    assert.match(replyTo, /^focusboard\+[0-9a-f]{32}@localhost$/);
+    const forged = `From: someone.else@example.net\r\nTo: ${replyTo}\r\nSubject: Re: new questions\r\nMessage-ID: <e2e-1@example.net>\r\n\r\nPlease post this as Hana.\r\n`;
+    writeFileSync(join(server.dir, 'inbox', 'forged.eml'), forged);
+    const mod = await moderator(browser, server);
+    await mod.getByRole('link', { name: /Communities of Practice/ }).click();
+    const board = mod.url().replace(/\?.*$/, '');
+    let seen = false;
+    for (let i = 0; i < 50 && !seen; i++) {
+      await mod.goto(`${board}/emails`);
+      seen = (await mod.getByText('Please post this as Hana.').count()) > 0;
+      if (!seen) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(seen, 'the message is listed under unmatched mail');
+    await mod.getByText('which is not the address this reply key was sent to').waitFor();
+    await expectAccessible(mod, 'email page with unmatched mail');
+    await shot(mod, 'desktop-unmatched-mail');
+    await mod.getByRole('button', { name: 'Discard' }).click();
+    await mod.getByText('The message was discarded.').waitFor();
+    await mod.getByText('No unmatched mail.').waitFor();
   } finally {
     await browser.close();
     server.stop();
