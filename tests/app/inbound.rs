@@ -83,6 +83,19 @@ async fn answers(api: &Api, question: impl std::fmt::Display) -> Vec<Value> {
 
 /// A board whose participants were invited, with a second stage released after that: its
 /// stage-open notice is the one replied to. `seeded.question` is the second stage's question.
+/// A server that sends to the SMTP sink and reads the Dovecot mailbox.
+async fn with_mailbox(backend: Backend) -> (ImapServer, SmtpSink, TestApp) {
+    let imap = ImapServer::start();
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_with(backend, |s| {
+        s.smtp_url = smtp;
+        imap.configure(s);
+    })
+    .await;
+    (imap, sink, app)
+}
+
 /// What is stored for each post of the question: (author's email, text, source, parent).
 async fn stored(app: &TestApp, question: &focusboard::domain::ids::QuestionId) -> Vec<(String, String, String, bool)> {
     use diesel::prelude::*;
@@ -137,14 +150,7 @@ async fn board_emailing(app: &TestApp, people: &[&str], images: bool) -> Seeded 
 }
 
 async fn replies_shaped_by_the_big_mail_programs_become_exactly_their_new_text(backend: Backend) {
-    let imap = ImapServer::start();
-    let sink = SmtpSink::start();
-    let smtp = sink.url();
-    let app = spawn_with(backend, |s| {
-        s.smtp_url = smtp;
-        imap.configure(s);
-    })
-    .await;
+    let (imap, sink, app) = with_mailbox(backend).await;
     let seeded = board_emailing(&app, &["ann@example.org", "bob@example.org", "cat@example.org"], true).await;
     app.outbox.drain().await.expect("drain");
     let to_ann = reply_to(&sink, "ann@example.org", "Stage 2");
@@ -217,14 +223,7 @@ async fn replies_shaped_by_the_big_mail_programs_become_exactly_their_new_text(b
 }
 
 async fn forged_expired_automatic_and_bounced_mail_is_never_posted(backend: Backend) {
-    let imap = ImapServer::start();
-    let sink = SmtpSink::start();
-    let smtp = sink.url();
-    let app = spawn_with(backend, |s| {
-        s.smtp_url = smtp;
-        imap.configure(s);
-    })
-    .await;
+    let (imap, sink, app) = with_mailbox(backend).await;
     let seeded = board_emailing(&app, &["ann@example.org", "bob@example.org"], false).await;
     app.outbox.drain().await.expect("drain");
     let to_ann = reply_to(&sink, "ann@example.org", "Stage 2");
