@@ -65,9 +65,12 @@ pub fn settle(
     by: &str,
     at: PrimitiveDateTime,
 ) -> QueryResult<bool> {
+    // A posted or attached message's words live in the post (where withdrawal and erasure
+    // find them); a discarded one's are not kept.
     let n = diesel::update(inbound_mail::table.find(id).filter(inbound_mail::outcome.eq(InboundOutcome::Unmatched)))
         .set((
             inbound_mail::outcome.eq(outcome),
+            inbound_mail::body_text.eq(""),
             inbound_mail::post_id.eq(post_id),
             inbound_mail::handled_by.eq(by),
             inbound_mail::handled_at.eq(at),

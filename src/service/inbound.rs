@@ -73,7 +73,7 @@ pub fn receive(conn: &mut DbConn, ctx: &Ctx, mail: &IncomingMail) -> AppResult<O
             Some(k) => db::inbound::find_key(conn, &tokens::hash(k))?,
             None => None,
         };
-        let mut row = InboundMail {
+        let row = InboundMail {
             id: db::new_id(),
             dedup_key: mail.dedup_key.clone(),
             board_id: found.as_ref().map(|k| k.board_id.clone()),
@@ -114,8 +114,6 @@ pub fn receive(conn: &mut DbConn, ctx: &Ctx, mail: &IncomingMail) -> AppResult<O
         };
         let received = match result {
             Ok(post_id) => {
-                row.outcome = InboundOutcome::Posted;
-                row.post_id = Some(post_id.clone());
                 db::inbound::settle(conn, &row.id, InboundOutcome::Posted, Some(&post_id), "email", now)?;
                 if !dropped.is_empty() {
                     tell_sender(conn, ctx, &row, true, &format!("Left out: {}.", dropped.join("; ")))?;

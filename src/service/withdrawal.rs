@@ -139,6 +139,8 @@ fn withdraw_in_tx(
     report.emails_cancelled = erasure::cancel_emails_of(conn, &p.id)?;
     if acc.board.withdrawal_policy == WithdrawalPolicy::Remove {
         remove_contributions(conn, ctx, &p.id, &mut report)?;
+        // Their replies by email that were never posted are words of theirs too.
+        db::inbound::erase_of(conn, &p.board_id, &p.id, &p.email)?;
     }
     super::audit::record(
         conn,

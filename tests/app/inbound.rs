@@ -382,6 +382,15 @@ async fn the_drop_folder_reads_eml_files_when_no_mailbox_is_set(backend: Backend
     assert_eq!(polled.posted, 1, "{polled:?}");
     assert!(inbox.join("done").join("reply.eml").exists() && !inbox.join("reply.eml").exists());
     assert_eq!(stored(&app, &seeded.question).await[0].1, "Written in a file.");
+    // The words live in the post only, where withdrawal and erasure find them.
+    let kept: Vec<String> = app
+        .with_db(|conn, _| {
+            use diesel::prelude::*;
+            use focusboard::db::schema::inbound_mail;
+            Ok(inbound_mail::table.select(inbound_mail::body_text).load(conn)?)
+        })
+        .await;
+    assert_eq!(kept, vec![String::new()]);
     // A message larger than a reply may be is read by its header only, and waits.
     let mut big = plain("ann@example.org", &to, "big1", "", "");
     big.resize(big.len() + 41 * 1024 * 1024, b'A');
