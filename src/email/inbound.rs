@@ -186,22 +186,36 @@ impl InboxWorker {
         Ok(polled)
     }
 
-    /// Polls every `every` until the task is dropped; errors are logged and retried.
+    /// Polls every `every` until the task is dropped; errors are logged and retried. A pass that
+    /// found a full batch is followed by another at once, so a burst of replies is not spread
+    /// over many intervals.
     pub async fn run(self, every: Duration) {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            match self.poll().await {
-                Ok(p) if p == Polled::default() => {}
-                Ok(p) => tracing::info!(
-                    read = p.read,
-                    posted = p.posted,
-                    unmatched = p.unmatched,
-                    seen_before = p.seen_before,
-                    "inbox read"
-                ),
-                Err(e) => tracing::warn!(error = %e.detail(), "reading the inbox failed; will retry"),
+            loop {
+                match self.poll().await {
+                    Ok(p) if p == Polled::default() => break,
+                    Ok(p) => {
+                        tracing::info!(
+                            read = p.read,
+                            posted = p.posted,
+                            unmatched = p.unmatched,
+                            seen_before = p.seen_before,
+                            "inbox read"
+                        );
+                        // Nothing new in a full batch (messages that could not be moved away):
+                        // the next interval tries again rather than spinning.
+                        if p.read < BATCH || p.seen_before == p.read {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e.detail(), "reading the inbox failed; will retry");
+                        break;
+                    }
+                }
             }
         }
     }
