@@ -121,9 +121,6 @@ impl Settings {
         if crate::domain::email::EmailAddress::parse(reply).is_err() && !reply.ends_with("@localhost") {
             anyhow::bail!("reply_address must be an email address, got {reply:?}");
         }
-        if reply.split('@').next().is_some_and(|l| l.contains('+')) {
-            anyhow::bail!("reply_address must not contain a \"+\": its keys are added after one, got {reply:?}");
-        }
         let imap = self.imap_url.trim();
         if !imap.is_empty() && !imap.starts_with("imaps://") {
             anyhow::bail!("imap_url must start with imaps:// (IMAP over TLS, usually port 993), or be empty");

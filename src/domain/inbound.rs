@@ -368,6 +368,9 @@ mod tests {
         assert_eq!(reply_key(&["board@example.org".into()], "board@example.org"), None);
         assert_eq!(reply_key(&["boardx+ab@example.org".into()], "board@example.org"), None);
         assert_eq!(reply_address_with("board@example.org", "k1").as_deref(), Some("board+k1@example.org"));
+        // An address that already has a "+" keeps it; the key comes after another.
+        let tagged = reply_address_with("team+study@example.org", "ab12").unwrap();
+        assert_eq!(reply_key(&[tagged], "team+study@example.org").as_deref(), Some("ab12"));
     }
 
     #[test]
