@@ -150,10 +150,6 @@ fn post_reply(
     let Some(board) = db::boards::find(conn, &key.board_id)? else {
         return Ok(Err(Refusal::quiet("The board is gone.")));
     };
-    // Keys end with their board.
-    if board.state != BoardState::Open || board.closes_at.is_some_and(|t| t <= now) {
-        return Ok(Err(Refusal::told("The board has closed, so replies by email are no longer posted.")));
-    }
     let Some(participant) = db::participants::find(conn, &key.participant_id)? else {
         return Ok(Err(Refusal::quiet("The participant is gone.")));
     };
@@ -171,6 +167,10 @@ fn post_reply(
     }
     if mail.forged {
         return Ok(Err(Refusal::quiet("The receiving mail server found the sender's address forged (DMARC failed).")));
+    }
+    // Keys end with their board (checked after the sender and forgery, so only the participant is told).
+    if board.state != BoardState::Open || board.closes_at.is_some_and(|t| t <= now) {
+        return Ok(Err(Refusal::told("The board has closed, so replies by email are no longer posted.")));
     }
     if let Some(size) = mail.too_large {
         return Ok(Err(Refusal::told(format!(
