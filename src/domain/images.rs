@@ -18,7 +18,7 @@ pub const FULL: u32 = 2048;
 /// The longest side of the rendition pages show.
 const THUMB: u32 = 1024;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Processed {
     pub content_type: &'static str,
     pub full: Vec<u8>,

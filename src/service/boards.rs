@@ -114,9 +114,7 @@ fn hours(field: Field, value: &Option<serde_json::Value>, current: Option<i32>) 
         None => return Ok(current),
         Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(_) => None,
+        Some(v) => super::whole_number(v),
     };
     match n {
         Some(h) if (0..=24 * 60).contains(&h) => Ok(Some(h as i32)),
@@ -186,11 +184,7 @@ fn apply(board: &mut Board, input: &BoardInput) -> AppResult<()> {
     match &input.digest_hour {
         None | Some(serde_json::Value::Null) => {}
         Some(v) => {
-            let hour = match v {
-                serde_json::Value::Number(n) => n.as_i64(),
-                serde_json::Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            };
+            let hour = super::whole_number(v);
             board.digest_hour = hour
                 .filter(|h| (0..24).contains(h))
                 .map(|h| h as i32)

@@ -196,15 +196,8 @@ fn post_reply(
     for (name, processed) in decoded {
         let alt = format!("Image sent by email ({name})");
         let target = super::images::Target::Post(post.id.clone());
-        let processed = images::Processed {
-            content_type: processed.content_type,
-            full: processed.full.clone(),
-            thumb: processed.thumb.clone(),
-            width: processed.width,
-            height: processed.height,
-        };
         // The question may not take images: the answer stands, the image is left out.
-        match super::images::store_upload(conn, ctx, &actor, target, &alt, processed) {
+        match super::images::store_upload(conn, ctx, &actor, target, &alt, processed.clone()) {
             Ok(_) => {}
             Err(e @ AppError::Internal(_)) => return Err(e),
             Err(e) => dropped.push(format!("{name} ({})", e.to_string().trim_end_matches('.'))),

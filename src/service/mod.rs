@@ -364,6 +364,15 @@ pub fn in_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) 
     db::transaction(conn, f)
 }
 
+/// A whole number from a form (text) or JSON (a number); none for anything else.
+pub fn whole_number(v: &serde_json::Value) -> Option<i64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 /// A checkbox or flag from a form ("on") or JSON (true).
 pub fn truthy(v: &Option<serde_json::Value>) -> bool {
     matches!(v, Some(serde_json::Value::Bool(true)))

@@ -33,12 +33,9 @@ pub struct WorkingDaysInput {
 
 /// A whole number from a form (text) or JSON (a number) in `range`.
 fn count(field: Field, value: &serde_json::Value, range: std::ops::RangeInclusive<u32>) -> AppResult<u32> {
-    let n = match value {
-        serde_json::Value::Number(n) => n.as_u64().map(|n| n as u32),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
-    n.filter(|n| range.contains(n))
+    super::whole_number(value)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| range.contains(n))
         .ok_or_else(|| field.invalid(format!("must be a whole number from {} to {}.", range.start(), range.end())))
 }
 
