@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod boards;
+pub mod digests;
 pub mod erasure;
 pub mod idempotency;
 pub mod images;

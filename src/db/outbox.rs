@@ -198,3 +198,13 @@ pub fn failed_participants(conn: &mut DbConn, board_id: &BoardId) -> QueryResult
 pub fn count_by_status(conn: &mut DbConn, status: DeliveryStatus) -> QueryResult<i64> {
     outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
 }
+
+/// Messages of a board that failed since `since`.
+pub fn failed_since(conn: &mut DbConn, board_id: &BoardId, since: PrimitiveDateTime) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::board_id.eq(board_id))
+        .filter(outbox::status.eq(DeliveryStatus::Failed))
+        .filter(outbox::created_at.gt(since))
+        .count()
+        .get_result(conn)
+}

@@ -218,3 +218,12 @@ pub fn anyone_consented(conn: &mut DbConn, board_id: &BoardId) -> QueryResult<bo
     diesel::select(diesel::dsl::exists(consent_records::table.filter(consent_records::board_id.eq(board_id))))
         .get_result(conn)
 }
+
+/// How a participant hears of replies.
+pub fn set_reply_notices(
+    conn: &mut DbConn,
+    id: &ParticipantId,
+    notices: crate::domain::email::ReplyNotices,
+) -> QueryResult<()> {
+    diesel::update(participants::table.find(id)).set(participants::reply_notices.eq(notices)).execute(conn).map(drop)
+}

@@ -24,7 +24,7 @@ use time::PrimitiveDateTime;
 /// Queues the digests due at `now` on every open board; returns how many were queued.
 pub fn queue_digests(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> AppResult<usize> {
     let mut queued = 0;
-    for board in db::inbound::open_boards(conn)? {
+    for board in db::digests::open_boards(conn)? {
         let zone = BoardZone::of(&board.time_zone);
         let local = zone.local(now);
         if i32::from(local.hour()) < board.digest_hour {
@@ -34,8 +34,8 @@ pub fn queue_digests(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> Ap
         let at = time::Time::from_hms(board.digest_hour.clamp(0, 23) as u8, 0, 0)
             .map_err(|e| AppError::Internal(e.into()))?;
         let day_start = zone.at_local(local.date(), at).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-        let people = db::inbound::digest_due(conn, &board.id, day_start)?;
-        let staff = db::inbound::staff_digest_due(conn, &board.id, day_start)?;
+        let people = db::digests::digest_due(conn, &board.id, day_start)?;
+        let staff = db::digests::staff_digest_due(conn, &board.id, day_start)?;
         if people.is_empty() && staff.is_empty() {
             continue;
         }
@@ -57,7 +57,7 @@ pub fn queue_digests(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> Ap
                 .collect();
             for p in people {
                 let sent = in_tx(conn, |conn| {
-                    if !db::inbound::claim_digest(conn, &p.id, day_start, now)? {
+                    if !db::digests::claim_digest(conn, &p.id, day_start, now)? {
                         return Ok(false);
                     }
                     let Some(extra) = digest_of(conn, ctx, &board, &p, &posts, &names, &questions)? else {
@@ -70,14 +70,14 @@ pub fn queue_digests(conn: &mut DbConn, ctx: &Ctx, now: PrimitiveDateTime) -> Ap
         }
         for (member, user) in staff {
             let sent = in_tx(conn, |conn| {
-                if !db::inbound::claim_staff_digest(conn, &board.id, &user.id, day_start, now)? {
+                if !db::digests::claim_staff_digest(conn, &board.id, &user.id, day_start, now)? {
                     return Ok(false);
                 }
                 let since = member.digest_sent_at.unwrap_or(member.created_at);
                 let acc = access(conn, &Actor::User(user.clone()), &board.id)?;
                 let answers = posts.iter().filter(|p| p.created_at > since && p.participant_id.is_some()).count();
                 let probes = super::moderation::open_probes(conn, &acc, None)?.len();
-                let failed = db::inbound::failed_since(conn, &board.id, since)?;
+                let failed = db::outbox::failed_since(conn, &board.id, since)?;
                 let unmatched = db::inbound::unmatched_count(conn, &board.id)?;
                 if answers == 0 && probes == 0 && failed == 0 && unmatched == 0 {
                     return Ok(false);
@@ -188,7 +188,7 @@ pub fn set_staff_digest(
 ) -> AppResult<()> {
     access(conn, actor, board_id)?;
     let user = actor.user()?;
-    if !db::inbound::set_staff_digest(conn, board_id, &user.id, on)? {
+    if !db::digests::set_staff_digest(conn, board_id, &user.id, on)? {
         return Err(AppError::forbidden("Digests go to the board's own staff; administrators join its staff first."));
     }
     Ok(())

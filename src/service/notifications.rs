@@ -729,7 +729,7 @@ pub fn set_preferences_of(
         .collect();
     in_tx(conn, |conn| {
         set_opt_out(conn, &p.id, off)?;
-        db::inbound::set_reply_notices(conn, &p.id, notices)?;
+        db::participants::set_reply_notices(conn, &p.id, notices)?;
         Ok(())
     })
 }
